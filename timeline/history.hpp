@@ -1,0 +1,92 @@
+// timeline/history.hpp - what came from outside during one execution.
+//
+// History is the in-memory form of a trace's event stream: every host call
+// the guest made (with its result) and every write the debugger made, each at
+// the instruction count where it happened, plus the frontier: how far the
+// execution has been run. HistoryEnvironment serves a Machine from it:
+// behind the frontier it answers from the recorded events (a call the history
+// does not hold there is a divergence); at or past the frontier it asks the
+// live host (live mode) and appends, or refuses (replay mode: the end).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vm/environment.hpp"
+
+namespace rvrr::timeline {
+
+struct HostEvent {
+  std::uint64_t icount = 0;
+  vm::HostRequest request;
+  vm::HostReply reply;
+};
+
+// A state change made by the debugger (gdb `set var`, `set $reg`) at the end
+// of history. It applies after `icount` instructions, before the next one runs.
+struct DebuggerWrite {
+  enum class Target : std::uint8_t { Register = 1, Memory = 2 };
+  std::uint64_t icount = 0;
+  Target target = Target::Memory;
+  std::uint32_t where = 0;            // register number (0..31, 32 = pc) or guest address
+  std::vector<std::uint8_t> bytes;    // little-endian value / memory bytes
+};
+
+// Observer for everything appended (so a TraceWriter can stream it to disk).
+class HistorySink {
+ public:
+  virtual ~HistorySink() = default;
+  virtual void on_event(const HostEvent& event) = 0;
+  virtual void on_write(const DebuggerWrite& write) = 0;
+  virtual void on_truncate(std::uint64_t icount) = 0;
+};
+
+class History {
+ public:
+  std::vector<HostEvent> events;        // ascending icount, at most one per icount
+  std::vector<DebuggerWrite> writes;    // ascending icount (several may share one)
+  std::uint64_t frontier = 0;           // instructions executed so far (end of known history)
+
+  const HostEvent* event_at(std::uint64_t icount) const;  // binary search
+  // Writes with icount in [from, to): the points where a forward run must pause to apply them.
+  std::optional<std::uint64_t> next_write_at_or_after(std::uint64_t icount) const;
+  std::vector<const DebuggerWrite*> writes_at(std::uint64_t icount) const;
+  // Forget everything at or after `icount` (events, writes); frontier = icount.
+  void truncate(std::uint64_t icount);
+};
+
+class HistoryEnvironment : public vm::Environment {
+ public:
+  enum class Mode { Live, Replay };
+  // `live` is consulted only in Live mode, past the frontier (usually a HostEnvironment).
+  HistoryEnvironment(std::shared_ptr<History> history, Mode mode,
+                     std::shared_ptr<vm::Environment> live, HistorySink* sink = nullptr);
+
+  vm::HostReply call(std::uint64_t icount, const vm::HostRequest& request) override;
+  // Output is forwarded to `output_to` only the first time execution passes it
+  // (icount >= printed_up_to_), so going back and forth never prints twice.
+  void output(std::uint64_t icount, int fd, std::span<const std::uint8_t> bytes) override;
+
+  // The caller (Timeline) reports how far execution has gone; advances the frontier.
+  void advance_frontier(std::uint64_t icount);
+  History& history() { return *history_; }
+  const History& history() const { return *history_; }
+  Mode mode() const { return mode_; }
+  // Where guest output goes (default: the host's stdout/stderr).
+  std::function<void(int fd, std::span<const std::uint8_t>)> output_to;
+  // Append a debugger write at the current frontier (live mode only).
+  void record_write(DebuggerWrite write);
+  void truncate(std::uint64_t icount);
+
+ private:
+  std::shared_ptr<History> history_;
+  Mode mode_;
+  std::shared_ptr<vm::Environment> live_;
+  HistorySink* sink_;
+  std::uint64_t printed_up_to_ = 0;  // output at icount below this was already shown
+};
+
+}  // namespace rvrr::timeline

@@ -1,0 +1,95 @@
+// vm/machine.hpp - one RV32IMAC hart, its memory and its syscall state.
+//
+// The Machine knows nothing of time travel: it executes, and copying it is
+// taking a snapshot (copy-on-write memory, O(mapped pages) refcount bumps at
+// most). The instruction count (icount) is the machine's clock: it counts
+// retired instructions from 0 at the entry point and names every point in time.
+//
+// An instruction that stops the machine before retiring (breakpoint,
+// watchpoint, fault, exit) leaves pc at that instruction and icount unchanged,
+// so the state at a stop is exactly the state after icount instructions.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vm/debug_points.hpp"
+#include "vm/elf_loader.hpp"
+#include "vm/environment.hpp"
+#include "vm/memory.hpp"
+#include "vm/types.hpp"
+
+namespace rvrr::vm {
+
+struct MachineOptions {
+  std::vector<std::string> argv;        // argv[0] is the program name
+  std::vector<std::string> envp;        // "NAME=value" entries for the Linux initial stack
+  std::uint64_t epoch_ns = 0;           // guest wall-clock time at icount 0 (fixed by the owner, stored in traces)
+  std::uint64_t memory_limit = 512ull << 20;  // bytes of guest memory (pages mapped) the guest may grow to
+  std::uint32_t stack_size = 8u << 20;  // Linux-ABI stack when the ELF defines no __stack
+};
+
+struct RunOptions {
+  // Stop with StopKind::Limit when icount reaches this value.
+  std::uint64_t stop_at = std::numeric_limits<std::uint64_t>::max();
+  // Breakpoints/watchpoints to honour; null or empty takes the fast path.
+  const DebugPoints* points = nullptr;
+  // The first instruction executed ignores a breakpoint at its pc and any
+  // watchpoint it touches: how a resume steps off the stop it starts from.
+  bool skip_points_at_start = false;
+};
+
+class Machine {
+ public:
+  // A machine at icount 0, ready to execute the image's entry point: segments
+  // loaded at their physical address (and mapped at their virtual one too),
+  // stack and heap regions mapped, the Linux initial stack (argc, argv, envp,
+  // auxv) written when the program uses it.
+  // Throws std::runtime_error with a clear message if the image cannot be laid out.
+  Machine(const ElfImage& image, const MachineOptions& options);
+  Machine(const Machine&);             // snapshot
+  Machine& operator=(const Machine&);  // snapshot
+  Machine(Machine&&) noexcept;
+  Machine& operator=(Machine&&) noexcept;
+  ~Machine();
+
+  // Execute until an event or icount == options.stop_at. Host calls go to `env`.
+  // Cost: the fast path runs at full interpreter speed when no points are given.
+  // Calling run on a machine that has exited or faulted returns the same stop again.
+  StopInfo run(const RunOptions& options, Environment& env);
+  // Execute exactly one instruction (or stop before it); honours `points`
+  // except as skip_points_at_start says.
+  StopInfo step(Environment& env, const DebugPoints* points = nullptr, bool skip_points_at_start = true);
+
+  std::uint64_t icount() const;
+  std::uint32_t reg(unsigned index) const;   // x0..x31; x0 is always 0
+  void set_reg(unsigned index, std::uint32_t value);  // writes to x0 are ignored
+  Addr pc() const;
+  void set_pc(Addr pc);
+  Memory& memory();
+  const Memory& memory() const;
+
+  // After an exit or a fatal fault the machine is halted; run() returns that stop again.
+  bool halted() const;
+  const StopInfo& halt_reason() const;  // valid when halted()
+
+  // Deterministic hashes: registers+pc+icount; and everything (registers,
+  // memory, syscall state). Equal states give equal hashes across runs and hosts.
+  std::uint64_t register_hash() const;
+  std::uint64_t state_hash() const;
+
+  // Pages of guest memory currently mapped, and where the heap break is.
+  std::size_t mapped_pages() const;
+
+  struct Impl;
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// A one-line disassembly of the instruction at `pc` ("addi a0, a0, 1"), or
+// "<unmapped>"/".word 0x...." when it cannot be decoded. For fault messages.
+std::string disassemble(const Memory& memory, Addr pc);
+
+}  // namespace rvrr::vm

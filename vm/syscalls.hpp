@@ -1,0 +1,70 @@
+// vm/syscalls.hpp - the two syscall ABIs and the process layout (private to vm/).
+//
+// The interpreter calls linux_syscall() on `ecall` and semihosting_call() on
+// the semihosting sequence (slli x0,x0,0x1f; ebreak; srai x0,x0,7). Both read
+// arguments from registers, touch guest memory through Memory's debugger
+// accessors, and get every host value through the Environment. They are
+// per-machine (SyscallState is copied with the Machine), never static.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vm/elf_loader.hpp"
+#include "vm/environment.hpp"
+#include "vm/machine.hpp"
+#include "vm/memory.hpp"
+#include "vm/types.hpp"
+
+namespace rvrr::vm {
+
+struct GuestFile {
+  std::int64_t host_handle = -1;  // what Environment::Open returned; 0,1,2 for stdio
+  std::string path;
+};
+
+// Everything the syscall layer remembers between calls. Copied with the Machine.
+// Guest fds are assigned deterministically (lowest free >= 3), independent of host fds.
+struct SyscallState {
+  Addr brk_start = 0;      // initial program break (page after the highest loaded segment)
+  Addr brk = 0;            // current program break
+  Addr brk_limit = 0;      // brk may not grow past this (the stack region or memory limit)
+  Addr heap_start = 0;     // semihosting HEAPINFO
+  Addr heap_end = 0;
+  Addr stack_top = 0;      // initial sp
+  Addr stack_base = 0;     // lowest stack address mapped
+  std::uint64_t epoch_ns = 0;
+  std::uint64_t memory_limit = 0;
+  std::int32_t semihost_errno = 0;
+  std::vector<std::optional<GuestFile>> files;  // index = guest fd; 0..2 are stdio
+  std::string cmdline;     // for semihosting GET_CMDLINE
+  std::vector<std::string> logged_unknown;  // syscall numbers already reported -ENOSYS (deterministic order)
+  std::uint64_t hash() const;
+};
+
+struct SyscallContext {
+  std::uint32_t* regs;     // x0..x31 of the hart (x0 must stay 0)
+  Addr pc;                 // the ecall/ebreak being executed
+  std::uint64_t icount;    // count before this instruction retires
+  Memory& memory;
+  Environment& env;
+  SyscallState& state;
+};
+
+// Linux RISC-V ecall (number in a7, args a0..a5, result in a0). Returns
+// nullopt when the instruction retires normally; otherwise the stop
+// (Exited, HostFailure, or Fault) and the instruction does not retire.
+std::optional<StopInfo> linux_syscall(SyscallContext& ctx);
+// RISC-V semihosting call (op in a0, parameter block at a1, result in a0).
+std::optional<StopInfo> semihosting_call(SyscallContext& ctx);
+
+// Lays out a fresh process: maps and fills PT_LOAD segments (at paddr and vaddr),
+// stack, heap/brk; writes the Linux initial stack (argc, argv, envp, auxv);
+// sets sp (x2) and returns the entry pc. Throws std::runtime_error with a clear
+// message if the image cannot be laid out (segment in the guard area, overlap
+// with the stack, over the memory limit).
+Addr layout_process(const ElfImage& image, const MachineOptions& options, Memory& memory,
+                    SyscallState& state, std::uint32_t* regs);
+
+}  // namespace rvrr::vm
