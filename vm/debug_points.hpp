@@ -6,6 +6,7 @@
 // path and pays nothing for them. Insert/remove are O(1) amortised: gdb removes
 // and re-inserts every breakpoint around every resume.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <unordered_map>
@@ -36,6 +37,15 @@ class DebugPoints {
     return breakpoints_.count(pc) != 0;
   }
   bool has_breakpoints() const { return !breakpoints_.empty(); }
+  // Every breakpoint address, ascending (added for the timeline's per-address
+  // hit cache; sorted so no unordered iteration leaks out).
+  std::vector<Addr> breakpoint_addresses() const {
+    std::vector<Addr> out;
+    out.reserve(breakpoints_.size());
+    for (const auto& entry : breakpoints_) out.push_back(entry.first);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
 
   void add_watch(Addr addr, std::uint32_t len, WatchKind kind);
   bool remove_watch(Addr addr, std::uint32_t len, WatchKind kind);

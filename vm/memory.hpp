@@ -11,7 +11,9 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
+#include <vector>
 
 #include "vm/types.hpp"
 
@@ -57,6 +59,59 @@ class Memory {
 
   // ---- implementation (private to vm/; the CPU reaches in through friends) ----
   // IMPLEMENTATION-DEFINED below this line.
+  //
+  // Layout: a two-level page table. The first level holds 1024 refcounted
+  // second-level tables (4 MiB of address space each); a snapshot copies the
+  // first level only. A second-level table or a page shared with another
+  // Memory is cloned before anything is written through it. Freshly mapped
+  // pages all share one immutable zero page (cloned on first write), so
+  // mapping a large stack costs neither memory nor time. Decoded instructions
+  // hang off their page and are shared by snapshots (a cache of immutable
+  // bytes; attached lazily, so Memories sharing pages must not run on
+  // different threads at once).
+  //
+  // Hot path (used by the interpreter in vm/interpreter.cpp): direct-mapped
+  // TLBs map an address to host bytes with one compare. Invariants:
+  //  - read_tlb_ holds readable pages; write_tlb_ holds writable pages this
+  //    Memory owns exclusively (table and page) that have no decoded code;
+  //    fetch_tlb_ holds executable pages' decoded instructions.
+  //  - a tag is the page's address; an empty entry has tag 1 (never matches).
+  //  - an access of size S at addr hits iff (addr & (~0xfff | (S-1))) == tag,
+  //    so misaligned accesses always take the slow path.
+  struct Page;
+  struct Table;
+  struct DecodedPage;
+  struct TlbEntry {
+    std::uint32_t tag = 1;
+    std::uintptr_t addend = 0;  // host pointer = addend + guest address
+  };
+  struct FetchEntry {
+    std::uint32_t tag = 1;
+    const void* ops = nullptr;  // const DecodedOp[kSlotsPerPage + 2]
+  };
+  static constexpr std::uint32_t kTlbSize = 256;
+  static constexpr std::uint32_t kFetchTlbSize = 64;
+  static constexpr std::uint32_t kTableEntries = 1024;
+
+  struct Internals;  // friend gateway for vm/ (interpreter, decoder)
+
+ private:
+  friend struct Internals;
+  const std::uint8_t* host_ptr_const(std::uint32_t page) const;
+  std::uint8_t* writable_page(std::uint32_t page);  // clones as needed; page must be mapped
+  void flush_page(std::uint32_t page) const;
+  void flush_all() const;
+  void flush_writes() const;
+
+  std::unique_ptr<std::shared_ptr<Table>[]> l1_;
+  std::size_t page_count_ = 0;
+  mutable TlbEntry read_tlb_[kTlbSize];
+  mutable TlbEntry write_tlb_[kTlbSize];
+  mutable FetchEntry fetch_tlb_[kFetchTlbSize];
+  // Decoded pages dropped while the interpreter may still point into them;
+  // freed when the next run starts (Internals::release_retired).
+  std::vector<std::unique_ptr<DecodedPage>> retired_;
+  bool code_written_ = false;  // set when a guest store invalidated decoded code
 };
 
 }  // namespace rvrr::vm

@@ -22,6 +22,7 @@ namespace rvrr::vm {
 struct GuestFile {
   std::int64_t host_handle = -1;  // what Environment::Open returned; 0,1,2 for stdio
   std::string path;
+  std::uint64_t position = 0;     // read offset of a virtual file (semihosting ":semihosting-features")
 };
 
 // Everything the syscall layer remembers between calls. Copied with the Machine.
@@ -63,7 +64,10 @@ std::optional<StopInfo> semihosting_call(SyscallContext& ctx);
 // stack, heap/brk; writes the Linux initial stack (argc, argv, envp, auxv);
 // sets sp (x2) and returns the entry pc. Throws std::runtime_error with a clear
 // message if the image cannot be laid out (segment in the guard area, overlap
-// with the stack, over the memory limit).
+// with the stack, over the memory limit). With `__stack` (picolibc) the RAM
+// from the lowest writable segment up to __stack is mapped RW; without it the
+// Linux stack is options.stack_size bytes below 0x7fff0000 and brk starts at
+// the page after the highest segment end.
 Addr layout_process(const ElfImage& image, const MachineOptions& options, Memory& memory,
                     SyscallState& state, std::uint32_t* regs);
 

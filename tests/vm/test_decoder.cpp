@@ -1,0 +1,218 @@
+// tests/vm/test_decoder.cpp - decoding and disassembly of every RV32IMAC form.
+// Words were produced by riscv64-unknown-elf-as -march=rv32imac_zicsr_zifencei;
+// the comment is the assembly, the string is our disassembly (pc = 0).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "vm/decoder.hpp"
+
+using namespace rvrr::vm;
+
+namespace {
+struct Row {
+  std::uint32_t bits;
+  const char* text;
+};
+
+void check_rows(const Row* rows, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) {
+    CAPTURE(k);
+    CAPTURE(rows[k].text);
+    Insn in = decode(rows[k].bits);
+    CHECK(in.op != Op::Illegal);
+    CHECK(in.len == ((rows[k].bits & 3) == 3 ? 4 : 2));
+    CHECK(format_insn(in, 0) == std::string(rows[k].text));
+  }
+}
+}  // namespace
+
+TEST_CASE("decoder: RV32I base forms") {
+  const Row rows[] = {
+      {0x12345537, "lui a0, 0x12345"},           // lui a0, 0x12345
+      {0xfffff297, "auipc t0, 0xfffff"},         // auipc t0, 0xfffff
+      {0x001000ef, "jal ra, 0x800"},             // jal ra, .+2048
+      {0xffc30067, "jalr zero, -4(t1)"},         // jalr zero, -4(t1)
+      {0xfeb508e3, "beq a0, a1, 0xfffffff0"},    // beq a0, a1, .-16
+      {0x00941463, "bne s0, s1, 0x8"},           // bne s0, s1, .+8
+      {0x7fc3cfe3, "blt t2, t3, 0xffe"},         // blt t2, t3, .+4094
+      {0x80d65063, "bge a2, a3, 0xfffff000"},    // bge a2, a3, .-4096
+      {0x00f76663, "bltu a4, a5, 0xc"},          // bltu a4, a5, .+12
+      {0x01187863, "bgeu a6, a7, 0x10"},         // bgeu a6, a7, .+16
+      {0xfff10503, "lb a0, -1(sp)"},             // lb a0, -1(sp)
+      {0x00211583, "lh a1, 2(sp)"},              // lh a1, 2(sp)
+      {0x7ff42603, "lw a2, 2047(s0)"},           // lw a2, 2047(s0)
+      {0x80044683, "lbu a3, -2048(s0)"},         // lbu a3, -2048(s0)
+      {0x00055703, "lhu a4, 0(a0)"},             // lhu a4, 0(a0)
+      {0xfea10fa3, "sb a0, -1(sp)"},             // sb a0, -1(sp)
+      {0x00b11123, "sh a1, 2(sp)"},              // sh a1, 2(sp)
+      {0x7ec42fa3, "sw a2, 2047(s0)"},           // sw a2, 2047(s0)
+      {0xfff50513, "addi a0, a0, -1"},           // addi a0, a0, -1
+      {0x00532293, "slti t0, t1, 5"},            // slti t0, t1, 5
+      {0xfff33293, "sltiu t0, t1, -1"},          // sltiu t0, t1, -1
+      {0xfff5c513, "xori a0, a1, -1"},           // xori a0, a1, -1
+      {0x0ff5e513, "ori a0, a1, 255"},           // ori a0, a1, 255
+      {0x7f05f513, "andi a0, a1, 2032"},         // andi a0, a1, 0x7f0
+      {0x01f59513, "slli a0, a1, 31"},           // slli a0, a1, 31
+      {0x0015d513, "srli a0, a1, 1"},            // srli a0, a1, 1
+      {0x41f5d513, "srai a0, a1, 31"},           // srai a0, a1, 31
+      {0x01498933, "add s2, s3, s4"},            // add s2, s3, s4
+      {0x417b0ab3, "sub s5, s6, s7"},            // sub s5, s6, s7
+      {0x01ff1eb3, "sll t4, t5, t6"},            // sll t4, t5, t6
+      {0x00c5a533, "slt a0, a1, a2"},            // slt a0, a1, a2
+      {0x00c5b533, "sltu a0, a1, a2"},           // sltu a0, a1, a2
+      {0x00c5c533, "xor a0, a1, a2"},            // xor a0, a1, a2
+      {0x00c5d533, "srl a0, a1, a2"},            // srl a0, a1, a2
+      {0x40c5d533, "sra a0, a1, a2"},            // sra a0, a1, a2
+      {0x00c5e533, "or a0, a1, a2"},             // or a0, a1, a2
+      {0x00c5f533, "and a0, a1, a2"},            // and a0, a1, a2
+      {0x0ff0000f, "fence"},                     // fence iorw, iorw
+      {0x0000100f, "fence.i"},                   // fence.i
+      {0x00000073, "ecall"},                     // ecall
+      {0x00100073, "ebreak"},                    // ebreak
+  };
+  check_rows(rows, sizeof rows / sizeof rows[0]);
+}
+
+TEST_CASE("decoder: M, A and Zicsr counter forms") {
+  const Row rows[] = {
+      {0x02c58533, "mul a0, a1, a2"},            // mul a0, a1, a2
+      {0x02c59533, "mulh a0, a1, a2"},           // mulh
+      {0x02c5a533, "mulhsu a0, a1, a2"},         // mulhsu
+      {0x02c5b533, "mulhu a0, a1, a2"},          // mulhu
+      {0x02c5c533, "div a0, a1, a2"},            // div
+      {0x02c5d533, "divu a0, a1, a2"},           // divu
+      {0x02c5e533, "rem a0, a1, a2"},            // rem
+      {0x02c5f533, "remu a0, a1, a2"},           // remu
+      {0xc0002573, "csrr a0, cycle"},            // csrr a0, cycle
+      {0xc0102573, "csrr a0, time"},             // csrr a0, time
+      {0xc0202573, "csrr a0, instret"},          // csrr a0, instret
+      {0xc8002573, "csrr a0, cycleh"},           // csrr a0, cycleh
+      {0xc8102573, "csrr a0, timeh"},            // csrr a0, timeh
+      {0xc8202573, "csrr a0, instreth"},         // csrr a0, instreth
+      {0xc0203573, "csrr a0, instret"},          // csrrc a0, instret, zero
+      {0xc0006573, "csrr a0, cycle"},            // csrrsi a0, cycle, 0
+      {0x1005a52f, "lr.w a0, (a1)"},             // lr.w a0, (a1)
+      {0x18c5a52f, "sc.w a0, a2, (a1)"},         // sc.w a0, a2, (a1)
+      {0x08c5a52f, "amoswap.w a0, a2, (a1)"},    // amoswap.w
+      {0x00c5a52f, "amoadd.w a0, a2, (a1)"},     // amoadd.w
+      {0x20c5a52f, "amoxor.w a0, a2, (a1)"},     // amoxor.w
+      {0x60c5a52f, "amoand.w a0, a2, (a1)"},     // amoand.w
+      {0x40c5a52f, "amoor.w a0, a2, (a1)"},      // amoor.w
+      {0x80c5a52f, "amomin.w a0, a2, (a1)"},     // amomin.w
+      {0xa0c5a52f, "amomax.w a0, a2, (a1)"},     // amomax.w
+      {0xc0c5a52f, "amominu.w a0, a2, (a1)"},    // amominu.w
+      {0xe6c5a52f, "amomaxu.w a0, a2, (a1)"},    // amomaxu.w.aqrl
+  };
+  check_rows(rows, sizeof rows / sizeof rows[0]);
+}
+
+TEST_CASE("decoder: every RV32C form expands to its canonical instruction") {
+  const Row rows[] = {
+      {0x1fe8, "addi a0, sp, 1020"},             // c.addi4spn a0, sp, 1020
+      {0x5f7c, "lw a5, 124(a4)"},                // c.lw a5, 124(a4)
+      {0xc124, "sw s1, 64(a0)"},                 // c.sw s1, 64(a0)
+      {0x0001, "addi zero, zero, 0"},            // c.nop
+      {0x1501, "addi a0, a0, -32"},              // c.addi a0, -32
+      {0x2ffd, "jal ra, 0x7fe"},                 // c.jal .+2046
+      {0x42fd, "addi t0, zero, 31"},             // c.li t0, 31
+      {0x7101, "addi sp, sp, -512"},             // c.addi16sp sp, -512
+      {0x7501, "lui a0, 0xfffe0"},               // c.lui a0, 0xfffe0
+      {0x6305, "lui t1, 0x1"},                   // c.lui t1, 1
+      {0x807d, "srli s0, s0, 31"},               // c.srli s0, 31
+      {0x8785, "srai a5, a5, 1"},                // c.srai a5, 1
+      {0x99fd, "andi a1, a1, -1"},               // c.andi a1, -1
+      {0x8c05, "sub s0, s0, s1"},                // c.sub s0, s1
+      {0x8e35, "xor a2, a2, a3"},                // c.xor a2, a3
+      {0x8f5d, "or a4, a4, a5"},                 // c.or a4, a5
+      {0x8c7d, "and s0, s0, a5"},                // c.and s0, a5
+      {0xb001, "jal zero, 0xfffff800"},          // c.j .-2048
+      {0xd101, "beq a0, zero, 0xffffff00"},      // c.beqz a0, .-256
+      {0xecfd, "bne s1, zero, 0xfe"},            // c.bnez s1, .+254
+      {0x02fe, "slli t0, t0, 31"},               // c.slli t0, 31
+      {0x50fe, "lw ra, 252(sp)"},                // c.lwsp ra, 252(sp)
+      {0x8082, "jalr zero, 0(ra)"},              // c.jr ra
+      {0x857e, "add a0, zero, t6"},              // c.mv a0, t6
+      {0x9002, "c.ebreak"},                      // c.ebreak
+      {0x9282, "jalr ra, 0(t0)"},                // c.jalr t0
+      {0x912a, "add sp, sp, a0"},                // c.add sp, a0
+      {0xdf86, "sw ra, 252(sp)"},                // c.swsp ra, 252(sp)
+  };
+  check_rows(rows, sizeof rows / sizeof rows[0]);
+}
+
+TEST_CASE("decoder: reserved, floating-point and unsupported encodings are illegal") {
+  const std::uint32_t illegal[] = {
+      0x0000,       // all-zero halfword (c.addi4spn with nzuimm 0)
+      0x2000,       // c.fld
+      0x6000,       // c.flw
+      0x8000,       // reserved quadrant-0 funct3 100
+      0xa000,       // c.fsd
+      0xe000,       // c.fsw
+      0x6101,       // c.addi16sp sp, 0 (reserved)
+      0x6501,       // c.lui a0, 0 (reserved)
+      0x9001 | 0x1000,  // c.srli with shamt[5]=1 (RV32 reserved)
+      0x9c01,       // c.subw (RV64)
+      0x4002,       // c.lwsp zero (reserved)
+      0x8002,       // c.jr zero (reserved)
+      0x2002,       // c.fldsp
+      0x6002,       // c.flwsp
+      0xa002,       // c.fsdsp
+      0xe002,       // c.fswsp
+      0xffffffff,   // all ones
+      0x00052007,   // flw ft0, 0(a0)
+      0x00a57053,   // fadd.s
+      0xc0001073,   // csrw cycle, zero (a write to a counter)
+      0xc0102573 | (1u << 15),  // csrrs a0, time, sp (rs1 != 0: a write)
+      0x30002573,   // csrr a0, mstatus
+      0x30200073,   // mret
+      0x10500073,   // wfi
+      0x0005b503,   // ld a0, 0(a1) (RV64)
+      0x0005a52f | (3u << 12),  // amoadd.d
+      0x1005a52f | (1u << 20),  // lr.w with rs2 != 0
+      0x02000013 | (1u << 12),  // slli with shamt[5] = 1
+      0x00001067,   // jalr with funct3 != 0
+      0x0000a063,   // branch funct3 010
+      0x0000b003,   // load funct3 011 (ld)
+      0x0000b023,   // store funct3 011 (sd)
+      0x80000033,   // add with funct7 0x40
+  };
+  for (std::uint32_t bits : illegal) {
+    CAPTURE(bits);
+    CHECK(decode(bits).op == Op::Illegal);
+  }
+}
+
+TEST_CASE("decoder: lowering makes rd=x0 ops nops and same-page branches local") {
+  Insn add0 = decode(0x00c58033);  // add zero, a1, a2
+  CHECK(lower(add0, 0).code == static_cast<std::uint8_t>(Op::Nop));
+  Insn load0 = decode(0x00052003);  // lw zero, 0(a0): must still access memory
+  DecodedOp l = lower(load0, 0);
+  CHECK(l.code == static_cast<std::uint8_t>(Op::Lw));
+  CHECK(l.rd == kScratchReg);
+  Insn b = decode(0x00941463);  // bne s0, s1, .+8
+  DecodedOp local = lower(b, 100);
+  CHECK(local.code == static_cast<std::uint8_t>(Op::BneL));
+  CHECK(local.imm == (100 + 8) / 2);
+  DecodedOp far = lower(b, 4092);
+  CHECK(far.code == static_cast<std::uint8_t>(Op::Bne));
+  CHECK(far.imm == 8);
+  DecodedOp c = lower(decode(0x1501), 0);  // c.addi a0, -32
+  CHECK(c.code == (static_cast<std::uint8_t>(Op::Addi) | 0x80));
+}
+
+TEST_CASE("decoder: decode_page handles straddling words and sentinels") {
+  std::uint8_t page[4096] = {};
+  // nop at 0, c.addi at 4, and a 32-bit word starting in the last halfword.
+  const std::uint32_t nop = 0x00000013;
+  for (int k = 0; k < 4; ++k) page[k] = static_cast<std::uint8_t>(nop >> (8 * k));
+  page[4] = 0x01; page[5] = 0x15;     // c.addi a0, -32
+  page[4094] = 0x13; page[4095] = 0x00;  // low half of a 32-bit word
+  static DecodedOp ops[kSlotsPerPage + 2];
+  decode_page(page, ops);
+  CHECK(ops[0].code == static_cast<std::uint8_t>(Op::Nop));  // addi zero, zero, 0
+  CHECK(ops[2].code == (static_cast<std::uint8_t>(Op::Addi) | 0x80));
+  CHECK(ops[kSlotsPerPage - 1].code == static_cast<std::uint8_t>(Op::Cross));
+  CHECK(ops[kSlotsPerPage].code == static_cast<std::uint8_t>(Op::PageEnd));
+  CHECK(ops[kSlotsPerPage + 1].code == static_cast<std::uint8_t>(Op::PageEnd));
+}

@@ -1,0 +1,280 @@
+// vm/decoder.cpp - RV32IMAC decoding: 32-bit words, compressed expansion, lowering.
+#include "vm/decoder.hpp"
+
+namespace rvrr::vm {
+namespace {
+
+constexpr std::int32_t sext(std::uint32_t v, unsigned bits) {
+  std::uint32_t m = 1u << (bits - 1);
+  return static_cast<std::int32_t>((v ^ m) - m);
+}
+constexpr std::uint32_t bits_of(std::uint32_t v, unsigned hi, unsigned lo) {
+  return (v >> lo) & ((1u << (hi - lo + 1)) - 1);
+}
+constexpr std::uint32_t bit(std::uint32_t v, unsigned b) { return (v >> b) & 1; }
+
+Insn make(Op op, unsigned rd, unsigned rs1, unsigned rs2, std::int32_t imm, std::uint8_t len) {
+  Insn i;
+  i.op = op;
+  i.rd = static_cast<std::uint8_t>(rd);
+  i.rs1 = static_cast<std::uint8_t>(rs1);
+  i.rs2 = static_cast<std::uint8_t>(rs2);
+  i.imm = imm;
+  i.len = len;
+  return i;
+}
+Insn illegal(std::uint8_t len) { return make(Op::Illegal, 0, 0, 0, 0, len); }
+
+bool is_counter(std::uint32_t csr) {
+  switch (csr) {
+    case 0xC00: case 0xC01: case 0xC02: case 0xC80: case 0xC81: case 0xC82: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+const char* op_name(Op op) {
+  static const char* const names[] = {"illegal", "nop", "lui", "auipc", "addi", "slti", "sltiu",
+      "xori", "ori", "andi", "slli", "srli", "srai", "add", "sub", "sll", "slt", "sltu", "xor",
+      "srl", "sra", "or", "and", "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu",
+      "lb", "lh", "lw", "lbu", "lhu", "sb", "sh", "sw", "beq", "bne", "blt", "bge", "bltu", "bgeu",
+      "beq", "bne", "blt", "bge", "bltu", "bgeu", "jal", "jal", "jalr", "ecall", "ebreak",
+      "c.ebreak", "csrr", "lr.w", "sc.w", "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w",
+      "amoor.w", "amomin.w", "amomax.w", "amominu.w", "amomaxu.w", "fence", "fence.i", "cross",
+      "page-end", "j"};
+  static_assert(sizeof(names) / sizeof(names[0]) == static_cast<unsigned>(Op::Count));
+  auto i = static_cast<unsigned>(op);
+  return i < static_cast<unsigned>(Op::Count) ? names[i] : "?";
+}
+
+Insn decode(std::uint32_t bits) {
+  return (bits & 3) == 3 ? decode32(bits) : decode16(static_cast<std::uint16_t>(bits));
+}
+
+Insn decode32(std::uint32_t w) {
+  const unsigned rd = bits_of(w, 11, 7), rs1 = bits_of(w, 19, 15), rs2 = bits_of(w, 24, 20);
+  const unsigned f3 = bits_of(w, 14, 12), f7 = bits_of(w, 31, 25);
+  const std::int32_t imm_i = sext(w >> 20, 12);
+  const std::int32_t imm_s = sext((bits_of(w, 31, 25) << 5) | bits_of(w, 11, 7), 12);
+  const std::int32_t imm_b = sext((bit(w, 31) << 12) | (bit(w, 7) << 11) |
+                                      (bits_of(w, 30, 25) << 5) | (bits_of(w, 11, 8) << 1), 13);
+  const std::int32_t imm_u = static_cast<std::int32_t>(w & 0xfffff000u);
+  const std::int32_t imm_j = sext((bit(w, 31) << 20) | (bits_of(w, 19, 12) << 12) |
+                                      (bit(w, 20) << 11) | (bits_of(w, 30, 21) << 1), 21);
+  switch (w & 0x7f) {
+    case 0x37: return make(Op::Lui, rd, 0, 0, imm_u, 4);
+    case 0x17: return make(Op::Auipc, rd, 0, 0, imm_u, 4);
+    case 0x6f: return make(Op::Jal, rd, 0, 0, imm_j, 4);
+    case 0x67: return f3 == 0 ? make(Op::Jalr, rd, rs1, 0, imm_i, 4) : illegal(4);
+    case 0x63: {
+      static const Op ops[8] = {Op::Beq, Op::Bne, Op::Illegal, Op::Illegal,
+                                Op::Blt, Op::Bge, Op::Bltu, Op::Bgeu};
+      return ops[f3] == Op::Illegal ? illegal(4) : make(ops[f3], 0, rs1, rs2, imm_b, 4);
+    }
+    case 0x03: {
+      static const Op ops[8] = {Op::Lb, Op::Lh, Op::Lw, Op::Illegal,
+                                Op::Lbu, Op::Lhu, Op::Illegal, Op::Illegal};
+      return ops[f3] == Op::Illegal ? illegal(4) : make(ops[f3], rd, rs1, 0, imm_i, 4);
+    }
+    case 0x23: {
+      static const Op ops[8] = {Op::Sb, Op::Sh, Op::Sw, Op::Illegal,
+                                Op::Illegal, Op::Illegal, Op::Illegal, Op::Illegal};
+      return ops[f3] == Op::Illegal ? illegal(4) : make(ops[f3], 0, rs1, rs2, imm_s, 4);
+    }
+    case 0x13:
+      switch (f3) {
+        case 0: return make(Op::Addi, rd, rs1, 0, imm_i, 4);
+        case 2: return make(Op::Slti, rd, rs1, 0, imm_i, 4);
+        case 3: return make(Op::Sltiu, rd, rs1, 0, imm_i, 4);
+        case 4: return make(Op::Xori, rd, rs1, 0, imm_i, 4);
+        case 6: return make(Op::Ori, rd, rs1, 0, imm_i, 4);
+        case 7: return make(Op::Andi, rd, rs1, 0, imm_i, 4);
+        case 1: return f7 == 0 ? make(Op::Slli, rd, rs1, 0, static_cast<std::int32_t>(rs2), 4) : illegal(4);
+        case 5:
+          if (f7 == 0) return make(Op::Srli, rd, rs1, 0, static_cast<std::int32_t>(rs2), 4);
+          if (f7 == 0x20) return make(Op::Srai, rd, rs1, 0, static_cast<std::int32_t>(rs2), 4);
+          return illegal(4);
+      }
+      return illegal(4);
+    case 0x33: {
+      Op op = Op::Illegal;
+      if (f7 == 0) {
+        static const Op ops[8] = {Op::Add, Op::Sll, Op::Slt, Op::Sltu, Op::Xor, Op::Srl, Op::Or, Op::And};
+        op = ops[f3];
+      } else if (f7 == 0x20) {
+        op = f3 == 0 ? Op::Sub : f3 == 5 ? Op::Sra : Op::Illegal;
+      } else if (f7 == 1) {
+        static const Op ops[8] = {Op::Mul, Op::Mulh, Op::Mulhsu, Op::Mulhu, Op::Div, Op::Divu, Op::Rem, Op::Remu};
+        op = ops[f3];
+      }
+      return op == Op::Illegal ? illegal(4) : make(op, rd, rs1, rs2, 0, 4);
+    }
+    case 0x0f:
+      if (f3 == 0) return make(Op::Fence, 0, 0, 0, 0, 4);
+      if (f3 == 1) return make(Op::FenceI, 0, 0, 0, 0, 4);
+      return illegal(4);
+    case 0x73: {
+      if (w == 0x00000073) return make(Op::Ecall, 0, 0, 0, 0, 4);
+      if (w == 0x00100073) return make(Op::Ebreak, 0, 0, 0, 0, 4);
+      const std::uint32_t csr = w >> 20;
+      // Only reads of the read-only counters: csrrs/csrrc with rs1=x0, csrrsi/csrrci with uimm=0.
+      if ((f3 == 2 || f3 == 3 || f3 == 6 || f3 == 7) && rs1 == 0 && is_counter(csr))
+        return make(Op::CsrRead, rd, 0, 0, static_cast<std::int32_t>(csr), 4);
+      return illegal(4);
+    }
+    case 0x2f: {
+      if (f3 != 2) return illegal(4);
+      switch (w >> 27) {
+        case 0x02: return rs2 == 0 ? make(Op::LrW, rd, rs1, 0, 0, 4) : illegal(4);
+        case 0x03: return make(Op::ScW, rd, rs1, rs2, 0, 4);
+        case 0x01: return make(Op::AmoSwap, rd, rs1, rs2, 0, 4);
+        case 0x00: return make(Op::AmoAdd, rd, rs1, rs2, 0, 4);
+        case 0x04: return make(Op::AmoXor, rd, rs1, rs2, 0, 4);
+        case 0x0c: return make(Op::AmoAnd, rd, rs1, rs2, 0, 4);
+        case 0x08: return make(Op::AmoOr, rd, rs1, rs2, 0, 4);
+        case 0x10: return make(Op::AmoMin, rd, rs1, rs2, 0, 4);
+        case 0x14: return make(Op::AmoMax, rd, rs1, rs2, 0, 4);
+        case 0x18: return make(Op::AmoMinu, rd, rs1, rs2, 0, 4);
+        case 0x1c: return make(Op::AmoMaxu, rd, rs1, rs2, 0, 4);
+      }
+      return illegal(4);
+    }
+  }
+  return illegal(4);
+}
+
+Insn decode16(std::uint16_t h16) {
+  const std::uint32_t h = h16;
+  const unsigned f3 = bits_of(h, 15, 13);
+  const unsigned rd = bits_of(h, 11, 7), rs2 = bits_of(h, 6, 2);
+  const unsigned rdp = 8 + bits_of(h, 4, 2), rs1p = 8 + bits_of(h, 9, 7);
+  const std::int32_t imm6 = sext((bit(h, 12) << 5) | bits_of(h, 6, 2), 6);
+  const std::int32_t cj = sext((bit(h, 12) << 11) | (bit(h, 11) << 4) | (bits_of(h, 10, 9) << 8) |
+                                   (bit(h, 8) << 10) | (bit(h, 7) << 6) | (bit(h, 6) << 7) |
+                                   (bits_of(h, 5, 3) << 1) | (bit(h, 2) << 5), 12);
+  const std::int32_t cb = sext((bit(h, 12) << 8) | (bits_of(h, 11, 10) << 3) | (bits_of(h, 6, 5) << 6) |
+                                   (bits_of(h, 4, 3) << 1) | (bit(h, 2) << 5), 9);
+  const std::int32_t clw = static_cast<std::int32_t>((bits_of(h, 12, 10) << 3) | (bit(h, 6) << 2) | (bit(h, 5) << 6));
+  switch (h & 3) {
+    case 0:
+      switch (f3) {
+        case 0: {  // c.addi4spn (all-zero halfword lands here: nzuimm == 0 -> illegal)
+          std::int32_t nz = static_cast<std::int32_t>((bits_of(h, 12, 11) << 4) | (bits_of(h, 10, 7) << 6) |
+                                                      (bit(h, 6) << 2) | (bit(h, 5) << 3));
+          return nz ? make(Op::Addi, rdp, 2, 0, nz, 2) : illegal(2);
+        }
+        case 2: return make(Op::Lw, rdp, rs1p, 0, clw, 2);     // c.lw
+        case 6: return make(Op::Sw, 0, rs1p, rdp, clw, 2);     // c.sw
+        default: return illegal(2);  // c.fld/c.flw/c.fsd/c.fsw (no F/D) and reserved
+      }
+    case 1:
+      switch (f3) {
+        case 0: return make(Op::Addi, rd, rd, 0, imm6, 2);     // c.addi / c.nop
+        case 1: return make(Op::Jal, 1, 0, 0, cj, 2);          // c.jal
+        case 2: return make(Op::Addi, rd, 0, 0, imm6, 2);      // c.li
+        case 3:
+          if (rd == 2) {                                       // c.addi16sp
+            std::int32_t nz = sext((bit(h, 12) << 9) | (bit(h, 6) << 4) | (bit(h, 5) << 6) |
+                                       (bits_of(h, 4, 3) << 7) | (bit(h, 2) << 5), 10);
+            return nz ? make(Op::Addi, 2, 2, 0, nz, 2) : illegal(2);
+          }
+          return imm6 ? make(Op::Lui, rd, 0, 0, static_cast<std::int32_t>(static_cast<std::uint32_t>(imm6) << 12), 2)
+                      : illegal(2);                            // c.lui
+        case 4: {
+          const unsigned f2 = bits_of(h, 11, 10);
+          if (f2 == 0 || f2 == 1) {                            // c.srli / c.srai
+            if (bit(h, 12)) return illegal(2);                 // shamt[5] = 1 is reserved on RV32
+            return make(f2 == 0 ? Op::Srli : Op::Srai, rs1p, rs1p, 0, static_cast<std::int32_t>(rs2), 2);
+          }
+          if (f2 == 2) return make(Op::Andi, rs1p, rs1p, 0, imm6, 2);  // c.andi
+          if (bit(h, 12)) return illegal(2);                   // c.subw/c.addw: RV64 only
+          static const Op ops[4] = {Op::Sub, Op::Xor, Op::Or, Op::And};
+          return make(ops[bits_of(h, 6, 5)], rs1p, rs1p, rdp, 0, 2);
+        }
+        case 5: return make(Op::Jal, 0, 0, 0, cj, 2);          // c.j
+        case 6: return make(Op::Beq, 0, rs1p, 0, cb, 2);       // c.beqz
+        case 7: return make(Op::Bne, 0, rs1p, 0, cb, 2);       // c.bnez
+      }
+      break;
+    case 2:
+      switch (f3) {
+        case 0:                                                // c.slli
+          if (bit(h, 12)) return illegal(2);
+          return make(Op::Slli, rd, rd, 0, static_cast<std::int32_t>(rs2), 2);
+        case 2: {                                              // c.lwsp
+          if (rd == 0) return illegal(2);
+          std::int32_t off = static_cast<std::int32_t>((bit(h, 12) << 5) | (bits_of(h, 6, 4) << 2) | (bits_of(h, 3, 2) << 6));
+          return make(Op::Lw, rd, 2, 0, off, 2);
+        }
+        case 4:
+          if (!bit(h, 12)) {
+            if (rs2 == 0) return rd ? make(Op::Jalr, 0, rd, 0, 0, 2) : illegal(2);  // c.jr
+            return make(Op::Add, rd, 0, rs2, 0, 2);            // c.mv
+          }
+          if (rs2 == 0) {
+            if (rd == 0) return make(Op::CEbreak, 0, 0, 0, 0, 2);  // c.ebreak
+            return make(Op::Jalr, 1, rd, 0, 0, 2);             // c.jalr
+          }
+          return make(Op::Add, rd, rd, rs2, 0, 2);             // c.add
+        case 6: {                                              // c.swsp
+          std::int32_t off = static_cast<std::int32_t>((bits_of(h, 12, 9) << 2) | (bits_of(h, 8, 7) << 6));
+          return make(Op::Sw, 0, 2, rs2, off, 2);
+        }
+        default: return illegal(2);  // c.fldsp/c.flwsp/c.fsdsp/c.fswsp
+      }
+  }
+  return illegal(2);
+}
+
+namespace {
+bool writes_rd_only(Op op) {  // pure register ops: rd = x0 makes them nops
+  return (op >= Op::Lui && op <= Op::Remu) || op == Op::CsrRead;
+}
+bool is_branch(Op op) { return op >= Op::Beq && op <= Op::Bgeu; }
+}  // namespace
+
+DecodedOp lower(const Insn& in, std::uint32_t offset) {
+  Op op = in.op;
+  std::uint8_t rd = in.rd;
+  std::int32_t imm = in.imm;
+  if (rd == 0) {
+    if (writes_rd_only(op)) op = Op::Nop;
+    rd = kScratchReg;
+  }
+  if (op == Op::Fence || op == Op::FenceI) op = Op::Nop;
+  if (is_branch(op) || op == Op::Jal) {
+    std::int64_t target = static_cast<std::int64_t>(offset) + imm;
+    if (target >= 0 && target < static_cast<std::int64_t>(kPageSizeForDecoder)) {
+      // A local jal without link (j loop) skips the link computation.
+      op = op == Op::Jal ? (rd == kScratchReg ? Op::JumpL : Op::JalL)
+                         : static_cast<Op>(static_cast<unsigned>(op) + 6);
+      imm = static_cast<std::int32_t>(target >> 1);
+    }
+  }
+  DecodedOp d;
+  d.code = static_cast<std::uint8_t>(static_cast<unsigned>(op) | (in.len == 2 ? 0x80u : 0u));
+  d.rd = rd;
+  d.rs1 = in.rs1;
+  d.rs2 = in.rs2;
+  d.imm = imm;
+  return d;
+}
+
+void decode_page(const std::uint8_t* b, DecodedOp* out) {
+  for (std::uint32_t i = 0; i < kSlotsPerPage; ++i) {
+    std::uint32_t half = b[2 * i] | (static_cast<std::uint32_t>(b[2 * i + 1]) << 8);
+    if ((half & 3) != 3) {
+      out[i] = lower(decode16(static_cast<std::uint16_t>(half)), 2 * i);
+    } else if (i + 1 == kSlotsPerPage) {
+      out[i] = DecodedOp{static_cast<std::uint8_t>(Op::Cross), 0, 0, 0, 0};
+    } else {
+      std::uint32_t word = half | (static_cast<std::uint32_t>(b[2 * i + 2]) << 16) |
+                           (static_cast<std::uint32_t>(b[2 * i + 3]) << 24);
+      out[i] = lower(decode32(word), 2 * i);
+    }
+  }
+  out[kSlotsPerPage] = out[kSlotsPerPage + 1] = DecodedOp{static_cast<std::uint8_t>(Op::PageEnd), 0, 0, 0, 0};
+}
+
+}  // namespace rvrr::vm

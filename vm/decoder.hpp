@@ -1,0 +1,85 @@
+// vm/decoder.hpp - RV32IMAC instruction decoding (private to vm/).
+//
+// Two stages. decode() turns one instruction (a 32-bit word, or a 16-bit
+// compressed halfword which is expanded to its canonical 32-bit meaning) into
+// an Insn: pc-independent, registers as in the encoding, branch/jump offsets
+// relative to the instruction. The page decoder (decode_page) then lowers each
+// halfword slot of an executable page into a compact DecodedOp the interpreter
+// dispatches on: rd=x0 is redirected to a scratch register, branches whose
+// target lies in the same page become "local" (imm = target slot index).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "vm/types.hpp"
+
+namespace rvrr::vm {
+
+// Canonical operations. Order matters only for the interpreter's jump table.
+#define RVRR_OPS(X)                                                                    \
+  X(Illegal) X(Nop) X(Lui) X(Auipc) X(Addi) X(Slti) X(Sltiu) X(Xori) X(Ori) X(Andi)      \
+  X(Slli) X(Srli) X(Srai) X(Add) X(Sub) X(Sll) X(Slt) X(Sltu) X(Xor) X(Srl) X(Sra)      \
+  X(Or) X(And) X(Mul) X(Mulh) X(Mulhsu) X(Mulhu) X(Div) X(Divu) X(Rem) X(Remu)           \
+  X(Lb) X(Lh) X(Lw) X(Lbu) X(Lhu) X(Sb) X(Sh) X(Sw)                                      \
+  X(Beq) X(Bne) X(Blt) X(Bge) X(Bltu) X(Bgeu)                                            \
+  X(BeqL) X(BneL) X(BltL) X(BgeL) X(BltuL) X(BgeuL)                                      \
+  X(Jal) X(JalL) X(Jalr) X(Ecall) X(Ebreak) X(CEbreak) X(CsrRead)                        \
+  X(LrW) X(ScW) X(AmoSwap) X(AmoAdd) X(AmoXor) X(AmoAnd) X(AmoOr) X(AmoMin) X(AmoMax)    \
+  X(AmoMinu) X(AmoMaxu) X(Fence) X(FenceI) X(Cross) X(PageEnd) X(JumpL)
+
+enum class Op : std::uint8_t {
+#define RVRR_OP_ENUM(name) name,
+  RVRR_OPS(RVRR_OP_ENUM)
+#undef RVRR_OP_ENUM
+  Count
+};
+static_assert(static_cast<unsigned>(Op::Count) <= 128, "bit 7 of DecodedOp::code is the length flag");
+
+const char* op_name(Op op);  // lower-case mnemonic ("addi", "lr.w", ...)
+
+// CSR numbers the machine implements (read-only counters).
+enum class Csr : std::uint16_t {
+  Cycle = 0xC00, Time = 0xC01, Instret = 0xC02,
+  CycleH = 0xC80, TimeH = 0xC81, InstretH = 0xC82,
+};
+
+struct Insn {
+  Op op = Op::Illegal;
+  std::uint8_t rd = 0, rs1 = 0, rs2 = 0;
+  std::int32_t imm = 0;    // immediate / offset; CsrRead: the CSR number; shifts: shamt
+  std::uint8_t len = 4;    // 2 for compressed encodings
+  bool compressed() const { return len == 2; }
+};
+
+// Decode one instruction whose low halfword is `bits & 0xffff` (a 16-bit
+// encoding uses only that half). Never fails: undecodable -> Op::Illegal.
+Insn decode(std::uint32_t bits);
+Insn decode16(std::uint16_t half);
+Insn decode32(std::uint32_t word);
+
+// ---- the interpreter's form ----
+inline constexpr std::uint32_t kSlotsPerPage = 2048;  // one per halfword
+inline constexpr std::uint8_t kScratchReg = 32;       // where writes to x0 go
+inline constexpr std::uint32_t kPageSizeForDecoder = 4096;
+
+struct DecodedOp {
+  std::uint8_t code;  // Op | 0x80 when the instruction is 2 bytes long
+  std::uint8_t rd;    // 1..31, or kScratchReg
+  std::uint8_t rs1;
+  std::uint8_t rs2;
+  std::int32_t imm;   // local branches/jal: target slot index within the page
+};
+static_assert(sizeof(DecodedOp) == 8);
+
+// Lower `insn` found at byte offset `offset` within its page.
+DecodedOp lower(const Insn& insn, std::uint32_t offset);
+// Lower a whole page: out[kSlotsPerPage + 2]; the two slots past the end are
+// PageEnd sentinels; a 32-bit instruction in the last slot becomes Op::Cross.
+void decode_page(const std::uint8_t* bytes, DecodedOp* out);
+
+// ABI register names ("zero", "ra", "sp", ... "t6").
+const char* reg_name(unsigned r);
+// "addi a0, a0, 1"; `pc` resolves branch/jump targets.
+std::string format_insn(const Insn& insn, Addr pc);
+
+}  // namespace rvrr::vm

@@ -1,0 +1,95 @@
+// vm/disassembler.cpp - one-line RV32IMAC disassembly for fault messages and tests.
+#include <cstdarg>
+#include <cstdio>
+
+#include "vm/decoder.hpp"
+#include "vm/machine.hpp"
+#include "vm/memory.hpp"
+
+namespace rvrr::vm {
+
+const char* reg_name(unsigned r) {
+  static const char* const names[32] = {"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
+                                        "s0",   "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+                                        "a6",   "a7", "s2", "s3", "s4", "s5", "s6", "s7",
+                                        "s8",   "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+  return r < 32 ? names[r] : "?";
+}
+
+namespace {
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+  char buf[128];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+const char* csr_name(std::int32_t csr) {
+  switch (csr) {
+    case 0xC00: return "cycle";
+    case 0xC01: return "time";
+    case 0xC02: return "instret";
+    case 0xC80: return "cycleh";
+    case 0xC81: return "timeh";
+    case 0xC82: return "instreth";
+  }
+  return "?";
+}
+}  // namespace
+
+std::string format_insn(const Insn& in, Addr pc) {
+  const char* n = op_name(in.op);
+  const char *rd = reg_name(in.rd), *rs1 = reg_name(in.rs1), *rs2 = reg_name(in.rs2);
+  switch (in.op) {
+    case Op::Illegal: return "illegal";
+    case Op::Nop: case Op::Fence: case Op::FenceI: case Op::Ecall: case Op::Ebreak: case Op::CEbreak:
+      return n;
+    case Op::Lui: case Op::Auipc:
+      return fmt("%s %s, 0x%x", n, rd, static_cast<std::uint32_t>(in.imm) >> 12);
+    case Op::Addi: case Op::Slti: case Op::Sltiu: case Op::Xori: case Op::Ori: case Op::Andi:
+    case Op::Slli: case Op::Srli: case Op::Srai:
+      return fmt("%s %s, %s, %d", n, rd, rs1, in.imm);
+    case Op::Lb: case Op::Lh: case Op::Lw: case Op::Lbu: case Op::Lhu:
+      return fmt("%s %s, %d(%s)", n, rd, in.imm, rs1);
+    case Op::Sb: case Op::Sh: case Op::Sw:
+      return fmt("%s %s, %d(%s)", n, rs2, in.imm, rs1);
+    case Op::Beq: case Op::Bne: case Op::Blt: case Op::Bge: case Op::Bltu: case Op::Bgeu:
+    case Op::BeqL: case Op::BneL: case Op::BltL: case Op::BgeL: case Op::BltuL: case Op::BgeuL:
+      return fmt("%s %s, %s, 0x%x", n, rs1, rs2, pc + static_cast<std::uint32_t>(in.imm));
+    case Op::Jal: case Op::JalL: case Op::JumpL:
+      return fmt("jal %s, 0x%x", rd, pc + static_cast<std::uint32_t>(in.imm));
+    case Op::Jalr:
+      return fmt("jalr %s, %d(%s)", rd, in.imm, rs1);
+    case Op::CsrRead:
+      return fmt("csrr %s, %s", rd, csr_name(in.imm));
+    case Op::LrW:
+      return fmt("lr.w %s, (%s)", rd, rs1);
+    case Op::ScW: case Op::AmoSwap: case Op::AmoAdd: case Op::AmoXor: case Op::AmoAnd: case Op::AmoOr:
+    case Op::AmoMin: case Op::AmoMax: case Op::AmoMinu: case Op::AmoMaxu:
+      return fmt("%s %s, %s, (%s)", n, rd, rs2, rs1);
+    case Op::Cross: case Op::PageEnd: case Op::Count:
+      return n;
+    default:  // register-register ALU
+      return fmt("%s %s, %s, %s", n, rd, rs1, rs2);
+  }
+}
+
+std::string disassemble(const Memory& memory, Addr pc) {
+  std::uint8_t b[4];
+  if (!memory.read_bytes(pc, std::span<std::uint8_t>(b, 2))) return "<unmapped>";
+  std::uint32_t half = b[0] | (b[1] << 8);
+  if ((half & 3) != 3) {
+    Insn in = decode16(static_cast<std::uint16_t>(half));
+    if (in.op == Op::Illegal) return fmt(".half 0x%04x", half);
+    return format_insn(in, pc);
+  }
+  if (!memory.read_bytes(pc, std::span<std::uint8_t>(b, 4))) return "<unmapped>";
+  std::uint32_t word = half | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
+  Insn in = decode32(word);
+  if (in.op == Op::Illegal) return fmt(".word 0x%08x", word);
+  return format_insn(in, pc);
+}
+
+}  // namespace rvrr::vm

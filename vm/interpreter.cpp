@@ -1,0 +1,479 @@
+// vm/interpreter.cpp - the run loop: pre-decoded pages, computed-goto dispatch.
+//
+// Hot state lives in locals: ip (the current DecodedOp), page_ops/page_base
+// (the decoded page being executed and its guest address), ic (icount) and R
+// (the register file). pc is implicit: page_base + 2 * (ip - page_ops).
+// Sequential flow needs no page check: two PageEnd sentinels follow every
+// decoded page. Branches whose target is in the same page jump by slot index.
+#include <cstring>
+
+#include "vm/machine_impl.hpp"
+#include "vm/memory_internals.hpp"
+
+// Not every stop label is reachable in every instantiation of the run loop.
+#pragma GCC diagnostic ignored "-Wunused-label"
+
+namespace rvrr::vm {
+
+std::string disassemble(const Memory& memory, Addr pc);
+
+namespace {
+constexpr std::uint32_t kOffMask = kPageSize - 1;
+
+std::uint32_t mulh(std::int32_t a, std::int32_t b) {
+  return static_cast<std::uint32_t>((static_cast<std::int64_t>(a) * b) >> 32);
+}
+std::uint32_t mulhsu(std::int32_t a, std::uint32_t b) {
+  return static_cast<std::uint32_t>((static_cast<std::int64_t>(a) * static_cast<std::int64_t>(b)) >> 32);
+}
+std::uint32_t mulhu(std::uint32_t a, std::uint32_t b) {
+  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(a) * b) >> 32);
+}
+std::uint32_t div_s(std::int32_t a, std::int32_t b) {
+  if (b == 0) return 0xffffffffu;
+  if (a == INT32_MIN && b == -1) return static_cast<std::uint32_t>(a);
+  return static_cast<std::uint32_t>(a / b);
+}
+std::uint32_t rem_s(std::int32_t a, std::int32_t b) {
+  if (b == 0) return static_cast<std::uint32_t>(a);
+  if (a == INT32_MIN && b == -1) return 0;
+  return static_cast<std::uint32_t>(a % b);
+}
+std::uint32_t amo(Op op, std::uint32_t old, std::uint32_t v) {
+  switch (op) {
+    case Op::AmoSwap: return v;
+    case Op::AmoAdd: return old + v;
+    case Op::AmoXor: return old ^ v;
+    case Op::AmoAnd: return old & v;
+    case Op::AmoOr: return old | v;
+    case Op::AmoMin: return static_cast<std::int32_t>(old) < static_cast<std::int32_t>(v) ? old : v;
+    case Op::AmoMax: return static_cast<std::int32_t>(old) > static_cast<std::int32_t>(v) ? old : v;
+    case Op::AmoMinu: return old < v ? old : v;
+    case Op::AmoMaxu: return old > v ? old : v;
+    default: return old;
+  }
+}
+
+StopInfo fault(Signal sig, Addr addr, std::string message) {
+  StopInfo s;
+  s.kind = StopKind::Fault;
+  s.signal = sig;
+  s.addr = addr;
+  s.message = std::move(message);
+  return s;
+}
+
+std::string hex(Addr a) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", a);
+  return buf;
+}
+
+bool read_word(const Memory& mem, Addr a, std::uint32_t& w) {
+  std::uint8_t b[4];
+  if (!mem.read_bytes(a, b)) return false;
+  w = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
+  return true;
+}
+}  // namespace
+
+// Keep one indirect jump per handler (GCC otherwise merges them into one
+// shared dispatch, which defeats the branch predictor).
+template <bool kExact, bool kPoints>
+__attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
+    Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points, bool skip_first) {
+  // Entry i: the handler of Op i for a 4-byte instruction; entry i | 0x80: for a 2-byte one.
+  static void* const table4[] = {
+#define RVRR_OP_LABEL(name) &&L_##name,
+      RVRR_OPS(RVRR_OP_LABEL)
+#undef RVRR_OP_LABEL
+  };
+  static void* const table2[] = {
+#define RVRR_OP_LABEL(name) &&L_##name##_C,
+      RVRR_OPS(RVRR_OP_LABEL)
+#undef RVRR_OP_LABEL
+  };
+  static void* const* const dispatch = [] {
+    static void* t[256];
+    for (unsigned i = 0; i < 256; ++i) {
+      unsigned op = i & 0x7f;
+      bool ok = op < static_cast<unsigned>(Op::Count);
+      t[i] = !ok ? table4[0] : (i & 0x80) ? table2[op] : table4[op];
+    }
+    return t;
+  }();
+
+  Memory& mem = m.memory;
+  std::uint32_t* const R = m.regs;
+  std::uint64_t ic = m.icount;
+  const DecodedOp* page_ops = nullptr;
+  const DecodedOp* ip = nullptr;
+  Addr page_base = 0;
+  Addr new_pc = m.pc;
+  Addr stop_pc = 0;
+  StopInfo stop;
+  [[maybe_unused]] bool skip_next = skip_first;
+  [[maybe_unused]] bool skip_now = false;
+
+#define PC() (page_base + static_cast<Addr>(static_cast<std::uint32_t>(ip - page_ops) << 1))
+#define LEN() kLen
+#define DISPATCH()                                                                  \
+  do {                                                                              \
+    if constexpr (kExact) {                                                         \
+      if (ic >= limit) goto stop_limit;                                             \
+      if constexpr (kPoints) {                                                      \
+        skip_now = skip_next;                                                       \
+        skip_next = false;                                                          \
+        if (!skip_now && points->has_breakpoint(PC())) goto stop_breakpoint;        \
+      }                                                                             \
+    }                                                                               \
+    goto* dispatch[ip->code];                                                       \
+  } while (0)
+#define NEXT()                 \
+  do {                         \
+    ip += kLen / 2;            \
+    ++ic;                      \
+    DISPATCH();                \
+  } while (0)
+#define BLOCK_CHECK()                                             \
+  do {                                                            \
+    if constexpr (!kExact) {                                      \
+      if (RVRR_UNLIKELY(ic >= limit)) goto stop_fast_limit;       \
+    }                                                             \
+  } while (0)
+#define JUMP_LOCAL()               \
+  do {                             \
+    ip = page_ops + ip->imm;       \
+    ++ic;                          \
+    BLOCK_CHECK();                 \
+    DISPATCH();                    \
+  } while (0)
+#define WATCH(w_addr, w_size, w_write)                                                        \
+  do {                                                                                     \
+    if constexpr (kPoints) {                                                               \
+      if (!skip_now) {                                                                     \
+        if (auto hit = points->check_access((w_addr), (w_size), (w_write))) {                 \
+          stop.kind = StopKind::Watchpoint;                                                \
+          stop.addr = hit->addr;                                                           \
+          stop.watch = hit->kind;                                                          \
+          goto stop_here;                                                                  \
+        }                                                                                  \
+      }                                                                                    \
+    }                                                                                      \
+  } while (0)
+#define LOAD(T)                                                   \
+  do {                                                            \
+    Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);    \
+    WATCH(a, sizeof(T), false);                                   \
+    T v;                                                          \
+    if (RVRR_UNLIKELY(!Memory::Internals::load<T>(mem, a, v))) {  \
+      fault_addr = a;                                             \
+      goto fault_load;                                            \
+    }                                                             \
+    R[ip->rd] = static_cast<std::uint32_t>(v);                    \
+    NEXT();                                                       \
+  } while (0)
+#define STORE(T)                                                                      \
+  do {                                                                                \
+    Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);                        \
+    WATCH(a, sizeof(T), true);                                                        \
+    T v = static_cast<T>(R[ip->rs2]);                                                 \
+    if (RVRR_UNLIKELY(!Memory::Internals::store_fast<T>(mem, a, v))) {                \
+      if (!Memory::Internals::store_slow(mem, a, sizeof(T), v)) {                     \
+        fault_addr = a;                                                               \
+        goto fault_store;                                                             \
+      }                                                                               \
+      if (Memory::Internals::take_code_written(mem)) {                                \
+        new_pc = PC() + kLen;                                                         \
+        goto after_code_write;                                                        \
+      }                                                                               \
+    }                                                                                 \
+    NEXT();                                                                           \
+  } while (0)
+#define BRANCH(cond_expr, local)                                     \
+  do {                                                               \
+    std::uint32_t x = R[ip->rs1], y = R[ip->rs2];                    \
+    (void)x; (void)y;                                                \
+    if (cond_expr) {                                                 \
+      if (local) JUMP_LOCAL();                                       \
+      new_pc = PC() + static_cast<std::uint32_t>(ip->imm);           \
+      ++ic;                                                          \
+      goto do_jump;                                                  \
+    }                                                                \
+    NEXT();                                                          \
+  } while (0)
+// Each handler exists twice, for 4- and 2-byte encodings, so the advance is a constant.
+#define HANDLER(name, ...)                   \
+  L_##name: {                                \
+    [[maybe_unused]] constexpr std::uint32_t kLen = 4; \
+    __VA_ARGS__                              \
+  }                                          \
+  L_##name##_C: {                            \
+    [[maybe_unused]] constexpr std::uint32_t kLen = 2; \
+    __VA_ARGS__                              \
+  }
+#define SX static_cast<std::int32_t>(x)
+#define SY static_cast<std::int32_t>(y)
+
+  Addr fault_addr = 0;
+  goto do_jump;
+
+HANDLER(Nop, NEXT();)
+HANDLER(Lui, R[ip->rd] = static_cast<std::uint32_t>(ip->imm); NEXT();)
+HANDLER(Auipc, R[ip->rd] = PC() + static_cast<std::uint32_t>(ip->imm); NEXT();)
+HANDLER(Addi, R[ip->rd] = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm); NEXT();)
+HANDLER(Slti, R[ip->rd] = static_cast<std::int32_t>(R[ip->rs1]) < ip->imm; NEXT();)
+HANDLER(Sltiu, R[ip->rd] = R[ip->rs1] < static_cast<std::uint32_t>(ip->imm); NEXT();)
+HANDLER(Xori, R[ip->rd] = R[ip->rs1] ^ static_cast<std::uint32_t>(ip->imm); NEXT();)
+HANDLER(Ori, R[ip->rd] = R[ip->rs1] | static_cast<std::uint32_t>(ip->imm); NEXT();)
+HANDLER(Andi, R[ip->rd] = R[ip->rs1] & static_cast<std::uint32_t>(ip->imm); NEXT();)
+HANDLER(Slli, R[ip->rd] = R[ip->rs1] << ip->imm; NEXT();)
+HANDLER(Srli, R[ip->rd] = R[ip->rs1] >> ip->imm; NEXT();)
+HANDLER(Srai, R[ip->rd] = static_cast<std::uint32_t>(static_cast<std::int32_t>(R[ip->rs1]) >> ip->imm); NEXT();)
+HANDLER(Add, R[ip->rd] = R[ip->rs1] + R[ip->rs2]; NEXT();)
+HANDLER(Sub, R[ip->rd] = R[ip->rs1] - R[ip->rs2]; NEXT();)
+HANDLER(Sll, R[ip->rd] = R[ip->rs1] << (R[ip->rs2] & 31); NEXT();)
+HANDLER(Slt, R[ip->rd] = static_cast<std::int32_t>(R[ip->rs1]) < static_cast<std::int32_t>(R[ip->rs2]); NEXT();)
+HANDLER(Sltu, R[ip->rd] = R[ip->rs1] < R[ip->rs2]; NEXT();)
+HANDLER(Xor, R[ip->rd] = R[ip->rs1] ^ R[ip->rs2]; NEXT();)
+HANDLER(Srl, R[ip->rd] = R[ip->rs1] >> (R[ip->rs2] & 31); NEXT();)
+HANDLER(Sra, R[ip->rd] = static_cast<std::uint32_t>(static_cast<std::int32_t>(R[ip->rs1]) >> (R[ip->rs2] & 31)); NEXT();)
+HANDLER(Or, R[ip->rd] = R[ip->rs1] | R[ip->rs2]; NEXT();)
+HANDLER(And, R[ip->rd] = R[ip->rs1] & R[ip->rs2]; NEXT();)
+HANDLER(Mul, R[ip->rd] = R[ip->rs1] * R[ip->rs2]; NEXT();)
+HANDLER(Mulh, R[ip->rd] = mulh(static_cast<std::int32_t>(R[ip->rs1]), static_cast<std::int32_t>(R[ip->rs2])); NEXT();)
+HANDLER(Mulhsu, R[ip->rd] = mulhsu(static_cast<std::int32_t>(R[ip->rs1]), R[ip->rs2]); NEXT();)
+HANDLER(Mulhu, R[ip->rd] = mulhu(R[ip->rs1], R[ip->rs2]); NEXT();)
+HANDLER(Div, R[ip->rd] = div_s(static_cast<std::int32_t>(R[ip->rs1]), static_cast<std::int32_t>(R[ip->rs2])); NEXT();)
+HANDLER(Divu, { std::uint32_t d = R[ip->rs2]; R[ip->rd] = d ? R[ip->rs1] / d : 0xffffffffu; NEXT(); })
+HANDLER(Rem, R[ip->rd] = rem_s(static_cast<std::int32_t>(R[ip->rs1]), static_cast<std::int32_t>(R[ip->rs2])); NEXT();)
+HANDLER(Remu, { std::uint32_t d = R[ip->rs2]; R[ip->rd] = d ? R[ip->rs1] % d : R[ip->rs1]; NEXT(); })
+HANDLER(Lb, LOAD(std::int8_t);)
+HANDLER(Lh, LOAD(std::int16_t);)
+HANDLER(Lw, LOAD(std::uint32_t);)
+HANDLER(Lbu, LOAD(std::uint8_t);)
+HANDLER(Lhu, LOAD(std::uint16_t);)
+HANDLER(Sb, STORE(std::uint8_t);)
+HANDLER(Sh, STORE(std::uint16_t);)
+HANDLER(Sw, STORE(std::uint32_t);)
+HANDLER(Beq, BRANCH(x == y, false);)
+HANDLER(Bne, BRANCH(x != y, false);)
+HANDLER(Blt, BRANCH(SX < SY, false);)
+HANDLER(Bge, BRANCH(SX >= SY, false);)
+HANDLER(Bltu, BRANCH(x < y, false);)
+HANDLER(Bgeu, BRANCH(x >= y, false);)
+HANDLER(BeqL, BRANCH(x == y, true);)
+HANDLER(BneL, BRANCH(x != y, true);)
+HANDLER(BltL, BRANCH(SX < SY, true);)
+HANDLER(BgeL, BRANCH(SX >= SY, true);)
+HANDLER(BltuL, BRANCH(x < y, true);)
+HANDLER(BgeuL, BRANCH(x >= y, true);)
+HANDLER(JalL, R[ip->rd] = PC() + LEN(); JUMP_LOCAL();)
+HANDLER(JumpL, JUMP_LOCAL();)
+HANDLER(Jal, {
+  Addr pc = PC();
+  R[ip->rd] = pc + LEN();
+  new_pc = pc + static_cast<std::uint32_t>(ip->imm);
+  ++ic;
+  goto do_jump;
+})
+HANDLER(Jalr, {
+  Addr target = (R[ip->rs1] + static_cast<std::uint32_t>(ip->imm)) & ~1u;
+  R[ip->rd] = PC() + LEN();
+  ++ic;
+  if ((target & ~kOffMask) == page_base) {  // returns and calls within the page: no fetch
+    ip = page_ops + ((target & kOffMask) >> 1);
+    BLOCK_CHECK();
+    DISPATCH();
+  }
+  new_pc = target;
+  goto do_jump;
+})
+HANDLER(CsrRead, {
+  switch (ip->imm) {
+    case 0xC00: case 0xC01: case 0xC02: R[ip->rd] = static_cast<std::uint32_t>(ic); break;
+    default: R[ip->rd] = static_cast<std::uint32_t>(ic >> 32); break;
+  }
+  NEXT();
+})
+HANDLER(Fence, NEXT();)
+HANDLER(FenceI, NEXT();)
+L_LrW_C: L_LrW: {
+  constexpr std::uint32_t kLen = 4;
+  Addr a = R[ip->rs1];
+  if (a & 3) { fault_addr = a; goto fault_misaligned; }
+  WATCH(a, 4, false);
+  std::uint32_t v;
+  if (!Memory::Internals::load<std::uint32_t>(mem, a, v)) { fault_addr = a; goto fault_load; }
+  m.reserved = true;
+  m.reservation = a;
+  R[ip->rd] = v;
+  NEXT();
+}
+L_ScW_C: L_ScW: {
+  constexpr std::uint32_t kLen = 4;
+  Addr a = R[ip->rs1];
+  if (a & 3) { fault_addr = a; goto fault_misaligned; }
+  if (m.reserved && m.reservation == a) {
+    WATCH(a, 4, true);
+    if (!Memory::Internals::store_fast<std::uint32_t>(mem, a, R[ip->rs2])) {
+      if (!Memory::Internals::store_slow(mem, a, 4, R[ip->rs2])) { fault_addr = a; goto fault_store; }
+    }
+    m.reserved = false;
+    R[ip->rd] = 0;
+    if (Memory::Internals::take_code_written(mem)) { new_pc = PC() + kLen; goto after_code_write; }
+  } else {
+    m.reserved = false;
+    R[ip->rd] = 1;
+  }
+  NEXT();
+}
+L_AmoSwap_C: L_AmoSwap: L_AmoAdd_C: L_AmoAdd: L_AmoXor_C: L_AmoXor: L_AmoAnd_C: L_AmoAnd: L_AmoOr_C: L_AmoOr:
+L_AmoMin_C: L_AmoMin: L_AmoMax_C: L_AmoMax: L_AmoMinu_C: L_AmoMinu: L_AmoMaxu_C: L_AmoMaxu: {
+  constexpr std::uint32_t kLen = 4;
+  Addr a = R[ip->rs1];
+  if (a & 3) { fault_addr = a; goto fault_misaligned; }
+  WATCH(a, 4, true);
+  WATCH(a, 4, false);
+  std::uint32_t* p = Memory::Internals::rw_word(mem, a);
+  if (!p) { fault_addr = a; goto fault_store; }
+  std::uint32_t old, v = R[ip->rs2];
+  std::memcpy(&old, p, 4);
+  std::uint32_t nv = amo(static_cast<Op>(ip->code & 0x7f), old, v);
+  std::memcpy(p, &nv, 4);
+  R[ip->rd] = old;
+  if (Memory::Internals::take_code_written(mem)) { new_pc = PC() + kLen; goto after_code_write; }
+  NEXT();
+}
+L_Ecall_C: L_Ecall:
+L_Ebreak_C: L_Ebreak: {
+  Addr pc = PC();
+  m.pc = pc;
+  m.icount = ic;
+  R[0] = 0;
+  std::optional<StopInfo> r;
+  SyscallContext ctx{R, pc, ic, mem, env, m.sys};
+  if ((ip->code & 0x7f) == static_cast<unsigned>(Op::Ecall)) {
+    r = linux_syscall(ctx);
+  } else {
+    std::uint32_t before = 0, after = 0;
+    if (read_word(mem, pc - 4, before) && read_word(mem, pc + 4, after) && before == 0x01f01013u &&
+        after == 0x40705013u) {
+      r = semihosting_call(ctx);
+    } else {
+      stop = fault(Signal::Trap, pc, "ebreak at " + hex(pc));
+      goto stop_here;
+    }
+  }
+  R[0] = 0;
+  if (r) {
+    stop = std::move(*r);
+    goto stop_here;
+  }
+  ++ic;
+  new_pc = pc + 4;
+  goto do_jump;  // the call may have written memory (and code): re-fetch
+}
+L_CEbreak_C: L_CEbreak:
+  stop = fault(Signal::Trap, PC(), "c.ebreak at " + hex(PC()));
+  goto stop_here;
+L_Illegal_C: L_Illegal:
+  stop = fault(Signal::Ill, PC(), "illegal instruction at " + hex(PC()) + ": " + disassemble(mem, PC()));
+  goto stop_here;
+L_Cross_C: L_Cross: {
+  // A 32-bit instruction in a page's last halfword: decode it afresh (its
+  // upper half lives in the next page) into the trampoline and run it there.
+  Addr pc = PC();
+  std::uint16_t lo = 0, hi = 0;
+  if (!Memory::Internals::fetch_half(mem, pc, lo)) { stop = fault(Signal::Segv, pc, "fetch fault"); goto stop_here; }
+  if (!Memory::Internals::fetch_half(mem, pc + 2, hi)) {
+    stop = fault(Signal::Segv, pc + 2, "instruction fetch from " + hex(pc + 2) + " (unmapped or not executable)");
+    goto stop_here;
+  }
+  m.cross_buf[0] = lower(decode32(lo | (static_cast<std::uint32_t>(hi) << 16)), 1u << 22);
+  m.cross_buf[1] = m.cross_buf[2] = DecodedOp{static_cast<std::uint8_t>(Op::PageEnd), 0, 0, 0, 0};
+  // PC() must give pc for the trampoline slot: page_ops = cross_buf - 2046 and
+  // page_base = pc - 4092 (not page-aligned, so Jalr's same-page test never
+  // matches while the trampoline is current).
+  page_ops = reinterpret_cast<const DecodedOp*>(reinterpret_cast<std::uintptr_t>(m.cross_buf) -
+                                                 (kSlotsPerPage - 2) * sizeof(DecodedOp));
+  page_base = pc - 2 * (kSlotsPerPage - 2);
+  ip = m.cross_buf;
+  goto* dispatch[ip->code];  // checks for this pc were done when Cross was dispatched
+}
+L_PageEnd_C: L_PageEnd:
+  new_pc = PC();
+  goto do_jump;
+
+after_code_write:
+  // A store rewrote decoded code (maybe this very page): retire the store and re-fetch (new_pc set).
+  ++ic;
+  goto do_jump;
+
+do_jump:
+
+  if constexpr (!kExact) {
+    if (RVRR_UNLIKELY(ic >= limit)) { stop_pc = new_pc; goto stop_fast_limit_pc; }
+  } else {
+    if (ic >= limit) { stop_pc = new_pc; goto stop_limit_pc; }
+  }
+  page_ops = Memory::Internals::fetch(mem, new_pc);
+  if (RVRR_UNLIKELY(!page_ops)) {
+    m.pc = new_pc;
+    m.icount = ic;
+    R[0] = 0;
+    return fault(Signal::Segv, new_pc, "instruction fetch from " + hex(new_pc) + " (unmapped or not executable)");
+  }
+  page_base = new_pc & ~kOffMask;
+  ip = page_ops + ((new_pc & kOffMask) >> 1);
+  DISPATCH();
+
+fault_load:
+  stop = fault(Signal::Segv, fault_addr, "load from " + hex(fault_addr) + " (unmapped or not readable)");
+  goto stop_here;
+fault_store:
+  stop = fault(Signal::Segv, fault_addr, "store to " + hex(fault_addr) + " (unmapped or not writable)");
+  goto stop_here;
+fault_misaligned:
+  stop = fault(Signal::Bus, fault_addr, "misaligned atomic access at " + hex(fault_addr));
+  goto stop_here;
+stop_breakpoint:
+  stop.kind = StopKind::Breakpoint;
+  goto stop_here;
+stop_limit:
+stop_fast_limit:
+  stop.kind = StopKind::Limit;
+  goto stop_here;
+stop_here:
+  m.pc = PC();
+  m.icount = ic;
+  R[0] = 0;
+  return stop;
+stop_limit_pc:
+stop_fast_limit_pc:
+  m.pc = stop_pc;
+  m.icount = ic;
+  R[0] = 0;
+  stop.kind = StopKind::Limit;
+  return stop;
+
+#undef PC
+#undef LEN
+#undef DISPATCH
+#undef NEXT
+#undef BLOCK_CHECK
+#undef JUMP_LOCAL
+#undef WATCH
+#undef LOAD
+#undef STORE
+#undef BRANCH
+#undef SX
+#undef HANDLER
+#undef SY
+}
+
+template StopInfo interpret<false, false>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<true, false>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+
+}  // namespace rvrr::vm

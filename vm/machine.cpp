@@ -1,0 +1,102 @@
+// vm/machine.cpp - Machine: construction, snapshots, run/step, hashes.
+#include "vm/machine.hpp"
+
+#include "vm/hash.hpp"
+#include "vm/machine_impl.hpp"
+#include "vm/memory_internals.hpp"
+
+namespace rvrr::vm {
+
+Machine::Machine(const ElfImage& image, const MachineOptions& options) : impl_(std::make_unique<Impl>()) {
+  impl_->pc = layout_process(image, options, impl_->memory, impl_->sys, impl_->regs);
+  impl_->regs[0] = 0;
+}
+Machine::Machine(const Machine& o) : impl_(std::make_unique<Impl>(*o.impl_)) {}
+Machine& Machine::operator=(const Machine& o) {
+  if (this != &o) impl_ = std::make_unique<Impl>(*o.impl_);
+  return *this;
+}
+Machine::Machine(Machine&&) noexcept = default;
+Machine& Machine::operator=(Machine&&) noexcept = default;
+Machine::~Machine() = default;
+
+StopInfo Machine::run(const RunOptions& options, Environment& env) {
+  Impl& m = *impl_;
+  if (m.halted) return m.halt;
+  Memory::Internals::release_retired(m.memory);
+  if (m.pc & 1) {  // only set_pc can make it odd (IALIGN is 16)
+    StopInfo s;
+    s.kind = StopKind::Fault;
+    s.signal = Signal::Bus;
+    s.addr = m.pc;
+    s.message = "misaligned pc";
+    m.halted = true;
+    m.halt = s;
+    return s;
+  }
+  const std::uint64_t stop_at = options.stop_at;
+  StopInfo stop;
+  const DebugPoints* points = options.points && !options.points->empty() ? options.points : nullptr;
+  if (m.icount >= stop_at) {
+    stop.kind = StopKind::Limit;
+  } else if (points) {
+    stop = interpret<true, true>(m, env, stop_at, points, options.skip_points_at_start);
+  } else {
+    for (;;) {
+      if (stop_at - m.icount > kFastSlack) {
+        stop = interpret<false, false>(m, env, stop_at - kFastSlack, nullptr, false);
+        if (stop.kind == StopKind::Limit) continue;
+      } else {
+        stop = interpret<true, false>(m, env, stop_at, nullptr, false);
+      }
+      break;
+    }
+  }
+  if (stop.kind == StopKind::Exited || stop.kind == StopKind::Fault) {
+    m.halted = true;
+    m.halt = stop;
+  }
+  return stop;
+}
+
+StopInfo Machine::step(Environment& env, const DebugPoints* points, bool skip_points_at_start) {
+  RunOptions o;
+  o.stop_at = impl_->icount + 1;
+  o.points = points;
+  o.skip_points_at_start = skip_points_at_start;
+  return run(o, env);
+}
+
+std::uint64_t Machine::icount() const { return impl_->icount; }
+std::uint32_t Machine::reg(unsigned index) const { return index < 32 ? impl_->regs[index] : 0; }
+void Machine::set_reg(unsigned index, std::uint32_t value) {
+  if (index > 0 && index < 32) impl_->regs[index] = value;
+}
+Addr Machine::pc() const { return impl_->pc; }
+void Machine::set_pc(Addr pc) { impl_->pc = pc; }
+Memory& Machine::memory() { return impl_->memory; }
+const Memory& Machine::memory() const { return impl_->memory; }
+bool Machine::halted() const { return impl_->halted; }
+const StopInfo& Machine::halt_reason() const { return impl_->halt; }
+
+std::uint64_t Machine::register_hash() const {
+  Hasher h;
+  for (unsigned i = 0; i < 32; ++i) h.add(i == 0 ? 0 : impl_->regs[i]);
+  h.add(impl_->pc);
+  h.add(impl_->icount);
+  return h.value();
+}
+
+std::uint64_t Machine::state_hash() const {
+  Hasher h;
+  h.add(register_hash());
+  h.add(impl_->reserved ? (0x100000000ull | impl_->reservation) : 0);
+  h.add(impl_->memory.hash());
+  h.add(impl_->sys.hash());
+  h.add(impl_->halted);
+  return h.value();
+}
+
+std::size_t Machine::mapped_pages() const { return impl_->memory.page_count(); }
+
+}  // namespace rvrr::vm

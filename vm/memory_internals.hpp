@@ -1,0 +1,98 @@
+// vm/memory_internals.hpp - Memory's page types and the interpreter's gateway (private to vm/).
+#pragma once
+#include <cstring>
+#include <memory>
+
+#include "vm/decoder.hpp"
+#include "vm/memory.hpp"
+
+namespace rvrr::vm {
+
+struct Memory::DecodedPage {
+  DecodedOp ops[kSlotsPerPage + 2];
+};
+
+// A page's bytes plus, once executed, its decoded form. Shared pages are
+// immutable (the decoded form is a cache of their bytes, so snapshots share
+// it too); a writer that owns the page alone retires the decoded form.
+struct Memory::Page {
+  alignas(64) std::uint8_t bytes[kPageSize];
+  std::unique_ptr<DecodedPage> decoded;
+};
+
+struct Memory::Table {
+  std::shared_ptr<Page> pages[kTableEntries];
+  std::uint8_t perms[kTableEntries] = {};
+};
+
+#if defined(__GNUC__)
+#define RVRR_LIKELY(x) __builtin_expect(!!(x), 1)
+#define RVRR_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define RVRR_LIKELY(x) (x)
+#define RVRR_UNLIKELY(x) (x)
+#endif
+
+// What the interpreter needs from Memory. Fast paths inline; misses call the
+// out-of-line slow paths in memory.cpp, which fill the TLBs.
+struct Memory::Internals {
+  static constexpr std::uint32_t kPageMask = ~(kPageSize - 1);
+
+  template <typename T>
+  static bool load(Memory& m, Addr addr, T& out) {
+    const TlbEntry& e = m.read_tlb_[(addr >> kPageShift) & (kTlbSize - 1)];
+    if (RVRR_LIKELY((addr & (kPageMask | (sizeof(T) - 1))) == e.tag)) {
+      std::memcpy(&out, reinterpret_cast<const void*>(e.addend + addr), sizeof(T));
+      return true;
+    }
+    std::uint32_t v = 0;
+    if (!load_slow(m, addr, sizeof(T), v)) return false;
+    out = static_cast<T>(v);
+    return true;
+  }
+  template <typename T>
+  static bool store(Memory& m, Addr addr, T value) {
+    const TlbEntry& e = m.write_tlb_[(addr >> kPageShift) & (kTlbSize - 1)];
+    if (RVRR_LIKELY((addr & (kPageMask | (sizeof(T) - 1))) == e.tag)) {
+      std::memcpy(reinterpret_cast<void*>(e.addend + addr), &value, sizeof(T));
+      return true;
+    }
+    return store_slow(m, addr, sizeof(T), value);
+  }
+  // Store on a write-TLB hit only; false means "take store_slow".
+  template <typename T>
+  static bool store_fast(Memory& m, Addr addr, T value) {
+    const TlbEntry& e = m.write_tlb_[(addr >> kPageShift) & (kTlbSize - 1)];
+    if (RVRR_LIKELY((addr & (kPageMask | (sizeof(T) - 1))) == e.tag)) {
+      std::memcpy(reinterpret_cast<void*>(e.addend + addr), &value, sizeof(T));
+      return true;
+    }
+    return false;
+  }
+  static const DecodedOp* fetch(Memory& m, Addr pc) {
+    const FetchEntry& e = m.fetch_tlb_[(pc >> kPageShift) & (kFetchTlbSize - 1)];
+    if (RVRR_LIKELY((pc & kPageMask) == e.tag)) return static_cast<const DecodedOp*>(e.ops);
+    return fetch_slow(m, pc);
+  }
+  // Little-endian `size` bytes (1, 2, 4) at any alignment; false: no such
+  // mapped page with the permission (fault at the first bad page).
+  static bool load_slow(Memory& m, Addr addr, std::uint32_t size, std::uint32_t& out);
+  static bool store_slow(Memory& m, Addr addr, std::uint32_t size, std::uint32_t value);
+  // Decoded instructions of the executable page holding pc; null if not executable.
+  static const DecodedOp* fetch_slow(Memory& m, Addr pc);
+  // Host pointer to an aligned word readable AND writable (for AMOs); null otherwise.
+  static std::uint32_t* rw_word(Memory& m, Addr addr);
+  // Raw 16-bit fetch for instructions straddling pages; false if not executable.
+  static bool fetch_half(Memory& m, Addr addr, std::uint16_t& out);
+  // Set when a guest store retired decoded code; the interpreter re-fetches.
+  static bool take_code_written(Memory& m) {
+    bool w = m.code_written_;
+    m.code_written_ = false;
+    return w;
+  }
+  static void release_retired(Memory& m) { m.retired_.clear(); }
+  // For tests: does `page` currently hold a decoded form?
+  static bool has_decoded(const Memory& m, Addr addr);
+};
+
+}  // namespace rvrr::vm

@@ -1,0 +1,236 @@
+// vm/process_layout.cpp - a fresh process: segments, stack, heap, initial stack.
+//
+// Two kinds of program:
+//  - picolibc / bare-metal (the ELF defines `__stack`): the linker script owns
+//    the layout. Segments are loaded at their LMA (paddr) as a bare-metal
+//    loader does, and at their VMA too (crt0 copies .data from LMA to VMA;
+//    having the bytes at both is harmless and lets code that skips the copy
+//    work). All RAM from the lowest writable segment up to `__stack` is mapped
+//    RW, since picolibc treats everything between the end of .bss and the
+//    stack as heap + stack. `__heap_start`/`__heap_end` (or `end`/`__end`/
+//    `_end` and `__heap_limit`) give the semihosting HEAPINFO answer.
+//  - Linux ABI (no `__stack`): a stack of options.stack_size bytes below
+//    kLinuxStackTop, and a brk heap starting at the page after the highest
+//    segment end, growing on demand up to the stack region and the memory limit.
+// In both cases the Linux initial stack (argc, argv, envp, auxv) is written
+// at sp, so either kind of crt0 finds what it expects.
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <stdexcept>
+
+#include "vm/guest_access.hpp"
+#include "vm/syscalls.hpp"
+
+namespace rvrr::vm {
+
+namespace {
+
+// Linux-ABI stack top: below 2 GiB like a 32-bit Linux process (qemu-riscv32
+// puts its stack in the same region), leaving 64 KiB unmapped above it.
+constexpr Addr kLinuxStackTop = 0x7fff0000;
+// Unmapped gap kept between the brk heap and the stack, so a runaway heap or
+// stack faults instead of silently running into the other.
+constexpr std::uint32_t kStackGuardGap = 1u << 20;
+
+constexpr std::uint32_t kAtNull = 0, kAtPhnum = 5, kAtPagesz = 6, kAtEntry = 9, kAtUid = 11, kAtEuid = 12,
+                        kAtGid = 13, kAtEgid = 14, kAtClktck = 17, kAtSecure = 23,
+                        kAtRandom = 25;
+
+std::uint64_t page_down(std::uint64_t a) { return a & ~static_cast<std::uint64_t>(kPageSize - 1); }
+std::uint64_t page_up(std::uint64_t a) { return page_down(a + kPageSize - 1); }
+
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// 16 bytes for AT_RANDOM: derived from the image, never from the host, so two
+// runs of one program see the same "random" stack canary.
+std::array<std::uint8_t, 16> image_random(const ElfImage& image) {
+  std::uint64_t h1 = 0xcbf29ce484222325ull, h2 = 0x84222325cbf29ce4ull;
+  auto mix = [&](std::uint8_t b) {
+    h1 = (h1 ^ b) * 0x100000001b3ull;
+    h2 = (h2 ^ b ^ 0x5a) * 0x100000001b3ull;
+  };
+  for (int i = 0; i < 4; ++i) mix(static_cast<std::uint8_t>(image.entry >> (8 * i)));
+  for (const auto& s : image.segments) {
+    for (int i = 0; i < 4; ++i) mix(static_cast<std::uint8_t>(s.vaddr >> (8 * i)));
+    for (std::uint8_t b : s.bytes) mix(b);
+  }
+  std::array<std::uint8_t, 16> out{};
+  for (int i = 0; i < 8; ++i) {
+    out[i] = static_cast<std::uint8_t>(h1 >> (8 * i));
+    out[8 + i] = static_cast<std::uint8_t>(h2 >> (8 * i));
+  }
+  return out;
+}
+
+void load_segment_at(Memory& memory, const ElfSegment& seg, Addr at, const char* which) {
+  const std::uint64_t end = static_cast<std::uint64_t>(at) + seg.memsz;
+  if (at < kGuardEnd)
+    throw std::runtime_error(std::string("segment ") + which + " address " + hex(at) +
+                             " lies in the null guard area below " + hex(kGuardEnd) +
+                             "; link the program at a higher address");
+  if (end > (1ull << 32)) throw std::runtime_error("segment at " + hex(at) + " wraps past 4 GiB");
+  const std::uint8_t perms = seg.perms ? seg.perms : static_cast<std::uint8_t>(PermRead);
+  if (!memory.map(at, seg.memsz, perms))
+    throw std::runtime_error("cannot map segment at " + hex(at));
+  if (!seg.bytes.empty() && !memory.write_bytes(at, seg.bytes))
+    throw std::runtime_error("cannot load segment bytes at " + hex(at));
+}
+
+// Writes argc/argv/envp/auxv below `top`; returns the 16-byte aligned sp.
+Addr write_initial_stack(const ElfImage& image, const MachineOptions& options, Memory& memory, Addr top,
+                         Addr lowest) {
+  // Strings and the random bytes go at the top; pointers are computed as we go.
+  std::vector<std::uint8_t> strings;
+  std::vector<std::uint32_t> string_offsets;  // offset into `strings`, argv then envp
+  auto add = [&](const std::string& s) {
+    string_offsets.push_back(static_cast<std::uint32_t>(strings.size()));
+    strings.insert(strings.end(), s.begin(), s.end());
+    strings.push_back(0);
+  };
+  for (const auto& a : options.argv) add(a);
+  for (const auto& e : options.envp) add(e);
+  const auto random = image_random(image);
+  const std::uint32_t random_off = static_cast<std::uint32_t>(strings.size());
+  strings.insert(strings.end(), random.begin(), random.end());
+
+  const std::uint64_t table_words = 1 + options.argv.size() + 1 + options.envp.size() + 1 + 2 * 10;
+  const std::uint64_t need = strings.size() + 16 + table_words * 4 + 32;
+  if (need > static_cast<std::uint64_t>(top) - lowest)
+    throw std::runtime_error("arguments and environment (" + std::to_string(need) +
+                             " bytes) do not fit in the stack");
+
+  const Addr strings_at = static_cast<Addr>((top - 16 - strings.size()) & ~3u);
+  const Addr sp = static_cast<Addr>((strings_at - table_words * 4) & ~15u);
+
+  std::vector<std::uint8_t> table;
+  guest::put_u32(table, static_cast<std::uint32_t>(options.argv.size()));
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < options.argv.size(); ++i, ++k) guest::put_u32(table, strings_at + string_offsets[k]);
+  guest::put_u32(table, 0);
+  for (std::size_t i = 0; i < options.envp.size(); ++i, ++k) guest::put_u32(table, strings_at + string_offsets[k]);
+  guest::put_u32(table, 0);
+  const std::pair<std::uint32_t, std::uint32_t> auxv[] = {
+      {kAtPagesz, kPageSize}, {kAtEntry, image.entry}, {kAtPhnum, 0},     {kAtUid, 0},
+      {kAtEuid, 0},           {kAtGid, 0},             {kAtEgid, 0},      {kAtSecure, 0},
+      {kAtClktck, 100},       {kAtRandom, strings_at + random_off},
+  };
+  for (const auto& [key, value] : auxv) {
+    guest::put_u32(table, key);
+    guest::put_u32(table, value);
+  }
+  guest::put_u32(table, kAtNull);
+  guest::put_u32(table, 0);
+  if (!memory.write_bytes(strings_at, strings) || !memory.write_bytes(sp, table))
+    throw std::runtime_error("cannot write the initial stack at " + hex(sp));
+  return sp;
+}
+
+std::optional<Addr> first_symbol(const ElfImage& image, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    if (auto v = image.symbol(n)) return v;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Addr layout_process(const ElfImage& image, const MachineOptions& options, Memory& memory, SyscallState& state,
+                    std::uint32_t* regs) {
+  if (image.segments.empty()) throw std::runtime_error("the program has no loadable segments");
+  const std::uint64_t limit = options.memory_limit;
+
+  // Cheap early refusal before mapping anything large.
+  std::uint64_t total = 0;
+  for (const auto& s : image.segments) total += s.memsz;
+  if (total > limit)
+    throw std::runtime_error("the program's segments need " + std::to_string(total >> 10) +
+                             " KiB, more than the memory limit of " + std::to_string(limit >> 10) + " KiB");
+
+  std::uint64_t highest_end = 0;
+  std::uint64_t lowest_rw = UINT64_MAX;
+  for (const auto& s : image.segments) {
+    load_segment_at(memory, s, s.paddr, "physical");
+    highest_end = std::max<std::uint64_t>(highest_end, static_cast<std::uint64_t>(s.paddr) + s.memsz);
+    if (s.vaddr != s.paddr) {
+      load_segment_at(memory, s, s.vaddr, "virtual");
+      highest_end = std::max<std::uint64_t>(highest_end, static_cast<std::uint64_t>(s.vaddr) + s.memsz);
+    }
+    if (s.perms & PermWrite) lowest_rw = std::min<std::uint64_t>(lowest_rw, s.vaddr);
+  }
+  // If one segment's LMA overlaps another's VMA, the VMA bytes must win (that
+  // is what the program sees after crt0's copy): write them all once more.
+  for (const auto& s : image.segments)
+    if (!s.bytes.empty() && s.vaddr != s.paddr) memory.write_bytes(s.vaddr, s.bytes);
+
+  state = SyscallState{};
+  state.epoch_ns = options.epoch_ns;
+  state.memory_limit = limit;
+  state.files.resize(3);
+  for (int fd = 0; fd < 3; ++fd) state.files[fd] = GuestFile{fd, fd == 0 ? "<stdin>" : fd == 1 ? "<stdout>" : "<stderr>", 0};
+  // Semihosting GET_CMDLINE carries the arguments only: picolibc's crt0 names
+  // the program itself ("program-name") and splits this string into argv[1..].
+  for (std::size_t i = 1; i < options.argv.size(); ++i) {
+    if (i > 1) state.cmdline += ' ';
+    state.cmdline += options.argv[i];
+  }
+  state.brk_start = state.brk = static_cast<Addr>(std::min<std::uint64_t>(page_up(highest_end), 0xfffff000u));
+
+  Addr sp_top;
+  if (auto stack = image.symbol("__stack")) {
+    // picolibc: the linker script fixes RAM; map it all, RW.
+    const std::uint64_t top = page_up(*stack);
+    std::uint64_t low = lowest_rw != UINT64_MAX ? page_down(lowest_rw) : 0;
+    if (low == 0 || low >= top) low = top > options.stack_size ? page_down(top - options.stack_size) : kGuardEnd;
+    if (low < kGuardEnd) low = kGuardEnd;
+    if (top <= low || top > (1ull << 32))
+      throw std::runtime_error("__stack (" + hex(*stack) + ") is not a usable stack address");
+    if (top - low > limit)
+      throw std::runtime_error("the RAM from " + hex(low) + " to __stack (" + hex(*stack) +
+                               ") is larger than the memory limit");
+    memory.map(static_cast<Addr>(low), static_cast<std::uint32_t>(top - low), PermRead | PermWrite);
+    sp_top = static_cast<Addr>(*stack & ~15u);
+    state.stack_top = sp_top;
+    auto heap_start = first_symbol(image, {"__heap_start", "end", "__end", "_end"});
+    auto heap_end = first_symbol(image, {"__heap_end", "__heap_limit"});
+    state.heap_start = heap_start ? *heap_start : state.brk_start;
+    state.heap_end = heap_end ? *heap_end : sp_top;
+    state.stack_base = heap_end ? *heap_end : static_cast<Addr>(low);
+    // brk (for the odd Linux-style allocator in a bare-metal program) may use
+    // the RAM below the stack that is already mapped.
+    state.brk_limit = std::max(state.brk_start, state.stack_base);
+  } else {
+    const Addr top = kLinuxStackTop;
+    if (options.stack_size < kPageSize || options.stack_size > top - kGuardEnd - kStackGuardGap)
+      throw std::runtime_error("stack size " + std::to_string(options.stack_size) + " is out of range");
+    const Addr base = static_cast<Addr>(page_down(top - options.stack_size));
+    for (const auto& s : image.segments)
+      for (Addr a : {s.paddr, s.vaddr})
+        if (static_cast<std::uint64_t>(a) + s.memsz > base - kStackGuardGap && a < top)
+          throw std::runtime_error("segment at " + hex(a) + " overlaps the stack region " + hex(base) + "-" +
+                                   hex(top));
+    memory.map(base, top - base, PermRead | PermWrite);
+    sp_top = top;
+    state.stack_top = top;
+    state.stack_base = base;
+    state.brk_limit = std::max<Addr>(state.brk_start, base - kStackGuardGap);
+    state.heap_start = state.brk_start;
+    state.heap_end = state.brk_limit;
+  }
+  if (static_cast<std::uint64_t>(memory.page_count()) * kPageSize > limit)
+    throw std::runtime_error("the program needs " + std::to_string(memory.page_count() * (kPageSize >> 10)) +
+                             " KiB of memory, more than the limit of " + std::to_string(limit >> 10) + " KiB");
+
+  // picolibc crt0 ignores the Linux block, so it may spill below the heap end
+  // into RAM crt0 re-initialises; a Linux stack must fit in the stack region.
+  const Addr lowest = image.symbol("__stack") ? std::max(state.heap_start, static_cast<Addr>(kGuardEnd)) : state.stack_base;
+  const Addr sp = write_initial_stack(image, options, memory, sp_top, lowest);
+  state.stack_top = sp_top;
+  regs[2] = sp;
+  return image.entry;
+}
+
+}  // namespace rvrr::vm

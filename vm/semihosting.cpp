@@ -1,0 +1,323 @@
+// vm/semihosting.cpp - RISC-V semihosting (the ARM semihosting v2 calls) as
+// picolibc --oslib=semihost uses them.
+//
+// Op in a0, parameter block address in a1 (RV32: 32-bit fields), result in a0.
+// Handles share the guest fd table with the Linux ABI. A bad parameter block
+// yields a0 = -1 with ERRNO = EFAULT, never a host crash.
+#include <algorithm>
+
+#include "vm/guest_access.hpp"
+#include "vm/syscalls.hpp"
+
+namespace rvrr::vm {
+
+namespace {
+
+using namespace guest;
+
+enum Op : std::uint32_t {
+  kOpen = 0x01, kClose = 0x02, kWriteC = 0x03, kWrite0 = 0x04, kWrite = 0x05, kRead = 0x06, kReadC = 0x07,
+  kIsError = 0x08, kIsTty = 0x09, kSeek = 0x0a, kFlen = 0x0c, kTmpnam = 0x0d, kRemove = 0x0e, kRename = 0x0f,
+  kClock = 0x10, kTime = 0x11, kSystem = 0x12, kErrno = 0x13, kGetCmdline = 0x15, kHeapInfo = 0x16,
+  kExit = 0x18, kExitExtended = 0x20, kElapsed = 0x30, kTickFreq = 0x31,
+};
+
+constexpr std::uint32_t kAdpStoppedApplicationExit = 0x20026;
+// ":semihosting-features": magic "SHFB" then one byte of feature bits:
+// bit 0 SH_EXT_EXIT_EXTENDED (real exit codes), bit 1 SH_EXT_STDOUT_STDERR
+// (":tt" opened for append is stderr).
+constexpr std::uint8_t kFeatures[] = {'S', 'H', 'F', 'B', 0x03};
+constexpr std::int64_t kFeaturesHandle = -2;  // GuestFile::host_handle of the virtual features file
+constexpr std::uint32_t kMaxIo = 1u << 24;
+
+struct Call {
+  SyscallContext& ctx;
+  Memory& mem() { return ctx.memory; }
+  SyscallState& st() { return ctx.state; }
+  // Field i of the parameter block.
+  std::optional<std::uint32_t> field(int i) { return read_u32(ctx.memory, ctx.regs[11] + 4u * i); }
+};
+
+struct Result {
+  std::int64_t value = 0;
+  std::optional<StopInfo> stop;
+};
+Result ok(std::int64_t v) { return Result{v, std::nullopt}; }
+Result fail(Call& c, std::int32_t e) {
+  c.st().semihost_errno = e;
+  return Result{-1, std::nullopt};
+}
+Result stop(StopInfo s) { return Result{0, std::move(s)}; }
+Result exited(std::int32_t code) {
+  StopInfo s;
+  s.kind = StopKind::Exited;
+  s.exit_code = code;
+  return stop(s);
+}
+
+Result sh_open(Call& c) {
+  auto name_ptr = c.field(0), mode = c.field(1), len = c.field(2);
+  if (!name_ptr || !mode || !len) return fail(c, kEFAULT);
+  if (*len >= kPathMax) return fail(c, kENAMETOOLONG);
+  if (*mode > 11) return fail(c, kEINVAL);
+  auto bytes = read(c.mem(), *name_ptr, *len);
+  if (!bytes) return fail(c, kEFAULT);
+  const std::string name(bytes->begin(), bytes->end());
+  const bool read_only = *mode <= 1;  // "r", "rb"
+  std::int64_t handle;
+  if (name == ":tt") {
+    handle = *mode <= 3 ? 0 : *mode <= 7 ? 1 : 2;  // r -> stdin, w -> stdout, a -> stderr
+  } else if (name == ":semihosting-features") {
+    if (!read_only) return fail(c, kEACCES);
+    handle = kFeaturesHandle;
+  } else {
+    if (!read_only) return fail(c, kEACCES);  // host files are read-only for the guest
+    if (lowest_free_fd(c.st()) < 0) return fail(c, kEMFILE);
+    HostRequest req;
+    req.op = HostOp::Open;
+    req.arg0 = 0;  // O_RDONLY
+    req.path = name;
+    HostReply r = c.ctx.env.call(c.ctx.icount, req);
+    if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
+    if (r.value < 0) return fail(c, static_cast<std::int32_t>(-r.value));
+    handle = r.value;
+  }
+  const int fd = lowest_free_fd(c.st());
+  if (fd < 0) return fail(c, kEMFILE);
+  c.st().files[fd] = GuestFile{handle, name, 0};
+  return ok(fd);
+}
+
+Result sh_close(Call& c) {
+  auto h = c.field(0);
+  if (!h) return fail(c, kEFAULT);
+  GuestFile* f = file(c.st(), *h);
+  if (!f) return fail(c, kEBADF);
+  const std::int64_t handle = f->host_handle;
+  c.st().files[*h].reset();
+  if (handle <= 2) return ok(0);  // stdio or virtual: nothing on the host
+  HostRequest req;
+  req.op = HostOp::Close;
+  req.handle = handle;
+  HostReply r = c.ctx.env.call(c.ctx.icount, req);
+  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
+  return r.value < 0 ? fail(c, static_cast<std::int32_t>(-r.value)) : ok(0);
+}
+
+Result output(Call& c, int fd, std::span<const std::uint8_t> bytes) {
+  if (!bytes.empty()) c.ctx.env.output(c.ctx.icount, fd, bytes);
+  return ok(0);
+}
+
+Result sh_writec(Call& c) {
+  auto b = read(c.mem(), c.ctx.regs[11], 1);
+  if (!b) return fail(c, kEFAULT);
+  return output(c, 1, *b);
+}
+
+Result sh_write0(Call& c) {
+  bool too_long = false;
+  auto s = read_cstring(c.mem(), c.ctx.regs[11], kMaxIo, &too_long);
+  if (!s) return fail(c, too_long ? kEINVAL : kEFAULT);
+  return output(c, 1, std::span(reinterpret_cast<const std::uint8_t*>(s->data()), s->size()));
+}
+
+Result sh_write(Call& c) {
+  auto h = c.field(0), ptr = c.field(1), len = c.field(2);
+  if (!h || !ptr || !len) return fail(c, kEFAULT);
+  GuestFile* f = file(c.st(), *h);
+  if (!f || (f->host_handle != 1 && f->host_handle != 2)) {
+    c.st().semihost_errno = kEBADF;
+    return ok(*len);  // nothing written
+  }
+  const std::uint32_t take = std::min(*len, kMaxIo);
+  auto bytes = read(c.mem(), *ptr, take);
+  if (!bytes) {
+    c.st().semihost_errno = kEFAULT;
+    return ok(*len);
+  }
+  output(c, static_cast<int>(f->host_handle), *bytes);
+  return ok(*len - take);
+}
+
+Result sh_read(Call& c) {
+  auto h = c.field(0), ptr = c.field(1), len = c.field(2);
+  if (!h || !ptr || !len) return fail(c, kEFAULT);
+  GuestFile* f = file(c.st(), *h);
+  if (!f || f->host_handle == 1 || f->host_handle == 2) return fail(c, kEBADF);
+  const std::uint32_t want = std::min(*len, kMaxIo);
+  if (!accessible(c.mem(), *ptr, want, true)) return fail(c, kEFAULT);
+  if (f->host_handle == kFeaturesHandle) {
+    const std::uint64_t pos = std::min<std::uint64_t>(f->position, sizeof kFeatures);
+    const std::uint32_t n = static_cast<std::uint32_t>(std::min<std::uint64_t>(want, sizeof kFeatures - pos));
+    write(c.mem(), *ptr, std::span(kFeatures + pos, n));
+    f->position = pos + n;
+    return ok(*len - n);
+  }
+  if (want == 0) return ok(*len);
+  HostRequest req;
+  req.op = HostOp::Read;
+  req.handle = f->host_handle;
+  req.arg0 = want;
+  HostReply r = c.ctx.env.call(c.ctx.icount, req);
+  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
+  if (r.value < 0) return fail(c, static_cast<std::int32_t>(-r.value));
+  if (r.data.size() > want) r.data.resize(want);
+  write(c.mem(), *ptr, r.data);
+  return ok(*len - r.data.size());
+}
+
+Result sh_readc(Call& c) {
+  GuestFile* f = file(c.st(), 0);
+  const std::int64_t handle = f ? f->host_handle : 0;
+  HostRequest req;
+  req.op = HostOp::Read;
+  req.handle = handle;
+  req.arg0 = 1;
+  HostReply r = c.ctx.env.call(c.ctx.icount, req);
+  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
+  if (r.value < 0) return fail(c, static_cast<std::int32_t>(-r.value));
+  if (r.data.empty()) return ok(-1);  // end of input
+  return ok(r.data[0]);
+}
+
+Result sh_istty(Call& c) {
+  auto h = c.field(0);
+  if (!h) return fail(c, kEFAULT);
+  GuestFile* f = file(c.st(), *h);
+  if (!f) return fail(c, kEBADF);
+  if (f->host_handle == kFeaturesHandle) return ok(0);
+  HostRequest req;
+  req.op = HostOp::IsTty;
+  req.handle = f->host_handle;
+  HostReply r = c.ctx.env.call(c.ctx.icount, req);
+  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
+  return ok(r.value == 1 ? 1 : 0);
+}
+
+Result sh_seek(Call& c) {
+  auto h = c.field(0), pos = c.field(1);
+  if (!h || !pos) return fail(c, kEFAULT);
+  GuestFile* f = file(c.st(), *h);
+  if (!f) return fail(c, kEBADF);
+  if (f->host_handle == kFeaturesHandle) {
+    f->position = *pos;
+    return ok(0);
+  }
+  if (f->host_handle >= 0 && f->host_handle <= 2) return fail(c, kESPIPE);
+  HostRequest req;
+  req.op = HostOp::Seek;
+  req.handle = f->host_handle;
+  req.arg0 = *pos;
+  req.arg1 = 0;
+  HostReply r = c.ctx.env.call(c.ctx.icount, req);
+  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
+  return r.value < 0 ? fail(c, static_cast<std::int32_t>(-r.value)) : ok(0);
+}
+
+Result sh_flen(Call& c) {
+  auto h = c.field(0);
+  if (!h) return fail(c, kEFAULT);
+  GuestFile* f = file(c.st(), *h);
+  if (!f) return fail(c, kEBADF);
+  if (f->host_handle == kFeaturesHandle) return ok(sizeof kFeatures);
+  if (f->host_handle >= 0 && f->host_handle <= 2) return ok(0);
+  HostRequest req;
+  req.op = HostOp::FileSize;
+  req.handle = f->host_handle;
+  HostReply r = c.ctx.env.call(c.ctx.icount, req);
+  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
+  if (r.value < 0) return fail(c, static_cast<std::int32_t>(-r.value));
+  return ok(std::min<std::int64_t>(r.value, 0x7fffffff));
+}
+
+Result sh_get_cmdline(Call& c) {
+  auto buf = c.field(0), len = c.field(1);
+  if (!buf || !len) return fail(c, kEFAULT);
+  const std::string& s = c.st().cmdline;
+  if (s.size() + 1 > *len) return fail(c, kEINVAL);
+  std::vector<std::uint8_t> bytes(s.begin(), s.end());
+  bytes.push_back(0);
+  if (!write(c.mem(), *buf, bytes)) return fail(c, kEFAULT);
+  if (!write_u32(c.mem(), c.ctx.regs[11] + 4, static_cast<std::uint32_t>(s.size()))) return fail(c, kEFAULT);
+  return ok(0);
+}
+
+Result sh_heapinfo(Call& c) {
+  // a1 points to a word holding the address of the four-word block.
+  auto block = read_u32(c.mem(), c.ctx.regs[11]);
+  if (!block) return fail(c, kEFAULT);
+  const SyscallState& st = c.st();
+  std::vector<std::uint8_t> out;
+  put_u32(out, st.heap_start);
+  put_u32(out, st.heap_end);
+  put_u32(out, st.stack_top);   // "stack base": the highest address
+  put_u32(out, st.stack_base);  // "stack limit": the lowest
+  if (!write(c.mem(), *block, out)) return fail(c, kEFAULT);
+  return ok(0);
+}
+
+Result sh_exit_extended(Call& c) {
+  auto reason = c.field(0), subcode = c.field(1);
+  if (!reason || !subcode) return fail(c, kEFAULT);
+  return exited(*reason == kAdpStoppedApplicationExit ? static_cast<std::int32_t>(*subcode) : 1);
+}
+
+Result sh_elapsed(Call& c) {
+  std::vector<std::uint8_t> out;
+  put_u64(out, c.ctx.icount);
+  if (!write(c.mem(), c.ctx.regs[11], out)) return fail(c, kEFAULT);
+  return ok(0);
+}
+
+Result sh_iserror(Call& c) {
+  auto status = c.field(0);
+  if (!status) return fail(c, kEFAULT);
+  return ok(static_cast<std::int32_t>(*status) < 0 ? 1 : 0);
+}
+
+Result dispatch(Call& c) {
+  const std::uint32_t op = c.ctx.regs[10];
+  switch (op) {
+    case kOpen: return sh_open(c);
+    case kClose: return sh_close(c);
+    case kWriteC: return sh_writec(c);
+    case kWrite0: return sh_write0(c);
+    case kWrite: return sh_write(c);
+    case kRead: return sh_read(c);
+    case kReadC: return sh_readc(c);
+    case kIsError: return sh_iserror(c);
+    case kIsTty: return sh_istty(c);
+    case kSeek: return sh_seek(c);
+    case kFlen: return sh_flen(c);
+    case kClock: return ok(static_cast<std::int64_t>(std::min<std::uint64_t>(c.ctx.icount / 10000000ull, 0x7fffffff)));
+    case kTime: return ok(static_cast<std::int64_t>((c.st().epoch_ns + c.ctx.icount) / 1000000000ull));
+    case kErrno: return ok(c.st().semihost_errno);
+    case kGetCmdline: return sh_get_cmdline(c);
+    case kHeapInfo: return sh_heapinfo(c);
+    // RV32 (like AArch32): the reason is a1 itself, not a block.
+    case kExit: return exited(c.ctx.regs[11] == kAdpStoppedApplicationExit ? 0 : 1);
+    case kExitExtended: return sh_exit_extended(c);
+    case kElapsed: return sh_elapsed(c);
+    case kTickFreq: return ok(1000000000);  // one tick per instruction, 1 instruction = 1 ns
+    case kTmpnam: case kRemove: case kRename: case kSystem: return fail(c, kEACCES);
+    default: {
+      const std::string name = "semihosting " + std::to_string(op);
+      auto& logged = c.st().logged_unknown;
+      if (std::find(logged.begin(), logged.end(), name) == logged.end()) logged.push_back(name);
+      return fail(c, kENOSYS);
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<StopInfo> semihosting_call(SyscallContext& ctx) {
+  Call c{ctx};
+  Result r = dispatch(c);
+  if (r.stop) return r.stop;
+  ctx.regs[10] = static_cast<std::uint32_t>(r.value);
+  return std::nullopt;
+}
+
+}  // namespace rvrr::vm
