@@ -49,6 +49,11 @@ class History {
   std::vector<HostEvent> events;        // ascending icount, at most one per icount
   std::vector<DebuggerWrite> writes;    // ascending icount (several may share one)
   std::uint64_t frontier = 0;           // instructions executed so far (end of known history)
+  // The execution ended (exit or fatal fault) at the instruction numbered
+  // `frontier`, which stops the machine without retiring. A replay must run
+  // that one instruction to reach the recorded end (it makes no host call).
+  // Set from a trace's footer by make_replay_setup; reset by truncate().
+  bool halted_at_frontier = false;
 
   const HostEvent* event_at(std::uint64_t icount) const;  // binary search
   // Writes with icount in [from, to): the points where a forward run must pause to apply them.

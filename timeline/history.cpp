@@ -1,0 +1,169 @@
+// timeline/history.cpp - History lookups and the HistoryEnvironment.
+#include "timeline/history.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <sstream>
+
+#include "timeline/host_call_text.hpp"
+
+namespace rvrr::timeline {
+
+const HostEvent* History::event_at(std::uint64_t icount) const {
+  auto it = std::lower_bound(events.begin(), events.end(), icount,
+                             [](const HostEvent& e, std::uint64_t n) { return e.icount < n; });
+  if (it == events.end() || it->icount != icount) return nullptr;
+  return &*it;
+}
+
+std::optional<std::uint64_t> History::next_write_at_or_after(std::uint64_t icount) const {
+  auto it = std::lower_bound(writes.begin(), writes.end(), icount,
+                             [](const DebuggerWrite& w, std::uint64_t n) { return w.icount < n; });
+  if (it == writes.end()) return std::nullopt;
+  return it->icount;
+}
+
+std::vector<const DebuggerWrite*> History::writes_at(std::uint64_t icount) const {
+  std::vector<const DebuggerWrite*> out;
+  auto it = std::lower_bound(writes.begin(), writes.end(), icount,
+                             [](const DebuggerWrite& w, std::uint64_t n) { return w.icount < n; });
+  for (; it != writes.end() && it->icount == icount; ++it) out.push_back(&*it);
+  return out;
+}
+
+void History::truncate(std::uint64_t icount) {
+  auto ev = std::lower_bound(events.begin(), events.end(), icount,
+                             [](const HostEvent& e, std::uint64_t n) { return e.icount < n; });
+  events.erase(ev, events.end());
+  auto wr = std::lower_bound(writes.begin(), writes.end(), icount,
+                             [](const DebuggerWrite& w, std::uint64_t n) { return w.icount < n; });
+  writes.erase(wr, writes.end());
+  frontier = icount;
+  halted_at_frontier = false;
+}
+
+namespace {
+
+bool same_request(const vm::HostRequest& a, const vm::HostRequest& b) {
+  if (a.op != b.op) return false;
+  switch (a.op) {
+    case vm::HostOp::Open:
+      return a.path == b.path && a.arg0 == b.arg0;
+    case vm::HostOp::Close:
+    case vm::HostOp::FileSize:
+    case vm::HostOp::IsTty:
+      return a.handle == b.handle;
+    case vm::HostOp::Read:
+      return a.handle == b.handle && a.arg0 == b.arg0;
+    case vm::HostOp::Seek:
+      return a.handle == b.handle && a.arg0 == b.arg0 && a.arg1 == b.arg1;
+    case vm::HostOp::Random:
+      return a.arg0 == b.arg0;
+  }
+  // An op this build does not know: compare everything.
+  return a.handle == b.handle && a.arg0 == b.arg0 && a.arg1 == b.arg1 && a.path == b.path;
+}
+
+vm::HostReply refuse(std::string message) {
+  vm::HostReply reply;
+  reply.ok = false;
+  reply.value = -5;  // EIO, should a caller ignore `ok`
+  reply.error = std::move(message);
+  return reply;
+}
+
+void write_all(int fd, std::span<const std::uint8_t> bytes) {
+  const std::uint8_t* p = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // the terminal went away: guest output is best effort, never fatal
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+HistoryEnvironment::HistoryEnvironment(std::shared_ptr<History> history, Mode mode,
+                                       std::shared_ptr<vm::Environment> live, HistorySink* sink)
+    : history_(history ? std::move(history) : std::make_shared<History>()),
+      mode_(mode),
+      live_(std::move(live)),
+      sink_(sink) {
+  output_to = [](int fd, std::span<const std::uint8_t> bytes) {
+    write_all(fd == 2 ? 2 : 1, bytes);
+  };
+}
+
+vm::HostReply HistoryEnvironment::call(std::uint64_t icount, const vm::HostRequest& request) {
+  const HostEvent* recorded = history_->event_at(icount);
+  // Behind the frontier, or at a point already recorded (the instruction made
+  // its call and then stopped before retiring, e.g. a fault writing the
+  // buffer), the history is authoritative.
+  if (recorded != nullptr || icount < history_->frontier) {
+    if (recorded == nullptr) {
+      return refuse(divergence_text(icount, nullptr, request));
+    }
+    if (!same_request(recorded->request, request)) {
+      return refuse(divergence_text(icount, &recorded->request, request));
+    }
+    vm::HostReply reply = recorded->reply;
+    reply.ok = true;
+    reply.error.clear();
+    return reply;
+  }
+  if (mode_ == Mode::Replay || !live_) {
+    std::ostringstream os;
+    os << "end of the recorded history: at instruction " << icount
+       << " the program asked for " << describe_request(request)
+       << ", past the end of the trace (" << history_->frontier << " instructions)";
+    return refuse(os.str());
+  }
+  vm::HostReply reply = live_->call(icount, request);
+  if (!reply.ok) return reply;  // the live host refused: nothing happened, nothing to record
+  HostEvent event{icount, request, reply};
+  event.reply.error.clear();
+  // Keep events ascending: anything recorded past this point belongs to a
+  // future that did not happen (cannot occur when the owner truncates first).
+  if (!history_->events.empty() && history_->events.back().icount > icount) {
+    truncate(std::max(icount, history_->frontier));  // through the sink: the trace must agree
+  }
+  history_->events.push_back(event);
+  if (sink_) sink_->on_event(history_->events.back());
+  return reply;
+}
+
+void HistoryEnvironment::output(std::uint64_t icount, int fd, std::span<const std::uint8_t> bytes) {
+  if (icount < printed_up_to_) return;  // shown the first time execution passed here
+  printed_up_to_ = icount + 1;
+  if (output_to) output_to(fd, bytes);
+}
+
+void HistoryEnvironment::advance_frontier(std::uint64_t icount) {
+  if (icount > history_->frontier) history_->frontier = icount;
+}
+
+void HistoryEnvironment::record_write(DebuggerWrite write) {
+  write.icount = history_->frontier;
+  // Writes stay ascending: any write recorded past the frontier is stale.
+  while (!history_->writes.empty() && history_->writes.back().icount > write.icount) {
+    history_->writes.pop_back();
+  }
+  history_->writes.push_back(std::move(write));
+  if (sink_) sink_->on_write(history_->writes.back());
+}
+
+void HistoryEnvironment::truncate(std::uint64_t icount) {
+  history_->truncate(icount);
+  // The discarded future may be re-run differently; its output is new output.
+  printed_up_to_ = std::min(printed_up_to_, icount);
+  if (sink_) sink_->on_truncate(icount);
+}
+
+}  // namespace rvrr::timeline

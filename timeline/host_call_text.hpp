@@ -1,0 +1,23 @@
+// timeline/host_call_text.hpp - host calls as text, for divergence diagnostics
+// and trace summaries ("read(fd 0, 16 bytes)", "getrandom(8 bytes)").
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "vm/environment.hpp"
+
+namespace rvrr::timeline {
+
+// The call's name as the guest would know it: "read", "getrandom", ...
+// (an op this build does not know gives "host-op-N").
+std::string host_call_name(vm::HostOp op);
+// The call with its arguments: read(fd 0, 16 bytes), open("data.txt", flags 0x0).
+std::string describe_request(const vm::HostRequest& request);
+// "divergence at instruction N: the trace has X here, the program asked for Y"
+// (or "the trace has no host call here" when `recorded` is null).
+std::string divergence_text(std::uint64_t icount, const vm::HostRequest* recorded,
+                            const vm::HostRequest& asked);
+// 1234567 -> "1,234,567" (for people; diagnostics keep plain numbers).
+std::string group_digits(std::uint64_t value);
+
+}  // namespace rvrr::timeline

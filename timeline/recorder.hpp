@@ -1,0 +1,40 @@
+// timeline/recorder.hpp - `rvrr record`: run a program at full speed, streaming its trace.
+//
+// Cost over a plain run: nothing per instruction. The machine runs in big
+// slices on the fast path; only host calls (rare) go through the
+// HistoryEnvironment, which appends them to memory and writes one record each.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "timeline/session_setup.hpp"
+#include "timeline/trace_format.hpp"
+#include "vm/types.hpp"
+
+namespace rvrr::timeline {
+
+struct RecordOptions {
+  LiveOptions live;                    // args, envp, limits, epoch, host, output
+  std::uint64_t max_instructions = 0;  // 0 = unlimited; otherwise stop (footer: stopped) there
+};
+
+struct RecordResult {
+  std::string trace_path;
+  vm::StopInfo stop;                   // how the run ended (Limit = max_instructions reached)
+  TraceFooter footer;                  // as written
+  std::uint64_t instructions = 0;
+  std::uint64_t events = 0;            // host calls recorded
+  std::uint64_t trace_bytes = 0;
+  std::optional<std::string> trace_error;  // an I/O error while writing: the trace is incomplete
+};
+
+// Records `program_path` into `trace_path`. Throws std::runtime_error (program
+// unusable: nothing is written) or TraceError (cannot create the trace).
+RecordResult record_program(const std::string& program_path, const RecordOptions& options,
+                            const std::string& trace_path);
+RecordResult record_program(std::vector<std::uint8_t> program, const std::string& program_name,
+                            const RecordOptions& options, const std::string& trace_path);
+
+}  // namespace rvrr::timeline

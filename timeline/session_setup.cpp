@@ -1,0 +1,125 @@
+// timeline/session_setup.cpp - building the machine and environment of a session.
+#include "timeline/session_setup.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace rvrr::timeline {
+
+std::vector<std::uint8_t> read_program_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(path + ": " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": is a directory, not a program");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": " + std::strerror(errno));
+  // One bulk read (istreambuf_iterator goes byte by byte: slow for big traces).
+  std::vector<std::uint8_t> bytes;
+  if (S_ISREG(st.st_mode)) {
+    bytes.resize(static_cast<std::size_t>(st.st_size));
+    in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<std::size_t>(in.gcount()));
+  } else {  // a pipe or device: no size known in advance
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (in.bad()) throw std::runtime_error(path + ": read error");
+  return bytes;
+}
+
+std::string program_name_of(const std::string& path) {
+  std::size_t slash = path.find_last_of('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  return base.empty() ? "program" : base;
+}
+
+namespace {
+
+vm::ElfImage load_or_throw(std::span<const std::uint8_t> program, const std::string& name) {
+  vm::ElfLoadResult loaded = vm::load_elf(program);
+  if (!loaded.image) throw std::runtime_error(name + ": " + loaded.error);
+  return std::move(*loaded.image);
+}
+
+std::uint64_t host_now_ns() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+}
+
+}  // namespace
+
+SessionSetup make_live_setup(std::vector<std::uint8_t> program, const std::string& program_name,
+                             const LiveOptions& options, const std::string& trace_path) {
+  vm::MachineOptions mo;
+  mo.argv.push_back(program_name);
+  mo.argv.insert(mo.argv.end(), options.args.begin(), options.args.end());
+  mo.envp = options.envp;
+  mo.memory_limit = options.memory_limit;
+  mo.stack_size = options.stack_size;
+  // Host time enters the guest exactly once, here, and is stored in the trace.
+  mo.epoch_ns = options.epoch_ns ? *options.epoch_ns : host_now_ns();
+
+  vm::ElfImage image = load_or_throw(program, program_name);
+  vm::Machine machine(image, mo);  // throws on an impossible layout, before any file is created
+  TraceHeader header = make_trace_header(std::move(program), program_name, mo);
+
+  std::shared_ptr<TraceWriter> writer;
+  if (!trace_path.empty()) writer = std::make_shared<TraceWriter>(trace_path, header);
+  std::shared_ptr<vm::Environment> live = options.live;
+  if (!live) live = std::make_shared<vm::HostEnvironment>(options.allow_host_files);
+  auto env = std::make_shared<HistoryEnvironment>(std::make_shared<History>(), HistoryEnvironment::Mode::Live,
+                                                  std::move(live), writer.get());
+  if (options.output_to) env->output_to = options.output_to;
+  return SessionSetup{std::move(machine), std::move(env), std::move(writer), std::move(header)};
+}
+
+SessionSetup make_replay_setup(const TraceData& trace,
+                               std::function<void(int fd, std::span<const std::uint8_t>)> output_to) {
+  vm::ElfLoadResult loaded = vm::load_elf(trace.header.program);
+  if (!loaded.image) {
+    throw TraceError("the program embedded in the trace does not load: " + loaded.error);
+  }
+  std::optional<vm::Machine> machine;
+  try {
+    machine.emplace(*loaded.image, trace.header.machine_options());
+  } catch (const std::exception& e) {
+    throw TraceError(std::string("the program embedded in the trace cannot be laid out: ") + e.what());
+  }
+  auto history = std::make_shared<History>(trace.history);
+  auto env = std::make_shared<HistoryEnvironment>(std::move(history), HistoryEnvironment::Mode::Replay, nullptr);
+  if (output_to) env->output_to = std::move(output_to);
+  return SessionSetup{std::move(*machine), std::move(env), nullptr, trace.header};
+}
+
+std::optional<std::string> apply_debugger_write(vm::Machine& machine, const DebuggerWrite& write) {
+  if (write.target == DebuggerWrite::Target::Register) {
+    if (write.where > 32) return "debugger write to register " + std::to_string(write.where) + ", which does not exist";
+    std::uint32_t value = 0;
+    for (std::size_t i = 0; i < write.bytes.size() && i < 4; ++i) value |= std::uint32_t(write.bytes[i]) << (8 * i);
+    if (write.where == 32) machine.set_pc(value);
+    else machine.set_reg(write.where, value);
+    return std::nullopt;
+  }
+  if (!machine.memory().write_bytes(write.where, write.bytes)) {
+    return "debugger write to unmapped memory at " + std::to_string(write.where);
+  }
+  return std::nullopt;
+}
+
+void finish_live_trace(TraceWriter& writer, const vm::Machine& machine, std::uint64_t frontier) {
+  if (machine.icount() == frontier) {
+    vm::StopInfo stop;
+    if (machine.halted()) stop = machine.halt_reason();
+    writer.finish(footer_for(machine, stop));
+    return;
+  }
+  TraceFooter footer;
+  footer.final_icount = frontier;
+  footer.end = TraceEnd::Stopped;
+  writer.finish(footer);
+}
+
+}  // namespace rvrr::timeline

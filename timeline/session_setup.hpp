@@ -1,0 +1,75 @@
+// timeline/session_setup.hpp - the starting point of a Timeline: machine at
+// icount 0 plus the HistoryEnvironment serving it, for live or replay.
+//
+// The server builds a Timeline from a SessionSetup:
+//   auto setup = make_replay_setup(read_trace_file(path));
+//   Timeline timeline(std::move(setup.initial), setup.env, options);
+// For live debugging, keep `setup.writer` alive as long as the environment
+// (the environment streams every event to it) and call
+// setup.writer->finish(...) when the session ends (see finish_live_trace).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "timeline/history.hpp"
+#include "timeline/trace_format.hpp"
+#include "vm/machine.hpp"
+
+namespace rvrr::timeline {
+
+// How to run a program live (recording or debugging).
+struct LiveOptions {
+  std::vector<std::string> args;       // argv[1..]; argv[0] is the program name
+  std::vector<std::string> envp;       // "NAME=value"
+  std::uint64_t memory_limit = 512ull << 20;
+  std::uint32_t stack_size = 8u << 20;
+  std::optional<std::uint64_t> epoch_ns;   // default: the host wall clock now (stored in the trace)
+  bool allow_host_files = true;
+  // The live host; default vm::HostEnvironment(allow_host_files). Tests pass a NullEnvironment.
+  std::shared_ptr<vm::Environment> live;
+  // Where guest output goes; default: the host's stdout/stderr.
+  std::function<void(int fd, std::span<const std::uint8_t>)> output_to;
+};
+
+struct SessionSetup {
+  vm::Machine initial;                      // icount 0
+  std::shared_ptr<HistoryEnvironment> env;  // Live or Replay
+  std::shared_ptr<TraceWriter> writer;      // live: the trace being written (the env's sink); replay: null
+  TraceHeader header;                       // what the trace says (or will say) about the program
+};
+
+// Reads an ELF file; throws std::runtime_error("PATH: reason") if it cannot be used.
+std::vector<std::uint8_t> read_program_file(const std::string& path);
+// The program name stored in traces and used as argv[0]: the file's base name.
+std::string program_name_of(const std::string& path);
+
+// A live session: the machine from `program` (ELF bytes), a HistoryEnvironment
+// in Live mode over the host, streaming to a new trace at `trace_path`
+// (empty: no trace file, history kept in memory only). Throws
+// std::runtime_error (bad ELF, layout) or TraceError (cannot create the trace)
+// before creating anything on disk when the program is unusable.
+SessionSetup make_live_setup(std::vector<std::uint8_t> program, const std::string& program_name,
+                             const LiveOptions& options, const std::string& trace_path);
+
+// A replay session: the machine rebuilt from the trace's embedded program and
+// options; a HistoryEnvironment in Replay mode over the trace's history
+// (frontier = end of the recording). Throws TraceError when the embedded
+// program does not load. `output_to` null: the host's stdout/stderr.
+SessionSetup make_replay_setup(const TraceData& trace,
+                               std::function<void(int fd, std::span<const std::uint8_t>)> output_to = {});
+
+// Apply a recorded debugger write to a machine (register 0..31, 32 = pc,
+// little-endian value; or memory bytes). Returns an error message if it
+// cannot be applied (bad register number, unmapped memory).
+std::optional<std::string> apply_debugger_write(vm::Machine& machine, const DebuggerWrite& write);
+
+// Ends a live trace: a footer from `machine` (when it is at the end of history)
+// or a bare "stopped at `frontier`" footer without a state hash otherwise.
+void finish_live_trace(TraceWriter& writer, const vm::Machine& machine, std::uint64_t frontier);
+
+}  // namespace rvrr::timeline

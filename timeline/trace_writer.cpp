@@ -1,0 +1,81 @@
+// timeline/trace_writer.cpp - streaming a trace to disk, one write() per record.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "timeline/trace_format.hpp"
+
+namespace rvrr::timeline {
+
+namespace {
+
+// Returns 0 or errno. Loops over short writes and EINTR.
+int write_all(int fd, const std::uint8_t* p, std::size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return 0;
+}
+
+}  // namespace
+
+TraceWriter::TraceWriter(const std::string& path, const TraceHeader& header) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw TraceError(path + ": cannot create trace: " + std::strerror(errno));
+  std::vector<std::uint8_t> start = encode_trace_start(header);
+  if (int err = write_all(fd_, start.data(), start.size())) {
+    ::close(fd_);
+    fd_ = -1;
+    throw TraceError(path + ": cannot write trace: " + std::strerror(err));
+  }
+  bytes_ = start.size();
+}
+
+TraceWriter::~TraceWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void TraceWriter::put(const std::vector<std::uint8_t>& record) {
+  if (fd_ < 0 || error_) return;
+  // One write() per record: a kill between records never tears one, and a
+  // kill inside one leaves a short tail the reader drops.
+  if (int err = write_all(fd_, record.data(), record.size())) {
+    error_ = path_ + ": cannot write trace: " + std::strerror(err);
+    return;
+  }
+  bytes_ += record.size();
+}
+
+void TraceWriter::on_event(const HostEvent& event) {
+  put(encode_record(RecordType::HostEvent, encode_event_body(event)));
+}
+
+void TraceWriter::on_write(const DebuggerWrite& write) {
+  put(encode_record(RecordType::DebuggerWrite, encode_write_body(write)));
+}
+
+void TraceWriter::on_truncate(std::uint64_t icount) {
+  std::vector<std::uint8_t> body(8);
+  for (int i = 0; i < 8; ++i) body[i] = static_cast<std::uint8_t>(icount >> (8 * i));
+  put(encode_record(RecordType::Truncate, body));
+}
+
+void TraceWriter::finish(const TraceFooter& footer) {
+  if (fd_ < 0) return;
+  put(encode_record(RecordType::Footer, encode_footer_body(footer)));
+  if (!error_ && ::fsync(fd_) != 0 && errno != EINVAL && errno != EROFS) {
+    error_ = path_ + ": cannot sync trace: " + std::strerror(errno);
+  }
+  if (::close(fd_) != 0 && !error_) error_ = path_ + ": cannot close trace: " + std::strerror(errno);
+  fd_ = -1;
+}
+
+}  // namespace rvrr::timeline
