@@ -33,7 +33,7 @@ enum class ResumeKind : std::uint8_t { Continue, Step };
 struct TimelineOptions {
   // Budget for checkpoints: bytes of unique pages they hold beyond the current machine.
   std::uint64_t checkpoint_memory = 256ull << 20;  // 256 MiB: see README for why
-  std::uint64_t checkpoint_interval = 0;           // 0 = automatic spacing
+  std::uint64_t checkpoint_interval = 0;           // 0 = automatic spacing (4M instructions: timeline_impl.hpp says why)
   std::uint64_t max_instructions = 0;              // 0 = unlimited; live runs stop (HistoryEnd) there
 };
 

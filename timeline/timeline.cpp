@@ -1,0 +1,216 @@
+// timeline/timeline.cpp - the Timeline's public face: forward execution, debugger writes, checkpoints.
+#include "timeline/timeline.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "timeline/timeline_impl.hpp"
+
+namespace rvrr::timeline {
+
+Timeline::Impl::Impl(vm::Machine initial, std::shared_ptr<HistoryEnvironment> environment, TimelineOptions opts)
+    : current(std::move(initial)),
+      env(std::move(environment)),
+      options(opts),
+      interval(opts.checkpoint_interval != 0 ? opts.checkpoint_interval : kAutoInterval),
+      store(opts.checkpoint_memory) {
+  if (!env) throw std::invalid_argument("Timeline needs a HistoryEnvironment");
+  // Invariant: the state at count n includes the debugger writes made at n.
+  apply_writes_at(current, current.icount());
+  add_checkpoint(current);
+}
+
+StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
+  const bool was_halted = current.halted();
+  Advance a;
+  if (kind == ResumeKind::Step) {
+    // One instruction. A breakpoint at pc does not stop a step (gdb steps off
+    // it); a watched access stops before it executes.
+    const vm::DebugPoints& w = watches_of_points();
+    a = advance(current, now() + 1, w.empty() ? nullptr : &w, false, nullptr, true);
+  } else {
+    a = advance(current, kNoLimit, &points, false, &cancel, true);
+  }
+  StopEvent e = stop_at(StopKind::Step, now());
+  switch (a.outcome) {
+    case Outcome::Reached:
+      break;
+    case Outcome::Point:
+      if (a.info.kind == vm::StopKind::Watchpoint) {
+        e.kind = StopKind::Watchpoint;
+        e.watch_addr = a.info.addr;
+        e.watch_kind = a.info.watch;
+      } else {
+        e.kind = StopKind::Breakpoint;
+        e.signal = vm::Signal::Trap;
+      }
+      break;
+    case Outcome::Halted:
+      e.message = a.info.message;
+      if (a.info.kind == vm::StopKind::Exited) {
+        e.kind = StopKind::HistoryEnd;
+        e.exited = true;
+        e.exit_code = a.info.exit_code;
+      } else {
+        // The first arrival at a fault reports the signal; resuming from the
+        // fault again reports the end of history (the process stays inspectable).
+        e.kind = was_halted ? StopKind::HistoryEnd : StopKind::Signal;
+        e.signal = a.info.signal;
+      }
+      break;
+    case Outcome::End:
+      e.kind = StopKind::HistoryEnd;
+      break;
+    case Outcome::Divergence:
+      e.kind = StopKind::Divergence;
+      e.message = a.info.message;
+      break;
+    case Outcome::Cancelled:
+      e.kind = StopKind::Interrupted;
+      e.signal = vm::Signal::Int;
+      break;
+  }
+  return e;
+}
+
+std::optional<std::string> Timeline::Impl::prepare_write() {
+  if (!live()) return std::string("the recorded history cannot be changed in replay mode");
+  const std::uint64_t here = now();
+  if (here < frontier()) {
+    // Writing behind the end changes history: the future is discarded and
+    // this point becomes the new end.
+    env->truncate(here);
+    store.drop_after(here);
+    cache.truncate(here);
+  }
+  halt_at.reset();  // the guest may go on differently now
+  if (current.halted()) {
+    // A halted machine ignores changes; the state at this count, not yet
+    // halted, is what the write modifies (it may let the guest go on).
+    vm::Machine m = store.at_or_before(here)->machine;
+    reach(m, here, nullptr);
+    current = std::move(m);
+  }
+  return std::nullopt;
+}
+
+void Timeline::Impl::finish_write(DebuggerWrite write) {
+  write.icount = now();
+  env->record_write(std::move(write));
+  // Checkpoints hold the state after the writes at their count.
+  store.replace_machine(current);
+  rebalance();
+}
+
+void Timeline::Impl::rebalance() {
+  // Checkpoint bytes are charged relative to the current machine, which every
+  // operation moves: re-thin around the new position so the budget holds
+  // between operations too (cheap when far under budget).
+  store.enforce(now(), current);
+}
+
+Timeline::Timeline(vm::Machine initial, std::shared_ptr<HistoryEnvironment> env, TimelineOptions options)
+    : impl_(std::make_unique<Impl>(std::move(initial), std::move(env), options)) {}
+
+Timeline::~Timeline() = default;
+
+std::uint64_t Timeline::now() const { return impl_->now(); }
+const vm::Machine& Timeline::machine() const { return impl_->current; }
+vm::DebugPoints& Timeline::points() { return impl_->points; }
+HistoryEnvironment& Timeline::environment() { return *impl_->env; }
+
+StopEvent Timeline::resume(Direction direction, ResumeKind kind, const CancelToken& cancel) {
+  StopEvent e;
+  if (direction == Direction::Forward) {
+    e = impl_->forward(kind, cancel);
+  } else if (kind == ResumeKind::Step) {
+    e = impl_->reverse_step();
+  } else {
+    e = impl_->reverse_continue(cancel);
+  }
+  impl_->rebalance();
+  return e;
+}
+
+StopEvent Timeline::seek(std::uint64_t icount, const CancelToken& cancel) {
+  StopEvent e = impl_->seek_to(icount, &cancel);
+  impl_->rebalance();
+  return e;
+}
+
+std::optional<std::string> Timeline::write_register(unsigned regno, std::uint32_t value) {
+  if (regno > 32) return "no register " + std::to_string(regno) + " (0-31 are x0-x31, 32 is pc)";
+  if (auto refused = impl_->prepare_write()) return refused;
+  if (regno == 32) {
+    impl_->current.set_pc(value);
+  } else {
+    impl_->current.set_reg(regno, value);
+  }
+  DebuggerWrite w;
+  w.target = DebuggerWrite::Target::Register;
+  w.where = regno;
+  w.bytes = {static_cast<std::uint8_t>(value), static_cast<std::uint8_t>(value >> 8),
+             static_cast<std::uint8_t>(value >> 16), static_cast<std::uint8_t>(value >> 24)};
+  impl_->finish_write(std::move(w));
+  return std::nullopt;
+}
+
+std::optional<std::string> Timeline::write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) return std::nullopt;  // gdb's X probe: nothing to change
+  if (std::uint64_t{addr} + bytes.size() > (std::uint64_t{1} << 32)) {
+    return std::string("cannot write past the end of the 32-bit address space");
+  }
+  std::vector<std::uint8_t> old(bytes.size());
+  if (!impl_->current.memory().read_bytes(addr, old)) {
+    return "cannot access memory at address 0x" + [&] {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%x", addr);
+      return std::string(buf);
+    }();
+  }
+  if (auto refused = impl_->prepare_write()) return refused;
+  impl_->current.memory().write_bytes(addr, bytes);
+  DebuggerWrite w;
+  w.target = DebuggerWrite::Target::Memory;
+  w.where = addr;
+  w.bytes.assign(bytes.begin(), bytes.end());
+  impl_->finish_write(std::move(w));
+  return std::nullopt;
+}
+
+std::uint64_t Timeline::pin_checkpoint() {
+  std::uint64_t id = impl_->store.add(impl_->current, true);
+  impl_->store.enforce(impl_->now(), impl_->current);
+  return id;
+}
+
+std::vector<CheckpointInfo> Timeline::checkpoints() const {
+  std::vector<CheckpointInfo> out;
+  for (const Checkpoint* cp : impl_->store.list()) out.push_back(CheckpointInfo{cp->id, cp->icount, cp->pinned});
+  return out;
+}
+
+std::optional<StopEvent> Timeline::restart(std::uint64_t id) {
+  const Checkpoint* cp = impl_->store.find_id(id);
+  if (cp == nullptr || !cp->pinned) return std::nullopt;
+  impl_->current = cp->machine;
+  impl_->rebalance();
+  return stop_at(StopKind::SeekDone, impl_->now());
+}
+
+TimelineStats Timeline::stats() const {
+  const Impl& m = *impl_;
+  TimelineStats s;
+  s.now = m.now();
+  s.history_end = m.frontier();
+  // Replay: the trace is all there is. Live: complete once the guest exited or faulted.
+  s.history_complete = !m.live() || (m.halt_at && *m.halt_at == m.frontier());
+  s.checkpoints = m.store.size();
+  s.checkpoint_bytes = m.store.measure(m.current);
+  s.peak_checkpoint_bytes = std::max(m.store.peak_bytes(), s.checkpoint_bytes);
+  s.budget_bytes = m.store.budget();
+  s.instructions_executed = m.executed;
+  return s;
+}
+
+}  // namespace rvrr::timeline

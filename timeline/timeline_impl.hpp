@@ -1,0 +1,139 @@
+// timeline/timeline_impl.hpp - Timeline's state and internal operations (private to timeline/).
+//
+// Split by concern: timeline.cpp (public API, forward, debugger writes),
+// timeline_run.cpp (the forward engine every operation is built on, seeks),
+// timeline_reverse.cpp (backward step and continue, interval scans).
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "timeline/checkpoint_store.hpp"
+#include "timeline/hit_cache.hpp"
+#include "timeline/timeline.hpp"
+
+namespace rvrr::timeline {
+
+// Tuning constants, each with its reason.
+//
+// Automatic checkpoint spacing when TimelineOptions::checkpoint_interval is 0.
+// At the interpreter's measured 300-700 MIPS (fast path) a seek near now
+// re-executes at most this many instructions (~6-15 ms), and a reverse scan
+// with points on (~200-340 MIPS) covers one interval in ~15-20 ms, so a
+// Ctrl-C or a near hit is seen quickly. A 1.5-billion-instruction history
+// produces ~375 checkpoints, which thinning reduces to ~8 per power-of-two
+// distance bucket (~60 in all).
+inline constexpr std::uint64_t kAutoInterval = 4'000'000;
+// Cancel is polled at least this often (instructions) when a token is given:
+// ~5 ms of execution, so Ctrl-C feels immediate.
+inline constexpr std::uint64_t kCancelSlice = 1u << 20;
+// Short-range checkpoints for reverse stepping: when the nearest checkpoint is
+// more than kShortRangeFar behind the target, run to kShortRangeNear before
+// the target and keep a checkpoint there, so the next ~2k reverse steps each
+// re-execute at most ~2k instructions (microseconds) instead of up to a full
+// interval; the far run is paid once per ~2k steps.
+inline constexpr std::uint64_t kShortRangeFar = 32 * 1024;
+inline constexpr std::uint64_t kShortRangeNear = 2 * 1024;
+
+inline constexpr std::uint64_t kNoLimit = std::numeric_limits<std::uint64_t>::max();
+
+// How a run of the forward engine ended.
+enum class Outcome : std::uint8_t {
+  Reached,     // the target count
+  Point,       // a breakpoint or watchpoint (info says which); not executed
+  Halted,      // exit or fatal fault: the end of history (info)
+  Divergence,  // the environment refused a call (info.message)
+  End,         // end of the recorded history (replay) or max_instructions
+  Cancelled,   // the cancel token fired between slices
+};
+
+struct Advance {
+  Outcome outcome = Outcome::Reached;
+  vm::StopInfo info;
+};
+
+// The latest event a backward scan found.
+struct Hit {
+  bool found = false;
+  std::uint64_t pos = 0;  // where to land: i for a breakpoint, j+1 for a watched access by j
+  bool watch = false;
+  vm::Addr addr = 0;      // breakpoint pc / watch range start
+  vm::WatchKind kind = vm::WatchKind::Write;
+  // Later position wins; at equal position a watchpoint wins.
+  bool better_than(const Hit& other) const {
+    if (!other.found) return found;
+    if (!found) return false;
+    if (pos != other.pos) return pos > other.pos;
+    return watch && !other.watch;
+  }
+};
+
+struct ScanResult {
+  Hit hit;
+  std::optional<Advance> failure;  // Cancelled or Divergence stopped the scan
+};
+
+struct Timeline::Impl {
+  Impl(vm::Machine initial, std::shared_ptr<HistoryEnvironment> env, TimelineOptions options);
+
+  // ---- state ----
+  vm::Machine current;                      // the position gdb sees; now() == current.icount()
+  std::shared_ptr<HistoryEnvironment> env;  // never null
+  TimelineOptions options;
+  std::uint64_t interval;                   // checkpoint spacing in use
+  vm::DebugPoints points;                   // what gdb inserted
+  CheckpointStore store;                    // invariant: a checkpoint at 0 exists; each holds the
+                                            // state after the debugger writes at its count
+  HitCache cache;
+  std::optional<std::uint64_t> halt_at;     // where the guest exited/faulted, once seen
+  std::uint64_t focus = kNoLimit;  // while a seek runs: its target (thinning centres there); else now()
+  std::uint64_t last_auto_checkpoint = 0;  // count of the last automatic checkpoint taken (maybe evicted since)
+  std::uint64_t executed = 0;               // instructions executed, re-execution included
+  // Scratch point sets (a DebugPoints owns 256 KiB of bitmaps: reuse them).
+  vm::DebugPoints scan_points;
+  vm::DebugPoints scan_watches;
+  vm::DebugPoints watch_only;               // points' watches only, for steps
+  std::uint64_t watch_only_generation = kNoLimit;
+
+  bool live() const { return env->mode() == HistoryEnvironment::Mode::Live; }
+  std::uint64_t frontier() const { return env->history().frontier; }
+  std::uint64_t now() const { return current.icount(); }
+
+  // ---- timeline_run.cpp ----
+  // Runs `m` forward to `target` (kNoLimit: until something stops it),
+  // honouring `pts` (null: none), pausing at debugger-write counts to re-apply
+  // them, taking automatic checkpoints as it goes when `checkpoints`, and
+  // polling `cancel` (if given) every kCancelSlice instructions.
+  Advance advance(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts, bool skip_first,
+                  const CancelToken* cancel, bool checkpoints);
+  // Sets `out` to the state at `target` (from the nearest checkpoint at or
+  // before it, leaving a short-range checkpoint near the target when that
+  // checkpoint is far).
+  Advance reach(vm::Machine& out, std::uint64_t target, const CancelToken* cancel);
+  void apply_writes_at(vm::Machine& m, std::uint64_t icount);
+  void add_checkpoint(const vm::Machine& m, bool pinned = false);
+  StopEvent seek_to(std::uint64_t target, const CancelToken* cancel);
+  const vm::DebugPoints& watches_of_points();  // watch_only, rebuilt when points change
+
+  // ---- timeline.cpp ----
+  StopEvent forward(ResumeKind kind, const CancelToken& cancel);
+  std::optional<std::string> prepare_write();
+  void rebalance();  // enforce the checkpoint budget around the current position
+  void finish_write(DebuggerWrite write);
+
+  // ---- timeline_reverse.cpp ----
+  StopEvent reverse_step();
+  StopEvent reverse_continue(const CancelToken& cancel);
+  ScanResult scan_interval(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
+                           const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
+                           const CancelToken* cancel);
+  // True if no write can have touched `range` in [from, to): the pages under
+  // it are the very same page objects in the states at both ends.
+  bool pages_unchanged(std::uint64_t from, std::uint64_t to, const vm::WatchRange& range) const;
+};
+
+StopEvent stop_at(StopKind kind, std::uint64_t icount);
+
+}  // namespace rvrr::timeline

@@ -1,0 +1,245 @@
+// timeline/timeline_reverse.cpp - backward step and continue.
+//
+// Backward execution is re-execution: restore an earlier checkpoint and run
+// forward. reverse_step lands on now-1 (cheap thanks to the short-range
+// checkpoints reach() leaves). reverse_continue scans the intervals between
+// checkpoints from the newest back, each in one forward run with the points
+// on, keeps the latest event, and answers repeated questions from the
+// HitCache; write watchpoints skip whole intervals whose watched pages are
+// the same page objects at both ends (copy-on-write: no write happened).
+#include <algorithm>
+
+#include "timeline/timeline_impl.hpp"
+
+namespace rvrr::timeline {
+
+namespace {
+
+bool ranges_overlap(const std::vector<vm::WatchRange>& watches) {
+  for (std::size_t i = 0; i < watches.size(); ++i) {
+    for (std::size_t k = i + 1; k < watches.size(); ++k) {
+      std::uint64_t a0 = watches[i].addr, a1 = a0 + watches[i].len;
+      std::uint64_t b0 = watches[k].addr, b1 = b0 + watches[k].len;
+      if (a0 < b1 && b0 < a1) return true;
+    }
+  }
+  return false;
+}
+
+// Identities of the pages under `range` (null where unmapped).
+std::vector<const void*> page_identities(const vm::Machine& m, const vm::WatchRange& range) {
+  const std::uint64_t first = range.addr >> vm::kPageShift;
+  const std::uint64_t last = (std::uint64_t{range.addr} + std::max<std::uint32_t>(range.len, 1) - 1) >> vm::kPageShift;
+  std::vector<const void*> ids(last - first + 1, nullptr);
+  m.memory().for_each_page([&](std::uint32_t page, const void* identity) {
+    if (page >= first && page <= last) ids[page - first] = identity;
+  });
+  return ids;
+}
+
+StopEvent failure_event(const Advance& a, std::uint64_t icount) {
+  StopEvent e = stop_at(StopKind::Divergence, icount);
+  if (a.outcome == Outcome::Cancelled) {
+    e.kind = StopKind::Interrupted;
+    e.signal = vm::Signal::Int;
+  } else {
+    e.message = a.info.message.empty() ? std::string("history could not be re-executed") : a.info.message;
+  }
+  return e;
+}
+
+}  // namespace
+
+bool Timeline::Impl::pages_unchanged(std::uint64_t from, std::uint64_t to, const vm::WatchRange& range) const {
+  const Checkpoint* a = store.at(from);
+  const vm::Machine* b = nullptr;
+  if (to == now()) {
+    b = &current;
+  } else if (const Checkpoint* cb = store.at(to)) {
+    b = &cb->machine;
+  }
+  if (a == nullptr || b == nullptr) return false;
+  return page_identities(a->machine, range) == page_identities(*b, range);
+}
+
+StopEvent Timeline::Impl::reverse_step() {
+  const std::uint64_t here = now();
+  if (here == 0) return stop_at(StopKind::HistoryBegin, 0);
+  vm::Machine m = store.at_or_before(here - 1)->machine;
+  Advance a = reach(m, here - 1, nullptr);
+  if (a.outcome != Outcome::Reached) return failure_event(a, here);
+  const vm::DebugPoints& watches = watches_of_points();
+  if (!watches.empty()) {
+    // Did the instruction we are stepping back over touch a watched range?
+    // Then gdb expects the watchpoint, reported where we are.
+    vm::Machine probe = m;
+    vm::StopInfo info = probe.step(*env, &watches, false);
+    if (info.kind == vm::StopKind::Watchpoint) {
+      StopEvent e = stop_at(StopKind::Watchpoint, here);
+      e.watch_addr = info.addr;
+      e.watch_kind = info.watch;
+      return e;
+    }
+  }
+  current = std::move(m);
+  return stop_at(StopKind::Step, now());
+}
+
+ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
+                                         const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
+                                         const CancelToken* cancel) {
+  ScanResult out;
+  auto consider = [&](const Hit& h) {
+    if (h.better_than(out.hit)) out.hit = h;
+  };
+  // What the cache (or copy-on-write page identity) already answers.
+  std::vector<vm::Addr> need_bp;
+  std::vector<vm::WatchRange> need_w;
+  for (vm::Addr a : bps) {
+    HitCache::Answer ans = cache.lookup(PointKey::breakpoint(a), from, to);
+    if (!ans.known) {
+      need_bp.push_back(a);
+    } else if (ans.last) {
+      consider(Hit{true, *ans.last, false, a, vm::WatchKind::Write});
+    }
+  }
+  for (const vm::WatchRange& w : watches) {
+    if (cacheable_watches) {
+      HitCache::Answer ans = cache.lookup(PointKey::watchpoint(w), from, to);
+      if (ans.known) {
+        if (ans.last) consider(Hit{true, *ans.last + 1, true, w.addr, w.kind});
+        continue;
+      }
+    }
+    if (w.kind == vm::WatchKind::Write && pages_unchanged(from, to, w)) continue;
+    need_w.push_back(w);
+  }
+  if (need_bp.empty() && need_w.empty()) return out;
+
+  scan_points.clear();
+  scan_watches.clear();
+  for (vm::Addr a : need_bp) scan_points.add_breakpoint(a);
+  for (const vm::WatchRange& w : need_w) {
+    scan_points.add_watch(w.addr, w.len, w.kind);
+    scan_watches.add_watch(w.addr, w.len, w.kind);
+  }
+  std::vector<std::vector<std::uint64_t>> bp_events(need_bp.size());
+  std::vector<std::vector<std::uint64_t>> w_events(need_w.size());
+  // Bound memory while a hot breakpoint fires millions of times: keep the
+  // latest events (HitCache::store trims the stretch accordingly).
+  auto push = [](std::vector<std::uint64_t>& v, std::uint64_t e) {
+    v.push_back(e);
+    if (v.size() > 2 * HitCache::kMaxEvents) v.erase(v.begin(), v.begin() + HitCache::kMaxEvents);
+  };
+  auto record_watch = [&](std::uint64_t e, const vm::StopInfo& info) {
+    consider(Hit{true, e + 1, true, info.addr, info.watch});
+    for (std::size_t k = 0; k < need_w.size(); ++k) {
+      if (need_w[k].addr == info.addr && need_w[k].kind == info.watch) {
+        push(w_events[k], e);
+        break;
+      }
+    }
+  };
+
+  vm::Machine m = store.at_or_before(from)->machine;
+  if (m.icount() < from) {
+    Advance a = advance(m, from, nullptr, false, cancel, false);
+    if (a.outcome != Outcome::Reached) {
+      out.failure = a;
+      return out;
+    }
+  }
+  bool skip = false;
+  bool complete = false;
+  for (;;) {
+    Advance a = advance(m, to, &scan_points, skip, cancel, true);
+    if (a.outcome == Outcome::Reached) {
+      complete = true;
+      break;
+    }
+    if (a.outcome == Outcome::Cancelled || a.outcome == Outcome::Divergence) {
+      out.failure = a;
+      return out;
+    }
+    if (a.outcome != Outcome::Point) break;  // halted/end inside history: nothing more to find
+    const std::uint64_t e = m.icount();
+    if (e >= to) {
+      complete = true;
+      break;
+    }
+    if (a.info.kind == vm::StopKind::Breakpoint) {
+      const vm::Addr pc = m.pc();
+      auto it = std::find(need_bp.begin(), need_bp.end(), pc);
+      if (it != need_bp.end()) push(bp_events[it - need_bp.begin()], e);
+      consider(Hit{true, e, false, pc, vm::WatchKind::Write});
+      if (!scan_watches.empty()) {
+        // Skipping the breakpoint below also skips this instruction's watch check.
+        vm::Machine probe = m;
+        vm::StopInfo info = probe.step(*env, &scan_watches, false);
+        if (info.kind == vm::StopKind::Watchpoint) record_watch(e, info);
+      }
+    } else {
+      record_watch(e, a.info);
+    }
+    skip = true;
+  }
+  if (complete) {
+    for (std::size_t k = 0; k < need_bp.size(); ++k) {
+      cache.store(PointKey::breakpoint(need_bp[k]), from, to, std::move(bp_events[k]));
+    }
+    if (cacheable_watches) {
+      for (std::size_t k = 0; k < need_w.size(); ++k) {
+        cache.store(PointKey::watchpoint(need_w[k]), from, to, std::move(w_events[k]));
+      }
+    }
+  }
+  return out;
+}
+
+StopEvent Timeline::Impl::reverse_continue(const CancelToken& cancel) {
+  const std::uint64_t here = now();
+  const std::vector<vm::Addr> bps = points.breakpoint_addresses();
+  const std::vector<vm::WatchRange> watches = points.watches();
+  const bool cacheable = !ranges_overlap(watches);
+  Hit best;
+  std::uint64_t to = here;
+  while (to > 0 && (!bps.empty() || !watches.empty())) {
+    const std::uint64_t from = store.before(to)->icount;  // the checkpoint at 0 is always there
+    ScanResult r = scan_interval(from, to, bps, watches, cacheable, &cancel);
+    if (r.failure) return failure_event(*r.failure, here);  // nothing moved
+    if (r.hit.found) {
+      best = r.hit;
+      if (!best.watch && best.pos == from && from > 0 && !watches.empty()) {
+        // A watched access by instruction from-1 lands at `from` too, and a
+        // watchpoint wins a tie: check that one instruction.
+        vm::Machine m = store.at_or_before(from - 1)->machine;
+        if (reach(m, from - 1, nullptr).outcome == Outcome::Reached) {
+          const vm::DebugPoints& w = watches_of_points();
+          vm::StopInfo info = m.step(*env, &w, false);
+          if (info.kind == vm::StopKind::Watchpoint) best = Hit{true, from, true, info.addr, info.watch};
+        }
+      }
+      break;
+    }
+    to = from;
+  }
+  if (!best.found) {
+    StopEvent e = seek_to(0, nullptr);
+    if (e.kind == StopKind::SeekDone) e.kind = StopKind::HistoryBegin;
+    return e;
+  }
+  if (best.pos != here) {
+    StopEvent moved = seek_to(best.pos, nullptr);
+    if (moved.kind != StopKind::SeekDone) return moved;
+  }
+  StopEvent e = stop_at(best.watch ? StopKind::Watchpoint : StopKind::Breakpoint, now());
+  if (best.watch) {
+    e.watch_addr = best.addr;
+    e.watch_kind = best.kind;
+  } else {
+    e.signal = vm::Signal::Trap;
+  }
+  return e;
+}
+
+}  // namespace rvrr::timeline

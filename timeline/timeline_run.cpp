@@ -1,0 +1,218 @@
+// timeline/timeline_run.cpp - the forward engine under every Timeline operation, and seeks.
+#include <algorithm>
+
+#include "timeline/timeline_impl.hpp"
+
+namespace rvrr::timeline {
+
+StopEvent stop_at(StopKind kind, std::uint64_t icount) {
+  StopEvent e;
+  e.kind = kind;
+  e.icount = icount;
+  return e;
+}
+
+void Timeline::Impl::apply_writes_at(vm::Machine& m, std::uint64_t icount) {
+  for (const DebuggerWrite* w : env->history().writes_at(icount)) {
+    if (w->target == DebuggerWrite::Target::Register) {
+      std::uint32_t value = 0;
+      for (std::size_t i = 0; i < w->bytes.size() && i < 4; ++i) value |= std::uint32_t{w->bytes[i]} << (8 * i);
+      if (w->where == 32) {
+        m.set_pc(value);
+      } else if (w->where < 32) {
+        m.set_reg(w->where, value);
+      }
+    } else {
+      m.memory().write_bytes(w->where, w->bytes);
+    }
+  }
+}
+
+void Timeline::Impl::add_checkpoint(const vm::Machine& m, bool pinned) {
+  store.add(m, pinned);
+  // Thin around where we will be: during a seek that is its target, not the
+  // position being left.
+  store.enforce(focus != kNoLimit ? focus : now(), current);
+}
+
+const vm::DebugPoints& Timeline::Impl::watches_of_points() {
+  if (watch_only_generation != points.generation()) {
+    watch_only.clear();
+    for (const vm::WatchRange& w : points.watches()) watch_only.add_watch(w.addr, w.len, w.kind);
+    watch_only_generation = points.generation();
+  }
+  return watch_only;
+}
+
+Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts,
+                                bool skip_first, const CancelToken* cancel, bool checkpoints) {
+  if (pts != nullptr && pts->empty()) pts = nullptr;
+  bool skip = skip_first;
+  const std::uint64_t start = m.icount();
+  for (;;) {
+    const std::uint64_t at = m.icount();
+    if (m.halted()) {
+      // A breakpoint on the exit/faulting instruction still fires first, as
+      // it does for the same state reached by re-execution (not halted yet).
+      if (pts != nullptr && !(skip && at == start) && pts->has_breakpoint(m.pc())) {
+        vm::StopInfo info;
+        info.kind = vm::StopKind::Breakpoint;
+        return Advance{Outcome::Point, info};
+      }
+      return Advance{Outcome::Halted, m.halt_reason()};
+    }
+    if (at >= target) return Advance{Outcome::Reached, {}};
+
+    // Where history ends for this run.
+    std::uint64_t end = kNoLimit;
+    if (!live()) end = frontier();
+    if (options.max_instructions != 0) end = std::min(end, options.max_instructions);
+    if (at >= end) {
+      if (!live() && at == frontier()) {
+        // The recorded end: a breakpoint here still counts going forward, and
+        // if the trace ends because the guest exited or faulted here, that is
+        // what we report. Probe on a copy: a plain instruction must not run
+        // past the end of history.
+        if (pts != nullptr && !(skip && at == start) && pts->has_breakpoint(m.pc())) {
+          vm::StopInfo info;
+          info.kind = vm::StopKind::Breakpoint;
+          return Advance{Outcome::Point, info};
+        }
+        vm::Machine probe = m;
+        vm::StopInfo info = probe.step(*env, nullptr, true);
+        if (info.kind == vm::StopKind::Exited || info.kind == vm::StopKind::Fault) {
+          m = std::move(probe);
+          halt_at = at;
+          return Advance{Outcome::Halted, info};
+        }
+      }
+      return Advance{Outcome::End, {}};
+    }
+    if (cancel != nullptr && cancel->cancelled()) return Advance{Outcome::Cancelled, {}};
+
+    std::uint64_t limit = std::min(target, end);
+    if (cancel != nullptr) limit = std::min(limit, at + kCancelSlice);
+    if (auto w = env->history().next_write_at_or_after(at + 1)) limit = std::min(limit, *w);
+    bool checkpoint_due = false;
+    if (checkpoints) {
+      const Checkpoint* prev = store.at_or_before(at);
+      const Checkpoint* next = store.after(at);
+      // Space from the last checkpoint taken, even if the budget evicted it
+      // at once: otherwise a full budget would make every instruction "due".
+      std::uint64_t base = prev != nullptr ? prev->icount : 0;
+      if (last_auto_checkpoint <= at) base = std::max(base, last_auto_checkpoint);
+      std::uint64_t due = base + interval;
+      if (next == nullptr || next->icount > due) {
+        due = std::max(due, at + 1);
+        if (due <= limit) {
+          limit = due;
+          checkpoint_due = true;
+        }
+      }
+    }
+
+    vm::RunOptions run;
+    run.stop_at = limit;
+    run.points = pts;
+    run.skip_points_at_start = skip;
+    vm::StopInfo info = m.run(run, *env);
+    const std::uint64_t reached = m.icount();
+    executed += reached - at;
+    if (reached > at) skip = false;
+    if (live()) env->advance_frontier(reached);
+
+    // A machine that reports another stop exactly at the limit has still
+    // arrived there: the debugger writes of that count apply first.
+    if (info.kind != vm::StopKind::Limit && reached == limit && reached > at) apply_writes_at(m, reached);
+    switch (info.kind) {
+      case vm::StopKind::Limit:
+        if (reached != limit) {
+          // The machine must stop exactly at stop_at; anything else is a VM bug.
+          vm::StopInfo bad;
+          bad.kind = vm::StopKind::HostFailure;
+          bad.message = "internal error: a run to instruction " + std::to_string(limit) + " stopped at " +
+                        std::to_string(reached);
+          return Advance{Outcome::Divergence, bad};
+        }
+        apply_writes_at(m, reached);
+        if (checkpoint_due) {
+          add_checkpoint(m);
+          last_auto_checkpoint = reached;
+        }
+        break;
+      case vm::StopKind::Breakpoint:
+      case vm::StopKind::Watchpoint:
+        return Advance{Outcome::Point, info};
+      case vm::StopKind::Exited:
+      case vm::StopKind::Fault:
+        halt_at = reached;
+        return Advance{Outcome::Halted, info};
+      case vm::StopKind::HostFailure:
+        return Advance{Outcome::Divergence, info};
+    }
+  }
+}
+
+Advance Timeline::Impl::reach(vm::Machine& out, std::uint64_t target, const CancelToken* cancel) {
+  struct Focus {
+    std::uint64_t& slot;
+    std::uint64_t saved;
+    ~Focus() { slot = saved; }
+  } focus_guard{focus, focus};
+  focus = target;
+  const Checkpoint* cp = store.at_or_before(target);  // a checkpoint at 0 always exists
+  // Continue from `out` itself when it is already between that checkpoint and the target.
+  if (out.halted() || out.icount() > target || out.icount() < cp->icount) out = cp->machine;
+  if (target - out.icount() > kShortRangeFar) {
+    Advance a = advance(out, target - kShortRangeNear, nullptr, false, cancel, true);
+    if (a.outcome != Outcome::Reached) return a;
+    add_checkpoint(out);
+  }
+  return advance(out, target, nullptr, false, cancel, true);
+}
+
+StopEvent Timeline::Impl::seek_to(std::uint64_t target, const CancelToken* cancel) {
+  const std::uint64_t here = now();
+  if (target == here) return stop_at(StopKind::SeekDone, here);
+  Advance a;
+  const Checkpoint* cp = store.at_or_before(target);
+  if (target > here && !current.halted() && (target - here) <= (target - cp->icount)) {
+    a = advance(current, target, nullptr, false, cancel, true);
+  } else {
+    vm::Machine m = cp->machine;
+    a = reach(m, target, cancel);
+    if (a.outcome == Outcome::Cancelled) {
+      StopEvent e = stop_at(StopKind::Interrupted, here);
+      e.signal = vm::Signal::Int;
+      return e;
+    }
+    current = std::move(m);
+  }
+  StopEvent e = stop_at(StopKind::SeekDone, now());
+  switch (a.outcome) {
+    case Outcome::Reached:
+    case Outcome::Point:
+      break;
+    case Outcome::Halted:
+      e.kind = StopKind::HistoryEnd;
+      e.exited = a.info.kind == vm::StopKind::Exited;
+      e.exit_code = a.info.exit_code;
+      e.signal = e.exited ? vm::Signal::None : a.info.signal;
+      e.message = a.info.message;
+      break;
+    case Outcome::End:
+      e.kind = StopKind::HistoryEnd;
+      break;
+    case Outcome::Divergence:
+      e.kind = StopKind::Divergence;
+      e.message = a.info.message;
+      break;
+    case Outcome::Cancelled:
+      e.kind = StopKind::Interrupted;
+      e.signal = vm::Signal::Int;
+      break;
+  }
+  return e;
+}
+
+}  // namespace rvrr::timeline
