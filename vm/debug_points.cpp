@@ -2,19 +2,32 @@
 #include "vm/debug_points.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 namespace rvrr::vm {
+
+namespace {
+// Process-wide, so a generation names one content of one set (see generation()).
+std::atomic<std::uint64_t> g_generation{0};
+std::uint64_t next_generation() { return g_generation.fetch_add(1, std::memory_order_relaxed) + 1; }
+}  // namespace
+
+void DebugPoints::breakpoints_in_page(std::uint32_t page, std::vector<Addr>& out) const {
+  out.clear();
+  for (const auto& entry : breakpoints_)
+    if ((entry.first >> 12) == page) out.push_back(entry.first);
+}
 
 void DebugPoints::add_breakpoint(Addr pc) {
   ++breakpoints_[pc];
   bp_pages_[(pc >> 12) >> 6] |= 1ull << ((pc >> 12) & 63);
-  ++generation_;
+  generation_ = next_generation();
 }
 
 bool DebugPoints::remove_breakpoint(Addr pc) {
   auto it = breakpoints_.find(pc);
   if (it == breakpoints_.end()) return false;
-  ++generation_;
+  generation_ = next_generation();
   if (--it->second != 0) return true;
   breakpoints_.erase(it);
   // Clear the page bit when no other breakpoint shares the page. With many
@@ -33,7 +46,7 @@ void DebugPoints::add_watch(Addr addr, std::uint32_t len, WatchKind kind) {
   if (len == 0) len = 1;
   watches_.push_back(WatchRange{addr, len, kind});
   rebuild_watch_pages();
-  ++generation_;
+  generation_ = next_generation();
 }
 
 bool DebugPoints::remove_watch(Addr addr, std::uint32_t len, WatchKind kind) {
@@ -47,7 +60,7 @@ bool DebugPoints::remove_watch(Addr addr, std::uint32_t len, WatchKind kind) {
   std::uint64_t last = std::min<std::uint64_t>(0xffffffffull, static_cast<std::uint64_t>(gone.addr) + gone.len - 1);
   for (std::uint64_t p = gone.addr >> 12; p <= (last >> 12); ++p) watch_pages_[p >> 6] &= ~(1ull << (p & 63));
   rebuild_watch_pages();
-  ++generation_;
+  generation_ = next_generation();
   return true;
 }
 
@@ -76,7 +89,7 @@ void DebugPoints::clear() {
   }
   breakpoints_.clear();
   watches_.clear();
-  ++generation_;
+  generation_ = next_generation();
 }
 
 }  // namespace rvrr::vm

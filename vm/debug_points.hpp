@@ -63,7 +63,20 @@ class DebugPoints {
   bool empty() const { return breakpoints_.empty() && watches_.empty(); }
   void clear();
   // Changes on every add/remove; lets callers cache per-interval results.
+  // Values are unique across all DebugPoints objects of the process (each
+  // mutation draws a fresh one), so (generation) alone identifies the content:
+  // two sets with equal generations are copies of one another.
   std::uint64_t generation() const { return generation_; }
+
+  // ---- for the run loop (vm/interpreter.cpp) ----
+  // Bit per 4 KiB page (page >> 6 words, page & 63 bits). A set bit means the
+  // page may hold a breakpoint / may be touched by a watch (a stale breakpoint
+  // bit can remain after removals); a clear bit means certainly not.
+  const std::uint64_t* breakpoint_page_bits() const { return bp_pages_.data(); }
+  const std::uint64_t* watch_page_bits() const { return watch_pages_.data(); }
+  // The breakpoint addresses within page number `page` (any order).
+  // Cost: O(breakpoints).
+  void breakpoints_in_page(std::uint32_t page, std::vector<Addr>& out) const;
 
  private:
   bool watch_page(std::uint32_t page) const { return watch_pages_[page >> 6] >> (page & 63) & 1; }

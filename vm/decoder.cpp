@@ -25,14 +25,48 @@ Insn make(Op op, unsigned rd, unsigned rs1, unsigned rs2, std::int32_t imm, std:
 }
 Insn illegal(std::uint8_t len) { return make(Op::Illegal, 0, 0, 0, 0, len); }
 
-bool is_counter(std::uint32_t csr) {
+}  // namespace
+
+int storage_csr_index(std::uint32_t csr) {
   switch (csr) {
-    case 0xC00: case 0xC01: case 0xC02: case 0xC80: case 0xC81: case 0xC82: return true;
-    default: return false;
+    case 0x300: return 0;  // mstatus
+    case 0x304: return 1;  // mie
+    case 0x305: return 2;  // mtvec
+    case 0x340: return 3;  // mscratch
+    case 0x341: return 4;  // mepc
+    case 0x342: return 5;  // mcause
+    case 0x343: return 6;  // mtval
+    case 0x344: return 7;  // mip
+    default: return -1;
   }
 }
 
-}  // namespace
+const char* csr_name(std::uint32_t csr) {
+  switch (csr) {
+    case 0x300: return "mstatus";
+    case 0x301: return "misa";
+    case 0x304: return "mie";
+    case 0x305: return "mtvec";
+    case 0x340: return "mscratch";
+    case 0x341: return "mepc";
+    case 0x342: return "mcause";
+    case 0x343: return "mtval";
+    case 0x344: return "mip";
+    case 0xF11: return "mvendorid";
+    case 0xF12: return "marchid";
+    case 0xF13: return "mimpid";
+    case 0xF14: return "mhartid";
+    case 0xC00: return "cycle";
+    case 0xC01: return "time";
+    case 0xC02: return "instret";
+    case 0xC80: return "cycleh";
+    case 0xC81: return "timeh";
+    case 0xC82: return "instreth";
+    default: return nullptr;
+  }
+}
+
+bool csr_exists(std::uint32_t csr) { return csr_name(csr) != nullptr; }
 
 const char* op_name(Op op) {
   static const char* const names[] = {"illegal", "nop", "lui", "auipc", "addi", "slti", "sltiu",
@@ -40,9 +74,9 @@ const char* op_name(Op op) {
       "srl", "sra", "or", "and", "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu",
       "lb", "lh", "lw", "lbu", "lhu", "sb", "sh", "sw", "beq", "bne", "blt", "bge", "bltu", "bgeu",
       "beq", "bne", "blt", "bge", "bltu", "bgeu", "jal", "jal", "jalr", "ecall", "ebreak",
-      "c.ebreak", "csrr", "lr.w", "sc.w", "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w",
+      "c.ebreak", "csrr", "csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci", "lr.w", "sc.w", "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w",
       "amoor.w", "amomin.w", "amomax.w", "amominu.w", "amomaxu.w", "fence", "fence.i", "cross",
-      "page-end", "j"};
+      "page-end", "j", "bp-stop"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<unsigned>(Op::Count));
   auto i = static_cast<unsigned>(op);
   return i < static_cast<unsigned>(Op::Count) ? names[i] : "?";
@@ -118,10 +152,16 @@ Insn decode32(std::uint32_t w) {
       if (w == 0x00000073) return make(Op::Ecall, 0, 0, 0, 0, 4);
       if (w == 0x00100073) return make(Op::Ebreak, 0, 0, 0, 0, 4);
       const std::uint32_t csr = w >> 20;
-      // Only reads of the read-only counters: csrrs/csrrc with rs1=x0, csrrsi/csrrci with uimm=0.
-      if ((f3 == 2 || f3 == 3 || f3 == 6 || f3 == 7) && rs1 == 0 && is_counter(csr))
-        return make(Op::CsrRead, rd, 0, 0, static_cast<std::int32_t>(csr), 4);
-      return illegal(4);
+      if ((f3 & 3) == 0 || !csr_exists(csr)) return illegal(4);
+      // csrrw/csrrwi always write; csrrs/csrrc (and their immediate forms)
+      // write only when rs1 / uimm is non-zero, so reading a read-only CSR
+      // that way is legal while any real write to one is not.
+      const bool writes = (f3 & 3) == 1 || rs1 != 0;
+      if (!writes) return make(Op::CsrRead, rd, 0, 0, static_cast<std::int32_t>(csr), 4);
+      if (csr_read_only(csr)) return illegal(4);
+      static const Op ops[8] = {Op::Illegal, Op::CsrRw, Op::CsrRs, Op::CsrRc,
+                                Op::Illegal, Op::CsrRwi, Op::CsrRsi, Op::CsrRci};
+      return make(ops[f3], rd, rs1, 0, static_cast<std::int32_t>(csr), 4);
     }
     case 0x2f: {
       if (f3 != 2) return illegal(4);

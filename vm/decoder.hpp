@@ -7,6 +7,8 @@
 // halfword slot of an executable page into a compact DecodedOp the interpreter
 // dispatches on: rd=x0 is redirected to a scratch register, branches whose
 // target lies in the same page become "local" (imm = target slot index).
+// Op::BpStop never comes out of the decoder: the run loop patches it into
+// private copies of decoded pages at breakpoint slots (operands kept).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -24,8 +26,9 @@ namespace rvrr::vm {
   X(Beq) X(Bne) X(Blt) X(Bge) X(Bltu) X(Bgeu)                                            \
   X(BeqL) X(BneL) X(BltL) X(BgeL) X(BltuL) X(BgeuL)                                      \
   X(Jal) X(JalL) X(Jalr) X(Ecall) X(Ebreak) X(CEbreak) X(CsrRead)                        \
+  X(CsrRw) X(CsrRs) X(CsrRc) X(CsrRwi) X(CsrRsi) X(CsrRci)                               \
   X(LrW) X(ScW) X(AmoSwap) X(AmoAdd) X(AmoXor) X(AmoAnd) X(AmoOr) X(AmoMin) X(AmoMax)    \
-  X(AmoMinu) X(AmoMaxu) X(Fence) X(FenceI) X(Cross) X(PageEnd) X(JumpL)
+  X(AmoMinu) X(AmoMaxu) X(Fence) X(FenceI) X(Cross) X(PageEnd) X(JumpL) X(BpStop)
 
 enum class Op : std::uint8_t {
 #define RVRR_OP_ENUM(name) name,
@@ -37,16 +40,35 @@ static_assert(static_cast<unsigned>(Op::Count) <= 128, "bit 7 of DecodedOp::code
 
 const char* op_name(Op op);  // lower-case mnemonic ("addi", "lr.w", ...)
 
-// CSR numbers the machine implements (read-only counters).
+// CSR numbers the machine implements. Counters and the machine information
+// registers are read-only (CSR number bits 11:10 == 3); misa reads RV32IMAC and
+// ignores writes; the other machine-mode CSRs are plain read/write storage in
+// the machine state (traps are never delivered through mtvec: a fault stops the
+// machine so the debugger sees it).
 enum class Csr : std::uint16_t {
+  Mstatus = 0x300, Misa = 0x301, Mie = 0x304, Mtvec = 0x305,
+  Mscratch = 0x340, Mepc = 0x341, Mcause = 0x342, Mtval = 0x343, Mip = 0x344,
+  Mvendorid = 0xF11, Marchid = 0xF12, Mimpid = 0xF13, Mhartid = 0xF14,
   Cycle = 0xC00, Time = 0xC01, Instret = 0xC02,
   CycleH = 0xC80, TimeH = 0xC81, InstretH = 0xC82,
 };
+// misa: MXL=1 (32-bit), extensions A, C, I, M.
+inline constexpr std::uint32_t kMisaValue = (1u << 30) | (1u << 0) | (1u << 2) | (1u << 8) | (1u << 12);
+// The storage CSRs (mstatus, mie, mtvec, mscratch, mepc, mcause, mtval, mip):
+// their index in the machine's CSR array, or -1 for any other CSR number.
+inline constexpr unsigned kStorageCsrs = 8;
+int storage_csr_index(std::uint32_t csr);
+// Does the machine implement this CSR at all / only for reading?
+bool csr_exists(std::uint32_t csr);
+inline constexpr bool csr_read_only(std::uint32_t csr) { return (csr >> 10) == 3; }
+// Its name ("mtvec"), or null for a CSR the machine does not implement.
+const char* csr_name(std::uint32_t csr);
 
 struct Insn {
   Op op = Op::Illegal;
   std::uint8_t rd = 0, rs1 = 0, rs2 = 0;
-  std::int32_t imm = 0;    // immediate / offset; CsrRead: the CSR number; shifts: shamt
+  std::int32_t imm = 0;    // immediate / offset; Csr*: the CSR number; shifts: shamt
+  // Csr{Rw,Rs,Rc}i: rs1 holds the 5-bit unsigned immediate, not a register.
   std::uint8_t len = 4;    // 2 for compressed encodings
   bool compressed() const { return len == 2; }
 };

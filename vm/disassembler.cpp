@@ -26,16 +26,9 @@ std::string fmt(const char* f, ...) {
   va_end(ap);
   return buf;
 }
-const char* csr_name(std::int32_t csr) {
-  switch (csr) {
-    case 0xC00: return "cycle";
-    case 0xC01: return "time";
-    case 0xC02: return "instret";
-    case 0xC80: return "cycleh";
-    case 0xC81: return "timeh";
-    case 0xC82: return "instreth";
-  }
-  return "?";
+std::string csr_text(std::int32_t csr) {
+  const char* name = csr_name(static_cast<std::uint32_t>(csr));
+  return name ? std::string(name) : fmt("0x%x", static_cast<unsigned>(csr));
 }
 }  // namespace
 
@@ -63,13 +56,20 @@ std::string format_insn(const Insn& in, Addr pc) {
     case Op::Jalr:
       return fmt("jalr %s, %d(%s)", rd, in.imm, rs1);
     case Op::CsrRead:
-      return fmt("csrr %s, %s", rd, csr_name(in.imm));
+      return fmt("csrr %s, %s", rd, csr_text(in.imm).c_str());
+    case Op::CsrRw: case Op::CsrRs: case Op::CsrRc:
+      // rd = x0: the csrw/csrs/csrc pseudo-instructions, as objdump prints them.
+      if (in.rd == 0) return fmt("csr%c %s, %s", n[4], csr_text(in.imm).c_str(), rs1);
+      return fmt("%s %s, %s, %s", n, rd, csr_text(in.imm).c_str(), rs1);
+    case Op::CsrRwi: case Op::CsrRsi: case Op::CsrRci:
+      if (in.rd == 0) return fmt("csr%ci %s, %u", n[4], csr_text(in.imm).c_str(), static_cast<unsigned>(in.rs1));
+      return fmt("%s %s, %s, %u", n, rd, csr_text(in.imm).c_str(), static_cast<unsigned>(in.rs1));
     case Op::LrW:
       return fmt("lr.w %s, (%s)", rd, rs1);
     case Op::ScW: case Op::AmoSwap: case Op::AmoAdd: case Op::AmoXor: case Op::AmoAnd: case Op::AmoOr:
     case Op::AmoMin: case Op::AmoMax: case Op::AmoMinu: case Op::AmoMaxu:
       return fmt("%s %s, %s, (%s)", n, rd, rs2, rs1);
-    case Op::Cross: case Op::PageEnd: case Op::Count:
+    case Op::Cross: case Op::PageEnd: case Op::BpStop: case Op::Count:
       return n;
     default:  // register-register ALU
       return fmt("%s %s, %s, %s", n, rd, rs1, rs2);
@@ -88,7 +88,23 @@ std::string disassemble(const Memory& memory, Addr pc) {
   if (!memory.read_bytes(pc, std::span<std::uint8_t>(b, 4))) return "<unmapped>";
   std::uint32_t word = half | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
   Insn in = decode32(word);
-  if (in.op == Op::Illegal) return fmt(".word 0x%08x", word);
+  if (in.op == Op::Illegal) {
+    // A well-formed CSR instruction the machine refuses (a write to a
+    // read-only CSR, an unimplemented CSR): show what it asked for.
+    const unsigned f3 = (word >> 12) & 7;
+    if ((word & 0x7f) == 0x73 && (f3 & 3) != 0) {
+      static const Op ops[8] = {Op::Illegal, Op::CsrRw, Op::CsrRs, Op::CsrRc,
+                                Op::Illegal, Op::CsrRwi, Op::CsrRsi, Op::CsrRci};
+      Insn csr;
+      csr.op = ops[f3];
+      csr.rd = static_cast<std::uint8_t>((word >> 7) & 31);
+      csr.rs1 = static_cast<std::uint8_t>((word >> 15) & 31);
+      csr.imm = static_cast<std::int32_t>(word >> 20);
+      const char* why = !csr_exists(word >> 20) ? "unimplemented CSR" : "read-only CSR";
+      return format_insn(csr, pc) + " (" + why + ")";
+    }
+    return fmt(".word 0x%08x", word);
+  }
   return format_insn(in, pc);
 }
 

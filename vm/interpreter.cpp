@@ -54,6 +54,24 @@ std::uint32_t amo(Op op, std::uint32_t old, std::uint32_t v) {
   }
 }
 
+// CSR access for the numbers decode() accepts (see csr_exists). Counters read
+// the instruction count (the machine's clock); cycle and time alias instret.
+std::uint32_t csr_read(const Machine::Impl& m, std::uint64_t ic, std::int32_t csr) {
+  switch (csr) {
+    case 0xC00: case 0xC01: case 0xC02: return static_cast<std::uint32_t>(ic);
+    case 0xC80: case 0xC81: case 0xC82: return static_cast<std::uint32_t>(ic >> 32);
+    case 0x301: return kMisaValue;
+    default: {
+      int i = storage_csr_index(static_cast<std::uint32_t>(csr));
+      return i >= 0 ? m.csrs[i] : 0;  // mvendorid, marchid, mimpid, mhartid: 0
+    }
+  }
+}
+void csr_write(Machine::Impl& m, std::int32_t csr, std::uint32_t v) {
+  int i = storage_csr_index(static_cast<std::uint32_t>(csr));
+  if (i >= 0) m.csrs[i] = v;  // misa: writes are ignored (WARL)
+}
+
 StopInfo fault(Signal sig, Addr addr, std::string message) {
   StopInfo s;
   s.kind = StopKind::Fault;
@@ -74,6 +92,37 @@ bool read_word(const Memory& mem, Addr a, std::uint32_t& w) {
   if (!mem.read_bytes(a, b)) return false;
   w = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
   return true;
+}
+// The copy of decoded page `ops` (at guest address `base`) with Op::BpStop at
+// every breakpoint slot, from the machine's cache (see PatchedPages).
+__attribute__((noinline)) const DecodedOp* patched_page(Machine::Impl& m, const DecodedOp* ops, Addr base,
+                                                        const DebugPoints& points) {
+  const std::uint64_t serial = Memory::Internals::decoded_serial(ops), gen = points.generation();
+  static_assert(PatchedPages::kWays == 2);
+  PatchedPages& cache = m.patched;
+  const unsigned set = (base >> kPageShift) % PatchedPages::kSets;
+  PatchedPages::Entry* ways = &cache.entries[set * PatchedPages::kWays];
+  unsigned way = 0;
+  while (way < PatchedPages::kWays && ways[way].base != base) ++way;
+  if (way == PatchedPages::kWays) way = cache.recent[set] ^ 1;  // evict the other way
+  cache.recent[set] = static_cast<std::uint8_t>(way);
+  PatchedPages::Entry& e = ways[way];
+  if (e.base != base || e.serial != serial || e.generation != gen) {
+    points.breakpoints_in_page(base >> kPageShift, cache.scratch);
+    if (!e.ops) e.ops = std::make_unique<DecodedOp[]>(kSlotsPerPage + 2);
+    std::memcpy(e.ops.get(), ops, sizeof(DecodedOp) * (kSlotsPerPage + 2));
+    bool any = false;
+    for (Addr a : cache.scratch) {
+      if (a & 1) continue;  // pcs are even: a breakpoint at an odd address never hits
+      e.ops[(a & kOffMask) >> 1].code = static_cast<std::uint8_t>(Op::BpStop);
+      any = true;
+    }
+    e.base = base;
+    e.serial = serial;
+    e.generation = gen;
+    e.any = any;  // false: a stale page bit (see DebugPoints::remove_breakpoint)
+  }
+  return e.any ? e.ops.get() : ops;
 }
 }  // namespace
 
@@ -114,6 +163,12 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
   StopInfo stop;
   [[maybe_unused]] bool skip_next = skip_first;
   [[maybe_unused]] bool skip_now = false;
+  // Without kExact, breakpoints live in patched page copies (checked on
+  // entering a page) and the per-instruction bookkeeping disappears.
+  constexpr bool kPatched = kPoints && !kExact;
+  [[maybe_unused]] const std::uint64_t* const bp_bits = kPatched ? points->breakpoint_page_bits() : nullptr;
+  [[maybe_unused]] const std::uint64_t* const watch_bits =
+      kPoints && points->has_watches() ? points->watch_page_bits() : nullptr;
 
 #define PC() (page_base + static_cast<Addr>(static_cast<std::uint32_t>(ip - page_ops) << 1))
 #define LEN() kLen
@@ -148,18 +203,23 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
     BLOCK_CHECK();                 \
     DISPATCH();                    \
   } while (0)
-#define WATCH(w_addr, w_size, w_write)                                                        \
-  do {                                                                                     \
-    if constexpr (kPoints) {                                                               \
-      if (!skip_now) {                                                                     \
-        if (auto hit = points->check_access((w_addr), (w_size), (w_write))) {                 \
-          stop.kind = StopKind::Watchpoint;                                                \
-          stop.addr = hit->addr;                                                           \
-          stop.watch = hit->kind;                                                          \
-          goto stop_here;                                                                  \
-        }                                                                                  \
-      }                                                                                    \
-    }                                                                                      \
+// Only accesses whose page(s) hold a watch reach DebugPoints (one bitmap test otherwise).
+#define WATCH(w_addr, w_size, w_write)                                                          \
+  do {                                                                                          \
+    if constexpr (kPoints) {                                                                    \
+      if (watch_bits && (kPatched || !skip_now)) {                                              \
+        const Addr wa = (w_addr), wl = wa + (w_size)-1;                                         \
+        if (RVRR_UNLIKELY(((watch_bits[wa >> 18] >> ((wa >> 12) & 63)) |                        \
+                           (watch_bits[wl >> 18] >> ((wl >> 12) & 63))) & 1)) {                 \
+          if (auto hit = points->check_access(wa, (w_size), (w_write))) {                       \
+            stop.kind = StopKind::Watchpoint;                                                   \
+            stop.addr = hit->addr;                                                              \
+            stop.watch = hit->kind;                                                             \
+            goto stop_here;                                                                     \
+          }                                                                                     \
+        }                                                                                       \
+      }                                                                                         \
+    }                                                                                           \
   } while (0)
 #define LOAD(T)                                                   \
   do {                                                            \
@@ -289,13 +349,15 @@ HANDLER(Jalr, {
   new_pc = target;
   goto do_jump;
 })
-HANDLER(CsrRead, {
-  switch (ip->imm) {
-    case 0xC00: case 0xC01: case 0xC02: R[ip->rd] = static_cast<std::uint32_t>(ic); break;
-    default: R[ip->rd] = static_cast<std::uint32_t>(ic >> 32); break;
-  }
-  NEXT();
-})
+HANDLER(CsrRead, R[ip->rd] = csr_read(m, ic, ip->imm); NEXT();)
+// Read-modify-write; the decoder let through only writable CSRs. The old value
+// is read before rd is written (rd may be rs1).
+HANDLER(CsrRw, { std::uint32_t v = R[ip->rs1]; R[ip->rd] = csr_read(m, ic, ip->imm); csr_write(m, ip->imm, v); NEXT(); })
+HANDLER(CsrRs, { std::uint32_t v = R[ip->rs1], old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old | v); NEXT(); })
+HANDLER(CsrRc, { std::uint32_t v = R[ip->rs1], old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old & ~v); NEXT(); })
+HANDLER(CsrRwi, { R[ip->rd] = csr_read(m, ic, ip->imm); csr_write(m, ip->imm, ip->rs1); NEXT(); })
+HANDLER(CsrRsi, { std::uint32_t old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old | ip->rs1); NEXT(); })
+HANDLER(CsrRci, { std::uint32_t old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old & ~std::uint32_t{ip->rs1}); NEXT(); })
 HANDLER(Fence, NEXT();)
 HANDLER(FenceI, NEXT();)
 L_LrW_C: L_LrW: {
@@ -404,6 +466,8 @@ L_Cross_C: L_Cross: {
 L_PageEnd_C: L_PageEnd:
   new_pc = PC();
   goto do_jump;
+L_BpStop_C: L_BpStop:  // only in patched pages (kPatched)
+  goto stop_breakpoint;
 
 after_code_write:
   // A store rewrote decoded code (maybe this very page): retire the store and re-fetch (new_pc set).
@@ -425,6 +489,10 @@ do_jump:
     return fault(Signal::Segv, new_pc, "instruction fetch from " + hex(new_pc) + " (unmapped or not executable)");
   }
   page_base = new_pc & ~kOffMask;
+  if constexpr (kPatched) {
+    const std::uint32_t pg = new_pc >> kPageShift;
+    if (RVRR_UNLIKELY(bp_bits[pg >> 6] >> (pg & 63) & 1)) page_ops = patched_page(m, page_ops, page_base, *points);
+  }
   ip = page_ops + ((new_pc & kOffMask) >> 1);
   DISPATCH();
 
@@ -474,6 +542,7 @@ stop_fast_limit_pc:
 
 template StopInfo interpret<false, false>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<true, false>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 
 }  // namespace rvrr::vm

@@ -40,7 +40,22 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
   if (m.icount >= stop_at) {
     stop.kind = StopKind::Limit;
   } else if (points) {
-    stop = interpret<true, true>(m, env, stop_at, points, options.skip_points_at_start);
+    // Step off a stop exactly (ignoring points there), then run on with
+    // patched pages until close to stop_at, and finish exactly.
+    bool more = true;
+    if (options.skip_points_at_start) {
+      stop = interpret<true, true>(m, env, m.icount + 1, points, true);
+      more = stop.kind == StopKind::Limit && m.icount < stop_at;
+    }
+    while (more) {
+      if (stop_at - m.icount > kFastSlack) {
+        stop = interpret<false, true>(m, env, stop_at - kFastSlack, points, false);
+        if (stop.kind == StopKind::Limit) continue;
+      } else {
+        stop = interpret<true, true>(m, env, stop_at, points, false);
+      }
+      break;
+    }
   } else {
     for (;;) {
       if (stop_at - m.icount > kFastSlack) {
@@ -91,6 +106,7 @@ std::uint64_t Machine::state_hash() const {
   Hasher h;
   h.add(register_hash());
   h.add(impl_->reserved ? (0x100000000ull | impl_->reservation) : 0);
+  for (std::uint32_t v : impl_->csrs) h.add(v);
   h.add(impl_->memory.hash());
   h.add(impl_->sys.hash());
   h.add(impl_->halted);

@@ -1,12 +1,39 @@
 // vm/machine_impl.hpp - Machine's state, shared by machine.cpp and interpreter.cpp (private to vm/).
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "vm/decoder.hpp"
 #include "vm/machine.hpp"
 #include "vm/syscalls.hpp"
 
 namespace rvrr::vm {
+
+// Private copies of decoded pages with every breakpoint slot's code replaced
+// by Op::BpStop, so the run loop with points pays nothing per instruction for
+// breakpoints. A pure cache keyed by content (the decoded page's serial and
+// the point set's generation), so it is never copied with a snapshot.
+struct PatchedPages {
+  struct Entry {
+    Addr base = 1;  // page address; 1 = empty
+    std::uint64_t serial = 0, generation = 0;
+    bool any = false;  // does the page hold a breakpoint at all (else use the original)
+    std::unique_ptr<DecodedOp[]> ops;  // kSlotsPerPage + 2
+  };
+  // Two-way set-associative by page number, so two hot pages with
+  // breakpoints that share a set do not evict each other on every jump.
+  static constexpr unsigned kSets = 8, kWays = 2;
+  Entry entries[kSets * kWays];
+  std::uint8_t recent[kSets] = {};  // the way used last in each set
+  std::vector<Addr> scratch;
+
+  PatchedPages() = default;
+  PatchedPages(const PatchedPages&) {}
+  PatchedPages& operator=(const PatchedPages&) { return *this; }
+  PatchedPages(PatchedPages&&) noexcept = default;
+  PatchedPages& operator=(PatchedPages&&) noexcept = default;
+};
 
 struct Machine::Impl {
   // x0..x31, then the scratch register that decoded writes to x0 go to.
@@ -16,18 +43,24 @@ struct Machine::Impl {
   std::uint64_t icount = 0;
   bool reserved = false;       // LR/SC reservation valid
   Addr reservation = 0;        // its address
+  // mstatus, mie, mtvec, ... (indexed by storage_csr_index): plain storage.
+  std::uint32_t csrs[kStorageCsrs] = {};
   Memory memory;
   SyscallState sys;
   bool halted = false;
   StopInfo halt;               // valid when halted
   // Trampoline for an instruction straddling two pages (see Op::Cross).
   DecodedOp cross_buf[3] = {};
+  PatchedPages patched;
 };
 
 // The run loop (interpreter.cpp). kExact: stop exactly at `limit` (checked
-// before every instruction) and honour `points` when kPoints; otherwise
-// `limit` is checked only at block ends and may be overshot by up to
-// kFastSlack instructions. Returns StopKind::Limit when the limit was reached.
+// before every instruction); otherwise `limit` is checked only at block ends
+// and may be overshot by up to kFastSlack instructions. kPoints: honour
+// `points` (non-empty). With kExact, breakpoints are looked up before every
+// instruction and `skip_first` works; without it, breakpoints are found
+// through patched page copies (m.patched) and `skip_first` must be false.
+// Returns StopKind::Limit when the limit was reached.
 inline constexpr std::uint64_t kFastSlack = 4096;
 template <bool kExact, bool kPoints>
 StopInfo interpret(Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points,

@@ -2,6 +2,7 @@
 #include "vm/memory.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "vm/hash.hpp"
 #include "vm/memory_internals.hpp"
@@ -256,7 +257,9 @@ const DecodedOp* Memory::Internals::fetch_slow(Memory& m, Addr pc) {
   if (m.l1_[l1_index(page)]->pages[l2_index(page)] == zero_page()) m.writable_page(page);
   auto& slot = m.l1_[l1_index(page)]->pages[l2_index(page)];
   if (!slot->decoded) {
+    static std::atomic<std::uint64_t> serials{0};
     slot->decoded = std::make_unique<DecodedPage>();
+    slot->decoded->serial = serials.fetch_add(1, std::memory_order_relaxed) + 1;
     decode_page(slot->bytes, slot->decoded->ops);
     m.write_tlb_[page & (kTlbSize - 1)] = TlbEntry{};  // stores to code must see the slow path
   }

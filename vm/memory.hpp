@@ -75,18 +75,21 @@ class Memory {
   //  - read_tlb_ holds readable pages; write_tlb_ holds writable pages this
   //    Memory owns exclusively (table and page) that have no decoded code;
   //    fetch_tlb_ holds executable pages' decoded instructions.
-  //  - a tag is the page's address; an empty entry has tag 1 (never matches).
+  //  - a tag is the page's address; an empty entry has tag kEmptyTag, which
+  //    never matches: a masked address has bits 2..11 clear. (Tag 1 would
+  //    match a misaligned access at 0x...1 in page 0.)
   //  - an access of size S at addr hits iff (addr & (~0xfff | (S-1))) == tag,
   //    so misaligned accesses always take the slow path.
   struct Page;
   struct Table;
   struct DecodedPage;
+  static constexpr std::uint32_t kEmptyTag = 0x800;
   struct TlbEntry {
-    std::uint32_t tag = 1;
+    std::uint32_t tag = kEmptyTag;
     std::uintptr_t addend = 0;  // host pointer = addend + guest address
   };
   struct FetchEntry {
-    std::uint32_t tag = 1;
+    std::uint32_t tag = kEmptyTag;
     const void* ops = nullptr;  // const DecodedOp[kSlotsPerPage + 2]
   };
   static constexpr std::uint32_t kTlbSize = 256;

@@ -9,7 +9,10 @@
 namespace rvrr::vm {
 
 struct Memory::DecodedPage {
-  DecodedOp ops[kSlotsPerPage + 2];
+  DecodedOp ops[kSlotsPerPage + 2];  // first member: a pointer to ops is one to the page
+  // Process-unique, never reused: names this decoding for caches that must
+  // not mistake a later page at the same host address for it.
+  std::uint64_t serial = 0;
 };
 
 // A page's bytes plus, once executed, its decoded form. Shared pages are
@@ -84,6 +87,10 @@ struct Memory::Internals {
   static std::uint32_t* rw_word(Memory& m, Addr addr);
   // Raw 16-bit fetch for instructions straddling pages; false if not executable.
   static bool fetch_half(Memory& m, Addr addr, std::uint16_t& out);
+  // The serial of the decoded page whose ops fetch() returned.
+  static std::uint64_t decoded_serial(const DecodedOp* ops) {
+    return reinterpret_cast<const DecodedPage*>(ops)->serial;
+  }
   // Set when a guest store retired decoded code; the interpreter re-fetches.
   static bool take_code_written(Memory& m) {
     bool w = m.code_written_;

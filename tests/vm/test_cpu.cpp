@@ -430,3 +430,160 @@ TEST_CASE("cpu: a 32-bit instruction straddling two pages executes") {
   CHECK(m.reg(a1) == 101 + pads);
   CHECK(m.reg(a2) == 102 + pads);
 }
+
+TEST_CASE("cpu: machine-mode CSRs are read/write storage with read-modify-write forms") {
+  Program p;
+  p.li(t0, 0x10000164u);
+  p.w(0x30529073u);   // csrw mtvec, t0
+  p.w(0x30502373u);   // csrr t1, mtvec              -> 0x10000164
+  p.li(a0, 0x12345678u);
+  p.w(0x34051573u);   // csrrw a0, mscratch, a0      -> a0 = 0 (old), mscratch = 0x12345678
+  p.w(0x340025f3u);   // csrr a1, mscratch           -> 0x12345678
+  p.li(a2, 0x0000ff00u);
+  p.w(0x30062073u);   // csrs mstatus, a2            -> mstatus = 0xff00
+  p.li(a3, 0x00000f00u);
+  p.w(0x3006b6f3u);   // csrrc a3, mstatus, a3       -> a3 = 0xff00, mstatus = 0xf000
+  p.w(0x30046773u);   // csrrsi a4, mstatus, 8       -> a4 = 0xf000, mstatus = 0xf008
+  p.w(0x300477f3u);   // csrrci a5, mstatus, 8       -> a5 = 0xf008, mstatus = 0xf000
+  p.w(0x30002873u);   // csrr a6, mstatus            -> 0xf000
+  p.w(0x343fd8f3u);   // csrrwi a7, mtval, 31        -> a7 = 0, mtval = 31
+  p.w(0x34302973u);   // csrr s2, mtval              -> 31
+  p.w(0x3040e073u);   // csrsi mie, 1
+  p.w(0x304029f3u);   // csrr s3, mie                -> 1
+  p.w(0x34169073u);   // csrw mepc, a3 (0xff00)
+  p.w(0x34202a73u);   // csrr s4, mcause             -> 0 (never written)
+  p.w(0x34102af3u);   // csrr s5, mepc               -> 0xff00
+  Machine m = run_to_end(p);
+  CHECK(m.reg(t1) == 0x10000164u);
+  CHECK(m.reg(a0) == 0);
+  CHECK(m.reg(a1) == 0x12345678u);
+  CHECK(m.reg(a3) == 0xff00u);
+  CHECK(m.reg(a4) == 0xf000u);
+  CHECK(m.reg(a5) == 0xf008u);
+  CHECK(m.reg(a6) == 0xf000u);
+  CHECK(m.reg(a7) == 0);
+  CHECK(m.reg(s2) == 31);
+  CHECK(m.reg(s3) == 1);
+  CHECK(m.reg(s4) == 0);
+  CHECK(m.reg(s5) == 0xff00u);
+}
+
+TEST_CASE("cpu: misa reads RV32IMAC and ignores writes; ID CSRs read 0") {
+  Program p;
+  p.li(a1, 0xffffffffu);
+  p.w(0x30159073u);   // csrw misa, a1               (legal, ignored)
+  p.w(0x30102573u);   // csrr a0, misa               -> MXL=1 | A C I M
+  p.li(s0, 77);
+  p.li(s1, 77);
+  p.li(s2, 77);
+  p.li(s3, 77);
+  p.li(s4, 77);
+  p.w(0xf1402473u);   // csrr s0, mhartid
+  p.w(0xf11024f3u);   // csrr s1, mvendorid
+  p.w(0xf1202973u);   // csrr s2, marchid
+  p.w(0xf13029f3u);   // csrr s3, mimpid
+  p.w(0xf1403a73u);   // csrrc s4, mhartid, zero (a read: no write)
+  Machine m = run_to_end(p);
+  CHECK(m.reg(a0) == 0x40001105u);
+  CHECK(m.reg(s0) == 0);
+  CHECK(m.reg(s1) == 0);
+  CHECK(m.reg(s2) == 0);
+  CHECK(m.reg(s3) == 0);
+  CHECK(m.reg(s4) == 0);
+}
+
+TEST_CASE("cpu: writes to read-only CSRs and unknown CSRs stop with SIGILL before retiring") {
+  const std::uint32_t bad[] = {
+      0xf1451073u,  // csrw mhartid, a0
+      0xf1401073u,  // csrrw zero, mhartid, zero
+      0xf120e573u,  // csrrsi a0, marchid, 1
+      0xc0259073u,  // csrw instret, a1
+      0xc0005573u,  // csrrwi a0, cycle, 0
+      0x18002573u,  // csrr a0, satp
+      0x7c059073u,  // csrw 0x7c0, a1
+  };
+  for (std::uint32_t word : bad) {
+    CAPTURE(word);
+    Program p;
+    p.w(e::kNop);
+    p.w(word);
+    Machine m = make_machine(p);
+    StopInfo s = run(m);
+    CHECK(s.kind == StopKind::Fault);
+    CHECK(s.signal == Signal::Ill);
+    CHECK(s.addr == kCodeBase + 4);
+    CHECK(m.pc() == kCodeBase + 4);
+    CHECK(m.icount() == 1);
+  }
+  // The fault message names the CSR instruction that was refused.
+  CHECK(disassemble(make_machine(Program{}.w(0xf1451073u)).memory(), kCodeBase) ==
+        "csrw mhartid, a0 (read-only CSR)");
+  CHECK(disassemble(make_machine(Program{}.w(0x18002573u)).memory(), kCodeBase) ==
+        "csrrs a0, 0x180, zero (unimplemented CSR)");
+}
+
+TEST_CASE("cpu: CSR state is part of the snapshot and of the state hash") {
+  Program p;
+  p.li(a0, 0xabcd);
+  p.w(0x34051073u);   // csrw mscratch, a0            (icount 2 -> 3)
+  p.w(0x34051073u);   // csrw mscratch, a0 (again)
+  p.w(0x340025f3u);   // csrr a1, mscratch
+  p.h(e::kCEbreak);
+  NullEnvironment env;
+  RunOptions o;
+  o.stop_at = 3;
+  Machine m = make_machine(p);
+  REQUIRE(m.run(o, env).kind == StopKind::Limit);  // mscratch = 0xabcd
+  Machine snap = m;
+  CHECK(snap.state_hash() == m.state_hash());
+  // The same program with a0 = 0 at the first csrw: afterwards code, memory,
+  // registers (a0 cleared in both), pc and icount agree; only mscratch differs.
+  Machine other = make_machine(p);
+  o.stop_at = 2;
+  REQUIRE(other.run(o, env).kind == StopKind::Limit);
+  other.set_reg(a0, 0);
+  o.stop_at = 3;
+  REQUIRE(other.run(o, env).kind == StopKind::Limit);  // mscratch = 0
+  Machine m2 = m;
+  m2.set_reg(a0, 0);
+  CHECK(other.register_hash() == m2.register_hash());
+  CHECK(other.state_hash() != m2.state_hash());
+  other.step(env);  // csrw mscratch, a0 (= 0)
+  m2.step(env);     // the same: now both hold mscratch = 0
+  CHECK(other.state_hash() == m2.state_hash());
+  // The snapshot runs on independently and sees the value written before the copy.
+  snap.set_reg(a0, 0x55);
+  CHECK(run(snap).signal == Signal::Trap);
+  CHECK(snap.reg(a1) == 0x55);
+  CHECK(run(m).signal == Signal::Trap);
+  CHECK(m.reg(a1) == 0xabcd);
+  // A machine that skipped the writes: csrr reads 0.
+  CHECK(run(m2).signal == Signal::Trap);
+  CHECK(m2.reg(a1) == 0);
+}
+
+TEST_CASE("cpu: misaligned accesses in page 0 fault cleanly (empty TLB entries never match)") {
+  // Regression: empty TLB entries once had tag 1, which a misaligned halfword
+  // or word access at 0x...1 in page 0 matched, dereferencing a null host page.
+  const std::uint32_t ops[] = {
+      e::sw(a1, a0, 0),                    // sw a1, 0(a0)
+      e::lw(a1, a0, 0),                    // lw a1, 0(a0)
+      e::i(0, a0, 1, a1, 0x03),            // lh a1, 0(a0)
+      e::s(0, a1, a0, 1, 0x23),            // sh a1, 0(a0)
+  };
+  for (std::uint32_t op : ops) {
+    for (Addr addr : {Addr{0x1}, Addr{0x79}, Addr{0x3}, Addr{0xffd}}) {
+      CAPTURE(op);
+      CAPTURE(addr);
+      Program p;
+      p.li(a0, addr);
+      p.w(op);
+      Machine m = make_machine(p);
+      StopInfo s = run(m);
+      CHECK(s.kind == StopKind::Fault);
+      CHECK(s.signal == Signal::Segv);
+      CHECK(s.addr == addr);
+      CHECK(m.icount() == 2);
+    }
+  }
+}

@@ -107,6 +107,47 @@ TEST_CASE("decoder: M, A and Zicsr counter forms") {
   check_rows(rows, sizeof rows / sizeof rows[0]);
 }
 
+TEST_CASE("decoder: machine-mode CSR forms") {
+  const Row rows[] = {
+      {0x30529073, "csrw mtvec, t0"},            // csrw mtvec, t0
+      {0x30502373, "csrr t1, mtvec"},            // csrr t1, mtvec
+      {0x34059573, "csrrw a0, mscratch, a1"},    // csrrw a0, mscratch, a1
+      {0x3005a573, "csrrs a0, mstatus, a1"},     // csrrs a0, mstatus, a1
+      {0x3045b573, "csrrc a0, mie, a1"},         // csrrc a0, mie, a1
+      {0x34462073, "csrs mip, a2"},              // csrs mip, a2
+      {0x3416b073, "csrc mepc, a3"},             // csrc mepc, a3
+      {0x3422d073, "csrwi mcause, 5"},           // csrwi mcause, 5
+      {0x343fd573, "csrrwi a0, mtval, 31"},      // csrrwi a0, mtval, 31
+      {0x30046573, "csrrsi a0, mstatus, 8"},     // csrrsi a0, mstatus, 8
+      {0x30047573, "csrrci a0, mstatus, 8"},     // csrrci a0, mstatus, 8
+      {0x3040e073, "csrsi mie, 1"},              // csrsi mie, 1
+      {0x30102573, "csrr a0, misa"},             // csrr a0, misa
+      {0x30151073, "csrw misa, a0"},             // csrw misa, a0 (legal; ignored)
+      {0xf1402573, "csrr a0, mhartid"},          // csrr a0, mhartid
+      {0xf1102573, "csrr a0, mvendorid"},        // csrr a0, mvendorid
+      {0xf1202573, "csrr a0, marchid"},          // csrr a0, marchid
+      {0xf1302573, "csrr a0, mimpid"},           // csrr a0, mimpid
+      {0xf1403573, "csrr a0, mhartid"},          // csrrc a0, mhartid, zero
+      {0xf1406573, "csrr a0, mhartid"},          // csrrsi a0, mhartid, 0
+      {0xf1307573, "csrr a0, mimpid"},           // csrrci a0, mimpid, 0
+      {0x34001073, "csrw mscratch, zero"},       // csrw mscratch, zero
+  };
+  check_rows(rows, sizeof rows / sizeof rows[0]);
+  // Writes keep their form (they must execute even with rd = x0); reads of
+  // read-only CSRs lower to CsrRead.
+  CHECK(decode(0x30529073).op == Op::CsrRw);
+  CHECK(lower(decode(0x30529073), 0).code == static_cast<std::uint8_t>(Op::CsrRw));
+  CHECK(lower(decode(0x30529073), 0).rd == kScratchReg);
+  CHECK(decode(0x3005a573).op == Op::CsrRs);
+  CHECK(decode(0x3045b573).op == Op::CsrRc);
+  CHECK(decode(0x343fd573).op == Op::CsrRwi);
+  CHECK(decode(0x343fd573).rs1 == 31);  // the immediate
+  CHECK(decode(0x30046573).op == Op::CsrRsi);
+  CHECK(decode(0x30047573).op == Op::CsrRci);
+  CHECK(decode(0xf1403573).op == Op::CsrRead);
+  CHECK(decode(0xf1403573).imm == 0xf14);
+}
+
 TEST_CASE("decoder: every RV32C form expands to its canonical instruction") {
   const Row rows[] = {
       {0x1fe8, "addi a0, sp, 1020"},             // c.addi4spn a0, sp, 1020
@@ -164,7 +205,15 @@ TEST_CASE("decoder: reserved, floating-point and unsupported encodings are illeg
       0x00a57053,   // fadd.s
       0xc0001073,   // csrw cycle, zero (a write to a counter)
       0xc0102573 | (1u << 15),  // csrrs a0, time, sp (rs1 != 0: a write)
-      0x30002573,   // csrr a0, mstatus
+      0x18002573,   // csrr a0, satp (a CSR the machine does not implement)
+      0x7c002573,   // csrr a0, 0x7c0 (custom CSR)
+      0xf1451073,   // csrw mhartid, a0 (read-only)
+      0xf1401073,   // csrrw zero, mhartid, zero (csrrw always writes)
+      0xf1405573,   // csrrwi a0, mhartid, 0 (csrrwi always writes)
+      0xf115a573,   // csrrs a0, mvendorid, a1 (rs1 != 0: a write)
+      0xf120e573,   // csrrsi a0, marchid, 1 (uimm != 0: a write)
+      0xc0005573,   // csrrwi a0, cycle, 0 (a write to a counter)
+      0x30504573,   // csrr with funct3 100 (reserved)
       0x30200073,   // mret
       0x10500073,   // wfi
       0x0005b503,   // ld a0, 0(a1) (RV64)

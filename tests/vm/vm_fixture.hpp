@@ -77,6 +77,132 @@ struct Program {
   Addr here() const { return kCodeBase + static_cast<Addr>(bytes.size()); }
 };
 
+// xorshift64: a deterministic stream of test inputs.
+struct Rng {
+  std::uint64_t seed;
+  std::uint32_t operator()() {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return static_cast<std::uint32_t>(seed);
+  }
+};
+
+// `n` random instructions (no final stop): ALU, M, loads/stores through
+// s11 = kDataBase + 0x100, compressed ops, short branches forward and back
+// (so it may loop), counter reads and CSR writes. Never writes sp or s11.
+inline Program random_program(Rng& rnd, int n) {
+  namespace e = enc;
+  Program p;
+  p.li(s11, kDataBase + 0x100);
+  for (int k = 0; k < n; ++k) {
+    unsigned rd = 5 + rnd() % 22, rs1 = rnd() % 27, rs2 = rnd() % 27;
+    if (rd == sp) rd = t0;
+    switch (rnd() % 10) {
+      case 0: p.w(e::addi(rd, rs1, static_cast<std::int32_t>(rnd() % 4096) - 2048)); break;
+      case 1: {
+        std::uint32_t f = rnd() % 8;
+        std::uint32_t f7 = (f == 0 || f == 5) && (rnd() & 1) ? 0x20 : 0;
+        p.w(e::r(f7, rs2, rs1, f, rd, 0x33));
+        break;
+      }
+      case 2: p.w(e::r(1, rs2, rs1, rnd() % 8, rd, 0x33)); break;            // M extension
+      case 3: p.w(e::i(static_cast<std::int32_t>(rnd() % 256), s11, rnd() % 6 == 3 ? 2 : rnd() % 3, rd, 0x03)); break;
+      case 4: p.w(e::s(static_cast<std::int32_t>(rnd() % 256), rs2, s11, rnd() % 3, 0x23)); break;
+      case 5: p.w(e::i(static_cast<std::int32_t>(rnd() % 32), rs1, 1, rd, 0x13)); break;  // slli
+      case 6: p.h(static_cast<std::uint16_t>(0x0001 | (rd << 7) | ((rnd() % 31 + 1) << 2)));  // c.addi rd, imm
+        break;
+      case 7: {  // short forward or backward branch (stays inside the program)
+        int off = (static_cast<int>(rnd() % 16) - 6) * 2;
+        if (off == 0) off = 4;
+        Addr target = p.here() + off;
+        if (target < kCodeBase + 8) off = 4;
+        p.w(e::b(off, rs2, rs1, (rnd() % 6) < 2 ? rnd() % 2 : 4 + rnd() % 4));
+        break;
+      }
+      case 8: p.w(0xc0202073u | (rd << 7)); break;                           // csrr rd, instret
+      case 9: p.w(0x34001073u | (rs1 << 15) | (rd << 7)); break;            // csrrw rd, mscratch, rs1
+    }
+  }
+  return p;
+}
+
+// A long-running random program: `iterations` passes over a body of `n`
+// random straight-line instructions (ALU, M, loads/stores through s11,
+// compressed ops, counter/CSR ops, forward branches over one instruction,
+// calls to a helper placed after the body), so it spans pages and
+// jumps between them, then c.ebreak. Never faults. `starts` (if given)
+// receives the address of every instruction the program may execute.
+inline Program looping_program(Rng& rnd, int n, std::uint32_t iterations, std::vector<Addr>* starts = nullptr) {
+  namespace e = enc;
+  static const unsigned kRd[] = {5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 28, 29, 30, 31};
+  Program p;
+  auto mark = [&] { if (starts) starts->push_back(p.here()); };
+  auto straight = [&](Program& out) {  // one random non-control instruction
+    unsigned rd = kRd[rnd() % 25], rs1 = rnd() % 32, rs2 = rnd() % 32;
+    switch (rnd() % 9) {
+      case 0: out.w(e::addi(rd, rs1, static_cast<std::int32_t>(rnd() % 4096) - 2048)); break;
+      case 1: {
+        std::uint32_t f = rnd() % 8;
+        out.w(e::r((f == 0 || f == 5) && (rnd() & 1) ? 0x20 : 0, rs2, rs1, f, rd, 0x33));
+        break;
+      }
+      case 2: out.w(e::r(1, rs2, rs1, rnd() % 8, rd, 0x33)); break;  // M extension
+      case 3: {  // lb, lh, lw, lbu, lhu
+        static const std::uint32_t f3[] = {0, 1, 2, 4, 5};
+        out.w(e::i(static_cast<std::int32_t>(rnd() % 256), s11, f3[rnd() % 5], rd, 0x03));
+        break;
+      }
+      case 4: out.w(e::s(static_cast<std::int32_t>(rnd() % 256), rs2, s11, rnd() % 3, 0x23)); break;
+      case 5: out.w(e::i(static_cast<std::int32_t>(rnd() % 32), rs1, 5, rd, 0x13)); break;  // srli
+      case 6: out.h(static_cast<std::uint16_t>(0x0001 | (rd << 7) | ((rnd() % 31 + 1) << 2))); break;  // c.addi
+      case 7: out.w(0xc0202073u | (rd << 7)); break;                  // csrr rd, instret
+      case 8: out.w(0x34001073u | (rs1 << 15) | (rd << 7)); break;    // csrrw rd, mscratch, rs1
+    }
+  };
+  p.li(s11, kDataBase + 0x100);
+  p.li(s10, iterations);
+  const Addr loop = p.here();
+  std::vector<Addr> calls;
+  for (int k = 0; k < n; ++k) {
+    mark();
+    const std::uint32_t kind = rnd() % 16;
+    if (kind == 0) {  // forward branch over the next instruction
+      Program skipped;
+      straight(skipped);
+      const unsigned rs1 = rnd() % 32, rs2 = rnd() % 32;
+      p.w(e::b(4 + static_cast<std::int32_t>(skipped.bytes.size()), rs2, rs1, (rnd() % 6) < 2 ? rnd() % 2 : 4 + rnd() % 4));
+      mark();
+      p.bytes.insert(p.bytes.end(), skipped.bytes.begin(), skipped.bytes.end());
+    } else if (kind == 1) {  // call the helper (patched below)
+      calls.push_back(p.here());
+      p.w(e::jal(ra, 0));
+    } else {
+      straight(p);
+    }
+  }
+  mark();
+  p.w(e::addi(s10, s10, -1));                        // addi s10, s10, -1
+  mark();
+  p.w(e::beq(s10, zero, 8));                         // beq s10, zero, +8
+  mark();
+  p.w(e::jal(zero, static_cast<std::int32_t>(loop - p.here())));  // j loop
+  mark();
+  p.h(e::kCEbreak);
+  const Addr helper = p.here();
+  for (int k = 0; k < 6; ++k) {
+    mark();
+    straight(p);
+  }
+  mark();
+  p.w(e::jalr(zero, ra, 0));                          // ret
+  for (Addr c : calls) {
+    const std::uint32_t w = e::jal(ra, static_cast<std::int32_t>(helper - c));
+    for (int k = 0; k < 4; ++k) p.bytes[c - kCodeBase + k] = static_cast<std::uint8_t>(w >> (8 * k));
+  }
+  return p;
+}
+
 inline ElfImage make_image(const std::vector<std::uint8_t>& code, std::uint32_t code_size = 0x3000) {
   ElfImage img;
   img.entry = kCodeBase;
