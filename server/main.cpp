@@ -1,2 +1,46 @@
-// Placeholder until the CLI lands.
-int main() { return 0; }
+// server/main.cpp - the rvrr executable: parse the command line, dispatch.
+// Exceptions from the layers below are caught only here.
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "server/cli.hpp"
+#include "server/commands.hpp"
+#include "server/log.hpp"
+
+int main(int argc, char** argv) {
+  using namespace rvrr::server;
+  std::vector<std::string> args(argv, argv + argc);
+  CliRequest request;
+  try {
+    request = parse_cli(args);
+  } catch (const CliError& e) {
+    std::fprintf(stderr, "rvrr: %s\n\n%s", e.what(), e.usage().c_str());
+    return kExitUsage;
+  }
+  if (request.help) {
+    std::fputs(request.help_text.c_str(), stdout);
+    return 0;
+  }
+  // A gdb that disconnects must not kill us with SIGPIPE; writes report EPIPE instead.
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    setup_logging(request.options.log_level);
+    switch (request.command) {
+      case Subcommand::Run: return run_command(request);
+      case Subcommand::Record: return record_command(request);
+      case Subcommand::Replay: return replay_command(request);
+      case Subcommand::Debug: return debug_command(request);
+      case Subcommand::TraceInfo: return trace_info_command(request);
+      case Subcommand::Help: break;
+    }
+    std::fputs(top_level_usage().c_str(), stderr);
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,225 @@
+// server/cli.cpp - Boost.Program_options for each subcommand.
+#include "server/cli.hpp"
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <sstream>
+
+namespace po = boost::program_options;
+
+namespace rvrr::server {
+
+namespace {
+
+std::string subcommand_usage_line(Subcommand c) {
+  switch (c) {
+    case Subcommand::Run: return "usage: rvrr run [options] PROGRAM [ARGS...]\n"
+                                 "Runs a RISC-V program to completion (no recording).\n"
+                                 "Exit status: the program's; 128+signal if it faulted (SIGSEGV: 139);\n"
+                                 "124 if --max-instructions stopped it; 2 if it cannot be loaded.\n";
+    case Subcommand::Record: return "usage: rvrr record [options] [-o TRACE] PROGRAM [ARGS...]\n"
+                                    "Runs a program and records a trace that `rvrr replay` re-executes exactly.\n"
+                                    "Exit status: as for `rvrr run`.\n";
+    case Subcommand::Replay: return "usage: rvrr replay [options] [TRACE]\n"
+                                    "Serves a recorded trace (default: the latest) to gdb, forwards and backwards.\n";
+    case Subcommand::Debug: return "usage: rvrr debug [options] PROGRAM [ARGS...]\n"
+                                   "Debugs a program live with gdb, recording it so gdb can go backwards.\n";
+    case Subcommand::TraceInfo: return "usage: rvrr trace info TRACE\n"
+                                       "Summarises a trace: program, arguments, events, length, exit status.\n";
+    case Subcommand::Help: break;
+  }
+  return top_level_usage();
+}
+
+void add_limits(po::options_description& d, CliOptions& o, bool host_files) {
+  d.add_options()
+      ("max-instructions", po::value(&o.max_instructions)->value_name("N"),
+       "stop the program after N instructions (0 = unlimited)")
+      ("memory-limit", po::value(&o.memory_limit_mib)->value_name("MiB")->default_value(o.memory_limit_mib),
+       "guest memory the program may use");
+  if (host_files)
+    d.add_options()("no-host-files", po::bool_switch(&o.no_host_files),
+                    "the program may not open host files");
+}
+
+void add_server(po::options_description& d, CliOptions& o) {
+  d.add_options()
+      ("port", po::value<std::uint16_t>()->value_name("N"),
+       "only serve: listen on port N (0 = any free port) and print how to connect; "
+       "without it rvrr starts gdb-multiarch itself")
+      ("host", po::value(&o.host)->value_name("ADDR")->default_value(o.host),
+       "address to listen on (anything but loopback exposes the program to the network)")
+      ("checkpoint-memory", po::value(&o.checkpoint_memory_mib)->value_name("MiB")->default_value(o.checkpoint_memory_mib),
+       "memory for checkpoints (more = faster reverse execution)")
+      ("checkpoint-interval", po::value(&o.checkpoint_interval)->value_name("N"),
+       "instructions between automatic checkpoints (0 = automatic)")
+      ("gdb", po::value(&o.gdb)->value_name("PATH")->default_value(o.gdb),
+       "the gdb to start when --port is not given");
+}
+
+void add_common(po::options_description& d, CliOptions& o, bool& help) {
+  d.add_options()
+      ("log-level", po::value(&o.log_level)->value_name("LEVEL")->default_value(o.log_level),
+       "trace, debug (shows every packet), info, warn, error or off")
+      ("help,h", po::bool_switch(&help), "show this help");
+}
+
+// Index of the first positional token (PROGRAM or TRACE) in `args`, skipping
+// option values; args.size() if none. "--" ends the options (and is erased).
+std::size_t first_positional(std::vector<std::string>& args, const po::options_description& d) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+      return i;
+    }
+    if (a.size() < 2 || a[0] != '-') return i;
+    if (a.find('=') != std::string::npos) continue;  // --name=value
+    bool long_form = a[1] == '-';
+    std::string name = long_form ? a.substr(2) : a.substr(0, 2);  // short names are stored as "-o"
+    if (!long_form && a.size() > 2) continue;  // -oTRACE
+    const po::option_description* opt = d.find_nothrow(name, false);
+    if (opt && opt->semantic()->max_tokens() > 0) ++i;  // its value follows
+  }
+  return args.size();
+}
+
+Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest, std::string& err) {
+  if (word == "run") return Subcommand::Run;
+  if (word == "record") return Subcommand::Record;
+  if (word == "replay") return Subcommand::Replay;
+  if (word == "debug") return Subcommand::Debug;
+  if (word == "trace") {
+    if (!rest.empty() && rest.front() == "info") {
+      rest.erase(rest.begin());
+      return Subcommand::TraceInfo;
+    }
+    if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) return Subcommand::TraceInfo;
+    err = rest.empty() ? "`trace` needs a subcommand: trace info TRACE"
+                       : "unknown trace subcommand '" + rest.front() + "' (expected: info)";
+    return Subcommand::Help;
+  }
+  err = "unknown subcommand '" + word + "'";
+  return Subcommand::Help;
+}
+
+}  // namespace
+
+std::string top_level_usage() {
+  return "usage: rvrr COMMAND [options] ...\n"
+         "\n"
+         "A reverse debugger for RISC-V (RV32IMAC) programs.\n"
+         "\n"
+         "commands:\n"
+         "  run PROGRAM [ARGS...]      run a program (no recording)\n"
+         "  record PROGRAM [ARGS...]   run and record a trace\n"
+         "  replay [TRACE]             debug a recorded trace with gdb (default: the latest)\n"
+         "  debug PROGRAM [ARGS...]    debug a program live with gdb, recording it\n"
+         "  trace info TRACE           summarise a trace\n"
+         "\n"
+         "`rvrr COMMAND --help` lists a command's options.\n";
+}
+
+CliRequest parse_cli(const std::vector<std::string>& argv) {
+  CliRequest req;
+  if (argv.size() < 2) throw CliError("missing command", top_level_usage());
+  const std::string& word = argv[1];
+  if (word == "--help" || word == "-h" || word == "help") {
+    req.command = Subcommand::Help;
+    req.help = true;
+    req.help_text = top_level_usage();
+    return req;
+  }
+  std::vector<std::string> rest(argv.begin() + 2, argv.end());
+  std::string err;
+  req.command = subcommand_of(word, rest, err);
+  if (req.command == Subcommand::Help) throw CliError(err, top_level_usage());
+
+  CliOptions& o = req.options;
+  po::options_description d("options");
+  bool wants_program = false;
+  switch (req.command) {
+    case Subcommand::Run:
+      add_limits(d, o, true);
+      d.add_options()("stats", po::bool_switch(&o.stats),
+                      "print instructions, wall time and MIPS to stderr at the end");
+      wants_program = true;
+      break;
+    case Subcommand::Record:
+      d.add_options()("output,o", po::value(&o.output)->value_name("TRACE"),
+                      "where to write the trace (default: a new trace in the trace store)");
+      add_limits(d, o, true);
+      d.add_options()("stats", po::bool_switch(&o.stats),
+                      "print instructions, wall time and MIPS to stderr at the end");
+      wants_program = true;
+      break;
+    case Subcommand::Debug:
+      d.add_options()("output,o", po::value(&o.output)->value_name("TRACE"),
+                      "where to write the trace (default: a new trace in the trace store)");
+      add_limits(d, o, true);
+      add_server(d, o);
+      wants_program = true;
+      break;
+    case Subcommand::Replay:
+      add_server(d, o);
+      break;
+    case Subcommand::TraceInfo:
+    case Subcommand::Help:
+      break;
+  }
+  add_common(d, o, req.help);
+
+  std::ostringstream help;
+  help << subcommand_usage_line(req.command) << "\n" << d;
+  req.help_text = help.str();
+
+  std::vector<std::string> option_words;
+  std::vector<std::string> positional;
+  if (wants_program) {
+    // Everything after PROGRAM belongs to the guest.
+    std::size_t pos = first_positional(rest, d);
+    option_words.assign(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(pos));
+    positional.assign(rest.begin() + static_cast<std::ptrdiff_t>(pos), rest.end());
+  } else {
+    // No guest arguments: options may come before or after TRACE.
+    while (!rest.empty()) {
+      std::size_t pos = first_positional(rest, d);
+      option_words.insert(option_words.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(pos));
+      if (pos < rest.size()) positional.push_back(rest[pos]);
+      rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(std::min(pos + 1, rest.size())));
+    }
+  }
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(option_words).options(d).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw CliError(e.what(), req.help_text);
+  }
+  if (req.help) return req;
+  if (vm.count("port")) o.port = vm["port"].as<std::uint16_t>();
+
+  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+  bool level_ok = false;
+  for (const char* l : kLevels) level_ok = level_ok || o.log_level == l;
+  if (!level_ok) throw CliError("bad --log-level '" + o.log_level + "'", req.help_text);
+  if (o.memory_limit_mib == 0 || o.memory_limit_mib > 4096)
+    throw CliError("--memory-limit must be between 1 and 4096 MiB", req.help_text);
+
+  if (wants_program) {
+    if (positional.empty()) throw CliError("missing PROGRAM", req.help_text);
+    req.program = positional.front();
+    req.args.assign(positional.begin() + 1, positional.end());
+  } else if (req.command == Subcommand::Replay) {
+    if (positional.size() > 1) throw CliError("unexpected argument '" + positional[1] + "'", req.help_text);
+    if (!positional.empty()) req.trace = positional.front();
+  } else if (req.command == Subcommand::TraceInfo) {
+    if (positional.empty()) throw CliError("missing TRACE", req.help_text);
+    if (positional.size() > 1) throw CliError("unexpected argument '" + positional[1] + "'", req.help_text);
+    req.trace = positional.front();
+  }
+  return req;
+}
+
+}  // namespace rvrr::server

@@ -1,0 +1,58 @@
+// server/commands.hpp - one function per `rvrr` subcommand.
+//
+// Each returns the process exit status and reports problems itself as one
+// line "rvrr: ..." on stderr. Exit statuses:
+//   guest status  run/record: the program exited with that status
+//   128+signal    run/record: the program faulted (SIGSEGV -> 139, ...)
+//   124           run/record: --max-instructions reached (as timeout(1) does)
+//   1             an internal failure (the host refused something)
+//   2             bad usage, an unloadable program or an unreadable trace
+//   0             debug/replay/trace info: success
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "server/cli.hpp"
+#include "timeline/session_setup.hpp"
+#include "vm/types.hpp"
+
+namespace rvrr::vm {
+class Memory;
+struct StopInfo;
+}
+
+namespace rvrr::server {
+
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInstructionLimit = 124;
+
+int run_command(const CliRequest& request);
+int record_command(const CliRequest& request);
+int trace_info_command(const CliRequest& request);
+int debug_command(const CliRequest& request);   // live, recording
+int replay_command(const CliRequest& request);  // a recorded trace
+
+// "SIGSEGV" for Signal::Segv, ...
+const char* signal_name(vm::Signal signal);
+// "program received SIGSEGV at pc 0x00010074: sw a0, 0(zero) (address 0x00000000)"
+std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory);
+// Reports how a run ended (one line on stderr unless it exited) and returns
+// the exit status documented above.
+int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, std::uint64_t icount);
+// "instructions: N", "wall time: X s", "MIPS: Y" on stderr.
+void print_run_stats(std::uint64_t instructions, double seconds);
+// Where a new trace goes: -o PATH, or the next free name in the trace store
+// (reserved on disk). Throws on failure (one-line what()).
+struct TraceTarget {
+  std::filesystem::path path;
+  std::optional<std::filesystem::path> store_dir;  // set when the store reserved the name
+};
+TraceTarget choose_trace_path(const CliOptions& options, const std::string& program);
+// The live-run options (guest args, limits, host files) from the command line.
+timeline::LiveOptions live_options(const CliRequest& request);
+// Guest wall-clock time at icount 0: the host's clock now, in ns since the epoch.
+std::uint64_t host_epoch_ns();
+
+}  // namespace rvrr::server

@@ -1,0 +1,157 @@
+// server/debug_commands.cpp - `rvrr debug` (live, recording) and `rvrr replay` (a trace).
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <spdlog/spdlog.h>
+
+#include "server/commands.hpp"
+#include "server/serve.hpp"
+#include "timeline/checksums.hpp"
+#include "timeline/session_setup.hpp"
+#include "timeline/timeline.hpp"
+#include "timeline/trace_format.hpp"
+#include "timeline/trace_store.hpp"
+
+namespace rvrr::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+timeline::TimelineOptions timeline_options(const CliOptions& o) {
+  timeline::TimelineOptions t;
+  t.checkpoint_memory = o.checkpoint_memory_mib << 20;
+  t.checkpoint_interval = o.checkpoint_interval;
+  t.max_instructions = o.max_instructions;
+  return t;
+}
+
+ServeOptions serve_options(const CliOptions& o, const std::string& program) {
+  ServeOptions s;
+  s.host = o.host;
+  s.port = o.port;
+  s.program = program;
+  s.gdb = o.gdb;
+  return s;
+}
+
+// A replayed trace carries its program; gdb needs it as a file for symbols.
+// It goes to <tmp>/rvrr-programs/<sha256 prefix>/<name>: the same program
+// always lands in the same place (written once, atomically, and kept), so a
+// replay killed with SIGKILL leaves nothing new behind and replays share it.
+fs::path extract_program(const timeline::TraceHeader& header) {
+  std::string hash = timeline::to_hex(header.program_sha256).substr(0, 16);
+  fs::path dir = fs::temp_directory_path() / "rvrr-programs" / hash;
+  std::string name = fs::path(header.program_name).filename().string();
+  fs::path path = dir / (name.empty() ? std::string("program") : name);
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) == header.program.size()) return path;
+  fs::create_directories(dir);
+  fs::path tmp = dir / (".tmp-" + std::to_string(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(header.program.data()),
+              static_cast<std::streamsize>(header.program.size()));
+    if (!out) throw std::runtime_error("cannot write the program to " + tmp.string());
+  }
+  fs::rename(tmp, path);  // atomic: a concurrent replay sees the old or the new file, both complete
+  return path;
+}
+
+}  // namespace
+
+int debug_command(const CliRequest& request) {
+  const CliOptions& o = request.options;
+  std::vector<std::uint8_t> program;
+  try {
+    program = timeline::read_program_file(request.program);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return kExitUsage;
+  }
+  vm::ElfLoadResult image = vm::load_elf(program);
+  if (!image.image) {
+    std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), image.error.c_str());
+    return kExitUsage;
+  }
+  TraceTarget target;
+  try {
+    target = choose_trace_path(o, request.program);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return kExitUsage;
+  }
+
+  std::optional<timeline::SessionSetup> setup;
+  try {
+    setup.emplace(timeline::make_live_setup(std::move(program), timeline::program_name_of(request.program),
+                                            live_options(request), target.path.string()));
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    if (target.store_dir) fs::remove(target.path, ec);
+    std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), e.what());
+    return kExitUsage;
+  }
+  std::shared_ptr<timeline::TraceWriter> writer = setup->writer;
+  int status;
+  std::uint64_t length = 0;
+  {
+    timeline::Timeline timeline(std::move(setup->initial), setup->env, timeline_options(o));
+    status = serve(timeline, serve_options(o, request.program));
+    timeline::TimelineStats stats = timeline.stats();
+    length = stats.history_end;
+    spdlog::info("session over at instruction {} of {}", stats.now, stats.history_end);
+    if (writer) timeline::finish_live_trace(*writer, timeline.machine(), stats.history_end);
+  }
+  if (status != 0 && length == 0) {
+    // The server never ran (port in use, gdb missing): no trace worth keeping.
+    std::error_code ec;
+    fs::remove(target.path, ec);
+    return status;
+  }
+  if (target.store_dir) {
+    try {
+      timeline::update_latest_link(*target.store_dir, target.path);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rvrr: warning: %s\n", e.what());
+    }
+  }
+  if (writer && writer->error())
+    std::fprintf(stderr, "rvrr: warning: the trace is incomplete: %s\n", writer->error()->c_str());
+  std::string replay = target.store_dir ? "rvrr replay" : "rvrr replay " + target.path.string();
+  std::fprintf(stderr, "rvrr: trace written to %s; replay it with: %s\n", target.path.c_str(), replay.c_str());
+  return status;
+}
+
+int replay_command(const CliRequest& request) {
+  const CliOptions& o = request.options;
+  fs::path path;
+  std::optional<timeline::TraceData> data;
+  try {
+    path = timeline::resolve_trace(request.trace);
+    data.emplace(timeline::read_trace_file(path.string()));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return kExitUsage;
+  }
+  if (!data->complete)
+    std::fprintf(stderr, "rvrr: warning: %s: %s; replaying what it holds\n", path.c_str(),
+                 data->completeness().c_str());
+
+  std::optional<timeline::SessionSetup> setup;
+  fs::path program;
+  try {
+    setup.emplace(timeline::make_replay_setup(*data));
+    program = extract_program(data->header);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s: %s\n", path.c_str(), e.what());
+    return kExitUsage;
+  }
+  spdlog::info("replaying {} ({} instructions)", path.string(), data->history.frontier);
+  timeline::Timeline timeline(std::move(setup->initial), setup->env, timeline_options(o));
+  return serve(timeline, serve_options(o, program.string()));
+}
+
+}  // namespace rvrr::server

@@ -1,0 +1,446 @@
+// server/debugger.cpp - packet handlers and stop replies.
+#include "server/debugger.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+
+#include "protocol/hex.hpp"
+#include "protocol/thread_id.hpp"
+#include "server/commands.hpp"
+
+namespace rvrr::server {
+
+namespace {
+
+template <class... Ts>
+struct overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
+
+constexpr std::int64_t kPid = 1;
+constexpr std::int64_t kTid = 1;
+constexpr unsigned kPcRegno = 32;
+constexpr unsigned kRegisterCount = 33;  // x0..x31, pc: exactly what target.xml lists
+// Replies to 'm' as QEMU's gdbstub does: gdb shows "Cannot access memory at address ...".
+constexpr std::uint8_t kErrorMemory = 0x14;
+constexpr std::uint8_t kErrorGeneric = 0x01;
+constexpr std::uint8_t kErrorBadRegister = 0x00;
+
+bool is_our_thread(const protocol::ThreadId& id) { return protocol::refers_to(id, kPid, kTid); }
+
+}  // namespace
+
+Debugger::Debugger(Target& target, DebuggerOptions options)
+    : target_(target), options_(std::move(options)) {
+  // Nothing to serve: do not advertise it (gdb would ask and get an error).
+  if (options_.exec_file.empty()) options_.features.exec_file = false;
+  start_session();
+}
+
+void Debugger::start_session() {
+  negotiated_ = {};
+  no_ack_ = false;
+  target_.points().clear();
+  hw_breakpoint_addrs_.clear();
+  // A new gdb asks '?' first: tell it where we are with a plain SIGTRAP stop
+  // (the reason of an older stop would mean nothing to it), keeping a fault's signal.
+  std::uint8_t signal = last_stop_.signal;
+  last_stop_ = {};
+  last_stop_.signal = signal == static_cast<std::uint8_t>(vm::Signal::Int) ? 5 : signal;
+}
+
+// The packet -> handler table.
+Outcome Debugger::handle(const protocol::Command& command) {
+  using namespace protocol;
+  return std::visit(
+      overloaded{
+          [&](const QuerySupported& c) { return on_qSupported(c); },
+          [&](const MustReplyEmpty&) { return reply(Empty{}); },
+          [&](const StartNoAckMode&) { return on_QStartNoAckMode(); },
+          [&](const QueryHalt&) { return on_question(); },
+          [&](const ReadRegisters&) { return on_g(); },
+          [&](const WriteRegisters& c) { return on_G(c); },
+          [&](const ReadRegister& c) { return on_p(c); },
+          [&](const WriteRegister& c) { return on_P(c); },
+          [&](const ReadMemory& c) { return on_m(c); },
+          [&](const WriteMemory& c) { return on_M(c); },
+          [&](const protocol::Breakpoint& c) { return on_Z(c); },
+          [&](const Resume& c) { return on_resume(c); },
+          [&](const VContStop&) { return reply(Ok{}); },  // all-stop: already stopped
+          [&](const VContQuery&) { return reply(Raw{"vCont;c;C;s;S"}); },
+          [&](const XferFeaturesRead& c) { return on_qXfer_features(c); },
+          [&](const XferExecFileRead& c) { return on_qXfer_exec_file(c); },
+          [&](const QueryAttached&) { return reply(Raw{"1"}); },
+          [&](const QueryCurrentThread&) { return reply(Raw{"QC" + thread_text()}); },
+          [&](const ThreadInfoFirst&) { return reply(Raw{"m" + thread_text()}); },
+          [&](const ThreadInfoNext&) { return reply(Raw{"l"}); },
+          [&](const QueryOffsets&) { return reply(Empty{}); },
+          [&](const QueryTStatus&) { return reply(Empty{}); },
+          [&](const QuerySymbol&) { return reply(Empty{}); },
+          [&](const SetThread& c) { return on_H(c); },
+          [&](const ThreadAlive& c) { return on_T(c); },
+          [&](const MonitorCommand& c) { return on_qRcmd(c); },
+          [&](const Detach&) { return on_D(); },
+          [&](const Kill&) { return on_k(); },
+          [&](const VKill&) { return on_vKill(); },
+          // 0x03 while stopped: nothing to interrupt (the session handles it while running).
+          [&](const Interrupt&) { return Outcome{}; },
+          [&](const Malformed& c) { return ill_formed(c.reason); },
+          [&](const Unsupported& c) { return unsupported(c.name); },
+      },
+      command);
+}
+
+// ---- helpers ----
+
+Outcome Debugger::ill_formed(std::string_view reason) {
+  spdlog::debug("ill-formed packet: {}", reason);
+  return reply(protocol::Error{protocol::kErrorMalformed});
+}
+
+Outcome Debugger::unsupported(std::string_view name) {
+  spdlog::debug("unsupported packet: {}", name);
+  return reply(protocol::Empty{});
+}
+
+Outcome Debugger::reply(protocol::Reply r) {
+  Outcome o;
+  o.replies.push_back(std::move(r));
+  return o;
+}
+
+Outcome Debugger::error(std::uint8_t code) { return reply(protocol::Error{code}); }
+
+Outcome Debugger::console_then_ok(std::string text) {
+  Outcome o;
+  o.replies.reserve(2);
+  if (!text.empty()) o.replies.emplace_back(std::in_place_type<protocol::ConsoleOutput>, std::move(text));
+  o.replies.emplace_back(std::in_place_type<protocol::Ok>);
+  return o;
+}
+
+std::string Debugger::thread_text() const {
+  return protocol::format_thread_id(kPid, kTid, negotiated_.multiprocess);
+}
+
+// ---- session ----
+
+Outcome Debugger::on_qSupported(const protocol::QuerySupported& c) {
+  negotiated_ = options_.features.negotiate(c);
+  return reply(protocol::Raw{options_.features.supported_reply(c)});
+}
+
+Outcome Debugger::on_QStartNoAckMode() {
+  // The OK itself still travels in ack mode; the session switches after sending it.
+  no_ack_ = true;
+  return reply(protocol::Ok{});
+}
+
+Outcome Debugger::on_question() {
+  last_stop_.multiprocess = negotiated_.multiprocess;
+  expedite(last_stop_);
+  return reply(last_stop_);
+}
+
+Outcome Debugger::on_H(const protocol::SetThread& c) {
+  return is_our_thread(c.thread) ? reply(protocol::Ok{}) : error(kErrorGeneric);
+}
+
+Outcome Debugger::on_T(const protocol::ThreadAlive& c) {
+  return is_our_thread(c.thread) ? reply(protocol::Ok{}) : error(kErrorGeneric);
+}
+
+Outcome Debugger::on_D() {
+  Outcome o = reply(protocol::Ok{});
+  o.action = SessionAction::Detach;
+  return o;
+}
+
+Outcome Debugger::on_k() {
+  Outcome o;  // RSP: no reply to 'k'
+  o.action = SessionAction::Kill;
+  return o;
+}
+
+Outcome Debugger::on_vKill() {
+  Outcome o = reply(protocol::Ok{});
+  o.action = SessionAction::Kill;
+  return o;
+}
+
+Outcome Debugger::on_qXfer_features(const protocol::XferFeaturesRead& c) {
+  auto doc = options_.features.feature_document(c.annex);
+  if (!doc) return error(kErrorBadRegister);
+  return reply(protocol::xfer_chunk(*doc, c.offset, c.length));
+}
+
+Outcome Debugger::on_qXfer_exec_file(const protocol::XferExecFileRead& c) {
+  if (options_.exec_file.empty()) return unsupported("qXfer:exec-file:read");
+  return reply(protocol::xfer_chunk(options_.exec_file, c.offset, c.length));
+}
+
+// ---- registers ----
+
+Outcome Debugger::on_g() {
+  protocol::Hex hex;
+  hex.bytes.reserve(kRegisterCount * 4);
+  for (unsigned r = 0; r < kRegisterCount; ++r) protocol::append_le32(hex.bytes, target_.reg(r));
+  return reply(std::move(hex));
+}
+
+Outcome Debugger::on_G(const protocol::WriteRegisters& c) {
+  if (c.bytes.size() != kRegisterCount * 4) return ill_formed("G: not 33 registers of 4 bytes");
+  // Write only what changed: in a replay every write is refused, and gdb
+  // sends G with unchanged values too.
+  for (unsigned r = 1; r < kRegisterCount; ++r) {
+    std::uint32_t value = protocol::load_le32(std::span(c.bytes).subspan(r * 4, 4));
+    if (value == target_.reg(r)) continue;
+    if (auto refusal = target_.write_register(r, value)) {
+      spdlog::info("register write refused: {}", *refusal);
+      return error(kErrorGeneric);
+    }
+  }
+  return reply(protocol::Ok{});
+}
+
+Outcome Debugger::on_p(const protocol::ReadRegister& c) {
+  if (c.regno >= kRegisterCount) return error(kErrorBadRegister);
+  protocol::Hex hex;
+  protocol::append_le32(hex.bytes, target_.reg(c.regno));
+  return reply(std::move(hex));
+}
+
+Outcome Debugger::on_P(const protocol::WriteRegister& c) {
+  if (c.regno >= kRegisterCount) return error(kErrorBadRegister);
+  if (c.bytes.size() != 4) return ill_formed("P: value is not 4 bytes");
+  std::uint32_t value = protocol::load_le32(c.bytes);
+  if (c.regno == 0 || value == target_.reg(c.regno)) return reply(protocol::Ok{});
+  if (auto refusal = target_.write_register(c.regno, value)) {
+    spdlog::info("register write refused: {}", *refusal);
+    return error(kErrorGeneric);
+  }
+  return reply(protocol::Ok{});
+}
+
+// ---- memory ----
+
+Outcome Debugger::on_m(const protocol::ReadMemory& c) {
+  // Cap the reply to what we told gdb a packet may hold (two hex digits per byte).
+  std::uint32_t cap = (options_.features.packet_size - 16) / 2;
+  std::uint64_t length = std::min<std::uint64_t>(c.length, cap);
+  length = std::min<std::uint64_t>(length, (1ull << 32) - c.addr);  // no wrap-around
+  protocol::Hex hex;
+  hex.bytes.resize(length);
+  if (length != 0 && !target_.read_memory(c.addr, hex.bytes)) {
+    // RSP allows a short read: return the readable prefix (page by page), or
+    // an error if the first byte is unmapped.
+    std::uint64_t got = 0;
+    while (got < length) {
+      std::uint64_t addr = c.addr + got;
+      std::uint64_t chunk = std::min<std::uint64_t>(length - got, 4096 - (addr & 4095));
+      if (!target_.read_memory(static_cast<vm::Addr>(addr), std::span(hex.bytes).subspan(got, chunk))) break;
+      got += chunk;
+    }
+    if (got == 0) return error(kErrorMemory);
+    hex.bytes.resize(got);
+  }
+  return reply(std::move(hex));
+}
+
+Outcome Debugger::on_M(const protocol::WriteMemory& c) {
+  if (c.bytes.empty()) return reply(protocol::Ok{});  // "X addr,0:" is gdb's probe for X
+  if (static_cast<std::uint64_t>(c.addr) + c.bytes.size() > (1ull << 32))
+    return ill_formed("M/X: range wraps around the address space");
+  // Unchanged bytes are not a write (gdb rewrites what it read sometimes).
+  std::vector<std::uint8_t> current(c.bytes.size());
+  if (target_.read_memory(c.addr, current) && current == c.bytes) return reply(protocol::Ok{});
+  if (auto refusal = target_.write_memory(c.addr, c.bytes)) {
+    spdlog::info("memory write refused: {}", *refusal);
+    return error(kErrorGeneric);
+  }
+  return reply(protocol::Ok{});
+}
+
+// ---- breakpoints and watchpoints: O(1), never in guest memory ----
+
+Outcome Debugger::on_Z(const protocol::Breakpoint& c) {
+  using protocol::BreakpointType;
+  vm::DebugPoints& points = target_.points();
+  auto watch_kind = [](BreakpointType t) {
+    return t == BreakpointType::WriteWatch ? vm::WatchKind::Write
+           : t == BreakpointType::ReadWatch ? vm::WatchKind::Read
+                                            : vm::WatchKind::Access;
+  };
+  switch (c.type) {
+    case BreakpointType::Software:
+    case BreakpointType::Hardware:
+      if (c.kind != 2 && c.kind != 4) return ill_formed("Z0/Z1: kind must be 2 or 4");
+      if (c.insert) {
+        points.add_breakpoint(c.addr);
+        if (c.type == BreakpointType::Hardware) hw_breakpoint_addrs_.push_back(c.addr);
+      } else {
+        points.remove_breakpoint(c.addr);  // removing one that is not there is not an error for gdb
+        if (c.type == BreakpointType::Hardware) {
+          auto it = std::find(hw_breakpoint_addrs_.begin(), hw_breakpoint_addrs_.end(), c.addr);
+          if (it != hw_breakpoint_addrs_.end()) hw_breakpoint_addrs_.erase(it);
+        }
+      }
+      return reply(protocol::Ok{});
+    case BreakpointType::WriteWatch:
+    case BreakpointType::ReadWatch:
+    case BreakpointType::AccessWatch:
+      if (c.kind == 0) return ill_formed("Z2-Z4: length 0");
+      if (static_cast<std::uint64_t>(c.addr) + c.kind > (1ull << 32))
+        return ill_formed("Z2-Z4: range wraps around the address space");
+      if (c.insert)
+        points.add_watch(c.addr, c.kind, watch_kind(c.type));
+      else
+        points.remove_watch(c.addr, c.kind, watch_kind(c.type));
+      return reply(protocol::Ok{});
+  }
+  return ill_formed("Z: unknown type");
+}
+
+// ---- execution ----
+
+Outcome Debugger::on_resume(const protocol::Resume& c) {
+  if (c.thread && !is_our_thread(*c.thread)) return error(kErrorGeneric);
+  if (c.signal && *c.signal != 0)
+    spdlog::debug("resume with signal {} (not delivered: the guest has no signal handlers)", *c.signal);
+  if (c.addr && *c.addr != target_.reg(kPcRegno)) {
+    if (auto refusal = target_.write_register(kPcRegno, *c.addr)) {
+      spdlog::info("resume at 0x{:x} refused: {}", *c.addr, *refusal);
+      return error(kErrorGeneric);
+    }
+  }
+  Work w;
+  w.kind = Work::Kind::Resume;
+  w.direction = c.direction == protocol::Direction::Forward ? timeline::Direction::Forward
+                                                            : timeline::Direction::Backward;
+  w.resume = c.kind == protocol::ResumeKind::Continue ? timeline::ResumeKind::Continue
+                                                       : timeline::ResumeKind::Step;
+  Outcome o;
+  o.work = w;
+  return o;
+}
+
+timeline::StopEvent Debugger::execute(const Work& work, const timeline::CancelToken& cancel) {
+  auto t0 = std::chrono::steady_clock::now();
+  work_start_icount_ = target_.now();
+  work_error_.clear();
+  timeline::StopEvent event;
+  switch (work.kind) {
+    case Work::Kind::Resume:
+      event = target_.resume(work.direction, work.resume, cancel);
+      break;
+    case Work::Kind::Seek:
+      event = target_.seek(work.arg, cancel);
+      break;
+    case Work::Kind::Restart:
+      if (auto e = target_.restart(work.arg)) {
+        event = *e;
+      } else {
+        work_error_ = "no checkpoint " + std::to_string(work.arg) + " (see monitor checkpoints)\n";
+        event.kind = timeline::StopKind::SeekDone;  // nothing moved
+        event.icount = target_.now();
+      }
+      break;
+  }
+  busy_ += std::chrono::steady_clock::now() - t0;
+  return event;
+}
+
+Outcome Debugger::finish(const Work& work, const timeline::StopEvent& event) {
+  if (work.kind != Work::Kind::Resume) return finish_monitor(work, event);
+  Outcome o;
+  if (event.kind == timeline::StopKind::HistoryEnd && !event.exited && event.signal != vm::Signal::None &&
+      event.icount != work_start_icount_) {
+    // Execution arrived at the fatal fault again (after going back): report
+    // the signal, as the first time; only a resume *from* the fault is the end.
+    timeline::StopEvent fault = event;
+    fault.kind = timeline::StopKind::Signal;
+    o.replies.push_back(stop_reply(fault));
+    return o;
+  }
+  if (event.kind == timeline::StopKind::HistoryEnd) {
+    std::string text;
+    if (event.exited) {
+      text = "[rvrr] the program exited with status " + std::to_string(event.exit_code) +
+             "; reverse-step or reverse-continue to go back\n";
+    } else if (event.signal != vm::Signal::None) {
+      text = std::string("[rvrr] end of history: the program was stopped by ") + signal_name(event.signal) +
+             (event.message.empty() ? std::string() : " (" + event.message + ")") +
+             "; reverse-step or reverse-continue to go back\n";
+    } else {
+      text = "[rvrr] end of history at instruction " + std::to_string(event.icount) +
+             (event.message.empty() ? std::string() : " (" + event.message + ")") +
+             "; reverse-step or reverse-continue to go back\n";
+    }
+    o.replies.push_back(protocol::ConsoleOutput{std::move(text)});
+  } else if (event.kind == timeline::StopKind::Divergence) {
+    o.replies.push_back(protocol::ConsoleOutput{"[rvrr] replay diverged: " + event.message + "\n"});
+  } else if (event.kind == timeline::StopKind::HistoryBegin) {
+    o.replies.push_back(protocol::ConsoleOutput{"[rvrr] reached the start of history\n"});
+  }
+  o.replies.push_back(stop_reply(event));
+  return o;
+}
+
+void Debugger::expedite(protocol::StopReply& r) const {
+  // pc, sp and fp: gdb needs them for the frame at every stop and would
+  // otherwise ask with 'g' or 'p' (one round trip less per stepi).
+  r.registers = {{kPcRegno, target_.reg(kPcRegno)}, {2, target_.reg(2)}, {8, target_.reg(8)}};
+}
+
+protocol::StopReply Debugger::stop_reply(const timeline::StopEvent& event) {
+  using protocol::StopReason;
+  protocol::StopReply r;
+  r.signal = 5;  // SIGTRAP
+  r.reason = StopReason::Signal;
+  r.pid = kPid;
+  r.tid = kTid;
+  r.multiprocess = negotiated_.multiprocess;
+  switch (event.kind) {
+    case timeline::StopKind::Step:
+    case timeline::StopKind::SeekDone:
+    case timeline::StopKind::Divergence:
+      break;
+    case timeline::StopKind::Breakpoint: {
+      vm::Addr pc = target_.reg(kPcRegno);
+      bool hw = std::find(hw_breakpoint_addrs_.begin(), hw_breakpoint_addrs_.end(), pc) !=
+                hw_breakpoint_addrs_.end();
+      if (hw && negotiated_.hwbreak)
+        r.reason = StopReason::HwBreak;
+      else if (negotiated_.swbreak)
+        r.reason = StopReason::SwBreak;
+      break;
+    }
+    case timeline::StopKind::Watchpoint:
+      r.reason = event.watch_kind == vm::WatchKind::Write  ? StopReason::Watch
+                 : event.watch_kind == vm::WatchKind::Read ? StopReason::ReadWatch
+                                                           : StopReason::AccessWatch;
+      r.watch_addr = event.watch_addr;
+      break;
+    case timeline::StopKind::Signal:
+      r.signal = static_cast<std::uint8_t>(event.signal == vm::Signal::None ? vm::Signal::Trap : event.signal);
+      break;
+    case timeline::StopKind::HistoryBegin:
+      r.reason = StopReason::HistoryBegin;
+      break;
+    case timeline::StopKind::HistoryEnd:
+      r.reason = StopReason::HistoryEnd;
+      break;
+    case timeline::StopKind::Interrupted:
+      r.signal = static_cast<std::uint8_t>(vm::Signal::Int);
+      break;
+  }
+  expedite(r);
+  last_stop_ = r;
+  return r;
+}
+
+}  // namespace rvrr::server

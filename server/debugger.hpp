@@ -1,0 +1,144 @@
+// server/debugger.hpp - the gdb session logic, without any I/O.
+//
+// The Debugger turns typed commands (protocol::Command) into typed replies
+// (protocol::Reply) against a Target (the Timeline). It knows nothing of
+// sockets: TcpSession feeds it, and tests drive whole conversations through
+// it. Handlers are named after their packet (on_qSupported, on_g, on_Z, ...)
+// and listed in one table in debugger.cpp.
+//
+// Long operations (resume, monitor seek/restart) are not executed by handle():
+// it returns Work, which the caller executes with execute() (on a worker
+// thread, with a CancelToken that gdb's interrupt byte sets), then passes the
+// StopEvent to finish() for the replies. Between handle() returning Work and
+// finish(), the caller must not call handle() (gdb sends nothing but 0x03 while
+// it waits for a stop reply).
+//
+// What gdb 13 expects (see DESIGN.md "How gdb 13 drives a RISC-V target"):
+// Z/z are O(1) and never touch guest memory; the stop reply says why it
+// stopped (swbreak/hwbreak only if negotiated, watch/rwatch/awatch with the
+// watched address, replaylog:begin/end at the edges of history); W is never
+// sent, so the process stays inspectable and reversible after it exits.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/command.hpp"
+#include "protocol/features.hpp"
+#include "protocol/reply.hpp"
+#include "server/target.hpp"
+#include "timeline/stop_event.hpp"
+#include "timeline/timeline.hpp"
+
+namespace rvrr::server {
+
+// A long operation requested by a packet.
+struct Work {
+  enum class Kind : std::uint8_t { Resume, Seek, Restart };
+  Kind kind = Kind::Resume;
+  timeline::Direction direction = timeline::Direction::Forward;  // Resume
+  timeline::ResumeKind resume = timeline::ResumeKind::Continue;  // Resume
+  std::uint64_t arg = 0;                                         // Seek: icount; Restart: checkpoint id
+};
+
+enum class SessionAction : std::uint8_t {
+  Continue,  // keep reading packets
+  Detach,    // D: send the replies, close the connection, wait for the next gdb
+  Kill,      // k / vKill: send the replies, close, and the server exits 0
+};
+
+struct Outcome {
+  std::vector<protocol::Reply> replies;  // to send, in order (O packets before the final reply)
+  std::optional<Work> work;              // set: execute() it, then finish() gives the replies
+  SessionAction action = SessionAction::Continue;
+};
+
+struct DebuggerOptions {
+  std::string exec_file;     // served by qXfer:exec-file:read (empty: not offered)
+  protocol::Features features;
+};
+
+class Debugger {
+ public:
+  Debugger(Target& target, DebuggerOptions options);
+
+  // One command -> replies, or Work. Never throws on client input: malformed
+  // packets get E03 (and a debug log line), unknown ones the empty reply.
+  Outcome handle(const protocol::Command& command);
+
+  // Runs `work` against the target. May run on another thread (it touches
+  // only the target and the timing counters). Cost: that of the operation.
+  timeline::StopEvent execute(const Work& work, const timeline::CancelToken& cancel);
+  // The replies that end `work`: the stop reply (preceded by console output
+  // for an exit or a divergence), or for monitor commands their output + OK.
+  Outcome finish(const Work& work, const timeline::StopEvent& event);
+
+  // A new gdb connected: forget the negotiated features and no-ack mode.
+  // Breakpoints left by a previous gdb are cleared.
+  void start_session();
+  bool no_ack() const { return no_ack_; }
+  const protocol::Negotiated& negotiated() const { return negotiated_; }
+
+  // The stop reply for an event (also remembered for '?').
+  protocol::StopReply stop_reply(const timeline::StopEvent& event);
+
+ private:
+  // Handlers, one per packet (debugger.cpp has the table).
+  Outcome on_qSupported(const protocol::QuerySupported& c);
+  Outcome on_QStartNoAckMode();
+  Outcome on_question();
+  Outcome on_g();
+  Outcome on_G(const protocol::WriteRegisters& c);
+  Outcome on_p(const protocol::ReadRegister& c);
+  Outcome on_P(const protocol::WriteRegister& c);
+  Outcome on_m(const protocol::ReadMemory& c);
+  Outcome on_M(const protocol::WriteMemory& c);
+  Outcome on_Z(const protocol::Breakpoint& c);
+  Outcome on_resume(const protocol::Resume& c);
+  Outcome on_qXfer_features(const protocol::XferFeaturesRead& c);
+  Outcome on_qXfer_exec_file(const protocol::XferExecFileRead& c);
+  Outcome on_H(const protocol::SetThread& c);
+  Outcome on_T(const protocol::ThreadAlive& c);
+  Outcome on_qRcmd(const protocol::MonitorCommand& c);
+  Outcome on_D();
+  Outcome on_k();
+  Outcome on_vKill();
+
+  // Monitor commands (debugger_monitor.cpp).
+  Outcome monitor_help();
+  Outcome monitor_when();
+  Outcome monitor_checkpoint();
+  Outcome monitor_checkpoints();
+  Outcome monitor_info_timeline();
+  Outcome monitor_stats();
+  Outcome finish_monitor(const Work& work, const timeline::StopEvent& event);
+
+  // The two helpers every handler uses for bad input (LLDB's habit).
+  static Outcome ill_formed(std::string_view reason);       // log + E03
+  static Outcome unsupported(std::string_view name);        // log + empty reply
+  static Outcome reply(protocol::Reply r);
+  static Outcome console_then_ok(std::string text);
+  static Outcome error(std::uint8_t code);
+
+  std::string thread_text() const;
+  void expedite(protocol::StopReply& r) const;
+
+  Target& target_;
+  DebuggerOptions options_;
+  protocol::Negotiated negotiated_;
+  bool no_ack_ = false;
+  // Where gdb inserted Z1 (hardware) breakpoints, one entry per insert, so a
+  // stop there reports hwbreak rather than swbreak. Small: gdb inserts a handful.
+  std::vector<vm::Addr> hw_breakpoint_addrs_;
+  protocol::StopReply last_stop_;    // for '?'
+  // Where the last Work started (a fault reached from behind is reported as the signal).
+  std::uint64_t work_start_icount_ = 0;
+  // Set by execute() when the Work could not start (restart of an unknown id): the console text.
+  std::string work_error_;
+  // Time spent executing Work (for `monitor stats`: MIPS).
+  std::chrono::steady_clock::duration busy_{};
+};
+
+}  // namespace rvrr::server

@@ -1,0 +1,187 @@
+// server/debugger_monitor.cpp - `monitor` commands (qRcmd): output in O packets, then OK.
+//
+// Commands that move in time (seek, restart) are Work, like a resume, so they
+// run on the worker thread and Ctrl-C interrupts them. After they return,
+// gdb's register and frame caches are stale: the gdbinit wrappers flush them.
+#include <spdlog/spdlog.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <sstream>
+
+#include "server/debugger.hpp"
+#include "timeline/host_call_text.hpp"
+
+namespace rvrr::server {
+
+namespace {
+
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+// Decimal, or hex with 0x; digit separators ',' and '_' allowed ("1,234,567").
+std::optional<std::uint64_t> parse_count(std::string text) {
+  std::string digits;
+  for (char c : text)
+    if (c != ',' && c != '_') digits += c;
+  if (digits.empty()) return std::nullopt;
+  int base = 10;
+  std::size_t start = 0;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    base = 16;
+    start = 2;
+  }
+  std::uint64_t value = 0;
+  for (std::size_t i = start; i < digits.size(); ++i) {
+    int d = -1;
+    char c = digits[i];
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (base == 16 && c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (base == 16 && c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    if (d < 0) return std::nullopt;
+    if (value > (UINT64_MAX - static_cast<std::uint64_t>(d)) / static_cast<std::uint64_t>(base)) return std::nullopt;
+    value = value * static_cast<std::uint64_t>(base) + static_cast<std::uint64_t>(d);
+  }
+  return value;
+}
+
+// 3.4 MiB, 512 KiB, 12 bytes.
+std::string human_bytes(std::uint64_t bytes) {
+  char buf[48];
+  if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
+  else if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1ull << 20));
+  else if (bytes >= (1ull << 10)) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / (1ull << 10));
+  else std::snprintf(buf, sizeof buf, "%" PRIu64 " bytes", bytes);
+  return buf;
+}
+
+using timeline::group_digits;
+
+constexpr const char* kHelp =
+    "rvrr monitor commands:\n"
+    "  help              this list\n"
+    "  when              the current instruction count (the point in time)\n"
+    "  seek N            go to instruction count N (0x.. for hex); then `maintenance flush register-cache`\n"
+    "  checkpoint        pin a checkpoint here; prints its id\n"
+    "  checkpoints       list checkpoints (pinned and automatic)\n"
+    "  restart ID        go back to pinned checkpoint ID\n"
+    "  info timeline     history length, position, checkpoints and their memory\n"
+    "  stats             instructions executed, speed, guest memory\n"
+    "The gdbinit shipped with rvrr wraps when/seek/checkpoint/restart as gdb commands\n"
+    "that also refresh gdb's view after moving.\n";
+
+}  // namespace
+
+Outcome Debugger::on_qRcmd(const protocol::MonitorCommand& c) {
+  std::vector<std::string> words = split_words(c.command);
+  spdlog::debug("monitor {}", c.command);
+  if (words.empty() || words[0] == "help") return monitor_help();
+  const std::string& cmd = words[0];
+  if (cmd == "when" && words.size() == 1) return monitor_when();
+  if (cmd == "checkpoint" && words.size() == 1) return monitor_checkpoint();
+  if (cmd == "checkpoints" && words.size() == 1) return monitor_checkpoints();
+  if (cmd == "stats" && words.size() == 1) return monitor_stats();
+  if (cmd == "info" && words.size() == 2 && words[1] == "timeline") return monitor_info_timeline();
+  if (cmd == "seek" || cmd == "restart") {
+    std::optional<std::uint64_t> n = words.size() == 2 ? parse_count(words[1]) : std::nullopt;
+    if (!n) return console_then_ok(cmd == "seek" ? "usage: monitor seek N (an instruction count)\n"
+                                                 : "usage: monitor restart ID (see monitor checkpoints)\n");
+    Work w;
+    w.kind = cmd == "seek" ? Work::Kind::Seek : Work::Kind::Restart;
+    w.arg = *n;
+    Outcome o;
+    o.work = w;
+    return o;
+  }
+  return console_then_ok("unknown monitor command '" + c.command + "'; try 'monitor help'\n");
+}
+
+Outcome Debugger::monitor_help() { return console_then_ok(kHelp); }
+
+Outcome Debugger::monitor_when() {
+  return console_then_ok("Current instruction: " + std::to_string(target_.now()) + "\n");
+}
+
+Outcome Debugger::monitor_checkpoint() {
+  std::uint64_t id = target_.pin_checkpoint();
+  return console_then_ok("Checkpoint " + std::to_string(id) + " at instruction " +
+                         std::to_string(target_.now()) + "\n");
+}
+
+Outcome Debugger::monitor_checkpoints() {
+  std::vector<timeline::CheckpointInfo> list = target_.checkpoints();
+  std::string text;
+  char line[96];
+  std::snprintf(line, sizeof line, "%8s  %20s  %s\n", "id", "instruction", "kind");
+  text += line;
+  for (const auto& cp : list) {
+    std::snprintf(line, sizeof line, "%8" PRIu64 "  %20" PRIu64 "  %s\n", cp.id, cp.icount,
+                  cp.pinned ? "pinned" : "automatic");
+    text += line;
+  }
+  if (list.empty()) text += "(none)\n";
+  return console_then_ok(std::move(text));
+}
+
+Outcome Debugger::monitor_info_timeline() {
+  timeline::TimelineStats s = target_.stats();
+  std::string text;
+  text += "position: instruction " + group_digits(s.now) + "\n";
+  text += "history: " + group_digits(s.history_end) + " instructions" +
+          (s.history_complete ? " (complete: the program ended there)\n"
+                              : " (so far: running forward extends it)\n");
+  text += "checkpoints: " + std::to_string(s.checkpoints) + ", holding " + human_bytes(s.checkpoint_bytes) +
+          " (peak " + human_bytes(s.peak_checkpoint_bytes) + ", budget " + human_bytes(s.budget_bytes) + ")\n";
+  return console_then_ok(std::move(text));
+}
+
+Outcome Debugger::monitor_stats() {
+  timeline::TimelineStats s = target_.stats();
+  double seconds = std::chrono::duration<double>(busy_).count();
+  char buf[160];
+  std::string text = "instructions executed: " + group_digits(s.instructions_executed) +
+                     " (including re-execution for reverse steps)\n";
+  std::snprintf(buf, sizeof buf, "execution time: %.3f s, %.1f MIPS\n", seconds,
+                seconds > 0 ? static_cast<double>(s.instructions_executed) / seconds / 1e6 : 0.0);
+  text += buf;
+  std::size_t pages = target_.mapped_pages();
+  text += "guest memory: " + group_digits(pages) + " pages (" + human_bytes(pages * 4096ull) + ")\n";
+  return console_then_ok(std::move(text));
+}
+
+Outcome Debugger::finish_monitor(const Work& work, const timeline::StopEvent& event) {
+  if (!work_error_.empty()) return console_then_ok(std::move(work_error_));
+  // The position changed without gdb knowing; remember a plain stop for '?'.
+  stop_reply(event);
+  std::string n = std::to_string(event.icount);
+  std::string text;
+  switch (event.kind) {
+    case timeline::StopKind::SeekDone:
+    case timeline::StopKind::Step:
+    case timeline::StopKind::Breakpoint:
+    case timeline::StopKind::Watchpoint:
+      text = "Now at instruction " + n + "\n";
+      break;
+    case timeline::StopKind::HistoryBegin:
+      text = "Reached the start of history: now at instruction " + n + "\n";
+      break;
+    case timeline::StopKind::HistoryEnd:
+    case timeline::StopKind::Signal:
+      text = "Reached the end of history: now at instruction " + n +
+             (event.message.empty() ? std::string() : " (" + event.message + ")") + "\n";
+      break;
+    case timeline::StopKind::Interrupted:
+      text = "Interrupted: now at instruction " + n + "\n";
+      break;
+    case timeline::StopKind::Divergence:
+      text = "Replay diverged: " + event.message + "\n";
+      break;
+  }
+  return console_then_ok(std::move(text));
+}
+
+}  // namespace rvrr::server

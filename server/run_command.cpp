@@ -1,0 +1,105 @@
+// server/run_command.cpp - `rvrr run`: execute a program to completion, no recording.
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <optional>
+
+#include "server/commands.hpp"
+#include "vm/environment.hpp"
+#include "vm/machine.hpp"
+
+namespace rvrr::server {
+
+const char* signal_name(vm::Signal signal) {
+  switch (signal) {
+    case vm::Signal::None: return "no signal";
+    case vm::Signal::Int: return "SIGINT";
+    case vm::Signal::Ill: return "SIGILL";
+    case vm::Signal::Trap: return "SIGTRAP";
+    case vm::Signal::Bus: return "SIGBUS";
+    case vm::Signal::Segv: return "SIGSEGV";
+  }
+  return "a signal";
+}
+
+std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, " at pc 0x%08" PRIx32 ": ", pc);
+  std::string text = std::string("program received ") + signal_name(stop.signal) + buf +
+                     vm::disassemble(memory, pc);
+  // The address matters for memory faults; for SIGILL/SIGTRAP it is the pc itself.
+  if (stop.signal == vm::Signal::Segv || stop.signal == vm::Signal::Bus) {
+    std::snprintf(buf, sizeof buf, " (address 0x%08" PRIx32 ")", stop.addr);
+    text += buf;
+  }
+  return text;
+}
+
+std::uint64_t host_epoch_ns() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+}
+
+int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, std::uint64_t icount) {
+  switch (stop.kind) {
+    case vm::StopKind::Exited:
+      return stop.exit_code & 0xff;
+    case vm::StopKind::Fault:
+      std::fprintf(stderr, "rvrr: %s\n", describe_fault(stop, pc, memory).c_str());
+      return 128 + static_cast<int>(stop.signal);
+    case vm::StopKind::Limit:
+      std::fprintf(stderr, "rvrr: stopped after %" PRIu64 " instructions (--max-instructions) at pc 0x%08" PRIx32 "\n",
+                   icount, pc);
+      return kExitInstructionLimit;
+    case vm::StopKind::HostFailure:
+      std::fprintf(stderr, "rvrr: host call failed: %s\n", stop.message.c_str());
+      return 1;
+    case vm::StopKind::Breakpoint:
+    case vm::StopKind::Watchpoint:  // impossible without points; report rather than assert
+      std::fprintf(stderr, "rvrr: unexpected stop at pc 0x%08" PRIx32 "\n", pc);
+      return 1;
+  }
+  return 1;
+}
+
+void print_run_stats(std::uint64_t instructions, double seconds) {
+  std::fprintf(stderr, "instructions: %" PRIu64 "\nwall time: %.3f s\nMIPS: %.1f\n", instructions, seconds,
+               seconds > 0 ? static_cast<double>(instructions) / seconds / 1e6 : 0.0);
+}
+
+int run_command(const CliRequest& request) {
+  const CliOptions& o = request.options;
+  vm::ElfLoadResult loaded = vm::load_elf_file(request.program);
+  if (!loaded.image) {
+    // The loader's message already names the file.
+    std::fprintf(stderr, "rvrr: %s\n", loaded.error.c_str());
+    return kExitUsage;
+  }
+  vm::MachineOptions mo;
+  mo.argv.push_back(request.program);
+  mo.argv.insert(mo.argv.end(), request.args.begin(), request.args.end());
+  mo.epoch_ns = host_epoch_ns();
+  mo.memory_limit = o.memory_limit_mib << 20;
+
+  std::optional<vm::Machine> machine;
+  try {
+    machine.emplace(*loaded.image, mo);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), e.what());
+    return kExitUsage;
+  }
+  vm::HostEnvironment env(!o.no_host_files);
+  vm::RunOptions ro;
+  if (o.max_instructions != 0) ro.stop_at = o.max_instructions;
+
+  auto t0 = std::chrono::steady_clock::now();
+  vm::StopInfo stop = machine->run(ro, env);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fflush(stdout);
+
+  int status = report_stop(stop, machine->pc(), machine->memory(), machine->icount());
+  if (o.stats) print_run_stats(machine->icount(), seconds);
+  return status;
+}
+
+}  // namespace rvrr::server

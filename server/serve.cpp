@@ -1,0 +1,184 @@
+// server/serve.cpp - run the gdb server, optionally with gdb as a child process.
+#include "server/serve.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+#include <thread>
+#include <vector>
+
+#include "server/debugger.hpp"
+#include "server/tcp_session.hpp"
+
+extern char** environ;
+
+namespace rvrr::server {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+std::optional<std::string> find_gdbinit() {
+  std::error_code ec;
+  if (const char* env = std::getenv("RVRR_GDBINIT"); env && *env) {
+    if (fs::is_regular_file(env, ec)) return std::string(env);
+  }
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  fs::path bin = exe.parent_path();
+  for (const fs::path& candidate :
+       {bin / ".." / "share" / "rvrr" / "gdbinit", bin / "gdbinit", bin / ".." / "gdbinit"}) {
+    if (fs::is_regular_file(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+bool is_loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  return !ec && addr.is_loopback();
+}
+
+// Starts gdb attached to our terminal. Returns its pid, or -1 (errno set).
+pid_t spawn_gdb(const ServeOptions& options, const std::string& address) {
+  std::vector<std::string> args = {options.gdb, "-q"};
+  if (auto init = find_gdbinit()) {
+    args.push_back("-x");
+    args.push_back(*init);
+  }
+  args.insert(args.end(), {"-ex", "set architecture riscv:rv32", options.program,
+                           "-ex", "target remote " + address});
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  // gdb gets the default SIGINT/SIGPIPE dispositions back (we ignore both).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, options.gdb.c_str(), nullptr, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    errno = rc;
+    return -1;
+  }
+  return pid;
+}
+
+}  // namespace
+
+int serve(timeline::Timeline& timeline, const ServeOptions& options) {
+  asio::io_context io;
+  TimelineTarget target(timeline);
+  DebuggerOptions dopts;
+  std::error_code fec;
+  dopts.exec_file = options.program.empty() ? std::string() : fs::absolute(options.program, fec).string();
+  Debugger debugger(target, dopts);
+
+  std::string host = options.host;
+  std::optional<GdbServer> server;
+  try {
+    server.emplace(io, debugger, host, options.port.value_or(0));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: cannot listen on %s:%u: %s\n", host.c_str(), unsigned(options.port.value_or(0)),
+                 e.what());
+    return 1;
+  }
+  if (!is_loopback(host))
+    std::fprintf(stderr, "rvrr: warning: listening on %s, not loopback: anyone who can reach this port "
+                         "controls the debugged program\n", host.c_str());
+  std::string address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                        std::to_string(server->port());
+  server->on_kill = [&] { io.stop(); };
+  server->start();
+
+  int status = 0;
+  pid_t gdb_pid = -1;
+  asio::signal_set signals(io);
+  if (options.port) {
+    std::fprintf(stderr, "rvrr: listening on %s; connect with: gdb-multiarch %s -ex 'target remote %s'\n",
+                 address.c_str(), options.program.c_str(), address.c_str());
+    std::fflush(stderr);
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      spdlog::info("signal {}: stopping", sig);
+      io.stop();
+    });
+  } else {
+    // Ctrl-C at the terminal reaches the whole foreground group: it is gdb's
+    // to handle (it interrupts the target through us), not a reason to exit.
+    std::signal(SIGINT, SIG_IGN);
+    signals.add(SIGCHLD);
+    signals.add(SIGTERM);
+    gdb_pid = spawn_gdb(options, address);
+    if (gdb_pid < 0) {
+      std::fprintf(stderr, "rvrr: cannot start %s: %s (use --port N to serve without starting gdb)\n",
+                   options.gdb.c_str(), std::strerror(errno));
+      return 1;
+    }
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int sig) {
+          if (ec) return;
+          if (sig == SIGTERM) {
+            io.stop();
+            return;
+          }
+          int wstatus = 0;
+          pid_t r = waitpid(gdb_pid, &wstatus, WNOHANG);
+          if (r == gdb_pid) {
+            gdb_pid = -1;
+            if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 127) {
+              std::fprintf(stderr, "rvrr: could not run %s (use --port N to serve without starting gdb)\n",
+                           options.gdb.c_str());
+              status = 1;
+            }
+            io.stop();
+            return;
+          }
+          signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+  }
+
+  io.run();
+  // Drain: cancel the running operation, let its completion and the aborted
+  // socket handlers run (they are no-ops once stopped), then tear down.
+  server->shutdown();
+  signals.cancel();
+  while (server->busy()) {
+    io.restart();
+    if (io.run_for(std::chrono::milliseconds(10)) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  io.restart();
+  io.poll();
+  server.reset();
+  if (gdb_pid > 0) {
+    // gdb killed the program but is still at its prompt: it is the user's
+    // terminal now; wait for it rather than leave it orphaned.
+    int wstatus = 0;
+    while (waitpid(gdb_pid, &wstatus, 0) < 0 && errno == EINTR) {
+    }
+  }
+  std::signal(SIGINT, SIG_DFL);
+  return status;
+}
+
+}  // namespace rvrr::server

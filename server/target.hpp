@@ -1,0 +1,83 @@
+// server/target.hpp - what the Debugger needs from the execution it serves.
+//
+// An interface (not the Timeline itself) so the Debugger's conversations can
+// be tested with a scripted fake as well as a real Timeline. TimelineTarget is
+// the production adapter; every call forwards one-to-one, so the semantics,
+// preconditions and costs are those documented in timeline/timeline.hpp.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "timeline/stop_event.hpp"
+#include "timeline/timeline.hpp"
+#include "vm/debug_points.hpp"
+#include "vm/types.hpp"
+
+namespace rvrr::server {
+
+class Target {
+ public:
+  virtual ~Target() = default;
+
+  virtual std::uint64_t now() const = 0;
+  // x0..x31 for 0..31, pc for 32. Precondition: regno <= 32.
+  virtual std::uint32_t reg(unsigned regno) const = 0;
+  // false if any byte is unmapped (then `out` is unspecified).
+  virtual bool read_memory(vm::Addr addr, std::span<std::uint8_t> out) const = 0;
+  virtual vm::DebugPoints& points() = 0;
+
+  // Long operations: may run on a worker thread; poll `cancel`.
+  virtual timeline::StopEvent resume(timeline::Direction direction, timeline::ResumeKind kind,
+                                     const timeline::CancelToken& cancel) = 0;
+  virtual timeline::StopEvent seek(std::uint64_t icount, const timeline::CancelToken& cancel) = 0;
+  virtual std::optional<timeline::StopEvent> restart(std::uint64_t id) = 0;
+
+  // Refusal -> the reason.
+  virtual std::optional<std::string> write_register(unsigned regno, std::uint32_t value) = 0;
+  virtual std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) = 0;
+
+  virtual std::uint64_t pin_checkpoint() = 0;
+  virtual std::vector<timeline::CheckpointInfo> checkpoints() const = 0;
+  virtual timeline::TimelineStats stats() const = 0;
+  virtual std::size_t mapped_pages() const = 0;
+};
+
+class TimelineTarget final : public Target {
+ public:
+  explicit TimelineTarget(timeline::Timeline& timeline) : timeline_(timeline) {}
+
+  std::uint64_t now() const override { return timeline_.now(); }
+  std::uint32_t reg(unsigned regno) const override {
+    return regno == 32 ? timeline_.machine().pc() : timeline_.machine().reg(regno);
+  }
+  bool read_memory(vm::Addr addr, std::span<std::uint8_t> out) const override {
+    return timeline_.machine().memory().read_bytes(addr, out);
+  }
+  vm::DebugPoints& points() override { return timeline_.points(); }
+  timeline::StopEvent resume(timeline::Direction d, timeline::ResumeKind k,
+                             const timeline::CancelToken& cancel) override {
+    return timeline_.resume(d, k, cancel);
+  }
+  timeline::StopEvent seek(std::uint64_t icount, const timeline::CancelToken& cancel) override {
+    return timeline_.seek(icount, cancel);
+  }
+  std::optional<timeline::StopEvent> restart(std::uint64_t id) override { return timeline_.restart(id); }
+  std::optional<std::string> write_register(unsigned regno, std::uint32_t value) override {
+    return timeline_.write_register(regno, value);
+  }
+  std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) override {
+    return timeline_.write_memory(addr, bytes);
+  }
+  std::uint64_t pin_checkpoint() override { return timeline_.pin_checkpoint(); }
+  std::vector<timeline::CheckpointInfo> checkpoints() const override { return timeline_.checkpoints(); }
+  timeline::TimelineStats stats() const override { return timeline_.stats(); }
+  std::size_t mapped_pages() const override { return timeline_.machine().mapped_pages(); }
+
+ private:
+  timeline::Timeline& timeline_;
+};
+
+}  // namespace rvrr::server

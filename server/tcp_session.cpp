@@ -1,0 +1,283 @@
+// server/tcp_session.cpp - the Asio front end: accept, read, dispatch, write.
+#include "server/tcp_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/packet_writer.hpp"
+
+namespace rvrr::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// A payload as a log line: non-printable bytes escaped, long ones cut.
+std::string printable(std::string_view payload) {
+  constexpr std::size_t kMax = 400;
+  std::string s;
+  s.reserve(std::min(payload.size(), kMax) + 16);
+  for (std::size_t i = 0; i < payload.size() && i < kMax; ++i) {
+    unsigned char c = static_cast<unsigned char>(payload[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      s += static_cast<char>(c);
+    } else {
+      static const char* hex = "0123456789abcdef";
+      s += "\\x";
+      s += hex[c >> 4];
+      s += hex[c & 15];
+    }
+  }
+  if (payload.size() > kMax) s += "... (" + std::to_string(payload.size()) + " bytes)";
+  return s;
+}
+
+bool debug_logging() { return spdlog::should_log(spdlog::level::debug); }
+
+}  // namespace
+
+// ---------------- GdbServer ----------------
+
+GdbServer::GdbServer(asio::io_context& io, Debugger& debugger, const std::string& host, std::uint16_t port)
+    : io_(io), debugger_(debugger), acceptor_(io) {
+  boost::system::error_code ec;
+  asio::ip::address address = asio::ip::make_address(host, ec);
+  if (ec) {  // a name such as "localhost": take its first address
+    tcp::resolver resolver(io);
+    address = resolver.resolve(host, std::to_string(port))->endpoint().address();
+  }
+  tcp::endpoint endpoint(address, port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(tcp::acceptor::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(1);
+}
+
+GdbServer::~GdbServer() { shutdown(); }
+
+std::uint16_t GdbServer::port() const { return acceptor_.local_endpoint().port(); }
+
+void GdbServer::start() { accept_next(); }
+
+void GdbServer::shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  if (active_) active_->close();
+  cancel_work();  // the Worker's destructor then waits for the cancelled job
+}
+
+void GdbServer::accept_next() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+    if (stopped_) return;
+    if (ec) {
+      spdlog::warn("accept failed: {}", ec.message());
+      if (ec != asio::error::operation_aborted) accept_next();
+      return;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);  // replies are small and latency-bound
+    if (active_ && active_->open()) {
+      auto peer = socket.remote_endpoint(ignored);
+      spdlog::warn("refused a second gdb connection from {}:{}: one gdb at a time",
+                   peer.address().to_string(), peer.port());
+      socket.close(ignored);
+    } else {
+      active_ = std::make_shared<TcpSession>(*this, std::move(socket));
+      active_->start();
+    }
+    accept_next();
+  });
+}
+
+void GdbServer::submit(const Work& work, std::shared_ptr<TcpSession> session) {
+  busy_ = true;
+  cancel_.requested.store(false);
+  worker_.submit([this, work, session = std::move(session)]() mutable {
+    timeline::StopEvent event = debugger_.execute(work, cancel_);
+    asio::post(io_, [this, work, event = std::move(event), session = std::move(session)] {
+      work_done(work, event, session);
+    });
+  });
+}
+
+void GdbServer::work_done(const Work& work, const timeline::StopEvent& event,
+                          std::shared_ptr<TcpSession> session) {
+  busy_ = false;
+  if (stopped_) return;
+  Outcome outcome = debugger_.finish(work, event);
+  if (session && session->open() && session == active_) {
+    session->work_finished(outcome);
+  } else {
+    spdlog::info("gdb went away during an operation (stopped at instruction {}); history kept", event.icount);
+  }
+  if (active_ && active_ != session && active_->open()) active_->resume_processing();
+}
+
+void GdbServer::session_ended(TcpSession* session) {
+  if (active_.get() != session) return;
+  if (busy_) cancel_work();
+  // Keep active_ until the handlers holding it finish; it is closed, so a new gdb is accepted.
+  if (!stopped_) spdlog::info("waiting for the next gdb on port {}", port());
+}
+
+// ---------------- TcpSession ----------------
+
+TcpSession::TcpSession(GdbServer& server, tcp::socket socket)
+    : server_(server), socket_(std::move(socket)) {
+  boost::system::error_code ec;
+  auto peer = socket_.remote_endpoint(ec);
+  peer_ = ec ? "?" : peer.address().to_string() + ":" + std::to_string(peer.port());
+  out_.reserve(4096);
+  writing_.reserve(4096);
+}
+
+void TcpSession::start() {
+  spdlog::info("gdb connected from {}", peer_);
+  process_pending();  // starts the Debugger session if the Timeline is idle
+  read_more();
+}
+
+void TcpSession::close() {
+  if (!open_) return;
+  open_ = false;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  pending_.clear();
+  server_.session_ended(this);
+}
+
+void TcpSession::read_more() {
+  if (!open_) return;
+  socket_.async_read_some(asio::buffer(read_buf_),
+                          [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                            if (!self->open_) return;
+                            if (ec) {
+                              if (ec != asio::error::eof && ec != asio::error::operation_aborted)
+                                spdlog::info("connection from {} lost: {}", self->peer_, ec.message());
+                              self->close();
+                              return;
+                            }
+                            self->on_bytes(n);
+                            self->read_more();
+                          });
+}
+
+void TcpSession::on_bytes(std::size_t n) {
+  reader_.feed(std::span<const std::uint8_t>(read_buf_.data(), n), frames_);
+  for (protocol::Frame& frame : frames_) {
+    if (frame.kind == protocol::FrameKind::Interrupt) {
+      // Only meaningful while an operation runs; gdb sends nothing else then.
+      if (server_.busy()) {
+        spdlog::debug("<- interrupt (0x03): cancelling the running operation");
+        server_.cancel_work();
+      } else {
+        spdlog::debug("<- interrupt (0x03) while stopped: ignored");
+      }
+      continue;
+    }
+    pending_.push_back(std::move(frame));
+  }
+  frames_.clear();
+  process_pending();
+  flush();
+}
+
+void TcpSession::process_pending() {
+  while (open_ && !server_.busy() && end_after_write_ == SessionAction::Continue) {
+    if (!started_) {
+      server_.debugger().start_session();
+      started_ = true;
+    }
+    if (pending_.empty()) return;
+    protocol::Frame frame = std::move(pending_.front());
+    pending_.pop_front();
+    bool acking = !server_.debugger().no_ack();
+    switch (frame.kind) {
+      case protocol::FrameKind::Packet:
+        if (acking) send_raw(protocol::kAck);
+        process_packet(frame.payload);
+        break;
+      case protocol::FrameKind::Ack:
+        break;
+      case protocol::FrameKind::Nack:
+        if (acking && !last_packet_.empty()) {
+          spdlog::debug("<- nack: sending the last packet again");
+          send_raw(last_packet_);
+        }
+        break;
+      case protocol::FrameKind::BadChecksum:
+        spdlog::debug("<- bad checksum: {}", printable(frame.payload));
+        if (acking) send_raw(protocol::kNack);
+        break;
+      case protocol::FrameKind::Invalid:
+        // Resending will not help: acknowledge it and answer E03 (ill-formed).
+        spdlog::debug("<- invalid packet: {}", frame.reason);
+        if (acking) send_raw(protocol::kAck);
+        send_payload("E03");
+        break;
+      case protocol::FrameKind::Interrupt:
+        break;
+    }
+  }
+}
+
+void TcpSession::process_packet(const std::string& payload) {
+  if (debug_logging()) spdlog::debug("<- {}", printable(payload));
+  protocol::Command command = protocol::parse_command(payload);
+  Outcome outcome = server_.debugger().handle(command);
+  send_outcome(outcome);
+  if (outcome.work) server_.submit(*outcome.work, shared_from_this());
+  if (outcome.action != SessionAction::Continue) end_after_write_ = outcome.action;
+}
+
+void TcpSession::work_finished(const Outcome& outcome) {
+  send_outcome(outcome);
+  process_pending();
+  flush();
+}
+
+void TcpSession::send_outcome(const Outcome& outcome) {
+  for (const protocol::Reply& reply : outcome.replies) send_payload(protocol::format_reply(reply));
+}
+
+void TcpSession::send_payload(std::string_view payload) {
+  if (debug_logging()) spdlog::debug("-> {}", printable(payload));
+  std::size_t start = out_.size();
+  protocol::append_packet(out_, payload);
+  if (!server_.debugger().no_ack()) last_packet_.assign(out_, start, std::string::npos);
+}
+
+void TcpSession::send_raw(std::string_view bytes) { out_ += bytes; }
+
+void TcpSession::flush() {
+  if (!open_ || write_in_flight_) return;
+  if (out_.empty()) {
+    if (end_after_write_ != SessionAction::Continue) {
+      SessionAction action = end_after_write_;
+      spdlog::info(action == SessionAction::Kill ? "gdb killed the program: exiting" : "gdb detached");
+      close();
+      if (action == SessionAction::Kill && server_.on_kill) server_.on_kill();
+    }
+    return;
+  }
+  std::swap(writing_, out_);
+  out_.clear();
+  write_in_flight_ = true;
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                      self->write_in_flight_ = false;
+                      self->writing_.clear();
+                      if (!self->open_) return;
+                      if (ec) {
+                        spdlog::info("connection from {} lost while writing: {}", self->peer_, ec.message());
+                        self->close();
+                        return;
+                      }
+                      self->flush();
+                    });
+}
+
+}  // namespace rvrr::server

@@ -1,0 +1,118 @@
+// server/trace_commands.cpp - `rvrr record` and `rvrr trace info`.
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "server/commands.hpp"
+#include "timeline/recorder.hpp"
+#include "timeline/trace_format.hpp"
+#include "timeline/trace_store.hpp"
+#include "timeline/trace_summary.hpp"
+#include "vm/machine.hpp"
+
+namespace rvrr::server {
+
+namespace fs = std::filesystem;
+
+TraceTarget choose_trace_path(const CliOptions& o, const std::string& program) {
+  if (!o.output.empty()) return {fs::path(o.output), std::nullopt};
+  fs::path dir = timeline::default_trace_dir();
+  return {timeline::reserve_trace_path(dir, program), dir};
+}
+
+timeline::LiveOptions live_options(const CliRequest& request) {
+  const CliOptions& o = request.options;
+  timeline::LiveOptions live;
+  live.args = request.args;
+  live.memory_limit = o.memory_limit_mib << 20;
+  live.allow_host_files = !o.no_host_files;
+  return live;
+}
+
+int record_command(const CliRequest& request) {
+  const CliOptions& o = request.options;
+  std::vector<std::uint8_t> program;
+  try {
+    program = timeline::read_program_file(request.program);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return kExitUsage;
+  }
+  // Reject an unloadable program before reserving a trace name for it.
+  vm::ElfLoadResult image = vm::load_elf(program);
+  if (!image.image) {
+    std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), image.error.c_str());
+    return kExitUsage;
+  }
+
+  TraceTarget target;
+  try {
+    target = choose_trace_path(o, request.program);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return kExitUsage;
+  }
+
+  timeline::RecordOptions ro;
+  ro.live = live_options(request);
+  ro.max_instructions = o.max_instructions;
+  timeline::RecordResult result;
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    result = timeline::record_program(std::move(program), timeline::program_name_of(request.program), ro,
+                                      target.path.string());
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    if (target.store_dir) fs::remove(target.path, ec);  // the reserved, still empty name
+    std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), e.what());
+    return kExitUsage;
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fflush(stdout);
+
+  if (target.store_dir) {
+    try {
+      timeline::update_latest_link(*target.store_dir, target.path);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rvrr: warning: %s\n", e.what());
+    }
+  }
+
+  // The fault line names the instruction: disassemble it from the program
+  // as loaded (code does not change in these programs; if it did, the pc is still right).
+  int status;
+  try {
+    vm::MachineOptions mo;
+    mo.argv.push_back(timeline::program_name_of(request.program));
+    mo.memory_limit = o.memory_limit_mib << 20;
+    vm::Machine fresh(*image.image, mo);
+    status = report_stop(result.stop, result.footer.pc, fresh.memory(), result.instructions);
+  } catch (const std::exception&) {
+    status = 1;
+  }
+  if (result.trace_error)
+    std::fprintf(stderr, "rvrr: warning: the trace is incomplete: %s\n", result.trace_error->c_str());
+  std::string replay = target.store_dir ? "rvrr replay" : "rvrr replay " + target.path.string();
+  std::fprintf(stderr, "rvrr: trace written to %s (%" PRIu64 " instructions, %" PRIu64 " host events); "
+                       "replay it with: %s\n",
+               target.path.c_str(), result.instructions, result.events, replay.c_str());
+  if (o.stats) print_run_stats(result.instructions, seconds);
+  return status;
+}
+
+int trace_info_command(const CliRequest& request) {
+  try {
+    fs::path path = timeline::resolve_trace(request.trace);
+    timeline::TraceData data = timeline::read_trace_file(path.string());
+    timeline::TraceSummary summary = timeline::summarize_trace(data, path.string());
+    std::fputs(timeline::format_trace_summary(summary).c_str(), stdout);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return kExitUsage;
+  }
+}
+
+}  // namespace rvrr::server

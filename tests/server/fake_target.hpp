@@ -1,0 +1,90 @@
+// tests/server/fake_target.hpp - a scripted Target for Debugger conversations.
+//
+// Registers and two pages of memory at 0x10000 are plain arrays; resume/seek
+// answers come from a test-supplied function, so each test states exactly
+// what "the timeline" did and checks what gdb is told.
+#pragma once
+#include <array>
+#include <cstring>
+#include <functional>
+#include <map>
+
+#include "server/target.hpp"
+
+namespace rvrr::server::test {
+
+class FakeTarget : public Target {
+ public:
+  static constexpr vm::Addr kMemBase = 0x10000;
+  static constexpr std::uint32_t kMemSize = 0x2000;
+
+  std::array<std::uint32_t, 33> regs{};  // 32 = pc
+  std::array<std::uint8_t, kMemSize> mem{};
+  std::uint64_t icount = 0;
+  bool replay = false;  // writes refused, as in `rvrr replay`
+  vm::DebugPoints debug_points;
+  std::function<timeline::StopEvent(timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&)> on_resume;
+  std::vector<timeline::CheckpointInfo> pinned;
+
+  FakeTarget() { regs[32] = kMemBase + 0x74; }
+
+  std::uint64_t now() const override { return icount; }
+  std::uint32_t reg(unsigned regno) const override { return regno == 0 ? 0 : regs.at(regno); }
+  bool read_memory(vm::Addr addr, std::span<std::uint8_t> out) const override {
+    if (addr < kMemBase || std::uint64_t(addr) + out.size() > std::uint64_t(kMemBase) + kMemSize) return false;
+    if (!out.empty()) std::memcpy(out.data(), mem.data() + (addr - kMemBase), out.size());
+    return true;
+  }
+  vm::DebugPoints& points() override { return debug_points; }
+  timeline::StopEvent resume(timeline::Direction d, timeline::ResumeKind k,
+                             const timeline::CancelToken& cancel) override {
+    if (on_resume) return on_resume(d, k, cancel);
+    timeline::StopEvent e;
+    e.kind = timeline::StopKind::Step;
+    e.icount = d == timeline::Direction::Forward ? ++icount : (icount ? --icount : 0);
+    return e;
+  }
+  timeline::StopEvent seek(std::uint64_t target, const timeline::CancelToken&) override {
+    icount = target;
+    timeline::StopEvent e;
+    e.kind = timeline::StopKind::SeekDone;
+    e.icount = target;
+    return e;
+  }
+  std::optional<timeline::StopEvent> restart(std::uint64_t id) override {
+    for (const auto& cp : pinned)
+      if (cp.id == id) return seek(cp.icount, timeline::CancelToken{});
+    return std::nullopt;
+  }
+  std::optional<std::string> write_register(unsigned regno, std::uint32_t value) override {
+    if (replay) return std::string("a replay cannot change the past");
+    regs.at(regno) = value;
+    return std::nullopt;
+  }
+  std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) override {
+    if (replay) return std::string("a replay cannot change the past");
+    if (addr < kMemBase || std::uint64_t(addr) + bytes.size() > std::uint64_t(kMemBase) + kMemSize)
+      return std::string("unmapped");
+    std::memcpy(mem.data() + (addr - kMemBase), bytes.data(), bytes.size());
+    return std::nullopt;
+  }
+  std::uint64_t pin_checkpoint() override {
+    pinned.push_back({pinned.size() + 1, icount, true});
+    return pinned.back().id;
+  }
+  std::vector<timeline::CheckpointInfo> checkpoints() const override { return pinned; }
+  timeline::TimelineStats stats() const override {
+    timeline::TimelineStats s;
+    s.now = icount;
+    s.history_end = 1000;
+    s.history_complete = true;
+    s.checkpoints = pinned.size();
+    s.checkpoint_bytes = 3 << 20;
+    s.budget_bytes = 256ull << 20;
+    s.instructions_executed = 123456;
+    return s;
+  }
+  std::size_t mapped_pages() const override { return 2; }
+};
+
+}  // namespace rvrr::server::test

@@ -1,0 +1,88 @@
+// tests/server/test_cli.cpp - the command line: subcommands, options, guest arguments.
+#include <doctest/doctest.h>
+
+#include "server/cli.hpp"
+
+using namespace rvrr::server;
+
+namespace {
+CliRequest parse(std::vector<std::string> words) {
+  words.insert(words.begin(), "rvrr");
+  return parse_cli(words);
+}
+}  // namespace
+
+TEST_CASE("cli: run stops option parsing at PROGRAM, so guest options pass through") {
+  CliRequest r = parse({"run", "--max-instructions", "1000", "--stats", "prog.elf", "-x", "--stats", "a"});
+  CHECK(r.command == Subcommand::Run);
+  CHECK(r.options.max_instructions == 1000);
+  CHECK(r.options.stats);
+  CHECK(r.program == "prog.elf");
+  CHECK(r.args == std::vector<std::string>{"-x", "--stats", "a"});
+
+  r = parse({"run", "--memory-limit=64", "--", "-weird-name.elf", "x"});
+  CHECK(r.options.memory_limit_mib == 64);
+  CHECK(r.program == "-weird-name.elf");
+  CHECK(r.args == std::vector<std::string>{"x"});
+}
+
+TEST_CASE("cli: record -o, debug and replay server options") {
+  CliRequest r = parse({"record", "-o", "t.rvrr", "prog.elf", "1"});
+  CHECK(r.command == Subcommand::Record);
+  CHECK(r.options.output == "t.rvrr");
+  CHECK(r.program == "prog.elf");
+
+  r = parse({"debug", "--port", "0", "--host", "0.0.0.0", "--checkpoint-memory", "32", "--log-level", "debug",
+             "prog.elf"});
+  CHECK(r.command == Subcommand::Debug);
+  REQUIRE(r.options.port.has_value());
+  CHECK(*r.options.port == 0);
+  CHECK(r.options.host == "0.0.0.0");
+  CHECK(r.options.checkpoint_memory_mib == 32);
+  CHECK(r.options.log_level == "debug");
+
+  r = parse({"debug", "prog.elf"});
+  CHECK_FALSE(r.options.port.has_value());
+
+  r = parse({"replay"});
+  CHECK(r.command == Subcommand::Replay);
+  CHECK(r.trace.empty());
+  r = parse({"replay", "my.rvrr", "--port", "1234"});  // options after TRACE are fine here
+  CHECK(r.trace == "my.rvrr");
+  CHECK(*r.options.port == 1234);
+
+  r = parse({"trace", "info", "my.rvrr"});
+  CHECK(r.command == Subcommand::TraceInfo);
+  CHECK(r.trace == "my.rvrr");
+}
+
+TEST_CASE("cli: --help on every subcommand") {
+  for (const char* cmd : {"run", "record", "replay", "debug"}) {
+    CAPTURE(cmd);
+    CliRequest r = parse({cmd, "--help"});
+    CHECK(r.help);
+    CHECK(r.help_text.find("usage: rvrr") != std::string::npos);
+  }
+  CHECK(parse({"trace", "info", "--help"}).help);
+  CHECK(parse({"--help"}).help);
+}
+
+TEST_CASE("cli: bad usage is a CliError with the usage text") {
+  CHECK_THROWS_AS(parse({}), CliError);
+  CHECK_THROWS_AS(parse({"frobnicate"}), CliError);
+  CHECK_THROWS_AS(parse({"run"}), CliError);
+  CHECK_THROWS_AS(parse({"run", "--bogus", "p.elf"}), CliError);
+  CHECK_THROWS_AS(parse({"run", "--max-instructions", "many", "p.elf"}), CliError);
+  CHECK_THROWS_AS(parse({"run", "--port", "1", "p.elf"}), CliError);  // not a run option
+  CHECK_THROWS_AS(parse({"debug", "--port", "70000", "p.elf"}), CliError);
+  CHECK_THROWS_AS(parse({"debug", "--log-level", "chatty", "p.elf"}), CliError);
+  CHECK_THROWS_AS(parse({"replay", "a", "b"}), CliError);
+  CHECK_THROWS_AS(parse({"trace"}), CliError);
+  CHECK_THROWS_AS(parse({"trace", "info"}), CliError);
+  try {
+    parse({"record", "--nope", "p.elf"});
+    FAIL("no error");
+  } catch (const CliError& e) {
+    CHECK(e.usage().find("usage: rvrr record") != std::string::npos);
+  }
+}

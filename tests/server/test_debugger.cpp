@@ -1,0 +1,443 @@
+// tests/server/test_debugger.cpp - scripted gdb conversations through the
+// Debugger (no sockets): payload in, exact reply payloads out.
+#include <doctest/doctest.h>
+
+#include "fake_target.hpp"
+#include "protocol/command.hpp"
+#include "protocol/hex.hpp"
+#include "protocol/reply.hpp"
+#include "server/debugger.hpp"
+
+using namespace rvrr;
+using namespace rvrr::server;
+using rvrr::server::test::FakeTarget;
+
+namespace {
+
+struct Conversation {
+  FakeTarget target;
+  Debugger debugger{target, DebuggerOptions{"/tmp/prog.elf", {}}};
+  SessionAction action = SessionAction::Continue;
+
+  // Sends one packet payload; returns every reply payload, running any Work
+  // to completion as the session would.
+  std::vector<std::string> send(std::string_view packet) {
+    INFO("packet: " << packet);
+    Outcome o = debugger.handle(protocol::parse_command(packet));
+    action = o.action;
+    std::vector<std::string> out;
+    for (const auto& r : o.replies) out.push_back(protocol::format_reply(r));
+    if (o.work) {
+      timeline::CancelToken cancel;
+      timeline::StopEvent event = debugger.execute(*o.work, cancel);
+      Outcome f = debugger.finish(*o.work, event);
+      for (const auto& r : f.replies) out.push_back(protocol::format_reply(r));
+    }
+    return out;
+  }
+  std::string one(std::string_view packet) {
+    auto replies = send(packet);
+    INFO("packet: " << packet);
+    REQUIRE(replies.size() == 1);
+    return replies[0];
+  }
+  void negotiate(std::string_view offers = "multiprocess+;swbreak+;hwbreak+;vContSupported+") {
+    send(offers.empty() ? std::string("qSupported") : "qSupported:" + std::string(offers));
+  }
+};
+
+// The text of an O packet.
+std::string console(const std::string& reply) {
+  REQUIRE(reply.size() >= 1);
+  REQUIRE(reply[0] == 'O');
+  auto text = protocol::from_hex_string(std::string_view(reply).substr(1));
+  REQUIRE(text.has_value());
+  return *text;
+}
+
+timeline::StopEvent event_of(timeline::StopKind kind, std::uint64_t icount) {
+  timeline::StopEvent e;
+  e.kind = kind;
+  e.icount = icount;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("qSupported advertises reverse execution and negotiates only what gdb offered") {
+  Conversation c;
+  CHECK(c.one("qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+;fork-events+;vContSupported+") ==
+        "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;QStartNoAckMode+;ReverseStep+;"
+        "ReverseContinue+;vContSupported+;swbreak+;hwbreak+;multiprocess+");
+  CHECK(c.one("qC") == "QCp1.1");
+  CHECK(c.one("qfThreadInfo") == "mp1.1");
+  CHECK(c.one("qsThreadInfo") == "l");
+
+  Conversation plain;
+  CHECK(plain.one("qSupported") ==
+        "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;QStartNoAckMode+;ReverseStep+;"
+        "ReverseContinue+;vContSupported+");
+  CHECK(plain.one("qC") == "QC1");
+}
+
+TEST_CASE("session queries: no-ack, attached, offsets, threads, vCont?") {
+  Conversation c;
+  c.negotiate();
+  CHECK_FALSE(c.debugger.no_ack());
+  CHECK(c.one("QStartNoAckMode") == "OK");
+  CHECK(c.debugger.no_ack());
+  CHECK(c.one("vMustReplyEmpty") == "");
+  CHECK(c.one("qAttached:1") == "1");
+  CHECK(c.one("qOffsets") == "");
+  CHECK(c.one("qTStatus") == "");
+  CHECK(c.one("Hgp1.1") == "OK");
+  CHECK(c.one("Hc-1") == "OK");
+  CHECK(c.one("Hgp2.1") == "E01");
+  CHECK(c.one("Tp1.1") == "OK");
+  CHECK(c.one("vCont?") == "vCont;c;C;s;S");
+  CHECK(c.one("?") == "T05thread:p1.1;20:74000100;2:00000000;8:00000000;");
+}
+
+TEST_CASE("target.xml and the exec file are served in chunks") {
+  Conversation c;
+  c.negotiate();
+  std::string first = c.one("qXfer:features:read:target.xml:0,a");
+  CHECK(first == "m<?xml vers");
+  std::string all = c.one("qXfer:features:read:target.xml:0,4000");
+  REQUIRE(all.size() > 1);
+  CHECK(all[0] == 'l');
+  CHECK(all.find("riscv:rv32") != std::string::npos);
+  CHECK(c.one("qXfer:features:read:other.xml:0,100") == "E00");
+  CHECK(c.one("qXfer:exec-file:read::0,100") == "l/tmp/prog.elf");
+  CHECK(c.one("qXfer:exec-file:read::5,4") == "mprog");
+}
+
+TEST_CASE("g reads x0..x31 then pc, 4 bytes little-endian each - p by regnum") {
+  Conversation c;
+  c.negotiate();
+  c.target.regs[1] = 0x12345678;
+  c.target.regs[31] = 0xdeadbeef;
+  std::string g = c.one("g");
+  REQUIRE(g.size() == 33 * 8);
+  CHECK(g.substr(0, 8) == "00000000");
+  CHECK(g.substr(8, 8) == "78563412");
+  CHECK(g.substr(31 * 8, 8) == "efbeadde");
+  CHECK(g.substr(32 * 8, 8) == "74000100");
+  CHECK(c.one("p1") == "78563412");
+  CHECK(c.one("p20") == "74000100");
+  CHECK(c.one("p21") == "E00");  // not in target.xml
+  CHECK(c.one("p") == "E03");    // malformed
+}
+
+TEST_CASE("register writes go to the target, and are refused in a replay") {
+  Conversation c;
+  c.negotiate();
+  CHECK(c.one("P5=efbeadde") == "OK");
+  CHECK(c.target.regs[5] == 0xdeadbeef);
+  CHECK(c.one("P5=efbe") == "E03");
+  CHECK(c.one("P21=00000000") == "E00");
+  std::string g = c.one("g");
+  g.replace(6 * 8, 8, "01000000");
+  CHECK(c.one("G" + g) == "OK");
+  CHECK(c.target.regs[6] == 1);
+  CHECK(c.one("G00") == "E03");
+
+  c.target.replay = true;
+  CHECK(c.one("P5=00000000") == "E01");
+  CHECK(c.one("P5=efbeadde") == "OK");  // unchanged: not a write
+  CHECK(c.one("G" + g) == "OK");        // unchanged: no write attempted
+}
+
+TEST_CASE("m reads memory - unmapped -> E14 - a read running off the end is short") {
+  Conversation c;
+  c.negotiate();
+  c.target.mem[0] = 0x13;
+  c.target.mem[1] = 0x05;
+  c.target.mem[2] = 0x10;
+  c.target.mem[3] = 0x00;
+  CHECK(c.one("m10000,4") == "13051000");
+  CHECK(c.one("m0,4") == "E14");
+  CHECK(c.one("mffffffff,4") == "E14");
+  CHECK(c.one("m11ffe,4") == "0000");  // only two bytes are mapped
+  CHECK(c.one("m10000,0") == "");
+  CHECK(c.one("m10000") == "E03");
+  CHECK(c.one("m10000,zz") == "E03");
+}
+
+TEST_CASE("M and X write memory - X with no data is gdb's probe") {
+  Conversation c;
+  c.negotiate();
+  CHECK(c.one("M10010,2:abcd") == "OK");
+  CHECK(c.target.mem[0x10] == 0xab);
+  CHECK(c.target.mem[0x11] == 0xcd);
+  CHECK(c.one("X10010,0:") == "OK");
+  CHECK(c.one("M0,1:00") == "E01");
+  CHECK(c.one("M10010,2:ab") == "E03");  // length mismatch
+  c.target.replay = true;
+  CHECK(c.one("M10010,1:00") == "E01");
+  CHECK(c.one("M10010,2:abcd") == "OK");  // unchanged
+}
+
+TEST_CASE("Z/z insert and remove breakpoints and watchpoints without touching memory") {
+  Conversation c;
+  c.negotiate();
+  c.target.mem[0x74] = 0x93;
+  CHECK(c.one("Z0,10074,4") == "OK");
+  CHECK(c.target.points().has_breakpoint(0x10074));
+  CHECK(c.target.mem[0x74] == 0x93);
+  CHECK(c.one("m10074,1") == "93");
+  CHECK(c.one("Z0,10076,2") == "OK");
+  CHECK(c.one("Z0,10078,3") == "E03");
+  CHECK(c.one("z0,10074,4") == "OK");
+  CHECK_FALSE(c.target.points().has_breakpoint(0x10074));
+  CHECK(c.one("z0,10074,4") == "OK");  // removing twice is harmless
+  CHECK(c.one("Z2,10100,4") == "OK");
+  CHECK(c.target.points().has_watches());
+  CHECK(c.target.points().check_access(0x10102, 1, true).has_value());
+  CHECK_FALSE(c.target.points().check_access(0x10102, 1, false).has_value());
+  CHECK(c.one("z2,10100,4") == "OK");
+  CHECK_FALSE(c.target.points().has_watches());
+  CHECK(c.one("Z3,10100,4") == "OK");
+  CHECK(c.target.points().check_access(0x10100, 4, false).has_value());
+  CHECK(c.one("Z2,10100,0") == "E03");
+}
+
+TEST_CASE("vCont c to a breakpoint -> T05 swbreak (only when negotiated)") {
+  Conversation c;
+  c.negotiate();
+  c.target.regs[2] = 0x7ffffff0;
+  c.target.regs[8] = 0x7ffffff8;
+  c.target.on_resume = [&](timeline::Direction d, timeline::ResumeKind k, const timeline::CancelToken&) {
+    CHECK(d == timeline::Direction::Forward);
+    CHECK(k == timeline::ResumeKind::Continue);
+    c.target.regs[32] = 0x10080;
+    return event_of(timeline::StopKind::Breakpoint, 17);
+  };
+  CHECK(c.one("Z0,10080,4") == "OK");
+  CHECK(c.one("vCont;c:p1.1") == "T05swbreak:;thread:p1.1;20:80000100;2:f0ffff7f;8:f8ffff7f;");
+  CHECK(c.one("?") == "T05swbreak:;thread:p1.1;20:80000100;2:f0ffff7f;8:f8ffff7f;");
+
+  Conversation plain;
+  plain.negotiate("");
+  plain.target.on_resume = [&](timeline::Direction, timeline::ResumeKind,
+                                                    const timeline::CancelToken&) {
+    return event_of(timeline::StopKind::Breakpoint, 17);
+  };
+  CHECK(plain.one("c") == "T05thread:1;20:74000100;2:00000000;8:00000000;");
+  CHECK(plain.one("vCont;c:p2.1") == "E01");  // not our process
+}
+
+TEST_CASE("a Z1 breakpoint reports hwbreak") {
+  Conversation c;
+  c.negotiate();
+  c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) {
+    return event_of(timeline::StopKind::Breakpoint, 3);
+  };
+  CHECK(c.one("Z1,10074,4") == "OK");
+  CHECK(c.one("c").rfind("T05hwbreak:;thread:p1.1;", 0) == 0);
+  CHECK(c.one("z1,10074,4") == "OK");
+  CHECK(c.one("c").rfind("T05swbreak:;thread:p1.1;", 0) == 0);
+}
+
+TEST_CASE("watchpoint stops name the kind and the watched address") {
+  Conversation c;
+  c.negotiate();
+  timeline::StopEvent e = event_of(timeline::StopKind::Watchpoint, 9);
+  c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) { return e; };
+  e.watch_addr = 0x10100;
+  e.watch_kind = vm::WatchKind::Write;
+  CHECK(c.one("c").rfind("T05watch:10100;thread:p1.1;", 0) == 0);
+  e.watch_kind = vm::WatchKind::Read;
+  CHECK(c.one("bc").rfind("T05rwatch:10100;thread:p1.1;", 0) == 0);
+  e.watch_kind = vm::WatchKind::Access;
+  CHECK(c.one("c").rfind("T05awatch:10100;thread:p1.1;", 0) == 0);
+}
+
+TEST_CASE("bs at instruction 0 -> replaylog:begin") {
+  Conversation c;
+  c.negotiate();
+  c.target.on_resume = [&](timeline::Direction d, timeline::ResumeKind k, const timeline::CancelToken&) {
+    CHECK(d == timeline::Direction::Backward);
+    CHECK(k == timeline::ResumeKind::Step);
+    return event_of(timeline::StopKind::HistoryBegin, 0);
+  };
+  auto replies = c.send("bs");
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) == "[rvrr] reached the start of history\n");
+  CHECK(replies[1] == "T05replaylog:begin;thread:p1.1;20:74000100;2:00000000;8:00000000;");
+}
+
+TEST_CASE("the guest's exit: console output, then T05 replaylog:end (never W)") {
+  Conversation c;
+  c.negotiate();
+  c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) {
+    timeline::StopEvent e = event_of(timeline::StopKind::HistoryEnd, 500);
+    e.exited = true;
+    e.exit_code = 3;
+    return e;
+  };
+  auto replies = c.send("vCont;c:p1.-1");
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) ==
+        "[rvrr] the program exited with status 3; reverse-step or reverse-continue to go back\n");
+  CHECK(replies[1].rfind("T05replaylog:end;thread:p1.1;", 0) == 0);
+}
+
+TEST_CASE("faults report their signal - interrupts T02 - divergence is explained") {
+  Conversation c;
+  c.negotiate();
+  timeline::StopEvent e = event_of(timeline::StopKind::Signal, 40);
+  e.signal = vm::Signal::Segv;
+  c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) { return e; };
+  CHECK(c.one("c").rfind("T0bthread:p1.1;", 0) == 0);
+  e.signal = vm::Signal::Ill;
+  CHECK(c.one("vCont;C0b:p1.1").rfind("T04thread:p1.1;", 0) == 0);
+  e = event_of(timeline::StopKind::Interrupted, 41);
+  CHECK(c.one("c").rfind("T02thread:p1.1;", 0) == 0);
+  e = event_of(timeline::StopKind::Divergence, 42);
+  e.message = "divergence at instruction 42: the trace has read(fd 0, 16 bytes) here";
+  auto replies = c.send("c");
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) == "[rvrr] replay diverged: " + e.message + "\n");
+  CHECK(replies[1].rfind("T05thread:p1.1;", 0) == 0);
+  e = event_of(timeline::StopKind::Step, 43);
+  CHECK(c.one("vCont;s:p1.1").rfind("T05thread:p1.1;", 0) == 0);
+}
+
+TEST_CASE("monitor commands: help, when, checkpoint, seek, restart, info timeline, stats") {
+  Conversation c;
+  c.negotiate();
+  auto hex = [](std::string_view text) { return "qRcmd," + protocol::to_hex(text); };
+
+  auto replies = c.send(hex("help"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]).find("seek N") != std::string::npos);
+  CHECK(replies[1] == "OK");
+
+  c.target.icount = 42;
+  replies = c.send(hex("when"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) == "Current instruction: 42\n");
+  CHECK(replies[1] == "OK");
+
+  replies = c.send(hex("checkpoint"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) == "Checkpoint 1 at instruction 42\n");
+
+  replies = c.send(hex("seek 7"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) == "Now at instruction 7\n");
+  CHECK(replies[1] == "OK");
+  CHECK(c.target.icount == 7);
+
+  replies = c.send(hex("restart 1"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) == "Now at instruction 42\n");
+  CHECK(c.target.icount == 42);
+
+  replies = c.send(hex("restart 9"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) == "no checkpoint 9 (see monitor checkpoints)\n");
+
+  replies = c.send(hex("seek x"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]).rfind("usage: monitor seek N", 0) == 0);
+
+  replies = c.send(hex("info timeline"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]).find("history: 1,000 instructions") != std::string::npos);
+  CHECK(console(replies[0]).find("3.0 MiB") != std::string::npos);
+
+  replies = c.send(hex("stats"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]).find("instructions executed: 123,456") != std::string::npos);
+
+  replies = c.send(hex("frobnicate"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]).find("unknown monitor command 'frobnicate'") != std::string::npos);
+}
+
+TEST_CASE("malformed packets -> E03, unknown ones -> empty") {
+  Conversation c;
+  c.negotiate();
+  CHECK(c.one("Z0,zz,4") == "E03");
+  CHECK(c.one("M10000,1") == "E03");
+  CHECK(c.one("qRcmd,zz") == "E03");
+  CHECK(c.one("qTfV") == "");
+  CHECK(c.one("vFile:open:2f6574632f706173737764,0,0") == "");
+  CHECK(c.one("!") == "");
+}
+
+TEST_CASE("D detaches, k and vKill end the server") {
+  Conversation c;
+  c.negotiate();
+  CHECK(c.one("D") == "OK");
+  CHECK(c.action == SessionAction::Detach);
+  CHECK(c.send("k").empty());
+  CHECK(c.action == SessionAction::Kill);
+  CHECK(c.one("vKill;1") == "OK");
+  CHECK(c.action == SessionAction::Kill);
+}
+
+TEST_CASE("a new session forgets the old one's features, acks and breakpoints") {
+  Conversation c;
+  c.negotiate();
+  c.send("QStartNoAckMode");
+  c.send("Z0,10074,4");
+  c.debugger.start_session();
+  CHECK_FALSE(c.debugger.no_ack());
+  CHECK_FALSE(c.target.points().has_breakpoint(0x10074));
+  CHECK(c.one("qC") == "QC1");
+}
+
+TEST_CASE("arriving at the fatal fault again reports the signal - resuming from it is the end") {
+  Conversation c;
+  c.negotiate();
+  c.target.icount = 10;
+  c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) {
+    timeline::StopEvent e = event_of(timeline::StopKind::HistoryEnd, 12);
+    e.signal = vm::Signal::Segv;
+    e.message = "store to 0x00000000";
+    c.target.icount = 12;
+    return e;
+  };
+  CHECK(c.one("c").rfind("T0bthread:p1.1;", 0) == 0);  // from 10 to the fault at 12
+  auto replies = c.send("c");                           // from the fault: nowhere to go
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]).rfind("[rvrr] end of history: the program was stopped by SIGSEGV", 0) == 0);
+  CHECK(replies[1].rfind("T05replaylog:end;thread:p1.1;", 0) == 0);
+}
+
+TEST_CASE("hostile input: random and mutated packets never crash the Debugger") {
+  Conversation c;
+  c.negotiate();
+  const std::vector<std::string> seeds = {
+      "m10000,4", "M10000,2:abcd", "X10000,1:a", "Z0,10074,4", "z2,10100,4", "p20", "P20=74000100",
+      "g", "vCont;c:p1.1", "bs", "qXfer:features:read:target.xml:0,ffff", "qRcmd,7365656b2031",
+      "qXfer:exec-file:read::0,fffffff", "Hgp1.1", "qSupported:swbreak+", "m0,ffffffff", "Z4,ffffffff,2"};
+  std::uint64_t rng = 0x243F6A8885A308D3ull;
+  auto next = [&] {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string p = seeds[next() % seeds.size()];
+    int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits && !p.empty(); ++e) {
+      std::size_t at = next() % p.size();
+      switch (next() % 3) {
+        case 0: p[at] = static_cast<char>(next() & 0xff); break;
+        case 1: p.erase(at, 1); break;
+        default: p.insert(at, 1, static_cast<char>(next() & 0xff)); break;
+      }
+    }
+    if (p == "D" || p == "k" || p.rfind("vKill", 0) == 0) continue;
+    CAPTURE(p);
+    CHECK_NOTHROW(c.send(p));
+  }
+  c.negotiate();  // a mutated qSupported may have renegotiated
+  CHECK(c.one("qC") == "QCp1.1");  // still answering sensibly
+  CHECK(c.one("m10000,2").size() == 4);  // (mutated M/X packets may have written there)
+}
