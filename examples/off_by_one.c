@@ -10,8 +10,14 @@
 //   rvrr debug off_by_one.elf
 //   (gdb) break lost_job
 //   (gdb) continue               # id = the lost job
-//   (gdb) watch -l queue[slot_of[id]]
+//   (gdb) set $lost = id
+//   (gdb) set $slot = slot_of[id]
+//   (gdb) watch -l queue[$slot] if queue[$slot] == $lost
 //   (gdb) reverse-continue       # the push() that overwrote it: count == QSIZE
+// The condition matters: the ring reuses the slot every QSIZE jobs, so the
+// last write to it (what a plain watch finds first) is a later, normal push.
+// Going backwards memory holds the value before the write, so the condition
+// picks the write that replaced the lost job.
 #include <stdio.h>
 
 #define QSIZE 32

@@ -14,18 +14,36 @@ namespace {
 std::string subcommand_usage_line(Subcommand c) {
   switch (c) {
     case Subcommand::Run: return "usage: rvrr run [options] PROGRAM [ARGS...]\n"
-                                 "Runs a RISC-V program to completion (no recording).\n"
-                                 "Exit status: the program's; 128+signal if it faulted (SIGSEGV: 139);\n"
-                                 "124 if --max-instructions stopped it; 2 if it cannot be loaded.\n";
+                                 "Runs a RISC-V program to completion (no recording). The program may read\n"
+                                 "stdin and open host files read-only (never write them); --no-host-files\n"
+                                 "forbids the files.\n"
+                                 "Exit status: the program's own; 128+signal if it faulted (SIGSEGV: 139,\n"
+                                 "SIGILL: 132, SIGBUS: 135); 124 if --max-instructions stopped it; 2 for bad\n"
+                                 "usage or a program that cannot be loaded; 1 for an internal failure.\n";
     case Subcommand::Record: return "usage: rvrr record [options] [-o TRACE] PROGRAM [ARGS...]\n"
                                     "Runs a program and records a trace that `rvrr replay` re-executes exactly.\n"
-                                    "Exit status: as for `rvrr run`.\n";
+                                    "Traces go to $RVRR_TRACE_DIR (default ~/.local/share/rvrr), with a `latest`\n"
+                                    "link to the newest. The trace holds the program and what it read (stdin,\n"
+                                    "files it opened), nothing else from the host. On a terminal, progress is\n"
+                                    "shown on stderr.\n"
+                                    "Exit status: as for `rvrr run` (the program's own, 128+signal, 124, 2), or\n"
+                                    "1 if the trace could not be written completely (disk full, ...).\n";
     case Subcommand::Replay: return "usage: rvrr replay [options] [TRACE]\n"
-                                    "Serves a recorded trace (default: the latest) to gdb, forwards and backwards.\n";
+                                    "Serves a recorded trace (default: the latest) to gdb, forwards and backwards.\n"
+                                    "The server listens on 127.0.0.1 unless --host says otherwise.\n"
+                                    "Exit status: 0 when the session ends; 2 for bad usage or an unreadable\n"
+                                    "trace; 1 if the port cannot be bound or gdb cannot be started.\n";
     case Subcommand::Debug: return "usage: rvrr debug [options] PROGRAM [ARGS...]\n"
-                                   "Debugs a program live with gdb, recording it so gdb can go backwards.\n";
+                                   "Debugs a program live with gdb, recording it so gdb can go backwards.\n"
+                                   "Without --port, starts gdb (with rvrr's gdbinit) on this terminal. The\n"
+                                   "server listens on 127.0.0.1 unless --host says otherwise. When the session\n"
+                                   "ends the trace is complete and `rvrr replay` replays it.\n"
+                                   "Exit status: 0 when the session ends; 2 for bad usage or a program that\n"
+                                   "cannot be loaded; 1 if the port cannot be bound or gdb cannot be started.\n";
     case Subcommand::TraceInfo: return "usage: rvrr trace info TRACE\n"
-                                       "Summarises a trace: program, arguments, events, length, exit status.\n";
+                                       "Summarises a trace: program, arguments, events, length, exit status.\n"
+                                       "TRACE may be a file, a trace directory (its latest) or `latest`.\n"
+                                       "Exit status: 0; 2 for bad usage or an unreadable trace.\n";
     case Subcommand::Help: break;
   }
   return top_level_usage();
@@ -36,10 +54,10 @@ void add_limits(po::options_description& d, CliOptions& o, bool host_files) {
       ("max-instructions", po::value(&o.max_instructions)->value_name("N"),
        "stop the program after N instructions (0 = unlimited)")
       ("memory-limit", po::value(&o.memory_limit_mib)->value_name("MiB")->default_value(o.memory_limit_mib),
-       "guest memory the program may use");
+       "guest memory the program may map, in MiB (1-4096)");
   if (host_files)
     d.add_options()("no-host-files", po::bool_switch(&o.no_host_files),
-                    "the program may not open host files");
+                    "the program may not open host files (by default it may open them, read-only)");
 }
 
 void add_server(po::options_description& d, CliOptions& o) {
@@ -48,19 +66,20 @@ void add_server(po::options_description& d, CliOptions& o) {
        "only serve: listen on port N (0 = any free port) and print how to connect; "
        "without it rvrr starts gdb-multiarch itself")
       ("host", po::value(&o.host)->value_name("ADDR")->default_value(o.host),
-       "address to listen on (anything but loopback exposes the program to the network)")
+       "address to listen on; anything but loopback lets anyone who reaches the port control "
+       "the program (rvrr warns)")
       ("checkpoint-memory", po::value(&o.checkpoint_memory_mib)->value_name("MiB")->default_value(o.checkpoint_memory_mib),
-       "memory for checkpoints (more = faster reverse execution)")
+       "memory for checkpoints, in MiB (more = faster reverse execution)")
       ("checkpoint-interval", po::value(&o.checkpoint_interval)->value_name("N"),
        "instructions between automatic checkpoints (0 = automatic)")
       ("gdb", po::value(&o.gdb)->value_name("PATH")->default_value(o.gdb),
-       "the gdb to start when --port is not given");
+       "the gdb to start when --port is not given (it gets -x with rvrr's gdbinit)");
 }
 
 void add_common(po::options_description& d, CliOptions& o, bool& help) {
   d.add_options()
       ("log-level", po::value(&o.log_level)->value_name("LEVEL")->default_value(o.log_level),
-       "trace, debug (shows every packet), info, warn, error or off")
+       "how much rvrr logs on stderr: trace, debug (shows every packet), info, warn, error or off")
       ("help,h", po::bool_switch(&help), "show this help");
 }
 
@@ -117,7 +136,7 @@ std::string top_level_usage() {
          "  debug PROGRAM [ARGS...]    debug a program live with gdb, recording it\n"
          "  trace info TRACE           summarise a trace\n"
          "\n"
-         "`rvrr COMMAND --help` lists a command's options.\n";
+         "`rvrr COMMAND --help` lists a command's options and exit statuses.\n";
 }
 
 CliRequest parse_cli(const std::vector<std::string>& argv) {

@@ -5,7 +5,8 @@
 //   guest status  run/record: the program exited with that status
 //   128+signal    run/record: the program faulted (SIGSEGV -> 139, ...)
 //   124           run/record: --max-instructions reached (as timeout(1) does)
-//   1             an internal failure (the host refused something)
+//   1             an internal failure (the host refused something; record: the
+//                 trace could not be written completely)
 //   2             bad usage, an unloadable program or an unreadable trace
 //   0             debug/replay/trace info: success
 #pragma once

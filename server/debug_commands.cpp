@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/commands.hpp"
+#include "server/progress_meter.hpp"
 #include "server/serve.hpp"
 #include "timeline/checksums.hpp"
 #include "timeline/session_setup.hpp"
@@ -20,8 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-timeline::TimelineOptions timeline_options(const CliOptions& o) {
+// `meter` (if enabled) shows long seeks and continues; it must outlive the Timeline.
+timeline::TimelineOptions timeline_options(const CliOptions& o, ProgressMeter& meter) {
   timeline::TimelineOptions t;
+  if (meter.enabled()) t.progress = meter.callback();
   t.checkpoint_memory = o.checkpoint_memory_mib << 20;
   t.checkpoint_interval = o.checkpoint_interval;
   t.max_instructions = o.max_instructions;
@@ -84,10 +87,14 @@ int debug_command(const CliRequest& request) {
     return kExitUsage;
   }
 
+  // Progress of long seeks and continues (a terminal only); it outlives the Timeline.
+  ProgressMeter meter = ProgressMeter::for_stderr("running");
+  timeline::LiveOptions live = live_options(request);
+  if (meter.enabled()) live.output_to = meter.guest_output();
   std::optional<timeline::SessionSetup> setup;
   try {
     setup.emplace(timeline::make_live_setup(std::move(program), timeline::program_name_of(request.program),
-                                            live_options(request), target.path.string()));
+                                            live, target.path.string()));
   } catch (const std::exception& e) {
     std::error_code ec;
     if (target.store_dir) fs::remove(target.path, ec);
@@ -98,11 +105,21 @@ int debug_command(const CliRequest& request) {
   int status;
   std::uint64_t length = 0;
   {
-    timeline::Timeline timeline(std::move(setup->initial), setup->env, timeline_options(o));
+    timeline::Timeline timeline(std::move(setup->initial), setup->env, timeline_options(o, meter));
     status = serve(timeline, serve_options(o, request.program));
     timeline::TimelineStats stats = timeline.stats();
     length = stats.history_end;
     spdlog::info("session over at instruction {} of {}", stats.now, stats.history_end);
+    if (writer) {
+      // The footer describes the end of history (its state hash, and the exit
+      // or fault that ended it), not wherever gdb left us: go there first.
+      timeline::CancelToken no_cancel;
+      if (stats.now != stats.history_end) timeline.seek(stats.history_end, no_cancel);
+      if (stats.history_complete && !timeline.machine().halted()) {
+        timeline.points().clear();
+        timeline.resume(timeline::Direction::Forward, timeline::ResumeKind::Step, no_cancel);
+      }
+    }
     if (writer) timeline::finish_live_trace(*writer, timeline.machine(), stats.history_end);
   }
   if (status != 0 && length == 0) {
@@ -140,17 +157,18 @@ int replay_command(const CliRequest& request) {
     std::fprintf(stderr, "rvrr: warning: %s: %s; replaying what it holds\n", path.c_str(),
                  data->completeness().c_str());
 
+  ProgressMeter meter = ProgressMeter::for_stderr("replaying");
   std::optional<timeline::SessionSetup> setup;
   fs::path program;
   try {
-    setup.emplace(timeline::make_replay_setup(*data));
+    setup.emplace(timeline::make_replay_setup(*data, meter.enabled() ? meter.guest_output() : nullptr));
     program = extract_program(data->header);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: %s: %s\n", path.c_str(), e.what());
     return kExitUsage;
   }
   spdlog::info("replaying {} ({} instructions)", path.string(), data->history.frontier);
-  timeline::Timeline timeline(std::move(setup->initial), setup->env, timeline_options(o));
+  timeline::Timeline timeline(std::move(setup->initial), setup->env, timeline_options(o, meter));
   return serve(timeline, serve_options(o, program.string()));
 }
 

@@ -141,4 +141,8 @@ class Debugger {
   std::chrono::steady_clock::duration busy_{};
 };
 
+// `monitor stats`' first lines: "instructions executed: 1,234 (...)\n" and
+// "execution time: 1.2 s (512.0 MIPS)\n" ("none yet" before any execution).
+std::string format_execution_stats(std::uint64_t instructions, std::chrono::steady_clock::duration busy);
+
 }  // namespace rvrr::server

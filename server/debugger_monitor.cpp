@@ -49,17 +49,9 @@ std::optional<std::uint64_t> parse_count(std::string text) {
   return value;
 }
 
-// 3.4 MiB, 512 KiB, 12 bytes.
-std::string human_bytes(std::uint64_t bytes) {
-  char buf[48];
-  if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
-  else if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1ull << 20));
-  else if (bytes >= (1ull << 10)) std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / (1ull << 10));
-  else std::snprintf(buf, sizeof buf, "%" PRIu64 " bytes", bytes);
-  return buf;
-}
-
 using timeline::group_digits;
+using timeline::human_bytes;
+using timeline::human_duration;
 
 constexpr const char* kHelp =
     "rvrr monitor commands:\n"
@@ -134,20 +126,24 @@ Outcome Debugger::monitor_info_timeline() {
   text += "history: " + group_digits(s.history_end) + " instructions" +
           (s.history_complete ? " (complete: the program ended there)\n"
                               : " (so far: running forward extends it)\n");
-  text += "checkpoints: " + std::to_string(s.checkpoints) + ", holding " + human_bytes(s.checkpoint_bytes) +
+  text += "checkpoints: " + group_digits(s.checkpoints) + ", holding " + human_bytes(s.checkpoint_bytes) +
           " (peak " + human_bytes(s.peak_checkpoint_bytes) + ", budget " + human_bytes(s.budget_bytes) + ")\n";
   return console_then_ok(std::move(text));
 }
 
+std::string format_execution_stats(std::uint64_t instructions, std::chrono::steady_clock::duration busy) {
+  double seconds = std::chrono::duration<double>(busy).count();
+  std::string text = "instructions executed: " + group_digits(instructions) +
+                     " (including re-execution for reverse steps)\n";
+  if (instructions == 0 || seconds <= 0) return text + "execution time: none yet\n";
+  char mips[48];
+  std::snprintf(mips, sizeof mips, "%.1f MIPS", static_cast<double>(instructions) / seconds / 1e6);
+  return text + "execution time: " + human_duration(seconds) + " (" + mips + ")\n";
+}
+
 Outcome Debugger::monitor_stats() {
   timeline::TimelineStats s = target_.stats();
-  double seconds = std::chrono::duration<double>(busy_).count();
-  char buf[160];
-  std::string text = "instructions executed: " + group_digits(s.instructions_executed) +
-                     " (including re-execution for reverse steps)\n";
-  std::snprintf(buf, sizeof buf, "execution time: %.3f s, %.1f MIPS\n", seconds,
-                seconds > 0 ? static_cast<double>(s.instructions_executed) / seconds / 1e6 : 0.0);
-  text += buf;
+  std::string text = format_execution_stats(s.instructions_executed, busy_);
   std::size_t pages = target_.mapped_pages();
   text += "guest memory: " + group_digits(pages) + " pages (" + human_bytes(pages * 4096ull) + ")\n";
   return console_then_ok(std::move(text));

@@ -27,14 +27,23 @@ namespace fs = std::filesystem;
 
 std::optional<std::string> find_gdbinit() {
   std::error_code ec;
+  // An explicit choice wins over every default.
   if (const char* env = std::getenv("RVRR_GDBINIT"); env && *env) {
     if (fs::is_regular_file(env, ec)) return std::string(env);
+    std::fprintf(stderr, "rvrr: warning: RVRR_GDBINIT=%s is not a file; looking elsewhere\n", env);
   }
+  std::vector<fs::path> candidates;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return std::nullopt;
-  fs::path bin = exe.parent_path();
-  for (const fs::path& candidate :
-       {bin / ".." / "share" / "rvrr" / "gdbinit", bin / "gdbinit", bin / ".." / "gdbinit"}) {
+  if (!ec) {
+    fs::path bin = exe.parent_path();
+    // Installed (PREFIX/bin/rvrr -> PREFIX/share/rvrr/gdbinit), then a build
+    // directory inside the source tree.
+    candidates = {bin / ".." / "share" / "rvrr" / "gdbinit", bin / "gdbinit", bin / ".." / "gdbinit"};
+  }
+#ifdef RVRR_SOURCE_GDBINIT
+  candidates.emplace_back(RVRR_SOURCE_GDBINIT);  // the source tree this binary was built from
+#endif
+  for (const fs::path& candidate : candidates) {
     if (fs::is_regular_file(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
   }
   return std::nullopt;
@@ -55,6 +64,9 @@ pid_t spawn_gdb(const ServeOptions& options, const std::string& address) {
   if (auto init = find_gdbinit()) {
     args.push_back("-x");
     args.push_back(*init);
+  } else {
+    std::fprintf(stderr, "rvrr: warning: rvrr's gdbinit was not found (set RVRR_GDBINIT); gdb starts "
+                         "without the rvrr commands (when, seek, checkpoint, restart)\n");
   }
   args.insert(args.end(), {"-ex", "set architecture riscv:rv32", options.program,
                            "-ex", "target remote " + address});

@@ -24,9 +24,10 @@ struct ServeOptions {
 // if the port cannot be bound or gdb cannot be started (after one line on stderr).
 int serve(timeline::Timeline& timeline, const ServeOptions& options);
 
-// The gdbinit shipped with rvrr: $RVRR_GDBINIT if set, else next to the
-// executable (<bin>/../share/rvrr/gdbinit, or the source tree's for a build
-// directory inside it).
+// The gdbinit shipped with rvrr: $RVRR_GDBINIT if it names a file (an
+// explicit choice), else <exe dir>/../share/rvrr/gdbinit (installed), else
+// next to a build directory inside the source tree, else the source tree the
+// binary was built from. nullopt if none exists.
 std::optional<std::string> find_gdbinit();
 
 }  // namespace rvrr::server

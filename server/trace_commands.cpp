@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "server/commands.hpp"
+#include "server/progress_meter.hpp"
+#include "timeline/host_call_text.hpp"
 #include "timeline/recorder.hpp"
 #include "timeline/trace_format.hpp"
 #include "timeline/trace_store.hpp"
@@ -58,6 +60,11 @@ int record_command(const CliRequest& request) {
   timeline::RecordOptions ro;
   ro.live = live_options(request);
   ro.max_instructions = o.max_instructions;
+  ProgressMeter meter = ProgressMeter::for_stderr("recording");
+  if (meter.enabled()) {
+    ro.progress = meter.callback();
+    ro.live.output_to = meter.guest_output();
+  }
   timeline::RecordResult result;
   auto t0 = std::chrono::steady_clock::now();
   try {
@@ -92,12 +99,20 @@ int record_command(const CliRequest& request) {
   } catch (const std::exception&) {
     status = 1;
   }
-  if (result.trace_error)
-    std::fprintf(stderr, "rvrr: warning: the trace is incomplete: %s\n", result.trace_error->c_str());
+  if (result.trace_error) {
+    // The recording is what `record` is for: a program that succeeded with a
+    // trace that failed is a failed record (1), whatever the program returned.
+    std::fprintf(stderr, "rvrr: cannot write the trace %s: %s; it holds only the start of the run "
+                         "(`rvrr trace info` shows how much)\n",
+                 target.path.c_str(), result.trace_error->c_str());
+    if (o.stats) print_run_stats(result.instructions, seconds);
+    return 1;
+  }
   std::string replay = target.store_dir ? "rvrr replay" : "rvrr replay " + target.path.string();
-  std::fprintf(stderr, "rvrr: trace written to %s (%" PRIu64 " instructions, %" PRIu64 " host events); "
-                       "replay it with: %s\n",
-               target.path.c_str(), result.instructions, result.events, replay.c_str());
+  std::fprintf(stderr, "rvrr: trace written to %s (%s instructions, %s host events, %s); replay it with: %s\n",
+               target.path.c_str(), timeline::group_digits(result.instructions).c_str(),
+               timeline::group_digits(result.events).c_str(), timeline::human_bytes(result.trace_bytes).c_str(),
+               replay.c_str());
   if (o.stats) print_run_stats(result.instructions, seconds);
   return status;
 }

@@ -42,6 +42,7 @@ void History::truncate(std::uint64_t icount) {
   writes.erase(wr, writes.end());
   frontier = icount;
   halted_at_frontier = false;
+  open_ended = false;
 }
 
 namespace {
@@ -119,6 +120,11 @@ vm::HostReply HistoryEnvironment::call(std::uint64_t icount, const vm::HostReque
     return reply;
   }
   if (mode_ == Mode::Replay || !live_) {
+    if (history_->open_ended) {
+      // The lost part of a cut-short trace starts here: this is the end.
+      history_->open_ended = false;
+      history_->frontier = std::max(history_->frontier, icount);
+    }
     std::ostringstream os;
     os << "end of the recorded history: at instruction " << icount
        << " the program asked for " << describe_request(request)

@@ -54,6 +54,12 @@ class History {
   // that one instruction to reach the recorded end (it makes no host call).
   // Set from a trace's footer by make_replay_setup; reset by truncate().
   bool halted_at_frontier = false;
+  // A trace cut short (no footer: the recorder was killed) proves execution
+  // reached `frontier`, but it went on deterministically until the next host
+  // call the trace lost. A replay may run past `frontier` until the program
+  // asks for a host call the trace does not hold; that point becomes the end
+  // (frontier, open_ended = false). Reset by truncate().
+  bool open_ended = false;
 
   const HostEvent* event_at(std::uint64_t icount) const;  // binary search
   // Writes with icount in [from, to): the points where a forward run must pause to apply them.

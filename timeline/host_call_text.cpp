@@ -1,6 +1,7 @@
 // timeline/host_call_text.cpp - host calls as text.
 #include "timeline/host_call_text.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 namespace rvrr::timeline {
@@ -107,6 +108,35 @@ std::string group_digits(std::uint64_t value) {
     if (left > 0 && left % 3 == 0) out += ',';
   }
   return out;
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+  char buf[48];
+  const double b = static_cast<double>(bytes);
+  if (bytes >= (1ull << 30)) std::snprintf(buf, sizeof buf, "%.1f GiB", b / (1ull << 30));
+  else if (bytes >= (1ull << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", b / (1ull << 20));
+  else if (bytes >= (1ull << 10)) std::snprintf(buf, sizeof buf, "%.1f KiB", b / (1ull << 10));
+  else std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+  return buf;
+}
+
+std::string human_duration(double seconds) {
+  char buf[64];
+  if (!(seconds >= 0)) seconds = 0;  // NaN or negative: nothing measured
+  if (seconds < 1e-3) {
+    std::snprintf(buf, sizeof buf, "%.0f us", seconds * 1e6);
+  } else if (seconds < 1.0) {
+    std::snprintf(buf, sizeof buf, "%.1f ms", seconds * 1e3);
+  } else if (seconds < 60.0) {
+    std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+  } else if (seconds < 3600.0) {
+    auto s = static_cast<unsigned long long>(seconds + 0.5);
+    std::snprintf(buf, sizeof buf, "%llu min %llu s", s / 60, s % 60);
+  } else {
+    auto m = static_cast<unsigned long long>(seconds / 60.0 + 0.5);
+    std::snprintf(buf, sizeof buf, "%llu h %llu min", m / 60, m % 60);
+  }
+  return buf;
 }
 
 }  // namespace rvrr::timeline

@@ -19,5 +19,9 @@ std::string divergence_text(std::uint64_t icount, const vm::HostRequest* recorde
                             const vm::HostRequest& asked);
 // 1234567 -> "1,234,567" (for people; diagnostics keep plain numbers).
 std::string group_digits(std::uint64_t value);
+// 512 -> "512 bytes", 3565158 -> "3.4 MiB" (binary units, one decimal).
+std::string human_bytes(std::uint64_t bytes);
+// 0.0042 -> "4.2 ms", 12.26 -> "12.3 s", 125 -> "2 min 5 s", 7384 -> "2 h 3 min".
+std::string human_duration(double seconds);
 
 }  // namespace rvrr::timeline

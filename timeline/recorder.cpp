@@ -10,6 +10,8 @@ namespace {
 // update) is invisible next to 2^26 instructions, small enough to bound the
 // time between progress points.
 constexpr std::uint64_t kSlice = 1ull << 26;
+// With a progress callback: ~20-50 ms per slice, so a display can refresh ~5 times a second.
+constexpr std::uint64_t kProgressSlice = 1ull << 24;
 }  // namespace
 
 RecordResult record_program(const std::string& program_path, const RecordOptions& options,
@@ -24,14 +26,19 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
   HistoryEnvironment& env = *setup.env;
   const std::uint64_t limit = options.max_instructions ? options.max_instructions : UINT64_MAX;
 
+  const std::uint64_t slice = options.progress ? kProgressSlice : kSlice;
+  const std::uint64_t total = options.max_instructions;
+
   vm::StopInfo stop;
   for (;;) {
     vm::RunOptions run;
-    run.stop_at = std::min(limit, machine.icount() + kSlice);
+    run.stop_at = std::min(limit, machine.icount() + slice);
     stop = machine.run(run, env);
     env.advance_frontier(machine.icount());
     if (stop.kind != vm::StopKind::Limit || machine.icount() >= limit) break;
+    if (options.progress) options.progress(Progress{machine.icount(), total, false});
   }
+  if (options.progress) options.progress(Progress{machine.icount(), total, true});
 
   RecordResult result;
   result.trace_path = trace_path;

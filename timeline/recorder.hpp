@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "timeline/progress.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/trace_format.hpp"
 #include "vm/types.hpp"
@@ -18,6 +19,9 @@ namespace rvrr::timeline {
 struct RecordOptions {
   LiveOptions live;                    // args, envp, limits, epoch, host, output
   std::uint64_t max_instructions = 0;  // 0 = unlimited; otherwise stop (footer: stopped) there
+  // Optional: told the instructions run so far after each slice (~16M
+  // instructions), then once with finished = true.
+  ProgressFn progress;
 };
 
 struct RecordResult {

@@ -1,6 +1,7 @@
 // timeline/timeline.cpp - the Timeline's public face: forward execution, debugger writes, checkpoints.
 #include "timeline/timeline.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -119,7 +120,19 @@ const vm::Machine& Timeline::machine() const { return impl_->current; }
 vm::DebugPoints& Timeline::points() { return impl_->points; }
 HistoryEnvironment& Timeline::environment() { return *impl_->env; }
 
+void Timeline::Impl::begin_operation(std::uint64_t expected) {
+  op_start_executed = executed;
+  op_total = expected;
+  op_reported = false;
+}
+
+void Timeline::Impl::end_operation() {
+  if (options.progress && op_reported) options.progress(Progress{executed - op_start_executed, op_total, true});
+  op_reported = false;
+}
+
 StopEvent Timeline::resume(Direction direction, ResumeKind kind, const CancelToken& cancel) {
+  impl_->begin_operation(0);  // where it stops is what it is looking for
   StopEvent e;
   if (direction == Direction::Forward) {
     e = impl_->forward(kind, cancel);
@@ -129,12 +142,20 @@ StopEvent Timeline::resume(Direction direction, ResumeKind kind, const CancelTok
     e = impl_->reverse_continue(cancel);
   }
   impl_->rebalance();
+  impl_->end_operation();
   return e;
 }
 
 StopEvent Timeline::seek(std::uint64_t icount, const CancelToken& cancel) {
+  // The distance seek_to will run: from here or from the checkpoint before
+  // the target, whichever is nearer (an estimate if it is past the end).
+  std::uint64_t expected = 0;
+  if (const Checkpoint* cp = impl_->store.at_or_before(icount)) expected = icount - cp->icount;
+  if (icount > impl_->now()) expected = std::min(expected, icount - impl_->now());
+  impl_->begin_operation(expected);
   StopEvent e = impl_->seek_to(icount, &cancel);
   impl_->rebalance();
+  impl_->end_operation();
   return e;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "timeline/history.hpp"
+#include "timeline/progress.hpp"
 #include "timeline/stop_event.hpp"
 #include "vm/debug_points.hpp"
 #include "vm/machine.hpp"
@@ -35,6 +36,9 @@ struct TimelineOptions {
   std::uint64_t checkpoint_memory = 256ull << 20;  // 256 MiB: see README for why
   std::uint64_t checkpoint_interval = 0;           // 0 = automatic spacing (4M instructions: timeline_impl.hpp says why)
   std::uint64_t max_instructions = 0;              // 0 = unlimited; live runs stop (HistoryEnd) there
+  // Optional: told how far resume/seek/restart have got, between slices, then
+  // once with finished = true (only if it was told anything during the operation).
+  ProgressFn progress;
 };
 
 struct CheckpointInfo {

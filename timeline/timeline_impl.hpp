@@ -91,6 +91,10 @@ struct Timeline::Impl {
   std::uint64_t focus = kNoLimit;  // while a seek runs: its target (thinning centres there); else now()
   std::uint64_t last_auto_checkpoint = 0;  // count of the last automatic checkpoint taken (maybe evicted since)
   std::uint64_t executed = 0;               // instructions executed, re-execution included
+  // Progress of the public operation in flight (options.progress set).
+  std::uint64_t op_start_executed = 0;      // `executed` when it began
+  std::uint64_t op_total = 0;               // expected instructions, 0 = unknown
+  bool op_reported = false;                 // progress was reported during it
   // Scratch point sets (a DebugPoints owns 256 KiB of bitmaps: reuse them).
   vm::DebugPoints scan_points;
   vm::DebugPoints scan_watches;
@@ -118,6 +122,13 @@ struct Timeline::Impl {
   const vm::DebugPoints& watches_of_points();  // watch_only, rebuilt when points change
 
   // ---- timeline.cpp ----
+  void begin_operation(std::uint64_t expected);  // progress bookkeeping around resume/seek/restart
+  void end_operation();
+  void report_progress() {                        // between slices: one branch when no callback
+    if (!options.progress) return;
+    op_reported = true;
+    options.progress(Progress{executed - op_start_executed, op_total, false});
+  }
   StopEvent forward(ResumeKind kind, const CancelToken& cancel);
   std::optional<std::string> prepare_write();
   void rebalance();  // enforce the checkpoint budget around the current position

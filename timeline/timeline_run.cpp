@@ -65,7 +65,8 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
 
     // Where history ends for this run.
     std::uint64_t end = kNoLimit;
-    if (!live()) end = frontier();
+    const bool open_ended = env->history().open_ended;
+    if (!live() && !open_ended) end = frontier();
     if (options.max_instructions != 0) end = std::min(end, options.max_instructions);
     if (at >= end) {
       if (!live() && at == frontier()) {
@@ -118,8 +119,9 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
     vm::StopInfo info = m.run(run, *env);
     const std::uint64_t reached = m.icount();
     executed += reached - at;
+    report_progress();
     if (reached > at) skip = false;
-    if (live()) env->advance_frontier(reached);
+    if (live() || open_ended) env->advance_frontier(reached);
 
     // A machine that reports another stop exactly at the limit has still
     // arrived there: the debugger writes of that count apply first.
@@ -148,6 +150,10 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
         halt_at = reached;
         return Advance{Outcome::Halted, info};
       case vm::StopKind::HostFailure:
+        // A cut-short trace ran out of recorded host calls: the end of
+        // history, not a divergence (the environment closed it at `reached`).
+        if (!live() && open_ended && !env->history().open_ended && reached == frontier())
+          return Advance{Outcome::End, {}};
         return Advance{Outcome::Divergence, info};
     }
   }

@@ -298,6 +298,7 @@ TraceData read_trace(std::span<const std::uint8_t> b) {
     t.history.halted_at_frontier = t.footer->end == TraceEnd::Exited || t.footer->end == TraceEnd::Fault;
   } else {
     t.history.frontier = proven;
+    t.history.open_ended = true;
   }
   t.complete = t.footer.has_value() && t.torn_bytes == 0;
   return t;

@@ -58,7 +58,9 @@ std::string quote_arg(const std::string& a) {
 
 std::string format_trace_summary(const TraceSummary& s) {
   std::ostringstream os;
-  os << "trace:         " << s.path << " (" << group_digits(s.file_size) << " bytes, format version "
+  os << "trace:         " << s.path << " (";
+  if (s.file_size >= 1024) os << human_bytes(s.file_size) << " = ";
+  os << group_digits(s.file_size) << " bytes, format version "
      << s.format_version << ", recorded by rvrr " << s.rvrr_version << ")\n";
   os << "program:       " << s.program_name << " (" << group_digits(s.program_size) << " bytes, sha256 "
      << s.program_sha256 << ")\n";
@@ -66,7 +68,7 @@ std::string format_trace_summary(const TraceSummary& s) {
   for (std::size_t i = 0; i < s.argv.size(); ++i) os << (i ? " " : "") << quote_arg(s.argv[i]);
   os << "\n";
   os << "environment:   " << s.env_count << (s.env_count == 1 ? " variable\n" : " variables\n");
-  os << "memory limit:  " << (s.memory_limit >> 20) << " MiB\n";
+  os << "memory limit:  " << human_bytes(s.memory_limit) << "\n";
   // The guest clock's origin (the host's clock when it was recorded), in UTC.
   std::time_t secs = static_cast<std::time_t>(s.epoch_ns / 1'000'000'000ull);
   std::tm tm {};
@@ -84,10 +86,10 @@ std::string format_trace_summary(const TraceSummary& s) {
   }
   os << "\n";
   if (s.input_bytes || s.random_bytes) {
-    os << "input:         " << group_digits(s.input_bytes) << " bytes read, " << group_digits(s.random_bytes)
-       << " random bytes\n";
+    os << "input:         " << human_bytes(s.input_bytes) << " read, " << human_bytes(s.random_bytes)
+       << " random\n";
   }
-  os << "debugger:      " << group_digits(s.debugger_writes) << " writes, " << s.truncations
+  os << "debugger:      " << group_digits(s.debugger_writes) << " writes, " << group_digits(s.truncations)
      << " truncations\n";
   os << "ended:         " << s.ended << "\n";
   if (s.final_state_hash) {

@@ -161,3 +161,74 @@ def _unescape(payload: bytes) -> bytes:
             out.append(c)
             i += 1
     return bytes(out)
+
+
+# ---------------------------------------------------------------------------
+# Helpers shared by the fault tests.
+
+CRASH_MARKERS = ("Assertion", "terminate", "Sanitizer", "runtime error", "Segmentation", "core dumped")
+
+
+def crash_text(stderr: str):
+    """The first crash marker found in a server's stderr, or None."""
+    for m in CRASH_MARKERS:
+        if m in stderr:
+            return m
+    return None
+
+
+def start_gdb(port, program, commands, preamble=()):
+    """gdb-multiarch in batch mode running `commands` against 127.0.0.1:port, in
+    its own process group (kill it with kill_gdb). Returns the Popen."""
+    import os
+    import subprocess
+    argv = [os.environ.get("RVRR_GDB", "gdb-multiarch"), "-nx", "-batch", "-ex", "set pagination off",
+            "-ex", "set confirm off"]
+    for p in preamble:
+        argv += ["-ex", p]
+    argv += ["-ex", f"target remote 127.0.0.1:{port}"]
+    for c in commands:
+        argv += ["-ex", c]
+    if program:
+        argv.append(program)
+    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def kill_gdb(proc, sig=None):
+    """SIGKILL (default) gdb's whole group; returns its output."""
+    import os
+    import signal
+    import subprocess
+    try:
+        os.killpg(proc.pid, sig or signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        out, _ = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, _ = proc.communicate(timeout=10)
+    return (out or b"").decode("utf-8", "replace")
+
+
+def connect_when_free(port, timeout=10.0):
+    """A handshaken client; retries while the server still holds the old
+    connection (it may refuse a new one until it has noticed the old one died)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        c = None
+        try:
+            c = RspClient(port, timeout=5.0)
+            c.handshake()
+            return c
+        except (OSError, RspError) as e:
+            last = e
+            if c is not None:
+                c.close()
+            time.sleep(0.2)
+    raise RspError(f"could not open a working connection to port {port} within {timeout}s: {last}")

@@ -86,3 +86,48 @@ TEST_CASE("cli: bad usage is a CliError with the usage text") {
     CHECK(e.usage().find("usage: rvrr record") != std::string::npos);
   }
 }
+
+TEST_CASE("cli: every subcommand's help documents its exit statuses and every option with a sentence") {
+  struct Expect {
+    std::vector<std::string> words;
+    std::vector<std::string> options;
+  };
+  const std::vector<Expect> all = {
+      {{"run"}, {"--max-instructions", "--memory-limit", "--no-host-files", "--stats", "--log-level", "--help"}},
+      {{"record"},
+       {"--output", "--max-instructions", "--memory-limit", "--no-host-files", "--stats", "--log-level", "--help"}},
+      {{"debug"},
+       {"--output", "--max-instructions", "--memory-limit", "--no-host-files", "--port", "--host",
+        "--checkpoint-memory", "--checkpoint-interval", "--gdb", "--log-level", "--help"}},
+      {{"replay"}, {"--port", "--host", "--checkpoint-memory", "--checkpoint-interval", "--gdb", "--log-level", "--help"}},
+      {{"trace", "info"}, {"--log-level", "--help"}},
+  };
+  for (const Expect& e : all) {
+    std::vector<std::string> words = e.words;
+    words.push_back("--help");
+    CliRequest r = parse(words);
+    const std::string& text = r.help_text;
+    CAPTURE(text);
+    CHECK(text.find("Exit status: ") != std::string::npos);
+    for (const std::string& opt : e.options) {
+      CAPTURE(opt);
+      std::size_t options_at = text.find("\noptions:\n");
+      REQUIRE(options_at != std::string::npos);
+      std::size_t at = text.find(opt, options_at);
+      REQUIRE(at != std::string::npos);
+      // The option's line goes on to a description (several words), not just its name.
+      std::size_t eol = text.find('\n', at);
+      std::string line = text.substr(at, eol - at);
+      std::size_t words_after = 0;
+      for (std::size_t i = opt.size(); i + 1 < line.size(); ++i)
+        if (line[i] == ' ' && line[i + 1] != ' ') ++words_after;
+      CHECK(words_after >= 3);
+    }
+  }
+  std::string run_help = parse({"run", "--help"}).help_text;
+  for (const char* status : {"128+signal", "124", " 2 ", " 1 "}) CHECK(run_help.find(status) != std::string::npos);
+  // Programs may still take --help of their own after PROGRAM.
+  CliRequest r = parse({"run", "prog.elf", "--help"});
+  CHECK_FALSE(r.help);
+  CHECK(r.args == std::vector<std::string>{"--help"});
+}
