@@ -2,7 +2,7 @@
 """bench_reverse: how long reverse-debugging commands take in gdb on long runs.
 
 For corrupt_late (~100M instructions) and compute (~1.5G instructions with
-2500 iterations): run to the end, `watch` a global, `reverse-continue` to its
+1370 iterations): run to the end, `watch` a global, `reverse-continue` to its
 last writer, 10x `reverse-stepi`, 3x `reverse-next`, 10x `stepi`, then
 `reverse-continue` to a breakpoint hit only at the very beginning. Each
 command is timed inside gdb (time.perf_counter around gdb.execute; see
@@ -11,7 +11,7 @@ tests/e2e/gdbtest.py). Also: peak checkpoint memory against the budget
 `rvrr run`, median of --repeat runs). Prints figures; never fails on time.
 
 usage: bench/bench_reverse.py [--rvrr build/rvrr] [--examples build/examples] [--repeat 5]
-       [--compute-iterations 2500] [--only corrupt_late|compute]
+       [--compute-iterations 1370] [--only corrupt_late|compute]
 """
 import argparse
 import os
@@ -121,7 +121,7 @@ def main():
     ap.add_argument("--rvrr", default=os.environ.get("RVRR", os.path.join(ROOT, "build", "rvrr")))
     ap.add_argument("--examples", default=os.environ.get("RVRR_EXAMPLES_DIR", os.path.join(ROOT, "build", "examples")))
     ap.add_argument("--repeat", type=int, default=5, help="runs for the record-overhead medians")
-    ap.add_argument("--compute-iterations", default="2500")
+    ap.add_argument("--compute-iterations", default="1370")
     ap.add_argument("--only", choices=["corrupt_late", "compute"])
     ap.add_argument("--timeout", type=float, default=1800)
     a = ap.parse_args()

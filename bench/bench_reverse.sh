@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench_reverse.sh: reverse-debugging command times in gdb on long runs
-# (corrupt_late, ~100M instructions; compute 2500, ~1.5G), peak checkpoint
+# (corrupt_late, ~100M instructions; compute 1370, ~1.5G), peak checkpoint
 # memory against the budget, and the recording overhead. Builds what is
 # missing first. Prints figures; never fails on time.
 #   bench/bench_reverse.sh [BUILD_DIR] [bench_reverse.py options...]

@@ -76,7 +76,7 @@ const char* op_name(Op op) {
       "beq", "bne", "blt", "bge", "bltu", "bgeu", "jal", "jal", "jalr", "ecall", "ebreak",
       "c.ebreak", "csrr", "csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci", "lr.w", "sc.w", "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w",
       "amoor.w", "amomin.w", "amomax.w", "amominu.w", "amomaxu.w", "fence", "fence.i", "cross",
-      "page-end", "j", "bp-stop"};
+      "page-end", "j", "bp-stop", "addi", "add"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<unsigned>(Op::Count));
   auto i = static_cast<unsigned>(op);
   return i < static_cast<unsigned>(Op::Count) ? names[i] : "?";
@@ -298,6 +298,9 @@ DecodedOp lower(const Insn& in, std::uint32_t offset) {
   d.rs1 = in.rs1;
   d.rs2 = in.rs2;
   d.imm = imm;
+  d.dist = 0;
+  d.delta = 0;
+  d.jump = 0;
   return d;
 }
 
@@ -307,14 +310,31 @@ void decode_page(const std::uint8_t* b, DecodedOp* out) {
     if ((half & 3) != 3) {
       out[i] = lower(decode16(static_cast<std::uint16_t>(half)), 2 * i);
     } else if (i + 1 == kSlotsPerPage) {
-      out[i] = DecodedOp{static_cast<std::uint8_t>(Op::Cross), 0, 0, 0, 0};
+      out[i] = DecodedOp{static_cast<std::uint8_t>(Op::Cross), 0, 0, 0, 0, 0, 0, 0};
     } else {
       std::uint32_t word = half | (static_cast<std::uint32_t>(b[2 * i + 2]) << 16) |
                            (static_cast<std::uint32_t>(b[2 * i + 3]) << 24);
       out[i] = lower(decode32(word), 2 * i);
     }
   }
-  out[kSlotsPerPage] = out[kSlotsPerPage + 1] = DecodedOp{static_cast<std::uint8_t>(Op::PageEnd), 0, 0, 0, 0};
+  out[kSlotsPerPage] = out[kSlotsPerPage + 1] = DecodedOp{static_cast<std::uint8_t>(Op::PageEnd), 0, 0, 0, 0, 0, 0, 0};
+  // Instructions to the page end along sequential flow (sentinels: 0). A
+  // 4-byte op (Cross included) skips two slots.
+  for (std::uint32_t i = kSlotsPerPage; i-- > 0;) {
+    const std::uint32_t next = i + ((out[i].code & 0x80) ? 1 : 2);
+    out[i].dist = static_cast<std::uint16_t>(out[next].dist + 1);
+  }
+  for (std::uint32_t i = 0; i < kSlotsPerPage; ++i) {
+    const Op op = static_cast<Op>(out[i].code & 0x7f);
+    if ((op == Op::Addi || op == Op::Add) && out[i].rd == out[i].rs1) {
+      const Op acc = op == Op::Addi ? Op::AddiRd : Op::AddRd;
+      out[i].code = static_cast<std::uint8_t>((out[i].code & 0x80) | static_cast<unsigned>(acc));
+    }
+    if ((op >= Op::BeqL && op <= Op::BgeuL) || op == Op::JalL || op == Op::JumpL) {
+      out[i].delta = static_cast<std::int16_t>(out[out[i].imm].dist - out[i].dist + 1);
+      out[i].jump = (out[i].imm - static_cast<std::int32_t>(i)) * static_cast<std::int32_t>(sizeof(DecodedOp));
+    }
+  }
 }
 
 }  // namespace rvrr::vm

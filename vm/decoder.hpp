@@ -7,6 +7,9 @@
 // halfword slot of an executable page into a compact DecodedOp the interpreter
 // dispatches on: rd=x0 is redirected to a scratch register, branches whose
 // target lies in the same page become "local" (imm = target slot index).
+// decode_page also turns addi/add whose rd equals rs1 (c.addi, c.add, ...)
+// into AddiRd/AddRd (rd += imm / rd += rs2), which need fewer host
+// instructions; lower() alone never produces them.
 // Op::BpStop never comes out of the decoder: the run loop patches it into
 // private copies of decoded pages at breakpoint slots (operands kept).
 #pragma once
@@ -28,7 +31,8 @@ namespace rvrr::vm {
   X(Jal) X(JalL) X(Jalr) X(Ecall) X(Ebreak) X(CEbreak) X(CsrRead)                        \
   X(CsrRw) X(CsrRs) X(CsrRc) X(CsrRwi) X(CsrRsi) X(CsrRci)                               \
   X(LrW) X(ScW) X(AmoSwap) X(AmoAdd) X(AmoXor) X(AmoAnd) X(AmoOr) X(AmoMin) X(AmoMax)    \
-  X(AmoMinu) X(AmoMaxu) X(Fence) X(FenceI) X(Cross) X(PageEnd) X(JumpL) X(BpStop)
+  X(AmoMinu) X(AmoMaxu) X(Fence) X(FenceI) X(Cross) X(PageEnd) X(JumpL) X(BpStop)        \
+  X(AddiRd) X(AddRd)
 
 enum class Op : std::uint8_t {
 #define RVRR_OP_ENUM(name) name,
@@ -90,8 +94,18 @@ struct DecodedOp {
   std::uint8_t rs1;
   std::uint8_t rs2;
   std::int32_t imm;   // local branches/jal: target slot index within the page
+  // Set by decode_page (lower() leaves 0): the number of instructions from
+  // this slot (inclusive) to the page's end following sequential flow. The
+  // fast run loop keeps "icount at page end" and derives the exact count at
+  // any op as that minus `dist`, so it never counts per instruction.
+  std::uint16_t dist;
+  // Local branches/jumps: dist[target] - dist[this] + 1, the change of that
+  // page-end count when the jump is taken.
+  std::int16_t delta;
+  // Local branches/jumps: byte offset from this op to the target's op.
+  std::int32_t jump;
 };
-static_assert(sizeof(DecodedOp) == 8);
+static_assert(sizeof(DecodedOp) == 16);
 
 // Lower `insn` found at byte offset `offset` within its page.
 DecodedOp lower(const Insn& insn, std::uint32_t offset);

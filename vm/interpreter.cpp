@@ -4,7 +4,11 @@
 // (the decoded page being executed and its guest address), ic (icount) and R
 // (the register file). pc is implicit: page_base + 2 * (ip - page_ops).
 // Sequential flow needs no page check: two PageEnd sentinels follow every
-// decoded page. Branches whose target is in the same page jump by slot index.
+// decoded page. Branches whose target is in the same page jump by a
+// pre-computed byte offset. Without kExact nothing is counted per
+// instruction: icount is derived from the page-end count and DecodedOp::dist,
+// adjusted only by taken jumps (DecodedOp::delta), and loads/stores hit a
+// one-entry page cache held in locals before the TLB.
 #include <cstring>
 
 #include "vm/machine_impl.hpp"
@@ -154,7 +158,17 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
 
   Memory& mem = m.memory;
   std::uint32_t* const R = m.regs;
+  // kExact: ic is the count before the current op, kept per instruction.
+  // Otherwise ic is only valid where materialized (SYNC_IC); the loop keeps
+  // icb, the count the page's sequential flow would reach at its end, and the
+  // count before op *ip is icb - ip->dist (see DecodedOp::dist). It is kept
+  // as icr = icb - lim, so one signed test (icr >= 0) is the block-end limit
+  // check; lim is `limit` clamped to 2^62 past the current count so that icr
+  // cannot overflow (reaching a clamped lim re-bases it, see fast_limit_check).
   std::uint64_t ic = m.icount;
+  [[maybe_unused]] std::int64_t icr = 0;
+  constexpr std::uint64_t kClamp = std::uint64_t{1} << 62;
+  [[maybe_unused]] std::uint64_t lim = limit <= ic || limit - ic < kClamp ? limit : ic + kClamp;
   const DecodedOp* page_ops = nullptr;
   const DecodedOp* ip = nullptr;
   Addr page_base = 0;
@@ -184,24 +198,36 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
     }                                                                               \
     goto* dispatch[ip->code];                                                       \
   } while (0)
-#define NEXT()                 \
-  do {                         \
-    ip += kLen / 2;            \
-    ++ic;                      \
-    DISPATCH();                \
+#define NEXT()                           \
+  do {                                   \
+    ip += kLen / 2;                      \
+    if constexpr (kExact) ++ic;          \
+    DISPATCH();                          \
   } while (0)
+// Make ic the count before the current op / after it retires.
+#define SYNC_IC()                                      \
+  do {                                                 \
+    if constexpr (!kExact) ic = lim + static_cast<std::uint64_t>(icr) - ip->dist; \
+  } while (0)
+#define RETIRE()   \
+  do {             \
+    SYNC_IC();     \
+    ++ic;          \
+  } while (0)
+// icb >= ic always, so icb < lim <= limit proves ic < limit; else check exactly.
 #define BLOCK_CHECK()                                             \
   do {                                                            \
     if constexpr (!kExact) {                                      \
-      if (RVRR_UNLIKELY(ic >= limit)) goto stop_fast_limit;       \
+      if (RVRR_UNLIKELY(icr >= 0)) goto fast_limit_check;         \
     }                                                             \
   } while (0)
-#define JUMP_LOCAL()               \
-  do {                             \
-    ip = page_ops + ip->imm;       \
-    ++ic;                          \
-    BLOCK_CHECK();                 \
-    DISPATCH();                    \
+#define JUMP_LOCAL()                                                                       \
+  do {                                                                                     \
+    if constexpr (kExact) ++ic;                                                            \
+    else icr += ip->delta;                                                                 \
+    ip = reinterpret_cast<const DecodedOp*>(reinterpret_cast<const char*>(ip) + ip->jump); \
+    BLOCK_CHECK();                                                                         \
+    DISPATCH();                                                                            \
   } while (0)
 // Only accesses whose page(s) hold a watch reach DebugPoints (one bitmap test otherwise).
 #define WATCH(w_addr, w_size, w_write)                                                          \
@@ -221,34 +247,71 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
       }                                                                                         \
     }                                                                                           \
   } while (0)
-#define LOAD(T)                                                   \
-  do {                                                            \
-    Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);    \
-    WATCH(a, sizeof(T), false);                                   \
-    T v;                                                          \
-    if (RVRR_UNLIKELY(!Memory::Internals::load<T>(mem, a, v))) {  \
-      fault_addr = a;                                             \
-      goto fault_load;                                            \
-    }                                                             \
-    R[ip->rd] = static_cast<std::uint32_t>(v);                    \
-    NEXT();                                                       \
+// Loads and stores first try a one-entry cache of the last page used (its
+// tag and host addend, copied from the TLB), then the TLB, then the slow path.
+// Every out-of-line memory call may change TLB entries (refills, copy-on-write
+// clones, flushes), so the caches are dropped after each (DROP_CACHES).
+#define DROP_CACHES()          \
+  do {                         \
+    rc_tag = Memory::kEmptyTag; \
+    wc_tag = Memory::kEmptyTag; \
   } while (0)
-#define STORE(T)                                                                      \
-  do {                                                                                \
-    Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);                        \
-    WATCH(a, sizeof(T), true);                                                        \
-    T v = static_cast<T>(R[ip->rs2]);                                                 \
-    if (RVRR_UNLIKELY(!Memory::Internals::store_fast<T>(mem, a, v))) {                \
-      if (!Memory::Internals::store_slow(mem, a, sizeof(T), v)) {                     \
-        fault_addr = a;                                                               \
-        goto fault_store;                                                             \
-      }                                                                               \
-      if (Memory::Internals::take_code_written(mem)) {                                \
-        new_pc = PC() + kLen;                                                         \
-        goto after_code_write;                                                        \
-      }                                                                               \
-    }                                                                                 \
-    NEXT();                                                                           \
+#define LOAD(T)                                                                           \
+  do {                                                                                    \
+    Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);                            \
+    WATCH(a, sizeof(T), false);                                                           \
+    T v;                                                                                  \
+    constexpr Addr kMask = Memory::Internals::kPageMask | (sizeof(T) - 1);               \
+    if (RVRR_LIKELY((a & kMask) == rc_tag)) {                                             \
+      std::memcpy(&v, reinterpret_cast<const void*>(rc_add + a), sizeof(T));              \
+    } else {                                                                              \
+      const Memory::TlbEntry& e = Memory::Internals::read_entry(mem, a);                  \
+      if ((a & kMask) == e.tag) {                                                         \
+        rc_tag = e.tag;                                                                   \
+        rc_add = e.addend;                                                                \
+        std::memcpy(&v, reinterpret_cast<const void*>(e.addend + a), sizeof(T));          \
+      } else {                                                                            \
+        std::uint32_t w = 0;                                                              \
+        const bool ok = Memory::Internals::load_slow(mem, a, sizeof(T), w);               \
+        DROP_CACHES();                                                                    \
+        if (!ok) {                                                                        \
+          fault_addr = a;                                                                 \
+          goto fault_load;                                                                \
+        }                                                                                 \
+        v = static_cast<T>(w);                                                            \
+      }                                                                                   \
+    }                                                                                     \
+    R[ip->rd] = static_cast<std::uint32_t>(v);                                            \
+    NEXT();                                                                               \
+  } while (0)
+#define STORE(T)                                                                          \
+  do {                                                                                    \
+    Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);                            \
+    WATCH(a, sizeof(T), true);                                                            \
+    T v = static_cast<T>(R[ip->rs2]);                                                     \
+    constexpr Addr kMask = Memory::Internals::kPageMask | (sizeof(T) - 1);               \
+    if (RVRR_LIKELY((a & kMask) == wc_tag)) {                                             \
+      std::memcpy(reinterpret_cast<void*>(wc_add + a), &v, sizeof(T));                    \
+    } else {                                                                              \
+      const Memory::TlbEntry& e = Memory::Internals::write_entry(mem, a);                 \
+      if ((a & kMask) == e.tag) {                                                         \
+        wc_tag = e.tag;                                                                   \
+        wc_add = e.addend;                                                                \
+        std::memcpy(reinterpret_cast<void*>(e.addend + a), &v, sizeof(T));                \
+      } else {                                                                            \
+        const bool ok = Memory::Internals::store_slow(mem, a, sizeof(T), v);              \
+        DROP_CACHES();                                                                    \
+        if (!ok) {                                                                        \
+          fault_addr = a;                                                                 \
+          goto fault_store;                                                               \
+        }                                                                                 \
+        if (Memory::Internals::take_code_written(mem)) {                                  \
+          new_pc = PC() + kLen;                                                           \
+          goto after_code_write; /* ip still at the store */                              \
+        }                                                                                 \
+      }                                                                                   \
+    }                                                                                     \
+    NEXT();                                                                               \
   } while (0)
 #define BRANCH(cond_expr, local)                                     \
   do {                                                               \
@@ -257,7 +320,7 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
     if (cond_expr) {                                                 \
       if (local) JUMP_LOCAL();                                       \
       new_pc = PC() + static_cast<std::uint32_t>(ip->imm);           \
-      ++ic;                                                          \
+      RETIRE();                                                      \
       goto do_jump;                                                  \
     }                                                                \
     NEXT();                                                          \
@@ -276,6 +339,8 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
 #define SY static_cast<std::int32_t>(y)
 
   Addr fault_addr = 0;
+  Addr rc_tag = Memory::kEmptyTag, wc_tag = Memory::kEmptyTag;
+  std::uintptr_t rc_add = 0, wc_add = 0;
   goto do_jump;
 
 HANDLER(Nop, NEXT();)
@@ -291,6 +356,8 @@ HANDLER(Slli, R[ip->rd] = R[ip->rs1] << ip->imm; NEXT();)
 HANDLER(Srli, R[ip->rd] = R[ip->rs1] >> ip->imm; NEXT();)
 HANDLER(Srai, R[ip->rd] = static_cast<std::uint32_t>(static_cast<std::int32_t>(R[ip->rs1]) >> ip->imm); NEXT();)
 HANDLER(Add, R[ip->rd] = R[ip->rs1] + R[ip->rs2]; NEXT();)
+HANDLER(AddiRd, R[ip->rd] += static_cast<std::uint32_t>(ip->imm); NEXT();)
+HANDLER(AddRd, R[ip->rd] += R[ip->rs2]; NEXT();)
 HANDLER(Sub, R[ip->rd] = R[ip->rs1] - R[ip->rs2]; NEXT();)
 HANDLER(Sll, R[ip->rd] = R[ip->rs1] << (R[ip->rs2] & 31); NEXT();)
 HANDLER(Slt, R[ip->rd] = static_cast<std::int32_t>(R[ip->rs1]) < static_cast<std::int32_t>(R[ip->rs2]); NEXT();)
@@ -334,30 +401,33 @@ HANDLER(Jal, {
   Addr pc = PC();
   R[ip->rd] = pc + LEN();
   new_pc = pc + static_cast<std::uint32_t>(ip->imm);
-  ++ic;
+  RETIRE();
   goto do_jump;
 })
 HANDLER(Jalr, {
   Addr target = (R[ip->rs1] + static_cast<std::uint32_t>(ip->imm)) & ~1u;
   R[ip->rd] = PC() + LEN();
-  ++ic;
   if ((target & ~kOffMask) == page_base) {  // returns and calls within the page: no fetch
-    ip = page_ops + ((target & kOffMask) >> 1);
+    const DecodedOp* t = page_ops + ((target & kOffMask) >> 1);
+    if constexpr (kExact) ++ic;
+    else icr += static_cast<std::int64_t>(t->dist) - ip->dist + 1;
+    ip = t;
     BLOCK_CHECK();
     DISPATCH();
   }
   new_pc = target;
+  RETIRE();
   goto do_jump;
 })
-HANDLER(CsrRead, R[ip->rd] = csr_read(m, ic, ip->imm); NEXT();)
+HANDLER(CsrRead, SYNC_IC(); R[ip->rd] = csr_read(m, ic, ip->imm); NEXT();)
 // Read-modify-write; the decoder let through only writable CSRs. The old value
 // is read before rd is written (rd may be rs1).
-HANDLER(CsrRw, { std::uint32_t v = R[ip->rs1]; R[ip->rd] = csr_read(m, ic, ip->imm); csr_write(m, ip->imm, v); NEXT(); })
-HANDLER(CsrRs, { std::uint32_t v = R[ip->rs1], old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old | v); NEXT(); })
-HANDLER(CsrRc, { std::uint32_t v = R[ip->rs1], old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old & ~v); NEXT(); })
-HANDLER(CsrRwi, { R[ip->rd] = csr_read(m, ic, ip->imm); csr_write(m, ip->imm, ip->rs1); NEXT(); })
-HANDLER(CsrRsi, { std::uint32_t old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old | ip->rs1); NEXT(); })
-HANDLER(CsrRci, { std::uint32_t old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old & ~std::uint32_t{ip->rs1}); NEXT(); })
+HANDLER(CsrRw, { SYNC_IC(); std::uint32_t v = R[ip->rs1]; R[ip->rd] = csr_read(m, ic, ip->imm); csr_write(m, ip->imm, v); NEXT(); })
+HANDLER(CsrRs, { SYNC_IC(); std::uint32_t v = R[ip->rs1], old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old | v); NEXT(); })
+HANDLER(CsrRc, { SYNC_IC(); std::uint32_t v = R[ip->rs1], old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old & ~v); NEXT(); })
+HANDLER(CsrRwi, { SYNC_IC(); R[ip->rd] = csr_read(m, ic, ip->imm); csr_write(m, ip->imm, ip->rs1); NEXT(); })
+HANDLER(CsrRsi, { SYNC_IC(); std::uint32_t old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old | ip->rs1); NEXT(); })
+HANDLER(CsrRci, { SYNC_IC(); std::uint32_t old = csr_read(m, ic, ip->imm); R[ip->rd] = old; csr_write(m, ip->imm, old & ~std::uint32_t{ip->rs1}); NEXT(); })
 HANDLER(Fence, NEXT();)
 HANDLER(FenceI, NEXT();)
 L_LrW_C: L_LrW: {
@@ -366,7 +436,9 @@ L_LrW_C: L_LrW: {
   if (a & 3) { fault_addr = a; goto fault_misaligned; }
   WATCH(a, 4, false);
   std::uint32_t v;
-  if (!Memory::Internals::load<std::uint32_t>(mem, a, v)) { fault_addr = a; goto fault_load; }
+  const bool ok = Memory::Internals::load<std::uint32_t>(mem, a, v);
+  DROP_CACHES();
+  if (!ok) { fault_addr = a; goto fault_load; }
   m.reserved = true;
   m.reservation = a;
   R[ip->rd] = v;
@@ -378,6 +450,7 @@ L_ScW_C: L_ScW: {
   if (a & 3) { fault_addr = a; goto fault_misaligned; }
   if (m.reserved && m.reservation == a) {
     WATCH(a, 4, true);
+    DROP_CACHES();
     if (!Memory::Internals::store_fast<std::uint32_t>(mem, a, R[ip->rs2])) {
       if (!Memory::Internals::store_slow(mem, a, 4, R[ip->rs2])) { fault_addr = a; goto fault_store; }
     }
@@ -398,6 +471,7 @@ L_AmoMin_C: L_AmoMin: L_AmoMax_C: L_AmoMax: L_AmoMinu_C: L_AmoMinu: L_AmoMaxu_C:
   WATCH(a, 4, true);
   WATCH(a, 4, false);
   std::uint32_t* p = Memory::Internals::rw_word(mem, a);
+  DROP_CACHES();
   if (!p) { fault_addr = a; goto fault_store; }
   std::uint32_t old, v = R[ip->rs2];
   std::memcpy(&old, p, 4);
@@ -410,9 +484,11 @@ L_AmoMin_C: L_AmoMin: L_AmoMax_C: L_AmoMax: L_AmoMinu_C: L_AmoMinu: L_AmoMaxu_C:
 L_Ecall_C: L_Ecall:
 L_Ebreak_C: L_Ebreak: {
   Addr pc = PC();
+  SYNC_IC();
   m.pc = pc;
   m.icount = ic;
   R[0] = 0;
+  DROP_CACHES();  // the call may map, unmap or write memory
   std::optional<StopInfo> r;
   SyscallContext ctx{R, pc, ic, mem, env, m.sys};
   if ((ip->code & 0x7f) == static_cast<unsigned>(Op::Ecall)) {
@@ -446,6 +522,7 @@ L_Cross_C: L_Cross: {
   // A 32-bit instruction in a page's last halfword: decode it afresh (its
   // upper half lives in the next page) into the trampoline and run it there.
   Addr pc = PC();
+  DROP_CACHES();
   std::uint16_t lo = 0, hi = 0;
   if (!Memory::Internals::fetch_half(mem, pc, lo)) { stop = fault(Signal::Segv, pc, "fetch fault"); goto stop_here; }
   if (!Memory::Internals::fetch_half(mem, pc + 2, hi)) {
@@ -453,7 +530,8 @@ L_Cross_C: L_Cross: {
     goto stop_here;
   }
   m.cross_buf[0] = lower(decode32(lo | (static_cast<std::uint32_t>(hi) << 16)), 1u << 22);
-  m.cross_buf[1] = m.cross_buf[2] = DecodedOp{static_cast<std::uint8_t>(Op::PageEnd), 0, 0, 0, 0};
+  m.cross_buf[0].dist = 1;  // so the count stays the count before the Cross slot's op
+  m.cross_buf[1] = m.cross_buf[2] = DecodedOp{static_cast<std::uint8_t>(Op::PageEnd), 0, 0, 0, 0, 0, 0, 0};
   // PC() must give pc for the trampoline slot: page_ops = cross_buf - 2046 and
   // page_base = pc - 4092 (not page-aligned, so Jalr's same-page test never
   // matches while the trampoline is current).
@@ -465,14 +543,22 @@ L_Cross_C: L_Cross: {
 }
 L_PageEnd_C: L_PageEnd:
   new_pc = PC();
+  SYNC_IC();
   goto do_jump;
 L_BpStop_C: L_BpStop:  // only in patched pages (kPatched)
   goto stop_breakpoint;
 
 after_code_write:
   // A store rewrote decoded code (maybe this very page): retire the store and re-fetch (new_pc set).
-  ++ic;
+  RETIRE();
   goto do_jump;
+
+fast_limit_check:
+  SYNC_IC();
+  if (ic >= limit) goto stop_fast_limit;
+  lim = limit - ic < kClamp ? limit : ic + kClamp;  // a clamped lim was reached: re-base
+  icr = static_cast<std::int64_t>(ic + ip->dist - lim);
+  goto* dispatch[ip->code];
 
 do_jump:
 
@@ -481,7 +567,11 @@ do_jump:
   } else {
     if (ic >= limit) { stop_pc = new_pc; goto stop_limit_pc; }
   }
-  page_ops = Memory::Internals::fetch(mem, new_pc);
+  page_ops = Memory::Internals::fetch_hit(mem, new_pc);
+  if (RVRR_UNLIKELY(!page_ops)) {
+    page_ops = Memory::Internals::fetch_slow(mem, new_pc);
+    DROP_CACHES();
+  }
   if (RVRR_UNLIKELY(!page_ops)) {
     m.pc = new_pc;
     m.icount = ic;
@@ -494,6 +584,7 @@ do_jump:
     if (RVRR_UNLIKELY(bp_bits[pg >> 6] >> (pg & 63) & 1)) page_ops = patched_page(m, page_ops, page_base, *points);
   }
   ip = page_ops + ((new_pc & kOffMask) >> 1);
+  if constexpr (!kExact) icr = static_cast<std::int64_t>(ic + ip->dist - lim);
   DISPATCH();
 
 fault_load:
@@ -513,6 +604,7 @@ stop_fast_limit:
   stop.kind = StopKind::Limit;
   goto stop_here;
 stop_here:
+  SYNC_IC();
   m.pc = PC();
   m.icount = ic;
   R[0] = 0;
@@ -530,9 +622,12 @@ stop_fast_limit_pc:
 #undef DISPATCH
 #undef NEXT
 #undef BLOCK_CHECK
+#undef SYNC_IC
+#undef RETIRE
 #undef JUMP_LOCAL
 #undef WATCH
 #undef LOAD
+#undef DROP_CACHES
 #undef STORE
 #undef BRANCH
 #undef SX

@@ -40,10 +40,17 @@ struct Memory::Table {
 // out-of-line slow paths in memory.cpp, which fill the TLBs.
 struct Memory::Internals {
   static constexpr std::uint32_t kPageMask = ~(kPageSize - 1);
+  static_assert(sizeof(TlbEntry) == 16 && (1u << kPageShift) == 4096);
+  // The entry for addr: its byte offset computed with one shift and one mask
+  // (the compiler otherwise shifts, zero-extends, scales and adds).
+  static const TlbEntry& tlb_entry(const TlbEntry* tlb, Addr addr) {
+    return *reinterpret_cast<const TlbEntry*>(reinterpret_cast<const char*>(tlb) +
+                                              ((addr >> (kPageShift - 4)) & ((kTlbSize - 1) << 4)));
+  }
 
   template <typename T>
   static bool load(Memory& m, Addr addr, T& out) {
-    const TlbEntry& e = m.read_tlb_[(addr >> kPageShift) & (kTlbSize - 1)];
+    const TlbEntry& e = tlb_entry(m.read_tlb_, addr);
     if (RVRR_LIKELY((addr & (kPageMask | (sizeof(T) - 1))) == e.tag)) {
       std::memcpy(&out, reinterpret_cast<const void*>(e.addend + addr), sizeof(T));
       return true;
@@ -55,7 +62,7 @@ struct Memory::Internals {
   }
   template <typename T>
   static bool store(Memory& m, Addr addr, T value) {
-    const TlbEntry& e = m.write_tlb_[(addr >> kPageShift) & (kTlbSize - 1)];
+    const TlbEntry& e = tlb_entry(m.write_tlb_, addr);
     if (RVRR_LIKELY((addr & (kPageMask | (sizeof(T) - 1))) == e.tag)) {
       std::memcpy(reinterpret_cast<void*>(e.addend + addr), &value, sizeof(T));
       return true;
@@ -65,12 +72,19 @@ struct Memory::Internals {
   // Store on a write-TLB hit only; false means "take store_slow".
   template <typename T>
   static bool store_fast(Memory& m, Addr addr, T value) {
-    const TlbEntry& e = m.write_tlb_[(addr >> kPageShift) & (kTlbSize - 1)];
+    const TlbEntry& e = tlb_entry(m.write_tlb_, addr);
     if (RVRR_LIKELY((addr & (kPageMask | (sizeof(T) - 1))) == e.tag)) {
       std::memcpy(reinterpret_cast<void*>(e.addend + addr), &value, sizeof(T));
       return true;
     }
     return false;
+  }
+  static const TlbEntry& read_entry(const Memory& m, Addr addr) { return tlb_entry(m.read_tlb_, addr); }
+  static const TlbEntry& write_entry(const Memory& m, Addr addr) { return tlb_entry(m.write_tlb_, addr); }
+  // The decoded page on a fetch-TLB hit, else null (then call fetch_slow).
+  static const DecodedOp* fetch_hit(const Memory& m, Addr pc) {
+    const FetchEntry& e = m.fetch_tlb_[(pc >> kPageShift) & (kFetchTlbSize - 1)];
+    return (pc & kPageMask) == e.tag ? static_cast<const DecodedOp*>(e.ops) : nullptr;
   }
   static const DecodedOp* fetch(Memory& m, Addr pc) {
     const FetchEntry& e = m.fetch_tlb_[(pc >> kPageShift) & (kFetchTlbSize - 1)];

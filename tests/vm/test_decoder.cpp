@@ -260,8 +260,44 @@ TEST_CASE("decoder: decode_page handles straddling words and sentinels") {
   static DecodedOp ops[kSlotsPerPage + 2];
   decode_page(page, ops);
   CHECK(ops[0].code == static_cast<std::uint8_t>(Op::Nop));  // addi zero, zero, 0
-  CHECK(ops[2].code == (static_cast<std::uint8_t>(Op::Addi) | 0x80));
+  // c.addi (rd == rs1) becomes the accumulate form in a decoded page.
+  CHECK(ops[2].code == (static_cast<std::uint8_t>(Op::AddiRd) | 0x80));
+  CHECK(ops[2].rd == 10);
+  CHECK(ops[2].imm == -32);
   CHECK(ops[kSlotsPerPage - 1].code == static_cast<std::uint8_t>(Op::Cross));
   CHECK(ops[kSlotsPerPage].code == static_cast<std::uint8_t>(Op::PageEnd));
   CHECK(ops[kSlotsPerPage + 1].code == static_cast<std::uint8_t>(Op::PageEnd));
+}
+
+TEST_CASE("decoder: decode_page counts instructions to the page end and pre-computes local jumps") {
+  std::uint8_t page[4096] = {};
+  // addi (4 bytes) at 0, c.addi at 4, bne s0, s1, .-6 at 6 (back to 0), rest c.nop-free zeros.
+  const std::uint32_t addi = 0x00150513;  // addi a0, a0, 1
+  for (int k = 0; k < 4; ++k) page[k] = static_cast<std::uint8_t>(addi >> (8 * k));
+  page[4] = 0x01; page[5] = 0x15;       // c.addi a0, -32
+  const std::uint32_t bne = 0xfe941de3;  // bne s0, s1, .-6
+  for (int k = 0; k < 4; ++k) page[6 + k] = static_cast<std::uint8_t>(bne >> (8 * k));
+  static DecodedOp ops[kSlotsPerPage + 2];
+  decode_page(page, ops);
+  REQUIRE(ops[3].code == static_cast<std::uint8_t>(Op::BneL));
+  CHECK(ops[kSlotsPerPage].dist == 0);
+  CHECK(ops[kSlotsPerPage + 1].dist == 0);
+  // Sequential flow from slot i: dist[i] = 1 + dist[next].
+  for (std::uint32_t i = 0; i < kSlotsPerPage; ++i) {
+    const std::uint32_t next = i + ((ops[i].code & 0x80) ? 1 : 2);
+    CAPTURE(i);
+    CHECK(ops[i].dist == ops[next].dist + 1);
+  }
+  CHECK(ops[0].dist == ops[2].dist + 1);  // addi -> c.addi -> bne
+  CHECK(ops[2].dist == ops[3].dist + 1);
+  // Taken: the page-end count changes by dist[target] - dist[branch] + 1.
+  CHECK(ops[3].imm == 0);
+  CHECK(ops[3].delta == ops[0].dist - ops[3].dist + 1);
+  CHECK(ops[3].delta == 3);  // three instructions retired per loop trip
+  CHECK(ops[3].jump == -3 * static_cast<std::int32_t>(sizeof(DecodedOp)));
+  // lower() alone (the straddling-instruction trampoline) leaves them zero.
+  DecodedOp l = lower(decode(bne), 4092);
+  CHECK(l.dist == 0);
+  CHECK(l.delta == 0);
+  CHECK(l.jump == 0);
 }
