@@ -17,6 +17,7 @@
 
 #include "server/cli.hpp"
 #include "timeline/session_setup.hpp"
+#include "vm/elf_loader.hpp"
 #include "vm/types.hpp"
 
 namespace rvrr::vm {
@@ -51,6 +52,16 @@ struct TraceTarget {
   std::optional<std::filesystem::path> store_dir;  // set when the store reserved the name
 };
 TraceTarget choose_trace_path(const CliOptions& options, const std::string& program);
+// What `record` and `debug` need before running: the program's bytes (checked
+// to load, so no trace name is reserved for a bad program) and the trace path.
+struct RecordingPlan {
+  std::vector<std::uint8_t> program;
+  vm::ElfImage image;  // `program` loaded, for naming a faulting instruction afterwards
+  TraceTarget target;
+};
+// Prints one line on stderr and returns nullopt when the program or the trace
+// path is unusable (the caller exits with kExitUsage).
+std::optional<RecordingPlan> plan_recording(const CliRequest& request);
 // The live-run options (guest args, limits, host files) from the command line.
 timeline::LiveOptions live_options(const CliRequest& request);
 // Guest wall-clock time at icount 0: the host's clock now, in ns since the epoch.

@@ -67,25 +67,10 @@ fs::path extract_program(const timeline::TraceHeader& header) {
 
 int debug_command(const CliRequest& request) {
   const CliOptions& o = request.options;
-  std::vector<std::uint8_t> program;
-  try {
-    program = timeline::read_program_file(request.program);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rvrr: %s\n", e.what());
-    return kExitUsage;
-  }
-  vm::ElfLoadResult image = vm::load_elf(program);
-  if (!image.image) {
-    std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), image.error.c_str());
-    return kExitUsage;
-  }
-  TraceTarget target;
-  try {
-    target = choose_trace_path(o, request.program);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rvrr: %s\n", e.what());
-    return kExitUsage;
-  }
+  std::optional<RecordingPlan> plan = plan_recording(request);
+  if (!plan) return kExitUsage;
+  std::vector<std::uint8_t>& program = plan->program;
+  TraceTarget& target = plan->target;
 
   // Progress of long seeks and continues (a terminal only); it outlives the Timeline.
   ProgressMeter meter = ProgressMeter::for_stderr("running");

@@ -24,6 +24,29 @@ TraceTarget choose_trace_path(const CliOptions& o, const std::string& program) {
   return {timeline::reserve_trace_path(dir, program), dir};
 }
 
+std::optional<RecordingPlan> plan_recording(const CliRequest& request) {
+  RecordingPlan plan;
+  try {
+    plan.program = timeline::read_program_file(request.program);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return std::nullopt;
+  }
+  vm::ElfLoadResult image = vm::load_elf(plan.program);
+  if (!image.image) {
+    std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), image.error.c_str());
+    return std::nullopt;
+  }
+  plan.image = std::move(*image.image);
+  try {
+    plan.target = choose_trace_path(request.options, request.program);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return std::nullopt;
+  }
+  return plan;
+}
+
 timeline::LiveOptions live_options(const CliRequest& request) {
   const CliOptions& o = request.options;
   timeline::LiveOptions live;
@@ -35,27 +58,10 @@ timeline::LiveOptions live_options(const CliRequest& request) {
 
 int record_command(const CliRequest& request) {
   const CliOptions& o = request.options;
-  std::vector<std::uint8_t> program;
-  try {
-    program = timeline::read_program_file(request.program);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rvrr: %s\n", e.what());
-    return kExitUsage;
-  }
-  // Reject an unloadable program before reserving a trace name for it.
-  vm::ElfLoadResult image = vm::load_elf(program);
-  if (!image.image) {
-    std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), image.error.c_str());
-    return kExitUsage;
-  }
-
-  TraceTarget target;
-  try {
-    target = choose_trace_path(o, request.program);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rvrr: %s\n", e.what());
-    return kExitUsage;
-  }
+  std::optional<RecordingPlan> plan = plan_recording(request);
+  if (!plan) return kExitUsage;
+  std::vector<std::uint8_t>& program = plan->program;
+  TraceTarget& target = plan->target;
 
   timeline::RecordOptions ro;
   ro.live = live_options(request);
@@ -94,7 +100,7 @@ int record_command(const CliRequest& request) {
     vm::MachineOptions mo;
     mo.argv.push_back(timeline::program_name_of(request.program));
     mo.memory_limit = o.memory_limit_mib << 20;
-    vm::Machine fresh(*image.image, mo);
+    vm::Machine fresh(plan->image, mo);
     status = report_stop(result.stop, result.footer.pc, fresh.memory(), result.instructions);
   } catch (const std::exception&) {
     status = 1;
