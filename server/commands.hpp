@@ -36,8 +36,6 @@ int trace_info_command(const CliRequest& request);
 int debug_command(const CliRequest& request);   // live, recording
 int replay_command(const CliRequest& request);  // a recorded trace
 
-// "SIGSEGV" for Signal::Segv, ...
-const char* signal_name(vm::Signal signal);
 // "program received SIGSEGV at pc 0x00010074: sw a0, 0(zero) (address 0x00000000)"
 std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory);
 // Reports how a run ended (one line on stderr unless it exited) and returns

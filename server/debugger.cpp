@@ -372,7 +372,7 @@ Outcome Debugger::finish(const Work& work, const timeline::StopEvent& event) {
       text = "[rvrr] the program exited with status " + std::to_string(event.exit_code) +
              "; reverse-step or reverse-continue to go back\n";
     } else if (event.signal != vm::Signal::None) {
-      text = std::string("[rvrr] end of history: the program was stopped by ") + signal_name(event.signal) +
+      text = std::string("[rvrr] end of history: the program was stopped by ") + vm::signal_name(event.signal) +
              (event.message.empty() ? std::string() : " (" + event.message + ")") +
              "; reverse-step or reverse-continue to go back\n";
     } else {

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "timeline/host_call_text.hpp"
+#include "vm/host_io.hpp"
 
 namespace rvrr::server {
 
@@ -66,16 +67,7 @@ void ProgressMeter::clear() {
 std::function<void(int, std::span<const std::uint8_t>)> ProgressMeter::guest_output() {
   return [this](int fd, std::span<const std::uint8_t> bytes) {
     clear();
-    const int host_fd = fd == 2 ? 2 : 1;
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t n = ::write(host_fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return;  // host stdout closed: the guest does not care
-      }
-      done += static_cast<std::size_t>(n);
-    }
+    vm::write_guest_output(fd, bytes);
   };
 }
 

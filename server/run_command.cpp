@@ -10,22 +10,10 @@
 
 namespace rvrr::server {
 
-const char* signal_name(vm::Signal signal) {
-  switch (signal) {
-    case vm::Signal::None: return "no signal";
-    case vm::Signal::Int: return "SIGINT";
-    case vm::Signal::Ill: return "SIGILL";
-    case vm::Signal::Trap: return "SIGTRAP";
-    case vm::Signal::Bus: return "SIGBUS";
-    case vm::Signal::Segv: return "SIGSEGV";
-  }
-  return "a signal";
-}
-
 std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory) {
   char buf[64];
   std::snprintf(buf, sizeof buf, " at pc 0x%08" PRIx32 ": ", pc);
-  std::string text = std::string("program received ") + signal_name(stop.signal) + buf +
+  std::string text = std::string("program received ") + vm::signal_name(stop.signal) + buf +
                      vm::disassemble(memory, pc);
   // The address matters for memory faults; for SIGILL/SIGTRAP it is the pc itself.
   if (stop.signal == vm::Signal::Segv || stop.signal == vm::Signal::Bus) {

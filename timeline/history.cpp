@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "timeline/host_call_text.hpp"
+#include "vm/host_io.hpp"
 
 namespace rvrr::timeline {
 
@@ -75,20 +76,6 @@ vm::HostReply refuse(std::string message) {
   return reply;
 }
 
-void write_all(int fd, std::span<const std::uint8_t> bytes) {
-  const std::uint8_t* p = bytes.data();
-  std::size_t left = bytes.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // the terminal went away: guest output is best effort, never fatal
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-}
-
 }  // namespace
 
 HistoryEnvironment::HistoryEnvironment(std::shared_ptr<History> history, Mode mode,
@@ -97,9 +84,7 @@ HistoryEnvironment::HistoryEnvironment(std::shared_ptr<History> history, Mode mo
       mode_(mode),
       live_(std::move(live)),
       sink_(sink) {
-  output_to = [](int fd, std::span<const std::uint8_t> bytes) {
-    write_all(fd == 2 ? 2 : 1, bytes);
-  };
+  output_to = vm::write_guest_output;
 }
 
 vm::HostReply HistoryEnvironment::call(std::uint64_t icount, const vm::HostRequest& request) {

@@ -9,25 +9,20 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "vm/host_io.hpp"
+
 namespace rvrr::timeline {
 
 std::vector<std::uint8_t> read_program_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(path + ": " + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": is a directory, not a program");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": " + std::strerror(errno));
-  // One bulk read (istreambuf_iterator goes byte by byte: slow for big traces).
   std::vector<std::uint8_t> bytes;
-  if (S_ISREG(st.st_mode)) {
-    bytes.resize(static_cast<std::size_t>(st.st_size));
-    in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    bytes.resize(static_cast<std::size_t>(in.gcount()));
-  } else {  // a pipe or device: no size known in advance
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  vm::FileReadError error;
+  int error_number;
+  if (vm::read_file_bytes(path, bytes, error, error_number)) return bytes;
+  switch (error) {
+    case vm::FileReadError::IsDirectory: throw std::runtime_error(path + ": is a directory, not a program");
+    case vm::FileReadError::ReadFailed: throw std::runtime_error(path + ": read error");
+    default: throw std::runtime_error(path + ": " + std::strerror(error_number));
   }
-  if (in.bad()) throw std::runtime_error(path + ": read error");
-  return bytes;
 }
 
 std::string program_name_of(const std::string& path) {

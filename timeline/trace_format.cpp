@@ -44,18 +44,6 @@ const char* trace_end_name(TraceEnd end) {
 
 namespace {
 
-const char* signal_name(vm::Signal s) {
-  switch (s) {
-    case vm::Signal::None: return "no signal";
-    case vm::Signal::Int: return "SIGINT";
-    case vm::Signal::Ill: return "SIGILL";
-    case vm::Signal::Trap: return "SIGTRAP";
-    case vm::Signal::Bus: return "SIGBUS";
-    case vm::Signal::Segv: return "SIGSEGV";
-  }
-  return "signal ?";
-}
-
 std::string hex32(std::uint32_t v) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%08x", v);
@@ -97,7 +85,7 @@ std::string describe_end(const TraceFooter& f) {
     case TraceEnd::Exited:
       return "exited with status " + std::to_string(f.exit_code);
     case TraceEnd::Fault: {
-      std::string s = std::string("killed by ") + signal_name(f.signal) + " at pc " + hex32(f.pc);
+      std::string s = std::string("killed by ") + vm::signal_name(f.signal) + " at pc " + hex32(f.pc);
       // The VM's message already names the address; without one, give it.
       if (!f.message.empty()) s += ": " + f.message;
       else if (f.signal == vm::Signal::Segv || f.signal == vm::Signal::Bus) s += " (address " + hex32(f.fault_addr) + ")";

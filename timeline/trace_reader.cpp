@@ -12,6 +12,7 @@
 
 #include "timeline/host_call_text.hpp"
 #include "timeline/trace_format.hpp"
+#include "vm/host_io.hpp"
 
 namespace rvrr::timeline {
 
@@ -305,23 +306,16 @@ TraceData read_trace(std::span<const std::uint8_t> b) {
 }
 
 TraceData read_trace_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    throw TraceError(path + ": cannot open trace: " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) throw TraceError(path + ": is a directory, not a trace file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw TraceError(path + ": cannot open trace: " + std::strerror(errno));
-  // One bulk read (istreambuf_iterator goes byte by byte: slow for big traces).
   std::vector<std::uint8_t> bytes;
-  if (S_ISREG(st.st_mode)) {
-    bytes.resize(static_cast<std::size_t>(st.st_size));
-    in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    bytes.resize(static_cast<std::size_t>(in.gcount()));
-  } else {  // a pipe or device: no size known in advance
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  vm::FileReadError error;
+  int error_number;
+  if (!vm::read_file_bytes(path, bytes, error, error_number)) {
+    switch (error) {
+      case vm::FileReadError::IsDirectory: throw TraceError(path + ": is a directory, not a trace file");
+      case vm::FileReadError::ReadFailed: throw TraceError(path + ": cannot read trace");
+      default: throw TraceError(path + ": cannot open trace: " + std::strerror(error_number));
+    }
   }
-  if (in.bad()) throw TraceError(path + ": cannot read trace");
   try {
     return read_trace(bytes);
   } catch (const TraceError& e) {

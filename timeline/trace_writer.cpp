@@ -6,32 +6,15 @@
 #include <cstring>
 
 #include "timeline/trace_format.hpp"
+#include "vm/host_io.hpp"
 
 namespace rvrr::timeline {
-
-namespace {
-
-// Returns 0 or errno. Loops over short writes and EINTR.
-int write_all(int fd, const std::uint8_t* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return 0;
-}
-
-}  // namespace
 
 TraceWriter::TraceWriter(const std::string& path, const TraceHeader& header) : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) throw TraceError(path + ": cannot create trace: " + std::strerror(errno));
   std::vector<std::uint8_t> start = encode_trace_start(header);
-  if (int err = write_all(fd_, start.data(), start.size())) {
+  if (int err = vm::write_fully(fd_, start)) {
     ::close(fd_);
     fd_ = -1;
     throw TraceError(path + ": cannot write trace: " + std::strerror(err));
@@ -47,7 +30,7 @@ void TraceWriter::put(const std::vector<std::uint8_t>& record) {
   if (fd_ < 0 || error_) return;
   // One write() per record: a kill between records never tears one, and a
   // kill inside one leaves a short tail the reader drops.
-  if (int err = write_all(fd_, record.data(), record.size())) {
+  if (int err = vm::write_fully(fd_, record)) {
     error_ = path_ + ": cannot write trace: " + std::strerror(err);
     return;
   }

@@ -3,6 +3,7 @@
 // HostEnvironment is the only code in vm/ that touches the host: stdin, host
 // files (read-only), isatty, randomness and the host's stdout/stderr.
 #include "vm/environment.hpp"
+#include "vm/host_io.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -158,16 +159,7 @@ HostReply HostEnvironment::call(std::uint64_t, const HostRequest& request) {
 }
 
 void HostEnvironment::output(std::uint64_t, int fd, std::span<const std::uint8_t> bytes) {
-  const int host_fd = fd == 2 ? 2 : 1;
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(host_fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // host stdout closed (e.g. a broken pipe): the guest does not care
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  write_guest_output(fd, bytes);
 }
 
 }  // namespace rvrr::vm

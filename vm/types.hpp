@@ -17,6 +17,19 @@ enum class Signal : std::uint8_t {
   Segv = 11,  // SIGSEGV: access to an unmapped or protected page
 };
 
+// "SIGSEGV", ...: for messages and trace summaries.
+inline const char* signal_name(Signal signal) {
+  switch (signal) {
+    case Signal::None: return "no signal";
+    case Signal::Int: return "SIGINT";
+    case Signal::Ill: return "SIGILL";
+    case Signal::Trap: return "SIGTRAP";
+    case Signal::Bus: return "SIGBUS";
+    case Signal::Segv: return "SIGSEGV";
+  }
+  return "an unknown signal";  // a value read from a damaged trace
+}
+
 enum class WatchKind : std::uint8_t { Write = 1, Read = 2, Access = 3 };
 
 // Why Machine::run returned. A closed set: every stop is data, never an exception.
