@@ -505,7 +505,8 @@ def scenario(checker, title):
 _GUEST_DIR = None
 GUEST_FLAGS = ["-march=rv32imac", "-mabi=ilp32", "--specs=picolibc.specs", "--oslib=semihost",
                "--crt0=semihost", "-g", "-gno-column-info", "-O0", "-Wall", "-Wl,--defsym=__flash_size=0x100000",
-               "-Wl,--defsym=__ram_size=0x100000", "-Wl,--defsym=__stack_size=0x10000"]
+               "-Wl,--defsym=__ram_size=0x100000", "-Wl,--defsym=__stack_size=0x10000",
+               "-Wl,--defsym=__heap_end=__stack-__stack_size"]
 
 
 def guest_source(name):
