@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "vm/decoder.hpp"
@@ -53,6 +54,10 @@ struct Machine::Impl {
   DecodedOp cross_buf[3] = {};
   PatchedPages patched;
 };
+
+// A host call turned memory `before` into `after`: the first write or access
+// watch whose bytes it changed (host_call_watch.cpp).
+std::optional<WatchHit> host_write_hit(const Memory& before, const Memory& after, const DebugPoints& points);
 
 // The run loop (interpreter.cpp). kExact: stop exactly at `limit` (checked
 // before every instruction); otherwise `limit` is checked only at block ends
