@@ -35,9 +35,13 @@ std::optional<std::string> heap_overlaps_stack(const ElfImage& image) {
 }
 
 // picolibc's crt0-semihost gets the arguments as one string (GET_CMDLINE,
-// joined with spaces by rvrr) and splits it at spaces, dropping empty words.
-std::optional<std::string> arguments_resplit(const ElfImage& image, const MachineOptions& options) {
-  if (!image.symbol("sys_semihost_get_cmdline") || options.argv.size() < 2) return std::nullopt;
+// joined with spaces by rvrr) in a 1024-byte buffer (a longer one fails the
+// call: no arguments at all), splits it at spaces dropping empty words, and
+// keeps at most 62 of them (argv has 64 slots: the name and a null).
+constexpr std::size_t kPicolibcCmdline = 1024;
+constexpr std::size_t kPicolibcMaxArgs = 62;
+
+std::optional<std::string> arguments_resplit(const MachineOptions& options) {
   std::vector<std::string> bad;
   for (std::size_t i = 1; i < options.argv.size(); ++i) {
     const std::string& a = options.argv[i];
@@ -52,12 +56,28 @@ std::optional<std::string> arguments_resplit(const ElfImage& image, const Machin
          "picolibc's start-up code splits at spaces, dropping empty ones";
 }
 
+std::vector<std::string> arguments_lost(const ElfImage& image, const MachineOptions& options) {
+  if (!image.symbol("sys_semihost_get_cmdline") || options.argv.size() < 2) return {};
+  std::size_t line = 0;
+  for (std::size_t i = 1; i < options.argv.size(); ++i) line += options.argv[i].size() + (i > 1 ? 1 : 0);
+  if (line + 1 > kPicolibcCmdline)
+    return {"the arguments make a " + std::to_string(line) + "-byte command line, longer than picolibc's " +
+            std::to_string(kPicolibcCmdline - 1) + "-byte limit: the program gets no arguments at all"};
+  std::vector<std::string> out;
+  if (options.argv.size() - 1 > kPicolibcMaxArgs)
+    out.push_back("only the first " + std::to_string(kPicolibcMaxArgs) + " of " +
+                  std::to_string(options.argv.size() - 1) + " arguments reach the program (picolibc's start-up code "
+                  "keeps " + std::to_string(kPicolibcMaxArgs) + ")");
+  if (auto w = arguments_resplit(options)) out.push_back(std::move(*w));
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> load_warnings(const ElfImage& image, const MachineOptions& options) {
   std::vector<std::string> out;
   if (auto w = heap_overlaps_stack(image)) out.push_back(std::move(*w));
-  if (auto w = arguments_resplit(image, options)) out.push_back(std::move(*w));
+  for (std::string& w : arguments_lost(image, options)) out.push_back(std::move(w));
   return out;
 }
 

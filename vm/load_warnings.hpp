@@ -2,7 +2,8 @@
 //
 // Problems that do not stop rvrr from running the program but will make it
 // misbehave in ways that look like rvrr's fault: a picolibc heap that runs
-// into the stack, arguments picolibc's start-up code cannot pass intact.
+// into the stack, arguments picolibc's start-up code cannot pass intact
+// (spaces, empty ones, too many, too long a command line).
 // Each warning is one sentence; the caller prints it (once, to stderr).
 #pragma once
 #include <string>

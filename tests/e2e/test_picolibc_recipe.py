@@ -11,7 +11,8 @@ drift apart.
   a program linked with the old recipe (no __heap_end) gets a load warning
   that its heap overlaps its stack.
 - arguments with spaces, or empty ones, cannot pass through picolibc's
-  crt0 (it splits one command line at spaces): rvrr warns, once.
+  crt0 (it splits one command line at spaces), nor more than 62 of them,
+  nor a command line over 1023 bytes: rvrr warns, once.
 """
 import os
 import re
@@ -115,6 +116,10 @@ def arguments():
         lines = [l for l in err.splitlines() if "cannot reach the program intact" in l]
         ck.check(len(lines) == 1 and lines[0].startswith("rvrr: warning:"),
                  f"args {args!r}: expected exactly one warning line, stderr {err!r}")
+    rc, out, err = rvrr(["run", prog, *[str(i) for i in range(63)]], None)
+    ck.check(err.count("only the first 62 of 63 arguments") == 1, f"63 arguments: one warning; stderr {err!r}")
+    rc, out, err = rvrr(["run", prog, "a" * 1100], None)
+    ck.check(err.count("the program gets no arguments at all") == 1, f"a 1100-byte argument: one warning; {err!r}")
     rc, out, err = rvrr(["run", prog, "plain", "words", "--x=1"], None)
     ck.check("intact" not in err, f"ordinary arguments: no warning; stderr {err!r}")
     # A Linux-ABI program gets its argv exactly: no warning.

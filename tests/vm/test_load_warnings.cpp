@@ -54,3 +54,18 @@ TEST_CASE("load warnings: semihosting arguments picolibc's crt0 would re-split")
   REQUIRE(w.size() == 1);
   CHECK(w[0].find("arguments 'a b', ''") != std::string::npos);
 }
+
+TEST_CASE("load warnings: too many semihosting arguments, or too long a command line") {
+  std::vector<std::string> many(62, "x");
+  CHECK(load_warnings(picolibc(true), args(many)).empty());
+  many.push_back("y");
+  auto w = load_warnings(picolibc(true), args(many));
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].find("only the first 62 of 63 arguments") != std::string::npos);
+  // 1023 bytes fit picolibc's 1024-byte buffer (with the NUL); 1024 do not.
+  CHECK(load_warnings(picolibc(true), args({std::string(1023, 'a')})).empty());
+  w = load_warnings(picolibc(true), args({std::string(1000, 'a'), std::string(23, 'b')}));
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].find("1024-byte command line") != std::string::npos);
+  CHECK(w[0].find("no arguments at all") != std::string::npos);
+}
