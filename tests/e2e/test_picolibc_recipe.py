@@ -72,6 +72,9 @@ def stdin_eof():
         rc, out, err = rvrr(["run", prog], data)
         ck.check(rc == 0 and expect in out and "feof 1" in out,
                  f"run with stdin {what}: exit {rc}, stdout {out!r}, stderr {err!r}; expected {expect!r}, feof 1")
+    rc, out, err = rvrr(["record", "-o", os.path.join(TMP, "devnull.trace"), prog], None)
+    ck.check(rc == 0 and "read 0 characters" in out and "feof 1" in out,
+             f"record with stdin /dev/null: exit {rc}, stdout {out!r}, stderr {err!r}")
     trace = os.path.join(TMP, "stdin_eof.trace")
     rc, out, err = rvrr(["record", "-o", trace, prog], b"abc")
     ck.check(rc == 0 and "read 3 characters" in out and "feof 1" in out,
