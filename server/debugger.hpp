@@ -154,7 +154,9 @@ class Debugger {
   // stop there reports hwbreak rather than swbreak. Small: gdb inserts a handful.
   std::vector<vm::Addr> hw_breakpoint_addrs_;
   protocol::StopReply last_stop_;    // for '?'
-  protocol::SigInfo last_siginfo_;   // for qXfer:siginfo:read ($_siginfo) at the last stop
+  // For qXfer:siginfo:read ($_siginfo) at the last stop; before any, the
+  // SIGTRAP that the first '?' reports.
+  protocol::SigInfo last_siginfo_{5, protocol::si_code::kTrapBrkpt, 0};
   // Messages for gdb that could not go out when they arose (gdb reads console
   // output only while it waits for a stop or a monitor command): a write that
   // discarded history, a refused write. Sent with the next stop reply or

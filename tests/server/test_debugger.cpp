@@ -477,6 +477,8 @@ TEST_CASE("$_siginfo: qXfer:siginfo:read gives the Linux ILP32 siginfo of the la
     return std::uint32_t(std::uint8_t(b[at])) | std::uint32_t(std::uint8_t(b[at + 1])) << 8 |
            std::uint32_t(std::uint8_t(b[at + 2])) << 16 | std::uint32_t(std::uint8_t(b[at + 3])) << 24;
   };
+  // Before any stop: the SIGTRAP the first '?' reports.
+  CHECK(c.one("qXfer:siginfo:read::0,4") == std::string("m\x05\x00\x00\x00", 5));
   timeline::StopEvent e = event_of(timeline::StopKind::Signal, 40);
   c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) { return e; };
 
