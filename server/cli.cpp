@@ -176,6 +176,8 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
 
 }  // namespace
 
+std::string version_text() { return std::string("rvrr ") + RVRR_VERSION + "\n"; }
+
 std::string top_level_usage() {
   return "usage: rvrr COMMAND [options] ...\n"
          "\n"
@@ -187,6 +189,7 @@ std::string top_level_usage() {
          "  replay [TRACE]             debug a recorded trace with gdb (default: the latest)\n"
          "  debug PROGRAM [ARGS...]    debug a program live with gdb, recording it\n"
          "  trace info TRACE           summarise a trace\n"
+         "  version                    print rvrr's version (also --version)\n"
          "\n"
          "`rvrr COMMAND --help` lists a command's options and exit statuses.\n";
 }
@@ -199,6 +202,12 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     req.command = Subcommand::Help;
     req.help = true;
     req.help_text = top_level_usage();
+    return req;
+  }
+  if (word == "--version" || word == "version") {
+    req.command = Subcommand::Help;
+    req.help = true;  // print help_text on stdout, exit 0
+    req.help_text = version_text();
     return req;
   }
   std::vector<std::string> rest(argv.begin() + 2, argv.end());

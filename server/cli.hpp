@@ -63,6 +63,9 @@ class CliError : public std::runtime_error {
 // Parses argv (argv[0] is rvrr itself). Throws CliError on bad usage.
 CliRequest parse_cli(const std::vector<std::string>& argv);
 
+// "rvrr 0.1.0\n": the CMake project version (`rvrr --version`, `rvrr version`).
+std::string version_text();
+
 // The top-level usage (subcommand list).
 std::string top_level_usage();
 

@@ -75,7 +75,7 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
 }
 
 std::optional<std::string> Timeline::Impl::prepare_write() {
-  if (!live()) return std::string("the recorded history cannot be changed in replay mode");
+  if (!live()) return std::string("this is a replay, and replays are read-only: the recorded history cannot be changed");
   const std::uint64_t here = now();
   if (here < frontier()) {
     // Writing behind the end changes history: the future is discarded and
@@ -212,8 +212,10 @@ std::vector<CheckpointInfo> Timeline::checkpoints() const {
 }
 
 std::optional<StopEvent> Timeline::restart(std::uint64_t id) {
+  // Any checkpoint `checkpoints()` lists, pinned or automatic (an automatic
+  // one may have been thinned out since it was listed: then nullopt).
   const Checkpoint* cp = impl_->store.find_id(id);
-  if (cp == nullptr || !cp->pinned) return std::nullopt;
+  if (cp == nullptr) return std::nullopt;
   impl_->current = cp->machine;
   impl_->rebalance();
   return stop_at(StopKind::SeekDone, impl_->now());

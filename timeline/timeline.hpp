@@ -88,7 +88,7 @@ class Timeline {
 
   std::uint64_t pin_checkpoint();                      // at now(); returns its id
   std::vector<CheckpointInfo> checkpoints() const;     // pinned and automatic, ascending icount
-  std::optional<StopEvent> restart(std::uint64_t id);  // seek to a pinned checkpoint; nullopt if unknown
+  std::optional<StopEvent> restart(std::uint64_t id);  // seek to a listed checkpoint; nullopt if unknown
   TimelineStats stats() const;
   HistoryEnvironment& environment();
 
