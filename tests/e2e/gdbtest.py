@@ -136,17 +136,18 @@ class _Reader(threading.Thread):
 class Server:
     """An rvrr (or qemu) gdb server process. Use as a context manager."""
 
-    def __init__(self, argv, name="rvrr", timeout=20.0, cwd=None):
+    def __init__(self, argv, name="rvrr", timeout=20.0, cwd=None, stdin=subprocess.DEVNULL):
         self.argv = argv
         self.name = name
         self.proc = None
         self.port = None
         self.timeout = timeout
         self.cwd = cwd
+        self.stdin = stdin   # subprocess.PIPE: the guest's stdin is self.proc.stdin (open, no data yet)
 
     @classmethod
-    def debug(cls, program, *args, options=()):
-        return cls([rvrr_binary(), "debug", "--port", "0", *options, program, *args])
+    def debug(cls, program, *args, options=(), stdin=subprocess.DEVNULL):
+        return cls([rvrr_binary(), "debug", "--port", "0", *options, program, *args], stdin=stdin)
 
     @classmethod
     def replay(cls, trace, options=()):
@@ -168,7 +169,7 @@ class Server:
         return False
 
     def start(self):
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(self.argv, stdin=self.stdin, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True, cwd=self.cwd)
         self.out = _Reader(self.proc.stdout)
         self.err = _Reader(self.proc.stderr)
