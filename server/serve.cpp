@@ -1,6 +1,7 @@
 // server/serve.cpp - run the gdb server, optionally with gdb as a child process.
 #include "server/serve.hpp"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -165,7 +166,7 @@ ServeResult serve(timeline::Timeline& timeline, const ServeOptions& options, Sto
   pid_t gdb_pid = -1;
   TerminalState terminal;
   // SIGINT/SIGTERM (see StopSignals) make its interrupt readable: stop serving.
-  asio::posix::stream_descriptor stop_fd(io, ::dup(stop_signals.interrupt()->fd()));
+  asio::posix::stream_descriptor stop_fd(io, ::fcntl(stop_signals.interrupt()->fd(), F_DUPFD_CLOEXEC, 0));
   stop_fd.async_wait(asio::posix::stream_descriptor::wait_read, [&](const boost::system::error_code& ec) {
     if (ec) return;
     spdlog::info("{}: stopping", stop_signals.name());
