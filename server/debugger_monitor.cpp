@@ -146,8 +146,12 @@ Outcome Debugger::monitor_info_timeline() {
   std::string text;
   text += "position: instruction " + group_digits(s.now) + "\n";
   text += "history: " + group_digits(s.history_end) + " instructions" +
-          (s.history_complete ? " (complete: the program ended there)\n"
-                              : " (so far: running forward extends it)\n");
+          (s.history_cut_short && !s.history_complete
+               ? " (at least: the trace was cut short; replaying on goes up to the first host call it lost)\n"
+           : s.history_cut_short ? " (the trace was cut short: history ends at the first host call it lost)\n"
+           : s.recording_stopped ? " (complete: the recording was stopped there, the program still running)\n"
+           : s.history_complete  ? " (complete: the program ended there)\n"
+                                 : " (so far: running forward extends it)\n");
   text += "checkpoints: " + group_digits(s.checkpoints) + ", holding " + human_bytes(s.checkpoint_bytes) +
           " (peak " + human_bytes(s.peak_checkpoint_bytes) + ", budget " + human_bytes(s.budget_bytes) + ")\n";
   return console_then_ok(std::move(text));

@@ -164,6 +164,7 @@ void GdbServer::accept_next() {
 void GdbServer::submit(const Work& work, std::shared_ptr<TcpSession> session) {
   busy_ = true;
   cancel_.requested.store(false);
+  if (host_interrupt_) host_interrupt_->clear();
   worker_.submit([this, work, session = std::move(session)]() mutable {
     timeline::StopEvent event = debugger_.execute(work, cancel_);
     asio::post(io_, [this, work, event = std::move(event), session = std::move(session)] {

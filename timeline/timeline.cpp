@@ -71,6 +71,11 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
       e.signal = vm::Signal::Int;
       break;
   }
+  if (auto diverged = check_recorded_end(a.outcome)) {
+    e.kind = StopKind::Divergence;
+    e.signal = vm::Signal::None;
+    e.message = *diverged;
+  }
   return e;
 }
 
@@ -227,7 +232,10 @@ TimelineStats Timeline::stats() const {
   s.now = m.now();
   s.history_end = m.frontier();
   // Replay: the trace is all there is. Live: complete once the guest exited or faulted.
-  s.history_complete = !m.live() || (m.halt_at && *m.halt_at == m.frontier());
+  const History& h = m.env->history();
+  s.history_cut_short = !m.live() && !h.recorded_end;
+  s.history_complete = (!m.live() && !h.open_ended) || (m.halt_at && *m.halt_at == m.frontier());
+  s.recording_stopped = !m.live() && h.recorded_end && h.recorded_end->kind == RecordedEnd::Kind::Running;
   s.checkpoints = m.store.size();
   s.checkpoint_bytes = m.store.measure(m.current);
   s.peak_checkpoint_bytes = std::max(m.store.peak_bytes(), s.checkpoint_bytes);
