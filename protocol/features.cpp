@@ -9,8 +9,8 @@ namespace rvrr::protocol {
 
 namespace {
 
-// gdb's own features/riscv/32bit-cpu.xml register set (names, types and
-// numbering), wrapped in a target with the architecture so gdb needs no
+// gdb's own features/riscv/32bit-cpu.xml and 64bit-fpu.xml register sets
+// (names, types and numbering), wrapped in a target with the architecture so gdb needs no
 // `set architecture`. fp (not s0) for x8 and pointer types for ra/sp/gp/tp
 // match what gdb prints for its built-in riscv:rv32 description.
 constexpr std::string_view kTargetXmlRv32 =
@@ -52,6 +52,47 @@ constexpr std::string_view kTargetXmlRv32 =
     <reg name="t5" bitsize="32" type="int" regnum="30"/>
     <reg name="t6" bitsize="32" type="int" regnum="31"/>
     <reg name="pc" bitsize="32" type="code_ptr" regnum="32"/>
+  </feature>
+  <feature name="org.gnu.gdb.riscv.fpu">
+    <union id="riscv_double">
+      <field name="float" type="ieee_single"/>
+      <field name="double" type="ieee_double"/>
+    </union>
+    <reg name="ft0" bitsize="64" type="riscv_double" regnum="33"/>
+    <reg name="ft1" bitsize="64" type="riscv_double" regnum="34"/>
+    <reg name="ft2" bitsize="64" type="riscv_double" regnum="35"/>
+    <reg name="ft3" bitsize="64" type="riscv_double" regnum="36"/>
+    <reg name="ft4" bitsize="64" type="riscv_double" regnum="37"/>
+    <reg name="ft5" bitsize="64" type="riscv_double" regnum="38"/>
+    <reg name="ft6" bitsize="64" type="riscv_double" regnum="39"/>
+    <reg name="ft7" bitsize="64" type="riscv_double" regnum="40"/>
+    <reg name="fs0" bitsize="64" type="riscv_double" regnum="41"/>
+    <reg name="fs1" bitsize="64" type="riscv_double" regnum="42"/>
+    <reg name="fa0" bitsize="64" type="riscv_double" regnum="43"/>
+    <reg name="fa1" bitsize="64" type="riscv_double" regnum="44"/>
+    <reg name="fa2" bitsize="64" type="riscv_double" regnum="45"/>
+    <reg name="fa3" bitsize="64" type="riscv_double" regnum="46"/>
+    <reg name="fa4" bitsize="64" type="riscv_double" regnum="47"/>
+    <reg name="fa5" bitsize="64" type="riscv_double" regnum="48"/>
+    <reg name="fa6" bitsize="64" type="riscv_double" regnum="49"/>
+    <reg name="fa7" bitsize="64" type="riscv_double" regnum="50"/>
+    <reg name="fs2" bitsize="64" type="riscv_double" regnum="51"/>
+    <reg name="fs3" bitsize="64" type="riscv_double" regnum="52"/>
+    <reg name="fs4" bitsize="64" type="riscv_double" regnum="53"/>
+    <reg name="fs5" bitsize="64" type="riscv_double" regnum="54"/>
+    <reg name="fs6" bitsize="64" type="riscv_double" regnum="55"/>
+    <reg name="fs7" bitsize="64" type="riscv_double" regnum="56"/>
+    <reg name="fs8" bitsize="64" type="riscv_double" regnum="57"/>
+    <reg name="fs9" bitsize="64" type="riscv_double" regnum="58"/>
+    <reg name="fs10" bitsize="64" type="riscv_double" regnum="59"/>
+    <reg name="fs11" bitsize="64" type="riscv_double" regnum="60"/>
+    <reg name="ft8" bitsize="64" type="riscv_double" regnum="61"/>
+    <reg name="ft9" bitsize="64" type="riscv_double" regnum="62"/>
+    <reg name="ft10" bitsize="64" type="riscv_double" regnum="63"/>
+    <reg name="ft11" bitsize="64" type="riscv_double" regnum="64"/>
+    <reg name="fflags" bitsize="32" type="int" regnum="66"/>
+    <reg name="frm" bitsize="32" type="int" regnum="67"/>
+    <reg name="fcsr" bitsize="32" type="int" regnum="68"/>
   </feature>
 </target>
 )";

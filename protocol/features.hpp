@@ -52,8 +52,15 @@ struct Features {
 // The riscv:rv32 target description: <architecture>riscv:rv32</architecture>
 // and feature org.gnu.gdb.riscv.cpu with x0..x31 by ABI name (zero ra sp gp
 // tp t0 t1 t2 fp s1 a0..a7 s2..s11 t3..t6, as gdb's own riscv-32bit-cpu.xml),
-// 32 bits each, regnums 0..31, and pc regnum 32 of type code_ptr.
+// 32 bits each, regnums 0..31, and pc regnum 32 of type code_ptr; and
+// feature org.gnu.gdb.riscv.fpu as gdb's own riscv-64bit-fpu.xml: ft0..ft11
+// by ABI name, 64 bits each (a float/double union), regnums 33..64, then
+// fflags, frm and fcsr, 32 bits, at gdb's CSR numbering (65 + CSR number:
+// 66, 67, 68). Served always: gdb shows the float registers of a soft-float
+// program too (as zeros), as it does on any RV32GC core.
 std::string_view target_xml_rv32() noexcept;
+inline constexpr unsigned kFirstFloatRegno = 33;   // ft0; ft11 is 64
+inline constexpr unsigned kFflagsRegno = 66, kFrmRegno = 67, kFcsrRegno = 68;
 
 // One qXfer read chunk of `document`: bytes [offset, offset+length).
 // 'm' if bytes remain after the chunk, 'l' otherwise; offset at or past the

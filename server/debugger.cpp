@@ -256,14 +256,45 @@ Outcome Debugger::on_G(const protocol::WriteRegisters& c) {
 }
 
 Outcome Debugger::on_p(const protocol::ReadRegister& c) {
-  if (c.regno >= kRegisterCount) return error(kErrorBadRegister);
+  if (c.regno >= kRegisterCount) return on_p_float(c.regno);
   protocol::Hex hex;
   protocol::append_le32(hex.bytes, target_.reg(c.regno));
   return reply(std::move(hex));
 }
 
+// The float registers (regnums from target.xml's fpu feature) are not in the
+// 'g' reply: gdb fetches them with 'p' when it needs them (a short 'g' is
+// how gdb expects optional register sets), so integer stepping pays nothing.
+Outcome Debugger::on_p_float(unsigned regno) {
+  using protocol::kFcsrRegno;
+  using protocol::kFflagsRegno;
+  using protocol::kFirstFloatRegno;
+  using protocol::kFrmRegno;
+  protocol::Hex hex;
+  if (regno >= kFirstFloatRegno && regno < kFirstFloatRegno + 32) {
+    const auto f = target_.float_reg(regno - kFirstFloatRegno);
+    if (!f) return error(kErrorBadRegister);
+    protocol::append_le32(hex.bytes, static_cast<std::uint32_t>(*f));
+    protocol::append_le32(hex.bytes, static_cast<std::uint32_t>(*f >> 32));
+    return reply(std::move(hex));
+  }
+  if (regno == kFflagsRegno || regno == kFrmRegno || regno == kFcsrRegno) {
+    const auto fcsr = target_.float_reg(32);
+    if (!fcsr) return error(kErrorBadRegister);
+    const auto v = static_cast<std::uint32_t>(*fcsr);
+    protocol::append_le32(hex.bytes, regno == kFflagsRegno ? v & 0x1f : regno == kFrmRegno ? (v >> 5) & 7 : v);
+    return reply(std::move(hex));
+  }
+  return error(kErrorBadRegister);
+}
+
 Outcome Debugger::on_P(const protocol::WriteRegister& c) {
-  if (c.regno >= kRegisterCount) return error(kErrorBadRegister);
+  if (c.regno >= kRegisterCount) {
+    // Float register writes are not recorded in traces yet: refused (gdb
+    // says "Could not write register"), never silently lost.
+    spdlog::info("register write refused: register {} (float registers are read-only)", c.regno);
+    return error(kErrorBadRegister);
+  }
   if (c.bytes.size() != 4) return ill_formed("P: value is not 4 bytes");
   std::uint32_t value = protocol::load_le32(c.bytes);
   if (c.regno == 0 || value == target_.reg(c.regno)) return reply(protocol::Ok{});

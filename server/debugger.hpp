@@ -95,6 +95,7 @@ class Debugger {
   Outcome on_g();
   Outcome on_G(const protocol::WriteRegisters& c);
   Outcome on_p(const protocol::ReadRegister& c);
+  Outcome on_p_float(unsigned regno);
   Outcome on_P(const protocol::WriteRegister& c);
   Outcome on_m(const protocol::ReadMemory& c);
   Outcome on_M(const protocol::WriteMemory& c);

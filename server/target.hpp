@@ -25,6 +25,9 @@ class Target {
   virtual std::uint64_t now() const = 0;
   // x0..x31 for 0..31, pc for 32. Precondition: regno <= 32.
   virtual std::uint32_t reg(unsigned regno) const = 0;
+  // f0..f31 (raw 64 bits; a single is NaN-boxed) for 0..31, fcsr for 32;
+  // nullopt for a target without float registers (the default).
+  virtual std::optional<std::uint64_t> float_reg(unsigned index) const { return std::nullopt; }
   // false if any byte is unmapped (then `out` is unspecified).
   virtual bool read_memory(vm::Addr addr, std::span<std::uint8_t> out) const = 0;
   virtual vm::DebugPoints& points() = 0;
@@ -61,6 +64,11 @@ class TimelineTarget final : public Target {
   std::uint64_t now() const override { return timeline_.now(); }
   std::uint32_t reg(unsigned regno) const override {
     return regno == 32 ? timeline_.machine().pc() : timeline_.machine().reg(regno);
+  }
+  std::optional<std::uint64_t> float_reg(unsigned index) const override {
+    if (index < 32) return timeline_.machine().freg(index);
+    if (index == 32) return timeline_.machine().fcsr();
+    return std::nullopt;
   }
   bool read_memory(vm::Addr addr, std::span<std::uint8_t> out) const override {
     return timeline_.machine().memory().read_bytes(addr, out);

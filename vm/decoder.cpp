@@ -1,4 +1,4 @@
-// vm/decoder.cpp - RV32IMAC decoding: 32-bit words, compressed expansion, lowering.
+// vm/decoder.cpp - RV32IMAFDC decoding: 32-bit words, compressed expansion, lowering.
 #include "vm/decoder.hpp"
 
 namespace rvrr::vm {
@@ -25,6 +25,66 @@ Insn make(Op op, unsigned rd, unsigned rs1, unsigned rs2, std::int32_t imm, std:
 }
 Insn illegal(std::uint8_t len) { return make(Op::Illegal, 0, 0, 0, 0, len); }
 
+// rm 5 and 6 are reserved: the instruction is illegal whatever frm holds
+// (7, dynamic, is checked against frm when it executes).
+bool rm_ok(unsigned rm) { return rm != 5 && rm != 6; }
+
+Insn fp(FpFn fn, bool dbl, unsigned rm, unsigned rs3, unsigned rd, unsigned rs1, unsigned rs2) {
+  return make(Op::FpOp, rd, rs1, rs2, fp_imm(fn, dbl, rm, rs3), 4);
+}
+
+Insn decode_fma(std::uint32_t w) {
+  const unsigned rd = bits_of(w, 11, 7), rs1 = bits_of(w, 19, 15), rs2 = bits_of(w, 24, 20);
+  const unsigned rm = bits_of(w, 14, 12), fmt = bits_of(w, 26, 25), rs3 = bits_of(w, 31, 27);
+  if (fmt > 1 || !rm_ok(rm)) return illegal(4);  // fmt 2 = H, 3 = Q: not implemented
+  static const FpFn fns[4] = {FpFn::Madd, FpFn::Msub, FpFn::Nmsub, FpFn::Nmadd};
+  return fp(fns[bits_of(w, 3, 2)], fmt == 1, rm, rs3, rd, rs1, rs2);
+}
+
+// OP-FP (opcode 0x53) for fmt S and D on RV32.
+Insn decode_op_fp(std::uint32_t w) {
+  const unsigned rd = bits_of(w, 11, 7), rs1 = bits_of(w, 19, 15), rs2 = bits_of(w, 24, 20);
+  const unsigned rm = bits_of(w, 14, 12), fmt = bits_of(w, 26, 25), f5 = bits_of(w, 31, 27);
+  if (fmt > 1) return illegal(4);
+  const bool d = fmt == 1;
+  auto rounded = [&](FpFn fn) { return rm_ok(rm) ? fp(fn, d, rm, 0, rd, rs1, rs2) : illegal(4); };
+  switch (f5) {
+    case 0x00: return rounded(FpFn::Add);
+    case 0x01: return rounded(FpFn::Sub);
+    case 0x02: return rounded(FpFn::Mul);
+    case 0x03: return rounded(FpFn::Div);
+    case 0x0b: return rs2 == 0 ? rounded(FpFn::Sqrt) : illegal(4);
+    case 0x04:
+      if (rm > 2) return illegal(4);
+      return fp(rm == 0 ? FpFn::Sgnj : rm == 1 ? FpFn::Sgnjn : FpFn::Sgnjx, d, 0, 0, rd, rs1, rs2);
+    case 0x05:
+      if (rm > 1) return illegal(4);
+      return fp(rm == 0 ? FpFn::Min : FpFn::Max, d, 0, 0, rd, rs1, rs2);
+    case 0x08:  // fcvt.s.d (fmt S, rs2 = 1) / fcvt.d.s (fmt D, rs2 = 0)
+      if (!d && rs2 == 1) return rounded(FpFn::CvtSD);
+      if (d && rs2 == 0) return rounded(FpFn::CvtDS);
+      return illegal(4);
+    case 0x14:
+      if (rm > 2) return illegal(4);
+      return fp(rm == 2 ? FpFn::Eq : rm == 1 ? FpFn::Lt : FpFn::Le, d, 0, 0, rd, rs1, rs2);
+    case 0x18:  // fcvt.w[u].fmt (rs2 2/3 are the RV64 .l forms)
+      if (rs2 > 1) return illegal(4);
+      return rounded(rs2 == 0 ? FpFn::CvtWF : FpFn::CvtWuF);
+    case 0x1a:  // fcvt.fmt.w[u]
+      if (rs2 > 1) return illegal(4);
+      return rounded(rs2 == 0 ? FpFn::CvtFW : FpFn::CvtFWu);
+    case 0x1c:  // fmv.x.w (fmv.x.d is RV64 only) / fclass
+      if (rs2 != 0) return illegal(4);
+      if (rm == 1) return fp(FpFn::Class, d, 0, 0, rd, rs1, 0);
+      if (rm == 0 && !d) return fp(FpFn::MvXW, false, 0, 0, rd, rs1, 0);
+      return illegal(4);
+    case 0x1e:  // fmv.w.x (fmv.d.x is RV64 only)
+      if (rs2 != 0 || rm != 0 || d) return illegal(4);
+      return fp(FpFn::MvWX, false, 0, 0, rd, rs1, 0);
+  }
+  return illegal(4);
+}
+
 }  // namespace
 
 int storage_csr_index(std::uint32_t csr) {
@@ -43,6 +103,9 @@ int storage_csr_index(std::uint32_t csr) {
 
 const char* csr_name(std::uint32_t csr) {
   switch (csr) {
+    case 0x001: return "fflags";
+    case 0x002: return "frm";
+    case 0x003: return "fcsr";
     case 0x300: return "mstatus";
     case 0x301: return "misa";
     case 0x304: return "mie";
@@ -76,7 +139,7 @@ const char* op_name(Op op) {
       "beq", "bne", "blt", "bge", "bltu", "bgeu", "jal", "jal", "jalr", "ecall", "ebreak",
       "c.ebreak", "csrr", "csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci", "lr.w", "sc.w", "amoswap.w", "amoadd.w", "amoxor.w", "amoand.w",
       "amoor.w", "amomin.w", "amomax.w", "amominu.w", "amomaxu.w", "fence", "fence.i", "cross",
-      "page-end", "j", "bp-stop", "addi", "add"};
+      "page-end", "j", "bp-stop", "addi", "add", "flw", "fld", "fsw", "fsd", "fp"};
   static_assert(sizeof(names) / sizeof(names[0]) == static_cast<unsigned>(Op::Count));
   auto i = static_cast<unsigned>(op);
   return i < static_cast<unsigned>(Op::Count) ? names[i] : "?";
@@ -163,6 +226,18 @@ Insn decode32(std::uint32_t w) {
                                 Op::Illegal, Op::CsrRwi, Op::CsrRsi, Op::CsrRci};
       return make(ops[f3], rd, rs1, 0, static_cast<std::int32_t>(csr), 4);
     }
+    case 0x07:  // LOAD-FP
+      if (f3 == 2) return make(Op::Flw, rd, rs1, 0, imm_i, 4);
+      if (f3 == 3) return make(Op::Fld, rd, rs1, 0, imm_i, 4);
+      return illegal(4);
+    case 0x27:  // STORE-FP
+      if (f3 == 2) return make(Op::Fsw, 0, rs1, rs2, imm_s, 4);
+      if (f3 == 3) return make(Op::Fsd, 0, rs1, rs2, imm_s, 4);
+      return illegal(4);
+    case 0x43: case 0x47: case 0x4b: case 0x4f:  // fmadd, fmsub, fnmsub, fnmadd
+      return decode_fma(w);
+    case 0x53:
+      return decode_op_fp(w);
     case 0x2f: {
       if (f3 != 2) return illegal(4);
       switch (w >> 27) {
@@ -196,6 +271,7 @@ Insn decode16(std::uint16_t h16) {
   const std::int32_t cb = sext((bit(h, 12) << 8) | (bits_of(h, 11, 10) << 3) | (bits_of(h, 6, 5) << 6) |
                                    (bits_of(h, 4, 3) << 1) | (bit(h, 2) << 5), 9);
   const std::int32_t clw = static_cast<std::int32_t>((bits_of(h, 12, 10) << 3) | (bit(h, 6) << 2) | (bit(h, 5) << 6));
+  const std::int32_t cld = static_cast<std::int32_t>((bits_of(h, 12, 10) << 3) | (bits_of(h, 6, 5) << 6));
   switch (h & 3) {
     case 0:
       switch (f3) {
@@ -204,9 +280,13 @@ Insn decode16(std::uint16_t h16) {
                                                       (bit(h, 6) << 2) | (bit(h, 5) << 3));
           return nz ? make(Op::Addi, rdp, 2, 0, nz, 2) : illegal(2);
         }
+        case 1: return make(Op::Fld, rdp, rs1p, 0, cld, 2);    // c.fld
         case 2: return make(Op::Lw, rdp, rs1p, 0, clw, 2);     // c.lw
+        case 3: return make(Op::Flw, rdp, rs1p, 0, clw, 2);    // c.flw (RV32)
+        case 5: return make(Op::Fsd, 0, rs1p, rdp, cld, 2);    // c.fsd
         case 6: return make(Op::Sw, 0, rs1p, rdp, clw, 2);     // c.sw
-        default: return illegal(2);  // c.fld/c.flw/c.fsd/c.fsw (no F/D) and reserved
+        case 7: return make(Op::Fsw, 0, rs1p, rdp, clw, 2);    // c.fsw (RV32)
+        default: return illegal(2);  // reserved
       }
     case 1:
       switch (f3) {
@@ -261,7 +341,22 @@ Insn decode16(std::uint16_t h16) {
           std::int32_t off = static_cast<std::int32_t>((bits_of(h, 12, 9) << 2) | (bits_of(h, 8, 7) << 6));
           return make(Op::Sw, 0, 2, rs2, off, 2);
         }
-        default: return illegal(2);  // c.fldsp/c.flwsp/c.fsdsp/c.fswsp
+        case 1: {                                              // c.fldsp (any fd, f0 included)
+          std::int32_t off = static_cast<std::int32_t>((bit(h, 12) << 5) | (bits_of(h, 6, 5) << 3) | (bits_of(h, 4, 2) << 6));
+          return make(Op::Fld, rd, 2, 0, off, 2);
+        }
+        case 3: {                                              // c.flwsp (RV32; any fd)
+          std::int32_t off = static_cast<std::int32_t>((bit(h, 12) << 5) | (bits_of(h, 6, 4) << 2) | (bits_of(h, 3, 2) << 6));
+          return make(Op::Flw, rd, 2, 0, off, 2);
+        }
+        case 5: {                                              // c.fsdsp
+          std::int32_t off = static_cast<std::int32_t>((bits_of(h, 12, 10) << 3) | (bits_of(h, 9, 7) << 6));
+          return make(Op::Fsd, 0, 2, rs2, off, 2);
+        }
+        case 7: {                                              // c.fswsp (RV32)
+          std::int32_t off = static_cast<std::int32_t>((bits_of(h, 12, 9) << 2) | (bits_of(h, 8, 7) << 6));
+          return make(Op::Fsw, 0, 2, rs2, off, 2);
+        }
       }
   }
   return illegal(2);

@@ -1,4 +1,4 @@
-// vm/decoder.hpp - RV32IMAC instruction decoding (private to vm/).
+// vm/decoder.hpp - RV32IMAFDC instruction decoding (private to vm/).
 //
 // Two stages. decode() turns one instruction (a 32-bit word, or a 16-bit
 // compressed halfword which is expanded to its canonical 32-bit meaning) into
@@ -32,7 +32,7 @@ namespace rvrr::vm {
   X(CsrRw) X(CsrRs) X(CsrRc) X(CsrRwi) X(CsrRsi) X(CsrRci)                               \
   X(LrW) X(ScW) X(AmoSwap) X(AmoAdd) X(AmoXor) X(AmoAnd) X(AmoOr) X(AmoMin) X(AmoMax)    \
   X(AmoMinu) X(AmoMaxu) X(Fence) X(FenceI) X(Cross) X(PageEnd) X(JumpL) X(BpStop)        \
-  X(AddiRd) X(AddRd)
+  X(AddiRd) X(AddRd) X(Flw) X(Fld) X(Fsw) X(Fsd) X(FpOp)
 
 enum class Op : std::uint8_t {
 #define RVRR_OP_ENUM(name) name,
@@ -44,6 +44,29 @@ static_assert(static_cast<unsigned>(Op::Count) <= 128, "bit 7 of DecodedOp::code
 
 const char* op_name(Op op);  // lower-case mnemonic ("addi", "lr.w", ...)
 
+// The F/D computational instructions share one Op (FpOp): they are rare
+// enough in hot integer loops that one out-of-line handler serves them all.
+// Its immediate packs the function, the format, rm and rs3 (fp_imm); rd, rs1
+// and rs2 are float or integer registers as the function says (an integer rd
+// of x0 is redirected like any other; a float rd of f0 then reads as 32,
+// so the handler uses rd & 31 for float destinations).
+enum class FpFn : std::uint8_t {
+  Add, Sub, Mul, Div, Sqrt, Madd, Msub, Nmsub, Nmadd, Sgnj, Sgnjn, Sgnjx, Min, Max,
+  CvtSD, CvtDS, Eq, Lt, Le, CvtWF, CvtWuF, CvtFW, CvtFWu, MvXW, Class, MvWX,
+};
+inline constexpr std::int32_t fp_imm(FpFn fn, bool dbl, unsigned rm, unsigned rs3) {
+  return static_cast<std::int32_t>(static_cast<unsigned>(fn) | (dbl ? 0x40u : 0u) | (rm << 8) | (rs3 << 16));
+}
+inline constexpr FpFn fp_fn(std::int32_t imm) { return static_cast<FpFn>(imm & 0x3f); }
+inline constexpr bool fp_double(std::int32_t imm) { return (imm & 0x40) != 0; }
+inline constexpr unsigned fp_rm(std::int32_t imm) { return (static_cast<unsigned>(imm) >> 8) & 7; }
+inline constexpr unsigned fp_rs3(std::int32_t imm) { return (static_cast<unsigned>(imm) >> 16) & 31; }
+// Does this function write an integer register (else a float one)?
+inline constexpr bool fp_writes_int(FpFn fn) {
+  return fn == FpFn::Eq || fn == FpFn::Lt || fn == FpFn::Le || fn == FpFn::CvtWF || fn == FpFn::CvtWuF ||
+         fn == FpFn::MvXW || fn == FpFn::Class;
+}
+
 // CSR numbers the machine implements. Counters and the machine information
 // registers are read-only (CSR number bits 11:10 == 3); misa reads RV32IMAC and
 // ignores writes; the other machine-mode CSRs are plain read/write storage in
@@ -53,11 +76,13 @@ enum class Csr : std::uint16_t {
   Mstatus = 0x300, Misa = 0x301, Mie = 0x304, Mtvec = 0x305,
   Mscratch = 0x340, Mepc = 0x341, Mcause = 0x342, Mtval = 0x343, Mip = 0x344,
   Mvendorid = 0xF11, Marchid = 0xF12, Mimpid = 0xF13, Mhartid = 0xF14,
+  Fflags = 0x001, Frm = 0x002, Fcsr = 0x003,
   Cycle = 0xC00, Time = 0xC01, Instret = 0xC02,
   CycleH = 0xC80, TimeH = 0xC81, InstretH = 0xC82,
 };
-// misa: MXL=1 (32-bit), extensions A, C, I, M.
-inline constexpr std::uint32_t kMisaValue = (1u << 30) | (1u << 0) | (1u << 2) | (1u << 8) | (1u << 12);
+// misa: MXL=1 (32-bit), extensions A, C, D, F, I, M.
+inline constexpr std::uint32_t kMisaValue =
+    (1u << 30) | (1u << 0) | (1u << 2) | (1u << 3) | (1u << 5) | (1u << 8) | (1u << 12);
 // The storage CSRs (mstatus, mie, mtvec, mscratch, mepc, mcause, mtval, mip):
 // their index in the machine's CSR array, or -1 for any other CSR number.
 inline constexpr unsigned kStorageCsrs = 8;
@@ -113,8 +138,9 @@ DecodedOp lower(const Insn& insn, std::uint32_t offset);
 // PageEnd sentinels; a 32-bit instruction in the last slot becomes Op::Cross.
 void decode_page(const std::uint8_t* bytes, DecodedOp* out);
 
-// ABI register names ("zero", "ra", "sp", ... "t6").
+// ABI register names ("zero", "ra", "sp", ... "t6"; "ft0", ... "ft11").
 const char* reg_name(unsigned r);
+const char* freg_name(unsigned r);
 // "addi a0, a0, 1"; `pc` resolves branch/jump targets.
 std::string format_insn(const Insn& insn, Addr pc);
 

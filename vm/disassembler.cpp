@@ -1,4 +1,4 @@
-// vm/disassembler.cpp - one-line RV32IMAC disassembly for fault messages and tests.
+// vm/disassembler.cpp - one-line RV32IMAFDC disassembly for fault messages and tests.
 #include <cstdarg>
 #include <cstdio>
 
@@ -16,6 +16,14 @@ const char* reg_name(unsigned r) {
   return r < 32 ? names[r] : "?";
 }
 
+const char* freg_name(unsigned r) {
+  static const char* const names[32] = {"ft0", "ft1", "ft2",  "ft3",  "ft4", "ft5", "ft6",  "ft7",
+                                        "fs0", "fs1", "fa0",  "fa1",  "fa2", "fa3", "fa4",  "fa5",
+                                        "fa6", "fa7", "fs2",  "fs3",  "fs4", "fs5", "fs6",  "fs7",
+                                        "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11"};
+  return r < 32 ? names[r] : "?";
+}
+
 namespace {
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
 std::string fmt(const char* f, ...) {
@@ -29,6 +37,45 @@ std::string fmt(const char* f, ...) {
 std::string csr_text(std::int32_t csr) {
   const char* name = csr_name(static_cast<std::uint32_t>(csr));
   return name ? std::string(name) : fmt("0x%x", static_cast<unsigned>(csr));
+}
+const char* rm_suffix(unsigned rm) {
+  static const char* const names[8] = {", rne", ", rtz", ", rdn", ", rup", ", rmm", ", rm5", ", rm6", ""};
+  return names[rm & 7];
+}
+
+// An F/D computational instruction, as objdump spells it (dynamic rm omitted).
+std::string format_fp(const Insn& in) {
+  const FpFn fn = fp_fn(in.imm);
+  const char t = fp_double(in.imm) ? 'd' : 's';
+  const char* rm = rm_suffix(fp_rm(in.imm));
+  const char *fd = freg_name(in.rd & 31), *f1 = freg_name(in.rs1), *f2 = freg_name(in.rs2);
+  const char *xd = reg_name(in.rd), *x1 = reg_name(in.rs1);
+  static const char* const arith[] = {"fadd", "fsub", "fmul", "fdiv"};
+  static const char* const fmas[] = {"fmadd", "fmsub", "fnmsub", "fnmadd"};
+  static const char* const plain[] = {"fsgnj", "fsgnjn", "fsgnjx", "fmin", "fmax"};
+  static const char* const cmps[] = {"feq", "flt", "fle"};
+  switch (fn) {
+    case FpFn::Add: case FpFn::Sub: case FpFn::Mul: case FpFn::Div:
+      return fmt("%s.%c %s, %s, %s%s", arith[static_cast<int>(fn)], t, fd, f1, f2, rm);
+    case FpFn::Sqrt: return fmt("fsqrt.%c %s, %s%s", t, fd, f1, rm);
+    case FpFn::Madd: case FpFn::Msub: case FpFn::Nmsub: case FpFn::Nmadd:
+      return fmt("%s.%c %s, %s, %s, %s%s", fmas[static_cast<int>(fn) - static_cast<int>(FpFn::Madd)], t, fd, f1, f2,
+                 freg_name(fp_rs3(in.imm)), rm);
+    case FpFn::Sgnj: case FpFn::Sgnjn: case FpFn::Sgnjx: case FpFn::Min: case FpFn::Max:
+      return fmt("%s.%c %s, %s, %s", plain[static_cast<int>(fn) - static_cast<int>(FpFn::Sgnj)], t, fd, f1, f2);
+    case FpFn::CvtSD: return fmt("fcvt.s.d %s, %s%s", fd, f1, rm);
+    case FpFn::CvtDS: return fmt("fcvt.d.s %s, %s%s", fd, f1, rm);
+    case FpFn::Eq: case FpFn::Lt: case FpFn::Le:
+      return fmt("%s.%c %s, %s, %s", cmps[static_cast<int>(fn) - static_cast<int>(FpFn::Eq)], t, xd, f1, f2);
+    case FpFn::CvtWF: return fmt("fcvt.w.%c %s, %s%s", t, xd, f1, rm);
+    case FpFn::CvtWuF: return fmt("fcvt.wu.%c %s, %s%s", t, xd, f1, rm);
+    case FpFn::CvtFW: return fmt("fcvt.%c.w %s, %s%s", t, fd, x1, rm);
+    case FpFn::CvtFWu: return fmt("fcvt.%c.wu %s, %s%s", t, fd, x1, rm);
+    case FpFn::MvXW: return fmt("fmv.x.w %s, %s", xd, f1);
+    case FpFn::Class: return fmt("fclass.%c %s, %s", t, xd, f1);
+    case FpFn::MvWX: return fmt("fmv.w.x %s, %s", fd, x1);
+  }
+  return "fp?";
 }
 }  // namespace
 
@@ -69,6 +116,12 @@ std::string format_insn(const Insn& in, Addr pc) {
     case Op::ScW: case Op::AmoSwap: case Op::AmoAdd: case Op::AmoXor: case Op::AmoAnd: case Op::AmoOr:
     case Op::AmoMin: case Op::AmoMax: case Op::AmoMinu: case Op::AmoMaxu:
       return fmt("%s %s, %s, (%s)", n, rd, rs2, rs1);
+    case Op::Flw: case Op::Fld:
+      return fmt("%s %s, %d(%s)", n, freg_name(in.rd & 31), in.imm, rs1);
+    case Op::Fsw: case Op::Fsd:
+      return fmt("%s %s, %d(%s)", n, freg_name(in.rs2), in.imm, rs1);
+    case Op::FpOp:
+      return format_fp(in);
     case Op::Cross: case Op::PageEnd: case Op::BpStop: case Op::Count:
       return n;
     default:  // register-register ALU

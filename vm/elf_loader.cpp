@@ -4,6 +4,7 @@
 // against the file length before any byte is touched, so a hostile or
 // truncated file yields an error string, never an out-of-bounds read.
 #include "vm/elf_loader.hpp"
+#include "vm/elf_flags.hpp"
 #include "vm/memory.hpp"
 
 #include <sys/stat.h>
@@ -132,6 +133,7 @@ ElfLoadResult load_elf(std::span<const std::uint8_t> bytes) {
   if (type == kEtDyn)
     return fail("position-independent executables and shared objects (ET_DYN) are not supported; link with -static -no-pie");
   if (type != kEtExec) return fail("not an executable (e_type " + std::to_string(type) + ")");
+  if (auto why = riscv_flags_problem(r.u32(36))) return fail(*why);
 
   ElfImage image;
   image.entry = r.u32(24);

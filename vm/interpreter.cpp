@@ -11,6 +11,8 @@
 // one-entry page cache held in locals before the TLB.
 #include <cstring>
 
+#include "vm/fp_exec.hpp"
+#include "vm/fpu.hpp"
 #include "vm/machine_impl.hpp"
 #include "vm/memory_internals.hpp"
 
@@ -65,6 +67,9 @@ std::uint32_t csr_read(const Machine::Impl& m, std::uint64_t ic, std::int32_t cs
     case 0xC00: case 0xC01: case 0xC02: return static_cast<std::uint32_t>(ic);
     case 0xC80: case 0xC81: case 0xC82: return static_cast<std::uint32_t>(ic >> 32);
     case 0x301: return kMisaValue;
+    case 0x001: return m.fcsr & 0x1f;
+    case 0x002: return (m.fcsr >> 5) & 7;
+    case 0x003: return m.fcsr & 0xff;
     default: {
       int i = storage_csr_index(static_cast<std::uint32_t>(csr));
       return i >= 0 ? m.csrs[i] : 0;  // mvendorid, marchid, mimpid, mhartid: 0
@@ -72,6 +77,11 @@ std::uint32_t csr_read(const Machine::Impl& m, std::uint64_t ic, std::int32_t cs
   }
 }
 void csr_write(Machine::Impl& m, std::int32_t csr, std::uint32_t v) {
+  switch (csr) {
+    case 0x001: m.fcsr = (m.fcsr & ~0x1fu) | (v & 0x1f); return;
+    case 0x002: m.fcsr = (m.fcsr & 0x1f) | ((v & 7) << 5); return;
+    case 0x003: m.fcsr = v & 0xff; return;
+  }
   int i = storage_csr_index(static_cast<std::uint32_t>(csr));
   if (i >= 0) m.csrs[i] = v;  // misa: writes are ignored (WARL)
 }
@@ -256,7 +266,8 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
     rc_tag = Memory::kEmptyTag; \
     wc_tag = Memory::kEmptyTag; \
   } while (0)
-#define LOAD(T)                                                                           \
+#define LOAD(T) LOAD_INTO(T, R[ip->rd] = static_cast<std::uint32_t>(v))
+#define LOAD_INTO(T, assign)                                                              \
   do {                                                                                    \
     Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);                            \
     WATCH(a, sizeof(T), false);                                                           \
@@ -281,14 +292,15 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
         v = static_cast<T>(w);                                                            \
       }                                                                                   \
     }                                                                                     \
-    R[ip->rd] = static_cast<std::uint32_t>(v);                                            \
+    assign;                                                                               \
     NEXT();                                                                               \
   } while (0)
-#define STORE(T)                                                                          \
+#define STORE(T) STORE_FROM(T, R[ip->rs2])
+#define STORE_FROM(T, value)                                                              \
   do {                                                                                    \
     Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);                            \
     WATCH(a, sizeof(T), true);                                                            \
-    T v = static_cast<T>(R[ip->rs2]);                                                     \
+    T v = static_cast<T>(value);                                                          \
     constexpr Addr kMask = Memory::Internals::kPageMask | (sizeof(T) - 1);               \
     if (RVRR_LIKELY((a & kMask) == wc_tag)) {                                             \
       std::memcpy(reinterpret_cast<void*>(wc_add + a), &v, sizeof(T));                    \
@@ -383,6 +395,53 @@ HANDLER(Lhu, LOAD(std::uint16_t);)
 HANDLER(Sb, STORE(std::uint8_t);)
 HANDLER(Sh, STORE(std::uint16_t);)
 HANDLER(Sw, STORE(std::uint32_t);)
+// F/D loads and stores (a single is NaN-boxed on load; fsw stores the low half
+// unchecked). 8-byte accesses take the TLB when aligned within a page and two
+// 4-byte accesses otherwise; a store that straddles into a non-writable page
+// faults before writing anything.
+HANDLER(Flw, LOAD_INTO(std::uint32_t, m.fregs[ip->rd & 31] = fpu::box32(v));)
+HANDLER(Fsw, STORE_FROM(std::uint32_t, static_cast<std::uint32_t>(m.fregs[ip->rs2]));)
+HANDLER(Fld, {
+  const Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);
+  WATCH(a, 8, false);
+  std::uint64_t v;
+  const Memory::TlbEntry& e = Memory::Internals::read_entry(mem, a);
+  if ((a & (Memory::Internals::kPageMask | 7)) == e.tag) {
+    std::memcpy(&v, reinterpret_cast<const void*>(e.addend + a), 8);
+  } else {
+    std::uint32_t lo = 0, hi = 0;
+    const bool ok = Memory::Internals::load_slow(mem, a, 4, lo) && Memory::Internals::load_slow(mem, a + 4, 4, hi);
+    DROP_CACHES();
+    if (!ok) { fault_addr = a; goto fault_load; }
+    v = lo | (static_cast<std::uint64_t>(hi) << 32);
+  }
+  m.fregs[ip->rd & 31] = v;
+  NEXT();
+})
+HANDLER(Fsd, {
+  const Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);
+  WATCH(a, 8, true);
+  const std::uint64_t v = m.fregs[ip->rs2];
+  const Memory::TlbEntry& e = Memory::Internals::write_entry(mem, a);
+  if ((a & (Memory::Internals::kPageMask | 7)) == e.tag) {
+    std::memcpy(reinterpret_cast<void*>(e.addend + a), &v, 8);
+  } else {
+    if (((a ^ (a + 7)) & Memory::Internals::kPageMask) && !(mem.perms(a + 7) & PermWrite)) {
+      fault_addr = a;
+      goto fault_store;
+    }
+    const bool ok = Memory::Internals::store_slow(mem, a, 4, static_cast<std::uint32_t>(v)) &&
+                    Memory::Internals::store_slow(mem, a + 4, 4, static_cast<std::uint32_t>(v >> 32));
+    DROP_CACHES();
+    if (!ok) { fault_addr = a; goto fault_store; }
+    if (Memory::Internals::take_code_written(mem)) { new_pc = PC() + kLen; goto after_code_write; }
+  }
+  NEXT();
+})
+HANDLER(FpOp, {
+  if (RVRR_UNLIKELY(!fp_execute(m, *ip))) goto L_Illegal;
+  NEXT();
+})
 HANDLER(Beq, BRANCH(x == y, false);)
 HANDLER(Bne, BRANCH(x != y, false);)
 HANDLER(Blt, BRANCH(SX < SY, false);)
@@ -650,6 +709,8 @@ stop_fast_limit_pc:
 #undef JUMP_LOCAL
 #undef WATCH
 #undef LOAD
+#undef LOAD_INTO
+#undef STORE_FROM
 #undef DROP_CACHES
 #undef STORE
 #undef BRANCH

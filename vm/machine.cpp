@@ -87,6 +87,12 @@ std::uint32_t Machine::reg(unsigned index) const { return index < 32 ? impl_->re
 void Machine::set_reg(unsigned index, std::uint32_t value) {
   if (index > 0 && index < 32) impl_->regs[index] = value;
 }
+std::uint64_t Machine::freg(unsigned index) const { return index < 32 ? impl_->fregs[index] : 0; }
+void Machine::set_freg(unsigned index, std::uint64_t value) {
+  if (index < 32) impl_->fregs[index] = value;
+}
+std::uint32_t Machine::fcsr() const { return impl_->fcsr; }
+void Machine::set_fcsr(std::uint32_t value) { impl_->fcsr = value & 0xff; }
 Addr Machine::pc() const { return impl_->pc; }
 void Machine::set_pc(Addr pc) { impl_->pc = pc; }
 Memory& Machine::memory() { return impl_->memory; }
@@ -99,6 +105,14 @@ std::uint64_t Machine::register_hash() const {
   for (unsigned i = 0; i < 32; ++i) h.add(i == 0 ? 0 : impl_->regs[i]);
   h.add(impl_->pc);
   h.add(impl_->icount);
+  // Float state only once the guest has touched it, so integer-only states
+  // hash as they did before F/D existed (traces recorded then still verify).
+  bool fp_used = impl_->fcsr != 0;
+  for (std::uint64_t f : impl_->fregs) fp_used |= f != 0;
+  if (fp_used) {
+    for (std::uint64_t f : impl_->fregs) h.add(f);
+    h.add(impl_->fcsr);
+  }
   return h.value();
 }
 

@@ -1,4 +1,4 @@
-// vm/machine.hpp - one RV32IMAC hart, its memory and its syscall state.
+// vm/machine.hpp - one RV32IMAFDC hart, its memory and its syscall state.
 //
 // The Machine knows nothing of time travel: it executes, and copying it is
 // taking a snapshot (copy-on-write memory, O(mapped pages) refcount bumps at
@@ -66,6 +66,12 @@ class Machine {
   std::uint64_t icount() const;
   std::uint32_t reg(unsigned index) const;   // x0..x31; x0 is always 0
   void set_reg(unsigned index, std::uint32_t value);  // writes to x0 are ignored
+  // F/D registers (64 bits; a single is NaN-boxed) and fcsr (fflags in bits
+  // 4:0, frm in 7:5; set_fcsr keeps those 8 bits).
+  std::uint64_t freg(unsigned index) const;
+  void set_freg(unsigned index, std::uint64_t value);
+  std::uint32_t fcsr() const;
+  void set_fcsr(std::uint32_t value);
   Addr pc() const;
   void set_pc(Addr pc);
   Memory& memory();

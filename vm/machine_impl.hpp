@@ -46,6 +46,10 @@ struct Machine::Impl {
   Addr reservation = 0;        // its address
   // mstatus, mie, mtvec, ... (indexed by storage_csr_index): plain storage.
   std::uint32_t csrs[kStorageCsrs] = {};
+  // F/D state: f0..f31 (a single is NaN-boxed in its 64-bit register) and
+  // fcsr (fflags in bits 4:0, frm in 7:5; the upper bits read as zero).
+  std::uint64_t fregs[32] = {};
+  std::uint32_t fcsr = 0;
   Memory memory;
   SyscallState sys;
   bool halted = false;

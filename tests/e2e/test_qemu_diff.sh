@@ -37,6 +37,7 @@ args_for() {
   case "$1" in
     linux_echo) printf '%s\n' "" "hello" "a bb ccc dddd" "-n x  y" ;;
     linux_compute) printf '%s\n' "1" "3" ;;
+    linux_fpmath | linux_fpmath_f) printf '%s\n' "" "20000" ;;
     linux_fault) printf '%s\n' "none" "segv" "wild" "ill" "bus" "stack" "trap" ;;
     *) printf '\n' ;;
   esac

@@ -72,7 +72,21 @@ TEST_CASE("features: the riscv:rv32 target description") {
   }
   CHECK(xml.find("<reg name=\"pc\" bitsize=\"32\" type=\"code_ptr\" regnum=\"32\"/>") !=
         std::string_view::npos);
-  CHECK(xml.find("bitsize=\"64\"") == std::string_view::npos);
+  // Only the float registers are 64 bits wide (D on RV32); the cpu feature ends before them.
+  const std::size_t fpu = xml.find("<feature name=\"org.gnu.gdb.riscv.fpu\">");
+  REQUIRE(fpu != std::string_view::npos);
+  CHECK(xml.find("bitsize=\"64\"") > fpu);
+  const char* fnames[32] = {"ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0",
+                            "fa1", "fa2", "fa3", "fa4", "fa5", "fa6", "fa7", "fs2", "fs3", "fs4", "fs5",
+                            "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11"};
+  for (int i = 0; i < 32; ++i) {
+    CAPTURE(i);
+    CHECK(xml.find("<reg name=\"" + std::string(fnames[i]) + "\" bitsize=\"64\" type=\"riscv_double\" regnum=\"" +
+                   std::to_string(33 + i) + "\"/>") != std::string_view::npos);
+  }
+  CHECK(xml.find("<reg name=\"fflags\" bitsize=\"32\" type=\"int\" regnum=\"66\"/>") != std::string_view::npos);
+  CHECK(xml.find("<reg name=\"frm\" bitsize=\"32\" type=\"int\" regnum=\"67\"/>") != std::string_view::npos);
+  CHECK(xml.find("<reg name=\"fcsr\" bitsize=\"32\" type=\"int\" regnum=\"68\"/>") != std::string_view::npos);
   // Nothing gdb would have to unescape: the document is sent as is.
   CHECK(xml.find_first_of("#$}*") == std::string_view::npos);
   Features features;

@@ -32,6 +32,12 @@ class FakeTarget : public Target {
 
   std::uint64_t now() const override { return icount; }
   std::uint32_t reg(unsigned regno) const override { return regno == 0 ? 0 : regs.at(regno); }
+  // f0..f31, fcsr (32); empty = a target without float registers.
+  std::vector<std::uint64_t> fregs;
+  std::optional<std::uint64_t> float_reg(unsigned index) const override {
+    if (index < fregs.size()) return fregs[index];
+    return std::nullopt;
+  }
   bool read_memory(vm::Addr addr, std::span<std::uint8_t> out) const override {
     if (addr < kMemBase || std::uint64_t(addr) + out.size() > std::uint64_t(kMemBase) + kMemSize) return false;
     if (!out.empty()) std::memcpy(out.data(), mem.data() + (addr - kMemBase), out.size());

@@ -585,4 +585,22 @@ TEST_CASE("vFile serves the program read-only, and nothing else") {
   CHECK(send("vFile:unlink:" + hex(path)) == "F-1,58");                        // ENOSYS
   CHECK(send("vFile:open:zz,0,0") == "E03");
   ::unlink(path);
+TEST_CASE("float registers: p serves f0..f31 (64 bits) and fflags/frm/fcsr; P is refused") {
+  Conversation c;
+  c.negotiate();
+  c.target.fregs.assign(33, 0);
+  c.target.fregs[0] = 0x3ff8000000000000ull;   // ft0 = 1.5
+  c.target.fregs[10] = 0xffffffff40490fdbull;  // fa0 = (float) pi, NaN-boxed
+  c.target.fregs[32] = 0x61;                   // fcsr: frm = 3, NX
+  CHECK(c.one("g").size() == 33 * 8);          // the 'g' block stays x0..x31, pc
+  CHECK(c.one("p21") == "000000000000f83f");    // ft0 (regnum 33)
+  CHECK(c.one("p2b") == "db0f4940ffffffff");    // fa0 (regnum 43)
+  CHECK(c.one("p40") == "0000000000000000");    // ft11 (regnum 64)
+  CHECK(c.one("p41") == "E00");                 // 65: not in target.xml
+  CHECK(c.one("p42") == "01000000");            // fflags (66)
+  CHECK(c.one("p43") == "03000000");            // frm (67)
+  CHECK(c.one("p44") == "61000000");            // fcsr (68)
+  CHECK(c.one("p45") == "E00");
+  CHECK(c.one("P21=0000000000000000") == "E00");
+  CHECK(c.target.fregs[0] == 0x3ff8000000000000ull);
 }

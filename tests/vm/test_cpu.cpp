@@ -272,7 +272,7 @@ TEST_CASE("cpu: compressed control transfer c.j, c.jal, c.beqz, c.bnez, c.jr, c.
 }
 
 TEST_CASE("cpu: illegal encodings stop with SIGILL before retiring") {
-  const std::uint32_t bad[] = {0x00000000u /* all-zero */, 0x00052007u /* flw ft0,0(a0) */,
+  const std::uint32_t bad[] = {0x00000000u /* all-zero */, 0x00c5d553u /* fadd.s fa0,fa1,fa2 with rm=5 (reserved) */,
                                0xc0001073u /* csrw cycle, zero */, 0x30200073u /* mret */};
   for (std::uint32_t word : bad) {
     CAPTURE(word);
@@ -468,11 +468,11 @@ TEST_CASE("cpu: machine-mode CSRs are read/write storage with read-modify-write 
   CHECK(m.reg(s5) == 0xff00u);
 }
 
-TEST_CASE("cpu: misa reads RV32IMAC and ignores writes; ID CSRs read 0") {
+TEST_CASE("cpu: misa reads RV32IMAFDC and ignores writes; ID CSRs read 0") {
   Program p;
   p.li(a1, 0xffffffffu);
   p.w(0x30159073u);   // csrw misa, a1               (legal, ignored)
-  p.w(0x30102573u);   // csrr a0, misa               -> MXL=1 | A C I M
+  p.w(0x30102573u);   // csrr a0, misa               -> MXL=1 | A C D F I M
   p.li(s0, 77);
   p.li(s1, 77);
   p.li(s2, 77);
@@ -484,7 +484,7 @@ TEST_CASE("cpu: misa reads RV32IMAC and ignores writes; ID CSRs read 0") {
   p.w(0xf13029f3u);   // csrr s3, mimpid
   p.w(0xf1403a73u);   // csrrc s4, mhartid, zero (a read: no write)
   Machine m = run_to_end(p);
-  CHECK(m.reg(a0) == 0x40001105u);
+  CHECK(m.reg(a0) == 0x4000112du);
   CHECK(m.reg(s0) == 0);
   CHECK(m.reg(s1) == 0);
   CHECK(m.reg(s2) == 0);

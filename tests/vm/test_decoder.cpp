@@ -1,4 +1,4 @@
-// tests/vm/test_decoder.cpp - decoding and disassembly of every RV32IMAC form.
+// tests/vm/test_decoder.cpp - decoding and disassembly of every RV32IMAFDC form.
 // Words were produced by riscv64-unknown-elf-as -march=rv32imac_zicsr_zifencei;
 // the comment is the assembly, the string is our disassembly (pc = 0).
 #include <doctest/doctest.h>
@@ -182,27 +182,17 @@ TEST_CASE("decoder: every RV32C form expands to its canonical instruction") {
   check_rows(rows, sizeof rows / sizeof rows[0]);
 }
 
-TEST_CASE("decoder: reserved, floating-point and unsupported encodings are illegal") {
+TEST_CASE("decoder: reserved and unsupported encodings are illegal") {
   const std::uint32_t illegal[] = {
       0x0000,       // all-zero halfword (c.addi4spn with nzuimm 0)
-      0x2000,       // c.fld
-      0x6000,       // c.flw
       0x8000,       // reserved quadrant-0 funct3 100
-      0xa000,       // c.fsd
-      0xe000,       // c.fsw
       0x6101,       // c.addi16sp sp, 0 (reserved)
       0x6501,       // c.lui a0, 0 (reserved)
       0x9001 | 0x1000,  // c.srli with shamt[5]=1 (RV32 reserved)
       0x9c01,       // c.subw (RV64)
       0x4002,       // c.lwsp zero (reserved)
       0x8002,       // c.jr zero (reserved)
-      0x2002,       // c.fldsp
-      0x6002,       // c.flwsp
-      0xa002,       // c.fsdsp
-      0xe002,       // c.fswsp
       0xffffffff,   // all ones
-      0x00052007,   // flw ft0, 0(a0)
-      0x00a57053,   // fadd.s
       0xc0001073,   // csrw cycle, zero (a write to a counter)
       0xc0102573 | (1u << 15),  // csrrs a0, time, sp (rs1 != 0: a write)
       0x18002573,   // csrr a0, satp (a CSR the machine does not implement)
@@ -300,4 +290,76 @@ TEST_CASE("decoder: decode_page counts instructions to the page end and pre-comp
   CHECK(l.dist == 0);
   CHECK(l.delta == 0);
   CHECK(l.jump == 0);
+}
+
+TEST_CASE("decoder: F and D forms, compressed float loads/stores, fcsr CSRs") {
+  // Words from riscv64-unknown-elf-as -march=rv32imafdc_zicsr.
+  const Row rows[] = {
+      {0x6588, "flw fa0, 8(a1)"},                          // c.flw fa0, 8(a1)
+      {0xff013487, "fld fs1, -16(sp)"},                    // fld fs1, -16(sp)
+      {0x00352627, "fsw ft3, 12(a0)"},                     // fsw ft3, 12(a0)
+      {0x7ef43c27, "fsd fa5, 2040(s0)"},                   // fsd fa5, 2040(s0)
+      {0x00c5f553, "fadd.s fa0, fa1, fa2"},                // fadd.s fa0, fa1, fa2 (dynamic rm)
+      {0x0a209053, "fsub.d ft0, ft1, ft2, rtz"},           // fsub.d ft0, ft1, ft2, rtz
+      {0x12c5c553, "fmul.d fa0, fa1, fa2, rmm"},           // fmul.d fa0, fa1, fa2, rmm
+      {0x1924b453, "fdiv.s fs0, fs1, fs2, rup"},           // fdiv.s fs0, fs1, fs2, rup
+      {0x5a05f553, "fsqrt.d fa0, fa1"},                    // fsqrt.d fa0, fa1
+      {0x68c5f543, "fmadd.s fa0, fa1, fa2, fa3"},          // fmadd.s fa0, fa1, fa2, fa3
+      {0x1a20a047, "fmsub.d ft0, ft1, ft2, ft3, rdn"},     // fmsub.d ft0, ft1, ft2, ft3, rdn
+      {0x9924f44b, "fnmsub.s fs0, fs1, fs2, fs3"},         // fnmsub.s fs0, fs1, fs2, fs3
+      {0x72f808cf, "fnmadd.d fa7, fa6, fa5, fa4, rne"},    // fnmadd.d fa7, fa6, fa5, fa4, rne
+      {0x22c58553, "fsgnj.d fa0, fa1, fa2"},               // fsgnj.d fa0, fa1, fa2
+      {0x20b59553, "fsgnjn.s fa0, fa1, fa1"},              // fneg.s fa0, fa1
+      {0x2220a053, "fsgnjx.d ft0, ft1, ft2"},              // fsgnjx.d ft0, ft1, ft2
+      {0x28c58553, "fmin.s fa0, fa1, fa2"},                // fmin.s fa0, fa1, fa2
+      {0x2ac59553, "fmax.d fa0, fa1, fa2"},                // fmax.d fa0, fa1, fa2
+      {0x4015f553, "fcvt.s.d fa0, fa1"},                   // fcvt.s.d fa0, fa1
+      {0x42058553, "fcvt.d.s fa0, fa1, rne"},              // fcvt.d.s fa0, fa1
+      {0xa2b52553, "feq.d a0, fa0, fa1"},                  // feq.d a0, fa0, fa1
+      {0xa01015d3, "flt.s a1, ft0, ft1"},                  // flt.s a1, ft0, ft1
+      {0xa2940653, "fle.d a2, fs0, fs1"},                  // fle.d a2, fs0, fs1
+      {0xc2051553, "fcvt.w.d a0, fa0, rtz"},               // fcvt.w.d a0, fa0, rtz
+      {0xc015f5d3, "fcvt.wu.s a1, fa1"},                   // fcvt.wu.s a1, fa1
+      {0xd2050553, "fcvt.d.w fa0, a0, rne"},               // fcvt.d.w fa0, a0
+      {0xd015a5d3, "fcvt.s.wu fa1, a1, rdn"},              // fcvt.s.wu fa1, a1, rdn
+      {0xe0050553, "fmv.x.w a0, fa0"},                     // fmv.x.w a0, fa0
+      {0xe2051553, "fclass.d a0, fa0"},                    // fclass.d a0, fa0
+      {0xe00f95d3, "fclass.s a1, ft11"},                   // fclass.s a1, ft11
+      {0xf0050553, "fmv.w.x fa0, a0"},                     // fmv.w.x fa0, a0
+      {0x2588, "fld fa0, 8(a1)"},                          // c.fld fa0, 8(a1)
+      {0xaa0c, "fsd fa1, 16(a2)"},                         // c.fsd fa1, 16(a2)
+      {0x62d0, "flw fa2, 4(a3)"},                          // c.flw fa2, 4(a3)
+      {0xff74, "fsw fa3, 124(a4)"},                        // c.fsw fa3, 124(a4)
+      {0x347e, "fld fs0, 504(sp)"},                        // c.fldsp fs0, 504(sp)
+      {0xa426, "fsd fs1, 8(sp)"},                          // c.fsdsp fs1, 8(sp)
+      {0x707e, "flw ft0, 252(sp)"},                        // c.flwsp ft0, 252(sp)
+      {0xe206, "fsw ft1, 4(sp)"},                          // c.fswsp ft1, 4(sp)
+      {0x00302573, "csrr a0, fcsr"},                       // csrr a0, fcsr
+      {0x00259073, "csrw frm, a1"},                        // fsrm a1
+      {0x00102573, "csrr a0, fflags"},                     // frflags a0
+  };
+  check_rows(rows, sizeof rows / sizeof rows[0]);
+}
+
+TEST_CASE("decoder: reserved float encodings are illegal") {
+  const std::uint32_t words[] = {
+      0x00c5d553,  // fadd.s with rm = 5 (reserved)
+      0x00c5e553,  // fadd.s with rm = 6 (reserved)
+      0x04c58553,  // fadd.h (fmt = 2: Zfh not implemented)
+      0x06c58553,  // fadd.q (fmt = 3: Q not implemented)
+      0x6cc5f543,  // fmadd.h (fmt = 2)
+      0x6ec5f543,  // fmadd.q (fmt = 3)
+      0xe2050553,  // fmv.x.d (RV64 only)
+      0xf2050553,  // fmv.d.x (RV64 only)
+      0xc0250553,  // fcvt.l.s (RV64 only)
+      0x20c5b553,  // fsgnj.s with funct3 = 3
+      0x28c5a553,  // fmin/fmax with funct3 = 2
+      0xa0c5b553,  // fcmp with funct3 = 3
+      0x5a15f553,  // fsqrt.d with rs2 != 0
+      0x0000c007,  // LOAD-FP with width 4 (flq)
+  };
+  for (std::uint32_t w : words) {
+    CAPTURE(w);
+    CHECK(decode(w).op == Op::Illegal);
+  }
 }
