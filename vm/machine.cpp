@@ -1,6 +1,8 @@
 // vm/machine.cpp - Machine: construction, snapshots, run/step, hashes.
 #include "vm/machine.hpp"
 
+#include <stdexcept>
+
 #include "vm/hash.hpp"
 #include "vm/machine_impl.hpp"
 #include "vm/memory_internals.hpp"
@@ -37,6 +39,7 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
   const std::uint64_t stop_at = options.stop_at;
   StopInfo stop;
   const DebugPoints* points = options.points && !options.points->empty() ? options.points : nullptr;
+  if (points && options.trace) throw std::invalid_argument("Machine::run: a traced run takes no breakpoints or watchpoints");
   if (m.icount >= stop_at) {
     stop.kind = StopKind::Limit;
   } else if (points) {
@@ -56,6 +59,18 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
       }
       break;
     }
+  } else if (options.trace) {
+    m.trace = options.trace;
+    for (;;) {
+      if (stop_at - m.icount > kFastSlack) {
+        stop = interpret<false, false, true>(m, env, stop_at - kFastSlack, nullptr, false);
+        if (stop.kind == StopKind::Limit) continue;
+      } else {
+        stop = interpret<true, false, true>(m, env, stop_at, nullptr, false);
+      }
+      break;
+    }
+    m.trace = nullptr;
   } else {
     for (;;) {
       if (stop_at - m.icount > kFastSlack) {

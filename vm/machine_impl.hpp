@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+
+#include "vm/exec_trace.hpp"
 #include <vector>
 
 #include "vm/decoder.hpp"
@@ -52,6 +54,8 @@ struct Machine::Impl {
   // Trampoline for an instruction straddling two pages (see Op::Cross).
   DecodedOp cross_buf[3] = {};
   PatchedPages patched;
+  // While a traced run is in progress (RunOptions::trace), its sink; else null.
+  ExecTraceSink* trace = nullptr;
 };
 
 // The run loop (interpreter.cpp). kExact: stop exactly at `limit` (checked
@@ -60,9 +64,11 @@ struct Machine::Impl {
 // `points` (non-empty). With kExact, breakpoints are looked up before every
 // instruction and `skip_first` works; without it, breakpoints are found
 // through patched page copies (m.patched) and `skip_first` must be false.
+// kTrace: report executed straight-line runs (and read pages) to m.trace
+// (see vm/exec_trace.hpp); only without points.
 // Returns StopKind::Limit when the limit was reached.
 inline constexpr std::uint64_t kFastSlack = 4096;
-template <bool kExact, bool kPoints>
+template <bool kExact, bool kPoints, bool kTrace = false>
 StopInfo interpret(Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points,
                    bool skip_first);
 
