@@ -185,7 +185,6 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
       kPoints && points->has_watches() ? points->watch_page_bits() : nullptr;
   // kTrace: the straight-line run in progress starts at run_start; finished
   // runs collect in tbuf (uninitialised: only [0, tn) is ever read).
-  static_assert(!(kTrace && kPoints), "traced runs take no points");
   [[maybe_unused]] Addr run_start = m.pc;
   [[maybe_unused]] std::size_t tn = 0;
   [[maybe_unused]] ExecutedRun tbuf[kTrace ? kExecTraceBatch : 1];
@@ -701,5 +700,7 @@ template StopInfo interpret<false, true>(Machine::Impl&, Environment&, std::uint
 template StopInfo interpret<true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<false, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<true, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<false, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<true, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 
 }  // namespace rvrr::vm

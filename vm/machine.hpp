@@ -41,7 +41,7 @@ struct RunOptions {
   // watchpoint it touches: how a resume steps off the stop it starts from.
   bool skip_points_at_start = false;
   // Report what executes (straight-line runs, pages read) to this sink; see
-  // vm/exec_trace.hpp. Only without points (run throws std::invalid_argument).
+  // vm/exec_trace.hpp. Works with or without points.
   ExecTraceSink* trace = nullptr;
 };
 

@@ -65,7 +65,7 @@ struct Machine::Impl {
 // instruction and `skip_first` works; without it, breakpoints are found
 // through patched page copies (m.patched) and `skip_first` must be false.
 // kTrace: report executed straight-line runs (and read pages) to m.trace
-// (see vm/exec_trace.hpp); only without points.
+// (see vm/exec_trace.hpp).
 // Returns StopKind::Limit when the limit was reached.
 inline constexpr std::uint64_t kFastSlack = 4096;
 template <bool kExact, bool kPoints, bool kTrace = false>

@@ -106,18 +106,33 @@ TEST_CASE("traced runs split by limits concatenate to the same stretches of inst
   check_runs_match(sink.runs, pcs, 0);
 }
 
-TEST_CASE("a traced run refuses points") {
-  Program p;
-  p.w(0x00100073u);  // ebreak
+TEST_CASE("traced runs with breakpoints and watchpoints stop exactly and still name every instruction") {
+  Rng rnd(9);
+  std::vector<Addr> starts;
+  Program p = looping_program(rnd, 800, 8, &starts);
   Machine m = make_machine(p);
+  const std::vector<Addr> pcs = stepped_pcs(m, ~0ull);
   DebugPoints pts;
-  pts.add_breakpoint(kCodeBase);
+  pts.add_breakpoint(starts[starts.size() / 3]);
+  pts.add_breakpoint(starts[starts.size() / 2]);
+  pts.add_watch(kDataBase + 0x100, 8, WatchKind::Write);
   Collect sink;
   NullEnvironment env;
-  RunOptions o;
-  o.trace = &sink;
-  o.points = &pts;
-  CHECK_THROWS_AS(m.run(o, env), std::invalid_argument);
+  int stops = 0;
+  bool skip = false;
+  for (;;) {
+    RunOptions o;
+    o.trace = &sink;
+    o.points = &pts;
+    o.skip_points_at_start = skip;
+    StopInfo s = m.run(o, env);
+    if (s.kind != StopKind::Breakpoint && s.kind != StopKind::Watchpoint) break;
+    ++stops;
+    if (s.kind == StopKind::Breakpoint) CHECK(pts.has_breakpoint(m.pc()));
+    skip = true;
+  }
+  CHECK(stops > 4);
+  check_runs_match(sink.runs, pcs, 0);
 }
 
 }  // namespace
