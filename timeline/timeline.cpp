@@ -14,7 +14,8 @@ Timeline::Impl::Impl(vm::Machine initial, std::shared_ptr<HistoryEnvironment> en
       env(std::move(environment)),
       options(opts),
       interval(opts.checkpoint_interval != 0 ? opts.checkpoint_interval : kAutoInterval),
-      store(opts.checkpoint_memory) {
+      store(opts.checkpoint_memory),
+      index(interval) {
   if (!env) throw std::invalid_argument("Timeline needs a HistoryEnvironment");
   // Invariant: the state at count n includes the debugger writes made at n.
   apply_writes_at(current, current.icount());
@@ -84,6 +85,7 @@ std::optional<std::string> Timeline::Impl::prepare_write() {
     store.drop_after(here);
     cache.truncate(here);
   }
+  index.truncate(here);  // also a short last stretch that ended here: history grows on from it now
   halt_at.reset();  // the guest may go on differently now
   if (current.halted()) {
     // A halted machine ignores changes; the state at this count, not yet
@@ -231,6 +233,9 @@ TimelineStats Timeline::stats() const {
   s.peak_checkpoint_bytes = std::max(m.store.peak_bytes(), s.checkpoint_bytes);
   s.budget_bytes = m.store.budget();
   s.instructions_executed = m.executed;
+  s.indexed_stretches = m.index.stretches();
+  s.stretch_span = m.index.span();
+  s.index_bytes = m.index.bytes();
   return s;
 }
 

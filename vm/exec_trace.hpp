@@ -42,6 +42,9 @@ class ExecTraceSink {
   // (2^20 bits, 128 KiB, owned by the sink) is set when a guest load read
   // page p during the run. Null: reads are not reported.
   virtual std::uint64_t* read_page_bits() { return nullptr; }
+  // A host call (ecall, semihosting) ran at `pc`: it may have read or written
+  // guest memory that no guest load or store shows.
+  virtual void host_call(Addr pc) {}
 };
 
 // Batch size for delivering runs (records buffered before a call to executed()).

@@ -534,6 +534,7 @@ L_Ebreak_C: L_Ebreak: {
   m.icount = ic;
   R[0] = 0;
   DROP_CACHES();  // the call may map, unmap or write memory
+  if constexpr (kTrace) m.trace->host_call(pc);
   std::optional<StopInfo> r;
   SyscallContext ctx{R, pc, ic, mem, env, m.sys};
   if ((ip->code & 0x7f) == static_cast<unsigned>(Op::Ecall)) {
