@@ -31,6 +31,7 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
     const vm::DebugPoints& w = watches_of_points();
     a = advance(current, now() + 1, w.empty() ? nullptr : &w, false, nullptr, true);
   } else {
+    skip_ahead(cancel);
     a = advance(current, kNoLimit, &points, false, &cancel, true);
   }
   StopEvent e = stop_at(StopKind::Step, now());
@@ -73,6 +74,20 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
       break;
   }
   return e;
+}
+
+void Timeline::Impl::skip_ahead(const CancelToken& cancel) {
+  if (points.empty() || current.halted()) return;
+  const std::vector<vm::Addr> bps = points.breakpoint_addresses();
+  std::uint64_t t = now();
+  for (;;) {
+    const IndexedStretch* s = index.find(t / index.span());
+    // Stop at the first stretch that may hit or is not known, and never
+    // jump onto the end of history (the run from there reports it).
+    if (s == nullptr || RecordingIndex::may_hit(*s, bps, points.watches()) || s->to >= frontier()) break;
+    t = s->to;
+  }
+  if (t > now()) seek_to(t, &cancel);  // a failed seek leaves the run below to report what stopped it
 }
 
 std::optional<std::string> Timeline::Impl::prepare_write() {

@@ -134,6 +134,9 @@ struct Timeline::Impl {
     options.progress(Progress{executed - op_start_executed, op_total, false});
   }
   StopEvent forward(ResumeKind kind, const CancelToken& cancel);
+  // Before a forward continue: jump (through checkpoints, like a seek) over
+  // the stretches ahead that the index says cannot hit any point.
+  void skip_ahead(const CancelToken& cancel);
   std::optional<std::string> prepare_write();
   void rebalance();  // enforce the checkpoint budget around the current position
   void finish_write(DebuggerWrite write);

@@ -96,4 +96,14 @@ TEST_CASE("a second reverse-continue to another point costs only the stretches t
   CHECK(cost <= 50000 + 2);  // stretch 0 once, then the landing from the checkpoint at 0
   CHECK(rig.t().stats().indexed_stretches == (end + 49999) / 50000);
 
+
+  // Forward again, to a breakpoint the index rules out everywhere but the
+  // end: continue jumps over the indexed stretches instead of running them.
+  rig.t().points().remove_breakpoint(kCode + 4);
+  rig.t().points().add_breakpoint(g.exit_ecall);
+  const std::uint64_t before_fwd = rig.t().stats().instructions_executed;
+  e = rig.cont();
+  CHECK(e.kind == StopKind::Breakpoint);
+  CHECK(e.icount == end);
+  CHECK(rig.t().stats().instructions_executed - before_fwd < end / 4);
 }
