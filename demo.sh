@@ -12,12 +12,20 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source ./scripts/deps.sh
-install_deps
+install_deps "${RVRR_DEMO_PACKAGES[@]}"
 
 # RVRR_BUILD_DIR: build somewhere else than ./build (the default).
 BUILD="${RVRR_BUILD_DIR:-build}"
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD"
+# Only what the demo runs: rvrr and the one example (a custom command's
+# output, which Ninja builds by its path), not the tests and other examples.
+DEMO_TARGETS=(rvrr examples/overrun.elf)
+if [ -n "${RVRR_DEMO_DRY_RUN:-}" ]; then
+  # For tests/e2e/test_demo_build.sh: list every command these targets need, build nothing.
+  ninja -C "$BUILD" -t commands "${DEMO_TARGETS[@]}"
+  exit 0
+fi
+cmake --build "$BUILD" --target "${DEMO_TARGETS[@]}"
 
 mkdir -p "$BUILD/demo"
 TRACE="$BUILD/demo/overrun.trace"

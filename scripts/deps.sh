@@ -4,9 +4,17 @@ RVRR_PACKAGES=(g++ cmake ninja-build libboost-dev libboost-program-options-dev l
   doctest-dev gdb-multiarch gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
   picolibc-riscv64-unknown-elf qemu-user clang lld libclang-rt-14-dev python3)
 
+# What demo.sh needs: no qemu, clang or lld (those serve tests and benchmarks).
+RVRR_DEMO_PACKAGES=(g++ cmake ninja-build libboost-dev libboost-program-options-dev libspdlog-dev
+  doctest-dev gdb-multiarch gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
+  picolibc-riscv64-unknown-elf)
+
+# install_deps [PACKAGE...]: the given packages, default all of RVRR_PACKAGES.
 install_deps() {
   local missing=()
-  for p in "${RVRR_PACKAGES[@]}"; do
+  local wanted=("$@")
+  [ ${#wanted[@]} -eq 0 ] && wanted=("${RVRR_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then

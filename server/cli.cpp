@@ -2,6 +2,8 @@
 #include "server/cli.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <boost/program_options.hpp>
 #include <sstream>
 
@@ -49,29 +51,79 @@ std::string subcommand_usage_line(Subcommand c) {
   return top_level_usage();
 }
 
+// Numeric options are read as text and checked here: Boost's lexical_cast
+// turns "-5" into 2^64-5 for an unsigned option, so a typo would silently
+// become an absurd value (a 17-exabyte budget, port 65535).
+struct NumberRange {
+  const char* option;  // "--port"
+  std::uint64_t min, max;
+  const char* unit;    // " MiB", "" ...
+};
+constexpr NumberRange kMaxInstructions{"--max-instructions", 0, UINT64_MAX - 1, ""};
+constexpr NumberRange kMemoryLimit{"--memory-limit", 1, 4096, " MiB"};
+constexpr NumberRange kPort{"--port", 0, 65535, ""};
+constexpr NumberRange kCheckpointMemory{"--checkpoint-memory", 1, 1u << 20, " MiB"};
+constexpr NumberRange kCheckpointInterval{"--checkpoint-interval", 0, 1ull << 40, ""};
+
+std::uint64_t parse_number(const std::string& text, const NumberRange& r, const std::string& usage) {
+  auto bad = [&] {
+    return CliError(std::string(r.option) + " must be a whole number from " + std::to_string(r.min) + " to " +
+                        std::to_string(r.max) + r.unit + ", not '" + text + "'",
+                    usage);
+  };
+  if (text.empty() || text.size() > 20) throw bad();
+  std::uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') throw bad();  // no sign, no spaces, no hex, no suffix
+    const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) throw bad();
+    v = v * 10 + d;
+  }
+  if (v < r.min || v > r.max) throw bad();
+  return v;
+}
+
+void add_number(po::options_description& d, const NumberRange& r, const char* value_name, const char* help,
+                std::optional<std::uint64_t> shown_default = std::nullopt) {
+  auto* v = po::value<std::string>()->value_name(value_name);
+  if (shown_default) v->default_value(std::to_string(*shown_default));
+  d.add_options()(r.option + 2, v, help);
+}
+
+// Copies each numeric option given in `vm` into `o`, range-checked.
+void read_numbers(const po::variables_map& vm, CliOptions& o, const std::string& usage) {
+  auto get = [&](const NumberRange& r) -> std::optional<std::uint64_t> {
+    auto it = vm.find(r.option + 2);
+    if (it == vm.end() || it->second.defaulted()) return std::nullopt;
+    return parse_number(it->second.as<std::string>(), r, usage);
+  };
+  if (auto v = get(kMaxInstructions)) o.max_instructions = *v;
+  if (auto v = get(kMemoryLimit)) o.memory_limit_mib = *v;
+  if (auto v = get(kPort)) o.port = static_cast<std::uint16_t>(*v);
+  if (auto v = get(kCheckpointMemory)) o.checkpoint_memory_mib = *v;
+  if (auto v = get(kCheckpointInterval)) o.checkpoint_interval = *v;
+}
+
 void add_limits(po::options_description& d, CliOptions& o, bool host_files) {
-  d.add_options()
-      ("max-instructions", po::value(&o.max_instructions)->value_name("N"),
-       "stop the program after N instructions (0 = unlimited)")
-      ("memory-limit", po::value(&o.memory_limit_mib)->value_name("MiB")->default_value(o.memory_limit_mib),
-       "guest memory the program may map, in MiB (1-4096)");
+  add_number(d, kMaxInstructions, "N", "stop the program after N instructions (0 = unlimited)");
+  add_number(d, kMemoryLimit, "MiB", "guest memory the program may map, in MiB (1-4096)", o.memory_limit_mib);
   if (host_files)
     d.add_options()("no-host-files", po::bool_switch(&o.no_host_files),
                     "the program may not open host files (by default it may open them, read-only)");
 }
 
 void add_server(po::options_description& d, CliOptions& o) {
+  add_number(d, kPort, "N",
+             "only serve: listen on port N (0 = any free port) and print how to connect; "
+             "without it rvrr starts gdb-multiarch itself");
   d.add_options()
-      ("port", po::value<std::uint16_t>()->value_name("N"),
-       "only serve: listen on port N (0 = any free port) and print how to connect; "
-       "without it rvrr starts gdb-multiarch itself")
       ("host", po::value(&o.host)->value_name("ADDR")->default_value(o.host),
        "address to listen on; anything but loopback lets anyone who reaches the port control "
-       "the program (rvrr warns)")
-      ("checkpoint-memory", po::value(&o.checkpoint_memory_mib)->value_name("MiB")->default_value(o.checkpoint_memory_mib),
-       "memory for checkpoints, in MiB (more = faster reverse execution)")
-      ("checkpoint-interval", po::value(&o.checkpoint_interval)->value_name("N"),
-       "instructions between automatic checkpoints (0 = automatic)")
+       "the program (rvrr warns)");
+  add_number(d, kCheckpointMemory, "MiB", "memory for checkpoints, in MiB (more = faster reverse execution)",
+             o.checkpoint_memory_mib);
+  add_number(d, kCheckpointInterval, "N", "instructions between automatic checkpoints (0 = automatic)");
+  d.add_options()
       ("gdb", po::value(&o.gdb)->value_name("PATH")->default_value(o.gdb),
        "the gdb to start when --port is not given (it gets -x with rvrr's gdbinit)");
 }
@@ -217,14 +269,12 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     throw CliError(e.what(), req.help_text);
   }
   if (req.help) return req;
-  if (vm.count("port")) o.port = vm["port"].as<std::uint16_t>();
+  read_numbers(vm, o, req.help_text);
 
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || o.log_level == l;
   if (!level_ok) throw CliError("bad --log-level '" + o.log_level + "'", req.help_text);
-  if (o.memory_limit_mib == 0 || o.memory_limit_mib > 4096)
-    throw CliError("--memory-limit must be between 1 and 4096 MiB", req.help_text);
 
   if (wants_program) {
     if (positional.empty()) throw CliError("missing PROGRAM", req.help_text);

@@ -62,6 +62,9 @@ struct RecordingPlan {
 std::optional<RecordingPlan> plan_recording(const CliRequest& request);
 // The live-run options (guest args, limits, host files) from the command line.
 timeline::LiveOptions live_options(const CliRequest& request);
+// vm::load_warnings for the program about to run with `args`: one line
+// "rvrr: warning: PROGRAM: ..." each on stderr, before the program starts.
+void print_load_warnings(const vm::ElfImage& image, const std::string& program, const std::vector<std::string>& args);
 // Guest wall-clock time at icount 0: the host's clock now, in ns since the epoch.
 std::uint64_t host_epoch_ns();
 

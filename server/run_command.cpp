@@ -6,6 +6,7 @@
 
 #include "server/commands.hpp"
 #include "vm/environment.hpp"
+#include "vm/load_warnings.hpp"
 #include "vm/machine.hpp"
 
 namespace rvrr::server {
@@ -50,6 +51,14 @@ int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory,
   return 1;
 }
 
+void print_load_warnings(const vm::ElfImage& image, const std::string& program, const std::vector<std::string>& args) {
+  vm::MachineOptions mo;
+  mo.argv.push_back(program);
+  mo.argv.insert(mo.argv.end(), args.begin(), args.end());
+  for (const std::string& w : vm::load_warnings(image, mo))
+    std::fprintf(stderr, "rvrr: warning: %s: %s\n", program.c_str(), w.c_str());
+}
+
 void print_run_stats(std::uint64_t instructions, double seconds) {
   std::fprintf(stderr, "instructions: %" PRIu64 "\nwall time: %.3f s\nMIPS: %.1f\n", instructions, seconds,
                seconds > 0 ? static_cast<double>(instructions) / seconds / 1e6 : 0.0);
@@ -76,6 +85,7 @@ int run_command(const CliRequest& request) {
     std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), e.what());
     return kExitUsage;
   }
+  print_load_warnings(*loaded.image, request.program, request.args);
   vm::HostEnvironment env(!o.no_host_files);
   vm::RunOptions ro;
   if (o.max_instructions != 0) ro.stop_at = o.max_instructions;

@@ -38,6 +38,7 @@ std::optional<RecordingPlan> plan_recording(const CliRequest& request) {
     return std::nullopt;
   }
   plan.image = std::move(*image.image);
+  print_load_warnings(plan.image, request.program, request.args);
   try {
     plan.target = choose_trace_path(request.options, request.program);
   } catch (const std::exception& e) {

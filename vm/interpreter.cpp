@@ -537,6 +537,18 @@ L_Ebreak_C: L_Ebreak: {
   if constexpr (kTrace) m.trace->host_call(pc);
   std::optional<StopInfo> r;
   SyscallContext ctx{R, pc, ic, mem, env, m.sys};
+  // With watchpoints, the call runs against a snapshot so a watched write
+  // can be undone and reported before the call (host_call_watch.cpp).
+  std::optional<Memory> mem_before;
+  std::optional<SyscallState> sys_before;
+  std::uint32_t regs_before[32];
+  if constexpr (kPoints) {
+    if (watch_bits && (kPatched || !skip_now)) {
+      mem_before.emplace(mem);
+      sys_before.emplace(m.sys);
+      std::memcpy(regs_before, R, sizeof regs_before);
+    }
+  }
   if ((ip->code & 0x7f) == static_cast<unsigned>(Op::Ecall)) {
     r = linux_syscall(ctx);
   } else {
@@ -553,6 +565,17 @@ L_Ebreak_C: L_Ebreak: {
   if (r) {
     stop = std::move(*r);
     goto stop_here;
+  }
+  if (mem_before) {
+    if (auto hit = host_write_hit(*mem_before, mem, *points)) {
+      mem = *mem_before;
+      m.sys = std::move(*sys_before);
+      std::memcpy(R, regs_before, sizeof regs_before);
+      stop.kind = StopKind::Watchpoint;
+      stop.addr = hit->addr;
+      stop.watch = hit->kind;
+      goto stop_here;
+    }
   }
   ++ic;
   new_pc = pc + 4;

@@ -2,10 +2,10 @@
 #pragma once
 #include <cstdint>
 #include <memory>
-
-#include "vm/exec_trace.hpp"
+#include <optional>
 #include <vector>
 
+#include "vm/exec_trace.hpp"
 #include "vm/decoder.hpp"
 #include "vm/machine.hpp"
 #include "vm/syscalls.hpp"
@@ -57,6 +57,10 @@ struct Machine::Impl {
   // While a traced run is in progress (RunOptions::trace), its sink; else null.
   ExecTraceSink* trace = nullptr;
 };
+
+// A host call turned memory `before` into `after`: the first write or access
+// watch whose bytes it changed (host_call_watch.cpp).
+std::optional<WatchHit> host_write_hit(const Memory& before, const Memory& after, const DebugPoints& points);
 
 // The run loop (interpreter.cpp). kExact: stop exactly at `limit` (checked
 // before every instruction); otherwise `limit` is checked only at block ends

@@ -87,7 +87,7 @@ bool Memory::map(Addr start, std::uint32_t len, std::uint8_t perms) {
   if (len == 0) return true;
   std::uint64_t first = start >> kPageShift;
   std::uint64_t end = (static_cast<std::uint64_t>(start) + len + kPageSize - 1) >> kPageShift;
-  if (start < kGuardEnd || end > (1ull << 20)) return false;
+  if (end > (1ull << 20)) return false;
   perms &= PermRead | PermWrite | PermExec;
   for (std::uint64_t p = first; p < end; ++p) {
     auto page = static_cast<std::uint32_t>(p);

@@ -21,7 +21,12 @@ namespace rvrr::vm {
 
 inline constexpr std::uint32_t kPageSize = 4096;
 inline constexpr std::uint32_t kPageShift = 12;
-inline constexpr Addr kGuardEnd = 0x10000;  // [0, 64 KiB) is never mapped
+// The null guard: rvrr never maps [0, 64 KiB) of its own accord (stack,
+// heap, brk), so null and small wild pointers fault. A program's own ELF
+// segments may lie there (qemu-riscv32 loads `-Ttext=0x10000`, whose headers
+// start at 0xf000, and even `-Ttext=0`); the guard is then what the program
+// leaves unmapped, page 0 included unless a segment covers it.
+inline constexpr Addr kGuardEnd = 0x10000;
 
 enum Perm : std::uint8_t { PermRead = 1, PermWrite = 2, PermExec = 4 };
 
@@ -35,8 +40,8 @@ class Memory {
   ~Memory();
 
   // Map [start, start+len) rounded out to pages, zero-filled, with `perms`
-  // (OR-ed into pages already mapped). Pages below kGuardEnd are refused
-  // (returns false, maps nothing).
+  // (OR-ed into pages already mapped). A range wrapping past 4 GiB is
+  // refused (returns false, maps nothing); the null guard is the callers' rule.
   bool map(Addr start, std::uint32_t len, std::uint8_t perms);
   // Unmap the pages fully inside [start, start+len).
   void unmap(Addr start, std::uint32_t len);

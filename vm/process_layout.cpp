@@ -69,14 +69,10 @@ std::array<std::uint8_t, 16> image_random(const ElfImage& image) {
 
 void load_segment_at(Memory& memory, const ElfSegment& seg, Addr at, const char* which) {
   const std::uint64_t end = static_cast<std::uint64_t>(at) + seg.memsz;
-  if (at < kGuardEnd)
-    throw std::runtime_error(std::string("segment ") + which + " address " + hex(at) +
-                             " lies in the null guard area below " + hex(kGuardEnd) +
-                             "; link the program at a higher address");
   if (end > (1ull << 32)) throw std::runtime_error("segment at " + hex(at) + " wraps past 4 GiB");
   const std::uint8_t perms = seg.perms ? seg.perms : static_cast<std::uint8_t>(PermRead);
   if (!memory.map(at, seg.memsz, perms))
-    throw std::runtime_error("cannot map segment at " + hex(at));
+    throw std::runtime_error(std::string("cannot map the ") + which + " segment at " + hex(at));
   if (!seg.bytes.empty() && !memory.write_bytes(at, seg.bytes))
     throw std::runtime_error("cannot load segment bytes at " + hex(at));
 }

@@ -167,6 +167,28 @@ Result sh_read(Call& c) {
   return ok(*len - r.data.size());
 }
 
+// READC at end of input. The spec has no EOF for READC; -1 is what hosts
+// return. But picolibc's stdin (sys_semihost_getc, behind getchar/fgets)
+// truncates the result to a byte right after the call (`andi a0,a0,255`),
+// so -1 would reach the program as the character 0xff, forever: a
+// `while ((c = getchar()) != EOF)` loop never ends. When the call returns to
+// exactly that truncation, return past it with picolibc's _FDEV_EOF (-2),
+// which its getc turns into EOF with the stream's end-of-file flag set. The
+// return goes through ra (sys_semihost's `ret`); sys_semihost_getc reloads ra
+// from its frame before returning, so the program sees no other change.
+constexpr std::uint32_t kAndiA0A0Ff = 0x0ff57513;  // andi a0, a0, 255 (zext.b a0, a0)
+constexpr std::int64_t kPicolibcFdevEof = -2;
+
+Result readc_end_of_input(Call& c) {
+  const Addr ra = c.ctx.regs[1];
+  auto next = read_u32(c.mem(), ra);
+  if (next && *next == kAndiA0A0Ff) {
+    c.ctx.regs[1] = ra + 4;
+    return ok(kPicolibcFdevEof);
+  }
+  return ok(-1);
+}
+
 Result sh_readc(Call& c) {
   GuestFile* f = file(c.st(), 0);
   const std::int64_t handle = f ? f->host_handle : 0;
@@ -177,7 +199,7 @@ Result sh_readc(Call& c) {
   HostReply r = c.ctx.env.call(c.ctx.icount, req);
   if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
   if (r.value < 0) return fail(c, static_cast<std::int32_t>(-r.value));
-  if (r.data.empty()) return ok(-1);  // end of input
+  if (r.data.empty()) return readc_end_of_input(c);
   return ok(r.data[0]);
 }
 

@@ -136,17 +136,18 @@ class _Reader(threading.Thread):
 class Server:
     """An rvrr (or qemu) gdb server process. Use as a context manager."""
 
-    def __init__(self, argv, name="rvrr", timeout=20.0, cwd=None):
+    def __init__(self, argv, name="rvrr", timeout=20.0, cwd=None, stdin=None):
         self.argv = argv
         self.name = name
         self.proc = None
         self.port = None
         self.timeout = timeout
         self.cwd = cwd
+        self.stdin = stdin  # a file the server's stdin reads (default /dev/null)
 
     @classmethod
-    def debug(cls, program, *args, options=()):
-        return cls([rvrr_binary(), "debug", "--port", "0", *options, program, *args])
+    def debug(cls, program, *args, options=(), stdin=None):
+        return cls([rvrr_binary(), "debug", "--port", "0", *options, program, *args], stdin=stdin)
 
     @classmethod
     def replay(cls, trace, options=()):
@@ -168,8 +169,13 @@ class Server:
         return False
 
     def start(self):
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, start_new_session=True, cwd=self.cwd)
+        stdin = open(self.stdin, "rb") if self.stdin else subprocess.DEVNULL
+        try:
+            self.proc = subprocess.Popen(self.argv, stdin=stdin, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, start_new_session=True, cwd=self.cwd)
+        finally:
+            if self.stdin:
+                stdin.close()
         self.out = _Reader(self.proc.stdout)
         self.err = _Reader(self.proc.stderr)
         self.out.start()
@@ -505,7 +511,8 @@ def scenario(checker, title):
 _GUEST_DIR = None
 GUEST_FLAGS = ["-march=rv32imac", "-mabi=ilp32", "--specs=picolibc.specs", "--oslib=semihost",
                "--crt0=semihost", "-g", "-gno-column-info", "-O0", "-Wall", "-Wl,--defsym=__flash_size=0x100000",
-               "-Wl,--defsym=__ram_size=0x100000", "-Wl,--defsym=__stack_size=0x10000"]
+               "-Wl,--defsym=__ram_size=0x100000", "-Wl,--defsym=__stack_size=0x10000",
+               "-Wl,--defsym=__heap_end=__stack-__stack_size"]
 
 
 def guest_source(name):

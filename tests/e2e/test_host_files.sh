@@ -24,7 +24,7 @@ pass() { echo "ok:   $*"; }
 # The same flags as examples/CMakeLists.txt's semihosting build.
 riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 --specs=picolibc.specs --oslib=semihost \
   --crt0=semihost -g -O1 -Wall -Wl,--defsym=__flash_size=0x100000 -Wl,--defsym=__ram_size=0x100000 \
-  -Wl,--defsym=__stack_size=0x10000 "$RVRR_SOURCE_DIR/tests/e2e/guests/cat_file.c" -o "$tmp/cat_file.elf" \
+  -Wl,--defsym=__stack_size=0x10000 -Wl,--defsym=__heap_end=__stack-__stack_size "$RVRR_SOURCE_DIR/tests/e2e/guests/cat_file.c" -o "$tmp/cat_file.elf" \
   || { echo "FAIL: cannot build the guest"; exit 1; }
 hello="$tmp/cat_file.elf"  # also the guest that reads nothing (no argument)
 

@@ -3,7 +3,9 @@
 # ($RVRR_EXAMPLES_DIR/linux_*.elf) must give the same stdout and the same exit
 # status under `$RVRR run` as under qemu-riscv32 (an independent RISC-V
 # implementation), for each of its argument sets below. rvrr's stderr must not
-# show a host crash. Skipped (exit 0 with a note) if qemu-riscv32 or the
+# show a host crash. The same holds for programs linked with the layouts
+# people use (-Ttext=0x10000, -Ttext=0x1000, -Ttext=0, -N, -n, clang/lld),
+# built here at test time. Skipped (exit 0 with a note) if qemu-riscv32 or the
 # cross toolchain is not installed.
 set -u
 : "${RVRR:?RVRR must name the rvrr binary}"
@@ -81,6 +83,60 @@ for prog in "$RVRR_EXAMPLES_DIR"/linux_*.elf; do
     run_case "$prog" $line
   done < <(args_for "$name")
 done
+
+# Link layouts people use (each must load as qemu-riscv32 loads it): text at
+# 0x10000 (its ELF headers start at 0xf000, below rvrr's own 64 KiB guard),
+# text at 0x1000 and at 0 (page 0 mapped by the program itself), -N (omagic:
+# one RWX segment, not page aligned), -n (nmagic), and clang/lld's default
+# layout (a separate read-only segment for the headers). linux_fault's
+# "segv" writes through a null pointer: it must fault wherever qemu faults.
+layout_cases=0
+if command -v riscv64-unknown-elf-gcc >/dev/null; then
+  rt="$RVRR_SOURCE_DIR/examples/linux"
+  cflags=(-march=rv32imac -mabi=ilp32 -nostdlib -ffreestanding -static -g -O2 -DRVRR_LINUX_RT -I"$rt")
+  layouts=("ttext-0x10000:-Wl,-Ttext=0x10000" "ttext-0x1000:-Wl,-Ttext=0x1000" "ttext-0:-Wl,-Ttext=0"
+           "omagic:-Wl,-N" "nmagic:-Wl,-n" "gcc-default:")
+  for layout in "${layouts[@]}"; do
+    lname=${layout%%:*}
+    lflag=${layout#*:}
+    for prog in linux_echo linux_fault linux_wc; do
+      out="$tmp/$prog-$lname.elf"
+      # shellcheck disable=SC2086  # $lflag is one flag or none
+      if ! riscv64-unknown-elf-gcc "${cflags[@]}" $lflag "$rt/crt0.S" "$rt/rt.c" \
+          "$RVRR_SOURCE_DIR/examples/$prog.c" -lgcc -o "$out" 2>"$tmp/cc.err"; then
+        echo "FAIL [$prog $lname]: does not link: $(grep -v warning "$tmp/cc.err" | head -3)"
+        failures=$((failures + 1))
+        continue
+      fi
+      layout_cases=$((layout_cases + 1))
+      case "$prog" in
+        linux_echo) run_case "$out" "a" "b c" ;;
+        linux_fault) run_case "$out" segv; run_case "$out" none ;;
+        *) run_case "$out" ;;
+      esac
+    done
+  done
+  if command -v clang >/dev/null && command -v ld.lld >/dev/null; then
+    libgcc=$(riscv64-unknown-elf-gcc -march=rv32imac -mabi=ilp32 -print-libgcc-file-name)
+    for prog in linux_echo linux_fault; do
+      out="$tmp/$prog-lld.elf"
+      if clang --target=riscv32-unknown-elf -fuse-ld=lld -Wno-unknown-attributes "${cflags[@]}" "$rt/crt0.S" \
+          "$rt/rt.c" "$RVRR_SOURCE_DIR/examples/$prog.c" "$libgcc" -o "$out" 2>"$tmp/cc.err"; then
+        layout_cases=$((layout_cases + 1))
+        case "$prog" in
+          linux_echo) run_case "$out" "x y" z ;;
+          *) run_case "$out" segv ;;
+        esac
+      else
+        echo "note: clang/lld could not link $prog ($(head -1 "$tmp/cc.err")); lld layout not tested"
+      fi
+    done
+  fi
+  if [ "$layout_cases" -lt 18 ]; then
+    echo "FAIL: only $layout_cases link-layout programs were built"
+    failures=$((failures + 1))
+  fi
+fi
 
 if [ "$cases" -lt 10 ]; then
   echo "FAIL: only $cases cases ran; expected the whole set of linux_*.elf examples"

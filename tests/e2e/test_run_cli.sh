@@ -190,5 +190,24 @@ run --max-instructions banana "$ex/linux_hello.elf"
 no_crash "bad option value"
 expect_rc "--max-instructions banana" 2 && pass "a malformed option value -> exit 2"
 
+# --- numeric options never wrap around: a clear message and exit 2 ---
+numeric_bad=("run --max-instructions -1" "run --memory-limit -5" "run --memory-limit 0"
+  "debug --port -1" "debug --port 65536" "debug --checkpoint-memory -5" "debug --checkpoint-interval -1"
+  "record --max-instructions 99999999999999999999")
+for words in "${numeric_bad[@]}"; do
+  read -r -a w <<<"$words"
+  opt=${w[1]}
+  { timeout --preserve-status -s KILL 60 "$RVRR" "${w[@]}" "$ex/linux_hello.elf" </dev/null >"$tmp/out" 2>"$tmp/err"; } 2>/dev/null
+  rc=$?
+  no_crash "$words"
+  if [ "$rc" -ne 2 ]; then
+    fail "rvrr $words: exit status $rc, expected 2; stderr: $(head -2 "$tmp/err")"
+  elif ! head -1 "$tmp/err" | grep -q -- "$opt must be a whole number from"; then
+    fail "rvrr $words: expected '$opt must be a whole number from ...' on stderr, got: $(head -1 "$tmp/err")"
+  else
+    pass "rvrr $words -> exit 2: $(head -1 "$tmp/err")"
+  fi
+done
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -131,3 +131,52 @@ TEST_CASE("cli: every subcommand's help documents its exit statuses and every op
   CHECK_FALSE(r.help);
   CHECK(r.args == std::vector<std::string>{"--help"});
 }
+
+TEST_CASE("cli: numeric options are range-checked, never wrapped") {
+  auto message = [](std::vector<std::string> words) -> std::string {
+    try {
+      parse(std::move(words));
+    } catch (const CliError& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  };
+  // Negative numbers once wrapped to 2^64 - n (or 65535 for the port).
+  CHECK(message({"debug", "--checkpoint-memory", "-5", "p.elf"}).find("--checkpoint-memory must be a whole number") !=
+        std::string::npos);
+  CHECK(message({"debug", "--port", "-1", "p.elf"}).find("--port must be a whole number from 0 to 65535") !=
+        std::string::npos);
+  CHECK(message({"run", "--max-instructions", "-1", "p.elf"}).find("--max-instructions") != std::string::npos);
+  CHECK(message({"run", "--max-instructions=-1", "p.elf"}).find("not '-1'") != std::string::npos);
+  for (auto words : std::vector<std::vector<std::string>>{
+           {"run", "--memory-limit", "-1", "p.elf"},
+           {"run", "--memory-limit", "0", "p.elf"},
+           {"run", "--memory-limit", "4097", "p.elf"},
+           {"run", "--memory-limit", "99999999999999999999999", "p.elf"},
+           {"run", "--max-instructions", "18446744073709551616", "p.elf"},
+           {"run", "--max-instructions", "+5", "p.elf"},
+           {"run", "--max-instructions", "1e9", "p.elf"},
+           {"run", "--max-instructions", " 5", "p.elf"},
+           {"debug", "--port", "65536", "p.elf"},
+           {"debug", "--port", "0x10", "p.elf"},
+           {"replay", "--checkpoint-memory", "0"},
+           {"replay", "--checkpoint-memory", "18446744073709551615"},
+           {"replay", "--checkpoint-interval", "-4000000"},
+           {"replay", "--checkpoint-interval", ""},
+       }) {
+    CAPTURE(words);
+    CHECK_THROWS_AS(parse(words), CliError);
+  }
+  CliRequest r = parse({"debug", "--port", "65535", "--checkpoint-memory", "1", "--checkpoint-interval", "0",
+                        "--max-instructions", "0", "--memory-limit", "4096", "p.elf"});
+  CHECK(*r.options.port == 65535);
+  CHECK(r.options.checkpoint_memory_mib == 1);
+  CHECK(r.options.checkpoint_interval == 0);
+  CHECK(r.options.max_instructions == 0);
+  CHECK(r.options.memory_limit_mib == 4096);
+  r = parse({"run", "--max-instructions", "18446744073709551614", "p.elf"});
+  CHECK(r.options.max_instructions == 18446744073709551614ull);
+  r = parse({"replay"});
+  CHECK(r.options.checkpoint_memory_mib == 256);  // defaults untouched
+  CHECK(r.options.memory_limit_mib == 512);
+}

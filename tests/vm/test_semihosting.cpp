@@ -101,6 +101,29 @@ TEST_CASE("semihosting: READC") {
   CHECK(r.a0() == -1);
 }
 
+TEST_CASE("semihosting: READC at end of input reaches picolibc's getc as EOF") {
+  // picolibc's sys_semihost_getc: `call sys_semihost; andi a0,a0,255; ...`.
+  // The truncation would turn -1 into the character 0xff; rvrr returns past it
+  // with _FDEV_EOF (-2) instead.
+  Rig r;
+  const Addr ra = Rig::kRam + 0x40;
+  r.poke32(ra, 0x0ff57513);  // andi a0, a0, 255
+  r.regs[1] = ra;
+  r.env.replies.push_back(reply_data("z"));
+  CHECK_FALSE(r.semihost(kReadC, 0));
+  CHECK(r.a0() == 'z');
+  CHECK(r.regs[1] == ra);  // a character: the truncation runs as usual
+  CHECK_FALSE(r.semihost(kReadC, 0));  // end of input
+  CHECK(r.a0() == -2);
+  CHECK(r.regs[1] == ra + 4);  // returns past the truncation
+  // Any other caller gets the plain -1 and its return address untouched.
+  r.poke32(ra, 0x00000013);  // nop
+  r.regs[1] = ra;
+  CHECK_FALSE(r.semihost(kReadC, 0));
+  CHECK(r.a0() == -1);
+  CHECK(r.regs[1] == ra);
+}
+
 TEST_CASE("semihosting: the features file announces EXIT_EXTENDED and stderr") {
   Rig r;
   const std::int32_t h = open(r, ":semihosting-features", 0);
