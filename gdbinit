@@ -18,13 +18,16 @@ set disassemble-next-line auto
 set print thread-events off
 
 # After a `monitor` command moves in time, gdb's caches describe the old
-# position: flush them and show the new frame.
+# position: registers and frames (register-cache) and memory, the stack
+# included (dcache: gdb keeps what it read of the stack until the program
+# runs, and a monitor command is not a run). Flush both, show the new frame.
 define rvrr-refresh
   maintenance flush register-cache
+  maintenance flush dcache
   frame
 end
 document rvrr-refresh
-Forget gdb's cached registers and frames and show the current frame.
+Forget gdb's cached registers, frames and memory and show the current frame.
 Used after rvrr moves in time behind gdb's back (seek, restart).
 end
 
@@ -67,8 +70,8 @@ define restart
   end
 end
 document restart
-restart ID -- go back (or forward) to the checkpoint ID made by `checkpoint`,
-then show the frame there.
+restart ID -- go back (or forward) to checkpoint ID (one made by `checkpoint`,
+or any automatic one `info-checkpoints` lists), then show the frame there.
 end
 
 define info-checkpoints
@@ -84,4 +87,46 @@ end
 document info-timeline
 Show the length of the recorded history, the current position, and the
 checkpoints with the memory they use.
+end
+
+# A write (`set var`, `print x = 1`, an inferior call) behind the end of a
+# live session's history discards the recorded future; rvrr says so, but gdb
+# reads rvrr's messages only at a stop or a monitor command. Ask for them right
+# after each write gdb makes on the user's behalf. Output that is not rvrr's
+# (another kind of remote target) is dropped, and so are errors.
+python
+import gdb as _rvrr_gdb
+
+def _rvrr_notes_of(command):
+    try:
+        text = _rvrr_gdb.execute(command, to_string=True)
+    except _rvrr_gdb.error:
+        return
+    if text.startswith("[rvrr]"):
+        _rvrr_gdb.write(text)
+
+def _rvrr_notes(_event):
+    _rvrr_notes_of("monitor notes")
+
+_rvrr_gdb.events.memory_changed.connect(_rvrr_notes)
+_rvrr_gdb.events.register_changed.connect(_rvrr_notes)
+
+# Before gdb writes for the user, in a replay: rvrr says the write will be
+# refused (gdb 13 shows a refused memory write only as "Cannot access memory").
+def _rvrr_before_write(kind):
+    _rvrr_notes_of("monitor notes " + kind)
+
+def _rvrr_before_call(event):
+    if isinstance(event, _rvrr_gdb.InferiorCallPreEvent):
+        _rvrr_before_write("call")
+
+_rvrr_gdb.events.inferior_call.connect(_rvrr_before_call)
+end
+
+# `set x = 1` and `set var x = 1` (not `set pagination` and friends).
+define hook-set
+  python _rvrr_before_write("write")
+end
+define set hook-variable
+  python _rvrr_before_write("write")
 end

@@ -145,6 +145,32 @@ struct XferExecFileRead {
   friend bool operator==(const XferExecFileRead&, const XferExecFileRead&) = default;
 };
 
+// qXfer:siginfo:read::offset,length - the siginfo of the last stop ($_siginfo).
+struct XferSigInfoRead {
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;
+  friend bool operator==(const XferSigInfoRead&, const XferSigInfoRead&) = default;
+};
+
+// vFile:OPERATION:ARGS - gdb's host I/O (reading the program "from the
+// target", sysroot "target:"). Numbers are hex; the path of open is hex-encoded
+// text. Operations gdb may send but rvrr does not serve (pwrite, unlink,
+// readlink, stat, ...) parse as Other with their name, so the server can
+// refuse them with an errno rather than leave gdb guessing.
+struct FileIo {
+  enum class Op : std::uint8_t { SetFs, Open, Pread, Close, Fstat, Other };
+  Op op = Op::Other;
+  std::string path;           // Open: the file name (decoded)
+  std::uint32_t flags = 0;    // Open: gdb File-I/O open flags (0 = O_RDONLY)
+  std::uint32_t mode = 0;     // Open
+  std::int64_t fd = 0;        // Pread / Close / Fstat
+  std::uint32_t count = 0;    // Pread
+  std::uint64_t offset = 0;   // Pread
+  std::uint64_t pid = 0;      // SetFs (0 = the remote's own filesystem)
+  std::string name;           // Other: the operation ("unlink", "pwrite", ...)
+  friend bool operator==(const FileIo&, const FileIo&) = default;
+};
+
 // qAttached[:pid] -> "1" (we are attached to an existing process: gdb then
 // detaches rather than kills on quit).
 struct QueryAttached {
@@ -214,7 +240,7 @@ struct Unsupported {
 using Command = std::variant<
     QuerySupported, MustReplyEmpty, StartNoAckMode, QueryHalt, ReadRegisters, WriteRegisters,
     ReadRegister, WriteRegister, ReadMemory, WriteMemory, Breakpoint, Resume, VContStop,
-    VContQuery, XferFeaturesRead, XferExecFileRead, QueryAttached, QueryCurrentThread,
+    VContQuery, XferFeaturesRead, XferExecFileRead, XferSigInfoRead, FileIo, QueryAttached, QueryCurrentThread,
     ThreadInfoFirst, ThreadInfoNext, QueryOffsets, QueryTStatus, QuerySymbol, SetThread,
     ThreadAlive, MonitorCommand, Detach, Kill, VKill, Interrupt, Malformed, Unsupported>;
 

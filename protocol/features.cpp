@@ -70,6 +70,7 @@ std::string Features::supported_reply(const QuerySupported& offered) const {
   std::string out = "PacketSize=" + format_hex(packet_size);
   out.append(";qXfer:features:read+");
   if (exec_file) out.append(";qXfer:exec-file:read+");
+  if (siginfo) out.append(";qXfer:siginfo:read+");
   if (no_ack) out.append(";QStartNoAckMode+");
   if (reverse) out.append(";ReverseStep+;ReverseContinue+");
   out.append(";vContSupported+");

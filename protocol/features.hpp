@@ -32,6 +32,7 @@ struct Features {
   bool reverse = true;     // ReverseStep+ / ReverseContinue+ (bs / bc)
   bool exec_file = true;   // qXfer:exec-file:read+
   bool no_ack = true;      // QStartNoAckMode+
+  bool siginfo = true;     // qXfer:siginfo:read+ ($_siginfo at a stop)
 
   // What to enable given what gdb offered: swbreak, hwbreak, multiprocess
   // only if offered (RSP: a stub must not use them otherwise); vContSupported
@@ -39,7 +40,7 @@ struct Features {
   Negotiated negotiate(const QuerySupported& offered) const;
 
   // The qSupported reply, e.g.
-  // "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;
+  // "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;qXfer:siginfo:read+;
   //  QStartNoAckMode+;ReverseStep+;ReverseContinue+;vContSupported+;swbreak+;multiprocess+"
   std::string supported_reply(const QuerySupported& offered) const;
 

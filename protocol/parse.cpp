@@ -239,7 +239,7 @@ Command on_qXfer(std::string_view payload) {
   std::size_t c2 = c1 == std::string_view::npos ? c1 : rest.find(':', c1 + 1);
   std::string_view op = c1 == std::string_view::npos ? std::string_view{}
                                                      : rest.substr(c1 + 1, c2 - (c1 + 1));
-  bool known_object = object == "features" || object == "exec-file";
+  bool known_object = object == "features" || object == "exec-file" || object == "siginfo";
   if (!known_object || op != "read")
     return unsupported(payload.substr(0, c2 == std::string_view::npos ? payload.size() : 6 + c2));
   if (c2 == std::string_view::npos) return malformed("qXfer: missing annex");
@@ -250,6 +250,7 @@ Command on_qXfer(std::string_view payload) {
   if (!al) return malformed("qXfer: expected offset,length in hex");
   std::string annex(tail.substr(0, c3));
   if (object == "features") return XferFeaturesRead{std::move(annex), al->addr, al->length};
+  if (object == "siginfo") return XferSigInfoRead{al->addr, al->length};
   return XferExecFileRead{std::move(annex), al->addr, al->length};
 }
 
@@ -282,7 +283,67 @@ Command on_q(std::string_view payload) {
   return unsupported(name);
 }
 
+// vFile:setfs:pid / open:hexpath,flags,mode / pread:fd,count,offset /
+// close:fd / fstat:fd; any other vFile operation -> FileIo::Other.
+Command on_vFile(std::string_view args) {
+  std::size_t colon = args.find(':');
+  if (colon == std::string_view::npos) return malformed("vFile: missing ':'");
+  std::string_view op = args.substr(0, colon);
+  std::string_view rest = args.substr(colon + 1);
+  std::vector<std::string_view> fields;
+  while (true) {
+    std::size_t comma = rest.find(',');
+    fields.push_back(rest.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  FileIo f;
+  auto number = [](std::string_view text) { return parse_hex_u64(text); };
+  if (op == "setfs") {
+    auto pid = fields.size() == 1 ? number(fields[0]) : std::nullopt;
+    if (!pid) return malformed("vFile:setfs: expected a hex pid");
+    f.op = FileIo::Op::SetFs;
+    f.pid = *pid;
+    return f;
+  }
+  if (op == "open") {
+    if (fields.size() != 3) return malformed("vFile:open: expected path,flags,mode");
+    auto path = from_hex_string(fields[0]);
+    auto flags = parse_hex_u32(fields[1]);
+    auto mode = parse_hex_u32(fields[2]);
+    if (!path || !flags || !mode) return malformed("vFile:open: bad path, flags or mode");
+    f.op = FileIo::Op::Open;
+    f.path = std::move(*path);
+    f.flags = *flags;
+    f.mode = *mode;
+    return f;
+  }
+  if (op == "pread") {
+    if (fields.size() != 3) return malformed("vFile:pread: expected fd,count,offset");
+    auto fd = parse_pid(fields[0]);
+    auto count = parse_hex_u32(fields[1]);
+    auto offset = number(fields[2]);
+    if (!fd || !count || !offset) return malformed("vFile:pread: bad fd, count or offset");
+    f.op = FileIo::Op::Pread;
+    f.fd = *fd;
+    f.count = *count;
+    f.offset = *offset;
+    return f;
+  }
+  if (op == "close" || op == "fstat") {
+    auto fd = fields.size() == 1 ? parse_pid(fields[0]) : std::nullopt;
+    if (!fd) return malformed("vFile:close/fstat: expected a hex fd");
+    f.op = op == "close" ? FileIo::Op::Close : FileIo::Op::Fstat;
+    f.fd = *fd;
+    return f;
+  }
+  f.op = FileIo::Op::Other;
+  f.name = std::string(op.substr(0, kMaxNameLength));
+  return f;
+}
+
 Command on_v(std::string_view payload) {
+  if (starts_with(payload, "vFile:")) return on_vFile(payload.substr(6));
   if (payload == "vMustReplyEmpty") return MustReplyEmpty{};
   if (payload == "vCont?") return VContQuery{};
   if (starts_with(payload, "vCont;")) return on_vCont(payload.substr(6));
@@ -368,6 +429,7 @@ std::string_view command_name(const Command& command) noexcept {
       "QuerySupported", "MustReplyEmpty", "StartNoAckMode", "QueryHalt", "ReadRegisters",
       "WriteRegisters", "ReadRegister", "WriteRegister", "ReadMemory", "WriteMemory",
       "Breakpoint", "Resume", "VContStop", "VContQuery", "XferFeaturesRead", "XferExecFileRead",
+      "XferSigInfoRead", "FileIo",
       "QueryAttached", "QueryCurrentThread", "ThreadInfoFirst", "ThreadInfoNext", "QueryOffsets",
       "QueryTStatus", "QuerySymbol", "SetThread", "ThreadAlive", "MonitorCommand", "Detach",
       "Kill", "VKill", "Interrupt", "Malformed", "Unsupported"};

@@ -57,7 +57,47 @@ std::string with_process(char letter, std::uint8_t code, const std::optional<std
   return out;
 }
 
+void put_be(std::string& out, std::uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+std::string format_file(const FileReply& f) {
+  if (f.result < 0) return "F-1," + format_hex(f.error);
+  std::string out = "F" + format_hex(static_cast<std::uint64_t>(f.result));
+  if (!f.data.empty()) {
+    out.push_back(';');
+    out.append(f.data);
+  }
+  return out;
+}
+
+std::string format_error_message(const ErrorMessage& e) {
+  std::string out = "E.";
+  for (char c : e.text)
+    if (c != '#' && c != '$' && c != '}' && c != '*' && c != '\n') out.push_back(c);
+  return out;
+}
+
 }  // namespace
+
+std::string file_stat_bytes(const FileStat& st) {
+  std::string out;
+  out.reserve(64);
+  put_be(out, 0, 4);         // st_dev
+  put_be(out, 0, 4);         // st_ino
+  put_be(out, st.mode, 4);   // st_mode
+  put_be(out, 1, 4);         // st_nlink
+  put_be(out, 0, 4);         // st_uid
+  put_be(out, 0, 4);         // st_gid
+  put_be(out, 0, 4);         // st_rdev
+  put_be(out, st.size, 8);   // st_size
+  put_be(out, 4096, 8);      // st_blksize
+  put_be(out, (st.size + 511) / 512, 8);  // st_blocks
+  put_be(out, st.mtime, 4);  // st_atime
+  put_be(out, st.mtime, 4);  // st_mtime
+  put_be(out, st.mtime, 4);  // st_ctime
+  return out;
+}
 
 std::string format_reply(const Reply& reply) {
   return std::visit(
@@ -65,6 +105,8 @@ std::string format_reply(const Reply& reply) {
           [](const Empty&) { return std::string(); },
           [](const Ok&) { return std::string("OK"); },
           [](const Error& e) { return "E" + format_hex_u8(e.code); },
+          [](const ErrorMessage& e) { return format_error_message(e); },
+          [](const FileReply& f) { return format_file(f); },
           [](const Hex& h) { return to_hex(h.bytes); },
           [](const Raw& r) { return r.text; },
           [](const ConsoleOutput& o) { return "O" + to_hex(std::string_view(o.text)); },

@@ -21,6 +21,16 @@ struct Error {
   friend bool operator==(const Error&, const Error&) = default;
 };
 inline constexpr std::uint8_t kErrorMalformed = 0x03;
+
+// "E." + text: an error with a message (RSP allows it wherever Exx is). gdb
+// 13 prints it for register writes ("Could not write register ...; remote
+// failure reply 'E.text'") and for the first packet of a connection
+// ("Remote failure reply: E.text"); elsewhere it is an error like any Exx.
+// format_reply drops the characters the framing reserves (# $ } *).
+struct ErrorMessage {
+  std::string text;
+  friend bool operator==(const ErrorMessage&, const ErrorMessage&) = default;
+};
 inline constexpr std::uint8_t kErrorFault = 0x0e;
 
 // Bytes as hex: 'g' (registers in order, little-endian), 'p', 'm'.
@@ -52,6 +62,44 @@ struct XferChunk {
   std::string data;
   friend bool operator==(const XferChunk&, const XferChunk&) = default;
 };
+
+// vFile reply: "F" + hex(result) [";" + data] on success; "F-1," + hex(errno)
+// on failure (errno in gdb's File-I/O numbering, see file_errno). data is
+// raw bytes (pread's bytes, fstat's struct stat); encode_packet escapes them.
+struct FileReply {
+  std::int64_t result = 0;   // >= 0: success (fd, byte count; for fstat the size of data)
+  std::uint32_t error = 0;   // result < 0: the errno
+  std::string data;          // attachment (result >= 0 only)
+  friend bool operator==(const FileReply&, const FileReply&) = default;
+};
+
+// errno values of gdb's File-I/O protocol (gdb manual, "Errno Values").
+namespace file_errno {
+inline constexpr std::uint32_t kPerm = 1;
+inline constexpr std::uint32_t kNoEnt = 2;
+inline constexpr std::uint32_t kBadF = 9;
+inline constexpr std::uint32_t kAccess = 13;
+inline constexpr std::uint32_t kInval = 22;
+inline constexpr std::uint32_t kMFile = 24;
+inline constexpr std::uint32_t kRoFs = 30;
+inline constexpr std::uint32_t kNoSys = 88;
+}  // namespace file_errno
+
+// open flags of gdb's File-I/O protocol: anything but O_RDONLY (0) writes.
+namespace file_open {
+inline constexpr std::uint32_t kAccessMode = 0x3;  // O_WRONLY 1, O_RDWR 2
+inline constexpr std::uint32_t kWriting = 0x8 | 0x200 | 0x400 | 0x800;  // O_APPEND, O_CREAT, O_TRUNC, O_EXCL
+}  // namespace file_open
+
+// gdb's File-I/O struct stat (64 bytes, big-endian): st_dev, st_ino, st_mode,
+// st_nlink, st_uid, st_gid, st_rdev (4 each), st_size, st_blksize, st_blocks
+// (8 each), st_atime, st_mtime, st_ctime (4 each).
+struct FileStat {
+  std::uint32_t mode = 0;
+  std::uint64_t size = 0;
+  std::uint32_t mtime = 0;
+};
+std::string file_stat_bytes(const FileStat& st);
 
 // Why a stop happened, as the stop reply tells gdb.
 enum class StopReason : std::uint8_t {
@@ -99,8 +147,8 @@ struct Terminated {
   friend bool operator==(const Terminated&, const Terminated&) = default;
 };
 
-using Reply = std::variant<Empty, Ok, Error, Hex, Raw, ConsoleOutput, XferChunk, StopReply,
-                           Exited, Terminated>;
+using Reply = std::variant<Empty, Ok, Error, ErrorMessage, Hex, Raw, ConsoleOutput, XferChunk, FileReply,
+                           StopReply, Exited, Terminated>;
 
 // The payload text of a reply (unescaped, unframed). Cost: linear in its size.
 std::string format_reply(const Reply& reply);

@@ -28,8 +28,11 @@ std::string subcommand_usage_line(Subcommand c) {
                                     "link to the newest. The trace holds the program and what it read (stdin,\n"
                                     "files it opened), nothing else from the host. On a terminal, progress is\n"
                                     "shown on stderr.\n"
+                                    "Ctrl-C or SIGTERM stop the recording (inside a read if the program waits\n"
+                                    "for input) and finish the trace, marked interrupted.\n"
                                     "Exit status: as for `rvrr run` (the program's own, 128+signal, 124, 2), or\n"
-                                    "1 if the trace could not be written completely (disk full, ...).\n";
+                                    "1 if the trace could not be written completely (disk full, ...), or 130/143\n"
+                                    "when SIGINT/SIGTERM stopped it.\n";
     case Subcommand::Replay: return "usage: rvrr replay [options] [TRACE]\n"
                                     "Serves a recorded trace (default: the latest) to gdb, forwards and backwards.\n"
                                     "The server listens on 127.0.0.1 unless --host says otherwise.\n"
@@ -39,13 +42,16 @@ std::string subcommand_usage_line(Subcommand c) {
                                    "Debugs a program live with gdb, recording it so gdb can go backwards.\n"
                                    "Without --port, starts gdb (with rvrr's gdbinit) on this terminal. The\n"
                                    "server listens on 127.0.0.1 unless --host says otherwise. When the session\n"
-                                   "ends the trace is complete and `rvrr replay` replays it.\n"
+                                   "ends the trace is complete and `rvrr replay` replays it. SIGTERM (or a\n"
+                                   "SIGINT not typed at gdb's terminal) ends the session and gdb, trace finished.\n"
                                    "Exit status: 0 when the session ends; 2 for bad usage or a program that\n"
-                                   "cannot be loaded; 1 if the port cannot be bound or gdb cannot be started.\n";
-    case Subcommand::TraceInfo: return "usage: rvrr trace info TRACE\n"
+                                   "cannot be loaded; 1 if the port cannot be bound or gdb cannot be started;\n"
+                                   "130/143 when SIGINT/SIGTERM ended it.\n";
+    case Subcommand::TraceInfo: return "usage: rvrr trace info [--verify] TRACE\n"
                                        "Summarises a trace: program, arguments, events, length, exit status.\n"
                                        "TRACE may be a file, a trace directory (its latest) or `latest`.\n"
-                                       "Exit status: 0; 2 for bad usage or an unreadable trace.\n";
+                                       "Exit status: 0; 1 if --verify found a divergence; 2 for bad usage or an\n"
+                                       "unreadable trace.\n";
     case Subcommand::Help: break;
   }
   return top_level_usage();
@@ -176,6 +182,8 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
 
 }  // namespace
 
+std::string version_text() { return std::string("rvrr ") + RVRR_VERSION + "\n"; }
+
 std::string top_level_usage() {
   return "usage: rvrr COMMAND [options] ...\n"
          "\n"
@@ -187,6 +195,7 @@ std::string top_level_usage() {
          "  replay [TRACE]             debug a recorded trace with gdb (default: the latest)\n"
          "  debug PROGRAM [ARGS...]    debug a program live with gdb, recording it\n"
          "  trace info TRACE           summarise a trace\n"
+         "  version                    print rvrr's version (also --version)\n"
          "\n"
          "`rvrr COMMAND --help` lists a command's options and exit statuses.\n";
 }
@@ -199,6 +208,12 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     req.command = Subcommand::Help;
     req.help = true;
     req.help_text = top_level_usage();
+    return req;
+  }
+  if (word == "--version" || word == "version") {
+    req.command = Subcommand::Help;
+    req.help = true;  // print help_text on stdout, exit 0
+    req.help_text = version_text();
     return req;
   }
   std::vector<std::string> rest(argv.begin() + 2, argv.end());
@@ -235,6 +250,10 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
       add_server(d, o);
       break;
     case Subcommand::TraceInfo:
+      d.add_options()("verify", po::bool_switch(&o.verify),
+                      "replay the trace to its end and check the final instruction count, exit status and "
+                      "state against the recording (exit 1 and the divergence if they differ)");
+      break;
     case Subcommand::Help:
       break;
   }

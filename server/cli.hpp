@@ -4,7 +4,7 @@
 //   rvrr record [options] [-o TRACE] PROGRAM [ARGS...]
 //   rvrr replay [options] [TRACE]             default: the latest trace
 //   rvrr debug  [options] PROGRAM [ARGS...]   live, recording while debugged
-//   rvrr trace info TRACE
+//   rvrr trace info [--verify] TRACE
 //
 // Option parsing stops at PROGRAM, so guest arguments such as `-x` reach the
 // guest untouched (as with `env`, `rr record`, `timeout`). `--` also ends the
@@ -28,6 +28,7 @@ struct CliOptions {
   std::uint64_t memory_limit_mib = 512;       // guest memory the program may map
   bool no_host_files = false;                 // refuse guest opens of host files
   bool stats = false;                         // run/record: print figures at the end
+  bool verify = false;                        // trace info: replay to the end and compare with the footer
   // Server.
   std::string host = "127.0.0.1";
   std::optional<std::uint16_t> port;          // set: serve only (0 = ephemeral); unset: start gdb
@@ -62,6 +63,9 @@ class CliError : public std::runtime_error {
 
 // Parses argv (argv[0] is rvrr itself). Throws CliError on bad usage.
 CliRequest parse_cli(const std::vector<std::string>& argv);
+
+// "rvrr 0.1.0\n": the CMake project version (`rvrr --version`, `rvrr version`).
+std::string version_text();
 
 // The top-level usage (subcommand list).
 std::string top_level_usage();

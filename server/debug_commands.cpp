@@ -9,6 +9,7 @@
 #include "server/commands.hpp"
 #include "server/progress_meter.hpp"
 #include "server/serve.hpp"
+#include "server/stop_signals.hpp"
 #include "timeline/checksums.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline.hpp"
@@ -72,9 +73,12 @@ int debug_command(const CliRequest& request) {
   std::vector<std::uint8_t>& program = plan->program;
   TraceTarget& target = plan->target;
 
+  // SIGINT/SIGTERM from here on end the session cleanly, trace finished.
+  StopSignals stop_signals(nullptr, false);
   // Progress of long seeks and continues (a terminal only); it outlives the Timeline.
   ProgressMeter meter = ProgressMeter::for_stderr("running");
   timeline::LiveOptions live = live_options(request);
+  live.interrupt = std::make_shared<vm::HostInterrupt>();
   if (meter.enabled()) live.output_to = meter.guest_output();
   std::optional<timeline::SessionSetup> setup;
   try {
@@ -89,9 +93,14 @@ int debug_command(const CliRequest& request) {
   std::shared_ptr<timeline::TraceWriter> writer = setup->writer;
   int status;
   std::uint64_t length = 0;
+  std::string stopped_by;
   {
     timeline::Timeline timeline(std::move(setup->initial), setup->env, timeline_options(o, meter));
-    status = serve(timeline, serve_options(o, request.program));
+    ServeOptions so = serve_options(o, request.program);
+    so.host_interrupt = live.interrupt;
+    ServeResult served = serve(timeline, so, stop_signals);
+    status = served.status;
+    stopped_by = served.stopped_by;
     timeline::TimelineStats stats = timeline.stats();
     length = stats.history_end;
     spdlog::info("session over at instruction {} of {}", stats.now, stats.history_end);
@@ -105,7 +114,7 @@ int debug_command(const CliRequest& request) {
         timeline.resume(timeline::Direction::Forward, timeline::ResumeKind::Step, no_cancel);
       }
     }
-    if (writer) timeline::finish_live_trace(*writer, timeline.machine(), stats.history_end);
+    if (writer) timeline::finish_live_trace(*writer, timeline.machine(), stats.history_end, stopped_by);
   }
   if (status != 0 && length == 0) {
     // The server never ran (port in use, gdb missing): no trace worth keeping.
@@ -123,7 +132,11 @@ int debug_command(const CliRequest& request) {
   if (writer && writer->error())
     std::fprintf(stderr, "rvrr: warning: the trace is incomplete: %s\n", writer->error()->c_str());
   std::string replay = target.store_dir ? "rvrr replay" : "rvrr replay " + target.path.string();
+  if (!stopped_by.empty()) std::fprintf(stderr, "rvrr: stopped by %s at instruction %llu\n", stopped_by.c_str(),
+                                        static_cast<unsigned long long>(length));
   std::fprintf(stderr, "rvrr: trace written to %s; replay it with: %s\n", target.path.c_str(), replay.c_str());
+  // As a shell expects of a program ended by a signal it handled.
+  if (status == 0 && !stopped_by.empty()) return 128 + stop_signals.received();
   return status;
 }
 
@@ -153,8 +166,9 @@ int replay_command(const CliRequest& request) {
     return kExitUsage;
   }
   spdlog::info("replaying {} ({} instructions)", path.string(), data->history.frontier);
+  StopSignals stop_signals(nullptr, false);
   timeline::Timeline timeline(std::move(setup->initial), setup->env, timeline_options(o, meter));
-  return serve(timeline, serve_options(o, program.string()));
+  return serve(timeline, serve_options(o, program.string()), stop_signals).status;
 }
 
 }  // namespace rvrr::server

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <array>
 
+#include "protocol/gdb_signal.hpp"
 #include "protocol/hex.hpp"
 #include "protocol/thread_id.hpp"
 #include "server/commands.hpp"
+#include "timeline/host_call_text.hpp"
 
 namespace rvrr::server {
 
@@ -38,6 +40,7 @@ Debugger::Debugger(Target& target, DebuggerOptions options)
     : target_(target), options_(std::move(options)) {
   // Nothing to serve: do not advertise it (gdb would ask and get an error).
   if (options_.exec_file.empty()) options_.features.exec_file = false;
+  else files_ = ServedFiles({options_.exec_file});
   start_session();
 }
 
@@ -46,11 +49,13 @@ void Debugger::start_session() {
   no_ack_ = false;
   target_.points().clear();
   hw_breakpoint_addrs_.clear();
+  files_.close_all();
+  notes_.clear();  // meant for the gdb that caused them
   // A new gdb asks '?' first: tell it where we are with a plain SIGTRAP stop
   // (the reason of an older stop would mean nothing to it), keeping a fault's signal.
   std::uint8_t signal = last_stop_.signal;
   last_stop_ = {};
-  last_stop_.signal = signal == static_cast<std::uint8_t>(vm::Signal::Int) ? 5 : signal;
+  last_stop_.signal = signal == protocol::gdb_signal::kInt ? protocol::gdb_signal::kTrap : signal;
 }
 
 // The packet -> handler table.
@@ -74,6 +79,8 @@ Outcome Debugger::handle(const protocol::Command& command) {
           [&](const VContQuery&) { return reply(Raw{"vCont;c;C;s;S"}); },
           [&](const XferFeaturesRead& c) { return on_qXfer_features(c); },
           [&](const XferExecFileRead& c) { return on_qXfer_exec_file(c); },
+          [&](const XferSigInfoRead& c) { return on_qXfer_siginfo(c); },
+          [&](const FileIo& c) { return on_vFile(c); },
           [&](const QueryAttached&) { return reply(Raw{"1"}); },
           [&](const QueryCurrentThread&) { return reply(Raw{"QC" + thread_text()}); },
           [&](const ThreadInfoFirst&) { return reply(Raw{"m" + thread_text()}); },
@@ -114,6 +121,37 @@ Outcome Debugger::reply(protocol::Reply r) {
 }
 
 Outcome Debugger::error(std::uint8_t code) { return reply(protocol::Error{code}); }
+
+std::optional<std::string> Debugger::write_history(const std::function<std::optional<std::string>()>& writes) {
+  const std::uint64_t here = target_.now();
+  const std::uint64_t end = target_.history_end();
+  std::optional<std::string> refusal = writes();
+  if (here < target_.history_end() || here >= end) return refusal;  // nothing was discarded
+  std::string text = "[rvrr] warning: this write changed the past at instruction " + timeline::group_digits(here) +
+                     ": the recorded future after it (" + timeline::group_digits(end - here) +
+                     " instructions, up to instruction " + timeline::group_digits(end) +
+                     ") is discarded; history now ends here\n";
+  spdlog::info("{}", text.substr(0, text.size() - 1));
+  notes_ += text;
+  return refusal;
+}
+
+Outcome Debugger::refused(std::string_view what, const std::string& refusal, bool gdb_shows_reason) {
+  spdlog::warn("{} refused: {}", what, refusal);
+  // gdb 13 prints the E.message of a failed register write; of a memory
+  // write it only says "Cannot access memory", so a note gives the reason
+  // with the next stop or monitor output (and the log line above on rvrr's
+  // terminal, which `rvrr replay` shares with gdb, gives it at once).
+  if (!gdb_shows_reason && !write_announced_) notes_ += "[rvrr] " + std::string(what) + " refused: " + refusal + "\n";
+  return reply(protocol::ErrorMessage{"rvrr: " + refusal});
+}
+
+void Debugger::deliver_notes(Outcome& o) {
+  write_announced_ = false;
+  if (notes_.empty()) return;
+  o.replies.insert(o.replies.begin(), protocol::ConsoleOutput{std::move(notes_)});
+  notes_.clear();
+}
 
 Outcome Debugger::console_then_ok(std::string text) {
   Outcome o;
@@ -183,6 +221,15 @@ Outcome Debugger::on_qXfer_exec_file(const protocol::XferExecFileRead& c) {
   return reply(protocol::xfer_chunk(options_.exec_file, c.offset, c.length));
 }
 
+Outcome Debugger::on_qXfer_siginfo(const protocol::XferSigInfoRead& c) {
+  return reply(protocol::xfer_chunk(protocol::siginfo_bytes_ilp32(last_siginfo_), c.offset, c.length));
+}
+
+Outcome Debugger::on_vFile(const protocol::FileIo& c) {
+  if (c.op == protocol::FileIo::Op::Other) spdlog::debug("vFile:{} refused (not served)", c.name);
+  return reply(files_.handle(c));
+}
+
 // ---- registers ----
 
 Outcome Debugger::on_g() {
@@ -196,14 +243,15 @@ Outcome Debugger::on_G(const protocol::WriteRegisters& c) {
   if (c.bytes.size() != kRegisterCount * 4) return ill_formed("G: not 33 registers of 4 bytes");
   // Write only what changed: in a replay every write is refused, and gdb
   // sends G with unchanged values too.
-  for (unsigned r = 1; r < kRegisterCount; ++r) {
-    std::uint32_t value = protocol::load_le32(std::span(c.bytes).subspan(r * 4, 4));
-    if (value == target_.reg(r)) continue;
-    if (auto refusal = target_.write_register(r, value)) {
-      spdlog::info("register write refused: {}", *refusal);
-      return error(kErrorGeneric);
+  auto refusal = write_history([&]() -> std::optional<std::string> {
+    for (unsigned r = 1; r < kRegisterCount; ++r) {
+      std::uint32_t value = protocol::load_le32(std::span(c.bytes).subspan(r * 4, 4));
+      if (value == target_.reg(r)) continue;
+      if (auto refused = target_.write_register(r, value)) return refused;
     }
-  }
+    return std::nullopt;
+  });
+  if (refusal) return refused("register write", *refusal, true);
   return reply(protocol::Ok{});
 }
 
@@ -219,10 +267,8 @@ Outcome Debugger::on_P(const protocol::WriteRegister& c) {
   if (c.bytes.size() != 4) return ill_formed("P: value is not 4 bytes");
   std::uint32_t value = protocol::load_le32(c.bytes);
   if (c.regno == 0 || value == target_.reg(c.regno)) return reply(protocol::Ok{});
-  if (auto refusal = target_.write_register(c.regno, value)) {
-    spdlog::info("register write refused: {}", *refusal);
-    return error(kErrorGeneric);
-  }
+  if (auto refusal = write_history([&] { return target_.write_register(c.regno, value); }))
+    return refused("register write", *refusal, true);
   return reply(protocol::Ok{});
 }
 
@@ -258,10 +304,8 @@ Outcome Debugger::on_M(const protocol::WriteMemory& c) {
   // Unchanged bytes are not a write (gdb rewrites what it read sometimes).
   std::vector<std::uint8_t> current(c.bytes.size());
   if (target_.read_memory(c.addr, current) && current == c.bytes) return reply(protocol::Ok{});
-  if (auto refusal = target_.write_memory(c.addr, c.bytes)) {
-    spdlog::info("memory write refused: {}", *refusal);
-    return error(kErrorGeneric);
-  }
+  if (auto refusal = write_history([&] { return target_.write_memory(c.addr, c.bytes); }))
+    return refused("memory write at 0x" + protocol::format_hex(c.addr), *refusal, false);
   return reply(protocol::Ok{});
 }
 
@@ -312,10 +356,8 @@ Outcome Debugger::on_resume(const protocol::Resume& c) {
   if (c.signal && *c.signal != 0)
     spdlog::debug("resume with signal {} (not delivered: the guest has no signal handlers)", *c.signal);
   if (c.addr && *c.addr != target_.reg(kPcRegno)) {
-    if (auto refusal = target_.write_register(kPcRegno, *c.addr)) {
-      spdlog::info("resume at 0x{:x} refused: {}", *c.addr, *refusal);
-      return error(kErrorGeneric);
-    }
+    if (auto refusal = write_history([&] { return target_.write_register(kPcRegno, *c.addr); }))
+      return refused("resume at 0x" + protocol::format_hex(*c.addr), *refusal, false);
   }
   Work w;
   w.kind = Work::Kind::Resume;
@@ -357,6 +399,7 @@ timeline::StopEvent Debugger::execute(const Work& work, const timeline::CancelTo
 Outcome Debugger::finish(const Work& work, const timeline::StopEvent& event) {
   if (work.kind != Work::Kind::Resume) return finish_monitor(work, event);
   Outcome o;
+  deliver_notes(o);
   if (event.kind == timeline::StopKind::HistoryEnd && !event.exited && event.signal != vm::Signal::None &&
       event.icount != work_start_icount_) {
     // Execution arrived at the fatal fault again (after going back): report
@@ -399,7 +442,7 @@ void Debugger::expedite(protocol::StopReply& r) const {
 protocol::StopReply Debugger::stop_reply(const timeline::StopEvent& event) {
   using protocol::StopReason;
   protocol::StopReply r;
-  r.signal = 5;  // SIGTRAP
+  r.signal = protocol::gdb_signal::kTrap;
   r.reason = StopReason::Signal;
   r.pid = kPid;
   r.tid = kTid;
@@ -426,7 +469,8 @@ protocol::StopReply Debugger::stop_reply(const timeline::StopEvent& event) {
       r.watch_addr = event.watch_addr;
       break;
     case timeline::StopKind::Signal:
-      r.signal = static_cast<std::uint8_t>(event.signal == vm::Signal::None ? vm::Signal::Trap : event.signal);
+      r.signal = protocol::gdb_signal_from_linux(
+          static_cast<int>(event.signal == vm::Signal::None ? vm::Signal::Trap : event.signal));
       break;
     case timeline::StopKind::HistoryBegin:
       r.reason = StopReason::HistoryBegin;
@@ -435,12 +479,39 @@ protocol::StopReply Debugger::stop_reply(const timeline::StopEvent& event) {
       r.reason = StopReason::HistoryEnd;
       break;
     case timeline::StopKind::Interrupted:
-      r.signal = static_cast<std::uint8_t>(vm::Signal::Int);
+      r.signal = protocol::gdb_signal::kInt;
       break;
   }
   expedite(r);
   last_stop_ = r;
+  last_siginfo_ = siginfo_of(event);
   return r;
+}
+
+protocol::SigInfo Debugger::siginfo_of(const timeline::StopEvent& event) const {
+  using vm::Signal;
+  namespace sc = protocol::si_code;
+  const vm::Addr pc = target_.reg(kPcRegno);
+  protocol::SigInfo info{static_cast<std::int32_t>(Signal::Trap), sc::kTrapBrkpt, pc};
+  if (event.kind == timeline::StopKind::Interrupted) return {static_cast<std::int32_t>(Signal::Int), sc::kKernel, 0};
+  bool fault = event.kind == timeline::StopKind::Signal ||
+               (event.kind == timeline::StopKind::HistoryEnd && !event.exited && event.signal != Signal::None);
+  if (!fault) return info;
+  const vm::Addr addr = target_.fault_address().value_or(pc);
+  info.signo = static_cast<std::int32_t>(event.signal);
+  info.addr = addr;
+  switch (event.signal) {
+    case Signal::Segv: {
+      // Mapped but not allowed (a store to code, a fetch from data) vs not there at all.
+      std::uint8_t byte = 0;
+      info.code = target_.read_memory(addr, std::span(&byte, 1)) ? sc::kSegvAccErr : sc::kSegvMapErr;
+      break;
+    }
+    case Signal::Bus: info.code = sc::kBusAdrAln; break;
+    case Signal::Ill: info.code = sc::kIllIllOpc; break;
+    default: info.code = sc::kTrapBrkpt; break;
+  }
+  return info;
 }
 
 }  // namespace rvrr::server

@@ -21,6 +21,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@
 #include "protocol/command.hpp"
 #include "protocol/features.hpp"
 #include "protocol/reply.hpp"
+#include "protocol/siginfo.hpp"
+#include "server/served_files.hpp"
 #include "server/target.hpp"
 #include "timeline/stop_event.hpp"
 #include "timeline/timeline.hpp"
@@ -99,6 +102,8 @@ class Debugger {
   Outcome on_resume(const protocol::Resume& c);
   Outcome on_qXfer_features(const protocol::XferFeaturesRead& c);
   Outcome on_qXfer_exec_file(const protocol::XferExecFileRead& c);
+  Outcome on_qXfer_siginfo(const protocol::XferSigInfoRead& c);
+  Outcome on_vFile(const protocol::FileIo& c);
   Outcome on_H(const protocol::SetThread& c);
   Outcome on_T(const protocol::ThreadAlive& c);
   Outcome on_qRcmd(const protocol::MonitorCommand& c);
@@ -113,7 +118,10 @@ class Debugger {
   Outcome monitor_checkpoints();
   Outcome monitor_info_timeline();
   Outcome monitor_stats();
+  Outcome monitor_notes();
+  Outcome monitor(const protocol::MonitorCommand& c);
   Outcome finish_monitor(const Work& work, const timeline::StopEvent& event);
+  Outcome finish_monitor_text(const Work& work, const timeline::StopEvent& event);
 
   // The two helpers every handler uses for bad input (LLDB's habit).
   static Outcome ill_formed(std::string_view reason);       // log + E03
@@ -121,6 +129,19 @@ class Debugger {
   static Outcome reply(protocol::Reply r);
   static Outcome console_then_ok(std::string text);
   static Outcome error(std::uint8_t code);
+
+  // Debugger writes (G, P, M/X, a resume address). `writes` performs them and
+  // returns the first refusal. A live session written behind its end loses
+  // its recorded future: that is said to gdb (a note, see notes_). A refusal
+  // becomes an E.message reply, which gdb prints for register writes.
+  std::optional<std::string> write_history(const std::function<std::optional<std::string>()>& writes);
+  Outcome refused(std::string_view what, const std::string& refusal, bool gdb_shows_reason);
+  // Puts pending notes_ in front of `o`'s replies as console output. Only for
+  // replies gdb reads console output before: stop replies and qRcmd.
+  void deliver_notes(Outcome& o);
+
+  // $_siginfo for a stop (Linux numbering and si_code; see protocol/siginfo.hpp).
+  protocol::SigInfo siginfo_of(const timeline::StopEvent& event) const;
 
   std::string thread_text() const;
   void expedite(protocol::StopReply& r) const;
@@ -133,6 +154,18 @@ class Debugger {
   // stop there reports hwbreak rather than swbreak. Small: gdb inserts a handful.
   std::vector<vm::Addr> hw_breakpoint_addrs_;
   protocol::StopReply last_stop_;    // for '?'
+  // For qXfer:siginfo:read ($_siginfo) at the last stop; before any, the
+  // SIGTRAP that the first '?' reports.
+  protocol::SigInfo last_siginfo_{5, protocol::si_code::kTrapBrkpt, 0};
+  // Messages for gdb that could not go out when they arose (gdb reads console
+  // output only while it waits for a stop or a monitor command): a write that
+  // discarded history, a refused write. Sent with the next stop reply or
+  // monitor output (the gdbinit asks with `monitor notes` after every write).
+  std::string notes_;
+  // `monitor notes write|call` just told gdb that the coming write is refused
+  // (a replay): no second note for its refusal. Cleared with the next notes.
+  bool write_announced_ = false;
+  ServedFiles files_;                // vFile: the program file(s), read-only
   // Where the last Work started (a fault reached from behind is reported as the signal).
   std::uint64_t work_start_icount_ = 0;
   // Set by execute() when the Work could not start (restart of an unknown id): the console text.

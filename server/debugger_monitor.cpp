@@ -57,18 +57,38 @@ constexpr const char* kHelp =
     "rvrr monitor commands:\n"
     "  help              this list\n"
     "  when              the current instruction count (the point in time)\n"
-    "  seek N            go to instruction count N (0x.. for hex); then `maintenance flush register-cache`\n"
+    "  seek N            go to instruction count N (0x.. for hex); then flush gdb's caches:\n"
+    "                    `maintenance flush register-cache` and `maintenance flush dcache`\n"
     "  checkpoint        pin a checkpoint here; prints its id\n"
     "  checkpoints       list checkpoints (pinned and automatic)\n"
-    "  restart ID        go back to pinned checkpoint ID\n"
+    "  restart ID        go to checkpoint ID (any listed by checkpoints)\n"
     "  info timeline     history length, position, checkpoints and their memory\n"
     "  stats             instructions executed, speed, guest memory\n"
+    "  notes [write|call]  what rvrr could not tell gdb yet (e.g. history a write discarded);\n"
+    "                    with write/call, also whether the write gdb is about to make is refused\n"
     "The gdbinit shipped with rvrr wraps when/seek/checkpoint/restart as gdb commands\n"
     "that also refresh gdb's view after moving.\n";
 
 }  // namespace
 
 Outcome Debugger::on_qRcmd(const protocol::MonitorCommand& c) {
+  Outcome o = monitor(c);
+  if (!o.work) deliver_notes(o);  // Work: finish_monitor delivers them
+  std::vector<std::string> words = split_words(c.command);
+  if (words.size() == 2 && words[0] == "notes" && target_.read_only()) {
+    // The gdbinit asks `notes write` / `notes call` just before gdb writes
+    // for the user: in a replay, say now that it will be refused (gdb 13
+    // itself only prints "Cannot access memory" for a refused memory write).
+    o.replies.insert(o.replies.begin(),
+                     protocol::ConsoleOutput{std::string("[rvrr] this is a replay, and replays are read-only: ") +
+                                             (words[1] == "call" ? "the inferior call" : "the write") +
+                                             " will be refused\n"});
+    write_announced_ = true;
+  }
+  return o;
+}
+
+Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
   std::vector<std::string> words = split_words(c.command);
   spdlog::debug("monitor {}", c.command);
   if (words.empty() || words[0] == "help") return monitor_help();
@@ -77,6 +97,8 @@ Outcome Debugger::on_qRcmd(const protocol::MonitorCommand& c) {
   if (cmd == "checkpoint" && words.size() == 1) return monitor_checkpoint();
   if (cmd == "checkpoints" && words.size() == 1) return monitor_checkpoints();
   if (cmd == "stats" && words.size() == 1) return monitor_stats();
+  if (cmd == "notes" && (words.size() == 1 || (words.size() == 2 && (words[1] == "write" || words[1] == "call"))))
+    return console_then_ok("");  // on_qRcmd adds the notes
   if (cmd == "info" && words.size() == 2 && words[1] == "timeline") return monitor_info_timeline();
   if (cmd == "seek" || cmd == "restart") {
     std::optional<std::uint64_t> n = words.size() == 2 ? parse_count(words[1]) : std::nullopt;
@@ -124,8 +146,12 @@ Outcome Debugger::monitor_info_timeline() {
   std::string text;
   text += "position: instruction " + group_digits(s.now) + "\n";
   text += "history: " + group_digits(s.history_end) + " instructions" +
-          (s.history_complete ? " (complete: the program ended there)\n"
-                              : " (so far: running forward extends it)\n");
+          (s.history_cut_short && !s.history_complete
+               ? " (at least: the trace was cut short; replaying on goes up to the first host call it lost)\n"
+           : s.history_cut_short ? " (the trace was cut short: history ends at the first host call it lost)\n"
+           : s.recording_stopped ? " (complete: the recording was stopped there, the program still running)\n"
+           : s.history_complete  ? " (complete: the program ended there)\n"
+                                 : " (so far: running forward extends it)\n");
   text += "checkpoints: " + group_digits(s.checkpoints) + ", holding " + human_bytes(s.checkpoint_bytes) +
           " (peak " + human_bytes(s.peak_checkpoint_bytes) + ", budget " + human_bytes(s.budget_bytes) + ")\n";
   text += "index: " + group_digits(s.indexed_stretches) + " stretches of " + group_digits(s.stretch_span) +
@@ -152,6 +178,12 @@ Outcome Debugger::monitor_stats() {
 }
 
 Outcome Debugger::finish_monitor(const Work& work, const timeline::StopEvent& event) {
+  Outcome o = finish_monitor_text(work, event);
+  deliver_notes(o);
+  return o;
+}
+
+Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEvent& event) {
   if (!work_error_.empty()) return console_then_ok(std::move(work_error_));
   // The position changed without gdb knowing; remember a plain stop for '?'.
   stop_reply(event);

@@ -48,9 +48,10 @@ void ProgressMeter::update(const timeline::Progress& p, Clock::time_point now) {
   double seconds = std::chrono::duration<double>(now - start_).count();
   double mips = seconds > 0 ? static_cast<double>(p.done - start_done_) / seconds / 1e6 : 0.0;
   std::string line = format(label_, p.done, p.total, mips);
-  // Pad over a longer previous line rather than rely on terminal escapes.
+  // Pad over a longer previous line (and a "^C" the terminal may have echoed
+  // after it) rather than rely on terminal escapes.
   std::size_t width = line.size();
-  if (line.size() < shown_width_) line.append(shown_width_ - line.size(), ' ');
+  if (line.size() < shown_width_ + kEchoWidth) line.append(shown_width_ + kEchoWidth - line.size(), ' ');
   std::fprintf(out_, "\r%s", line.c_str());
   std::fflush(out_);
   shown_width_ = width;
@@ -59,7 +60,9 @@ void ProgressMeter::update(const timeline::Progress& p, Clock::time_point now) {
 
 void ProgressMeter::clear() {
   if (shown_width_ == 0) return;
-  std::fprintf(out_, "\r%s\r", std::string(shown_width_, ' ').c_str());
+  // Ctrl-C while the line shows makes the terminal echo "^C" right after it:
+  // blank those columns too, or "^C" is left alone on the line.
+  std::fprintf(out_, "\r%s\r", std::string(shown_width_ + kEchoWidth, ' ').c_str());
   std::fflush(out_);
   shown_width_ = 0;
 }

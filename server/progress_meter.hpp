@@ -47,6 +47,8 @@ class ProgressMeter {
 
   static constexpr std::chrono::milliseconds kDelay{500};
   static constexpr std::chrono::milliseconds kRefresh{200};
+  // Columns a terminal's echo of a control key ("^C", "^\\") may add after the line.
+  static constexpr std::size_t kEchoWidth = 2;
 
  private:
   std::string label_;

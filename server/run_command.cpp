@@ -43,6 +43,8 @@ int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory,
     case vm::StopKind::HostFailure:
       std::fprintf(stderr, "rvrr: host call failed: %s\n", stop.message.c_str());
       return 1;
+    case vm::StopKind::Interrupted:  // the caller saw why (a signal) and reports it
+      return 1;
     case vm::StopKind::Breakpoint:
     case vm::StopKind::Watchpoint:  // impossible without points; report rather than assert
       std::fprintf(stderr, "rvrr: unexpected stop at pc 0x%08" PRIx32 "\n", pc);

@@ -1,8 +1,10 @@
 // server/serve.cpp - run the gdb server, optionally with gdb as a child process.
 #include "server/serve.hpp"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "server/debugger.hpp"
+#include "server/stop_signals.hpp"
 #include "server/tcp_session.hpp"
 
 extern char** environ;
@@ -74,12 +77,13 @@ pid_t spawn_gdb(const ServeOptions& options, const std::string& address) {
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  // gdb gets the default SIGINT/SIGPIPE dispositions back (we ignore both).
+  // gdb gets the default SIGINT/SIGTERM/SIGPIPE dispositions back (exec keeps ignored ones).
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t defaults;
   sigemptyset(&defaults);
   sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGTERM);
   sigaddset(&defaults, SIGPIPE);
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
@@ -93,9 +97,46 @@ pid_t spawn_gdb(const ServeOptions& options, const std::string& address) {
   return pid;
 }
 
+// The terminal's settings when gdb was started, put back when it is gone: a
+// gdb killed while its prompt had the terminal in raw mode must not leave it so.
+class TerminalState {
+ public:
+  TerminalState() { saved_ = ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &state_) == 0; }
+  void restore() const {
+    if (!saved_) return;
+    // A background process changing the terminal gets SIGTTOU: not a reason to stop here.
+    struct sigaction ignore {}, old {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGTTOU, &ignore, &old);
+    ::tcsetattr(STDIN_FILENO, TCSADRAIN, &state_);
+    sigaction(SIGTTOU, &old, nullptr);
+  }
+
+ private:
+  termios state_ {};
+  bool saved_ = false;
+};
+
+// Ends the gdb we started: SIGTERM (gdb quits, restoring the terminal), then
+// SIGKILL if it has not gone after a few seconds.
+void end_gdb(pid_t pid) {
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 300; ++i) {
+    int wstatus = 0;
+    pid_t r = waitpid(pid, &wstatus, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid, SIGKILL);
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+}
+
 }  // namespace
 
-int serve(timeline::Timeline& timeline, const ServeOptions& options) {
+ServeResult serve(timeline::Timeline& timeline, const ServeOptions& options, StopSignals& stop_signals) {
   asio::io_context io;
   TimelineTarget target(timeline);
   DebuggerOptions dopts;
@@ -110,8 +151,9 @@ int serve(timeline::Timeline& timeline, const ServeOptions& options) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: cannot listen on %s:%u: %s\n", host.c_str(), unsigned(options.port.value_or(0)),
                  e.what());
-    return 1;
+    return ServeResult{1, {}};
   }
+  server->set_host_interrupt(options.host_interrupt);
   if (!is_loopback(host))
     std::fprintf(stderr, "rvrr: warning: listening on %s, not loopback: anyone who can reach this port "
                          "controls the debugged program\n", host.c_str());
@@ -122,37 +164,34 @@ int serve(timeline::Timeline& timeline, const ServeOptions& options) {
 
   int status = 0;
   pid_t gdb_pid = -1;
+  TerminalState terminal;
+  // SIGINT/SIGTERM (see StopSignals) make its interrupt readable: stop serving.
+  asio::posix::stream_descriptor stop_fd(io, ::fcntl(stop_signals.interrupt()->fd(), F_DUPFD_CLOEXEC, 0));
+  stop_fd.async_wait(asio::posix::stream_descriptor::wait_read, [&](const boost::system::error_code& ec) {
+    if (ec) return;
+    spdlog::info("{}: stopping", stop_signals.name());
+    io.stop();
+  });
   asio::signal_set signals(io);
   if (options.port) {
+    stop_signals.set_gdb_shares_terminal(false);
     std::fprintf(stderr, "rvrr: listening on %s; connect with: gdb-multiarch %s -ex 'target remote %s'\n",
                  address.c_str(), options.program.c_str(), address.c_str());
     std::fflush(stderr);
-    signals.add(SIGINT);
-    signals.add(SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-      if (ec) return;
-      spdlog::info("signal {}: stopping", sig);
-      io.stop();
-    });
   } else {
     // Ctrl-C at the terminal reaches the whole foreground group: it is gdb's
     // to handle (it interrupts the target through us), not a reason to exit.
-    std::signal(SIGINT, SIG_IGN);
+    stop_signals.set_gdb_shares_terminal(true);
     signals.add(SIGCHLD);
-    signals.add(SIGTERM);
     gdb_pid = spawn_gdb(options, address);
     if (gdb_pid < 0) {
       std::fprintf(stderr, "rvrr: cannot start %s: %s (use --port N to serve without starting gdb)\n",
                    options.gdb.c_str(), std::strerror(errno));
-      return 1;
+      return ServeResult{1, {}};
     }
     std::function<void(const boost::system::error_code&, int)> on_signal =
-        [&](const boost::system::error_code& ec, int sig) {
+        [&](const boost::system::error_code& ec, int) {
           if (ec) return;
-          if (sig == SIGTERM) {
-            io.stop();
-            return;
-          }
           int wstatus = 0;
           pid_t r = waitpid(gdb_pid, &wstatus, WNOHANG);
           if (r == gdb_pid) {
@@ -175,6 +214,7 @@ int serve(timeline::Timeline& timeline, const ServeOptions& options) {
   // socket handlers run (they are no-ops once stopped), then tear down.
   server->shutdown();
   signals.cancel();
+  stop_fd.cancel();
   while (server->busy()) {
     io.restart();
     if (io.run_for(std::chrono::milliseconds(10)) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -182,15 +222,31 @@ int serve(timeline::Timeline& timeline, const ServeOptions& options) {
   io.restart();
   io.poll();
   server.reset();
+  ServeResult result{status, stop_signals.name()};
   if (gdb_pid > 0) {
-    // gdb killed the program but is still at its prompt: it is the user's
-    // terminal now; wait for it rather than leave it orphaned.
-    int wstatus = 0;
-    while (waitpid(gdb_pid, &wstatus, 0) < 0 && errno == EINTR) {
+    if (!result.stopped_by.empty()) {
+      // Told to stop: gdb goes too (left behind, it would fight the shell for the terminal).
+      end_gdb(gdb_pid);
+    } else {
+      // gdb killed the program but is still at its prompt: it is the user's
+      // terminal now; wait for it rather than leave it orphaned. A signal
+      // meanwhile ends it as above.
+      // (Polled: the stop signals restart system calls.)
+      int wstatus = 0;
+      for (;;) {
+        pid_t r = waitpid(gdb_pid, &wstatus, WNOHANG);
+        if (r == gdb_pid || (r < 0 && errno != EINTR)) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (stop_signals.received() != 0) {
+          end_gdb(gdb_pid);
+          result.stopped_by = stop_signals.name();
+          break;
+        }
+      }
     }
+    terminal.restore();
   }
-  std::signal(SIGINT, SIG_DFL);
-  return status;
+  return result;
 }
 
 }  // namespace rvrr::server

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "timeline/timeline.hpp"
+#include "vm/host_interrupt.hpp"
 
 namespace rvrr::server {
 
@@ -17,12 +18,25 @@ struct ServeOptions {
   std::optional<std::uint16_t> port;
   std::string program;  // the ELF gdb should load (a path on this machine)
   std::string gdb = "gdb-multiarch";
+  // Live sessions: the interrupt of the live host environment (see
+  // LiveOptions::interrupt), raised to stop a guest waiting in a host read.
+  std::shared_ptr<vm::HostInterrupt> host_interrupt;
+};
+
+class StopSignals;
+
+struct ServeResult {
+  int status = 0;           // the process exit status: 0, or 1 if the port cannot be bound or gdb cannot be started
+  std::string stopped_by;   // "SIGTERM"/"SIGINT" when a signal ended the session, else empty
 };
 
 // Serves until gdb kills the program (k / vKill), the started gdb exits, or
-// SIGINT/SIGTERM (serve-only mode). Returns the process exit status: 0, or 1
-// if the port cannot be bound or gdb cannot be started (after one line on stderr).
-int serve(timeline::Timeline& timeline, const ServeOptions& options);
+// rvrr gets SIGTERM or SIGINT (`signals`, installed by the caller so that it
+// covers the trace's finishing too). With gdb started on rvrr's terminal, a
+// Ctrl-C at the terminal is gdb's (it interrupts the guest through the
+// protocol); a signal ends gdb too (SIGTERM, then SIGKILL if it lingers), and
+// the terminal's settings are restored as they were when serve() began.
+ServeResult serve(timeline::Timeline& timeline, const ServeOptions& options, StopSignals& signals);
 
 // The gdbinit shipped with rvrr: $RVRR_GDBINIT if it names a file (an
 // explicit choice), else <exe dir>/../share/rvrr/gdbinit (installed), else

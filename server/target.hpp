@@ -39,6 +39,15 @@ class Target {
   virtual std::optional<std::string> write_register(unsigned regno, std::uint32_t value) = 0;
   virtual std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) = 0;
 
+  // The end of history (the frontier, live; the trace's end, replay). A write
+  // behind it in a live session discards [now, history_end).
+  virtual std::uint64_t history_end() const { return stats().history_end; }
+  // Where the current machine faulted (the address the fault is about), if it
+  // is halted at a fault.
+  virtual std::optional<vm::Addr> fault_address() const { return std::nullopt; }
+  // A replay: every debugger write is refused.
+  virtual bool read_only() const { return false; }
+
   virtual std::uint64_t pin_checkpoint() = 0;
   virtual std::vector<timeline::CheckpointInfo> checkpoints() const = 0;
   virtual timeline::TimelineStats stats() const = 0;
@@ -70,6 +79,14 @@ class TimelineTarget final : public Target {
   }
   std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) override {
     return timeline_.write_memory(addr, bytes);
+  }
+  std::optional<vm::Addr> fault_address() const override {
+    const vm::Machine& m = timeline_.machine();
+    if (!m.halted() || m.halt_reason().kind != vm::StopKind::Fault) return std::nullopt;
+    return m.halt_reason().addr;
+  }
+  bool read_only() const override {
+    return timeline_.environment().mode() == timeline::HistoryEnvironment::Mode::Replay;
   }
   std::uint64_t pin_checkpoint() override { return timeline_.pin_checkpoint(); }
   std::vector<timeline::CheckpointInfo> checkpoints() const override { return timeline_.checkpoints(); }

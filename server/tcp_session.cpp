@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/packet_writer.hpp"
+#include "protocol/reply.hpp"
 
 namespace rvrr::server {
 
@@ -33,6 +34,75 @@ std::string printable(std::string_view payload) {
 }
 
 bool debug_logging() { return spdlog::should_log(spdlog::level::debug); }
+
+// A connection refused because another gdb is being served. gdb 13 prints
+// the error reply to its first packet ("Remote failure reply: E.<text>"),
+// then loses the connection; so: wait for that packet (at most kPatience),
+// ack it, answer with the reason, end our side and drain until the peer
+// closes (closing with unread bytes would reset the connection, and the reset
+// can destroy the reply before gdb reads it).
+class Refusal : public std::enable_shared_from_this<Refusal> {
+ public:
+  static constexpr std::chrono::seconds kPatience{3};
+
+  Refusal(asio::io_context& io, tcp::socket socket) : socket_(std::move(socket)), timer_(io) {}
+
+  void start() {
+    timer_.expires_after(kPatience);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->finish();
+    });
+    read();
+  }
+
+ private:
+  void read() {
+    socket_.async_read_some(asio::buffer(buf_), [self = shared_from_this()](const boost::system::error_code& ec,
+                                                                             std::size_t n) {
+      if (ec) {  // the peer closed (or we did): done
+        self->finish();
+        return;
+      }
+      if (!self->answered_) {
+        self->frames_.clear();
+        self->reader_.feed(std::span<const std::uint8_t>(self->buf_.data(), n), self->frames_);
+        for (const protocol::Frame& f : self->frames_)
+          if (f.kind == protocol::FrameKind::Packet || f.kind == protocol::FrameKind::BadChecksum) self->answer();
+      }
+      self->read();  // drain until the peer closes
+    });
+  }
+
+  void answer() {
+    if (answered_) return;
+    answered_ = true;
+    reply_ = std::string(protocol::kAck) +
+             protocol::encode_packet(protocol::format_reply(protocol::ErrorMessage{kRefusalText}));
+    asio::async_write(socket_, asio::buffer(reply_), [self = shared_from_this()](const boost::system::error_code&,
+                                                                                 std::size_t) {
+      boost::system::error_code ignored;
+      self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
+  void finish() {
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.close(ignored);
+  }
+
+  static constexpr const char* kRefusalText =
+      "rvrr: another gdb is already connected to this rvrr (it serves one gdb at a time); "
+      "detach or quit that gdb first";
+
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  protocol::PacketReader reader_{4096};
+  std::vector<protocol::Frame> frames_;
+  std::array<std::uint8_t, 4096> buf_{};
+  std::string reply_;
+  bool answered_ = false;
+};
 
 }  // namespace
 
@@ -82,7 +152,7 @@ void GdbServer::accept_next() {
       auto peer = socket.remote_endpoint(ignored);
       spdlog::warn("refused a second gdb connection from {}:{}: one gdb at a time",
                    peer.address().to_string(), peer.port());
-      socket.close(ignored);
+      std::make_shared<Refusal>(io_, std::move(socket))->start();
     } else {
       active_ = std::make_shared<TcpSession>(*this, std::move(socket));
       active_->start();
@@ -94,6 +164,7 @@ void GdbServer::accept_next() {
 void GdbServer::submit(const Work& work, std::shared_ptr<TcpSession> session) {
   busy_ = true;
   cancel_.requested.store(false);
+  if (host_interrupt_) host_interrupt_->clear();
   worker_.submit([this, work, session = std::move(session)]() mutable {
     timeline::StopEvent event = debugger_.execute(work, cancel_);
     asio::post(io_, [this, work, event = std::move(event), session = std::move(session)] {

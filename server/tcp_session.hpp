@@ -24,6 +24,7 @@
 #include "server/debugger.hpp"
 #include "server/worker.hpp"
 #include "timeline/timeline.hpp"
+#include "vm/host_interrupt.hpp"
 
 namespace rvrr::server {
 
@@ -48,7 +49,15 @@ class GdbServer {
   // ---- for TcpSession ----
   bool busy() const { return busy_; }
   void submit(const Work& work, std::shared_ptr<TcpSession> session);
-  void cancel_work() { cancel_.requested.store(true); }
+  // Cancels the running Work: the Timeline sees the token between slices, and
+  // a live guest waiting for input in a host read gives up at once (the read
+  // is made again when it goes on).
+  void cancel_work() {
+    cancel_.requested.store(true);
+    if (host_interrupt_) host_interrupt_->raise();
+  }
+  // The interrupt of the live host environment (rvrr debug); none for replays.
+  void set_host_interrupt(std::shared_ptr<vm::HostInterrupt> interrupt) { host_interrupt_ = std::move(interrupt); }
   void session_ended(TcpSession* session);
   Debugger& debugger() { return debugger_; }
 
@@ -61,6 +70,7 @@ class GdbServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::shared_ptr<TcpSession> active_;  // the one gdb being served, if any
   timeline::CancelToken cancel_;
+  std::shared_ptr<vm::HostInterrupt> host_interrupt_;  // raised with cancel_, cleared per Work
   bool busy_ = false;                   // Work submitted and not yet finished
   bool stopped_ = false;
   Worker worker_;                       // last: joined first on destruction

@@ -7,6 +7,8 @@
 
 #include "server/commands.hpp"
 #include "server/progress_meter.hpp"
+#include "server/stop_signals.hpp"
+#include "timeline/replay_session.hpp"
 #include "timeline/host_call_text.hpp"
 #include "timeline/recorder.hpp"
 #include "timeline/trace_format.hpp"
@@ -64,8 +66,13 @@ int record_command(const CliRequest& request) {
   std::vector<std::uint8_t>& program = plan->program;
   TraceTarget& target = plan->target;
 
+  // Ctrl-C or SIGTERM end the recording cleanly: the guest stops (inside a
+  // read if it waits for one) and the trace gets its footer, marked interrupted.
+  StopSignals stop_signals(nullptr, false);
   timeline::RecordOptions ro;
   ro.live = live_options(request);
+  ro.live.interrupt = stop_signals.interrupt();
+  ro.interrupted_by = [&stop_signals] { return stop_signals.name(); };
   ro.max_instructions = o.max_instructions;
   ProgressMeter meter = ProgressMeter::for_stderr("recording");
   if (meter.enabled()) {
@@ -97,14 +104,22 @@ int record_command(const CliRequest& request) {
   // The fault line names the instruction: disassemble it from the program
   // as loaded (code does not change in these programs; if it did, the pc is still right).
   int status;
-  try {
-    vm::MachineOptions mo;
-    mo.argv.push_back(timeline::program_name_of(request.program));
-    mo.memory_limit = o.memory_limit_mib << 20;
-    vm::Machine fresh(plan->image, mo);
-    status = report_stop(result.stop, result.footer.pc, fresh.memory(), result.instructions);
-  } catch (const std::exception&) {
-    status = 1;
+  if (result.interrupted) {
+    std::fprintf(stderr, "rvrr: recording interrupted by %s at instruction %s (pc 0x%08x)\n",
+                 stop_signals.name().c_str(), timeline::group_digits(result.instructions).c_str(),
+                 static_cast<unsigned>(result.footer.pc));
+    // As a shell expects of a program ended by a signal it handled: 130, 143.
+    status = 128 + (stop_signals.received() != 0 ? stop_signals.received() : 2);
+  } else {
+    try {
+      vm::MachineOptions mo;
+      mo.argv.push_back(timeline::program_name_of(request.program));
+      mo.memory_limit = o.memory_limit_mib << 20;
+      vm::Machine fresh(plan->image, mo);
+      status = report_stop(result.stop, result.footer.pc, fresh.memory(), result.instructions);
+    } catch (const std::exception&) {
+      status = 1;
+    }
   }
   if (result.trace_error) {
     // The recording is what `record` is for: a program that succeeded with a
@@ -124,15 +139,51 @@ int record_command(const CliRequest& request) {
   return status;
 }
 
+namespace {
+
+// `trace info --verify`: replay the whole trace (guest output discarded) and
+// compare its end with the footer. 0 and "verified: ..." when they agree; 1
+// and the divergence (where, expected, actual) when they do not.
+int verify_trace(timeline::TraceData data, const std::string& path) {
+  const std::uint64_t length = data.history.frontier;
+  const bool had_footer = data.footer.has_value();
+  timeline::ReplaySession session(std::move(data), [](int, std::span<const std::uint8_t>) {});
+  timeline::ReplayResult r = session.run_to_end();
+  std::fflush(stdout);
+  if (!r.matches) {
+    std::fprintf(stderr, "rvrr: %s: replay diverged: %s\n", path.c_str(), r.diagnostic.c_str());
+    std::printf("verify:        FAILED (%s)\n", r.diagnostic.c_str());
+    return 1;
+  }
+  if (had_footer) {
+    std::printf("verify:        verified: the replay ends at instruction %s as recorded (same end, same final "
+                "state)\n", timeline::group_digits(r.icount).c_str());
+  } else {
+    std::printf("verify:        verified up to instruction %s (the trace was cut short: no recorded end to "
+                "compare with)\n", timeline::group_digits(std::max(r.icount, length)).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
 int trace_info_command(const CliRequest& request) {
+  timeline::TraceData data;
+  fs::path path;
   try {
-    fs::path path = timeline::resolve_trace(request.trace);
-    timeline::TraceData data = timeline::read_trace_file(path.string());
+    path = timeline::resolve_trace(request.trace);
+    data = timeline::read_trace_file(path.string());
     timeline::TraceSummary summary = timeline::summarize_trace(data, path.string());
     std::fputs(timeline::format_trace_summary(summary).c_str(), stdout);
-    return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return kExitUsage;
+  }
+  if (!request.options.verify) return 0;
+  try {
+    return verify_trace(std::move(data), path.string());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s: %s\n", path.c_str(), e.what());
     return kExitUsage;
   }
 }

@@ -44,6 +44,7 @@ void History::truncate(std::uint64_t icount) {
   frontier = icount;
   halted_at_frontier = false;
   open_ended = false;
+  recorded_end.reset();
 }
 
 namespace {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "vm/environment.hpp"
+#include "vm/types.hpp"
 
 namespace rvrr::timeline {
 
@@ -44,6 +45,16 @@ class HistorySink {
   virtual void on_truncate(std::uint64_t icount) = 0;
 };
 
+// How a recorded execution ended (from its trace's footer): a replay that
+// reaches the end of history checks its own end against this.
+struct RecordedEnd {
+  enum class Kind : std::uint8_t { Exited, Fault, Running } kind = Kind::Running;
+  std::int32_t exit_code = 0;                // Exited
+  vm::Signal signal = vm::Signal::None;      // Fault
+  std::optional<std::uint64_t> state_hash;   // vm::Machine::state_hash() at the end, when recorded
+  std::string description;                   // "exited with status 0", for messages
+};
+
 class History {
  public:
   std::vector<HostEvent> events;        // ascending icount, at most one per icount
@@ -60,6 +71,8 @@ class History {
   // asks for a host call the trace does not hold; that point becomes the end
   // (frontier, open_ended = false). Reset by truncate().
   bool open_ended = false;
+  // Set from a trace's footer (read_trace); reset by truncate().
+  std::optional<RecordedEnd> recorded_end;
 
   const HostEvent* event_at(std::uint64_t icount) const;  // binary search
   // Writes with icount in [from, to): the points where a forward run must pause to apply them.

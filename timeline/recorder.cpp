@@ -12,6 +12,9 @@ namespace {
 constexpr std::uint64_t kSlice = 1ull << 26;
 // With a progress callback: ~20-50 ms per slice, so a display can refresh ~5 times a second.
 constexpr std::uint64_t kProgressSlice = 1ull << 24;
+// With an interrupt: ~5-10 ms per slice, so SIGINT/SIGTERM end a busy guest at once
+// (a guest waiting in a read is woken by the interrupt itself).
+constexpr std::uint64_t kInterruptSlice = 1ull << 22;
 }  // namespace
 
 RecordResult record_program(const std::string& program_path, const RecordOptions& options,
@@ -26,15 +29,25 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
   HistoryEnvironment& env = *setup.env;
   const std::uint64_t limit = options.max_instructions ? options.max_instructions : UINT64_MAX;
 
-  const std::uint64_t slice = options.progress ? kProgressSlice : kSlice;
+  const vm::HostInterrupt* interrupt = options.live.interrupt.get();
+  const std::uint64_t slice = interrupt ? kInterruptSlice : options.progress ? kProgressSlice : kSlice;
   const std::uint64_t total = options.max_instructions;
 
   vm::StopInfo stop;
+  bool interrupted = false;
   for (;;) {
+    if (interrupt && interrupt->raised()) {
+      interrupted = true;
+      break;
+    }
     vm::RunOptions run;
     run.stop_at = std::min(limit, machine.icount() + slice);
     stop = machine.run(run, env);
     env.advance_frontier(machine.icount());
+    if (stop.kind == vm::StopKind::Interrupted) {
+      interrupted = true;  // inside a read: it did not happen and is not recorded
+      break;
+    }
     if (stop.kind != vm::StopKind::Limit || machine.icount() >= limit) break;
     if (options.progress) options.progress(Progress{machine.icount(), total, false});
   }
@@ -43,7 +56,12 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
   RecordResult result;
   result.trace_path = trace_path;
   result.stop = stop;
+  result.interrupted = interrupted;
   result.footer = footer_for(machine, stop);
+  if (interrupted) {
+    result.footer.end = TraceEnd::Interrupted;
+    result.footer.message = options.interrupted_by ? options.interrupted_by() : std::string();
+  }
   result.instructions = machine.icount();
   result.events = env.history().events.size();
   if (setup.writer) {

@@ -5,6 +5,7 @@
 // HistoryEnvironment, which appends them to memory and writes one record each.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,11 +23,15 @@ struct RecordOptions {
   // Optional: told the instructions run so far after each slice (~16M
   // instructions), then once with finished = true.
   ProgressFn progress;
+  // Optional: what stopped the recording when live.interrupt was raised
+  // ("SIGTERM"), for the footer (TraceEnd::Interrupted).
+  std::function<std::string()> interrupted_by;
 };
 
 struct RecordResult {
   std::string trace_path;
   vm::StopInfo stop;                   // how the run ended (Limit = max_instructions reached)
+  bool interrupted = false;            // live.interrupt was raised: the footer says Interrupted
   TraceFooter footer;                  // as written
   std::uint64_t instructions = 0;
   std::uint64_t events = 0;            // host calls recorded

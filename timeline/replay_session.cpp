@@ -162,6 +162,7 @@ ReplayResult ReplaySession::run_to_end() {
       break;
     case TraceEnd::Stopped:
     case TraceEnd::HostFailure:
+    case TraceEnd::Interrupted:
       same_end = r.stop.kind == vm::StopKind::Limit;
       break;
   }

@@ -64,7 +64,7 @@ SessionSetup make_live_setup(std::vector<std::uint8_t> program, const std::strin
   std::shared_ptr<TraceWriter> writer;
   if (!trace_path.empty()) writer = std::make_shared<TraceWriter>(trace_path, header);
   std::shared_ptr<vm::Environment> live = options.live;
-  if (!live) live = std::make_shared<vm::HostEnvironment>(options.allow_host_files);
+  if (!live) live = std::make_shared<vm::HostEnvironment>(options.allow_host_files, options.interrupt);
   auto env = std::make_shared<HistoryEnvironment>(std::make_shared<History>(), HistoryEnvironment::Mode::Live,
                                                   std::move(live), writer.get());
   if (options.output_to) env->output_to = options.output_to;
@@ -104,16 +104,21 @@ std::optional<std::string> apply_debugger_write(vm::Machine& machine, const Debu
   return std::nullopt;
 }
 
-void finish_live_trace(TraceWriter& writer, const vm::Machine& machine, std::uint64_t frontier) {
+void finish_live_trace(TraceWriter& writer, const vm::Machine& machine, std::uint64_t frontier,
+                       const std::string& interrupted_by) {
+  TraceFooter footer;
   if (machine.icount() == frontier) {
     vm::StopInfo stop;
     if (machine.halted()) stop = machine.halt_reason();
-    writer.finish(footer_for(machine, stop));
-    return;
+    footer = footer_for(machine, stop);
+  } else {
+    footer.final_icount = frontier;
+    footer.end = TraceEnd::Stopped;
   }
-  TraceFooter footer;
-  footer.final_icount = frontier;
-  footer.end = TraceEnd::Stopped;
+  if (!interrupted_by.empty() && footer.end == TraceEnd::Stopped) {
+    footer.end = TraceEnd::Interrupted;
+    footer.message = interrupted_by;
+  }
   writer.finish(footer);
 }
 

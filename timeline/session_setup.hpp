@@ -18,6 +18,7 @@
 
 #include "timeline/history.hpp"
 #include "timeline/trace_format.hpp"
+#include "vm/host_interrupt.hpp"
 #include "vm/machine.hpp"
 
 namespace rvrr::timeline {
@@ -30,8 +31,11 @@ struct LiveOptions {
   std::uint32_t stack_size = 8u << 20;
   std::optional<std::uint64_t> epoch_ns;   // default: the host wall clock now (stored in the trace)
   bool allow_host_files = true;
-  // The live host; default vm::HostEnvironment(allow_host_files). Tests pass a NullEnvironment.
+  // The live host; default vm::HostEnvironment(allow_host_files, interrupt). Tests pass a NullEnvironment.
   std::shared_ptr<vm::Environment> live;
+  // Raised to make a host read that waits for input give up (Ctrl-C, SIGTERM):
+  // the guest stops inside its read, which runs again when it goes on.
+  std::shared_ptr<vm::HostInterrupt> interrupt;
   // Where guest output goes; default: the host's stdout/stderr.
   std::function<void(int fd, std::span<const std::uint8_t>)> output_to;
 };
@@ -70,6 +74,9 @@ std::optional<std::string> apply_debugger_write(vm::Machine& machine, const Debu
 
 // Ends a live trace: a footer from `machine` (when it is at the end of history)
 // or a bare "stopped at `frontier`" footer without a state hash otherwise.
-void finish_live_trace(TraceWriter& writer, const vm::Machine& machine, std::uint64_t frontier);
+// A non-empty `interrupted_by` ("SIGTERM") marks a still-running end as
+// TraceEnd::Interrupted (an exit or fault stays what it is).
+void finish_live_trace(TraceWriter& writer, const vm::Machine& machine, std::uint64_t frontier,
+                       const std::string& interrupted_by = {});
 
 }  // namespace rvrr::timeline

@@ -73,6 +73,11 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
       e.signal = vm::Signal::Int;
       break;
   }
+  if (auto diverged = check_recorded_end(a.outcome)) {
+    e.kind = StopKind::Divergence;
+    e.signal = vm::Signal::None;
+    e.message = *diverged;
+  }
   return e;
 }
 
@@ -91,7 +96,7 @@ void Timeline::Impl::skip_ahead(const CancelToken& cancel) {
 }
 
 std::optional<std::string> Timeline::Impl::prepare_write() {
-  if (!live()) return std::string("the recorded history cannot be changed in replay mode");
+  if (!live()) return std::string("this is a replay, and replays are read-only: the recorded history cannot be changed");
   const std::uint64_t here = now();
   if (here < frontier()) {
     // Writing behind the end changes history: the future is discarded and
@@ -229,8 +234,10 @@ std::vector<CheckpointInfo> Timeline::checkpoints() const {
 }
 
 std::optional<StopEvent> Timeline::restart(std::uint64_t id) {
+  // Any checkpoint `checkpoints()` lists, pinned or automatic (an automatic
+  // one may have been thinned out since it was listed: then nullopt).
   const Checkpoint* cp = impl_->store.find_id(id);
-  if (cp == nullptr || !cp->pinned) return std::nullopt;
+  if (cp == nullptr) return std::nullopt;
   impl_->current = cp->machine;
   impl_->rebalance();
   return stop_at(StopKind::SeekDone, impl_->now());
@@ -242,7 +249,10 @@ TimelineStats Timeline::stats() const {
   s.now = m.now();
   s.history_end = m.frontier();
   // Replay: the trace is all there is. Live: complete once the guest exited or faulted.
-  s.history_complete = !m.live() || (m.halt_at && *m.halt_at == m.frontier());
+  const History& h = m.env->history();
+  s.history_cut_short = !m.live() && !h.recorded_end;
+  s.history_complete = (!m.live() && !h.open_ended) || (m.halt_at && *m.halt_at == m.frontier());
+  s.recording_stopped = !m.live() && h.recorded_end && h.recorded_end->kind == RecordedEnd::Kind::Running;
   s.checkpoints = m.store.size();
   s.checkpoint_bytes = m.store.measure(m.current);
   s.peak_checkpoint_bytes = std::max(m.store.peak_bytes(), s.checkpoint_bytes);

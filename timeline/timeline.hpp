@@ -51,6 +51,10 @@ struct TimelineStats {
   std::uint64_t now = 0;
   std::uint64_t history_end = 0;        // frontier
   bool history_complete = false;        // the guest exited/faulted or the trace ended at history_end
+  // Replay of a trace without footer (killed): until the replay finds the
+  // first host call it lost, history_end is a lower bound (!history_complete).
+  bool history_cut_short = false;
+  bool recording_stopped = false;       // replay: the recording was stopped (signal, limit) with the program running
   std::size_t checkpoints = 0;
   std::uint64_t checkpoint_bytes = 0;   // unique pages held only by checkpoints, in bytes
   std::uint64_t peak_checkpoint_bytes = 0;
@@ -92,7 +96,7 @@ class Timeline {
 
   std::uint64_t pin_checkpoint();                      // at now(); returns its id
   std::vector<CheckpointInfo> checkpoints() const;     // pinned and automatic, ascending icount
-  std::optional<StopEvent> restart(std::uint64_t id);  // seek to a pinned checkpoint; nullopt if unknown
+  std::optional<StopEvent> restart(std::uint64_t id);  // seek to a listed checkpoint; nullopt if unknown
   TimelineStats stats() const;
   HistoryEnvironment& environment();
 

@@ -103,6 +103,9 @@ struct Timeline::Impl {
   vm::DebugPoints scan_watches;
   vm::DebugPoints watch_only;               // points' watches only, for steps
   std::uint64_t watch_only_generation = kNoLimit;
+  // The verdict of check_recorded_end at end_checked_at (deterministic: computed once).
+  std::optional<std::uint64_t> end_checked_at;
+  std::optional<std::string> end_divergence;
 
   bool live() const { return env->mode() == HistoryEnvironment::Mode::Live; }
   std::uint64_t frontier() const { return env->history().frontier; }
@@ -123,6 +126,11 @@ struct Timeline::Impl {
   void apply_writes_at(vm::Machine& m, std::uint64_t icount);
   void add_checkpoint(const vm::Machine& m, bool pinned = false);
   StopEvent seek_to(std::uint64_t target, const CancelToken* cancel);
+  // Replay only: when `outcome` left `current` at the end of the recorded
+  // history (or halted before it), compares count, exit status or signal and
+  // state hash with the trace's footer. Returns the divergence (where,
+  // expected, actual), or nullopt when they agree or there is nothing to check.
+  std::optional<std::string> check_recorded_end(Outcome outcome);
   const vm::DebugPoints& watches_of_points();  // watch_only, rebuilt when points change
 
   // ---- timeline.cpp ----

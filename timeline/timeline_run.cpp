@@ -1,5 +1,6 @@
 // timeline/timeline_run.cpp - the forward engine under every Timeline operation, and seeks.
 #include <algorithm>
+#include <cstdio>
 
 #include "timeline/timeline_impl.hpp"
 
@@ -153,6 +154,10 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
       case vm::StopKind::Fault:
         halt_at = reached;
         return Advance{Outcome::Halted, info};
+      case vm::StopKind::Interrupted:
+        // A live read gave up waiting (Ctrl-C): the call did not happen and
+        // is made again when execution goes on.
+        return Advance{Outcome::Cancelled, info};
       case vm::StopKind::HostFailure:
         // A cut-short trace ran out of recorded host calls: the end of
         // history, not a divergence (the environment closed it at `reached`).
@@ -179,6 +184,66 @@ Advance Timeline::Impl::reach(vm::Machine& out, std::uint64_t target, const Canc
     add_checkpoint(out);
   }
   return advance(out, target, nullptr, false, cancel, true);
+}
+
+namespace {
+std::string hex64(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string describe_machine_end(const vm::Machine& m) {
+  if (!m.halted()) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "is still running (pc 0x%08x)", m.pc());
+    return buf;
+  }
+  const vm::StopInfo& h = m.halt_reason();
+  if (h.kind == vm::StopKind::Exited) return "exited with status " + std::to_string(h.exit_code);
+  return std::string("was killed by ") + vm::signal_name(h.signal);
+}
+}  // namespace
+
+std::optional<std::string> Timeline::Impl::check_recorded_end(Outcome outcome) {
+  if (live()) return std::nullopt;
+  const History& h = env->history();
+  if (!h.recorded_end || h.open_ended) return std::nullopt;
+  const RecordedEnd& want = *h.recorded_end;
+  // A seek that lands exactly on the end of a recording that ended running is there too.
+  const bool at_end = outcome == Outcome::Halted || (outcome == Outcome::End && now() == frontier()) ||
+                      (outcome == Outcome::Reached && now() == frontier() && want.kind == RecordedEnd::Kind::Running);
+  if (!at_end) return std::nullopt;
+  if (end_checked_at == now()) return end_divergence;
+  const vm::Machine& m = current;
+  bool same = now() == frontier();
+  if (same) {
+    switch (want.kind) {
+      case RecordedEnd::Kind::Exited:
+        same = m.halted() && m.halt_reason().kind == vm::StopKind::Exited &&
+               m.halt_reason().exit_code == want.exit_code;
+        break;
+      case RecordedEnd::Kind::Fault:
+        same = m.halted() && m.halt_reason().kind == vm::StopKind::Fault && m.halt_reason().signal == want.signal;
+        break;
+      case RecordedEnd::Kind::Running:
+        same = !m.halted();
+        break;
+    }
+  }
+  std::optional<std::string> verdict;
+  if (!same) {
+    verdict = "divergence at instruction " + std::to_string(now()) + ": the recording " + want.description +
+              " at instruction " + std::to_string(frontier()) + ", the replay " + describe_machine_end(m) +
+              " at instruction " + std::to_string(now());
+  } else if (want.state_hash && *want.state_hash != m.state_hash()) {
+    verdict = "divergence at instruction " + std::to_string(now()) +
+              " (the end of the recording): the final state differs (state hash " + hex64(m.state_hash()) +
+              ", recorded " + hex64(*want.state_hash) + ")";
+  }
+  end_checked_at = now();
+  end_divergence = verdict;
+  return verdict;
 }
 
 StopEvent Timeline::Impl::seek_to(std::uint64_t target, const CancelToken* cancel) {
@@ -221,6 +286,11 @@ StopEvent Timeline::Impl::seek_to(std::uint64_t target, const CancelToken* cance
       e.kind = StopKind::Interrupted;
       e.signal = vm::Signal::Int;
       break;
+  }
+  if (auto diverged = check_recorded_end(a.outcome)) {
+    e.kind = StopKind::Divergence;
+    e.signal = vm::Signal::None;
+    e.message = *diverged;
   }
   return e;
 }

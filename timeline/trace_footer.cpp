@@ -25,6 +25,9 @@ TraceFooter footer_for(const vm::Machine& machine, const vm::StopInfo& stop) {
       footer.end = TraceEnd::HostFailure;
       footer.message = stop.message;
       break;
+    case vm::StopKind::Interrupted:
+      footer.end = TraceEnd::Interrupted;
+      break;
     default:
       footer.end = TraceEnd::Stopped;
       break;

@@ -38,6 +38,7 @@ const char* trace_end_name(TraceEnd end) {
     case TraceEnd::Fault: return "fault";
     case TraceEnd::Stopped: return "stopped";
     case TraceEnd::HostFailure: return "host failure";
+    case TraceEnd::Interrupted: return "interrupted";
   }
   return "unknown";
 }
@@ -96,6 +97,9 @@ std::string describe_end(const TraceFooter& f) {
       return "stopped with the program still running (pc " + hex32(f.pc) + ")";
     case TraceEnd::HostFailure:
       return "stopped by a host failure: " + f.message;
+    case TraceEnd::Interrupted:
+      return "interrupted" + (f.message.empty() ? std::string() : " by " + f.message) +
+             " with the program still running (pc " + hex32(f.pc) + ")";
   }
   return "ended in an unknown way";
 }

@@ -37,7 +37,8 @@ namespace rvrr::timeline {
 
 inline constexpr char kTraceMagic[] = "RVRRTRACE";   // 9 bytes, no terminator on disk
 inline constexpr std::size_t kTraceMagicSize = 9;
-inline constexpr std::uint32_t kTraceFormatVersion = 1;
+// Version 2 added TraceEnd::Interrupted; version 1 traces are still read.
+inline constexpr std::uint32_t kTraceFormatVersion = 2;
 // Bounds that separate "corrupt" from "cut short": a length above these is
 // never something the writer produced.
 inline constexpr std::uint32_t kMaxHeaderSize = 1u << 30;
@@ -77,6 +78,11 @@ enum class TraceEnd : std::uint8_t {
   Fault = 2,        // a fatal fault; signal, pc, fault_addr, message
   Stopped = 3,      // recording stopped with the guest still running (instruction limit, debugger quit)
   HostFailure = 4,  // the environment refused a call; message
+  // Since format version 2: rvrr was told to stop (Ctrl-C, SIGINT/SIGTERM)
+  // with the guest still running; message names the signal. The state is
+  // complete (count, pc, state hash); a host call the guest was waiting in
+  // (a read) did not happen and is not in the trace.
+  Interrupted = 5,
 };
 const char* trace_end_name(TraceEnd end);
 

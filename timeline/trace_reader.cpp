@@ -137,11 +137,12 @@ DebuggerWrite parse_write(In& in) {
   return w;
 }
 
-TraceFooter parse_footer(In& in) {
+TraceFooter parse_footer(In& in, std::uint32_t version) {
   TraceFooter f;
   f.final_icount = in.u64("the final instruction count");
   std::uint8_t end = in.u8("how it ended");
-  if (end < 1 || end > 4) throw Short{"a valid end kind"};
+  const std::uint8_t last_end = version >= 2 ? 5 : 4;  // version 2 added Interrupted
+  if (end < 1 || end > last_end) throw Short{"a valid end kind"};
   f.end = static_cast<TraceEnd>(end);
   f.exit_code = static_cast<std::int32_t>(in.u32("the exit code"));
   f.signal = static_cast<vm::Signal>(in.u8("the signal"));
@@ -273,7 +274,7 @@ TraceData read_trace(std::span<const std::uint8_t> b) {
           break;
         }
         case RecordType::Footer:
-          t.footer = parse_footer(in);
+          t.footer = parse_footer(in, version);
           break;
         default:
           throw TraceError("corrupt record" + at_offset(pos) + ": unknown record type " +
@@ -297,6 +298,15 @@ TraceData read_trace(std::span<const std::uint8_t> b) {
     }
     t.history.frontier = t.footer->final_icount;
     t.history.halted_at_frontier = t.footer->end == TraceEnd::Exited || t.footer->end == TraceEnd::Fault;
+    RecordedEnd end;
+    end.kind = t.footer->end == TraceEnd::Exited  ? RecordedEnd::Kind::Exited
+               : t.footer->end == TraceEnd::Fault ? RecordedEnd::Kind::Fault
+                                                  : RecordedEnd::Kind::Running;
+    end.exit_code = t.footer->exit_code;
+    end.signal = t.footer->signal;
+    if (t.footer->has_state_hash) end.state_hash = t.footer->state_hash;
+    end.description = describe_end(*t.footer);
+    t.history.recorded_end = std::move(end);
   } else {
     t.history.frontier = proven;
     t.history.open_ended = true;

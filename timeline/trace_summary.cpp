@@ -38,6 +38,8 @@ TraceSummary summarize_trace(const TraceData& t, const std::string& path) {
   s.complete = t.complete;
   if (t.footer) {
     s.ended = describe_end(*t.footer);
+    if (t.footer->end == TraceEnd::Interrupted)  // where it was stopped matters as much as why
+      s.ended += ", after " + group_digits(t.footer->final_icount) + " instructions";
     if (t.footer->has_state_hash) s.final_state_hash = t.footer->state_hash;
     if (!t.complete) s.ended += " (" + t.completeness() + ")";
   } else {

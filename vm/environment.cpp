@@ -3,9 +3,11 @@
 // HostEnvironment is the only code in vm/ that touches the host: stdin, host
 // files (read-only), isatty, randomness and the host's stdout/stderr.
 #include "vm/environment.hpp"
+#include "vm/host_interrupt.hpp"
 #include "vm/host_io.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,7 +78,26 @@ void NullEnvironment::output(std::uint64_t, int, std::span<const std::uint8_t> b
 
 // ---- HostEnvironment ----
 
-HostEnvironment::HostEnvironment(bool allow_host_files) : allow_host_files_(allow_host_files) {}
+HostEnvironment::HostEnvironment(bool allow_host_files, std::shared_ptr<HostInterrupt> interrupt)
+    : allow_host_files_(allow_host_files), interrupt_(std::move(interrupt)) {}
+
+namespace {
+// Waits until `fd` has input (or EOF, or an error a read will report) or the
+// interrupt is raised. True: go ahead and read; false: interrupted.
+bool wait_for_input(int fd, const HostInterrupt& interrupt) {
+  for (;;) {
+    if (interrupt.raised()) return false;
+    pollfd fds[2] = {{fd, POLLIN, 0}, {interrupt.fd(), POLLIN, 0}};
+    const int n = ::poll(fds, 2, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;  // a signal: its handler may have raised the interrupt
+      return true;                   // cannot wait: let read() block or fail as before
+    }
+    if (fds[1].revents != 0) return false;
+    if (fds[0].revents != 0) return true;
+  }
+}
+}  // namespace
 
 HostEnvironment::~HostEnvironment() {
   for (int fd : open_fds_) ::close(fd);
@@ -113,6 +134,13 @@ HostReply HostEnvironment::call(std::uint64_t, const HostRequest& request) {
       if (request.handle != 0 && !is_ours) { reply.value = -kEBADF; break; }
       if (request.arg0 < 0) { reply.value = -kEINVAL; break; }
       const std::int64_t n = std::min(request.arg0, kMaxTransfer);
+      if (interrupt_ && !wait_for_input(static_cast<int>(request.handle), *interrupt_)) {
+        reply.ok = false;
+        reply.interrupted = true;
+        reply.value = -4;  // EINTR, should a caller ignore `ok`
+        reply.error = "interrupted while waiting for input";
+        break;
+      }
       reply.data.resize(static_cast<std::size_t>(n));
       ssize_t got;
       do got = ::read(static_cast<int>(request.handle), reply.data.data(), static_cast<std::size_t>(n));

@@ -12,6 +12,7 @@
 // (icount, request) names a host call uniquely in an execution.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,6 +44,10 @@ struct HostReply {
   std::vector<std::uint8_t> data;      // Read/Random: the bytes
   bool ok = true;                      // false: the environment refuses (divergence); see error
   std::string error;                   // when !ok: precise diagnostic (where, expected, actual)
+  // With !ok: not a refusal but an abandoned wait (a HostInterrupt was raised
+  // while a read waited for input). Nothing was taken from the host; the
+  // instruction does not retire and running again retries the call.
+  bool interrupted = false;
 };
 
 class Environment {
@@ -67,16 +72,21 @@ class NullEnvironment : public Environment {
   std::uint64_t rng_ = 0x9E3779B97F4A7C15ull;
 };
 
+class HostInterrupt;
+
 // The live host: stdin, read-only host files, std::random_device. Output goes
 // to the host's stdout/stderr. Host files can be disabled (--no-host-files).
+// With an `interrupt`, reads wait for input with poll() on both fds and give
+// up (HostReply::interrupted) when it is raised, before consuming any byte.
 class HostEnvironment : public Environment {
  public:
-  explicit HostEnvironment(bool allow_host_files = true);
+  explicit HostEnvironment(bool allow_host_files = true, std::shared_ptr<HostInterrupt> interrupt = nullptr);
   ~HostEnvironment() override;
   HostReply call(std::uint64_t icount, const HostRequest& request) override;
   void output(std::uint64_t icount, int fd, std::span<const std::uint8_t> bytes) override;
  private:
   bool allow_host_files_;
+  std::shared_ptr<HostInterrupt> interrupt_;
   std::vector<int> open_fds_;  // host fds opened for the guest, closed on destruction
 };
 

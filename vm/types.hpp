@@ -40,6 +40,7 @@ enum class StopKind : std::uint8_t {
   Exited,       // the guest exited (exit/exit_group/semihosting EXIT); final state
   Fault,        // the instruction at pc faulted; NOT retired; see signal/addr
   HostFailure,  // the Environment refused a host call (replay divergence); see message
+  Interrupted,  // a host call gave up waiting (HostInterrupt raised); NOT retired: running again retries it
 };
 
 struct StopInfo {

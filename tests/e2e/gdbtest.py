@@ -143,7 +143,9 @@ class Server:
         self.port = None
         self.timeout = timeout
         self.cwd = cwd
-        self.stdin = stdin  # a file the server's stdin reads (default /dev/null)
+        # The server's stdin: None for /dev/null, a path to read from, or what
+        # subprocess takes (subprocess.PIPE: self.proc.stdin, open, no data yet).
+        self.stdin = stdin
 
     @classmethod
     def debug(cls, program, *args, options=(), stdin=None):
@@ -169,12 +171,13 @@ class Server:
         return False
 
     def start(self):
-        stdin = open(self.stdin, "rb") if self.stdin else subprocess.DEVNULL
+        is_path = isinstance(self.stdin, (str, bytes, os.PathLike))
+        stdin = open(self.stdin, "rb") if is_path else (subprocess.DEVNULL if self.stdin is None else self.stdin)
         try:
             self.proc = subprocess.Popen(self.argv, stdin=stdin, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE, start_new_session=True, cwd=self.cwd)
         finally:
-            if self.stdin:
+            if is_path:
                 stdin.close()
         self.out = _Reader(self.proc.stdout)
         self.err = _Reader(self.proc.stderr)

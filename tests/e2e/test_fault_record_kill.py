@@ -79,7 +79,8 @@ def killed_recording():
                     "continue",                 # 8: forward to the end again
                     "monitor when",             # 9
                     "p/x hash",                 # 10
-                    "info registers pc"]        # 11
+                    "info registers pc",        # 11
+                    "monitor info timeline"]    # 12
             s = g.run_gdb(server.port, elf, cmds, timeout=50)
             ck.begin(ck.scenario, s, server)
             ck.contains(0, g.NO_HISTORY, "continue stops at the end of the recorded history:")
@@ -97,6 +98,7 @@ def killed_recording():
             ck.contains(6, g.NO_HISTORY)
             ck.value(10, f"0x{hashes[CHUNKS]:x}", "hash after going back and forth:")
             ck.ok(11)
+            ck.contains(12, "the trace was cut short", "info timeline of a cut-short trace:")
             ck.check(server.stdout().count(f"fault_reader: chunk {CHUNKS} hash") == 1,
                      f"replayed guest output (expected chunk {CHUNKS} exactly once):\n{server.stdout()}")
             ck.check("cut short" in server.stderr(), f"replay did not warn that the trace is cut short:\n"

@@ -15,6 +15,8 @@ import rspclient as r  # noqa: E402
 
 ck = g.Checker("test_fault_two_gdbs")
 MARK = 1_000_000
+# What a refused gdb is told (gdb 13 prints "Remote failure reply: E.<this>...").
+REFUSAL = "E.rvrr: another gdb is already connected"
 
 
 def refused(port, what):
@@ -47,6 +49,8 @@ def refused(port, what):
             data += chunk
         ck.check(closed and b"PacketSize" not in data,
                  f"{what}: second connection not refused (closed={closed}, got {data[:200]!r})")
+        ck.check(REFUSAL.encode() in data,
+                 f"{what}: the refusal says why, as an error reply to the first packet: {data[:200]!r}")
     finally:
         s.close()
 
@@ -74,6 +78,8 @@ def second_connection():
             ck.check(re.search(r"closed|reset|refused|connection|disconnected|communication error|broken pipe|"
                                 r"timed out|Ignoring packet error", out2, re.I) is not None,
                      f"the second gdb printed no connection error:\n{out2}")
+            ck.check(f"Remote failure reply: {REFUSAL}" in out2,
+                     f"the second gdb was not told why (one gdb at a time):\n{out2}")
             # The first is undisturbed.
             ck.check(c.when() == MARK, "first: position moved")
             ck.check(c.pc() == pc and c.command("g") == regs, "first: registers changed")
@@ -129,6 +135,8 @@ def two_real_gdbs():
         finally:
             r.kill_gdb(gdb1)
         ck.check("Current instruction" not in out2, f"the second gdb was served:\n{out2}")
+        ck.check(f"Remote failure reply: {REFUSAL}" in out2,
+                 f"the second gdb was not told why (one gdb at a time):\n{out2}")
         whens = [int(x) for x in re.findall(r"Current instruction: (\d+)", out1)]
         ck.check(whens == [3, 2], f"the first gdb was disturbed: whens {whens}\n{out1}")
         ck.check("Remote connection closed" not in out1, f"first gdb lost its connection:\n{out1}")

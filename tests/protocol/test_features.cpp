@@ -15,7 +15,7 @@ QuerySupported offered(std::string_view payload) {
 }
 
 constexpr std::string_view kBase =
-    "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;QStartNoAckMode+;"
+    "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;qXfer:siginfo:read+;QStartNoAckMode+;"
     "ReverseStep+;ReverseContinue+;vContSupported+";
 }  // namespace
 

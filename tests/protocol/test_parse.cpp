@@ -163,7 +163,6 @@ TEST_CASE("parse: unsupported packets get their name") {
       {"QThreadEvents:1", Unsupported{"QThreadEvents"}},
       {"QPassSignals:e;10", Unsupported{"QPassSignals"}},
       {"QNonStop:0", Unsupported{"QNonStop"}},
-      {"vFile:setfs:0", Unsupported{"vFile"}},
       {"vRun;", Unsupported{"vRun"}},
       {"vAttach;1", Unsupported{"vAttach"}},
       {"vCtrlC", Unsupported{"vCtrlC"}},
@@ -285,6 +284,12 @@ TEST_CASE("parse: every malformed shape is Malformed, never a crash") {
       "qXfer:features:read:target.xml:x,1",
       "qXfer:features:read:target.xml:0,100000000",
       "qXfer:exec-file:read:1:0",
+      "qXfer:siginfo:read::80",
+      "vFile:open:zz,0,0",
+      "vFile:open:2f,0",
+      "vFile:pread:3,4",
+      "vFile:close:",
+      "vFile:setfs",
   };
   for (const char* payload : rows) {
     CAPTURE(payload);
@@ -330,4 +335,41 @@ TEST_CASE("parse: command_name names every alternative") {
   CHECK(command_name(parse_command("")) == "Malformed");
   CHECK(command_name(Command{Interrupt{}}) == "Interrupt");
   CHECK(command_name(parse_command("qTfV")) == "Unsupported");
+}
+
+TEST_CASE("parse: qXfer:siginfo:read and vFile host I/O") {
+  auto file = [](FileIo::Op op) {
+    FileIo f;
+    f.op = op;
+    return f;
+  };
+  FileIo setfs = file(FileIo::Op::SetFs);
+  FileIo setfs7 = setfs;
+  setfs7.pid = 7;
+  FileIo open = file(FileIo::Op::Open);
+  open.path = "/tmp/a b";
+  open.mode = 0x1c0;
+  FileIo pread = file(FileIo::Op::Pread);
+  pread.fd = 3;
+  pread.count = 0x3fff;
+  pread.offset = 0x100000000;
+  FileIo close = file(FileIo::Op::Close);
+  close.fd = 3;
+  FileIo fstat = file(FileIo::Op::Fstat);
+  fstat.fd = 4;
+  FileIo unlink = file(FileIo::Op::Other);
+  unlink.name = "unlink";
+  check_rows({
+      {"qXfer:siginfo:read::0,fff", XferSigInfoRead{0, 0xfff}},
+      {"qXfer:siginfo:read::80,10", XferSigInfoRead{0x80, 0x10}},
+      {"qXfer:siginfo:write::0:abcd", Unsupported{"qXfer:siginfo:write"}},
+      {"vFile:setfs:0", setfs},
+      {"vFile:setfs:7", setfs7},
+      {"vFile:open:2f746d702f612062,0,1c0", open},
+      {"vFile:pread:3,3fff,100000000", pread},
+      {"vFile:close:3", close},
+      {"vFile:fstat:4", fstat},
+      {"vFile:unlink:2f746d70", unlink},
+      {"vFile", Unsupported{"vFile"}},
+  });
 }

@@ -25,6 +25,8 @@ class FakeTarget : public Target {
   vm::DebugPoints debug_points;
   std::function<timeline::StopEvent(timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&)> on_resume;
   std::vector<timeline::CheckpointInfo> pinned;
+  std::optional<std::uint64_t> end;       // history_end(); unset: now (writes drop nothing)
+  std::optional<vm::Addr> fault;          // fault_address()
 
   FakeTarget() { regs[32] = kMemBase + 0x74; }
 
@@ -59,6 +61,7 @@ class FakeTarget : public Target {
   std::optional<std::string> write_register(unsigned regno, std::uint32_t value) override {
     if (replay) return std::string("a replay cannot change the past");
     regs.at(regno) = value;
+    end.reset();  // live: a write makes now the end of history
     return std::nullopt;
   }
   std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) override {
@@ -66,8 +69,12 @@ class FakeTarget : public Target {
     if (addr < kMemBase || std::uint64_t(addr) + bytes.size() > std::uint64_t(kMemBase) + kMemSize)
       return std::string("unmapped");
     std::memcpy(mem.data() + (addr - kMemBase), bytes.data(), bytes.size());
+    end.reset();  // live: a write makes now the end of history
     return std::nullopt;
   }
+  std::uint64_t history_end() const override { return end.value_or(icount); }
+  std::optional<vm::Addr> fault_address() const override { return fault; }
+  bool read_only() const override { return replay; }
   std::uint64_t pin_checkpoint() override {
     pinned.push_back({pinned.size() + 1, icount, true});
     return pinned.back().id;

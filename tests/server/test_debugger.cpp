@@ -8,6 +8,10 @@
 #include "protocol/reply.hpp"
 #include "server/debugger.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 using namespace rvrr;
 using namespace rvrr::server;
 using rvrr::server::test::FakeTarget;
@@ -67,7 +71,7 @@ timeline::StopEvent event_of(timeline::StopKind kind, std::uint64_t icount) {
 TEST_CASE("qSupported advertises reverse execution and negotiates only what gdb offered") {
   Conversation c;
   CHECK(c.one("qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+;fork-events+;vContSupported+") ==
-        "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;QStartNoAckMode+;ReverseStep+;"
+        "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;qXfer:siginfo:read+;QStartNoAckMode+;ReverseStep+;"
         "ReverseContinue+;vContSupported+;swbreak+;hwbreak+;multiprocess+");
   CHECK(c.one("qC") == "QCp1.1");
   CHECK(c.one("qfThreadInfo") == "mp1.1");
@@ -75,7 +79,7 @@ TEST_CASE("qSupported advertises reverse execution and negotiates only what gdb 
 
   Conversation plain;
   CHECK(plain.one("qSupported") ==
-        "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;QStartNoAckMode+;ReverseStep+;"
+        "PacketSize=4000;qXfer:features:read+;qXfer:exec-file:read+;qXfer:siginfo:read+;QStartNoAckMode+;ReverseStep+;"
         "ReverseContinue+;vContSupported+");
   CHECK(plain.one("qC") == "QC1");
 }
@@ -143,7 +147,8 @@ TEST_CASE("register writes go to the target, and are refused in a replay") {
   CHECK(c.one("G00") == "E03");
 
   c.target.replay = true;
-  CHECK(c.one("P5=00000000") == "E01");
+  // gdb prints an E.message reply to a register write: the reason reaches the user.
+  CHECK(c.one("P5=00000000") == "E.rvrr: a replay cannot change the past");
   CHECK(c.one("P5=efbeadde") == "OK");  // unchanged: not a write
   CHECK(c.one("G" + g) == "OK");        // unchanged: no write attempted
 }
@@ -171,10 +176,10 @@ TEST_CASE("M and X write memory - X with no data is gdb's probe") {
   CHECK(c.target.mem[0x10] == 0xab);
   CHECK(c.target.mem[0x11] == 0xcd);
   CHECK(c.one("X10010,0:") == "OK");
-  CHECK(c.one("M0,1:00") == "E01");
+  CHECK(c.one("M0,1:00") == "E.rvrr: unmapped");
   CHECK(c.one("M10010,2:ab") == "E03");  // length mismatch
   c.target.replay = true;
-  CHECK(c.one("M10010,1:00") == "E01");
+  CHECK(c.one("M10010,1:00") == "E.rvrr: a replay cannot change the past");
   CHECK(c.one("M10010,2:abcd") == "OK");  // unchanged
 }
 
@@ -364,7 +369,8 @@ TEST_CASE("malformed packets -> E03, unknown ones -> empty") {
   CHECK(c.one("M10000,1") == "E03");
   CHECK(c.one("qRcmd,zz") == "E03");
   CHECK(c.one("qTfV") == "");
-  CHECK(c.one("vFile:open:2f6574632f706173737764,0,0") == "");
+  // vFile is served, but only for the program: /etc/passwd is refused (EACCES).
+  CHECK(c.one("vFile:open:2f6574632f706173737764,0,0") == "F-1,d");
   CHECK(c.one("!") == "");
 }
 
@@ -440,4 +446,143 @@ TEST_CASE("hostile input: random and mutated packets never crash the Debugger") 
   c.negotiate();  // a mutated qSupported may have renegotiated
   CHECK(c.one("qC") == "QCp1.1");  // still answering sensibly
   CHECK(c.one("m10000,2").size() == 4);  // (mutated M/X packets may have written there)
+}
+
+TEST_CASE("signals in stop replies use gdb's numbering: SIGBUS is 10, never Linux's 7 (gdb's SIGEMT)") {
+  Conversation c;
+  c.negotiate();
+  timeline::StopEvent e = event_of(timeline::StopKind::Signal, 40);
+  c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) { return e; };
+  const std::pair<vm::Signal, const char*> expected[] = {
+      {vm::Signal::Bus, "T0athread:"}, {vm::Signal::Segv, "T0bthread:"}, {vm::Signal::Ill, "T04thread:"},
+      {vm::Signal::Trap, "T05thread:"}, {vm::Signal::Int, "T02thread:"}};
+  for (auto [signal, prefix] : expected) {
+    CAPTURE(vm::signal_name(signal));
+    e.signal = signal;
+    CHECK(c.one("c").rfind(prefix, 0) == 0);
+    CHECK(c.one("?").rfind(prefix, 0) == 0);
+  }
+}
+
+TEST_CASE("$_siginfo: qXfer:siginfo:read gives the Linux ILP32 siginfo of the last stop") {
+  Conversation c;
+  c.negotiate();
+  auto siginfo = [&] {
+    std::string r = c.one("qXfer:siginfo:read::0,200");
+    REQUIRE(r.size() == 1 + 128);
+    CHECK(r[0] == 'l');
+    return r.substr(1);
+  };
+  auto le32 = [](const std::string& b, std::size_t at) {
+    return std::uint32_t(std::uint8_t(b[at])) | std::uint32_t(std::uint8_t(b[at + 1])) << 8 |
+           std::uint32_t(std::uint8_t(b[at + 2])) << 16 | std::uint32_t(std::uint8_t(b[at + 3])) << 24;
+  };
+  // Before any stop: the SIGTRAP the first '?' reports.
+  CHECK(c.one("qXfer:siginfo:read::0,4") == std::string("m\x05\x00\x00\x00", 5));
+  timeline::StopEvent e = event_of(timeline::StopKind::Signal, 40);
+  c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) { return e; };
+
+  e.signal = vm::Signal::Bus;  // a misaligned atomic at 0x10003
+  c.target.fault = 0x10003;
+  c.send("c");
+  std::string b = siginfo();
+  CHECK(le32(b, 0) == 7);        // si_signo: Linux SIGBUS
+  CHECK(le32(b, 8) == 1);        // si_code: BUS_ADRALN
+  CHECK(le32(b, 12) == 0x10003); // si_addr
+
+  e.signal = vm::Signal::Segv;   // unmapped
+  c.target.fault = 0x4;
+  c.send("c");
+  b = siginfo();
+  CHECK(le32(b, 0) == 11);
+  CHECK(le32(b, 8) == 1);        // SEGV_MAPERR
+  CHECK(le32(b, 12) == 0x4);
+  c.target.fault = 0x10000;      // mapped (a store to code): SEGV_ACCERR
+  c.send("c");
+  CHECK(le32(siginfo(), 8) == 2);
+
+  e = event_of(timeline::StopKind::Step, 41);  // a plain stop: SIGTRAP at pc
+  c.send("c");
+  b = siginfo();
+  CHECK(le32(b, 0) == 5);
+  CHECK(le32(b, 12) == c.target.regs[32]);
+  // Chunked reads, as for any qXfer object.
+  CHECK(c.one("qXfer:siginfo:read::0,4") == std::string("m\x05\x00\x00\x00", 5));
+  CHECK(c.one("qXfer:siginfo:read::80,10") == "l");
+}
+
+TEST_CASE("a write behind the end of a live history says how much recorded future it discarded") {
+  Conversation c;
+  c.negotiate();
+  c.target.icount = 5782;
+  c.target.end = 9247;
+  CHECK(c.one("M10010,2:abcd") == "OK");  // no output now: gdb ignores O packets here
+  // The note goes out with the next monitor command (gdbinit asks with `monitor notes`) ...
+  auto replies = c.send(std::string("qRcmd,") + protocol::to_hex(std::string_view("notes")));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) ==
+        "[rvrr] warning: this write changed the past at instruction 5,782: the recorded future after it "
+        "(3,465 instructions, up to instruction 9,247) is discarded; history now ends here\n");
+  CHECK(replies[1] == "OK");
+  CHECK(c.send(std::string("qRcmd,") + protocol::to_hex(std::string_view("notes"))) ==
+        std::vector<std::string>{"OK"});  // once
+  // ... or with the next stop (an inferior call resumes right after its writes).
+  c.target.end = 9000;
+  CHECK(c.one("P5=01000000") == "OK");
+  replies = c.send("c");
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]).find("3,218 instructions") != std::string::npos);
+  CHECK(replies[1].rfind("T05", 0) == 0);
+  // At the end of history nothing is discarded, and nothing is said.
+  CHECK(c.one("M10010,2:0102") == "OK");
+  CHECK(c.send(std::string("qRcmd,") + protocol::to_hex(std::string_view("notes"))) ==
+        std::vector<std::string>{"OK"});
+  // A refused memory write (gdb only prints "Cannot access memory") is explained at the next stop.
+  c.target.replay = true;
+  CHECK(c.one("M10010,2:abcd") == "E.rvrr: a replay cannot change the past");
+  replies = c.send("c");
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) == "[rvrr] memory write at 0x10010 refused: a replay cannot change the past\n");
+}
+
+TEST_CASE("vFile serves the program read-only, and nothing else") {
+  char path[] = "/tmp/rvrr-vfile-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  const std::string content = std::string("\x7f" "ELF", 4) + std::string(5000, 'x') + "#$}*end";
+  REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+  ::close(fd);
+  FakeTarget target;
+  Debugger d{target, DebuggerOptions{path, {}}};
+  auto send = [&](const std::string& packet) {
+    Outcome o = d.handle(protocol::parse_command(packet));
+    REQUIRE(o.replies.size() == 1);
+    return protocol::format_reply(o.replies[0]);
+  };
+  auto hex = [](std::string_view s) { return protocol::to_hex(s); };
+  CHECK(send("vFile:setfs:0") == "F0");
+  CHECK(send("vFile:open:" + hex("/etc/passwd") + ",0,1c0") == "F-1,d");        // EACCES
+  CHECK(send("vFile:open:" + hex(path) + ",1,1c0") == "F-1,1e");                // O_WRONLY: EROFS
+  CHECK(send("vFile:open:" + hex(path) + ",200,1a4") == "F-1,1e");              // O_CREAT: EROFS
+  std::string opened = send("vFile:open:" + hex(path) + ",0,1c0");
+  REQUIRE(opened.rfind("F", 0) == 0);
+  std::string gfd = opened.substr(1);
+  CHECK(gfd != "-1,d");
+  std::string first = send("vFile:pread:" + gfd + ",4,0");
+  CHECK(first == std::string("F4;\x7f" "ELF", 7));
+  std::string tail = send("vFile:pread:" + gfd + ",100," + protocol::format_hex(content.size() - 7));
+  CHECK(tail == "F7;#$}*end");  // format_reply is unescaped: encode_packet escapes
+  CHECK(send("vFile:pread:" + gfd + ",10," + protocol::format_hex(content.size())) == "F0");
+  std::string st = send("vFile:fstat:" + gfd);
+  REQUIRE(st.size() == 4 + 64);
+  CHECK(st.substr(0, 4) == "F40;");  // the result is the size of struct stat (gdb checks it)
+  std::uint64_t size = 0;
+  for (int i = 0; i < 8; ++i) size = size << 8 | std::uint8_t(st[4 + 28 + i]);  // st_size, big-endian
+  CHECK(size == content.size());
+  CHECK(send("vFile:close:" + gfd) == "F0");
+  CHECK(send("vFile:close:" + gfd) == "F-1,9");                                 // EBADF
+  CHECK(send("vFile:pread:" + gfd + ",4,0") == "F-1,9");
+  CHECK(send("vFile:unlink:" + hex(path)) == "F-1,58");                        // ENOSYS
+  CHECK(send("vFile:open:zz,0,0") == "E03");
+  ::unlink(path);
 }

@@ -163,7 +163,12 @@ TEST_CASE("tcp: one gdb at a time - detach leaves the server ready for the next"
     CHECK(first.take(1) == "+");
     CHECK(first.reply() == "QC1");
 
+    // The second is told why (gdb prints the error reply to its first
+    // packet), then disconnected.
     Client second(f.server.port());
+    second.packet("qSupported:multiprocess+");
+    CHECK(second.take(1) == "+");
+    CHECK(second.reply().rfind("E.rvrr: another gdb is already connected", 0) == 0);
     CHECK(second.closed_by_peer());
 
     first.packet("Z0,10074,4");

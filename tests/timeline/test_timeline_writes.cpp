@@ -83,7 +83,7 @@ TEST_CASE("replay mode refuses writes; bad writes are refused with a message") {
   replay.seek(100);
   auto r = replay.t().write_register(s1, 5);
   REQUIRE(r.has_value());
-  CHECK(*r == "the recorded history cannot be changed in replay mode");
+  CHECK(*r == "this is a replay, and replays are read-only: the recorded history cannot be changed");
   const std::uint8_t b[1] = {1};
   CHECK(replay.t().write_memory(kData, b).has_value());
   CHECK(replay.env->history().frontier == rig.t().now());

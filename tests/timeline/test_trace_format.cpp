@@ -256,7 +256,8 @@ TEST_CASE("foreign, empty, missing and newer files are refused clearly") {
 
   std::vector<std::uint8_t> newer = slurp(write_sample("newer.rvrr"));
   newer[9] = 7;  // the format version field
-  CHECK(error_of(newer) == "trace format version 7 is newer than this rvrr (version 1)");
+  CHECK(error_of(newer) == "trace format version 7 is newer than this rvrr (version " +
+                              std::to_string(kTraceFormatVersion) + ")");
 
   fs::path empty = temp_path("empty.rvrr");
   spit(empty, {});
@@ -278,4 +279,46 @@ TEST_CASE("trailing records after the footer are corrupt") {
   auto extra = encode_record(RecordType::Truncate, std::vector<std::uint8_t>(8, 0));
   bytes.insert(bytes.end(), extra.begin(), extra.end());
   CHECK(error_of(bytes) == "corrupt trace: record at offset " + std::to_string(footer_at) + " follows the footer");
+}
+
+TEST_CASE("an interrupted end round-trips (format version 2), and version 1 traces are still read") {
+  fs::path p = temp_path("interrupted.rvrr");
+  {
+    TraceWriter w(p.string(), sample_header());
+    w.on_event(event(100, vm::HostOp::Read, 5, {'h', 'e', 'l', 'l', 'o'}));
+    TraceFooter f;
+    f.final_icount = 5000;
+    f.end = TraceEnd::Interrupted;
+    f.pc = 0x10080;
+    f.message = "SIGINT";
+    f.has_state_hash = true;
+    f.state_hash = 77;
+    w.finish(f);
+  }
+  std::vector<std::uint8_t> bytes = slurp(p);
+  CHECK(bytes[9] == 2);  // the version field
+  TraceData t = read_trace(bytes);
+  CHECK(t.complete);
+  REQUIRE(t.footer.has_value());
+  CHECK(t.footer->end == TraceEnd::Interrupted);
+  CHECK(t.footer->message == "SIGINT");
+  CHECK(t.history.frontier == 5000);
+  CHECK_FALSE(t.history.halted_at_frontier);
+  CHECK_FALSE(t.history.open_ended);
+  REQUIRE(t.history.recorded_end.has_value());
+  CHECK(t.history.recorded_end->kind == RecordedEnd::Kind::Running);
+  CHECK(t.history.recorded_end->state_hash == std::optional<std::uint64_t>(77));
+  CHECK(describe_end(*t.footer) == "interrupted by SIGINT with the program still running (pc 0x00010080)");
+  CHECK(std::string(trace_end_name(TraceEnd::Interrupted)) == "interrupted");
+
+  // Version 1 (no Interrupted end yet): its traces read as before...
+  std::vector<std::uint8_t> v1 = slurp(write_sample("version1.rvrr"));
+  v1[9] = 1;
+  TraceData old = read_trace(v1);
+  CHECK(old.header.format_version == 1);
+  CHECK(old.complete);
+  CHECK(old.footer->end == TraceEnd::Exited);
+  // ... and an end kind version 1 did not have is corrupt there.
+  bytes[9] = 1;
+  CHECK(error_of(bytes).find("bad a valid end kind") != std::string::npos);
 }

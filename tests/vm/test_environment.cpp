@@ -3,11 +3,14 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "vm/environment.hpp"
+#include "vm/host_interrupt.hpp"
 
 using namespace rvrr::vm;
 
@@ -95,4 +98,59 @@ TEST_CASE("environment: HostEnvironment refuses host files when disabled") {
   TempFile f("x");
   HostEnvironment env(false);
   CHECK(env.call(0, req(HostOp::Open, 0, 0, 0, f.path)).value == -13);  // EACCES
+}
+
+namespace {
+// Makes this process's stdin the read end of a pipe for the life of the object.
+struct StdinPipe {
+  int write_fd = -1;
+  int saved = -1;
+  StdinPipe() {
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    saved = ::dup(0);
+    ::dup2(p[0], 0);
+    ::close(p[0]);
+    write_fd = p[1];
+  }
+  ~StdinPipe() {
+    ::close(write_fd);
+    ::dup2(saved, 0);
+    ::close(saved);
+  }
+  void put(const std::string& s) const { REQUIRE(::write(write_fd, s.data(), s.size()) == ssize_t(s.size())); }
+};
+}  // namespace
+
+TEST_CASE("environment: a stdin read waiting for input gives up when interrupted, taking no byte") {
+  StdinPipe in;
+  auto interrupt = std::make_shared<HostInterrupt>();
+  HostEnvironment env(true, interrupt);
+  // Raised while the read waits (nothing to read, the pipe stays open).
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    interrupt->raise();
+  });
+  HostReply r = env.call(7, req(HostOp::Read, 0, 16));
+  later.join();
+  CHECK_FALSE(r.ok);
+  CHECK(r.interrupted);
+  CHECK(r.data.empty());
+  // Still raised: a new read gives up at once, even with input waiting, and takes none of it.
+  in.put("abc");
+  r = env.call(8, req(HostOp::Read, 0, 16));
+  CHECK(r.interrupted);
+  // Cleared: the read made again gets everything, nothing was lost.
+  interrupt->clear();
+  CHECK_FALSE(interrupt->raised());
+  r = env.call(9, req(HostOp::Read, 0, 16));
+  CHECK(r.ok);
+  CHECK_FALSE(r.interrupted);
+  CHECK(std::string(r.data.begin(), r.data.end()) == "abc");
+  // Raise/clear leave no stale wake-up behind: with input, the read just reads.
+  interrupt->raise();
+  interrupt->clear();
+  in.put("de");
+  r = env.call(10, req(HostOp::Read, 0, 16));
+  CHECK(std::string(r.data.begin(), r.data.end()) == "de");
 }
