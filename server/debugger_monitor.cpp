@@ -154,6 +154,8 @@ Outcome Debugger::monitor_info_timeline() {
                                  : " (so far: running forward extends it)\n");
   text += "checkpoints: " + group_digits(s.checkpoints) + ", holding " + human_bytes(s.checkpoint_bytes) +
           " (peak " + human_bytes(s.peak_checkpoint_bytes) + ", budget " + human_bytes(s.budget_bytes) + ")\n";
+  text += "index: " + group_digits(s.indexed_stretches) + " stretches of " + group_digits(s.stretch_span) +
+          " instructions known (" + human_bytes(s.index_bytes) + "); reverse scans skip those that cannot hit\n";
   return console_then_ok(std::move(text));
 }
 

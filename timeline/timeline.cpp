@@ -14,7 +14,8 @@ Timeline::Impl::Impl(vm::Machine initial, std::shared_ptr<HistoryEnvironment> en
       env(std::move(environment)),
       options(opts),
       interval(opts.checkpoint_interval != 0 ? opts.checkpoint_interval : kAutoInterval),
-      store(opts.checkpoint_memory) {
+      store(opts.checkpoint_memory),
+      index(interval) {
   if (!env) throw std::invalid_argument("Timeline needs a HistoryEnvironment");
   // Invariant: the state at count n includes the debugger writes made at n.
   apply_writes_at(current, current.icount());
@@ -30,6 +31,7 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
     const vm::DebugPoints& w = watches_of_points();
     a = advance(current, now() + 1, w.empty() ? nullptr : &w, false, nullptr, true);
   } else {
+    skip_ahead(cancel);
     a = advance(current, kNoLimit, &points, false, &cancel, true);
   }
   StopEvent e = stop_at(StopKind::Step, now());
@@ -79,6 +81,20 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
   return e;
 }
 
+void Timeline::Impl::skip_ahead(const CancelToken& cancel) {
+  if (points.empty() || current.halted()) return;
+  const std::vector<vm::Addr> bps = points.breakpoint_addresses();
+  std::uint64_t t = now();
+  for (;;) {
+    const IndexedStretch* s = index.find(t / index.span());
+    // Stop at the first stretch that may hit or is not known, and never
+    // jump onto the end of history (the run from there reports it).
+    if (s == nullptr || RecordingIndex::may_hit(*s, bps, points.watches()) || s->to >= frontier()) break;
+    t = s->to;
+  }
+  if (t > now()) seek_to(t, &cancel);  // a failed seek leaves the run below to report what stopped it
+}
+
 std::optional<std::string> Timeline::Impl::prepare_write() {
   if (!live()) return std::string("this is a replay, and replays are read-only: the recorded history cannot be changed");
   const std::uint64_t here = now();
@@ -89,6 +105,7 @@ std::optional<std::string> Timeline::Impl::prepare_write() {
     store.drop_after(here);
     cache.truncate(here);
   }
+  index.truncate(here);  // also a short last stretch that ended here: history grows on from it now
   halt_at.reset();  // the guest may go on differently now
   if (current.halted()) {
     // A halted machine ignores changes; the state at this count, not yet
@@ -241,6 +258,9 @@ TimelineStats Timeline::stats() const {
   s.peak_checkpoint_bytes = std::max(m.store.peak_bytes(), s.checkpoint_bytes);
   s.budget_bytes = m.store.budget();
   s.instructions_executed = m.executed;
+  s.indexed_stretches = m.index.stretches();
+  s.stretch_span = m.index.span();
+  s.index_bytes = m.index.bytes();
   return s;
 }
 

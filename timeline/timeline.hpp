@@ -60,6 +60,10 @@ struct TimelineStats {
   std::uint64_t peak_checkpoint_bytes = 0;
   std::uint64_t budget_bytes = 0;
   std::uint64_t instructions_executed = 0;  // total, including re-execution
+  // The recording index (timeline/recording_index.hpp): stretches known, of how many instructions, bytes held.
+  std::size_t indexed_stretches = 0;
+  std::uint64_t stretch_span = 0;
+  std::uint64_t index_bytes = 0;
 };
 
 class Timeline {

@@ -12,6 +12,7 @@
 
 #include "timeline/checkpoint_store.hpp"
 #include "timeline/hit_cache.hpp"
+#include "timeline/recording_index.hpp"
 #include "timeline/timeline.hpp"
 
 namespace rvrr::timeline {
@@ -87,6 +88,8 @@ struct Timeline::Impl {
   CheckpointStore store;                    // invariant: a checkpoint at 0 exists; each holds the
                                             // state after the debugger writes at its count
   HitCache cache;
+  RecordingIndex index;                     // per stretch of `interval` instructions (stretch k starts at k*interval)
+  StretchRecorder recorder;                 // scratch for building index entries during scans
   std::optional<std::uint64_t> halt_at;     // where the guest exited/faulted, once seen
   std::uint64_t focus = kNoLimit;  // while a seek runs: its target (thinning centres there); else now()
   std::uint64_t last_auto_checkpoint = 0;  // count of the last automatic checkpoint taken (maybe evicted since)
@@ -113,8 +116,9 @@ struct Timeline::Impl {
   // honouring `pts` (null: none), pausing at debugger-write counts to re-apply
   // them, taking automatic checkpoints as it goes when `checkpoints`, and
   // polling `cancel` (if given) every kCancelSlice instructions.
+  // `trace` (optional) sees what executes (vm/exec_trace.hpp).
   Advance advance(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts, bool skip_first,
-                  const CancelToken* cancel, bool checkpoints);
+                  const CancelToken* cancel, bool checkpoints, vm::ExecTraceSink* trace = nullptr);
   // Sets `out` to the state at `target` (from the nearest checkpoint at or
   // before it, leaving a short-range checkpoint near the target when that
   // checkpoint is far).
@@ -138,6 +142,9 @@ struct Timeline::Impl {
     options.progress(Progress{executed - op_start_executed, op_total, false});
   }
   StopEvent forward(ResumeKind kind, const CancelToken& cancel);
+  // Before a forward continue: jump (through checkpoints, like a seek) over
+  // the stretches ahead that the index says cannot hit any point.
+  void skip_ahead(const CancelToken& cancel);
   std::optional<std::string> prepare_write();
   void rebalance();  // enforce the checkpoint budget around the current position
   void finish_write(DebuggerWrite write);
@@ -145,11 +152,23 @@ struct Timeline::Impl {
   // ---- timeline_reverse.cpp ----
   StopEvent reverse_step();
   StopEvent reverse_continue(const CancelToken& cancel);
+  // The latest hit in [from, to). Indexes every whole stretch the run covers.
   ScanResult scan_interval(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
                            const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
                            const CancelToken* cancel);
+  // Where a backward scan ending at `to` must start: the stretch holding
+  // to-1 and, when it is not indexed yet, the unindexed stretches before it
+  // back to the checkpoint before `to` (one run indexes them all).
+  std::uint64_t scan_start(std::uint64_t to) const;
+  // Where stretch k ends: (k+1)*span, or earlier where a history that can no
+  // longer grow ends (the guest exited or faulted there, or a replayed trace ends).
+  std::uint64_t stretch_end(std::uint64_t k) const {
+    const std::uint64_t end = (k + 1) * index.span();
+    const bool final = (!live() && !env->history().open_ended) || (halt_at && *halt_at == frontier());
+    return final ? std::min(end, frontier()) : end;
+  }
   // True if no write can have touched `range` in [from, to): the pages under
-  // it are the very same page objects in the states at both ends.
+  // it are the very same page objects in the states at (or before) both ends.
   bool pages_unchanged(std::uint64_t from, std::uint64_t to, const vm::WatchRange& range) const;
 };
 

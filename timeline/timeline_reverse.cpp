@@ -8,6 +8,7 @@
 // HitCache; write watchpoints skip whole intervals whose watched pages are
 // the same page objects at both ends (copy-on-write: no write happened).
 #include <algorithm>
+#include <optional>
 
 #include "timeline/timeline_impl.hpp"
 
@@ -51,7 +52,8 @@ StopEvent failure_event(const Advance& a, std::uint64_t icount) {
 }  // namespace
 
 bool Timeline::Impl::pages_unchanged(std::uint64_t from, std::uint64_t to, const vm::WatchRange& range) const {
-  const Checkpoint* a = store.at(from);
+  // Pages unchanged since an earlier state are unchanged since `from` too.
+  const Checkpoint* a = store.at_or_before(from);
   const vm::Machine* b = nullptr;
   if (to == now()) {
     b = &current;
@@ -149,11 +151,35 @@ ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, c
       return out;
     }
   }
+  // Index every whole stretch this run covers that is not indexed yet: the
+  // run goes from stretch boundary to stretch boundary, tracing a stretch it
+  // entered at its start (rec_start: the state there).
+  const std::uint64_t span = index.span();
+  std::optional<vm::Machine> rec_start;
+  auto begin_stretch = [&] {
+    const std::uint64_t at = m.icount();
+    recorder.reset();
+    if (at % span == 0 && stretch_end(at / span) <= to && index.find(at / span) == nullptr) {
+      rec_start = m;
+    } else {
+      rec_start.reset();
+    }
+  };
+  begin_stretch();
   bool skip = false;
   bool complete = false;
   for (;;) {
-    Advance a = advance(m, to, &scan_points, skip, cancel, true);
+    const std::uint64_t boundary = std::min(to, stretch_end(m.icount() / span));
+    Advance a = advance(m, boundary, &scan_points, skip, cancel, true, rec_start ? &recorder : nullptr);
+    if (a.outcome == Outcome::Reached && m.icount() < to) {
+      if (rec_start) index.add(recorder.finish(rec_start->icount(), m.icount(), *rec_start, m));
+      begin_stretch();
+      skip = false;
+      continue;
+    }
     if (a.outcome == Outcome::Reached) {
+      if (rec_start && m.icount() == stretch_end(rec_start->icount() / span))
+        index.add(recorder.finish(rec_start->icount(), m.icount(), *rec_start, m));
       complete = true;
       break;
     }
@@ -196,6 +222,27 @@ ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, c
   return out;
 }
 
+std::uint64_t Timeline::Impl::scan_start(std::uint64_t to) const {
+  const std::uint64_t span = index.span();
+  const std::uint64_t k = (to - 1) / span;
+  const std::uint64_t cp = store.before(to)->icount;  // the checkpoint at 0 is always there
+  if (index.find(k) != nullptr) return std::max(cp, k * span);
+  if (cp >= k * span) {
+    // A whole stretch is worth starting at its beginning (it gets indexed);
+    // a partial one (the stretch holding now) cannot be indexed yet.
+    return to == stretch_end(k) ? k * span : cp;
+  }
+  // The run must start at cp anyway: scanning from there indexes the
+  // unindexed stretches in between.
+  std::uint64_t from = k * span;
+  while (from > cp) {
+    const std::uint64_t j = (from - 1) / span;
+    if (index.find(j) != nullptr) break;
+    from = std::max(cp, j * span);
+  }
+  return from;
+}
+
 StopEvent Timeline::Impl::reverse_continue(const CancelToken& cancel) {
   const std::uint64_t here = now();
   const std::vector<vm::Addr> bps = points.breakpoint_addresses();
@@ -204,7 +251,12 @@ StopEvent Timeline::Impl::reverse_continue(const CancelToken& cancel) {
   Hit best;
   std::uint64_t to = here;
   while (to > 0 && (!bps.empty() || !watches.empty())) {
-    const std::uint64_t from = store.before(to)->icount;  // the checkpoint at 0 is always there
+    const std::uint64_t k = (to - 1) / index.span();
+    if (const IndexedStretch* known = index.find(k); known && !RecordingIndex::may_hit(*known, bps, watches)) {
+      to = k * index.span();  // the index says nothing there can hit: not even a lookup more
+      continue;
+    }
+    const std::uint64_t from = scan_start(to);
     ScanResult r = scan_interval(from, to, bps, watches, cacheable, &cancel);
     if (r.failure) return failure_event(*r.failure, here);  // nothing moved
     if (r.hit.found) {

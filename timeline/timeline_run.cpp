@@ -46,7 +46,8 @@ const vm::DebugPoints& Timeline::Impl::watches_of_points() {
 }
 
 Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts,
-                                bool skip_first, const CancelToken* cancel, bool checkpoints) {
+                                bool skip_first, const CancelToken* cancel, bool checkpoints,
+                                vm::ExecTraceSink* trace) {
   if (pts != nullptr && pts->empty()) pts = nullptr;
   bool skip = skip_first;
   const std::uint64_t start = m.icount();
@@ -103,7 +104,9 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
       // at once: otherwise a full budget would make every instruction "due".
       std::uint64_t base = prev != nullptr ? prev->icount : 0;
       if (last_auto_checkpoint <= at) base = std::max(base, last_auto_checkpoint);
-      std::uint64_t due = base + interval;
+      // On a multiple of the interval: checkpoints then mark the starts of
+      // the index's stretches, where backward scans begin.
+      std::uint64_t due = (base / interval + 1) * interval;
       if (next == nullptr || next->icount > due) {
         due = std::max(due, at + 1);
         if (due <= limit) {
@@ -117,6 +120,7 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
     run.stop_at = limit;
     run.points = pts;
     run.skip_points_at_start = skip;
+    run.trace = trace;
     vm::StopInfo info = m.run(run, *env);
     const std::uint64_t reached = m.icount();
     executed += reached - at;

@@ -142,7 +142,7 @@ __attribute__((noinline)) const DecodedOp* patched_page(Machine::Impl& m, const 
 
 // Keep one indirect jump per handler (GCC otherwise merges them into one
 // shared dispatch, which defeats the branch predictor).
-template <bool kExact, bool kPoints>
+template <bool kExact, bool kPoints, bool kTrace>
 __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
     Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points, bool skip_first) {
   // Entry i: the handler of Op i for a 4-byte instruction; entry i | 0x80: for a 2-byte one.
@@ -193,6 +193,12 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
   [[maybe_unused]] const std::uint64_t* const bp_bits = kPatched ? points->breakpoint_page_bits() : nullptr;
   [[maybe_unused]] const std::uint64_t* const watch_bits =
       kPoints && points->has_watches() ? points->watch_page_bits() : nullptr;
+  // kTrace: the straight-line run in progress starts at run_start; finished
+  // runs collect in tbuf (uninitialised: only [0, tn) is ever read).
+  [[maybe_unused]] Addr run_start = m.pc;
+  [[maybe_unused]] std::size_t tn = 0;
+  [[maybe_unused]] ExecutedRun tbuf[kTrace ? kExecTraceBatch : 1];
+  [[maybe_unused]] std::uint64_t* const read_bits = kTrace ? m.trace->read_page_bits() : nullptr;
 
 #define PC() (page_base + static_cast<Addr>(static_cast<std::uint32_t>(ip - page_ops) << 1))
 #define LEN() kLen
@@ -224,6 +230,35 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
     SYNC_IC();     \
     ++ic;          \
   } while (0)
+// kTrace: the count before the current op (any mode), and run bookkeeping.
+#define IC_BEFORE() (kExact ? ic : lim + static_cast<std::uint64_t>(icr) - ip->dist)
+#define TRACE_RUN(end_excl, ic_after)                                   \
+  do {                                                                  \
+    if constexpr (kTrace) {                                             \
+      if (tn == kExecTraceBatch) {                                      \
+        m.trace->executed(std::span<const ExecutedRun>(tbuf, tn));      \
+        tn = 0;                                                         \
+      }                                                                 \
+      tbuf[tn++] = ExecutedRun{run_start, (end_excl), (ic_after)};      \
+    }                                                                   \
+  } while (0)
+#define TRACE_FLUSH()                                                                       \
+  do {                                                                                      \
+    if constexpr (kTrace) {                                                                 \
+      if (tn) m.trace->executed(std::span<const ExecutedRun>(tbuf, tn));                    \
+      tn = 0;                                                                               \
+    }                                                                                       \
+  } while (0)
+#define TRACE_READ(r_addr, r_size)                                                    \
+  do {                                                                                \
+    if constexpr (kTrace) {                                                           \
+      if (read_bits) {                                                                \
+        const Addr ra0 = (r_addr) >> kPageShift, ra1 = ((r_addr) + (r_size)-1) >> kPageShift; \
+        read_bits[ra0 >> 6] |= std::uint64_t{1} << (ra0 & 63);                       \
+        read_bits[ra1 >> 6] |= std::uint64_t{1} << (ra1 & 63);                        \
+      }                                                                               \
+    }                                                                                 \
+  } while (0)
 // icb >= ic always, so icb < lim <= limit proves ic < limit; else check exactly.
 #define BLOCK_CHECK()                                             \
   do {                                                            \
@@ -233,9 +268,11 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
   } while (0)
 #define JUMP_LOCAL()                                                                       \
   do {                                                                                     \
+    TRACE_RUN(PC() + kLen, IC_BEFORE() + 1);                                               \
     if constexpr (kExact) ++ic;                                                            \
     else icr += ip->delta;                                                                 \
     ip = reinterpret_cast<const DecodedOp*>(reinterpret_cast<const char*>(ip) + ip->jump); \
+    if constexpr (kTrace) run_start = PC();                                                \
     BLOCK_CHECK();                                                                         \
     DISPATCH();                                                                            \
   } while (0)
@@ -277,6 +314,7 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
       std::memcpy(&v, reinterpret_cast<const void*>(rc_add + a), sizeof(T));              \
     } else {                                                                              \
       const Memory::TlbEntry& e = Memory::Internals::read_entry(mem, a);                  \
+      TRACE_READ(a, sizeof(T));                                                           \
       if ((a & kMask) == e.tag) {                                                         \
         rc_tag = e.tag;                                                                   \
         rc_add = e.addend;                                                                \
@@ -333,6 +371,7 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
       if (local) JUMP_LOCAL();                                       \
       new_pc = PC() + static_cast<std::uint32_t>(ip->imm);           \
       RETIRE();                                                      \
+      TRACE_RUN(PC() + kLen, ic);                                    \
       goto do_jump;                                                  \
     }                                                                \
     NEXT();                                                          \
@@ -461,6 +500,7 @@ HANDLER(Jal, {
   R[ip->rd] = pc + LEN();
   new_pc = pc + static_cast<std::uint32_t>(ip->imm);
   RETIRE();
+  TRACE_RUN(pc + LEN(), ic);
   goto do_jump;
 })
 HANDLER(Jalr, {
@@ -468,6 +508,8 @@ HANDLER(Jalr, {
   R[ip->rd] = PC() + LEN();
   if ((target & ~kOffMask) == page_base) {  // returns and calls within the page: no fetch
     const DecodedOp* t = page_ops + ((target & kOffMask) >> 1);
+    TRACE_RUN(PC() + LEN(), IC_BEFORE() + 1);
+    if constexpr (kTrace) run_start = target;
     if constexpr (kExact) ++ic;
     else icr += static_cast<std::int64_t>(t->dist) - ip->dist + 1;
     ip = t;
@@ -476,6 +518,7 @@ HANDLER(Jalr, {
   }
   new_pc = target;
   RETIRE();
+  TRACE_RUN(PC() + LEN(), ic);
   goto do_jump;
 })
 HANDLER(CsrRead, SYNC_IC(); R[ip->rd] = csr_read(m, ic, ip->imm); NEXT();)
@@ -494,6 +537,7 @@ L_LrW_C: L_LrW: {
   Addr a = R[ip->rs1];
   if (a & 3) { fault_addr = a; goto fault_misaligned; }
   WATCH(a, 4, false);
+  TRACE_READ(a, 4);
   std::uint32_t v;
   const bool ok = Memory::Internals::load<std::uint32_t>(mem, a, v);
   DROP_CACHES();
@@ -529,6 +573,7 @@ L_AmoMin_C: L_AmoMin: L_AmoMax_C: L_AmoMax: L_AmoMinu_C: L_AmoMinu: L_AmoMaxu_C:
   if (a & 3) { fault_addr = a; goto fault_misaligned; }
   WATCH(a, 4, true);
   WATCH(a, 4, false);
+  TRACE_READ(a, 4);
   std::uint32_t* p = Memory::Internals::rw_word(mem, a);
   DROP_CACHES();
   if (!p) { fault_addr = a; goto fault_store; }
@@ -548,6 +593,7 @@ L_Ebreak_C: L_Ebreak: {
   m.icount = ic;
   R[0] = 0;
   DROP_CACHES();  // the call may map, unmap or write memory
+  if constexpr (kTrace) m.trace->host_call(pc);
   std::optional<StopInfo> r;
   SyscallContext ctx{R, pc, ic, mem, env, m.sys};
   // With watchpoints, the call runs against a snapshot so a watched write
@@ -592,6 +638,7 @@ L_Ebreak_C: L_Ebreak: {
   }
   ++ic;
   new_pc = pc + 4;
+  TRACE_RUN(new_pc, ic);
   goto do_jump;  // the call may have written memory (and code): re-fetch
 }
 L_CEbreak_C: L_CEbreak:
@@ -626,6 +673,7 @@ L_Cross_C: L_Cross: {
 L_PageEnd_C: L_PageEnd:
   new_pc = PC();
   SYNC_IC();
+  TRACE_RUN(new_pc, ic);
   goto do_jump;
 L_BpStop_C: L_BpStop:  // only in patched pages (kPatched)
   goto stop_breakpoint;
@@ -633,6 +681,7 @@ L_BpStop_C: L_BpStop:  // only in patched pages (kPatched)
 after_code_write:
   // A store rewrote decoded code (maybe this very page): retire the store and re-fetch (new_pc set).
   RETIRE();
+  TRACE_RUN(new_pc, ic);
   goto do_jump;
 
 fast_limit_check:
@@ -658,6 +707,7 @@ do_jump:
     m.pc = new_pc;
     m.icount = ic;
     R[0] = 0;
+    TRACE_FLUSH();
     return fault(Signal::Segv, new_pc, "instruction fetch from " + hex(new_pc) + " (unmapped or not executable)");
   }
   page_base = new_pc & ~kOffMask;
@@ -667,6 +717,7 @@ do_jump:
   }
   ip = page_ops + ((new_pc & kOffMask) >> 1);
   if constexpr (!kExact) icr = static_cast<std::int64_t>(ic + ip->dist - lim);
+  if constexpr (kTrace) run_start = new_pc;
   DISPATCH();
 
 fault_load:
@@ -690,6 +741,10 @@ stop_here:
   m.pc = PC();
   m.icount = ic;
   R[0] = 0;
+  if constexpr (kTrace) {
+    if (m.pc != run_start) TRACE_RUN(m.pc, ic);  // the stretch before the op that stopped
+  }
+  TRACE_FLUSH();
   return stop;
 stop_limit_pc:
 stop_fast_limit_pc:
@@ -697,6 +752,7 @@ stop_fast_limit_pc:
   m.icount = ic;
   R[0] = 0;
   stop.kind = StopKind::Limit;
+  TRACE_FLUSH();
   return stop;
 
 #undef PC
@@ -708,6 +764,10 @@ stop_fast_limit_pc:
 #undef RETIRE
 #undef JUMP_LOCAL
 #undef WATCH
+#undef IC_BEFORE
+#undef TRACE_RUN
+#undef TRACE_FLUSH
+#undef TRACE_READ
 #undef LOAD
 #undef LOAD_INTO
 #undef STORE_FROM
@@ -723,5 +783,9 @@ template StopInfo interpret<false, false>(Machine::Impl&, Environment&, std::uin
 template StopInfo interpret<true, false>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<false, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<true, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<false, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<true, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 
 }  // namespace rvrr::vm

@@ -20,6 +20,31 @@ Machine::Machine(Machine&&) noexcept = default;
 Machine& Machine::operator=(Machine&&) noexcept = default;
 Machine::~Machine() = default;
 
+namespace {
+// Step off a stop exactly (ignoring points there), then run on with patched
+// pages until close to stop_at, and finish exactly.
+template <bool kTrace>
+StopInfo run_with_points(Machine::Impl& m, Environment& env, std::uint64_t stop_at, const DebugPoints* points,
+                         bool skip_at_start) {
+  StopInfo stop;
+  bool more = true;
+  if (skip_at_start) {
+    stop = interpret<true, true, kTrace>(m, env, m.icount + 1, points, true);
+    more = stop.kind == StopKind::Limit && m.icount < stop_at;
+  }
+  while (more) {
+    if (stop_at - m.icount > kFastSlack) {
+      stop = interpret<false, true, kTrace>(m, env, stop_at - kFastSlack, points, false);
+      if (stop.kind == StopKind::Limit) continue;
+    } else {
+      stop = interpret<true, true, kTrace>(m, env, stop_at, points, false);
+    }
+    break;
+  }
+  return stop;
+}
+}  // namespace
+
 StopInfo Machine::run(const RunOptions& options, Environment& env) {
   Impl& m = *impl_;
   if (m.halted) return m.halt;
@@ -37,22 +62,21 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
   const std::uint64_t stop_at = options.stop_at;
   StopInfo stop;
   const DebugPoints* points = options.points && !options.points->empty() ? options.points : nullptr;
+  m.trace = options.trace;  // read by the kTrace instantiations only
   if (m.icount >= stop_at) {
     stop.kind = StopKind::Limit;
   } else if (points) {
     // Step off a stop exactly (ignoring points there), then run on with
     // patched pages until close to stop_at, and finish exactly.
-    bool more = true;
-    if (options.skip_points_at_start) {
-      stop = interpret<true, true>(m, env, m.icount + 1, points, true);
-      more = stop.kind == StopKind::Limit && m.icount < stop_at;
-    }
-    while (more) {
+    stop = options.trace ? run_with_points<true>(m, env, stop_at, points, options.skip_points_at_start)
+                         : run_with_points<false>(m, env, stop_at, points, options.skip_points_at_start);
+  } else if (options.trace) {
+    for (;;) {
       if (stop_at - m.icount > kFastSlack) {
-        stop = interpret<false, true>(m, env, stop_at - kFastSlack, points, false);
+        stop = interpret<false, false, true>(m, env, stop_at - kFastSlack, nullptr, false);
         if (stop.kind == StopKind::Limit) continue;
       } else {
-        stop = interpret<true, true>(m, env, stop_at, points, false);
+        stop = interpret<true, false, true>(m, env, stop_at, nullptr, false);
       }
       break;
     }
@@ -67,6 +91,7 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
       break;
     }
   }
+  m.trace = nullptr;
   if (stop.kind == StopKind::Exited || stop.kind == StopKind::Fault) {
     m.halted = true;
     m.halt = stop;

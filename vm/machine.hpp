@@ -18,6 +18,7 @@
 #include "vm/debug_points.hpp"
 #include "vm/elf_loader.hpp"
 #include "vm/environment.hpp"
+#include "vm/exec_trace.hpp"
 #include "vm/memory.hpp"
 #include "vm/types.hpp"
 
@@ -39,6 +40,9 @@ struct RunOptions {
   // The first instruction executed ignores a breakpoint at its pc and any
   // watchpoint it touches: how a resume steps off the stop it starts from.
   bool skip_points_at_start = false;
+  // Report what executes (straight-line runs, pages read) to this sink; see
+  // vm/exec_trace.hpp. Works with or without points.
+  ExecTraceSink* trace = nullptr;
 };
 
 class Machine {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "vm/exec_trace.hpp"
 #include "vm/decoder.hpp"
 #include "vm/machine.hpp"
 #include "vm/syscalls.hpp"
@@ -57,6 +58,8 @@ struct Machine::Impl {
   // Trampoline for an instruction straddling two pages (see Op::Cross).
   DecodedOp cross_buf[3] = {};
   PatchedPages patched;
+  // While a traced run is in progress (RunOptions::trace), its sink; else null.
+  ExecTraceSink* trace = nullptr;
 };
 
 // A host call turned memory `before` into `after`: the first write or access
@@ -69,9 +72,11 @@ std::optional<WatchHit> host_write_hit(const Memory& before, const Memory& after
 // `points` (non-empty). With kExact, breakpoints are looked up before every
 // instruction and `skip_first` works; without it, breakpoints are found
 // through patched page copies (m.patched) and `skip_first` must be false.
+// kTrace: report executed straight-line runs (and read pages) to m.trace
+// (see vm/exec_trace.hpp).
 // Returns StopKind::Limit when the limit was reached.
 inline constexpr std::uint64_t kFastSlack = 4096;
-template <bool kExact, bool kPoints>
+template <bool kExact, bool kPoints, bool kTrace = false>
 StopInfo interpret(Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points,
                    bool skip_first);
 

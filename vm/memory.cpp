@@ -30,7 +30,8 @@ const std::shared_ptr<Memory::Page>& zero_page() {
 
 Memory::Memory() : l1_(new std::shared_ptr<Table>[kL1Entries]) {}
 
-Memory::Memory(const Memory& o) : l1_(new std::shared_ptr<Table>[kL1Entries]), page_count_(o.page_count_) {
+Memory::Memory(const Memory& o)
+    : l1_(new std::shared_ptr<Table>[kL1Entries]), page_count_(o.page_count_), unmaps_(o.unmaps_) {
   std::copy(o.l1_.get(), o.l1_.get() + kL1Entries, l1_.get());
   o.flush_writes();  // its pages are shared now: its next write must clone
 }
@@ -39,13 +40,14 @@ Memory& Memory::operator=(const Memory& o) {
   if (this == &o) return *this;
   std::copy(o.l1_.get(), o.l1_.get() + kL1Entries, l1_.get());
   page_count_ = o.page_count_;
+  unmaps_ = o.unmaps_;
   flush_all();
   o.flush_writes();
   return *this;
 }
 
 Memory::Memory(Memory&& o) noexcept
-    : l1_(std::move(o.l1_)), page_count_(o.page_count_), retired_(std::move(o.retired_)),
+    : l1_(std::move(o.l1_)), page_count_(o.page_count_), unmaps_(o.unmaps_), retired_(std::move(o.retired_)),
       code_written_(o.code_written_) {
   std::copy(std::begin(o.read_tlb_), std::end(o.read_tlb_), read_tlb_);
   std::copy(std::begin(o.write_tlb_), std::end(o.write_tlb_), write_tlb_);
@@ -59,6 +61,7 @@ Memory& Memory::operator=(Memory&& o) noexcept {
   if (this == &o) return *this;
   l1_.swap(o.l1_);
   std::swap(page_count_, o.page_count_);
+  std::swap(unmaps_, o.unmaps_);
   retired_.swap(o.retired_);
   std::swap(code_written_, o.code_written_);
   flush_all();
@@ -115,6 +118,7 @@ void Memory::unmap(Addr start, std::uint32_t len) {
     slot.reset();
     table->perms[l2_index(page)] = 0;
     --page_count_;
+    ++unmaps_;
     flush_page(page);
   }
 }

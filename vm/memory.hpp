@@ -55,6 +55,10 @@ class Memory {
   bool write_bytes(Addr addr, std::span<const std::uint8_t> in);
 
   std::size_t page_count() const;
+  // Pages unmapped so far in this Memory's history (snapshots inherit it).
+  // Lets a caller comparing two snapshots by page identity notice a page
+  // that was written, unmapped and mapped again (fresh zero page) in between.
+  std::uint64_t unmap_count() const { return unmaps_; }
   // f(page_number, identity) for every mapped page in ascending order. Two
   // Memories that share a page give the same identity pointer, so callers can
   // count unique pages across snapshots.
@@ -113,6 +117,7 @@ class Memory {
 
   std::unique_ptr<std::shared_ptr<Table>[]> l1_;
   std::size_t page_count_ = 0;
+  std::uint64_t unmaps_ = 0;  // see unmap_count()
   mutable TlbEntry read_tlb_[kTlbSize];
   mutable TlbEntry write_tlb_[kTlbSize];
   mutable FetchEntry fetch_tlb_[kFetchTlbSize];

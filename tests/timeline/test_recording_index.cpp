@@ -1,0 +1,109 @@
+// tests/timeline/test_recording_index.cpp - the per-stretch index: what it records,
+// and that reverse scans use it (cost) without changing their answers.
+#include <doctest/doctest.h>
+
+#include "timeline/recording_index.hpp"
+#include "timeline_fixture.hpp"
+
+using namespace rvrr;
+using namespace rvrr::timeline;
+using namespace rvrr::timeline::test;
+
+TEST_CASE("a stretch records executed code lines, pages read and pages written") {
+  Guest g = make_guest(50);
+  vm::Machine start = g.machine();
+  vm::Machine m = start;
+  StretchRecorder rec;
+  vm::NullEnvironment env;
+  vm::RunOptions o;
+  o.trace = &rec;
+  o.stop_at = 200;
+  m.run(o, env);
+  REQUIRE(m.icount() == 200);
+  IndexedStretch s = rec.finish(0, 200, start, m);
+  CHECK(s.may_execute(kCode));
+  CHECK(s.may_execute(g.loop));
+  CHECK(s.may_execute(g.store_eighth));
+  CHECK_FALSE(s.may_execute(g.exit_ecall + 64));  // past the program: never ran
+  CHECK(s.host_calls);                            // getrandom and write ran
+  // data[0] and data[1] are written; the big region is not (no `pages` variant).
+  CHECK(s.may_touch(vm::WatchRange{kData, 4, vm::WatchKind::Write}));
+  CHECK_FALSE(s.may_touch(vm::WatchRange{kBig, 4, vm::WatchKind::Write}));
+  CHECK_FALSE(s.unmapped);
+  // The recorder is empty again after finish.
+  vm::Machine later = m;
+  o.stop_at = 260;
+  later.run(o, env);
+  IndexedStretch s2 = rec.finish(200, 260, m, later);
+  CHECK_FALSE(s2.may_execute(kCode));  // the set-up code ran only in the first stretch
+  CHECK(s2.may_execute(g.loop));
+  CHECK_FALSE(s2.host_calls);
+  CHECK(s2.read.empty());  // the loop only stores
+  // A read watch with no loads and no host calls cannot hit.
+  CHECK_FALSE(s2.may_touch(vm::WatchRange{kData, 4, vm::WatchKind::Read}));
+  CHECK(s2.may_touch(vm::WatchRange{kData, 4, vm::WatchKind::Access}));
+}
+
+TEST_CASE("the index forgets truncated history and keeps its byte count exact") {
+  RecordingIndex index(100);
+  for (std::uint64_t k = 0; k < 5; ++k) {
+    IndexedStretch s;
+    s.from = k * 100;
+    s.to = s.from + 100;
+    s.code = {1, 2, 3};
+    index.add(s);
+  }
+  CHECK(index.stretches() == 5);
+  const std::uint64_t each = index.bytes() / 5;
+  index.truncate(300);  // stretches 3 and 4 reach past 300... 3 ends at 400
+  CHECK(index.stretches() == 3);
+  CHECK(index.bytes() == 3 * each);
+  CHECK(index.find(2) != nullptr);
+  CHECK(index.find(3) == nullptr);
+  IndexedStretch again;
+  again.from = 200;
+  again.to = 300;
+  index.add(again);  // replacing an entry does not count it twice
+  CHECK(index.stretches() == 3);
+  CHECK(index.bytes() < 3 * each);
+}
+
+TEST_CASE("a second reverse-continue to another point costs only the stretches that can hit") {
+  Guest g = make_guest(200000);
+  TimelineOptions o;
+  o.checkpoint_interval = 50000;
+  Rig rig(g, o);
+  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  const std::uint64_t end = rig.t().now();
+  // First question: a line run only at the start. Every stretch is scanned once (and indexed).
+  rig.t().points().add_breakpoint(kCode + 8);
+  StopEvent e = rig.cont(Direction::Backward);
+  REQUIRE(e.kind == StopKind::Breakpoint);
+  CHECK(e.icount == 2);
+  rig.t().points().remove_breakpoint(kCode + 8);
+  CHECK(rig.t().stats().indexed_stretches >= end / 50000 - 1);
+  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+
+  // Second question, another address in the set-up code (so no hit cache
+  // knows it): the index rules out every stretch but the first (the last,
+  // short one is indexed too: the guest exited there, history is final).
+  rig.t().points().add_breakpoint(kCode + 4);
+  const std::uint64_t before = rig.t().stats().instructions_executed;
+  e = rig.cont(Direction::Backward);
+  REQUIRE(e.kind == StopKind::Breakpoint);
+  CHECK(e.icount == 1);
+  const std::uint64_t cost = rig.t().stats().instructions_executed - before;
+  CHECK(cost <= 50000 + 2);  // stretch 0 once, then the landing from the checkpoint at 0
+  CHECK(rig.t().stats().indexed_stretches == (end + 49999) / 50000);
+
+
+  // Forward again, to a breakpoint the index rules out everywhere but the
+  // end: continue jumps over the indexed stretches instead of running them.
+  rig.t().points().remove_breakpoint(kCode + 4);
+  rig.t().points().add_breakpoint(g.exit_ecall);
+  const std::uint64_t before_fwd = rig.t().stats().instructions_executed;
+  e = rig.cont();
+  CHECK(e.kind == StopKind::Breakpoint);
+  CHECK(e.icount == end);
+  CHECK(rig.t().stats().instructions_executed - before_fwd < end / 4);
+}

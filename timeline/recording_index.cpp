@@ -1,0 +1,149 @@
+// timeline/recording_index.cpp - building and asking the per-stretch index.
+#include "timeline/recording_index.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace rvrr::timeline {
+
+namespace {
+
+bool contains(const std::vector<std::uint32_t>& sorted, std::uint32_t v) {
+  return std::binary_search(sorted.begin(), sorted.end(), v);
+}
+
+// Any page of [addr, addr+len) in `sorted`?
+bool any_page(const std::vector<std::uint32_t>& sorted, vm::Addr addr, std::uint32_t len) {
+  const std::uint32_t first = addr >> vm::kPageShift;
+  const std::uint32_t last = static_cast<std::uint32_t>((std::uint64_t{addr} + std::max<std::uint32_t>(len, 1) - 1) >> vm::kPageShift);
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), first);
+  return it != sorted.end() && *it <= last;
+}
+
+// (page, identity) of every mapped page, ascending.
+std::vector<std::pair<std::uint32_t, const void*>> pages_of(const vm::Machine& m) {
+  std::vector<std::pair<std::uint32_t, const void*>> out;
+  out.reserve(m.mapped_pages());
+  m.memory().for_each_page([&](std::uint32_t page, const void* id) { out.emplace_back(page, id); });
+  return out;
+}
+
+}  // namespace
+
+bool IndexedStretch::may_execute(vm::Addr pc) const { return contains(code, pc >> kCodeLineShift); }
+
+bool IndexedStretch::may_touch(const vm::WatchRange& w) const {
+  const bool writes = w.kind != vm::WatchKind::Read;
+  const bool reads = w.kind != vm::WatchKind::Write;
+  return (writes && (unmapped || any_page(written, w.addr, w.len))) || (reads && (host_calls || any_page(read, w.addr, w.len)));
+}
+
+StretchRecorder::StretchRecorder() : read_bits_((std::uint64_t{1} << (32 - vm::kPageShift)) / 64, 0) {}
+
+void StretchRecorder::executed(std::span<const vm::ExecutedRun> runs) {
+  for (const vm::ExecutedRun& r : runs) {
+    // Lines [start, end-1]; a stretch of code rarely leaves its page (only a
+    // 32-bit instruction straddling two pages does).
+    for (std::uint32_t line = r.start >> kCodeLineShift, last = (r.end - 1) >> kCodeLineShift;; ++line) {
+      const std::uint32_t page = line >> (vm::kPageShift - kCodeLineShift);
+      if (page != last_page_) {
+        last_mask_ = &lines_[page];
+        last_page_ = page;
+      }
+      const std::uint32_t bit = line & ((1u << (vm::kPageShift - kCodeLineShift)) - 1);
+      (*last_mask_)[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+      if (line == last) break;
+    }
+  }
+}
+
+IndexedStretch StretchRecorder::finish(std::uint64_t from, std::uint64_t to, const vm::Machine& at_from,
+                                       const vm::Machine& at_to) {
+  IndexedStretch s;
+  s.from = from;
+  s.to = to;
+  std::vector<std::uint32_t> pages;
+  pages.reserve(lines_.size());
+  for (const auto& entry : lines_) pages.push_back(entry.first);
+  std::sort(pages.begin(), pages.end());  // no unordered iteration reaches the index
+  for (std::uint32_t page : pages) {
+    const auto& mask = lines_[page];
+    for (unsigned w = 0; w < 4; ++w) {
+      for (std::uint64_t bits = mask[w]; bits != 0; bits &= bits - 1) {
+        const unsigned bit = w * 64 + static_cast<unsigned>(std::countr_zero(bits));
+        s.code.push_back((page << (vm::kPageShift - kCodeLineShift)) | bit);
+      }
+    }
+  }
+  for (std::size_t w = 0; w < read_bits_.size(); ++w) {
+    for (std::uint64_t bits = read_bits_[w]; bits != 0; bits &= bits - 1) {
+      s.read.push_back(static_cast<std::uint32_t>(w * 64 + std::countr_zero(bits)));
+    }
+  }
+  // Written: a page whose object differs at the two ends (copy-on-write
+  // cloned it: the guest, a host call or the debugger wrote it), or that was
+  // mapped or unmapped in between.
+  s.host_calls = host_calls_;
+  s.unmapped = at_to.memory().unmap_count() != at_from.memory().unmap_count();
+  const auto a = pages_of(at_from), b = pages_of(at_to);
+  std::size_t i = 0, k = 0;
+  while (i < a.size() || k < b.size()) {
+    if (k == b.size() || (i < a.size() && a[i].first < b[k].first)) {
+      s.written.push_back(a[i++].first);
+    } else if (i == a.size() || b[k].first < a[i].first) {
+      s.written.push_back(b[k++].first);
+    } else {
+      if (a[i].second != b[k].second) s.written.push_back(a[i].first);
+      ++i;
+      ++k;
+    }
+  }
+  reset();
+  return s;
+}
+
+void StretchRecorder::reset() {
+  lines_.clear();
+  last_page_ = ~0u;
+  last_mask_ = nullptr;
+  host_calls_ = false;
+  std::fill(read_bits_.begin(), read_bits_.end(), 0);
+}
+
+bool RecordingIndex::may_hit(const IndexedStretch& s, const std::vector<vm::Addr>& breakpoints,
+                             const std::vector<vm::WatchRange>& watches) {
+  for (vm::Addr a : breakpoints)
+    if (s.may_execute(a)) return true;
+  for (const vm::WatchRange& w : watches)
+    if (s.may_touch(w)) return true;
+  return false;
+}
+
+const IndexedStretch* RecordingIndex::find(std::uint64_t k) const {
+  auto it = stretches_.find(k);
+  return it == stretches_.end() ? nullptr : &it->second;
+}
+
+void RecordingIndex::add(IndexedStretch s) {
+  const std::uint64_t k = s.from / span_;
+  if (auto old = stretches_.find(k); old != stretches_.end()) bytes_ -= old->second.bytes();
+  bytes_ += s.bytes();
+  stretches_.insert_or_assign(k, std::move(s));
+}
+
+void RecordingIndex::truncate(std::uint64_t icount) {
+  // Stretch k survives only if it ends at or before icount. A short one
+  // (history ended inside it) ending right there is gone too: history grows
+  // on from its end now.
+  for (auto it = stretches_.begin(); it != stretches_.end();) {
+    const IndexedStretch& st = it->second;
+    if (st.to > icount || (st.to == icount && st.to - st.from < span_)) {
+      bytes_ -= st.bytes();
+      it = stretches_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace rvrr::timeline

@@ -1,0 +1,93 @@
+// timeline/recording_index.hpp - what each stretch of history did, known without re-running it.
+//
+// History is cut into fixed stretches of `span` instructions: stretch k is
+// [k*span, (k+1)*span). For a stretch executed once with a trace (see
+// vm/exec_trace.hpp) the index keeps which code ran (16-byte lines of guest
+// code holding an executed instruction), which guest pages were written
+// (their copy-on-write page object, or their mapping, differs between the
+// two ends: host-call and debugger writes included) and which pages guest
+// loads read. History behind the frontier never changes except by
+// truncation, so an entry stays true whatever checkpoints are thinned away
+// later; a question about a breakpoint or watchpoint over a stretch that
+// "cannot hit" is answered without running it.
+//
+// The answers are conservative: "may hit" can be wrong (a hot instruction
+// in the same 16-byte line as the breakpoint), "cannot hit" never is.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "vm/debug_points.hpp"
+#include "vm/exec_trace.hpp"
+#include "vm/machine.hpp"
+
+namespace rvrr::timeline {
+
+// Granularity of the executed-code sets: 16 bytes, four to eight instructions.
+inline constexpr unsigned kCodeLineShift = 4;
+
+struct IndexedStretch {
+  std::uint64_t from = 0, to = 0;      // [from, to)
+  std::vector<std::uint32_t> code;     // ascending line numbers (addr >> kCodeLineShift) that executed
+  std::vector<std::uint32_t> written;  // ascending page numbers written (content or mapping changed)
+  std::vector<std::uint32_t> read;     // ascending page numbers a guest load read
+  bool unmapped = false;               // pages were unmapped in between: any page may have been written
+  bool host_calls = false;             // host calls ran: they may have read any page
+
+  // Could an instruction at `pc` have executed in this stretch? O(log lines).
+  bool may_execute(vm::Addr pc) const;
+  // Could an access of `w`'s kind have touched `w` here? O(log pages).
+  bool may_touch(const vm::WatchRange& w) const;
+  std::size_t bytes() const { return sizeof(*this) + 4 * (code.size() + written.size() + read.size()); }
+};
+
+// Collects one stretch while it runs (a trace sink), then says what it did.
+class StretchRecorder : public vm::ExecTraceSink {
+ public:
+  StretchRecorder();
+  void executed(std::span<const vm::ExecutedRun> runs) override;
+  std::uint64_t* read_page_bits() override { return read_bits_.data(); }
+  void host_call(vm::Addr) override { host_calls_ = true; }
+  // The stretch [from, to), given the states at both ends (for the written
+  // pages). Leaves the recorder empty, ready for another stretch.
+  IndexedStretch finish(std::uint64_t from, std::uint64_t to, const vm::Machine& at_from, const vm::Machine& at_to);
+  void reset();  // forget a stretch that was not run to its end
+
+ private:
+  // Executed lines by guest page: bit i of a page's mask is line i (256 per page).
+  std::unordered_map<std::uint32_t, std::array<std::uint64_t, 4>> lines_;  // drained in sorted order
+  std::uint32_t last_page_ = ~0u;
+  std::array<std::uint64_t, 4>* last_mask_ = nullptr;
+  std::vector<std::uint64_t> read_bits_;  // one bit per guest page
+  bool host_calls_ = false;
+};
+
+class RecordingIndex {
+ public:
+  explicit RecordingIndex(std::uint64_t span) : span_(span) {}
+  std::uint64_t span() const { return span_; }
+  // Stretch k ([k*span, (k+1)*span)), if indexed. O(log stretches).
+  const IndexedStretch* find(std::uint64_t k) const;
+  // s.from must be k*span and s.to (k+1)*span, or less where history ended.
+  void add(IndexedStretch s);
+  // History at and after `icount` was discarded (or may grow on from there):
+  // forget the stretches it touched.
+  void truncate(std::uint64_t icount);
+  std::size_t stretches() const { return stretches_.size(); }
+  std::uint64_t bytes() const { return bytes_; }
+  // Could the stretch hit any of these breakpoints or watchpoints?
+  static bool may_hit(const IndexedStretch& s, const std::vector<vm::Addr>& breakpoints,
+                      const std::vector<vm::WatchRange>& watches);
+
+ private:
+  std::uint64_t span_;
+  std::map<std::uint64_t, IndexedStretch> stretches_;  // by k
+  std::uint64_t bytes_ = 0;
+};
+
+}  // namespace rvrr::timeline

@@ -1,0 +1,53 @@
+// vm/exec_trace.hpp - what a run executed, as straight-line runs of code.
+//
+// The recording index and the queries over a recording ("which lines ran,
+// how often", "where did the time go", "every call of f") all need to know
+// which instructions executed, without paying for it on the normal run path.
+// A run given an ExecTraceSink (RunOptions::trace) reports every maximal
+// straight-line stretch it executed: the pc it started at, the address just
+// past its last instruction, and the instruction count after it. A stretch
+// ends at a taken branch or jump (the jump is its last instruction), at a
+// page end, at a host call and where the run stops; consecutive stretches may
+// therefore be adjacent in memory. Instructions that did not retire (the one
+// a breakpoint, fault or limit stopped at) are never part of a stretch.
+//
+// Cost: one 16-byte record per taken branch/jump in a separate instantiation
+// of the run loop; a run without a sink is unchanged.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "vm/types.hpp"
+
+namespace rvrr::vm {
+
+// A plain record (no initialisers: the run loop fills a stack buffer of them).
+struct ExecutedRun {
+  Addr start;                  // pc of the first instruction
+  Addr end;                    // address just past the last instruction (end > start)
+  std::uint64_t icount_after;  // the machine's instruction count once the last one retired
+  // Instructions in the stretch: icount_after minus the previous run's
+  // icount_after (or the count the run started from).
+};
+
+class ExecTraceSink {
+ public:
+  virtual ~ExecTraceSink() = default;
+  // Called with runs in execution order, in batches, during Machine::run and
+  // once more before it returns (so a run's records are all delivered when it
+  // returns). Must not touch the machine.
+  virtual void executed(std::span<const ExecutedRun> runs) = 0;
+  // The sink sees reads as the pages they touched: bit p of the bitmap
+  // (2^20 bits, 128 KiB, owned by the sink) is set when a guest load read
+  // page p during the run. Null: reads are not reported.
+  virtual std::uint64_t* read_page_bits() { return nullptr; }
+  // A host call (ecall, semihosting) ran at `pc`: it may have read or written
+  // guest memory that no guest load or store shows.
+  virtual void host_call(Addr pc) {}
+};
+
+// Batch size for delivering runs (records buffered before a call to executed()).
+inline constexpr std::size_t kExecTraceBatch = 1024;
+
+}  // namespace rvrr::vm
