@@ -443,6 +443,7 @@ HANDLER(Fsw, STORE_FROM(std::uint32_t, static_cast<std::uint32_t>(m.fregs[ip->rs
 HANDLER(Fld, {
   const Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);
   WATCH(a, 8, false);
+  TRACE_READ(a, 8);
   std::uint64_t v;
   const Memory::TlbEntry& e = Memory::Internals::read_entry(mem, a);
   if ((a & (Memory::Internals::kPageMask | 7)) == e.tag) {
