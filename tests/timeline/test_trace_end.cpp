@@ -15,35 +15,16 @@
 #include "timeline/timeline.hpp"
 #include "timeline/trace_format.hpp"
 #include "timeline/trace_summary.hpp"
+#include "stdin_pipe.hpp"
 #include "trace_test_util.hpp"
 #include "vm/host_interrupt.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;
 using namespace rvrr::trace_test;
+using rvrr::test::StdinPipe;
 
 namespace {
-
-// Makes this process's stdin the read end of a pipe that stays open without
-// data (as a terminal nobody types at) for the life of the object.
-struct StdinPipe {
-  int write_fd = -1;
-  int saved = -1;
-  StdinPipe() {
-    int p[2];
-    REQUIRE(::pipe(p) == 0);
-    saved = ::dup(0);
-    ::dup2(p[0], 0);
-    ::close(p[0]);
-    write_fd = p[1];
-  }
-  ~StdinPipe() {
-    ::close(write_fd);
-    ::dup2(saved, 0);
-    ::close(saved);
-  }
-  void put(const std::string& s) const { REQUIRE(::write(write_fd, s.data(), s.size()) == ssize_t(s.size())); }
-};
 
 // Raises `interrupt` (and sets `cancel`, if given) after a while, from another thread.
 std::thread interrupt_later(vm::HostInterrupt& interrupt, CancelToken* cancel = nullptr) {

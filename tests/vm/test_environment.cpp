@@ -10,9 +10,11 @@
 #include <thread>
 
 #include "vm/environment.hpp"
+#include "stdin_pipe.hpp"
 #include "vm/host_interrupt.hpp"
 
 using namespace rvrr::vm;
+using rvrr::test::StdinPipe;
 
 namespace {
 HostRequest req(HostOp op, std::int64_t handle = 0, std::int64_t a0 = 0, std::int64_t a1 = 0, std::string path = {}) {
@@ -99,28 +101,6 @@ TEST_CASE("environment: HostEnvironment refuses host files when disabled") {
   HostEnvironment env(false);
   CHECK(env.call(0, req(HostOp::Open, 0, 0, 0, f.path)).value == -13);  // EACCES
 }
-
-namespace {
-// Makes this process's stdin the read end of a pipe for the life of the object.
-struct StdinPipe {
-  int write_fd = -1;
-  int saved = -1;
-  StdinPipe() {
-    int p[2];
-    REQUIRE(::pipe(p) == 0);
-    saved = ::dup(0);
-    ::dup2(p[0], 0);
-    ::close(p[0]);
-    write_fd = p[1];
-  }
-  ~StdinPipe() {
-    ::close(write_fd);
-    ::dup2(saved, 0);
-    ::close(saved);
-  }
-  void put(const std::string& s) const { REQUIRE(::write(write_fd, s.data(), s.size()) == ssize_t(s.size())); }
-};
-}  // namespace
 
 TEST_CASE("environment: a stdin read waiting for input gives up when interrupted, taking no byte") {
   StdinPipe in;
