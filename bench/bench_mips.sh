@@ -11,6 +11,7 @@
 #
 #   bench/bench_mips.sh                      # builds ./build if needed
 #   ITERATIONS=300 RUNS=3 bench/bench_mips.sh
+#   PROGRAM=linux_fpmath ITERATIONS=300000 bench/bench_mips.sh   # float-heavy (F/D in software)
 #   RVRR=/path/to/rvrr EXAMPLES=/path/to/examples bench/bench_mips.sh
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +28,7 @@ if [ -z "${RVRR:-}" ]; then
   RVRR=$build/rvrr
 fi
 examples=${EXAMPLES:-$build/examples}
-prog=$examples/linux_compute.elf
+prog=$examples/${PROGRAM:-linux_compute}.elf
 [ -f "$prog" ] || { echo "error: $prog not found (is riscv64-unknown-elf-gcc installed?)" >&2; exit 2; }
 have_qemu=1
 command -v qemu-riscv32 >/dev/null || have_qemu=0

@@ -4,7 +4,9 @@
 For corrupt_late (~100M instructions) and compute (~1.5G instructions with
 1370 iterations): run to the end, `watch` a global, `reverse-continue` to its
 last writer, 10x `reverse-stepi`, 3x `reverse-next`, 10x `stepi`, then
-`reverse-continue` to a breakpoint hit only at the very beginning. Each
+`reverse-continue` to a breakpoint hit only at the very beginning, then
+`continue` to the end and `reverse-continue` to `main` (both answered from the
+recording index that first scan built). Each
 command is timed inside gdb (time.perf_counter around gdb.execute; see
 tests/e2e/gdbtest.py). Also: peak checkpoint memory against the budget
 (`monitor info timeline`) and the recording overhead (`rvrr record` vs
@@ -55,6 +57,13 @@ def scenario(name, src, args, stop_line_text, watch, early_line_text):
         add("stepi", "stepi")
     add(f"break {base}:{early_line}")
     add("reverse-continue", "reverse-continue to a breakpoint hit at the start")
+    # The recording index now knows every stretch that first scan ran: going
+    # forward to the end and back to another early point skip what cannot hit.
+    add("delete")
+    add(f"tbreak {base}:{stop_line}")
+    add("continue", "continue to the end again (index: skips stretches)")
+    add("break main")
+    add("reverse-continue", "reverse-continue to another point at the start (index known)")
     add("monitor when")
     add("monitor info timeline")
     add("kill")
