@@ -17,7 +17,9 @@ writes the buffer with one write() and exits 0.
 
 Each program runs under `$RVRR run` and under qemu-riscv32; their stdout
 must be identical byte for byte. On a mismatch the first differing record is
-reported with the assembly that produced it. Skipped (exit 0 with a note) if
+reported with the assembly that produced it. A second part checks that the
+reserved rounding modes (static rm 5/6, dyn with frm 5-7) raise SIGILL
+under both. Skipped (exit 0 with a note) if
 qemu-riscv32 or the cross toolchain is missing.
 """
 import os
@@ -236,6 +238,76 @@ def run(cmd):
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
 
+# Reserved rounding modes: an instruction with rm 5 or 6, or with rm dyn while
+# frm holds 5, 6 or 7, is an illegal instruction (unprivileged spec, "Floating-
+# Point Control and Status Register"). Each program prints a line, executes
+# one such instruction and must die there with SIGILL, as under qemu-riscv32.
+ILLEGAL_RM = {
+    "static rm 5": ".insn r 0x53, 5, 0, f0, f1, f2   # fadd.s f0, f1, f2 with rm 5",
+    "static rm 6": ".insn r 0x53, 6, 0x01, f0, f1, f2   # fadd.d f0, f1, f2 with rm 6",
+    "frm 5, dyn": "fsrmi 5\n    fmul.d f0, f1, f2, dyn",
+    "frm 6, dyn": "fsrmi 6\n    fcvt.w.s t1, f1, dyn",
+    "frm 7, dyn": "fsrmi 7\n    fmadd.s f0, f1, f2, f3, dyn",
+}
+
+
+def illegal_rm_source(insn):
+    return f"""    .text
+    .globl _start
+_start:
+    li a0, 1
+    la a1, msg
+    li a2, 7
+    li a7, 64
+    ecall
+    {insn}
+    li a0, 1
+    la a1, msg2
+    li a2, 6
+    li a7, 64
+    ecall
+    li a0, 0
+    li a7, 93
+    ecall
+    .data
+msg: .ascii "before\\n"
+msg2: .ascii "after\\n"
+"""
+
+
+def status(rc):
+    """Exit status as a shell reports it (qemu-riscv32 dies by the signal
+    itself; rvrr exits 128 + signal)."""
+    return 128 - rc if rc < 0 else rc
+
+
+def check_illegal_rm(rvrr, tmp):
+    failures = 0
+    for i, (name, insn) in enumerate(ILLEGAL_RM.items()):
+        src = os.path.join(tmp, f"rm{i}.S")
+        elf = os.path.join(tmp, f"rm{i}.elf")
+        with open(src, "w") as f:
+            f.write(illegal_rm_source(insn))
+        cc = subprocess.run(["riscv64-unknown-elf-gcc", "-march=rv32imafdc", "-mabi=ilp32d",
+                             "-nostdlib", "-static", src, "-o", elf], capture_output=True, text=True)
+        if cc.returncode != 0:
+            print(f"FAIL [{name}]: does not assemble:\n{cc.stderr[:1000]}")
+            failures += 1
+            continue
+        rc_r, out_r, err_r = run([rvrr, "run", elf])
+        rc_q, out_q, _ = run(["qemu-riscv32", elf])
+        if status(rc_q) != 128 + 4 or out_q != b"before\n":
+            print(f"FAIL [{name}]: qemu-riscv32 gave status {status(rc_q)}, stdout {out_q!r}; expected SIGILL")
+            failures += 1
+        elif status(rc_r) != status(rc_q) or out_r != out_q:
+            print(f"FAIL [{name}]: rvrr gave status {status(rc_r)}, stdout {out_r!r}, "
+                  f"stderr {err_r[:300]!r}; qemu-riscv32 status {status(rc_q)}, stdout {out_q!r}")
+            failures += 1
+        else:
+            print(f"ok   [{name}]: SIGILL under both")
+    return failures
+
+
 def main():
     rvrr = os.environ.get("RVRR")
     if not rvrr:
@@ -293,10 +365,12 @@ def main():
                 print(f"ok   [seed {seed}]: {INSNS_PER_PROGRAM} records identical")
             else:
                 failures += 1
+        failures += check_illegal_rm(rvrr, tmp)
     finally:
         if failures == 0:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{len(SEEDS)} programs, {failures} failed")
+    print(f"{len(SEEDS)} random programs and {len(ILLEGAL_RM)} reserved-rounding-mode cases, "
+          f"{failures} failed")
     return 1 if failures else 0
 
 
