@@ -585,6 +585,8 @@ TEST_CASE("vFile serves the program read-only, and nothing else") {
   CHECK(send("vFile:unlink:" + hex(path)) == "F-1,58");                        // ENOSYS
   CHECK(send("vFile:open:zz,0,0") == "E03");
   ::unlink(path);
+}
+
 TEST_CASE("float registers: p serves f0..f31 (64 bits) and fflags/frm/fcsr; P is refused") {
   Conversation c;
   c.negotiate();
