@@ -109,7 +109,7 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
 // ---------------- GdbServer ----------------
 
 GdbServer::GdbServer(asio::io_context& io, Debugger& debugger, const std::string& host, std::uint16_t port)
-    : io_(io), debugger_(debugger), acceptor_(io) {
+    : io_(io), debugger_(debugger), acceptor_(io), keepalive_(io) {
   boost::system::error_code ec;
   asio::ip::address address = asio::ip::make_address(host, ec);
   if (ec) {  // a name such as "localhost": take its first address
@@ -134,6 +134,7 @@ void GdbServer::shutdown() {
   stopped_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  keepalive_.cancel();
   if (active_) active_->close();
   cancel_work();  // the Worker's destructor then waits for the cancelled job
 }
@@ -163,8 +164,10 @@ void GdbServer::accept_next() {
 
 void GdbServer::submit(const Work& work, std::shared_ptr<TcpSession> session) {
   busy_ = true;
+  ++work_serial_;
   cancel_.requested.store(false);
   if (host_interrupt_) host_interrupt_->clear();
+  if (work.kind != Work::Kind::Resume) keep_gdb_waiting(work, session, 0);
   worker_.submit([this, work, session = std::move(session)]() mutable {
     timeline::StopEvent event = debugger_.execute(work, cancel_);
     asio::post(io_, [this, work, event = std::move(event), session = std::move(session)] {
@@ -173,9 +176,27 @@ void GdbServer::submit(const Work& work, std::shared_ptr<TcpSession> session) {
   });
 }
 
+void GdbServer::keep_gdb_waiting(const Work& work, std::weak_ptr<TcpSession> session, unsigned ticks) {
+  const std::uint64_t serial = work_serial_;
+  keepalive_.expires_after(kKeepalive);
+  keepalive_.async_wait([this, work, session, ticks, serial](const boost::system::error_code& ec) {
+    if (ec || stopped_ || !busy_ || serial != work_serial_) return;
+    std::shared_ptr<TcpSession> s = session.lock();
+    if (!s || !s->open()) return;
+    std::string text;
+    if (ticks == 0) {
+      text = std::string("[rvrr] ") + (work.kind == Work::Kind::Seek ? "seeking" : "restarting") +
+             "; this takes a while (Ctrl-C stops it)\n";
+    }
+    s->send_console(text);  // empty after the first: gdb prints nothing, but waits on
+    keep_gdb_waiting(work, session, ticks + 1);
+  });
+}
+
 void GdbServer::work_done(const Work& work, const timeline::StopEvent& event,
                           std::shared_ptr<TcpSession> session) {
   busy_ = false;
+  keepalive_.cancel();
   if (stopped_) return;
   Outcome outcome = debugger_.finish(work, event);
   if (session && session->open() && session == active_) {
@@ -307,6 +328,11 @@ void TcpSession::process_packet(const std::string& payload) {
 void TcpSession::work_finished(const Outcome& outcome) {
   send_outcome(outcome);
   process_pending();
+  flush();
+}
+
+void TcpSession::send_console(const std::string& text) {
+  send_payload(protocol::format_reply(protocol::ConsoleOutput{text}));
   flush();
 }
 

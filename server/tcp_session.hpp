@@ -14,6 +14,7 @@
 #pragma once
 #include <utility>  // before Asio: Boost 1.74 uses std::exchange without including it
 #include <boost/asio.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -61,9 +62,17 @@ class GdbServer {
   void session_ended(TcpSession* session);
   Debugger& debugger() { return debugger_; }
 
+  // While a monitor command's Work (seek, restart) runs, gdb waits for its
+  // reply only `remotetimeout` seconds (2 by default) before it prints
+  // "Ignoring packet error" and falls out of step. Console output packets
+  // reset that wait (gdb's qRcmd loop prints them and keeps waiting), so one
+  // goes out every kKeepalive: first a line saying what runs, then empty ones.
+  static constexpr std::chrono::milliseconds kKeepalive{750};
+
  private:
   void accept_next();
   void work_done(const Work& work, const timeline::StopEvent& event, std::shared_ptr<TcpSession> session);
+  void keep_gdb_waiting(const Work& work, std::weak_ptr<TcpSession> session, unsigned ticks);
 
   boost::asio::io_context& io_;
   Debugger& debugger_;
@@ -72,6 +81,8 @@ class GdbServer {
   timeline::CancelToken cancel_;
   std::shared_ptr<vm::HostInterrupt> host_interrupt_;  // raised with cancel_, cleared per Work
   bool busy_ = false;                   // Work submitted and not yet finished
+  std::uint64_t work_serial_ = 0;       // counts submitted Work, so a stale keepalive tick does nothing
+  boost::asio::steady_timer keepalive_;
   bool stopped_ = false;
   Worker worker_;                       // last: joined first on destruction
 };
@@ -86,6 +97,8 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
   void work_finished(const Outcome& outcome);
   // The server became idle: process packets that arrived meanwhile.
   void resume_processing() { process_pending(); flush(); }
+  // Console output ("O" packet) while a monitor command runs.
+  void send_console(const std::string& text);
 
  private:
   void read_more();
