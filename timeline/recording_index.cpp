@@ -8,10 +8,6 @@ namespace rvrr::timeline {
 
 namespace {
 
-bool contains(const std::vector<std::uint32_t>& sorted, std::uint32_t v) {
-  return std::binary_search(sorted.begin(), sorted.end(), v);
-}
-
 // Any page of [addr, addr+len) in `sorted`?
 bool any_page(const std::vector<std::uint32_t>& sorted, vm::Addr addr, std::uint32_t len) {
   const std::uint32_t first = addr >> vm::kPageShift;
@@ -30,7 +26,12 @@ std::vector<std::pair<std::uint32_t, const void*>> pages_of(const vm::Machine& m
 
 }  // namespace
 
-bool IndexedStretch::may_execute(vm::Addr pc) const { return contains(code, pc >> kCodeLineShift); }
+bool IndexedStretch::may_execute(vm::Addr pc) const {
+  // The last range starting at or before pc, if it reaches past pc.
+  auto it = std::upper_bound(code.begin(), code.end(), pc,
+                             [](vm::Addr a, const std::pair<vm::Addr, vm::Addr>& r) { return a < r.first; });
+  return it != code.begin() && pc < std::prev(it)->second;
+}
 
 bool IndexedStretch::may_touch(const vm::WatchRange& w) const {
   const bool writes = w.kind != vm::WatchKind::Read;
@@ -42,18 +43,11 @@ StretchRecorder::StretchRecorder() : read_bits_((std::uint64_t{1} << (32 - vm::k
 
 void StretchRecorder::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
-    // Lines [start, end-1]; a stretch of code rarely leaves its page (only a
-    // 32-bit instruction straddling two pages does).
-    for (std::uint32_t line = r.start >> kCodeLineShift, last = (r.end - 1) >> kCodeLineShift;; ++line) {
-      const std::uint32_t page = line >> (vm::kPageShift - kCodeLineShift);
-      if (page != last_page_) {
-        last_mask_ = &lines_[page];
-        last_page_ = page;
-      }
-      const std::uint32_t bit = line & ((1u << (vm::kPageShift - kCodeLineShift)) - 1);
-      (*last_mask_)[bit >> 6] |= std::uint64_t{1} << (bit & 63);
-      if (line == last) break;
-    }
+    const std::uint64_t key = std::uint64_t{r.start} << 32 | r.end;
+    std::uint64_t& slot = filter_[(r.start >> 1 ^ r.end >> 3) & (kFilter - 1)];
+    if (slot == key) continue;
+    slot = key;
+    runs_.insert(key);
   }
 }
 
@@ -62,17 +56,14 @@ IndexedStretch StretchRecorder::finish(std::uint64_t from, std::uint64_t to, con
   IndexedStretch s;
   s.from = from;
   s.to = to;
-  std::vector<std::uint32_t> pages;
-  pages.reserve(lines_.size());
-  for (const auto& entry : lines_) pages.push_back(entry.first);
-  std::sort(pages.begin(), pages.end());  // no unordered iteration reaches the index
-  for (std::uint32_t page : pages) {
-    const auto& mask = lines_[page];
-    for (unsigned w = 0; w < 4; ++w) {
-      for (std::uint64_t bits = mask[w]; bits != 0; bits &= bits - 1) {
-        const unsigned bit = w * 64 + static_cast<unsigned>(std::countr_zero(bits));
-        s.code.push_back((page << (vm::kPageShift - kCodeLineShift)) | bit);
-      }
+  std::vector<std::uint64_t> keys(runs_.begin(), runs_.end());
+  std::sort(keys.begin(), keys.end());  // no unordered iteration reaches the index
+  for (std::uint64_t key : keys) {
+    const auto start = static_cast<vm::Addr>(key >> 32), end = static_cast<vm::Addr>(key);
+    if (!s.code.empty() && start <= s.code.back().second) {
+      s.code.back().second = std::max(s.code.back().second, end);
+    } else {
+      s.code.emplace_back(start, end);
     }
   }
   for (std::size_t w = 0; w < read_bits_.size(); ++w) {
@@ -103,9 +94,8 @@ IndexedStretch StretchRecorder::finish(std::uint64_t from, std::uint64_t to, con
 }
 
 void StretchRecorder::reset() {
-  lines_.clear();
-  last_page_ = ~0u;
-  last_mask_ = nullptr;
+  runs_.clear();
+  std::fill(filter_.begin(), filter_.end(), 0);
   host_calls_ = false;
   std::fill(read_bits_.begin(), read_bits_.end(), 0);
 }

@@ -2,8 +2,8 @@
 //
 // History is cut into fixed stretches of `span` instructions: stretch k is
 // [k*span, (k+1)*span). For a stretch executed once with a trace (see
-// vm/exec_trace.hpp) the index keeps which code ran (16-byte lines of guest
-// code holding an executed instruction), which guest pages were written
+// vm/exec_trace.hpp) the index keeps which code ran (the byte ranges of
+// guest code its instructions covered, merged), which guest pages were written
 // (their copy-on-write page object, or their mapping, differs between the
 // two ends: host-call and debugger writes included) and which pages guest
 // loads read. History behind the frontier never changes except by
@@ -11,15 +11,17 @@
 // later; a question about a breakpoint or watchpoint over a stretch that
 // "cannot hit" is answered without running it.
 //
-// The answers are conservative: "may hit" can be wrong (a hot instruction
-// in the same 16-byte line as the breakpoint), "cannot hit" never is.
+// The answers are conservative: "may hit" can be wrong (a watched word on a
+// page written elsewhere; a breakpoint inside a 32-bit instruction that ran),
+// "cannot hit" never is.
 #pragma once
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <span>
-#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "vm/debug_points.hpp"
@@ -28,22 +30,21 @@
 
 namespace rvrr::timeline {
 
-// Granularity of the executed-code sets: 16 bytes, four to eight instructions.
-inline constexpr unsigned kCodeLineShift = 4;
-
 struct IndexedStretch {
   std::uint64_t from = 0, to = 0;      // [from, to)
-  std::vector<std::uint32_t> code;     // ascending line numbers (addr >> kCodeLineShift) that executed
+  // Disjoint [start, end) byte ranges of executed code, ascending: every
+  // instruction that ran lies inside one; adjacent ranges are merged.
+  std::vector<std::pair<vm::Addr, vm::Addr>> code;
   std::vector<std::uint32_t> written;  // ascending page numbers written (content or mapping changed)
   std::vector<std::uint32_t> read;     // ascending page numbers a guest load read
   bool unmapped = false;               // pages were unmapped in between: any page may have been written
   bool host_calls = false;             // host calls ran: they may have read any page
 
-  // Could an instruction at `pc` have executed in this stretch? O(log lines).
+  // Could an instruction at `pc` have executed in this stretch? O(log ranges).
   bool may_execute(vm::Addr pc) const;
   // Could an access of `w`'s kind have touched `w` here? O(log pages).
   bool may_touch(const vm::WatchRange& w) const;
-  std::size_t bytes() const { return sizeof(*this) + 4 * (code.size() + written.size() + read.size()); }
+  std::size_t bytes() const { return sizeof(*this) + 8 * code.size() + 4 * (written.size() + read.size()); }
 };
 
 // Collects one stretch while it runs (a trace sink), then says what it did.
@@ -59,10 +60,12 @@ class StretchRecorder : public vm::ExecTraceSink {
   void reset();  // forget a stretch that was not run to its end
 
  private:
-  // Executed lines by guest page: bit i of a page's mask is line i (256 per page).
-  std::unordered_map<std::uint32_t, std::array<std::uint64_t, 4>> lines_;  // drained in sorted order
-  std::uint32_t last_page_ = ~0u;
-  std::array<std::uint64_t, 4>* last_mask_ = nullptr;
+  // Distinct executed runs as start << 32 | end. A hot loop repeats the same
+  // few runs millions of times: a direct-mapped filter in front of the set
+  // turns nearly all of them into one compare.
+  static constexpr std::size_t kFilter = 4096;
+  std::vector<std::uint64_t> filter_ = std::vector<std::uint64_t>(kFilter, 0);
+  std::unordered_set<std::uint64_t> runs_;  // drained in sorted order
   std::vector<std::uint64_t> read_bits_;  // one bit per guest page
   bool host_calls_ = false;
 };

@@ -156,9 +156,8 @@ struct Timeline::Impl {
   ScanResult scan_interval(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
                            const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
                            const CancelToken* cancel);
-  // Where a backward scan ending at `to` must start: the stretch holding
-  // to-1 and, when it is not indexed yet, the unindexed stretches before it
-  // back to the checkpoint before `to` (one run indexes them all).
+  // Where a backward scan ending at `to` starts: a checkpoint, usually the
+  // one before `to` (see timeline_reverse.cpp).
   std::uint64_t scan_start(std::uint64_t to) const;
   // Where stretch k ends: (k+1)*span, or earlier where a history that can no
   // longer grow ends (the guest exited or faulted there, or a replayed trace ends).

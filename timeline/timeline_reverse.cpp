@@ -223,24 +223,17 @@ ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, c
 }
 
 std::uint64_t Timeline::Impl::scan_start(std::uint64_t to) const {
-  const std::uint64_t span = index.span();
-  const std::uint64_t k = (to - 1) / span;
+  // A scan must run from a checkpoint: start at the one before `to` and scan
+  // everything from there (starting later would re-run [cp, from) for every
+  // stretch in between: quadratic where thinning left checkpoints far apart).
+  // One exception costs nothing: when a checkpoint marks the start of the
+  // stretch holding to-1 and that stretch is whole but not indexed, start
+  // there, so the scan indexes it.
   const std::uint64_t cp = store.before(to)->icount;  // the checkpoint at 0 is always there
-  if (index.find(k) != nullptr) return std::max(cp, k * span);
-  if (cp >= k * span) {
-    // A whole stretch is worth starting at its beginning (it gets indexed);
-    // a partial one (the stretch holding now) cannot be indexed yet.
-    return to == stretch_end(k) ? k * span : cp;
-  }
-  // The run must start at cp anyway: scanning from there indexes the
-  // unindexed stretches in between.
-  std::uint64_t from = k * span;
-  while (from > cp) {
-    const std::uint64_t j = (from - 1) / span;
-    if (index.find(j) != nullptr) break;
-    from = std::max(cp, j * span);
-  }
-  return from;
+  const std::uint64_t k = (to - 1) / index.span();
+  const std::uint64_t start = k * index.span();
+  if (cp > start && store.at(start) != nullptr && index.find(k) == nullptr && to == stretch_end(k)) return start;
+  return cp;
 }
 
 StopEvent Timeline::Impl::reverse_continue(const CancelToken& cancel) {

@@ -9,7 +9,7 @@ using namespace rvrr;
 using namespace rvrr::timeline;
 using namespace rvrr::timeline::test;
 
-TEST_CASE("a stretch records executed code lines, pages read and pages written") {
+TEST_CASE("a stretch records the code ranges that ran, pages read and pages written") {
   Guest g = make_guest(50);
   vm::Machine start = g.machine();
   vm::Machine m = start;
@@ -44,13 +44,35 @@ TEST_CASE("a stretch records executed code lines, pages read and pages written")
   CHECK(s2.may_touch(vm::WatchRange{kData, 4, vm::WatchKind::Access}));
 }
 
+TEST_CASE("executed code is kept as exact merged byte ranges") {
+  StretchRecorder rec;
+  const vm::ExecutedRun runs[] = {{0x1000, 0x1008, 4}, {0x1008, 0x1010, 7}, {0x2000, 0x2004, 8},
+                                  {0x1000, 0x1008, 12}, {0x1004, 0x100c, 14}, {0x3000, 0x3002, 15}};
+  rec.executed(runs);
+  Guest g = make_guest(1);
+  vm::Machine m = g.machine();
+  IndexedStretch s = rec.finish(0, 15, m, m);
+  REQUIRE(s.code.size() == 3);
+  CHECK(s.code[0] == std::make_pair(vm::Addr{0x1000}, vm::Addr{0x1010}));
+  CHECK(s.code[1] == std::make_pair(vm::Addr{0x2000}, vm::Addr{0x2004}));
+  CHECK(s.code[2] == std::make_pair(vm::Addr{0x3000}, vm::Addr{0x3002}));
+  CHECK(s.may_execute(0x1000));
+  CHECK(s.may_execute(0x100e));
+  CHECK_FALSE(s.may_execute(0x1010));  // the byte after a range: exact, no 16-byte lines
+  CHECK_FALSE(s.may_execute(0x0ffe));
+  CHECK_FALSE(s.may_execute(0x1ffe));
+  CHECK(s.may_execute(0x2002));
+  CHECK_FALSE(s.may_execute(0x3002));
+  CHECK(s.written.empty());
+}
+
 TEST_CASE("the index forgets truncated history and keeps its byte count exact") {
   RecordingIndex index(100);
   for (std::uint64_t k = 0; k < 5; ++k) {
     IndexedStretch s;
     s.from = k * 100;
     s.to = s.from + 100;
-    s.code = {1, 2, 3};
+    s.code = {{0x10000, 0x10010}, {0x10020, 0x10024}};
     index.add(s);
   }
   CHECK(index.stretches() == 5);
@@ -106,4 +128,30 @@ TEST_CASE("a second reverse-continue to another point costs only the stretches t
   CHECK(e.kind == StopKind::Breakpoint);
   CHECK(e.icount == end);
   CHECK(rig.t().stats().instructions_executed - before_fwd < end / 4);
+}
+
+TEST_CASE("a breakpoint the index cannot rule out anywhere costs one pass over history, not one per stretch") {
+  // A breakpoint in the middle of the loop's first 32-bit instruction: inside
+  // code that runs in every stretch, so no stretch can be skipped, yet never
+  // hit. Checkpoints are thinned hard (small budget), so starting each
+  // stretch's scan from the checkpoint before it would re-run history over
+  // and over.
+  Guest g = make_guest(300000, true);
+  TimelineOptions o;
+  o.checkpoint_interval = 50000;
+  o.checkpoint_memory = 600 * 1024;
+  Rig rig(g, o);
+  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  const std::uint64_t end = rig.t().now();
+  rig.t().points().add_breakpoint(kCode + 8);  // hit only at the start: the scan indexes every stretch
+  REQUIRE(rig.cont(Direction::Backward).kind == StopKind::Breakpoint);
+  rig.t().points().remove_breakpoint(kCode + 8);
+  CHECK(rig.t().stats().indexed_stretches >= end / 50000 - 1);
+  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  rig.t().points().add_breakpoint(g.loop + 2);
+  const std::uint64_t before = rig.t().stats().instructions_executed;
+  StopEvent e = rig.cont(Direction::Backward);
+  CHECK(e.kind == StopKind::HistoryBegin);
+  const std::uint64_t cost = rig.t().stats().instructions_executed - before;
+  CHECK(cost <= end + end / 2);
 }
