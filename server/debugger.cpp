@@ -289,16 +289,46 @@ Outcome Debugger::on_p_float(unsigned regno) {
 }
 
 Outcome Debugger::on_P(const protocol::WriteRegister& c) {
-  if (c.regno >= kRegisterCount) {
-    // Float register writes are not recorded in traces yet: refused (gdb
-    // says "Could not write register"), never silently lost.
-    spdlog::info("register write refused: register {} (float registers are read-only)", c.regno);
-    return error(kErrorBadRegister);
-  }
+  if (c.regno >= kRegisterCount) return on_P_float(c);
   if (c.bytes.size() != 4) return ill_formed("P: value is not 4 bytes");
   std::uint32_t value = protocol::load_le32(c.bytes);
   if (c.regno == 0 || value == target_.reg(c.regno)) return reply(protocol::Ok{});
   if (auto refusal = write_history([&] { return target_.write_register(c.regno, value); }))
+    return refused("register write", *refusal, true);
+  return reply(protocol::Ok{});
+}
+
+// Float registers, fflags, frm and fcsr (regnums from target.xml's fpu
+// feature): written like the integer registers, and recorded (gdb's
+// inferior calls save and restore them all).
+Outcome Debugger::on_P_float(const protocol::WriteRegister& c) {
+  using protocol::kFcsrRegno;
+  using protocol::kFflagsRegno;
+  using protocol::kFirstFloatRegno;
+  using protocol::kFrmRegno;
+  unsigned index = 0;
+  std::uint64_t value = 0;
+  if (c.regno >= kFirstFloatRegno && c.regno < kFirstFloatRegno + 32) {
+    if (c.bytes.size() != 8) return ill_formed("P: a float register value is not 8 bytes");
+    index = c.regno - kFirstFloatRegno;
+    value = protocol::load_le32(std::span(c.bytes).first(4)) |
+            std::uint64_t{protocol::load_le32(std::span(c.bytes).subspan(4, 4))} << 32;
+  } else if (c.regno == kFflagsRegno || c.regno == kFrmRegno || c.regno == kFcsrRegno) {
+    if (c.bytes.size() != 4) return ill_formed("P: value is not 4 bytes");
+    const auto fcsr = target_.float_reg(32);
+    if (!fcsr) return error(kErrorBadRegister);
+    const std::uint32_t v = protocol::load_le32(c.bytes), old = static_cast<std::uint32_t>(*fcsr);
+    index = 32;
+    value = c.regno == kFflagsRegno ? (old & ~0x1fu) | (v & 0x1f)
+            : c.regno == kFrmRegno  ? (old & ~0xe0u) | ((v & 7) << 5)
+                                    : v & 0xff;
+  } else {
+    return error(kErrorBadRegister);
+  }
+  const auto current = target_.float_reg(index);
+  if (!current) return error(kErrorBadRegister);
+  if (*current == value) return reply(protocol::Ok{});
+  if (auto refusal = write_history([&] { return target_.write_float_register(index, value); }))
     return refused("register write", *refusal, true);
   return reply(protocol::Ok{});
 }

@@ -97,6 +97,7 @@ class Debugger {
   Outcome on_p(const protocol::ReadRegister& c);
   Outcome on_p_float(unsigned regno);
   Outcome on_P(const protocol::WriteRegister& c);
+  Outcome on_P_float(const protocol::WriteRegister& c);
   Outcome on_m(const protocol::ReadMemory& c);
   Outcome on_M(const protocol::WriteMemory& c);
   Outcome on_Z(const protocol::Breakpoint& c);

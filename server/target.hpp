@@ -41,6 +41,11 @@ class Target {
   // Refusal -> the reason.
   virtual std::optional<std::string> write_register(unsigned regno, std::uint32_t value) = 0;
   virtual std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) = 0;
+  // f0..f31 (raw 64 bits) for 0..31, fcsr for 32. Refused by default (a
+  // target without float registers).
+  virtual std::optional<std::string> write_float_register(unsigned index, std::uint64_t value) {
+    return std::string("this target has no float registers");
+  }
 
   // The end of history (the frontier, live; the trace's end, replay). A write
   // behind it in a live session discards [now, history_end).
@@ -87,6 +92,9 @@ class TimelineTarget final : public Target {
   }
   std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) override {
     return timeline_.write_memory(addr, bytes);
+  }
+  std::optional<std::string> write_float_register(unsigned index, std::uint64_t value) override {
+    return timeline_.write_float_register(index, value);
   }
   std::optional<vm::Addr> fault_address() const override {
     const vm::Machine& m = timeline_.machine();

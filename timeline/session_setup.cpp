@@ -91,11 +91,13 @@ SessionSetup make_replay_setup(const TraceData& trace,
 
 std::optional<std::string> apply_debugger_write(vm::Machine& machine, const DebuggerWrite& write) {
   if (write.target == DebuggerWrite::Target::Register) {
-    if (write.where > 32) return "debugger write to register " + std::to_string(write.where) + ", which does not exist";
-    std::uint32_t value = 0;
-    for (std::size_t i = 0; i < write.bytes.size() && i < 4; ++i) value |= std::uint32_t(write.bytes[i]) << (8 * i);
-    if (write.where == 32) machine.set_pc(value);
-    else machine.set_reg(write.where, value);
+    if (write.where > kFcsrWrite) return "debugger write to register " + std::to_string(write.where) + ", which does not exist";
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < write.bytes.size() && i < 8; ++i) value |= std::uint64_t(write.bytes[i]) << (8 * i);
+    if (write.where == 32) machine.set_pc(static_cast<std::uint32_t>(value));
+    else if (write.where < 32) machine.set_reg(write.where, static_cast<std::uint32_t>(value));
+    else if (write.where < kFcsrWrite) machine.set_freg(write.where - kFirstFloatWrite, value);
+    else machine.set_fcsr(static_cast<std::uint32_t>(value));
     return std::nullopt;
   }
   if (!machine.memory().write_bytes(write.where, write.bytes)) {

@@ -70,6 +70,9 @@ SessionSetup make_replay_setup(const TraceData& trace,
 // Apply a recorded debugger write to a machine (register 0..31, 32 = pc,
 // little-endian value; or memory bytes). Returns an error message if it
 // cannot be applied (bad register number, unmapped memory).
+// Register numbers of recorded register writes: 0-31 x0-x31 and 32 pc
+// (4 bytes), 33-64 f0-f31 (8 bytes, raw), 65 fcsr (4 bytes).
+inline constexpr std::uint32_t kFirstFloatWrite = 33, kFcsrWrite = 65;
 std::optional<std::string> apply_debugger_write(vm::Machine& machine, const DebuggerWrite& write);
 
 // Ends a live trace: a footer from `machine` (when it is at the end of history)

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "timeline/session_setup.hpp"
 #include "timeline/timeline_impl.hpp"
 
 namespace rvrr::timeline {
@@ -194,6 +195,19 @@ std::optional<std::string> Timeline::write_register(unsigned regno, std::uint32_
   w.where = regno;
   w.bytes = {static_cast<std::uint8_t>(value), static_cast<std::uint8_t>(value >> 8),
              static_cast<std::uint8_t>(value >> 16), static_cast<std::uint8_t>(value >> 24)};
+  impl_->finish_write(std::move(w));
+  return std::nullopt;
+}
+
+std::optional<std::string> Timeline::write_float_register(unsigned index, std::uint64_t value) {
+  if (index > 32) return "no float register " + std::to_string(index) + " (0-31 are f0-f31, 32 is fcsr)";
+  if (auto refused = impl_->prepare_write()) return refused;
+  DebuggerWrite w;
+  w.target = DebuggerWrite::Target::Register;
+  w.where = index < 32 ? kFirstFloatWrite + index : kFcsrWrite;
+  const unsigned size = index < 32 ? 8 : 4;
+  for (unsigned i = 0; i < size; ++i) w.bytes.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+  apply_debugger_write(impl_->current, w);
   impl_->finish_write(std::move(w));
   return std::nullopt;
 }

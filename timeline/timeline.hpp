@@ -93,6 +93,8 @@ class Timeline {
   // Replay mode: refused. Returns an error message on refusal.
   std::optional<std::string> write_register(unsigned regno, std::uint32_t value);  // 32 = pc
   std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes);
+  // f0..f31 (raw 64 bits) for index 0..31, fcsr for 32; like write_register.
+  std::optional<std::string> write_float_register(unsigned index, std::uint64_t value);
 
   std::uint64_t pin_checkpoint();                      // at now(); returns its id
   std::vector<CheckpointInfo> checkpoints() const;     // pinned and automatic, ascending icount

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "timeline/session_setup.hpp"
 #include "timeline/timeline_impl.hpp"
 
 namespace rvrr::timeline {
@@ -14,19 +15,8 @@ StopEvent stop_at(StopKind kind, std::uint64_t icount) {
 }
 
 void Timeline::Impl::apply_writes_at(vm::Machine& m, std::uint64_t icount) {
-  for (const DebuggerWrite* w : env->history().writes_at(icount)) {
-    if (w->target == DebuggerWrite::Target::Register) {
-      std::uint32_t value = 0;
-      for (std::size_t i = 0; i < w->bytes.size() && i < 4; ++i) value |= std::uint32_t{w->bytes[i]} << (8 * i);
-      if (w->where == 32) {
-        m.set_pc(value);
-      } else if (w->where < 32) {
-        m.set_reg(w->where, value);
-      }
-    } else {
-      m.memory().write_bytes(w->where, w->bytes);
-    }
-  }
+  // Recorded writes were checked when made (or when the trace was read).
+  for (const DebuggerWrite* w : env->history().writes_at(icount)) apply_debugger_write(m, *w);
 }
 
 void Timeline::Impl::add_checkpoint(const vm::Machine& m, bool pinned) {

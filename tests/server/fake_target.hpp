@@ -70,6 +70,12 @@ class FakeTarget : public Target {
     end.reset();  // live: a write makes now the end of history
     return std::nullopt;
   }
+  std::optional<std::string> write_float_register(unsigned index, std::uint64_t value) override {
+    if (replay) return std::string("a replay cannot change the past");
+    fregs.at(index) = value;
+    end.reset();
+    return std::nullopt;
+  }
   std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) override {
     if (replay) return std::string("a replay cannot change the past");
     if (addr < kMemBase || std::uint64_t(addr) + bytes.size() > std::uint64_t(kMemBase) + kMemSize)

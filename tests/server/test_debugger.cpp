@@ -139,7 +139,7 @@ TEST_CASE("register writes go to the target, and are refused in a replay") {
   CHECK(c.one("P5=efbeadde") == "OK");
   CHECK(c.target.regs[5] == 0xdeadbeef);
   CHECK(c.one("P5=efbe") == "E03");
-  CHECK(c.one("P21=00000000") == "E00");
+  CHECK(c.one("P21=00000000") == "E03");  // ft0 (regnum 33) takes 8 bytes
   std::string g = c.one("g");
   g.replace(6 * 8, 8, "01000000");
   CHECK(c.one("G" + g) == "OK");
@@ -587,7 +587,7 @@ TEST_CASE("vFile serves the program read-only, and nothing else") {
   ::unlink(path);
 }
 
-TEST_CASE("float registers: p serves f0..f31 (64 bits) and fflags/frm/fcsr; P is refused") {
+TEST_CASE("float registers: p serves f0..f31 (64 bits) and fflags/frm/fcsr; P writes them") {
   Conversation c;
   c.negotiate();
   c.target.fregs.assign(33, 0);
@@ -603,6 +603,13 @@ TEST_CASE("float registers: p serves f0..f31 (64 bits) and fflags/frm/fcsr; P is
   CHECK(c.one("p43") == "03000000");            // frm (67)
   CHECK(c.one("p44") == "61000000");            // fcsr (68)
   CHECK(c.one("p45") == "E00");
-  CHECK(c.one("P21=0000000000000000") == "E00");
-  CHECK(c.target.fregs[0] == 0x3ff8000000000000ull);
+  CHECK(c.one("P21=000000000000f03f") == "OK");  // ft0 = 1.0: written (inferior calls restore them)
+  CHECK(c.target.fregs[0] == 0x3ff0000000000000ull);
+  CHECK(c.one("P21=0000f03f") == "E03");          // a float register takes 8 bytes
+  CHECK(c.one("P42=1f000000") == "OK");            // fflags: only fcsr's low 5 bits change
+  CHECK(c.target.fregs[32] == 0x7f);
+  CHECK(c.one("P43=01000000") == "OK");            // frm = 1
+  CHECK(c.target.fregs[32] == 0x3f);
+  c.target.replay = true;
+  CHECK(c.one("P21=0000000000000000").rfind("E.rvrr", 0) == 0);  // a replay refuses, saying why
 }

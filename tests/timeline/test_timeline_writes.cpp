@@ -144,3 +144,24 @@ TEST_CASE("the checkpoint budget is never exceeded on a long run with a tiny bud
     CHECK(rig.t().machine().state_hash() == fresh.state_hash());
   }
 }
+
+TEST_CASE("float register and fcsr writes are recorded and re-applied like the integer ones") {
+  Guest g = make_guest(2000);
+  TimelineOptions o;
+  o.checkpoint_interval = 1000;
+  Rig rig(g, o);
+  rig.seek(3000);
+  REQUIRE_FALSE(rig.t().write_float_register(5, 0x400921fb54442d18ull).has_value());  // f5 = pi
+  REQUIRE_FALSE(rig.t().write_float_register(32, 0x61).has_value());                 // fcsr: frm 3, NX
+  CHECK(rig.t().machine().freg(5) == 0x400921fb54442d18ull);
+  CHECK(rig.t().machine().fcsr() == 0x61);
+  CHECK(rig.t().write_float_register(33, 0).has_value());  // no such register
+  REQUIRE(rig.seek(5000).kind == StopKind::SeekDone);
+  const vm::Machine at5000 = rig.t().machine();
+  REQUIRE(rig.seek(100).kind == StopKind::SeekDone);
+  CHECK(rig.t().machine().freg(5) == 0);
+  REQUIRE(rig.seek(5000).kind == StopKind::SeekDone);  // through the write again
+  CHECK(rig.t().machine().freg(5) == 0x400921fb54442d18ull);
+  CHECK(rig.t().machine().fcsr() == 0x61);
+  CHECK(rig.t().machine().state_hash() == at5000.state_hash());
+}
