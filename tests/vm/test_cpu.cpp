@@ -11,16 +11,6 @@ using namespace rvrr::vm::test;
 namespace e = rvrr::vm::test::enc;
 
 namespace {
-// Runs p to its final c.ebreak and checks that it stopped there.
-Machine run_to_end(Program& p) {
-  p.h(e::kCEbreak);
-  Machine m = make_machine(p);
-  StopInfo s = run(m);
-  REQUIRE(s.kind == StopKind::Fault);
-  REQUIRE(s.signal == Signal::Trap);
-  REQUIRE(m.pc() == p.here() - 2);
-  return m;
-}
 constexpr std::uint32_t r_op(std::uint32_t f7, std::uint32_t f3, unsigned rd, unsigned rs1, unsigned rs2) {
   return e::r(f7, rs2, rs1, f3, rd, 0x33);
 }

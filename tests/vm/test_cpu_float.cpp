@@ -51,15 +51,6 @@ void put_double(Program& p, std::uint32_t off, double v) {
   p.w(e::sw(a1, a0, 4));
 }
 
-Machine run_to_end(Program& p) {
-  p.h(e::kCEbreak);
-  Machine m = make_machine(p);
-  StopInfo s = run(m);
-  REQUIRE(s.kind == StopKind::Fault);
-  REQUIRE(s.signal == Signal::Trap);
-  REQUIRE(m.pc() == p.here() - 2);
-  return m;
-}
 }  // namespace
 
 TEST_CASE("cpu float: loads, stores, NaN boxing and moves") {

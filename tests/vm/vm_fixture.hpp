@@ -3,6 +3,8 @@
 // Programs are loaded as one R+X segment at kCodeBase (entry there) plus a
 // R+W data segment at kDataBase, via the real layout_process.
 #pragma once
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -235,6 +237,17 @@ inline StopInfo run(Machine& m, std::uint64_t stop_at = ~0ull, const DebugPoints
   o.points = points;
   o.skip_points_at_start = skip;
   return m.run(o, env);
+}
+
+// Runs p to a c.ebreak appended here and checks that it stopped there.
+inline Machine run_to_end(Program& p) {
+  p.h(enc::kCEbreak);
+  Machine m = make_machine(p);
+  StopInfo s = run(m);
+  REQUIRE(s.kind == StopKind::Fault);
+  REQUIRE(s.signal == Signal::Trap);
+  REQUIRE(m.pc() == p.here() - 2);
+  return m;
 }
 
 inline std::uint32_t read32(const Machine& m, Addr a) {
