@@ -15,7 +15,6 @@
 // page written elsewhere; a breakpoint inside a 32-bit instruction that ran),
 // "cannot hit" never is.
 #pragma once
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>

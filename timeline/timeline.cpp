@@ -265,7 +265,7 @@ TimelineStats Timeline::stats() const {
   // Replay: the trace is all there is. Live: complete once the guest exited or faulted.
   const History& h = m.env->history();
   s.history_cut_short = !m.live() && !h.recorded_end;
-  s.history_complete = (!m.live() && !h.open_ended) || (m.halt_at && *m.halt_at == m.frontier());
+  s.history_complete = m.history_final();
   s.recording_stopped = !m.live() && h.recorded_end && h.recorded_end->kind == RecordedEnd::Kind::Running;
   s.checkpoints = m.store.size();
   s.checkpoint_bytes = m.store.measure(m.current);

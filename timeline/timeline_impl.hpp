@@ -163,8 +163,12 @@ struct Timeline::Impl {
   // longer grow ends (the guest exited or faulted there, or a replayed trace ends).
   std::uint64_t stretch_end(std::uint64_t k) const {
     const std::uint64_t end = (k + 1) * index.span();
-    const bool final = (!live() && !env->history().open_ended) || (halt_at && *halt_at == frontier());
-    return final ? std::min(end, frontier()) : end;
+    return history_final() ? std::min(end, frontier()) : end;
+  }
+  // History can no longer grow: a replay of a trace that is not cut short,
+  // or a live run whose guest exited or faulted at the frontier.
+  bool history_final() const {
+    return (!live() && !env->history().open_ended) || (halt_at && *halt_at == frontier());
   }
   // True if no write can have touched `range` in [from, to): the pages under
   // it are the very same page objects in the states at (or before) both ends.
