@@ -12,12 +12,6 @@ namespace rvrr::timeline {
 namespace {
 constexpr std::uint64_t kSlice = 1ull << 26;  // as the recorder: invisible per-slice cost
 
-std::string hex64(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string describe_stop(const vm::StopInfo& stop, const vm::Machine& machine) {
   vm::StopInfo s = stop;
   if (s.kind == vm::StopKind::Limit) s.kind = vm::StopKind::Breakpoint;  // -> "stopped"
@@ -172,9 +166,7 @@ ReplayResult ReplaySession::run_to_end() {
     return r;
   }
   if (f.has_state_hash && f.state_hash != r.state_hash) {
-    r.diagnostic = "divergence: the final state at instruction " + std::to_string(r.icount) +
-                   " differs from the recording (state hash " + hex64(r.state_hash) + ", recorded " +
-                   hex64(f.state_hash) + ")";
+    r.diagnostic = "divergence: " + describe_state_divergence(r.icount, r.state_hash, f.state_hash);
     return r;
   }
   r.matches = true;

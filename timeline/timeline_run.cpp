@@ -177,12 +177,6 @@ Advance Timeline::Impl::reach(vm::Machine& out, std::uint64_t target, const Canc
 }
 
 namespace {
-std::string hex64(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string describe_machine_end(const vm::Machine& m) {
   if (!m.halted()) {
     char buf[48];
@@ -227,9 +221,8 @@ std::optional<std::string> Timeline::Impl::check_recorded_end(Outcome outcome) {
               " at instruction " + std::to_string(frontier()) + ", the replay " + describe_machine_end(m) +
               " at instruction " + std::to_string(now());
   } else if (want.state_hash && *want.state_hash != m.state_hash()) {
-    verdict = "divergence at instruction " + std::to_string(now()) +
-              " (the end of the recording): the final state differs (state hash " + hex64(m.state_hash()) +
-              ", recorded " + hex64(*want.state_hash) + ")";
+    verdict = "divergence at instruction " + std::to_string(now()) + " (the end of the recording): " +
+              describe_state_divergence(now(), m.state_hash(), *want.state_hash);
   }
   end_checked_at = now();
   end_divergence = verdict;

@@ -81,6 +81,15 @@ void put_u32_at(std::vector<std::uint8_t>& b, std::size_t at, std::uint32_t v) {
 
 }  // namespace
 
+std::string describe_state_divergence(std::uint64_t icount, std::uint64_t actual, std::uint64_t recorded) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf,
+                "the final state at instruction %llu differs from the recording (state hash 0x%016llx, recorded 0x%016llx)",
+                static_cast<unsigned long long>(icount), static_cast<unsigned long long>(actual),
+                static_cast<unsigned long long>(recorded));
+  return buf;
+}
+
 std::string describe_end(const TraceFooter& f) {
   switch (f.end) {
     case TraceEnd::Exited:

@@ -102,6 +102,9 @@ struct TraceFooter {
 TraceFooter footer_for(const vm::Machine& machine, const vm::StopInfo& stop);
 // "exited with status 0", "killed by SIGSEGV at pc 0x10074 (...)", ...
 std::string describe_end(const TraceFooter& footer);
+// "the final state at instruction N differs from the recording (state hash
+// 0x…, recorded 0x…)": every replay that checks the footer says it this way.
+std::string describe_state_divergence(std::uint64_t icount, std::uint64_t actual, std::uint64_t recorded);
 
 enum class RecordType : std::uint8_t {
   HostEvent = 1,

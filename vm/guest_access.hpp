@@ -107,14 +107,4 @@ inline GuestFile* file(SyscallState& st, std::int64_t fd) {
   return &*st.files[static_cast<std::size_t>(fd)];
 }
 
-inline StopInfo host_failure(const HostReply& reply, HostOp op, std::uint64_t icount) {
-  StopInfo s;
-  s.kind = reply.interrupted ? StopKind::Interrupted : StopKind::HostFailure;
-  s.message = reply.error.empty()
-                  ? std::string("environment refused host call ") + host_op_name(op) + " at instruction " +
-                        std::to_string(icount)
-                  : reply.error;
-  return s;
-}
-
 }  // namespace rvrr::vm::guest

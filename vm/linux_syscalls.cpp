@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "vm/guest_access.hpp"
+#include "vm/syscall_call.hpp"
 #include "vm/syscalls.hpp"
 
 namespace rvrr::vm {
@@ -14,6 +15,7 @@ namespace rvrr::vm {
 namespace {
 
 using namespace guest;
+using namespace syscall;
 
 enum Nr : std::uint32_t {
   kIoctl = 29, kOpenat = 56, kClose = 57, kLseek = 62, kRead = 63, kWrite = 64, kReadv = 65, kWritev = 66,
@@ -26,27 +28,16 @@ enum Nr : std::uint32_t {
 
 constexpr std::int32_t kAtFdcwd = -100;
 constexpr std::uint32_t kO_ACCMODE = 3, kO_CREAT = 0100, kO_TRUNC = 01000;
-constexpr std::uint32_t kMaxIo = 1u << 24;     // bytes moved per read/write call (a short count beyond)
 constexpr std::uint32_t kMaxIov = 1024;        // IOV_MAX
 constexpr std::uint32_t kS_IFCHR = 0020000, kS_IFREG = 0100000;
 constexpr std::uint32_t kGuestPid = 1000;      // fixed, so runs compare equal
 
-struct Call {
-  SyscallContext& ctx;
+struct Call : CallBase {
   std::uint32_t arg(int i) const { return ctx.regs[10 + i]; }
   std::int32_t sarg(int i) const { return static_cast<std::int32_t>(ctx.regs[10 + i]); }
-  Memory& mem() { return ctx.memory; }
-  SyscallState& st() { return ctx.state; }
 };
 
-// A syscall either sets a result or stops the machine.
-struct Result {
-  std::int64_t value = 0;
-  std::optional<StopInfo> stop;
-};
-Result ok(std::int64_t v) { return Result{v, std::nullopt}; }
 Result err(std::int32_t e) { return Result{-e, std::nullopt}; }
-Result stop(StopInfo s) { return Result{0, std::move(s)}; }
 
 Result do_write_bytes(Call& c, int fd, Addr buf, std::uint32_t len) {
   GuestFile* f = file(c.st(), fd);
@@ -94,21 +85,15 @@ Result sys_read(Call& c) {
   const std::uint32_t len = std::min(c.arg(2), kMaxIo);
   if (len == 0) return ok(0);
   if (!accessible(c.mem(), buf, len, true)) return err(kEFAULT);
-  HostRequest req;
-  req.op = HostOp::Read;
-  req.handle = f->host_handle;
-  req.arg0 = len;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  if (r.value < 0) return ok(r.value);
-  if (r.data.size() > len || static_cast<std::int64_t>(r.data.size()) != r.value) {
-    HostReply bad;
-    bad.error = "environment returned " + std::to_string(r.data.size()) + " bytes for a read of " +
-                std::to_string(len) + " at instruction " + std::to_string(c.ctx.icount);
-    return stop(host_failure(bad, req.op, c.ctx.icount));
+  HostAnswer r = ask_host(c.ctx, HostOp::Read, f->host_handle, len);
+  if (!r) return r.refused();
+  if (r->value < 0) return ok(r->value);
+  if (r->data.size() > len || static_cast<std::int64_t>(r->data.size()) != r->value) {
+    return host_failure("environment returned " + std::to_string(r->data.size()) + " bytes for a read of " +
+                        std::to_string(len) + " at instruction " + std::to_string(c.ctx.icount));
   }
-  if (!write(c.mem(), buf, r.data)) return err(kEFAULT);
-  return ok(r.value);
+  if (!write(c.mem(), buf, r->data)) return err(kEFAULT);
+  return ok(r->value);
 }
 
 Result sys_openat(Call& c) {
@@ -123,14 +108,10 @@ Result sys_openat(Call& c) {
   if ((flags & kO_ACCMODE) != 0 || (flags & (kO_CREAT | kO_TRUNC))) return err(kEACCES);
   const int fd = lowest_free_fd(c.st());
   if (fd < 0) return err(kEMFILE);
-  HostRequest req;
-  req.op = HostOp::Open;
-  req.arg0 = flags;
-  req.path = *path;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  if (r.value < 0) return ok(r.value);
-  c.st().files[fd] = GuestFile{r.value, *path, 0};
+  HostAnswer r = ask_host_open(c.ctx, *path, flags);
+  if (!r) return r.refused();
+  if (r->value < 0) return ok(r->value);
+  c.st().files[fd] = GuestFile{r->value, *path, 0};
   return ok(fd);
 }
 
@@ -141,12 +122,9 @@ Result sys_close(Call& c) {
   const std::int64_t handle = f->host_handle;
   c.st().files[fd].reset();
   if (handle >= 0 && handle <= 2) return ok(0);  // stdio: nothing to ask the host
-  HostRequest req;
-  req.op = HostOp::Close;
-  req.handle = handle;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  return ok(r.value < 0 ? r.value : 0);
+  HostAnswer r = ask_host(c.ctx, HostOp::Close, handle);
+  if (!r) return r.refused();
+  return ok(r->value < 0 ? r->value : 0);
 }
 
 // rv32 has no plain lseek: number 62 is llseek(fd, offset_hi, offset_lo, loff_t* result, whence).
@@ -159,16 +137,11 @@ Result sys_llseek(Call& c) {
   const std::uint32_t whence = c.arg(4);
   if (whence > 2) return err(kEINVAL);
   if (!accessible(c.mem(), result, 8, true)) return err(kEFAULT);
-  HostRequest req;
-  req.op = HostOp::Seek;
-  req.handle = f->host_handle;
-  req.arg0 = offset;
-  req.arg1 = whence;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  if (r.value < 0) return ok(r.value);
+  HostAnswer r = ask_host(c.ctx, HostOp::Seek, f->host_handle, offset, whence);
+  if (!r) return r.refused();
+  if (r->value < 0) return ok(r->value);
   std::vector<std::uint8_t> out;
-  put_u64(out, static_cast<std::uint64_t>(r.value));
+  put_u64(out, static_cast<std::uint64_t>(r->value));
   write(c.mem(), result, out);
   return ok(0);
 }
@@ -206,13 +179,10 @@ Result stat_fd(Call& c, int fd, Addr buf) {
   if (!accessible(c.mem(), buf, 104, true)) return err(kEFAULT);
   if (f->host_handle >= 0 && f->host_handle <= 2)
     return write_stat(c, buf, kS_IFCHR | 0620, 0, (136u << 8) | static_cast<std::uint32_t>(f->host_handle), 3 + f->host_handle);
-  HostRequest req;
-  req.op = HostOp::FileSize;
-  req.handle = f->host_handle;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  if (r.value < 0) return ok(r.value);
-  return write_stat(c, buf, kS_IFREG | 0444, r.value, 0, 100 + static_cast<std::uint64_t>(fd));
+  HostAnswer r = ask_host(c.ctx, HostOp::FileSize, f->host_handle);
+  if (!r) return r.refused();
+  if (r->value < 0) return ok(r->value);
+  return write_stat(c, buf, kS_IFREG | 0444, r->value, 0, 100 + static_cast<std::uint64_t>(fd));
 }
 
 Result sys_fstat(Call& c) { return stat_fd(c, c.sarg(0), c.arg(1)); }
@@ -247,14 +217,11 @@ Result sys_statx(Call& c) {
   std::int64_t size = 0;
   std::uint64_t ino = 3 + static_cast<std::uint64_t>(fd);
   if (!(f->host_handle >= 0 && f->host_handle <= 2)) {
-    HostRequest req;
-    req.op = HostOp::FileSize;
-    req.handle = f->host_handle;
-    HostReply r = c.ctx.env.call(c.ctx.icount, req);
-    if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-    if (r.value < 0) return ok(r.value);
+    HostAnswer r = ask_host(c.ctx, HostOp::FileSize, f->host_handle);
+    if (!r) return r.refused();
+    if (r->value < 0) return ok(r->value);
     mode = kS_IFREG | 0444;
-    size = r.value;
+    size = r->value;
     rdev_major = 0;
     ino = 100 + static_cast<std::uint64_t>(fd);
   } else {
@@ -352,14 +319,11 @@ Result sys_getrandom(Call& c) {
   if (c.arg(2) & ~7u) return err(kEINVAL);
   if (len == 0) return ok(0);
   if (!accessible(c.mem(), buf, len, true)) return err(kEFAULT);
-  HostRequest req;
-  req.op = HostOp::Random;
-  req.arg0 = len;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  if (r.data.size() > len) r.data.resize(len);
-  if (!write(c.mem(), buf, r.data)) return err(kEFAULT);
-  return ok(static_cast<std::int64_t>(r.data.size()));
+  HostAnswer r = ask_host(c.ctx, HostOp::Random, 0, len);
+  if (!r) return r.refused();
+  if (r->data.size() > len) r->data.resize(len);
+  if (!write(c.mem(), buf, r->data)) return err(kEFAULT);
+  return ok(static_cast<std::int64_t>(r->data.size()));
 }
 
 Result sys_ioctl(Call& c) {
@@ -417,11 +381,7 @@ Result dispatch(Call& c) {
 }  // namespace
 
 std::optional<StopInfo> linux_syscall(SyscallContext& ctx) {
-  Call c{ctx};
-  Result r = dispatch(c);
-  if (r.stop) return r.stop;
-  ctx.regs[10] = static_cast<std::uint32_t>(r.value);
-  return std::nullopt;
+  return syscall::serve<Call>(ctx, dispatch);
 }
 
 }  // namespace rvrr::vm

@@ -3,6 +3,7 @@
 
 #include "vm/hash.hpp"
 #include "vm/machine_impl.hpp"
+#include "vm/process_layout.hpp"
 #include "vm/memory_internals.hpp"
 
 namespace rvrr::vm {

@@ -20,7 +20,7 @@
 #include <stdexcept>
 
 #include "vm/guest_access.hpp"
-#include "vm/syscalls.hpp"
+#include "vm/process_layout.hpp"
 
 namespace rvrr::vm {
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "vm/guest_access.hpp"
+#include "vm/syscall_call.hpp"
 #include "vm/syscalls.hpp"
 
 namespace rvrr::vm {
@@ -14,6 +15,7 @@ namespace rvrr::vm {
 namespace {
 
 using namespace guest;
+using namespace syscall;
 
 enum Op : std::uint32_t {
   kOpen = 0x01, kClose = 0x02, kWriteC = 0x03, kWrite0 = 0x04, kWrite = 0x05, kRead = 0x06, kReadC = 0x07,
@@ -28,26 +30,16 @@ constexpr std::uint32_t kAdpStoppedApplicationExit = 0x20026;
 // (":tt" opened for append is stderr).
 constexpr std::uint8_t kFeatures[] = {'S', 'H', 'F', 'B', 0x03};
 constexpr std::int64_t kFeaturesHandle = -2;  // GuestFile::host_handle of the virtual features file
-constexpr std::uint32_t kMaxIo = 1u << 24;
 
-struct Call {
-  SyscallContext& ctx;
-  Memory& mem() { return ctx.memory; }
-  SyscallState& st() { return ctx.state; }
+struct Call : CallBase {
   // Field i of the parameter block.
   std::optional<std::uint32_t> field(int i) { return read_u32(ctx.memory, ctx.regs[11] + 4u * i); }
 };
 
-struct Result {
-  std::int64_t value = 0;
-  std::optional<StopInfo> stop;
-};
-Result ok(std::int64_t v) { return Result{v, std::nullopt}; }
 Result fail(Call& c, std::int32_t e) {
   c.st().semihost_errno = e;
   return Result{-1, std::nullopt};
 }
-Result stop(StopInfo s) { return Result{0, std::move(s)}; }
 Result exited(std::int32_t code) {
   StopInfo s;
   s.kind = StopKind::Exited;
@@ -73,14 +65,10 @@ Result sh_open(Call& c) {
   } else {
     if (!read_only) return fail(c, kEACCES);  // host files are read-only for the guest
     if (lowest_free_fd(c.st()) < 0) return fail(c, kEMFILE);
-    HostRequest req;
-    req.op = HostOp::Open;
-    req.arg0 = 0;  // O_RDONLY
-    req.path = name;
-    HostReply r = c.ctx.env.call(c.ctx.icount, req);
-    if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-    if (r.value < 0) return fail(c, static_cast<std::int32_t>(-r.value));
-    handle = r.value;
+    HostAnswer r = ask_host_open(c.ctx, name, 0 /* O_RDONLY */);
+    if (!r) return r.refused();
+    if (r->value < 0) return fail(c, static_cast<std::int32_t>(-r->value));
+    handle = r->value;
   }
   const int fd = lowest_free_fd(c.st());
   if (fd < 0) return fail(c, kEMFILE);
@@ -96,12 +84,9 @@ Result sh_close(Call& c) {
   const std::int64_t handle = f->host_handle;
   c.st().files[*h].reset();
   if (handle <= 2) return ok(0);  // stdio or virtual: nothing on the host
-  HostRequest req;
-  req.op = HostOp::Close;
-  req.handle = handle;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  return r.value < 0 ? fail(c, static_cast<std::int32_t>(-r.value)) : ok(0);
+  HostAnswer r = ask_host(c.ctx, HostOp::Close, handle);
+  if (!r) return r.refused();
+  return r->value < 0 ? fail(c, static_cast<std::int32_t>(-r->value)) : ok(0);
 }
 
 Result output(Call& c, int fd, std::span<const std::uint8_t> bytes) {
@@ -155,16 +140,12 @@ Result sh_read(Call& c) {
     return ok(*len - n);
   }
   if (want == 0) return ok(*len);
-  HostRequest req;
-  req.op = HostOp::Read;
-  req.handle = f->host_handle;
-  req.arg0 = want;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  if (r.value < 0) return fail(c, static_cast<std::int32_t>(-r.value));
-  if (r.data.size() > want) r.data.resize(want);
-  write(c.mem(), *ptr, r.data);
-  return ok(*len - r.data.size());
+  HostAnswer r = ask_host(c.ctx, HostOp::Read, f->host_handle, want);
+  if (!r) return r.refused();
+  if (r->value < 0) return fail(c, static_cast<std::int32_t>(-r->value));
+  if (r->data.size() > want) r->data.resize(want);
+  write(c.mem(), *ptr, r->data);
+  return ok(*len - r->data.size());
 }
 
 // READC at end of input. The spec has no EOF for READC; -1 is what hosts
@@ -192,15 +173,11 @@ Result readc_end_of_input(Call& c) {
 Result sh_readc(Call& c) {
   GuestFile* f = file(c.st(), 0);
   const std::int64_t handle = f ? f->host_handle : 0;
-  HostRequest req;
-  req.op = HostOp::Read;
-  req.handle = handle;
-  req.arg0 = 1;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  if (r.value < 0) return fail(c, static_cast<std::int32_t>(-r.value));
-  if (r.data.empty()) return readc_end_of_input(c);
-  return ok(r.data[0]);
+  HostAnswer r = ask_host(c.ctx, HostOp::Read, handle, 1);
+  if (!r) return r.refused();
+  if (r->value < 0) return fail(c, static_cast<std::int32_t>(-r->value));
+  if (r->data.empty()) return readc_end_of_input(c);
+  return ok(r->data[0]);
 }
 
 Result sh_istty(Call& c) {
@@ -209,12 +186,9 @@ Result sh_istty(Call& c) {
   GuestFile* f = file(c.st(), *h);
   if (!f) return fail(c, kEBADF);
   if (f->host_handle == kFeaturesHandle) return ok(0);
-  HostRequest req;
-  req.op = HostOp::IsTty;
-  req.handle = f->host_handle;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  return ok(r.value == 1 ? 1 : 0);
+  HostAnswer r = ask_host(c.ctx, HostOp::IsTty, f->host_handle);
+  if (!r) return r.refused();
+  return ok(r->value == 1 ? 1 : 0);
 }
 
 Result sh_seek(Call& c) {
@@ -227,14 +201,9 @@ Result sh_seek(Call& c) {
     return ok(0);
   }
   if (f->host_handle >= 0 && f->host_handle <= 2) return fail(c, kESPIPE);
-  HostRequest req;
-  req.op = HostOp::Seek;
-  req.handle = f->host_handle;
-  req.arg0 = *pos;
-  req.arg1 = 0;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  return r.value < 0 ? fail(c, static_cast<std::int32_t>(-r.value)) : ok(0);
+  HostAnswer r = ask_host(c.ctx, HostOp::Seek, f->host_handle, *pos);
+  if (!r) return r.refused();
+  return r->value < 0 ? fail(c, static_cast<std::int32_t>(-r->value)) : ok(0);
 }
 
 Result sh_flen(Call& c) {
@@ -244,13 +213,10 @@ Result sh_flen(Call& c) {
   if (!f) return fail(c, kEBADF);
   if (f->host_handle == kFeaturesHandle) return ok(sizeof kFeatures);
   if (f->host_handle >= 0 && f->host_handle <= 2) return ok(0);
-  HostRequest req;
-  req.op = HostOp::FileSize;
-  req.handle = f->host_handle;
-  HostReply r = c.ctx.env.call(c.ctx.icount, req);
-  if (!r.ok) return stop(host_failure(r, req.op, c.ctx.icount));
-  if (r.value < 0) return fail(c, static_cast<std::int32_t>(-r.value));
-  return ok(std::min<std::int64_t>(r.value, 0x7fffffff));
+  HostAnswer r = ask_host(c.ctx, HostOp::FileSize, f->host_handle);
+  if (!r) return r.refused();
+  if (r->value < 0) return fail(c, static_cast<std::int32_t>(-r->value));
+  return ok(std::min<std::int64_t>(r->value, 0x7fffffff));
 }
 
 Result sh_get_cmdline(Call& c) {
@@ -335,11 +301,7 @@ Result dispatch(Call& c) {
 }  // namespace
 
 std::optional<StopInfo> semihosting_call(SyscallContext& ctx) {
-  Call c{ctx};
-  Result r = dispatch(c);
-  if (r.stop) return r.stop;
-  ctx.regs[10] = static_cast<std::uint32_t>(r.value);
-  return std::nullopt;
+  return syscall::serve<Call>(ctx, dispatch);
 }
 
 }  // namespace rvrr::vm

@@ -1,4 +1,4 @@
-// vm/syscalls.hpp - the two syscall ABIs and the process layout (private to vm/).
+// vm/syscalls.hpp - the two syscall ABIs and the state they keep (private to vm/).
 //
 // The interpreter calls linux_syscall() on `ecall` and semihosting_call() on
 // the semihosting sequence (slli x0,x0,0x1f; ebreak; srai x0,x0,7). Both read
@@ -11,9 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "vm/elf_loader.hpp"
 #include "vm/environment.hpp"
-#include "vm/machine.hpp"
 #include "vm/memory.hpp"
 #include "vm/types.hpp"
 
@@ -59,16 +57,5 @@ struct SyscallContext {
 std::optional<StopInfo> linux_syscall(SyscallContext& ctx);
 // RISC-V semihosting call (op in a0, parameter block at a1, result in a0).
 std::optional<StopInfo> semihosting_call(SyscallContext& ctx);
-
-// Lays out a fresh process: maps and fills PT_LOAD segments (at paddr and vaddr),
-// stack, heap/brk; writes the Linux initial stack (argc, argv, envp, auxv);
-// sets sp (x2) and returns the entry pc. Throws std::runtime_error with a clear
-// message if the image cannot be laid out (segment in the guard area, overlap
-// with the stack, over the memory limit). With `__stack` (picolibc) the RAM
-// from the lowest writable segment up to __stack is mapped RW; without it the
-// Linux stack is options.stack_size bytes below 0x7fff0000 and brk starts at
-// the page after the highest segment end.
-Addr layout_process(const ElfImage& image, const MachineOptions& options, Memory& memory,
-                    SyscallState& state, std::uint32_t* regs);
 
 }  // namespace rvrr::vm

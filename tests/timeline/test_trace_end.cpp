@@ -235,6 +235,6 @@ TEST_CASE("replay (Timeline): a recording that stopped running checks the final 
   INFO(e.message);
   CHECK(e.kind == StopKind::Divergence);
   CHECK(e.message.find("divergence at instruction 20000") == 0);
-  CHECK(e.message.find("final state differs") != std::string::npos);
+  CHECK(e.message.find("differs from the recording (state hash") != std::string::npos);
   CHECK(t.now() == 20000);
 }

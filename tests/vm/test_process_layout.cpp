@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "vm/syscalls.hpp"
+#include "vm/process_layout.hpp"
 
 using namespace rvrr::vm;
 
