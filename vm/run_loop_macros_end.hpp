@@ -1,0 +1,23 @@
+// vm/run_loop_macros_end.hpp - undoes vm/run_loop_macros.hpp at the end of interpret().
+#undef PC
+#undef LEN
+#undef DISPATCH
+#undef NEXT
+#undef BLOCK_CHECK
+#undef SYNC_IC
+#undef RETIRE
+#undef JUMP_LOCAL
+#undef WATCH
+#undef IC_BEFORE
+#undef TRACE_RUN
+#undef TRACE_FLUSH
+#undef TRACE_READ
+#undef LOAD
+#undef LOAD_INTO
+#undef STORE_FROM
+#undef DROP_CACHES
+#undef STORE
+#undef BRANCH
+#undef SX
+#undef HANDLER
+#undef SY
