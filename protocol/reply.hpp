@@ -15,12 +15,14 @@ struct Empty { friend bool operator==(Empty, Empty) = default; };  // "": unsupp
 struct Ok { friend bool operator==(Ok, Ok) = default; };           // "OK"
 
 // "Exx", two hex digits. Conventions used by rvrr: 0x03 malformed packet
-// (LLDB's choice), 0x01 generic failure, 0x0e memory not accessible (EFAULT).
+// (LLDB's choice), 0x01 generic failure, 0x14 memory not accessible ("E14",
+// EFAULT's decimal 14 as QEMU's gdbstub sends it).
 struct Error {
   std::uint8_t code = 0x01;
   friend bool operator==(const Error&, const Error&) = default;
 };
 inline constexpr std::uint8_t kErrorMalformed = 0x03;
+inline constexpr std::uint8_t kErrorMemory = 0x14;
 
 // "E." + text: an error with a message (RSP allows it wherever Exx is). gdb
 // 13 prints it for register writes ("Could not write register ...; remote
@@ -31,7 +33,6 @@ struct ErrorMessage {
   std::string text;
   friend bool operator==(const ErrorMessage&, const ErrorMessage&) = default;
 };
-inline constexpr std::uint8_t kErrorFault = 0x0e;
 
 // Bytes as hex: 'g' (registers in order, little-endian), 'p', 'm'.
 struct Hex {

@@ -28,7 +28,6 @@ constexpr std::int64_t kTid = 1;
 constexpr unsigned kPcRegno = 32;
 constexpr unsigned kRegisterCount = 33;  // x0..x31, pc: exactly what target.xml lists
 // Replies to 'm' as QEMU's gdbstub does: gdb shows "Cannot access memory at address ...".
-constexpr std::uint8_t kErrorMemory = 0x14;
 constexpr std::uint8_t kErrorGeneric = 0x01;
 constexpr std::uint8_t kErrorBadRegister = 0x00;
 
@@ -352,7 +351,7 @@ Outcome Debugger::on_m(const protocol::ReadMemory& c) {
       if (!target_.read_memory(static_cast<vm::Addr>(addr), std::span(hex.bytes).subspan(got, chunk))) break;
       got += chunk;
     }
-    if (got == 0) return error(kErrorMemory);
+    if (got == 0) return error(protocol::kErrorMemory);
     hex.bytes.resize(got);
   }
   return reply(std::move(hex));

@@ -213,7 +213,7 @@ std::optional<std::string> Timeline::write_float_register(unsigned index, std::u
 }
 
 std::optional<std::string> Timeline::write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) {
-  if (bytes.empty()) return std::nullopt;  // gdb's X probe: nothing to change
+  if (bytes.empty()) return std::nullopt;  // an empty write changes nothing and records nothing
   if (std::uint64_t{addr} + bytes.size() > (std::uint64_t{1} << 32)) {
     return std::string("cannot write past the end of the 32-bit address space");
   }

@@ -24,7 +24,7 @@ TEST_CASE("reply: simple replies") {
       {"empty", Empty{}, ""},
       {"ok", Ok{}, "OK"},
       {"malformed", Error{kErrorMalformed}, "E03"},
-      {"fault", Error{kErrorFault}, "E0e"},
+      {"memory", Error{kErrorMemory}, "E14"},
       {"error ff", Error{0xff}, "Eff"},
       {"hex", Hex{{0x78, 0x56, 0x34, 0x12}}, "78563412"},
       {"hex empty", Hex{}, ""},
