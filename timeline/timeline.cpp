@@ -257,6 +257,23 @@ std::optional<StopEvent> Timeline::restart(std::uint64_t id) {
   return stop_at(StopKind::SeekDone, impl_->now());
 }
 
+const RecordingIndex& Timeline::index() const { return impl_->index; }
+
+bool Timeline::adopt_index(std::vector<IndexedStretch> stretches) {
+  Impl& m = *impl_;
+  const std::uint64_t span = m.index.span();
+  for (const IndexedStretch& s : stretches) {
+    const std::uint64_t k = s.from / span;
+    if (s.from != k * span || (s.to <= m.frontier() && s.to != m.stretch_end(k))) return false;
+  }
+  for (IndexedStretch& s : stretches) {
+    // Past the frontier of a cut-short trace's replay (a lower bound until
+    // replay reaches it): not known to be history yet.
+    if (s.to <= m.frontier() && m.index.find(s.from / span) == nullptr) m.index.add(std::move(s));
+  }
+  return true;
+}
+
 TimelineStats Timeline::stats() const {
   const Impl& m = *impl_;
   TimelineStats s;
