@@ -49,10 +49,9 @@ import gdb as _rvrr_gdb
 
 def _rvrr_seek(where):
     out = _rvrr_gdb.execute("monitor seek-next " + where, to_string=True)
-    if out:
-        _rvrr_gdb.write(out)
-        return
-    _rvrr_gdb.execute("stepi", from_tty=True)
+    _rvrr_gdb.write(out)  # nothing, or pending [rvrr] notes, or the usage
+    if "usage: monitor seek-next" not in out:
+        _rvrr_gdb.execute("stepi", from_tty=True)
 end
 
 define seek

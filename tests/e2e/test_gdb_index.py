@@ -157,6 +157,42 @@ def sidecar_across_sessions():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@g.scenario(ck, "a sidecar that cannot be written or read is a warning, not an error")
+def sidecar_unwritable():
+    elf = g.build_guest("long_history")
+    tmp = tempfile.mkdtemp(prefix="rvrr-e2e-index-")
+    try:
+        trace = os.path.join(tmp, "short.rvrr")
+        r = g.run_rvrr(["record", "-o", trace, elf, "3"], timeout=120)
+        ck.begin("record a short history")
+        ck.check(r.returncode == 0, f"rvrr record: exit {r.returncode}\n{r.stderr}")
+        os.mkdir(trace + ".idx")   # in the sidecar's way: cannot be read, replaced or written
+        cmds = [
+            "continue",                                   # 0
+            f"break long_history.c:{L['early_write']}",   # 1
+            "reverse-continue",                           # 2  indexes stretches: the save fails
+            "p v",                                        # 3
+            "monitor info timeline",                      # 4
+            "kill",                                       # 5
+        ]
+        with g.Server.replay(trace, options=("--checkpoint-interval", "1000000")) as srv:
+            s = g.run_gdb(srv.port, elf, cmds, timeout=60)
+            ck.begin("replay with an unwritable sidecar", s, srv)
+            ck.at_line(2, L["early_write"])
+            ck.value(3, 2)
+            n = number(INDEX, s, 4)
+            ck.check(n is not None and n >= 3, f"stretches indexed: {s[4].output}")
+            status = srv.wait(20)
+            ck.check(status == 0, f"the replay exits 0 after kill: {status}")
+            warnings = srv.stderr().count("warning: the recording index is not saved")
+            ck.check(warnings == 1, f"one warning about the sidecar, not {warnings}:\n{srv.stderr()}")
+        info = g.run_rvrr(["trace", "info", trace])
+        ck.check(info.returncode == 0 and "index:         short.rvrr.idx unreadable" in info.stdout,
+                 f"trace info with a directory in the sidecar's place:\n{info.stdout}{info.stderr}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @g.scenario(ck, "seek P%, and a far seek leaves checkpoints behind")
 def seek_percent():
     elf = g.build_guest("long_history")
@@ -254,6 +290,7 @@ def interrupt_long_seek():
 if __name__ == "__main__":
     far_reverse_continue()
     sidecar_across_sessions()
+    sidecar_unwritable()
     seek_percent()
     interrupt_long_seek()
     ck.finish()
