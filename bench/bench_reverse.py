@@ -104,7 +104,7 @@ def long_scenario(src):
     add("delete")
     add("monitor seek 50%", "monitor seek 50% (from the start)")
     add("monitor seek 1000", "monitor seek 1000")
-    add("monitor seek 50%", "monitor seek 50% again (a checkpoint nearby)")
+    add("monitor seek 50%", "monitor seek 50% again (after seek 1000 thinned around 0)")
     add("monitor info timeline")
     add("kill")
     return cmds, labels
