@@ -157,6 +157,39 @@ def sidecar_across_sessions():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@g.scenario(ck, "a debug session keeps its index next to the trace it wrote; the replay starts with it")
+def live_index_kept():
+    elf = g.build_guest("long_history")
+    tmp = tempfile.mkdtemp(prefix="rvrr-e2e-index-")
+    try:
+        trace = os.path.join(tmp, "live.rvrr")
+        cmds = [
+            "continue",                                   # 0
+            f"break long_history.c:{L['early_write']}",   # 1
+            "reverse-continue",                           # 2
+            "monitor info timeline",                      # 3
+            "kill",                                       # 4
+        ]
+        with g.Server.debug(elf, "10", options=("-o", trace)) as srv:
+            s = g.run_gdb(srv.port, elf, cmds, timeout=60)
+            ck.begin("live session", s, srv)
+            ck.at_line(2, L["early_write"])
+            learnt = number(INDEX, s, 3)
+            ck.check(learnt is not None and learnt >= 2, f"stretches indexed: {s[3].output}")
+            srv.wait(20)
+        ck.check(os.path.exists(trace + ".idx"), "no sidecar next to the trace a debug session wrote")
+        cmds = ["monitor info timeline", "continue", f"break long_history.c:{L['early_write']}",
+                "reverse-continue", "p v", "kill"]
+        with g.Server.replay(trace) as srv:
+            s = g.run_gdb(srv.port, elf, cmds, timeout=60)
+            ck.begin("replay of the live session's trace", s, srv)
+            ck.check(number(INDEX, s, 0) == learnt, f"the replay starts with {learnt} stretches: {s[0].output}")
+            ck.at_line(3, L["early_write"])
+            ck.value(4, 2)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @g.scenario(ck, "a sidecar that cannot be written or read is a warning, not an error")
 def sidecar_unwritable():
     elf = g.build_guest("long_history")
@@ -290,6 +323,7 @@ def interrupt_long_seek():
 if __name__ == "__main__":
     far_reverse_continue()
     sidecar_across_sessions()
+    live_index_kept()
     sidecar_unwritable()
     seek_percent()
     interrupt_long_seek()
