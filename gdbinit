@@ -39,18 +39,33 @@ Print the current point in time: the number of instructions the program
 has executed (rvrr's clock). `seek N` comes back to it.
 end
 
+# `seek` arms the seek (`monitor seek-next`) and then resumes with `stepi`:
+# rvrr performs the seek as that resume. gdb sends Ctrl-C to the target only
+# while it waits for a resume, never during a monitor command, so this is what
+# makes a long seek interruptible; the stop is gdb's own, so its caches and
+# frame are fresh. A bad argument arms nothing and resumes nothing.
+python
+import gdb as _rvrr_gdb
+
+def _rvrr_seek(where):
+    out = _rvrr_gdb.execute("monitor seek-next " + where, to_string=True)
+    _rvrr_gdb.write(out)  # nothing, or pending [rvrr] notes, or the usage
+    if "usage: monitor seek-next" not in out:
+        _rvrr_gdb.execute("stepi", from_tty=True)
+end
+
 define seek
   if $argc != 1
-    echo usage: seek N (an instruction count, as printed by `when`)\n
+    echo usage: seek N|P% (an instruction count, as printed by `when`, or a percentage of the history)\n
   else
-    monitor seek $arg0
-    rvrr-refresh
+    python _rvrr_seek("$arg0")
   end
 end
 document seek
 seek N -- go to the point in time where the program has executed N
-instructions (forwards or backwards), then show the frame there.
-Breakpoints do not stop a seek.
+instructions (forwards or backwards), then show where it is.
+seek P% -- go to P percent of the history (0% the start, 100% the end; 12.5% too).
+Breakpoints do not stop a seek; Ctrl-C does (the program then stops with SIGINT).
 end
 
 define checkpoint

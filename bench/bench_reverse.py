@@ -13,7 +13,12 @@ tests/e2e/gdbtest.py). Also: peak checkpoint memory against the budget
 `rvrr run`, median of --repeat runs). Prints figures; never fails on time.
 
 usage: bench/bench_reverse.py [--rvrr build/rvrr] [--examples build/examples] [--repeat 5]
-       [--compute-iterations 1370] [--only corrupt_late|compute]
+       [--compute-iterations 1370] [--long-units 4600] [--only corrupt_late|compute|long_history]
+
+long_history (tests/e2e/guests/long_history.c, ~5.1G instructions by default)
+is issue 10's benchmark: reverse-continue to a line and to a global touched
+only at the start, first and second time; `monitor seek 50%` and `seek 1000`;
+the index build (the first scan) against one plain replay.
 """
 import argparse
 import os
@@ -65,6 +70,41 @@ def scenario(name, src, args, stop_line_text, watch, early_line_text):
     add("break main")
     add("reverse-continue", "reverse-continue to another point at the start (index known)")
     add("monitor when")
+    add("monitor info timeline")
+    add("kill")
+    return cmds, labels
+
+
+def long_scenario(src):
+    """The issue-10 benchmark on tests/e2e/guests/long_history.c: a line and a
+    global touched only in the first instructions of a history of billions."""
+    base = os.path.basename(src)
+    early = g.marker_line(src, "early_write")
+    cmds, labels = [], []
+
+    def add(cmd, label=None):
+        cmds.append(cmd)
+        labels.append(label)
+
+    add("continue", "continue to the end (live: records the history)")
+    add(f"break {base}:{early}")
+    add("reverse-continue", "reverse-continue to a line at the start, 1st (scans, indexes)")
+    add("delete")
+    add("continue", "continue to the end again (index: skips stretches)")
+    add(f"break {base}:{early}")
+    add("reverse-continue", "reverse-continue to a line at the start, 2nd")
+    add("delete")
+    add("continue")
+    add("watch early")
+    add("reverse-continue", "reverse-continue to a watched write at the start, 1st")
+    add("delete")
+    add("continue")
+    add("watch early")
+    add("reverse-continue", "reverse-continue to a watched write at the start, 2nd")
+    add("delete")
+    add("monitor seek 50%", "monitor seek 50% (from the start)")
+    add("monitor seek 1000", "monitor seek 1000")
+    add("monitor seek 50%", "monitor seek 50% again (after seek 1000 thinned around 0)")
     add("monitor info timeline")
     add("kill")
     return cmds, labels
@@ -131,7 +171,9 @@ def main():
     ap.add_argument("--examples", default=os.environ.get("RVRR_EXAMPLES_DIR", os.path.join(ROOT, "build", "examples")))
     ap.add_argument("--repeat", type=int, default=5, help="runs for the record-overhead medians")
     ap.add_argument("--compute-iterations", default="1370")
-    ap.add_argument("--only", choices=["corrupt_late", "compute"])
+    ap.add_argument("--long-units", default="4600",
+                    help="long_history units (~1.1M instructions each; 4600: ~5.1 billion)")
+    ap.add_argument("--only", choices=["corrupt_late", "compute", "long_history"])
     ap.add_argument("--timeout", type=float, default=1800)
     a = ap.parse_args()
     os.environ["RVRR"] = a.rvrr
@@ -144,12 +186,18 @@ def main():
     ]
     tmp = tempfile.mkdtemp(prefix="rvrr-bench-reverse-")
     overhead = []
+    programs.append(("long_history", [a.long_units], None, None, None))
     for name, args, stop_text, watch, early_text in programs:
         if a.only and a.only != name:
             continue
-        elf = g.example(name)
-        src = g.example_source(name)
-        cmds, labels = scenario(name, src, args, stop_text, watch, early_text)
+        if name == "long_history":
+            elf = g.build_guest(name)
+            src = g.guest_source(name)
+            cmds, labels = long_scenario(src)
+        else:
+            elf = g.example(name)
+            src = g.example_source(name)
+            cmds, labels = scenario(name, src, args, stop_text, watch, early_text)
         t0 = time.perf_counter()
         s, srv = run_session(a.rvrr, elf, args, cmds, a.timeout)
         report_session(f"{name} {' '.join(args)}".strip(), s, labels)
@@ -158,6 +206,12 @@ def main():
         t_run = timed([a.rvrr, "run", elf, *args], a.repeat)
         t_rec = timed([a.rvrr, "record", "-o", trace, elf, *args], a.repeat)
         overhead.append((name, t_run, t_rec))
+        if name == "long_history":
+            # One plain replay of the whole trace, to compare with the index
+            # build (the first reverse-continue above). Scans use one thread.
+            t_replay = timed([a.rvrr, "trace", "info", "--verify", trace], 1)
+            print(f"  one plain replay of the trace (trace info --verify): "
+                  f"{t_replay if isinstance(t_replay, str) else f'{t_replay:.2f} s'}; hardware threads used by scans: 1")
 
     print(f"\n== recording overhead (median of {a.repeat} runs, wall time) ==")
     print(f"  {'program':16}{'rvrr run':>14}{'rvrr record':>14}{'overhead':>10}")

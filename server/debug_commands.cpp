@@ -11,10 +11,12 @@
 #include "server/serve.hpp"
 #include "server/stop_signals.hpp"
 #include "timeline/checksums.hpp"
+#include "timeline/index_sidecar.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline.hpp"
 #include "timeline/trace_format.hpp"
 #include "timeline/trace_store.hpp"
+#include "vm/host_io.hpp"
 
 namespace rvrr::server {
 
@@ -62,6 +64,64 @@ fs::path extract_program(const timeline::TraceHeader& header) {
   }
   fs::rename(tmp, path);  // atomic: a concurrent replay sees the old or the new file, both complete
   return path;
+}
+
+// Keeps a replayed trace's recording index in its sidecar (TRACE.idx, see
+// timeline/index_sidecar.hpp): loads it if it matches the trace, and saves
+// what the session learnt whenever the index grew. A sidecar that cannot be
+// written (read-only directory) costs a warning, once: the session goes on.
+class SidecarKeeper {
+ public:
+  SidecarKeeper(timeline::Timeline& timeline, const std::string& trace_path, const timeline::Sha256Digest& hash)
+      : timeline_(timeline),
+        path_(timeline::sidecar_path(trace_path)),
+        key_(timeline::sidecar_key(hash, timeline.index().span())) {
+    auto loaded = timeline::read_index_sidecar(path_, key_);
+    if (auto* stretches = std::get_if<std::vector<timeline::IndexedStretch>>(&loaded)) {
+      const std::size_t n = stretches->size();
+      if (timeline_.adopt_index(std::move(*stretches))) {
+        spdlog::info("recording index: {} stretches loaded from {}", n, path_);
+      } else {
+        spdlog::info("recording index: ignoring {}: it does not fit this history; rebuilding it", path_);
+      }
+    } else if (std::get<std::string>(loaded) != "none") {
+      spdlog::info("recording index: ignoring {} ({}); rebuilding it", path_, std::get<std::string>(loaded));
+    }
+    saved_ = timeline_.index().stretches();
+  }
+  // Writes the sidecar if the index grew since it was loaded or last saved.
+  void save() {
+    const std::size_t n = timeline_.index().stretches();
+    if (n <= saved_ || failed_) return;
+    if (auto error = timeline::write_index_sidecar(path_, key_, timeline_.index())) {
+      std::fprintf(stderr, "rvrr: warning: the recording index is not saved (%s); the next session on this "
+                           "trace rebuilds it\n", error->c_str());
+      failed_ = true;
+      return;
+    }
+    spdlog::debug("recording index: {} stretches saved to {}", n, path_);
+    saved_ = n;
+  }
+
+ private:
+  timeline::Timeline& timeline_;
+  std::string path_;
+  timeline::IndexSidecarKey key_;
+  std::size_t saved_ = 0;
+  bool failed_ = false;
+};
+
+// A live session's index describes the history its finished trace holds:
+// keep it next to the trace, so the first replay starts with it.
+void save_live_index(const timeline::Timeline& timeline, const std::string& trace_path) {
+  if (timeline.index().stretches() == 0) return;
+  std::vector<std::uint8_t> bytes;
+  vm::FileReadError error;
+  int error_number;
+  if (!vm::read_file_bytes(trace_path, bytes, error, error_number)) return;
+  const timeline::IndexSidecarKey key = timeline::sidecar_key(timeline::sha256(bytes), timeline.index().span());
+  if (auto failed = timeline::write_index_sidecar(timeline::sidecar_path(trace_path), key, timeline.index()))
+    std::fprintf(stderr, "rvrr: warning: the recording index is not saved (%s)\n", failed->c_str());
 }
 
 }  // namespace
@@ -115,6 +175,7 @@ int debug_command(const CliRequest& request) {
       }
     }
     if (writer) timeline::finish_live_trace(*writer, timeline.machine(), stats.history_end, stopped_by);
+    if (writer && !writer->error()) save_live_index(timeline, target.path.string());
   }
   if (status != 0 && length == 0) {
     // The server never ran (port in use, gdb missing): no trace worth keeping.
@@ -168,7 +229,12 @@ int replay_command(const CliRequest& request) {
   spdlog::info("replaying {} ({} instructions)", path.string(), data->history.frontier);
   StopSignals stop_signals(nullptr, false);
   timeline::Timeline timeline(std::move(setup->initial), setup->env, timeline_options(o, meter));
-  return serve(timeline, serve_options(o, program.string()), stop_signals).status;
+  SidecarKeeper sidecar(timeline, path.string(), data->file_sha256);
+  ServeOptions so = serve_options(o, program.string());
+  so.after_work = [&] { sidecar.save(); };
+  const int status = serve(timeline, so, stop_signals).status;
+  sidecar.save();
+  return status;
 }
 
 }  // namespace rvrr::server

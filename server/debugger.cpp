@@ -50,6 +50,7 @@ void Debugger::start_session() {
   hw_breakpoint_addrs_.clear();
   files_.close_all();
   notes_.clear();  // meant for the gdb that caused them
+  armed_seek_.reset();
   // A new gdb asks '?' first: tell it where we are with a plain SIGTRAP stop
   // (the reason of an older stop would mean nothing to it), keeping a fault's signal.
   std::uint8_t signal = last_stop_.signal;
@@ -413,6 +414,14 @@ Outcome Debugger::on_Z(const protocol::Breakpoint& c) {
 
 Outcome Debugger::on_resume(const protocol::Resume& c) {
   if (c.thread && !is_our_thread(*c.thread)) return error(kErrorGeneric);
+  if (armed_seek_) {
+    // `monitor seek-next N` then stepi/continue (the gdbinit's seek): this
+    // resume is the seek, so gdb's Ctrl-C reaches it.
+    Outcome o;
+    o.work = Work{Work::Kind::Seek, timeline::Direction::Forward, timeline::ResumeKind::Continue, *armed_seek_, true};
+    armed_seek_.reset();
+    return o;
+  }
   if (c.signal && *c.signal != 0)
     spdlog::debug("resume with signal {} (not delivered: the guest has no signal handlers)", *c.signal);
   if (c.addr && *c.addr != target_.reg(kPcRegno)) {
@@ -457,7 +466,7 @@ timeline::StopEvent Debugger::execute(const Work& work, const timeline::CancelTo
 }
 
 Outcome Debugger::finish(const Work& work, const timeline::StopEvent& event) {
-  if (work.kind != Work::Kind::Resume) return finish_monitor(work, event);
+  if (work.kind != Work::Kind::Resume && !work.as_resume) return finish_monitor(work, event);
   Outcome o;
   deliver_notes(o);
   if (event.kind == timeline::StopKind::HistoryEnd && !event.exited && event.signal != vm::Signal::None &&

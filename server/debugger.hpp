@@ -44,6 +44,10 @@ struct Work {
   timeline::Direction direction = timeline::Direction::Forward;  // Resume
   timeline::ResumeKind resume = timeline::ResumeKind::Continue;  // Resume
   std::uint64_t arg = 0;                                         // Seek: icount; Restart: checkpoint id
+  // Seek armed by `monitor seek-next` and run for gdb's next resume packet:
+  // it ends with a stop reply (gdb sends 0x03 for Ctrl-C while it waits for
+  // one, never during a monitor command), not with monitor output.
+  bool as_resume = false;
 };
 
 enum class SessionAction : std::uint8_t {
@@ -172,6 +176,8 @@ class Debugger {
   std::uint64_t work_start_icount_ = 0;
   // Set by execute() when the Work could not start (restart of an unknown id): the console text.
   std::string work_error_;
+  // `monitor seek-next`: the instruction count gdb's next resume packet seeks to instead.
+  std::optional<std::uint64_t> armed_seek_;
   // Time spent executing Work (for `monitor stats`: MIPS).
   std::chrono::steady_clock::duration busy_{};
 };

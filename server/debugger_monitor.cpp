@@ -49,6 +49,36 @@ std::optional<std::uint64_t> parse_count(std::string text) {
   return value;
 }
 
+// "12.5%" -> the count that far into a history of `length` instructions
+// (0% the start, 100% the end), rounded down; nullopt if not a percentage
+// from 0 to 100 with at most 9 decimals.
+std::optional<std::uint64_t> parse_percent(const std::string& text, std::uint64_t length) {
+  if (text.size() < 2 || text.back() != '%') return std::nullopt;
+  const std::string number = text.substr(0, text.size() - 1);
+  unsigned __int128 whole = 0, scale = 1;
+  bool dot = false, digits = false;
+  unsigned decimals = 0;
+  for (char c : number) {
+    if (c == '.' && !dot) {
+      dot = true;
+      continue;
+    }
+    if (c < '0' || c > '9') return std::nullopt;
+    digits = true;
+    if (dot && ++decimals > 9) return std::nullopt;
+    if (dot) scale *= 10;
+    whole = whole * 10 + static_cast<unsigned>(c - '0');
+    if (whole > 100 * scale * 10) return std::nullopt;  // far past 100%: stop before overflowing
+  }
+  if (!digits || whole > 100 * scale) return std::nullopt;
+  return static_cast<std::uint64_t>(whole * length / (100 * scale));
+}
+
+// `seek`'s argument: an instruction count or a percentage of history.
+std::optional<std::uint64_t> parse_seek_target(const std::string& text, std::uint64_t length) {
+  return !text.empty() && text.back() == '%' ? parse_percent(text, length) : parse_count(text);
+}
+
 using timeline::group_digits;
 using timeline::human_bytes;
 using timeline::human_duration;
@@ -59,6 +89,9 @@ constexpr const char* kHelp =
     "  when              the current instruction count (the point in time)\n"
     "  seek N            go to instruction count N (0x.. for hex); then flush gdb's caches:\n"
     "                    `maintenance flush register-cache` and `maintenance flush dcache`\n"
+    "  seek P%           go to P percent of the history (0% the start, 100% the end; 12.5% too)\n"
+    "  seek-next N|P%    make gdb's next resume (stepi, continue) that seek instead, so that\n"
+    "                    Ctrl-C interrupts it (the gdbinit's `seek` does this)\n"
     "  checkpoint        pin a checkpoint here; prints its id\n"
     "  checkpoints       list checkpoints (pinned and automatic)\n"
     "  restart ID        go to checkpoint ID (any listed by checkpoints)\n"
@@ -72,6 +105,7 @@ constexpr const char* kHelp =
 }  // namespace
 
 Outcome Debugger::on_qRcmd(const protocol::MonitorCommand& c) {
+  armed_seek_.reset();  // a seek-next is for the resume right after it
   Outcome o = monitor(c);
   if (!o.work) deliver_notes(o);  // Work: finish_monitor delivers them
   std::vector<std::string> words = split_words(c.command);
@@ -100,12 +134,30 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
   if (cmd == "notes" && (words.size() == 1 || (words.size() == 2 && (words[1] == "write" || words[1] == "call"))))
     return console_then_ok("");  // on_qRcmd adds the notes
   if (cmd == "info" && words.size() == 2 && words[1] == "timeline") return monitor_info_timeline();
-  if (cmd == "seek" || cmd == "restart") {
-    std::optional<std::uint64_t> n = words.size() == 2 ? parse_count(words[1]) : std::nullopt;
-    if (!n) return console_then_ok(cmd == "seek" ? "usage: monitor seek N (an instruction count)\n"
-                                                 : "usage: monitor restart ID (see monitor checkpoints)\n");
+  if (cmd == "seek" || cmd == "seek-next") {
+    const std::uint64_t length = target_.history_end();
+    std::optional<std::uint64_t> n = words.size() == 2 ? parse_seek_target(words[1], length) : std::nullopt;
+    if (!n) {
+      return console_then_ok("usage: monitor " + cmd +
+                             " N|P% (an instruction count, or a percentage of the history from 0% to 100%"
+                             ", e.g. 50% or 12.5%)\n");
+    }
+    if (cmd == "seek-next") {
+      armed_seek_ = *n;
+      return console_then_ok("");
+    }
     Work w;
-    w.kind = cmd == "seek" ? Work::Kind::Seek : Work::Kind::Restart;
+    w.kind = Work::Kind::Seek;
+    w.arg = *n;
+    Outcome o;
+    o.work = w;
+    return o;
+  }
+  if (cmd == "restart") {
+    std::optional<std::uint64_t> n = words.size() == 2 ? parse_count(words[1]) : std::nullopt;
+    if (!n) return console_then_ok("usage: monitor restart ID (see monitor checkpoints)\n");
+    Work w;
+    w.kind = Work::Kind::Restart;
     w.arg = *n;
     Outcome o;
     o.work = w;

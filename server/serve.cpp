@@ -160,6 +160,7 @@ ServeResult serve(timeline::Timeline& timeline, const ServeOptions& options, Sto
   std::string address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                         std::to_string(server->port());
   server->on_kill = [&] { io.stop(); };
+  server->after_work = options.after_work;
   server->start();
 
   int status = 0;

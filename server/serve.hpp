@@ -1,6 +1,7 @@
 // server/serve.hpp - serve one Timeline to gdb (`rvrr debug` and `rvrr replay`).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,8 @@ struct ServeOptions {
   // Live sessions: the interrupt of the live host environment (see
   // LiveOptions::interrupt), raised to stop a guest waiting in a host read.
   std::shared_ptr<vm::HostInterrupt> host_interrupt;
+  // Called between operations (no Work running), after gdb got its replies.
+  std::function<void()> after_work;
 };
 
 class StopSignals;

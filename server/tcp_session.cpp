@@ -167,7 +167,7 @@ void GdbServer::submit(const Work& work, std::shared_ptr<TcpSession> session) {
   ++work_serial_;
   cancel_.requested.store(false);
   if (host_interrupt_) host_interrupt_->clear();
-  if (work.kind != Work::Kind::Resume) keep_gdb_waiting(work, session, 0);
+  if (work.kind != Work::Kind::Resume && !work.as_resume) keep_gdb_waiting(work, session, 0);
   worker_.submit([this, work, session = std::move(session)]() mutable {
     timeline::StopEvent event = debugger_.execute(work, cancel_);
     asio::post(io_, [this, work, event = std::move(event), session = std::move(session)] {
@@ -205,6 +205,7 @@ void GdbServer::work_done(const Work& work, const timeline::StopEvent& event,
     spdlog::info("gdb went away during an operation (stopped at instruction {}); history kept", event.icount);
   }
   if (active_ && active_ != session && active_->open()) active_->resume_processing();
+  if (after_work) asio::post(io_, [this] { if (!stopped_ && !busy_ && after_work) after_work(); });
 }
 
 void GdbServer::session_ended(TcpSession* session) {

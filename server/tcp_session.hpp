@@ -46,6 +46,9 @@ class GdbServer {
   // Called on the io thread when gdb kills the program (k / vKill): the
   // server should exit (status 0).
   std::function<void()> on_kill;
+  // Called on the io thread after each Work's replies went out, with no
+  // Work running (e.g. to save what the Timeline learnt).
+  std::function<void()> after_work;
 
   // ---- for TcpSession ----
   bool busy() const { return busy_; }

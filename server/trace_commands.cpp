@@ -10,10 +10,12 @@
 #include "server/stop_signals.hpp"
 #include "timeline/replay_session.hpp"
 #include "timeline/host_call_text.hpp"
+#include "timeline/index_sidecar.hpp"
 #include "timeline/recorder.hpp"
 #include "timeline/trace_format.hpp"
 #include "timeline/trace_store.hpp"
 #include "timeline/trace_summary.hpp"
+#include "vm/host_io.hpp"
 #include "vm/machine.hpp"
 
 namespace rvrr::server {
@@ -141,6 +143,29 @@ int record_command(const CliRequest& request) {
 
 namespace {
 
+// `trace info`'s line about the recording index sidecar (TRACE.idx).
+std::string index_line(const fs::path& trace, const timeline::Sha256Digest& hash) {
+  const std::string idx = timeline::sidecar_path(trace.string());
+  const std::string name = fs::path(idx).filename().string();
+  std::error_code ec;
+  if (!fs::exists(idx, ec))
+    return "index:         none (" + name + " is written by the first replay that scans history)\n";
+  std::vector<std::uint8_t> bytes;
+  vm::FileReadError error;
+  int error_number;
+  if (!vm::read_file_bytes(idx, bytes, error, error_number))
+    return "index:         " + name + " unreadable (the next replay rebuilds it)\n";
+  auto summary = timeline::summarize_index_sidecar(bytes, hash);
+  if (auto* why = std::get_if<std::string>(&summary))
+    return "index:         " + name + " unusable: " + *why + " (the next replay rebuilds it)\n";
+  const auto& s = std::get<timeline::SidecarSummary>(summary);
+  std::string line = "index:         " + name + ", " + timeline::human_bytes(s.file_size) + ": " +
+                     timeline::group_digits(s.stretches) + " stretches of " + timeline::group_digits(s.span) +
+                     " instructions";
+  if (!s.matches_trace) line += " (stale: built for another trace; the next replay rebuilds it)";
+  return line + "\n";
+}
+
 // `trace info --verify`: replay the whole trace (guest output discarded) and
 // compare its end with the footer. 0 and "verified: ..." when they agree; 1
 // and the divergence (where, expected, actual) when they do not.
@@ -175,6 +200,7 @@ int trace_info_command(const CliRequest& request) {
     data = timeline::read_trace_file(path.string());
     timeline::TraceSummary summary = timeline::summarize_trace(data, path.string());
     std::fputs(timeline::format_trace_summary(summary).c_str(), stdout);
+    std::fputs(index_line(path, data.file_sha256).c_str(), stdout);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: %s\n", e.what());
     return kExitUsage;

@@ -82,6 +82,11 @@ class RecordingIndex {
   void truncate(std::uint64_t icount);
   std::size_t stretches() const { return stretches_.size(); }
   std::uint64_t bytes() const { return bytes_; }
+  // Every stretch, ascending.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [k, s] : stretches_) f(s);
+  }
   // Could the stretch hit any of these breakpoints or watchpoints?
   static bool may_hit(const IndexedStretch& s, const std::vector<vm::Addr>& breakpoints,
                       const std::vector<vm::WatchRange>& watches);

@@ -83,7 +83,14 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
 }
 
 void Timeline::Impl::skip_ahead(const CancelToken& cancel) {
-  if (points.empty() || current.halted()) return;
+  if (current.halted()) return;
+  if (points.empty()) {
+    // Nothing can stop the run before the end of history: get there as a
+    // seek does (from the nearest checkpoint), one instruction short, so the
+    // run from there reports the end exactly as a run all the way would.
+    if (frontier() > now() + 1) seek_to(frontier() - 1, &cancel);
+    return;
+  }
   const std::vector<vm::Addr> bps = points.breakpoint_addresses();
   std::uint64_t t = now();
   for (;;) {
@@ -255,6 +262,23 @@ std::optional<StopEvent> Timeline::restart(std::uint64_t id) {
   impl_->current = cp->machine;
   impl_->rebalance();
   return stop_at(StopKind::SeekDone, impl_->now());
+}
+
+const RecordingIndex& Timeline::index() const { return impl_->index; }
+
+bool Timeline::adopt_index(std::vector<IndexedStretch> stretches) {
+  Impl& m = *impl_;
+  const std::uint64_t span = m.index.span();
+  for (const IndexedStretch& s : stretches) {
+    const std::uint64_t k = s.from / span;
+    if (s.from != k * span || (s.to <= m.frontier() && s.to != m.stretch_end(k))) return false;
+  }
+  for (IndexedStretch& s : stretches) {
+    // Past the frontier of a cut-short trace's replay (a lower bound until
+    // replay reaches it): not known to be history yet.
+    if (s.to <= m.frontier() && m.index.find(s.from / span) == nullptr) m.index.add(std::move(s));
+  }
+  return true;
 }
 
 TimelineStats Timeline::stats() const {

@@ -17,6 +17,7 @@
 
 #include "timeline/history.hpp"
 #include "timeline/progress.hpp"
+#include "timeline/recording_index.hpp"
 #include "timeline/stop_event.hpp"
 #include "vm/debug_points.hpp"
 #include "vm/machine.hpp"
@@ -101,6 +102,14 @@ class Timeline {
   std::optional<StopEvent> restart(std::uint64_t id);  // seek to a listed checkpoint; nullopt if unknown
   TimelineStats stats() const;
   HistoryEnvironment& environment();
+
+  // The recording index (what each stretch did), e.g. to save it next to a trace.
+  const RecordingIndex& index() const;
+  // Adopts stretches learnt earlier about this very history (a sidecar whose
+  // trace hash matched). They must be whole stretches of this history as this
+  // Timeline cuts it (span, ends within history); if any is not, none is
+  // adopted and false is returned. Stretches already known are kept.
+  bool adopt_index(std::vector<IndexedStretch> stretches);
 
   struct Impl;
  private:

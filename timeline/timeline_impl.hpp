@@ -143,7 +143,8 @@ struct Timeline::Impl {
   }
   StopEvent forward(ResumeKind kind, const CancelToken& cancel);
   // Before a forward continue: jump (through checkpoints, like a seek) over
-  // the stretches ahead that the index says cannot hit any point.
+  // the stretches ahead that the index says cannot hit any point, or, with
+  // no points at all, to just before the end of history.
   void skip_ahead(const CancelToken& cancel);
   std::optional<std::string> prepare_write();
   void rebalance();  // enforce the checkpoint budget around the current position

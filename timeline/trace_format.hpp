@@ -127,6 +127,7 @@ struct TraceData {
   std::optional<TraceFooter> footer;
   bool complete = false;               // footer present and nothing torn
   std::uint64_t file_size = 0;
+  Sha256Digest file_sha256{};          // of the whole file as read: names this exact trace (index sidecar)
   std::uint64_t torn_bytes = 0;        // bytes after the last complete record (cut short)
   std::uint64_t events_recorded = 0;   // host event records, including truncated ones
   std::uint64_t writes_recorded = 0;

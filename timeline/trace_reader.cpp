@@ -169,6 +169,7 @@ TraceData read_trace(std::span<const std::uint8_t> b) {
   TraceData t;
   t.file_size = b.size();
   if (b.empty()) throw TraceError("empty file: not an rvrr trace");
+  t.file_sha256 = sha256(b);
   std::size_t magic_have = std::min(b.size(), kTraceMagicSize);
   if (std::memcmp(b.data(), kTraceMagic, magic_have) != 0) {
     throw TraceError("not an rvrr trace (no RVRRTRACE signature at the start)");

@@ -362,6 +362,57 @@ TEST_CASE("monitor commands: help, when, checkpoint, seek, restart, info timelin
   CHECK(console(replies[0]).find("unknown monitor command 'frobnicate'") != std::string::npos);
 }
 
+TEST_CASE("monitor seek P% and seek-next: a percentage of history; an armed seek is the next resume") {
+  Conversation c;
+  c.negotiate();
+  auto hex = [](std::string_view text) { return "qRcmd," + protocol::to_hex(text); };
+  c.target.end = 1001;
+  auto replies = c.send(hex("seek 50%"));
+  REQUIRE(replies.size() == 2);
+  CHECK(console(replies[0]) == "Now at instruction 500\n");  // rounded down
+  replies = c.send(hex("seek 12.5%"));
+  CHECK(console(replies[0]) == "Now at instruction 125\n");
+  replies = c.send(hex("seek 100%"));
+  CHECK(console(replies[0]) == "Now at instruction 1001\n");
+  replies = c.send(hex("seek 0%"));
+  CHECK(console(replies[0]) == "Now at instruction 0\n");
+  for (const char* bad : {"seek 100.5%", "seek 150%", "seek -1%", "seek %", "seek 1.2.3%", "seek .%", "seek 5%%",
+                          "seek 1.0000000001%", "seek 99999999999999999999999%"}) {
+    CAPTURE(bad);
+    replies = c.send(hex(bad));
+    REQUIRE(replies.size() == 2);
+    CHECK(console(replies[0]).rfind("usage: monitor seek N|P%", 0) == 0);
+    CHECK(c.target.icount == 0);
+  }
+
+  // Armed: the monitor command itself moves nothing and says nothing ...
+  replies = c.send(hex("seek-next 700"));
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0] == "OK");
+  CHECK(c.target.icount == 0);
+  // ... and the next resume, whatever it asks, is that seek, with a stop reply.
+  CHECK(c.one("vCont;s:p1.1").rfind("T05thread:p1.1;", 0) == 0);
+  CHECK(c.target.icount == 700);
+  // Used once: the resume after it is a plain step again.
+  c.one("vCont;s:p1.1");
+  CHECK(c.target.icount == 701);
+  // Any other monitor command disarms it; so does a new gdb.
+  c.send(hex("seek-next 10%"));
+  c.send(hex("when"));
+  c.one("vCont;s:p1.1");
+  CHECK(c.target.icount == 702);
+  c.send(hex("seek-next 5"));
+  c.debugger.start_session();
+  c.negotiate();
+  c.one("vCont;s:p1.1");
+  CHECK(c.target.icount == 703);
+  // A bad argument arms nothing.
+  replies = c.send(hex("seek-next 12x"));
+  CHECK(console(replies[0]).rfind("usage: monitor seek-next N|P%", 0) == 0);
+  c.one("vCont;s:p1.1");
+  CHECK(c.target.icount == 704);
+}
+
 TEST_CASE("malformed packets -> E03, unknown ones -> empty") {
   Conversation c;
   c.negotiate();

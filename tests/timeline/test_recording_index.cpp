@@ -155,3 +155,22 @@ TEST_CASE("a breakpoint the index cannot rule out anywhere costs one pass over h
   const std::uint64_t cost = rig.t().stats().instructions_executed - before;
   CHECK(cost <= end + end / 2);
 }
+
+TEST_CASE("a forward continue with no points inside known history costs a seek to the end, not the history") {
+  Guest g = make_guest(400000, true);
+  TimelineOptions o;
+  o.checkpoint_interval = 50000;
+  Rig rig(g, o);
+  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  const std::uint64_t end = rig.t().now();
+  REQUIRE(rig.seek(1000).icount == 1000);
+  const std::uint64_t before = rig.t().stats().instructions_executed;
+  StopEvent e = rig.cont();
+  CHECK(e.kind == StopKind::HistoryEnd);
+  CHECK(e.exited);
+  CHECK(e.exit_code == 7);
+  CHECK(e.icount == end);
+  CHECK(rig.t().stats().instructions_executed - before < end / 2);
+  CHECK(rig.t().machine().register_hash() == straight_run(g, end).register_hash());
+  CHECK(rig.output == "hi\n");  // the guest's output, once
+}

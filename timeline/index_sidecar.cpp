@@ -1,0 +1,225 @@
+// timeline/index_sidecar.cpp - writing and checking TRACE.idx.
+#include "timeline/index_sidecar.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "timeline/trace_format.hpp"
+#include "vm/host_io.hpp"
+
+namespace rvrr::timeline {
+
+namespace {
+
+constexpr std::size_t kMagicSize = 9;
+constexpr std::size_t kPrefix = kMagicSize + 4 + 4;  // magic, version, payload length
+constexpr std::uint32_t kMaxPages = 1u << (32 - vm::kPageShift);
+
+void put(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+// Bounds-checked little-endian reading; `ok` turns false at the first overrun.
+struct Reader {
+  std::span<const std::uint8_t> b;
+  std::size_t pos = 0;
+  bool ok = true;
+  std::uint64_t get(int bytes) {
+    if (!ok || b.size() - pos < static_cast<std::size_t>(bytes)) {
+      ok = false;
+      return 0;
+    }
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v |= std::uint64_t{b[pos + i]} << (8 * i);
+    pos += bytes;
+    return v;
+  }
+  std::size_t left() const { return b.size() - pos; }
+};
+
+// The payload after its checks of framing (magic, version, length, checksum),
+// or the reason it is unusable.
+std::variant<std::span<const std::uint8_t>, std::string> payload_of(std::span<const std::uint8_t> b) {
+  if (b.size() < kMagicSize || std::memcmp(b.data(), kIndexSidecarMagic, kMagicSize) != 0)
+    return std::string("not an rvrr index (no RVRRINDEX signature)");
+  Reader r{b, kMagicSize};
+  const std::uint64_t version = r.get(4);
+  if (!r.ok) return std::string("truncated");
+  if (version != kIndexSidecarVersion)
+    return "index format version " + std::to_string(version) + ", this rvrr reads version " +
+           std::to_string(kIndexSidecarVersion);
+  const std::uint64_t len = r.get(4);
+  if (!r.ok || r.left() < len + 4) return std::string("truncated");
+  if (r.left() != len + 4) return std::string("corrupt: bytes after the checksum");
+  std::span<const std::uint8_t> payload = b.subspan(kPrefix, len);
+  r.pos = kPrefix + len;
+  if (crc32(payload) != r.get(4)) return std::string("corrupt: checksum mismatch");
+  return payload;
+}
+
+// Ascending, each below `limit`.
+bool ascending(const std::vector<std::uint32_t>& v, std::uint64_t limit) {
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (v[i] >= limit || (i > 0 && v[i] <= v[i - 1])) return false;
+  return true;
+}
+
+bool read_pages(Reader& r, std::vector<std::uint32_t>& out) {
+  const std::uint64_t n = r.get(4);
+  if (!r.ok || n > r.left() / 4) return false;
+  out.resize(n);
+  for (auto& p : out) p = static_cast<std::uint32_t>(r.get(4));
+  return ascending(out, kMaxPages);
+}
+
+}  // namespace
+
+IndexSidecarKey sidecar_key(const Sha256Digest& trace_sha256, std::uint64_t span) {
+  return IndexSidecarKey{trace_sha256, rvrr_version_string(), span};
+}
+
+std::string sidecar_path(const std::string& trace_path) { return trace_path + ".idx"; }
+
+std::vector<std::uint8_t> encode_index_sidecar(const IndexSidecarKey& key, const RecordingIndex& index) {
+  std::vector<std::uint8_t> p;
+  p.insert(p.end(), key.trace_sha256.begin(), key.trace_sha256.end());
+  const std::string version = key.rvrr_version.substr(0, 0xffff);
+  put(p, version.size(), 2);
+  p.insert(p.end(), version.begin(), version.end());
+  put(p, key.span, 8);
+  put(p, index.stretches(), 8);
+  index.for_each([&](const IndexedStretch& s) {
+    put(p, s.from, 8);
+    put(p, s.to, 8);
+    put(p, (s.unmapped ? 1u : 0u) | (s.host_calls ? 2u : 0u), 1);
+    put(p, s.code.size(), 4);
+    for (const auto& [start, end] : s.code) {
+      put(p, start, 4);
+      put(p, end, 4);
+    }
+    put(p, s.written.size(), 4);
+    for (std::uint32_t page : s.written) put(p, page, 4);
+    put(p, s.read.size(), 4);
+    for (std::uint32_t page : s.read) put(p, page, 4);
+  });
+  std::vector<std::uint8_t> out(kIndexSidecarMagic, kIndexSidecarMagic + kMagicSize);
+  put(out, kIndexSidecarVersion, 4);
+  put(out, p.size(), 4);
+  out.insert(out.end(), p.begin(), p.end());
+  put(out, crc32(p), 4);
+  return out;
+}
+
+std::variant<std::vector<IndexedStretch>, std::string> decode_index_sidecar(std::span<const std::uint8_t> bytes,
+                                                                            const IndexSidecarKey& key) {
+  auto framed = payload_of(bytes);
+  if (auto* why = std::get_if<std::string>(&framed)) return *why;
+  Reader r{std::get<std::span<const std::uint8_t>>(framed)};
+  Sha256Digest hash{};
+  for (auto& byte : hash) byte = static_cast<std::uint8_t>(r.get(1));
+  if (!r.ok) return std::string("truncated");
+  if (hash != key.trace_sha256) return std::string("stale: built for another trace (its hash differs)");
+  const std::uint64_t vlen = r.get(2);
+  if (!r.ok || vlen > r.left()) return std::string("truncated");
+  const std::string version(reinterpret_cast<const char*>(r.b.data() + r.pos), vlen);
+  r.pos += vlen;
+  if (version != key.rvrr_version) return "stale: built by rvrr " + version;
+  const std::uint64_t span = r.get(8);
+  const std::uint64_t count = r.get(8);
+  if (!r.ok) return std::string("truncated");
+  if (span != key.span)
+    return "built for stretches of " + std::to_string(span) + " instructions, this session uses " +
+           std::to_string(key.span);
+  const std::string bad = "corrupt: ill-formed stretch";
+  std::vector<IndexedStretch> out;
+  if (count > r.left() / 29) return bad;  // 29 bytes is the smallest stretch
+  out.reserve(count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    IndexedStretch s;
+    s.from = r.get(8);
+    s.to = r.get(8);
+    const std::uint64_t flags = r.get(1);
+    if (!r.ok || span == 0 || s.from % span != 0 || s.to <= s.from || s.to - s.from > span || flags > 3) return bad;
+    if (!out.empty() && s.from < out.back().to) return bad;
+    s.unmapped = flags & 1;
+    s.host_calls = flags & 2;
+    const std::uint64_t n = r.get(4);
+    if (!r.ok || n > r.left() / 8) return bad;
+    s.code.resize(n);
+    for (auto& [start, end] : s.code) {
+      start = static_cast<vm::Addr>(r.get(4));
+      end = static_cast<vm::Addr>(r.get(4));
+    }
+    for (std::size_t k = 0; k < s.code.size(); ++k) {
+      // Disjoint, ascending and not touching (adjacent ranges are merged).
+      if (s.code[k].first >= s.code[k].second || (k > 0 && s.code[k].first <= s.code[k - 1].second)) return bad;
+    }
+    if (!read_pages(r, s.written) || !read_pages(r, s.read)) return bad;
+    out.push_back(std::move(s));
+  }
+  if (r.left() != 0) return bad;
+  return out;
+}
+
+std::variant<SidecarSummary, std::string> summarize_index_sidecar(std::span<const std::uint8_t> bytes,
+                                                                 const Sha256Digest& trace_sha256) {
+  auto framed = payload_of(bytes);
+  if (auto* why = std::get_if<std::string>(&framed)) return *why;
+  Reader r{std::get<std::span<const std::uint8_t>>(framed)};
+  SidecarSummary s;
+  s.file_size = bytes.size();
+  Sha256Digest hash{};
+  for (auto& byte : hash) byte = static_cast<std::uint8_t>(r.get(1));
+  s.matches_trace = hash == trace_sha256;
+  const std::uint64_t vlen = r.get(2);
+  if (!r.ok || vlen > r.left()) return std::string("truncated");
+  r.pos += vlen;
+  s.span = r.get(8);
+  s.stretches = r.get(8);
+  if (!r.ok) return std::string("truncated");
+  return s;
+}
+
+std::optional<std::string> write_index_sidecar(const std::string& path, const IndexSidecarKey& key,
+                                               const RecordingIndex& index) {
+  namespace fs = std::filesystem;
+  const std::vector<std::uint8_t> bytes = encode_index_sidecar(key, index);
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  {
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (f == nullptr) return "cannot write " + tmp + ": " + std::strerror(errno);
+    const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    const int saved = errno;
+    if (std::fclose(f) != 0 || !written) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return "cannot write " + tmp + ": " + std::strerror(written ? errno : saved);
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    return "cannot write " + path + ": " + ec.message();
+  }
+  return std::nullopt;
+}
+
+std::variant<std::vector<IndexedStretch>, std::string> read_index_sidecar(const std::string& path,
+                                                                          const IndexSidecarKey& key) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::string("none");
+  std::vector<std::uint8_t> bytes;
+  vm::FileReadError error;
+  int error_number;
+  if (!vm::read_file_bytes(path, bytes, error, error_number)) return std::string("unreadable");
+  return decode_index_sidecar(bytes, key);
+}
+
+}  // namespace rvrr::timeline
