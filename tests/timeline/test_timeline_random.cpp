@@ -106,12 +106,10 @@ TEST_CASE("random walks: every stop matches the reference run, state included") 
         }
         case 5: {  // forward continue: earliest i >= n with a breakpoint, else the exit
           std::uint64_t want = end;
-          bool hit = false;
           StopKind kind = StopKind::HistoryEnd;
           for (std::uint64_t i = n; i <= end; ++i) {
             if (bps.count(pcs[i]) || writes(i)) {
               want = i;
-              hit = true;
               kind = bps.count(pcs[i]) ? StopKind::Breakpoint : StopKind::Watchpoint;
               break;
             }
