@@ -102,6 +102,15 @@ class Timeline {
   TimelineStats stats() const;
   HistoryEnvironment& environment();
 
+  // Re-runs history [0, to) on a copy of the start of history with `trace`
+  // seeing every instruction (vm/exec_trace.hpp), for questions about the
+  // whole history so far (line hits, profiles). The position, checkpoints
+  // and index are untouched; guest output is not printed again. `to` is
+  // capped at the end of history. Returns false when cancelled or when the
+  // re-run does not reach `to` (a divergence). Cost: one traced replay of
+  // [0, to); polls `cancel` every slice.
+  bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel);
+
   struct Impl;
  private:
   std::unique_ptr<Impl> impl_;
