@@ -32,6 +32,7 @@ class CallTree {
   CallTree();
   // The node running now (the top frame); 0 before the first run.
   std::uint32_t current() const { return frames_.empty() ? 0 : frames_.back().node; }
+  std::uint32_t current_func() const { return nodes_[current()].func; }
   const std::vector<CallNode>& nodes() const { return nodes_; }
   CallNode& node(std::uint32_t id) { return nodes_[id]; }
   std::size_t depth() const { return frames_.size(); }

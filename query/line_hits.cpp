@@ -8,7 +8,7 @@ void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
   // first line was entered depends on the run before it; the entries inside
   // a run are the same every time, so they are multiplied out in finish().
   for (const vm::ExecutedRun& r : runs) {
-    RunInfo& info = map_.lookup(r.start, r.end);
+    RunInfo& info = map_.follow(prev_, r.start, r.end);
     ++info.executions;
     if (!prev_ || RunMap::enters(*prev_, info)) ++info.entries;
     prev_ = &info;
@@ -21,7 +21,7 @@ LineReport LineCounter::finish() const {
   LineReport report;
   map_.for_each([&](const RunInfo& info) {
     if (info.executions == 0) return;
-    if (info.first_line() != kNoLine) by_id[info.first_line()].hits += info.entries;
+    if (info.first_line != kNoLine) by_id[info.first_line].hits += info.entries;
     for (std::uint32_t line : info.inner_entries) by_id[line].hits += info.executions;
     for (const Segment& s : info.segs) {
       const std::uint64_t n = std::uint64_t{s.count} * info.executions;

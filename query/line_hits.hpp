@@ -40,7 +40,7 @@ class LineCounter : public vm::ExecTraceSink {
 
  private:
   RunMap& map_;
-  const RunInfo* prev_ = nullptr;
+  RunInfo* prev_ = nullptr;
 };
 
 }  // namespace rvrr::query

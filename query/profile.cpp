@@ -9,26 +9,35 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
     const std::uint64_t first = icount_, n = r.icount_after - icount_;
     icount_ = r.icount_after;
-    RunInfo& info = map_.lookup(r.start, r.end);
-    const std::uint32_t func = info.segs.front().func;
-    const bool in_window = first >= window_.from && first < window_.to;
-    if (!prev_) {
-      tree_.start(func);
+    RunInfo& info = map_.follow(prev_, r.start, r.end);
+    if (prev_ && (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
+        info.first_func == cur_func_) {
+      // Straight on, or a branch within the function: the stack stays (the hot case).
     } else {
-      tree_.transfer(prev_->transfer, r.start, func, prev_->return_to, in_window, map_);
+      flush();
+      const bool in_window = first >= window_.from && first < window_.to;
+      if (!prev_) {
+        tree_.start(info.first_func);
+      } else {
+        tree_.transfer(prev_->transfer, r.start, info.first_func, prev_->return_to, in_window, map_);
+      }
+      cur_func_ = tree_.current_func();
     }
     prev_ = &info;
-    // The common case: the whole run inside the window, in one function.
-    if (info.segs.size() == 1 && n == info.insns && first >= window_.from && r.icount_after <= window_.to) {
-      tree_.node(tree_.current()).self += n;
+    // The common case: the whole run inside the window, in one function
+    // (its lines are totalled per distinct run in finish()).
+    if (info.one_function && n == info.insns && first >= window_.from && r.icount_after <= window_.to) {
+      pending_ += n;
       ++info.executions;
       continue;
     }
+    flush();
     partial(info, first, n);
+    cur_func_ = tree_.current_func();
   }
 }
 
-// A run cut by the window edges, spanning functions or lines, or whose
+// A run cut by the window edges, spanning functions, or whose
 // decoded length disagrees with the count (code changed): instruction by segment.
 void Profiler::partial(const RunInfo& info, std::uint64_t first, std::uint64_t n) {
   if (partial_lines_.empty()) partial_lines_.assign(map_.debug().lines().size(), 0);
@@ -58,6 +67,7 @@ void Profiler::partial(const RunInfo& info, std::uint64_t first, std::uint64_t n
 }
 
 Profile Profiler::finish() {
+  flush();
   Profile p;
   p.window = window_;
   p.window.to = std::min(window_.to, std::max(icount_, window_.from));

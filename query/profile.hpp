@@ -57,11 +57,18 @@ class Profiler : public vm::ExecTraceSink {
 
  private:
   void partial(const RunInfo& info, std::uint64_t first, std::uint64_t n);
+  // Adds the instructions counted for the current stack node since it last changed.
+  void flush() {
+    tree_.node(tree_.current()).self += pending_;
+    pending_ = 0;
+  }
   RunMap& map_;
   ProfileWindow window_;
   std::uint64_t icount_;           // instruction count after the last run seen
-  const RunInfo* prev_ = nullptr;
+  RunInfo* prev_ = nullptr;
   CallTree tree_;
+  std::uint32_t cur_func_ = kNoFunction;  // tree_.current_func(), cached
+  std::uint64_t pending_ = 0;             // instructions for tree_.current() not yet added
   std::vector<std::uint64_t> partial_lines_;  // per LineId: instructions of runs cut by the window or segmented
   std::uint64_t partial_without_line_ = 0;
 };

@@ -20,20 +20,6 @@ std::uint32_t RunMap::function_at(vm::Addr pc) const {
   return f ? *f : kNoFunction;
 }
 
-bool RunMap::enters(const RunInfo& prev, const RunInfo& next) {
-  if (prev.end != next.start) return true;  // control went elsewhere (a taken transfer, or a trap)
-  switch (prev.transfer) {
-    case Transfer::None: break;
-    case Transfer::Branch:
-      if (prev.target == next.start) return true;  // taken (even to the next instruction)
-      break;
-    case Transfer::Call:
-    case Transfer::Return:
-    case Transfer::Jump: return true;
-  }
-  return prev.last_line() != next.first_line();
-}
-
 RunInfo& RunMap::lookup_slow(std::uint64_t key) {
   auto it = runs_.find(key);
   if (it != runs_.end()) return it->second;
@@ -65,15 +51,17 @@ RunInfo RunMap::describe(vm::Addr start, vm::Addr end) const {
       if (!r.segs.empty() && s.line != kNoLine && s.line != r.segs.back().line) {
         r.inner_entries.push_back(s.line);
       }
+      if (!r.segs.empty() && s.func != r.segs.front().func) r.one_function = false;
       r.segs.push_back(s);
     }
     ++r.insns;
     pc += last.len;
   }
-  if (r.segs.empty()) {  // unreadable code: keep the run countable
-    r.segs.push_back(Segment{0, kNoLine, function_at(start)});
-    return r;
-  }
+  if (r.segs.empty()) r.segs.push_back(Segment{0, kNoLine, function_at(start)});  // unreadable code: keep it countable
+  r.first_line = r.segs.front().line;
+  r.last_line = r.segs.back().line;
+  r.first_func = r.segs.front().func;
+  if (r.insns == 0) return r;
   if (is_branch(last.op)) {
     r.transfer = Transfer::Branch;
     r.target = last_pc + static_cast<vm::Addr>(last.imm);

@@ -42,20 +42,24 @@ struct Segment {
 };
 
 struct RunInfo {
+  // Hot fields first (one cache line): sinks read them for every run traced.
   vm::Addr start = 0, end = 0;
   std::uint32_t insns = 0;       // instructions decoded in [start, end)
   Transfer transfer = Transfer::None;
+  bool one_function = true;      // every segment is in first_func
   vm::Addr target = 0;           // Branch: its target
   vm::Addr return_to = 0;        // Call: the address after the call
+  std::uint32_t first_line = kNoLine, last_line = kNoLine;  // of the first and last instruction
+  std::uint32_t first_func = kNoFunction;
+  // Accumulators for sinks that count per distinct run (one sink per map).
+  std::uint64_t executions = 0;
+  std::uint64_t entries = 0;     // executions that entered first_line at `start`
+  RunInfo* next = nullptr;       // the run that followed this one last time (a hint; see RunMap::follow)
+
   std::vector<Segment> segs;     // in order; never empty; neighbours differ in line or function
   // Line changes inside the run (segment k>0 whose line differs from k-1's
   // and is a line): each is an entry every time the run executes.
   std::vector<std::uint32_t> inner_entries;
-  std::uint32_t first_line() const { return segs.front().line; }
-  std::uint32_t last_line() const { return segs.back().line; }
-  // Accumulators for sinks that count per distinct run (one sink per map).
-  std::uint64_t executions = 0;
-  std::uint64_t entries = 0;     // executions that entered first_line() at `start`
 };
 
 // Reads guest code (false: unmapped), e.g. vm::Memory::read_bytes of the traced machine.
@@ -74,8 +78,32 @@ class RunMap {
     s = Slot{key, &info};
     return info;
   }
-  // Would control arriving at `next` from the end of `prev` be a new entry of its line?
-  static bool enters(const RunInfo& prev, const RunInfo& next);
+  // The run [start, end) that executed right after `prev` (null: none). A
+  // run is usually followed by the same run as last time (loops): that is
+  // checked first, on memory the caller just touched, before the cache.
+  RunInfo& follow(RunInfo* prev, vm::Addr start, vm::Addr end) {
+    if (prev == nullptr) return lookup(start, end);
+    RunInfo* n = prev->next;
+    if (n != nullptr && n->start == start && n->end == end) return *n;
+    RunInfo& info = lookup(start, end);
+    prev->next = &info;
+    return info;
+  }
+  // Would control arriving at `next` from the end of `prev` be a new entry of
+  // its line? (Inline: it runs once per run traced.)
+  static bool enters(const RunInfo& prev, const RunInfo& next) {
+    if (prev.end != next.start) return true;  // control went elsewhere (a taken transfer, or a trap)
+    switch (prev.transfer) {
+      case Transfer::None: break;
+      case Transfer::Branch:
+        if (prev.target == next.start) return true;  // taken (even to the next instruction)
+        break;
+      case Transfer::Call:
+      case Transfer::Return:
+      case Transfer::Jump: return true;
+    }
+    return prev.last_line != next.first_line;
+  }
   const debuginfo::DebugInfo& debug() const { return debug_; }
   std::uint32_t function_at(vm::Addr pc) const;
   template <typename F>
