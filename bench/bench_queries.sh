@@ -4,7 +4,7 @@
 # on a recording of the compute example, beside one plain replay of the same
 # trace (`rvrr trace info --verify`: replays it to the end and checks it).
 # Each query is one replay with a trace sink (vm/exec_trace.hpp) on one
-# hardware thread; the ratio column is its time over the plain replay's.
+# hardware thread; the ratio column is its CPU time over the plain replay's.
 #
 # Each command is run RUNS times; the table shows the median wall time.
 # Prints figures only; never passes or fails on time.
@@ -30,7 +30,6 @@ examples=${EXAMPLES:-$build/examples}
 prog=$examples/${PROGRAM:-linux_compute}.elf
 [ -f "$prog" ] || { echo "error: $prog not found (is riscv64-unknown-elf-gcc installed?)" >&2; exit 2; }
 
-now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
@@ -41,25 +40,28 @@ trace=$tmp/compute.rvrr
 [ -s "$trace" ] || { cat "$tmp/record.err" >&2; exit 1; }
 instructions=$("$RVRR" trace dump --json "$trace" | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["length"])')
 
-# time_of NAME ARGS...: median wall seconds of RUNS runs (output discarded).
+# time_of ARGS...: "WALL CPU", the medians of RUNS runs (output discarded);
+# CPU is user + system time, steadier than wall time on a busy machine.
 time_of() {
-  local times=()
+  local walls=() cpus=()
   for _ in $(seq "$runs"); do
-    local t0 t1
-    t0=$(now)
-    "$RVRR" "$@" >/dev/null 2>&1
-    t1=$(now)
-    times+=("$(calc "$t1 - $t0")")
+    /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$RVRR" "$@" >/dev/null 2>&1
+    read -r wall user sys < "$tmp/time"
+    walls+=("$wall")
+    cpus+=("$(calc "$user + $sys")")
   done
-  printf '%s\n' "${times[@]}" | median
+  echo "$(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${cpus[@]}" | median)"
 }
 
 echo "compute example ($(basename "$prog") $iterations): $instructions instructions, 1 hardware thread, median of $runs runs"
-printf '%-34s %10s %8s %8s\n' "command" "seconds" "MIPS" "ratio"
-base=$(time_of trace info --verify "$trace")
-printf '%-34s %10.3f %8.0f %8s\n' "replay (trace info --verify)" "$base" "$(calc "$instructions / $base / 1e6")" "1.00"
+printf '%-30s %8s %8s %8s %10s\n' "command" "wall s" "cpu s" "MIPS" "cpu ratio"
+read -r base_wall base_cpu <<< "$(time_of trace info --verify "$trace")"
+printf '%-30s %8.2f %8.2f %8.0f %10s\n' "replay (trace info --verify)" "$base_wall" "$base_cpu" \
+  "$(calc "$instructions / $base_cpu / 1e6")" "1.00"
 for q in "trace lines" "trace lines --json" "trace profile" "trace profile --folded" "trace dump"; do
   # shellcheck disable=SC2086
-  t=$(time_of $q "$trace")
-  printf '%-34s %10.3f %8.0f %8.2f\n' "$q" "$t" "$(calc "$instructions / $t / 1e6")" "$(calc "$t / $base")"
+  read -r wall cpu <<< "$(time_of $q "$trace")"
+  mips="-"  # dump reads the trace without replaying it
+  [ "$q" = "trace dump" ] || mips=$(printf '%.0f' "$(calc "$instructions / $cpu / 1e6")")
+  printf '%-30s %8.2f %8.2f %8s %10.2f\n' "$q" "$wall" "$cpu" "$mips" "$(calc "$cpu / $base_cpu")"
 done

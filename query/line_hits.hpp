@@ -36,9 +36,10 @@ class LineCounter : public vm::ExecTraceSink {
   // `map` must be used by no other sink (its per-run accumulators are ours).
   explicit LineCounter(RunMap& map) : map_(map) {}
   void executed(std::span<const vm::ExecutedRun> runs) override;
-  LineReport finish() const;
+  LineReport finish();
 
  private:
+  void credit(RunInfo& from);  // the runs that followed `from` on its cached edge
   RunMap& map_;
   RunInfo* prev_ = nullptr;
 };

@@ -9,7 +9,28 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
     const std::uint64_t first = icount_, n = r.icount_after - icount_;
     icount_ = r.icount_after;
-    RunInfo& info = map_.follow(prev_, r.start, r.end);
+    const std::uint64_t key = std::uint64_t{r.start} << 32 | r.end;
+    // Hot path: the same successor as last time, on an edge that keeps the
+    // stack, whole and inside the window: nothing but the previous run's
+    // cache line is touched.
+    if (prev_ != nullptr && prev_->next_key == key && prev_->next_fast && cur_func_ == prev_->first_func &&
+        n == prev_->next_insns && first >= window_.from && r.icount_after <= window_.to) {
+      pending_ += n;
+      ++prev_->next_count;
+      prev_ = prev_->next;
+      continue;
+    }
+    RunInfo& info = map_.lookup(r.start, r.end);
+    if (prev_ != nullptr) {
+      credit(*prev_);
+      prev_->next = &info;
+      prev_->next_key = key;
+      prev_->next_insns = info.insns;
+      // Straight on or a branch, within one function on both sides: the
+      // stack stays and the run goes whole to the current node.
+      prev_->next_fast = (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
+                         prev_->one_function && info.one_function && info.first_func == prev_->first_func;
+    }
     if (prev_ && (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
         info.first_func == cur_func_) {
       // Straight on, or a branch within the function: the stack stays (the hot case).
@@ -66,8 +87,15 @@ void Profiler::partial(const RunInfo& info, std::uint64_t first, std::uint64_t n
   }
 }
 
+void Profiler::credit(RunInfo& from) {
+  if (from.next == nullptr || from.next_count == 0) return;
+  from.next->executions += from.next_count;  // its lines are totalled in finish()
+  from.next_count = 0;
+}
+
 Profile Profiler::finish() {
   flush();
+  map_.for_each([&](RunInfo& info) { credit(info); });
   Profile p;
   p.window = window_;
   p.window.to = std::min(window_.to, std::max(icount_, window_.from));

@@ -54,7 +54,15 @@ struct RunInfo {
   // Accumulators for sinks that count per distinct run (one sink per map).
   std::uint64_t executions = 0;
   std::uint64_t entries = 0;     // executions that entered first_line at `start`
-  RunInfo* next = nullptr;       // the run that followed this one last time (a hint; see RunMap::follow)
+  // The run that followed this one last time, and how often it has followed
+  // since (not yet credited to it): a run is usually followed by the same
+  // run as last time (loops), so sinks count the edge on this cache line and
+  // credit `next` when the successor changes or at the end.
+  std::uint64_t next_key = 0;    // next's start << 32 | end
+  RunInfo* next = nullptr;
+  std::uint64_t next_count = 0;
+  std::uint32_t next_insns = 0;  // next->insns
+  bool next_fast = false;        // the sink's own flag for this edge
 
   std::vector<Segment> segs;     // in order; never empty; neighbours differ in line or function
   // Line changes inside the run (segment k>0 whose line differs from k-1's
@@ -76,17 +84,6 @@ class RunMap {
     if (s.key == key && s.info) return *s.info;
     RunInfo& info = lookup_slow(key);
     s = Slot{key, &info};
-    return info;
-  }
-  // The run [start, end) that executed right after `prev` (null: none). A
-  // run is usually followed by the same run as last time (loops): that is
-  // checked first, on memory the caller just touched, before the cache.
-  RunInfo& follow(RunInfo* prev, vm::Addr start, vm::Addr end) {
-    if (prev == nullptr) return lookup(start, end);
-    RunInfo* n = prev->next;
-    if (n != nullptr && n->start == start && n->end == end) return *n;
-    RunInfo& info = lookup(start, end);
-    prev->next = &info;
     return info;
   }
   // Would control arriving at `next` from the end of `prev` be a new entry of
