@@ -291,7 +291,7 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     case Subcommand::TraceLines:
       d.add_options()("annotate", po::value(&o.annotate)->value_name("FILE"),
                       "print FILE's source with each line's count in the margin");
-      d.add_options()("json", po::bool_switch(&o.json), "print JSON");
+      d.add_options()("json", po::bool_switch(&o.json), "print the counts as JSON (with instructions per line)");
       break;
     case Subcommand::TraceProfile:
       d.add_options()("folded", po::bool_switch(&o.folded), "print folded stacks (`a;b;c count` per call path)");
@@ -301,7 +301,7 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
       d.add_options()("json", po::bool_switch(&o.json), "print JSON (every function, line and call path)");
       break;
     case Subcommand::TraceDump:
-      d.add_options()("json", po::bool_switch(&o.json), "print JSON");
+      d.add_options()("json", po::bool_switch(&o.json), "print the header and events as JSON (data in hex)");
       break;
     case Subcommand::Help:
       break;

@@ -30,9 +30,12 @@ const debuginfo::DebugInfo* Debugger::debug_info() {
     return nullptr;
   }
   std::ifstream in(options_.exec_file, std::ios::binary);
+  if (!in) {
+    debug_info_error_ = options_.exec_file + ": cannot open the program's file";
+    return nullptr;
+  }
   std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   try {
-    if (!in.good() && bytes.empty()) throw debuginfo::DebugInfoError("cannot read it");
     debug_info_.emplace(bytes);
   } catch (const std::exception& e) {
     debug_info_error_ = options_.exec_file + ": " + e.what();
