@@ -102,3 +102,27 @@ TEST_CASE("debuginfo: not an ELF is a clear error") {
   CHECK_THROWS_AS(DebugInfo{junk}, DebugInfoError);
   CHECK_THROWS_AS(DebugInfo{std::vector<std::uint8_t>{}}, DebugInfoError);
 }
+
+TEST_CASE("debuginfo: a truncated or damaged ELF never crashes: an error or fewer answers") {
+  const std::vector<std::uint8_t> whole = read_bytes(fixture("query_guest.elf"));
+  for (std::size_t len : {std::size_t{4}, std::size_t{52}, std::size_t{200}, whole.size() / 2, whole.size() - 1}) {
+    CAPTURE(len);
+    const std::vector<std::uint8_t> cut(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(len));
+    try {
+      const DebugInfo d(cut);
+      for (const Function& f : d.functions()) CHECK(f.end > f.entry);
+      (void)d.function_at(0x10074);
+      (void)d.line_id_at(0x10074);
+    } catch (const DebugInfoError&) {
+      // fine: one clear error
+    }
+  }
+  // Bytes flipped all over the DWARF sections: still no crash.
+  std::vector<std::uint8_t> damaged = whole;
+  for (std::size_t i = whole.size() / 3; i < damaged.size(); i += 7) damaged[i] ^= 0x5a;
+  try {
+    const DebugInfo d(damaged);
+    (void)d.lines_sorted();
+  } catch (const DebugInfoError&) {
+  }
+}
