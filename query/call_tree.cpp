@@ -34,7 +34,7 @@ void CallTree::resync(std::uint32_t func, bool count_call) {
   replace_top(func, count_call);
 }
 
-void CallTree::fall_into(std::uint32_t func, vm::Addr at, bool count_call, const RunMap& map) {
+void CallTree::fall_into(std::uint32_t func, bool count_call) {
   if (frames_.empty()) return start(func);
   if (nodes_[current()].func != func) replace_top(func, count_call);
 }

@@ -45,7 +45,7 @@ class CallTree {
   // The first run: the root frame runs `func`.
   void start(std::uint32_t func);
   // Execution moved into `func` without a transfer (fell off the end of a function).
-  void fall_into(std::uint32_t func, vm::Addr at, bool count_call, const RunMap& map);
+  void fall_into(std::uint32_t func, bool count_call);
 
  private:
   struct Frame {

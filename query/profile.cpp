@@ -72,10 +72,9 @@ void Profiler::partial(const RunInfo& info, std::uint64_t first, std::uint64_t n
     return;
   }
   std::uint64_t at = first;
-  vm::Addr pc = info.start;
   for (std::size_t k = 0; k < info.segs.size(); ++k) {
     const Segment& s = info.segs[k];
-    if (k > 0 && s.func != info.segs[k - 1].func) tree_.fall_into(s.func, pc, at >= window_.from && at < window_.to, map_);
+    if (k > 0 && s.func != info.segs[k - 1].func) tree_.fall_into(s.func, at >= window_.from && at < window_.to);
     const std::uint64_t c = clip(at, s.count);
     tree_.node(tree_.current()).self += c;
     if (s.line == kNoLine) {
