@@ -41,28 +41,29 @@ struct Segment {
   std::uint32_t func;   // index into DebugInfo::functions() or kNoFunction
 };
 
-struct RunInfo {
-  // Hot fields first (one cache line): sinks read them for every run traced.
-  vm::Addr start = 0, end = 0;
-  std::uint32_t insns = 0;       // instructions decoded in [start, end)
-  Transfer transfer = Transfer::None;
-  bool one_function = true;      // every segment is in first_func
-  vm::Addr target = 0;           // Branch: its target
-  vm::Addr return_to = 0;        // Call: the address after the call
-  std::uint32_t first_line = kNoLine, last_line = kNoLine;  // of the first and last instruction
-  std::uint32_t first_func = kNoFunction;
-  // Accumulators for sinks that count per distinct run (one sink per map).
-  std::uint64_t executions = 0;
-  std::uint64_t entries = 0;     // executions that entered first_line at `start`
-  // The run that followed this one last time, and how often it has followed
-  // since (not yet credited to it): a run is usually followed by the same
-  // run as last time (loops), so sinks count the edge on this cache line and
+struct alignas(64) RunInfo {
+  // The hot path of a sink touches only this first cache line of the run
+  // before: the run that followed it last time, and how often it has
+  // followed since (not yet credited to it). A run is usually followed by
+  // the same run as last time (loops), so sinks count the edge here and
   // credit `next` when the successor changes or at the end.
   std::uint64_t next_key = 0;    // next's start << 32 | end
   RunInfo* next = nullptr;
   std::uint64_t next_count = 0;
   std::uint32_t next_insns = 0;  // next->insns
+  std::uint32_t first_func = kNoFunction;
   bool next_fast = false;        // the sink's own flag for this edge
+  Transfer transfer = Transfer::None;
+  bool one_function = true;      // every segment is in first_func
+  // What the run is (read on the slower paths).
+  vm::Addr start = 0, end = 0;
+  std::uint32_t insns = 0;       // instructions decoded in [start, end)
+  vm::Addr target = 0;           // Branch: its target
+  vm::Addr return_to = 0;        // Call: the address after the call
+  std::uint32_t first_line = kNoLine, last_line = kNoLine;  // of the first and last instruction
+  // Accumulators for sinks that count per distinct run (one sink per map).
+  std::uint64_t executions = 0;
+  std::uint64_t entries = 0;     // executions that entered first_line at `start`
 
   std::vector<Segment> segs;     // in order; never empty; neighbours differ in line or function
   // Line changes inside the run (segment k>0 whose line differs from k-1's
