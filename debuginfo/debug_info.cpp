@@ -58,6 +58,19 @@ std::vector<std::pair<Addr, Addr>> DebugInfo::addresses_of(LineId id) const {
   return out;
 }
 
+std::vector<std::vector<std::pair<Addr, Addr>>> DebugInfo::line_table() const {
+  std::vector<std::vector<std::pair<Addr, Addr>>> table(lines_.size());
+  for (const LineRange& r : line_ranges_) {
+    auto& out = table[r.id];
+    if (!out.empty() && out.back().second == r.lo) {
+      out.back().second = r.hi;
+    } else {
+      out.emplace_back(r.lo, r.hi);
+    }
+  }
+  return table;
+}
+
 std::vector<LineId> DebugInfo::lines_sorted() const {
   std::vector<LineId> ids(lines_.size());
   for (LineId i = 0; i < ids.size(); ++i) ids[i] = i;

@@ -87,8 +87,10 @@ class DebugInfo {
   const std::vector<std::string>& files() const { return files_; }
   // "dir/file.c:12" (the file as DWARF names it).
   std::string describe(LineId id) const;
-  // The code ranges [lo, hi) of a line, ascending (the "full line table").
+  // The code ranges [lo, hi) of a line, ascending. O(all ranges).
   std::vector<std::pair<Addr, Addr>> addresses_of(LineId id) const;
+  // The full line table: for every LineId, its code ranges (as addresses_of), in one pass.
+  std::vector<std::vector<std::pair<Addr, Addr>>> line_table() const;
   // Lines with code, grouped by file and sorted by line number.
   std::vector<LineId> lines_sorted() const;
   // The index in files() of the file `name` names: equal to a DWARF path, or

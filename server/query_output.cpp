@@ -52,11 +52,15 @@ std::string lines_json(const query::LineReport& report, const debuginfo::DebugIn
   j.begin_object();
   j.field("instructions", report.instructions).field("instructions_without_line", report.without_line);
   j.key("lines").begin_array();
+  const auto table = debug.line_table();
   for (const query::LineCount& c : report.lines) {
     const debuginfo::SourceLine& l = debug.lines()[c.line];
     j.begin_object();
     j.field("file", debug.files()[l.file]).field("line", l.line).field("hits", c.hits);
     j.field("instructions", c.instructions);
+    j.key("code").begin_array();  // the line's code, as [start, end) address pairs
+    for (const auto& [lo, hi] : table[c.line]) j.begin_array().value(lo).value(hi).end_array();
+    j.end_array();
     j.end_object();
   }
   j.end_array();

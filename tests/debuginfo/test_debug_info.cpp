@@ -57,6 +57,10 @@ TEST_CASE("debuginfo: pc -> file:line, and the line table lists every line with 
     CHECK(d.lines()[l].line != 1);
     CHECK(!d.addresses_of(l).empty());
   }
+  // The whole table at once agrees with the per-line answers.
+  const auto table = d.line_table();
+  REQUIRE(table.size() == d.lines().size());
+  for (LineId l = 0; l < table.size(); ++l) CHECK(table[l] == d.addresses_of(l));
   // find_file: by trailing components, not by substring.
   CHECK(d.find_file("query_guest.c").has_value());
   CHECK(d.find_file("fixtures/query_guest.c").has_value());

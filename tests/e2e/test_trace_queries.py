@@ -77,6 +77,8 @@ def lines():
         if doc:
             by_line = {(os.path.basename(x["file"]), x["line"]): x for x in doc["lines"]}
             ck.check(by_line[("query_guest.c", loop)]["hits"] == 37, f"--json loop body: {by_line.get(('query_guest.c', loop))}")
+            code = by_line[("query_guest.c", loop)]["code"]
+            ck.check(len(code) >= 1 and all(lo < hi for lo, hi in code), f"--json loop body code ranges: {code}")
             total = sum(x["instructions"] for x in doc["lines"]) + doc["instructions_without_line"]
             ck.check(total == doc["instructions"] == trace_length(trace),
                      f"--json: line instructions {total}, total {doc['instructions']}, trace length {trace_length(trace)}")
