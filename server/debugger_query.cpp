@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "query/line_hits.hpp"
+#include "query/profile.hpp"
 #include "server/debugger.hpp"
 #include "server/query_output.hpp"
 #include "timeline/host_call_text.hpp"
@@ -47,6 +48,7 @@ const debuginfo::DebugInfo* Debugger::debug_info() {
 std::string Debugger::run_query(const std::string& command, const timeline::CancelToken& cancel) {
   const std::vector<std::string> words = words_of(command);
   if (!words.empty() && words[0] == "lines") return query_lines(words, cancel);
+  if (!words.empty() && words[0] == "profile") return query_profile(words, cancel);
   return "unknown monitor command '" + command + "'; try 'monitor help'\n";
 }
 
@@ -87,6 +89,30 @@ std::string Debugger::query_lines(const std::vector<std::string>& words, const t
            " has no code (no line table entry)\n";
   }
   return text + listing;
+}
+
+std::string Debugger::query_profile(const std::vector<std::string>& words, const timeline::CancelToken& cancel) {
+  static const char* kUsage = "usage: monitor profile [K] (the top K functions and lines, default 10)\n";
+  std::uint64_t top = 10;
+  if (words.size() > 2) return kUsage;
+  if (words.size() == 2) {
+    const std::string& k = words[1];
+    if (k.empty() || k.size() > 6 || k.find_first_not_of("0123456789") != std::string::npos) return kUsage;
+    top = std::stoull(k);
+    if (top == 0) return kUsage;
+  }
+  const debuginfo::DebugInfo* debug = debug_info();
+  if (!debug) return "cannot profile: " + debug_info_error_ + "\n";
+  const std::uint64_t now = target_.now();
+  query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
+  query::Profiler profiler(map, query::ProfileWindow{0, now});
+  if (!target_.trace_history(now, profiler, cancel)) {
+    return cancel.cancelled() ? "interrupted: no profile\n"
+                              : "cannot profile: re-running the history up to instruction " + std::to_string(now) +
+                                    " failed\n";
+  }
+  return "Profile of instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n" +
+         profile_text(profiler.finish(), *debug, top, "monitor profile K");
 }
 
 }  // namespace rvrr::server

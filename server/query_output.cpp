@@ -87,7 +87,8 @@ std::string annotate_source(const query::LineReport& report, const debuginfo::De
   return os.str();
 }
 
-std::string profile_text(const query::Profile& p, const debuginfo::DebugInfo& debug, std::uint64_t top) {
+std::string profile_text(const query::Profile& p, const debuginfo::DebugInfo& debug, std::uint64_t top,
+                         const std::string& more) {
   std::ostringstream os;
   os << "instructions: " << group_digits(p.instructions) << " (counted from " << group_digits(p.window.from)
      << " to " << group_digits(p.window.to) << ")\n\n";
@@ -104,7 +105,7 @@ std::string profile_text(const query::Profile& p, const debuginfo::DebugInfo& de
     if (!at.empty()) os << " (" << at << ")";
     os << "\n";
   }
-  if (p.functions.size() > top) os << "  ... " << p.functions.size() - top << " more (--top)\n";
+  if (p.functions.size() > top) os << "  ... " << p.functions.size() - top << " more (" << more << ")\n";
   os << "\nlines by instructions:\n";
   os << pad_left("instructions", 14) << "         line\n";
   shown = 0;

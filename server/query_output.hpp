@@ -21,7 +21,9 @@ std::string lines_json(const query::LineReport& report, const debuginfo::DebugIn
 std::string annotate_source(const query::LineReport& report, const debuginfo::DebugInfo& debug, std::uint32_t file,
                             const std::string& source);
 
-std::string profile_text(const query::Profile& profile, const debuginfo::DebugInfo& debug, std::uint64_t top);
+// `more`: how to ask for more than `top` ("--top", "monitor profile K").
+std::string profile_text(const query::Profile& profile, const debuginfo::DebugInfo& debug, std::uint64_t top,
+                         const std::string& more = "--top");
 std::string profile_json(const query::Profile& profile, const debuginfo::DebugInfo& debug);
 
 }  // namespace rvrr::server

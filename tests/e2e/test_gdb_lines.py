@@ -39,6 +39,8 @@ def session_checks(server, what):
             f"source {os.path.join(g.source_dir(), 'gdbinit')}",          # 13
             "up", "lines",                                                 # 14, 15: the caller's line, by the wrapper
             f"lines query_guest.c:{LOOP}",                                 # 16
+            "monitor profile 2",                                           # 17
+            "monitor profile x",                                           # 18
             ]
     s = g.run_gdb(server.port, GUEST, cmds, timeout=90)
     ck.begin(f"{what}: monitor lines", s, server)
@@ -58,6 +60,13 @@ def session_checks(server, what):
     # In main, at the 5th call: `acc += square(k);` entered 5 times, re-entered by 4 returns.
     ck.contains(15, re.compile(rf"query_guest\.c:{CALL} 9\n"))
     ck.contains(16, re.compile(rf"query_guest\.c:{LOOP} 37\n"))
+    # Stopped at the entry of square's 5th call (its jal has run): 5 calls so
+    # far; main first by self count; _start is left out of the top 2.
+    ck.contains(17, "(the history so far)")
+    ck.contains(17, re.compile(r"\s5  square \("))
+    ck.contains(17, re.compile(r"functions by self instructions:\n.*\n.*  main \("))
+    ck.contains(17, "... 1 more (monitor profile K)")
+    ck.contains(18, "usage: monitor profile [K]")
     ck.check(server.alive(), "server died")
 
 
