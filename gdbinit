@@ -104,6 +104,33 @@ Show the length of the recorded history, the current position, and the
 checkpoints with the memory they use.
 end
 
+# `lines` asks rvrr how often source lines were entered so far; without an
+# argument, the line of the selected frame.
+python
+import gdb as _rvrr_gdb_lines
+
+class _RvrrLines(_rvrr_gdb_lines.Command):
+    """lines [FILE[:LINE]] -- how often each line of FILE (or just LINE) was entered
+in the history so far (rvrr re-runs it up to now; the position does not move).
+A line is entered when one of its instructions runs right after another line's,
+or after a taken branch, jump, call or return. Without an argument: the line of
+the selected frame."""
+
+    def __init__(self):
+        super().__init__("lines", _rvrr_gdb_lines.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        arg = arg.strip()
+        if not arg:
+            sal = _rvrr_gdb_lines.selected_frame().find_sal()
+            if sal.symtab is None or sal.line == 0:
+                raise _rvrr_gdb_lines.GdbError("no source line here: give FILE[:LINE]")
+            arg = "%s:%d" % (sal.symtab.filename, sal.line)
+        _rvrr_gdb_lines.execute("monitor lines " + arg)
+
+_RvrrLines()
+end
+
 # A write (`set var`, `print x = 1`, an inferior call) behind the end of a
 # live session's history discards the recorded future; rvrr says so, but gdb
 # reads rvrr's messages only at a stop or a monitor command. Ask for them right

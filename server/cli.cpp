@@ -52,6 +52,25 @@ std::string subcommand_usage_line(Subcommand c) {
                                        "TRACE may be a file, a trace directory (its latest) or `latest`.\n"
                                        "Exit status: 0; 1 if --verify found a divergence; 2 for bad usage or an\n"
                                        "unreadable trace.\n";
+    case Subcommand::TraceLines: return "usage: rvrr trace lines [--annotate FILE] [--json] TRACE\n"
+                                        "How often execution entered each source line with code (file:line count),\n"
+                                        "over the whole recording. A line is entered when one of its instructions\n"
+                                        "runs right after another line's, or after a taken branch, jump, call or\n"
+                                        "return. --annotate prints FILE with the counts in the margin, as gcov does\n"
+                                        "(##### never executed, - no code); the file is read from the path in the\n"
+                                        "program's DWARF, or FILE itself when that exists.\n"
+                                        "Exit status: 0; 2 for bad usage, an unreadable trace or a missing source.\n";
+    case Subcommand::TraceProfile: return "usage: rvrr trace profile [--folded] [--from N] [--to M] [--top K] [--json] TRACE\n"
+                                          "An exact profile of the recording (every instruction counted): the top\n"
+                                          "functions by instructions executed in them (self) and in them plus their\n"
+                                          "callees (inclusive), and the top lines. --folded writes one `a;b;c count`\n"
+                                          "line per call path instead (flamegraph.pl, inferno, speedscope read it).\n"
+                                          "--from/--to restrict it to the instructions counted N to M-1.\n"
+                                          "Exit status: 0; 2 for bad usage or an unreadable trace.\n";
+    case Subcommand::TraceDump: return "usage: rvrr trace dump [--json] TRACE\n"
+                                       "Prints the trace's header and every recorded event (host calls with their\n"
+                                       "results, debugger writes, the end), one per line with its instruction count.\n"
+                                       "Exit status: 0; 2 for bad usage or an unreadable trace.\n";
     case Subcommand::Help: break;
   }
   return top_level_usage();
@@ -70,6 +89,9 @@ constexpr NumberRange kMemoryLimit{"--memory-limit", 1, 4096, " MiB"};
 constexpr NumberRange kPort{"--port", 0, 65535, ""};
 constexpr NumberRange kCheckpointMemory{"--checkpoint-memory", 1, 1u << 20, " MiB"};
 constexpr NumberRange kCheckpointInterval{"--checkpoint-interval", 0, 1ull << 40, ""};
+constexpr NumberRange kFrom{"--from", 0, UINT64_MAX - 1, ""};
+constexpr NumberRange kTo{"--to", 1, UINT64_MAX - 1, ""};
+constexpr NumberRange kTop{"--top", 1, 1u << 30, ""};
 
 std::uint64_t parse_number(const std::string& text, const NumberRange& r, const std::string& usage) {
   auto bad = [&] {
@@ -108,6 +130,10 @@ void read_numbers(const po::variables_map& vm, CliOptions& o, const std::string&
   if (auto v = get(kPort)) o.port = static_cast<std::uint16_t>(*v);
   if (auto v = get(kCheckpointMemory)) o.checkpoint_memory_mib = *v;
   if (auto v = get(kCheckpointInterval)) o.checkpoint_interval = *v;
+  if (auto v = get(kFrom)) o.from = *v;
+  if (auto v = get(kTo)) o.to = *v;
+  if (auto v = get(kTop)) o.top = *v;
+  if (o.from >= o.to) throw CliError("--from must be below --to", usage);
 }
 
 void add_limits(po::options_description& d, CliOptions& o, bool host_files) {
@@ -167,13 +193,18 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
   if (word == "replay") return Subcommand::Replay;
   if (word == "debug") return Subcommand::Debug;
   if (word == "trace") {
-    if (!rest.empty() && rest.front() == "info") {
-      rest.erase(rest.begin());
-      return Subcommand::TraceInfo;
+    static const std::pair<const char*, Subcommand> kTraceWords[] = {
+        {"info", Subcommand::TraceInfo}, {"lines", Subcommand::TraceLines},
+        {"profile", Subcommand::TraceProfile}, {"dump", Subcommand::TraceDump}};
+    for (const auto& [name, sub] : kTraceWords) {
+      if (!rest.empty() && rest.front() == name) {
+        rest.erase(rest.begin());
+        return sub;
+      }
     }
     if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) return Subcommand::TraceInfo;
-    err = rest.empty() ? "`trace` needs a subcommand: trace info TRACE"
-                       : "unknown trace subcommand '" + rest.front() + "' (expected: info)";
+    err = rest.empty() ? "`trace` needs a subcommand: trace info|lines|profile|dump TRACE"
+                       : "unknown trace subcommand '" + rest.front() + "' (expected: info, lines, profile, dump)";
     return Subcommand::Help;
   }
   err = "unknown subcommand '" + word + "'";
@@ -195,6 +226,9 @@ std::string top_level_usage() {
          "  replay [TRACE]             debug a recorded trace with gdb (default: the latest)\n"
          "  debug PROGRAM [ARGS...]    debug a program live with gdb, recording it\n"
          "  trace info TRACE           summarise a trace\n"
+         "  trace lines TRACE          line hit counts (--annotate FILE: the source with counts)\n"
+         "  trace profile TRACE        an exact profile (--folded: stacks for flame graphs)\n"
+         "  trace dump TRACE           the header and every recorded event\n"
          "  version                    print rvrr's version (also --version)\n"
          "\n"
          "`rvrr COMMAND --help` lists a command's options and exit statuses.\n";
@@ -254,6 +288,21 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
                       "replay the trace to its end and check the final instruction count, exit status and "
                       "state against the recording (exit 1 and the divergence if they differ)");
       break;
+    case Subcommand::TraceLines:
+      d.add_options()("annotate", po::value(&o.annotate)->value_name("FILE"),
+                      "print FILE's source with each line's count in the margin");
+      d.add_options()("json", po::bool_switch(&o.json), "print the counts as JSON (with instructions per line)");
+      break;
+    case Subcommand::TraceProfile:
+      d.add_options()("folded", po::bool_switch(&o.folded), "print folded stacks (`a;b;c count` per call path)");
+      add_number(d, kFrom, "N", "count only instructions from instruction count N on");
+      add_number(d, kTo, "M", "count only instructions before instruction count M");
+      add_number(d, kTop, "K", "functions and lines listed (default 20)");
+      d.add_options()("json", po::bool_switch(&o.json), "print JSON (every function, line and call path)");
+      break;
+    case Subcommand::TraceDump:
+      d.add_options()("json", po::bool_switch(&o.json), "print the header and events as JSON (data in hex)");
+      break;
     case Subcommand::Help:
       break;
   }
@@ -302,7 +351,8 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
   } else if (req.command == Subcommand::Replay) {
     if (positional.size() > 1) throw CliError("unexpected argument '" + positional[1] + "'", req.help_text);
     if (!positional.empty()) req.trace = positional.front();
-  } else if (req.command == Subcommand::TraceInfo) {
+  } else if (req.command == Subcommand::TraceInfo || req.command == Subcommand::TraceLines ||
+             req.command == Subcommand::TraceProfile || req.command == Subcommand::TraceDump) {
     if (positional.empty()) throw CliError("missing TRACE", req.help_text);
     if (positional.size() > 1) throw CliError("unexpected argument '" + positional[1] + "'", req.help_text);
     req.trace = positional.front();

@@ -5,6 +5,9 @@
 //   rvrr replay [options] [TRACE]             default: the latest trace
 //   rvrr debug  [options] PROGRAM [ARGS...]   live, recording while debugged
 //   rvrr trace info [--verify] TRACE
+//   rvrr trace lines [--annotate FILE] [--json] TRACE
+//   rvrr trace profile [--folded] [--from N] [--to M] [--top K] [--json] TRACE
+//   rvrr trace dump [--json] TRACE
 //
 // Option parsing stops at PROGRAM, so guest arguments such as `-x` reach the
 // guest untouched (as with `env`, `rr record`, `timeout`). `--` also ends the
@@ -18,7 +21,7 @@
 
 namespace rvrr::server {
 
-enum class Subcommand { Run, Record, Replay, Debug, TraceInfo, Help };
+enum class Subcommand { Run, Record, Replay, Debug, TraceInfo, TraceLines, TraceProfile, TraceDump, Help };
 
 // Every option any subcommand accepts, with its default. A subcommand that does
 // not offer an option leaves it at the default.
@@ -29,6 +32,13 @@ struct CliOptions {
   bool no_host_files = false;                 // refuse guest opens of host files
   bool stats = false;                         // run/record: print figures at the end
   bool verify = false;                        // trace info: replay to the end and compare with the footer
+  // Questions asked of a trace (trace lines/profile/dump).
+  bool json = false;                          // machine-readable output
+  bool folded = false;                        // profile: folded stacks for flame graphs
+  std::string annotate;                       // lines: print this source file with counts
+  std::uint64_t from = 0;                     // profile: window start (instruction count)
+  std::uint64_t to = UINT64_MAX;              // profile: window end (exclusive)
+  std::uint64_t top = 20;                     // profile: functions and lines listed
   // Server.
   std::string host = "127.0.0.1";
   std::optional<std::uint16_t> port;          // set: serve only (0 = ephemeral); unset: start gdb

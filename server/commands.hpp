@@ -33,6 +33,10 @@ inline constexpr int kExitInstructionLimit = 124;
 int run_command(const CliRequest& request);
 int record_command(const CliRequest& request);
 int trace_info_command(const CliRequest& request);
+// Questions asked of a trace (server/query_commands.cpp).
+int trace_lines_command(const CliRequest& request);
+int trace_profile_command(const CliRequest& request);
+int trace_dump_command(const CliRequest& request);
 int debug_command(const CliRequest& request);   // live, recording
 int replay_command(const CliRequest& request);  // a recorded trace
 

@@ -460,6 +460,11 @@ timeline::StopEvent Debugger::execute(const Work& work, const timeline::CancelTo
         event.icount = target_.now();
       }
       break;
+    case Work::Kind::Query:
+      query_text_ = run_query(work.command, cancel);
+      event.kind = timeline::StopKind::SeekDone;  // nothing moved
+      event.icount = target_.now();
+      break;
   }
   busy_ += std::chrono::steady_clock::now() - t0;
   return event;

@@ -31,6 +31,7 @@
 #include "protocol/reply.hpp"
 #include "protocol/siginfo.hpp"
 #include "server/served_files.hpp"
+#include "debuginfo/debug_info.hpp"
 #include "server/target.hpp"
 #include "timeline/stop_event.hpp"
 #include "timeline/timeline.hpp"
@@ -39,7 +40,8 @@ namespace rvrr::server {
 
 // A long operation requested by a packet.
 struct Work {
-  enum class Kind : std::uint8_t { Resume, Seek, Restart };
+  // Query: a monitor command that re-runs history without moving (lines).
+  enum class Kind : std::uint8_t { Resume, Seek, Restart, Query };
   Kind kind = Kind::Resume;
   timeline::Direction direction = timeline::Direction::Forward;  // Resume
   timeline::ResumeKind resume = timeline::ResumeKind::Continue;  // Resume
@@ -48,6 +50,7 @@ struct Work {
   // it ends with a stop reply (gdb sends 0x03 for Ctrl-C while it waits for
   // one, never during a monitor command), not with monitor output.
   bool as_resume = false;
+  std::string command;                                           // Query: the monitor command line
 };
 
 enum class SessionAction : std::uint8_t {
@@ -128,6 +131,13 @@ class Debugger {
   Outcome monitor(const protocol::MonitorCommand& c);
   Outcome finish_monitor(const Work& work, const timeline::StopEvent& event);
   Outcome finish_monitor_text(const Work& work, const timeline::StopEvent& event);
+  // Query monitor commands (debugger_query.cpp): run on the worker, the
+  // answer's text (or a usage/problem line) is returned.
+  std::string run_query(const std::string& command, const timeline::CancelToken& cancel);
+  std::string query_lines(const std::vector<std::string>& words, const timeline::CancelToken& cancel);
+  std::string query_profile(const std::vector<std::string>& words, const timeline::CancelToken& cancel);
+  // The program's symbols (from exec_file, read once); null when unavailable (query_error_ says why).
+  const debuginfo::DebugInfo* debug_info();
 
   // The two helpers every handler uses for bad input (LLDB's habit).
   static Outcome ill_formed(std::string_view reason);       // log + E03
@@ -154,6 +164,9 @@ class Debugger {
 
   Target& target_;
   DebuggerOptions options_;
+  std::optional<debuginfo::DebugInfo> debug_info_;  // loaded on first use
+  std::string debug_info_error_;                   // why it could not be loaded
+  std::string query_text_;                         // a Query's answer, between execute and finish
   protocol::Negotiated negotiated_;
   bool no_ack_ = false;
   // Where gdb inserted Z1 (hardware) breakpoints, one entry per insert, so a

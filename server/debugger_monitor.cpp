@@ -97,6 +97,11 @@ constexpr const char* kHelp =
     "  restart ID        go to checkpoint ID (any listed by checkpoints)\n"
     "  info timeline     history length, position, checkpoints and their memory\n"
     "  stats             instructions executed, speed, guest memory\n"
+    "  lines FILE[:LINE] how often each line of FILE (or just LINE) was entered so far: each\n"
+    "                    time one of its instructions ran after another line's, or after a\n"
+    "                    taken branch, jump, call or return (re-runs history up to now)\n"
+    "  profile [K]       an exact profile of the history so far: the top K (10) functions\n"
+    "                    (self, inclusive, calls) and lines, by instructions\n"
     "  notes [write|call]  what rvrr could not tell gdb yet (e.g. history a write discarded);\n"
     "                    with write/call, also whether the write gdb is about to make is refused\n"
     "The gdbinit shipped with rvrr wraps when/seek/checkpoint/restart as gdb commands\n"
@@ -134,6 +139,14 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
   if (cmd == "notes" && (words.size() == 1 || (words.size() == 2 && (words[1] == "write" || words[1] == "call"))))
     return console_then_ok("");  // on_qRcmd adds the notes
   if (cmd == "info" && words.size() == 2 && words[1] == "timeline") return monitor_info_timeline();
+  if (cmd == "lines" || cmd == "profile") {
+    Work w;
+    w.kind = Work::Kind::Query;
+    w.command = c.command;
+    Outcome o;
+    o.work = w;
+    return o;
+  }
   if (cmd == "seek" || cmd == "seek-next") {
     const std::uint64_t length = target_.history_end();
     std::optional<std::uint64_t> n = words.size() == 2 ? parse_seek_target(words[1], length) : std::nullopt;
@@ -236,6 +249,7 @@ Outcome Debugger::finish_monitor(const Work& work, const timeline::StopEvent& ev
 }
 
 Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEvent& event) {
+  if (work.kind == Work::Kind::Query) return console_then_ok(std::move(query_text_));  // nothing moved
   if (!work_error_.empty()) return console_then_ok(std::move(work_error_));
   // The position changed without gdb knowing; remember a plain stop for '?'.
   stop_reply(event);

@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
       case Subcommand::Replay: return replay_command(request);
       case Subcommand::Debug: return debug_command(request);
       case Subcommand::TraceInfo: return trace_info_command(request);
+      case Subcommand::TraceLines: return trace_lines_command(request);
+      case Subcommand::TraceProfile: return trace_profile_command(request);
+      case Subcommand::TraceDump: return trace_dump_command(request);
       case Subcommand::Help: break;
     }
     std::fputs(top_level_usage().c_str(), stderr);

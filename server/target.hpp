@@ -56,6 +56,13 @@ class Target {
   // A replay: every debugger write is refused.
   virtual bool read_only() const { return false; }
 
+  // Re-runs history [0, to) with `trace` seeing every instruction, leaving
+  // the position alone (Timeline::trace_history). false: not offered,
+  // cancelled, or the re-run diverged.
+  virtual bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel) {
+    return false;
+  }
+
   virtual std::uint64_t pin_checkpoint() = 0;
   virtual std::vector<timeline::CheckpointInfo> checkpoints() const = 0;
   virtual timeline::TimelineStats stats() const = 0;
@@ -103,6 +110,9 @@ class TimelineTarget final : public Target {
   }
   bool read_only() const override {
     return timeline_.environment().mode() == timeline::HistoryEnvironment::Mode::Replay;
+  }
+  bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel) override {
+    return timeline_.trace_history(to, trace, cancel);
   }
   std::uint64_t pin_checkpoint() override { return timeline_.pin_checkpoint(); }
   std::vector<timeline::CheckpointInfo> checkpoints() const override { return timeline_.checkpoints(); }

@@ -88,7 +88,7 @@ ReplaySession ReplaySession::open(const std::string& path,
   return ReplaySession(read_trace_file(path), std::move(output_to));
 }
 
-vm::StopInfo ReplaySession::run_to(std::uint64_t icount) {
+vm::StopInfo ReplaySession::run_to(std::uint64_t icount, vm::ExecTraceSink* trace) {
   const History& history = env_->history();
   // A recording that ended in an exit or a fault ends *at* the instruction
   // that did it (it never retires): replay must execute it to see it stop.
@@ -107,6 +107,7 @@ vm::StopInfo ReplaySession::run_to(std::uint64_t icount) {
     if (machine_.halted()) return machine_.halt_reason();
     if (machine_.icount() >= target) return vm::StopInfo{};  // Limit: arrived
     vm::RunOptions run;
+    run.trace = trace;
     run.stop_at = std::min(target, machine_.icount() + kSlice);
     if (next_write_ < history.writes.size()) run.stop_at = std::min(run.stop_at, history.writes[next_write_].icount);
     vm::StopInfo stop = machine_.run(run, *checker_);
@@ -114,9 +115,9 @@ vm::StopInfo ReplaySession::run_to(std::uint64_t icount) {
   }
 }
 
-ReplayResult ReplaySession::run_to_end() {
+ReplayResult ReplaySession::run_to_end(vm::ExecTraceSink* trace) {
   ReplayResult r;
-  r.stop = run_to(UINT64_MAX);
+  r.stop = run_to(UINT64_MAX, trace);
   r.icount = machine_.icount();
   r.state_hash = machine_.state_hash();
   if (r.stop.kind == vm::StopKind::HostFailure) {

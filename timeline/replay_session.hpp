@@ -53,9 +53,11 @@ class ReplaySession {
   // recorded debugger writes at their counts. Returns the machine's stop
   // (Limit on arrival; Exited/Fault if the program ends first; HostFailure on
   // divergence, with the message). Cost: full interpreter speed between events.
-  vm::StopInfo run_to(std::uint64_t icount);
+  // `trace`: every instruction run is reported to it (vm/exec_trace.hpp), at
+  // the cost of the traced run loop.
+  vm::StopInfo run_to(std::uint64_t icount, vm::ExecTraceSink* trace = nullptr);
   // Run to the end of history and compare with the footer.
-  ReplayResult run_to_end();
+  ReplayResult run_to_end(vm::ExecTraceSink* trace = nullptr);
 
   class Checker;  // the environment adapter that notices skipped events
  private:

@@ -110,6 +110,14 @@ class Timeline {
   // Timeline cuts it (span, ends within history); if any is not, none is
   // adopted and false is returned. Stretches already known are kept.
   bool adopt_index(std::vector<IndexedStretch> stretches);
+  // Re-runs history [0, to) on a copy of the start of history with `trace`
+  // seeing every instruction (vm/exec_trace.hpp), for questions about the
+  // whole history so far (line hits, profiles). The position, checkpoints
+  // and index are untouched; guest output is not printed again. `to` is
+  // capped at the end of history. Returns false when cancelled or when the
+  // re-run does not reach `to` (a divergence). Cost: one traced replay of
+  // [0, to); polls `cancel` every slice.
+  bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel);
 
   struct Impl;
  private:

@@ -278,4 +278,15 @@ StopEvent Timeline::Impl::seek_to(std::uint64_t target, const CancelToken* cance
   return e;
 }
 
+bool Timeline::trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel) {
+  Impl& t = *impl_;
+  const Checkpoint* origin = t.store.at_or_before(0);  // never evicted
+  if (origin == nullptr) return false;
+  to = std::min(to, t.frontier());
+  vm::Machine m = origin->machine;
+  t.apply_writes_at(m, 0);
+  const Advance a = t.advance(m, to, nullptr, false, &cancel, false, &trace);
+  return m.icount() == to && (a.outcome == Outcome::Reached || a.outcome == Outcome::Halted);
+}
+
 }  // namespace rvrr::timeline

@@ -26,6 +26,8 @@ ALLOWED = {
 }
 # Third-party headers only the front end (server/) may use.
 FRONT_END_ONLY = re.compile(r"^(boost/|spdlog/|asio)")
+# elfutils stays behind debuginfo/'s plain tables: no other folder sees libdw or libelf.
+ELFUTILS_ONLY = re.compile(r"^(elfutils/|libelf\.h|gelf\.h|dwarf\.h|libdw)")
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
@@ -53,6 +55,8 @@ def check(root):
                             problems.append(f"{rel}:{lineno}: includes {header}: {folder}/ may not depend on {top}/")
                         if folder != "server" and FRONT_END_ONLY.match(header):
                             problems.append(f"{rel}:{lineno}: includes <{header}>: only server/ uses it")
+                        if folder != "debuginfo" and ELFUTILS_ONLY.match(header):
+                            problems.append(f"{rel}:{lineno}: includes <{header}>: only debuginfo/ uses elfutils")
     return problems
 
 
@@ -62,12 +66,19 @@ def self_test():
     with tempfile.TemporaryDirectory() as tmp:
         os.makedirs(os.path.join(tmp, "vm"))
         os.makedirs(os.path.join(tmp, "protocol"))
+        os.makedirs(os.path.join(tmp, "query"))
+        os.makedirs(os.path.join(tmp, "debuginfo"))
+        with open(os.path.join(tmp, "query", "bad.cpp"), "w") as f:
+            f.write('#include "server/cli.hpp"\n#include <elfutils/libdw.h>\n#include "timeline/history.hpp"\n')
+        with open(os.path.join(tmp, "debuginfo", "bad.cpp"), "w") as f:
+            f.write('#include "timeline/history.hpp"\n#include <elfutils/libdw.h>\n#include <gelf.h>\n')
         with open(os.path.join(tmp, "vm", "bad.cpp"), "w") as f:
             f.write('#include "timeline/timeline.hpp"\n#include "vm/ok.hpp"\n')
         with open(os.path.join(tmp, "protocol", "bad.hpp"), "w") as f:
             f.write("#include <boost/asio.hpp>\n#include <string>\n")
         found = check(tmp)
-        assert len(found) == 2, found
+        # vm->timeline, protocol->asio, query->server, query->libdw, debuginfo->timeline
+        assert len(found) == 5, found
 
 
 def main():

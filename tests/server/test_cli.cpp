@@ -56,6 +56,38 @@ TEST_CASE("cli: record -o, debug and replay server options") {
   CHECK(r.trace == "my.rvrr");
 }
 
+TEST_CASE("cli: trace lines, profile and dump take their options before or after TRACE") {
+  CliRequest r = parse({"trace", "lines", "t.rvrr", "--annotate", "main.c"});
+  CHECK(r.command == Subcommand::TraceLines);
+  CHECK(r.trace == "t.rvrr");
+  CHECK(r.options.annotate == "main.c");
+  CHECK_FALSE(r.options.json);
+  r = parse({"trace", "profile", "--from", "10", "--to=20", "--folded", "t.rvrr", "--top", "3"});
+  CHECK(r.command == Subcommand::TraceProfile);
+  CHECK(r.options.from == 10);
+  CHECK(r.options.to == 20);
+  CHECK(r.options.folded);
+  CHECK(r.options.top == 3);
+  r = parse({"trace", "profile", "t.rvrr"});
+  CHECK(r.options.from == 0);
+  CHECK(r.options.to == UINT64_MAX);
+  r = parse({"trace", "dump", "--json", "t.rvrr"});
+  CHECK(r.command == Subcommand::TraceDump);
+  CHECK(r.options.json);
+  CHECK_THROWS_AS(parse({"trace", "profile", "--from", "20", "--to", "20", "t.rvrr"}), CliError);
+  CHECK_THROWS_AS(parse({"trace", "profile", "--top", "0", "t.rvrr"}), CliError);
+  CHECK_THROWS_AS(parse({"trace", "profile", "--from", "-1", "t.rvrr"}), CliError);
+  CHECK_THROWS_AS(parse({"trace", "dump"}), CliError);
+  CHECK_THROWS_AS(parse({"trace", "dump", "a", "b"}), CliError);
+  CHECK_THROWS_AS(parse({"trace", "lines", "--folded", "t.rvrr"}), CliError);  // a profile option
+  try {
+    parse({"trace", "dumb", "t.rvrr"});
+    FAIL("no error");
+  } catch (const CliError& e) {
+    CHECK(std::string(e.what()).find("expected: info, lines, profile, dump") != std::string::npos);
+  }
+}
+
 TEST_CASE("cli: --help on every subcommand") {
   for (const char* cmd : {"run", "record", "replay", "debug"}) {
     CAPTURE(cmd);
@@ -101,6 +133,9 @@ TEST_CASE("cli: every subcommand's help documents its exit statuses and every op
         "--checkpoint-memory", "--checkpoint-interval", "--gdb", "--log-level", "--help"}},
       {{"replay"}, {"--port", "--host", "--checkpoint-memory", "--checkpoint-interval", "--gdb", "--log-level", "--help"}},
       {{"trace", "info"}, {"--log-level", "--help"}},
+      {{"trace", "lines"}, {"--annotate", "--json", "--log-level", "--help"}},
+      {{"trace", "profile"}, {"--folded", "--from", "--to", "--top", "--json", "--log-level", "--help"}},
+      {{"trace", "dump"}, {"--json", "--log-level", "--help"}},
   };
   for (const Expect& e : all) {
     std::vector<std::string> words = e.words;

@@ -114,3 +114,20 @@ TEST_CASE("real timeline: breakpoints forward and backward, history edges, exit"
   CHECK(c.one("bs").rfind("T05thread:p1.1;20:10000100;", 0) == 0);
   CHECK(c.timeline.now() == 16);
 }
+
+TEST_CASE("real timeline: monitor lines answers as Work without moving, and says why it cannot") {
+  RealConversation c;
+  std::string exit_console;
+  CHECK(c.stop_after_console("c", exit_console).rfind("T05replaylog:end", 0) == 0);  // to the exit: history 0..17
+  auto console_of = [&](std::string_view command) {
+    auto replies = c.send("qRcmd," + protocol::to_hex(command));
+    REQUIRE(replies.size() == 2);
+    CHECK(replies[1] == "OK");
+    return protocol::from_hex_string(std::string_view(replies[0]).substr(1)).value_or("?");
+  };
+  CHECK(console_of("lines").rfind("usage: monitor lines FILE[:LINE]", 0) == 0);
+  // The program "tiny" is not a file here: no symbols, said in one line.
+  CHECK(console_of("lines tiny.c:3") == "cannot count lines: tiny: cannot open the program's file\n");
+  CHECK(c.timeline.now() == 17);
+  CHECK(console_of("help").find("lines FILE[:LINE]") != std::string::npos);
+}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# bench_queries.sh - what asking a recording costs: each whole-recording query
+# (`rvrr trace lines`, `trace profile`, `trace profile --folded`, `trace dump`)
+# on a recording of the compute example, beside one plain replay of the same
+# trace (`rvrr trace info --verify`: replays it to the end and checks it).
+# Each query is one replay with a trace sink (vm/exec_trace.hpp) on one
+# hardware thread; the ratio column is its CPU time over the plain replay's.
+#
+# Each command is run RUNS times; the table shows the median wall time.
+# Prints figures only; never passes or fails on time.
+#
+#   bench/bench_queries.sh                    # builds ./build if needed
+#   ITERATIONS=100 RUNS=5 bench/bench_queries.sh
+#   PROGRAM=compute bench/bench_queries.sh    # picolibc build (default: linux_compute)
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$root/build}
+iterations=${ITERATIONS:-200}
+runs=${RUNS:-3}
+
+if [ -z "${RVRR:-}" ]; then
+  if [ ! -x "$build/rvrr" ] || [ ! -f "$build/examples/linux_compute.elf" ]; then
+    echo "building rvrr and the examples in $build ..."
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build "$build" --target rvrr rvrr_examples >/dev/null
+  fi
+  RVRR=$build/rvrr
+fi
+examples=${EXAMPLES:-$build/examples}
+prog=$examples/${PROGRAM:-linux_compute}.elf
+[ -f "$prog" ] || { echo "error: $prog not found (is riscv64-unknown-elf-gcc installed?)" >&2; exit 2; }
+
+calc() { awk "BEGIN { print $1 }"; }
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+trace=$tmp/compute.rvrr
+"$RVRR" record -o "$trace" "$prog" "$iterations" >/dev/null 2>"$tmp/record.err" || true
+[ -s "$trace" ] || { cat "$tmp/record.err" >&2; exit 1; }
+instructions=$("$RVRR" trace dump --json "$trace" | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["length"])')
+
+# time_of ARGS...: "WALL CPU", the medians of RUNS runs (output discarded);
+# CPU is user + system time, steadier than wall time on a busy machine.
+time_of() {
+  local walls=() cpus=()
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$RVRR" "$@" >/dev/null 2>&1
+    read -r wall user sys < "$tmp/time"
+    walls+=("$wall")
+    cpus+=("$(calc "$user + $sys")")
+  done
+  echo "$(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${cpus[@]}" | median)"
+}
+
+echo "compute example ($(basename "$prog") $iterations): $instructions instructions, 1 hardware thread, median of $runs runs"
+printf '%-30s %8s %8s %8s %10s\n' "command" "wall s" "cpu s" "MIPS" "cpu ratio"
+read -r base_wall base_cpu <<< "$(time_of trace info --verify "$trace")"
+printf '%-30s %8.2f %8.2f %8.0f %10s\n' "replay (trace info --verify)" "$base_wall" "$base_cpu" \
+  "$(calc "$instructions / $base_cpu / 1e6")" "1.00"
+for q in "trace lines" "trace lines --json" "trace profile" "trace profile --folded" "trace dump"; do
+  # shellcheck disable=SC2086
+  read -r wall cpu <<< "$(time_of $q "$trace")"
+  mips="-"  # dump reads the trace without replaying it
+  [ "$q" = "trace dump" ] || mips=$(printf '%.0f' "$(calc "$instructions / $cpu / 1e6")")
+  printf '%-30s %8.2f %8.2f %8s %10.2f\n' "$q" "$wall" "$cpu" "$mips" "$(calc "$cpu / $base_cpu")"
+done

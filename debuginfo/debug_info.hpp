@@ -1,0 +1,122 @@
+// debuginfo/debug_info.hpp - what the program's symbols and DWARF say about an address.
+//
+// Built once from the bytes of an ELF file (the program embedded in a trace,
+// so it works on a trace alone on another machine), read with elfutils
+// (libelf/libdw; never a hand-written DWARF parser). Everything is extracted
+// up front into plain tables, so a DebugInfo is a value: copyable, no libdw
+// handle outlives the constructor, lookups are binary searches.
+//
+//  - functions: every DW_TAG_subprogram with code (name, [entry, end), its
+//    formal parameters with their DWARF type), then every STT_FUNC symbol of
+//    the ELF symtab whose entry no DWARF function has (code built without -g,
+//    such as picolibc: name and range, no parameters);
+//  - lines: the DWARF line table as address ranges, each mapped to a source
+//    line (file, line). Line 0 ("no source line", compiler-generated code) is
+//    left out: such addresses have no line.
+//
+// Knows nothing of the VM, traces or gdb.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rvrr::debuginfo {
+
+using Addr = std::uint32_t;
+
+// The ELF is not an ELF file (or libelf cannot read it). One line, for users.
+class DebugInfoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A formal parameter's type, as far as a register or memory word can show it.
+struct ParamType {
+  enum class Kind : std::uint8_t { Signed, Unsigned, Bool, Char, Float, Pointer, Other };
+  Kind kind = Kind::Other;
+  std::uint32_t size = 0;  // bytes (0: unknown, e.g. an incomplete type)
+  std::string name;        // "int", "unsigned int", "char *", "struct point", ... ("?" when unnamed)
+  bool scalar() const { return kind != Kind::Other; }
+};
+
+struct Param {
+  std::string name;  // "" for an unnamed parameter
+  ParamType type;
+};
+
+struct Function {
+  std::string name;
+  Addr entry = 0;  // lowest address (the DW_AT_low_pc or the symbol's value)
+  Addr end = 0;    // one past the last byte of code (end > entry)
+  bool from_dwarf = false;
+  std::vector<Param> params;  // DWARF functions only, in declaration order
+  bool variadic = false;      // has a "..." (DW_TAG_unspecified_parameters)
+};
+
+using LineId = std::uint32_t;  // index into lines()
+
+struct SourceLine {
+  std::uint32_t file = 0;  // index into files()
+  std::uint32_t line = 0;  // 1-based
+};
+
+class DebugInfo {
+ public:
+  // Throws DebugInfoError when `elf` is not an ELF file libelf can read. An
+  // ELF without DWARF or without a symtab is fine: the tables are just empty.
+  explicit DebugInfo(std::span<const std::uint8_t> elf);
+  DebugInfo() = default;  // knows nothing
+
+  bool has_dwarf() const { return has_dwarf_; }
+
+  // The function whose code holds `pc` (DWARF first, then the symtab), as an
+  // index into functions(). O(log functions).
+  std::optional<std::uint32_t> function_index_at(Addr pc) const;
+  const Function* function_at(Addr pc) const;
+  const std::vector<Function>& functions() const { return functions_; }
+  // The first function with this name (DWARF first), or null.
+  const Function* function_named(const std::string& name) const;
+
+  // The source line of the instruction at `pc`, if the line table has one. O(log ranges).
+  std::optional<LineId> line_id_at(Addr pc) const;
+  const std::vector<SourceLine>& lines() const { return lines_; }
+  const std::vector<std::string>& files() const { return files_; }
+  // "dir/file.c:12" (the file as DWARF names it).
+  std::string describe(LineId id) const;
+  // The code ranges [lo, hi) of a line, ascending. O(all ranges).
+  std::vector<std::pair<Addr, Addr>> addresses_of(LineId id) const;
+  // The full line table: for every LineId, its code ranges (as addresses_of), in one pass.
+  std::vector<std::vector<std::pair<Addr, Addr>>> line_table() const;
+  // Lines with code, grouped by file and sorted by line number.
+  std::vector<LineId> lines_sorted() const;
+  // The index in files() of the file `name` names: equal to a DWARF path, or
+  // its trailing path components (`compute.c`, `examples/compute.c`). Ties:
+  // the first. nullopt when none matches.
+  std::optional<std::uint32_t> find_file(const std::string& name) const;
+
+  // Internal tables, filled by the constructor.
+  struct LineRange {
+    Addr lo, hi;
+    LineId id;
+  };
+  struct Builder;
+
+ private:
+  bool has_dwarf_ = false;
+  std::vector<Function> functions_;
+  // (entry, end, index) sorted by entry, non-overlapping; DWARF and symtab separately.
+  struct FnRange {
+    Addr lo, hi;
+    std::uint32_t index;
+  };
+  std::vector<FnRange> dwarf_ranges_, symtab_ranges_;
+  std::vector<std::string> files_;
+  std::vector<SourceLine> lines_;
+  std::vector<LineRange> line_ranges_;  // sorted by lo, non-overlapping
+};
+
+}  // namespace rvrr::debuginfo

@@ -1,0 +1,290 @@
+// debuginfo/dwarf_reader.cpp - filling a DebugInfo's tables with libelf and libdw.
+//
+// Everything libdw knows is copied out here, once; the handles are closed
+// before the constructor returns (see debug_info.hpp for why).
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <gelf.h>
+#include <libelf.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "debuginfo/debug_info.hpp"
+
+namespace rvrr::debuginfo {
+
+namespace {
+
+struct ElfCloser {
+  void operator()(Elf* e) const { elf_end(e); }
+};
+struct DwarfCloser {
+  void operator()(Dwarf* d) const { dwarf_end(d); }
+};
+
+std::string attr_string(Dwarf_Die* die, unsigned name) {
+  Dwarf_Attribute a;
+  if (!dwarf_attr_integrate(die, name, &a)) return {};
+  const char* s = dwarf_formstring(&a);
+  return s ? s : "";
+}
+
+std::uint64_t attr_udata(Dwarf_Die* die, unsigned name, std::uint64_t fallback) {
+  Dwarf_Attribute a;
+  Dwarf_Word w;
+  if (!dwarf_attr_integrate(die, name, &a) || dwarf_formudata(&a, &w) != 0) return fallback;
+  return w;
+}
+
+// The DIE of `die`'s DW_AT_type, or false (void).
+bool type_of(Dwarf_Die* die, Dwarf_Die* out) {
+  Dwarf_Attribute a;
+  return dwarf_attr_integrate(die, DW_AT_type, &a) && dwarf_formref_die(&a, out) != nullptr;
+}
+
+bool is_qualifier(int tag) {
+  return tag == DW_TAG_typedef || tag == DW_TAG_const_type || tag == DW_TAG_volatile_type ||
+         tag == DW_TAG_restrict_type || tag == DW_TAG_atomic_type;
+}
+
+// A C spelling of the type, good enough for a listing ("const char *").
+std::string type_name(Dwarf_Die* die, int depth = 0) {
+  if (depth > 16) return "?";
+  Dwarf_Die inner;
+  const bool has_inner = type_of(die, &inner);
+  const std::string name = attr_string(die, DW_AT_name);
+  switch (dwarf_tag(die)) {
+    case DW_TAG_base_type:
+    case DW_TAG_typedef: return name.empty() ? "?" : name;
+    case DW_TAG_structure_type: return "struct " + (name.empty() ? "{...}" : name);
+    case DW_TAG_union_type: return "union " + (name.empty() ? "{...}" : name);
+    case DW_TAG_enumeration_type: return "enum " + (name.empty() ? "{...}" : name);
+    case DW_TAG_pointer_type: return (has_inner ? type_name(&inner, depth + 1) : "void") + " *";
+    case DW_TAG_const_type: return "const " + (has_inner ? type_name(&inner, depth + 1) : "void");
+    case DW_TAG_volatile_type: return "volatile " + (has_inner ? type_name(&inner, depth + 1) : "void");
+    case DW_TAG_restrict_type:
+    case DW_TAG_atomic_type: return has_inner ? type_name(&inner, depth + 1) : "void";
+    case DW_TAG_array_type: return (has_inner ? type_name(&inner, depth + 1) : "?") + "[]";
+    case DW_TAG_subroutine_type: return "function";
+    default: return "?";
+  }
+}
+
+ParamType param_type(Dwarf_Die* param) {
+  ParamType t;
+  Dwarf_Die die;
+  if (!type_of(param, &die)) return t;
+  t.name = type_name(&die);
+  for (int i = 0; i < 16 && is_qualifier(dwarf_tag(&die)); ++i) {
+    Dwarf_Die inner;
+    if (!type_of(&die, &inner)) return t;  // const void: not a value
+    die = inner;
+  }
+  switch (dwarf_tag(&die)) {
+    case DW_TAG_pointer_type:
+    case DW_TAG_reference_type:
+    case DW_TAG_rvalue_reference_type:
+      t.kind = ParamType::Kind::Pointer;
+      t.size = static_cast<std::uint32_t>(attr_udata(&die, DW_AT_byte_size, 4));
+      return t;
+    case DW_TAG_base_type:
+      t.size = static_cast<std::uint32_t>(attr_udata(&die, DW_AT_byte_size, 0));
+      switch (attr_udata(&die, DW_AT_encoding, 0)) {
+        case DW_ATE_signed: t.kind = ParamType::Kind::Signed; break;
+        case DW_ATE_unsigned: t.kind = ParamType::Kind::Unsigned; break;
+        case DW_ATE_boolean: t.kind = ParamType::Kind::Bool; break;
+        case DW_ATE_signed_char:
+        case DW_ATE_unsigned_char: t.kind = ParamType::Kind::Char; break;
+        case DW_ATE_float: t.kind = ParamType::Kind::Float; break;
+        default: break;
+      }
+      return t;
+    case DW_TAG_enumeration_type:
+      t.kind = ParamType::Kind::Signed;
+      t.size = static_cast<std::uint32_t>(attr_udata(&die, DW_AT_byte_size, 4));
+      return t;
+    default: {
+      Dwarf_Word size = 0;
+      if (dwarf_aggregate_size(&die, &size) == 0) t.size = static_cast<std::uint32_t>(size);
+      return t;
+    }
+  }
+}
+
+}  // namespace
+
+struct DebugInfo::Builder {
+  DebugInfo& out;
+  std::map<std::string, std::uint32_t> file_ids;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, LineId> line_ids;
+
+  std::uint32_t file_id(const std::string& path) {
+    auto [it, fresh] = file_ids.emplace(path, static_cast<std::uint32_t>(out.files_.size()));
+    if (fresh) out.files_.push_back(path);
+    return it->second;
+  }
+  LineId line_id(std::uint32_t file, std::uint32_t line) {
+    auto [it, fresh] = line_ids.emplace(std::make_pair(file, line), static_cast<LineId>(out.lines_.size()));
+    if (fresh) out.lines_.push_back(SourceLine{file, line});
+    return it->second;
+  }
+
+  void read_lines(Dwarf_Die* cu) {
+    Dwarf_Lines* lines = nullptr;
+    std::size_t n = 0;
+    if (dwarf_getsrclines(cu, &lines, &n) != 0) return;
+    // Row i covers [addr_i, addr_i+1) within its sequence; of several rows at
+    // one address, the last one (the only non-empty range) wins.
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+      Dwarf_Line* row = dwarf_onesrcline(lines, i);
+      Dwarf_Line* next = dwarf_onesrcline(lines, i + 1);
+      bool end_seq = false;
+      dwarf_lineendsequence(row, &end_seq);
+      if (end_seq) continue;
+      Dwarf_Addr lo = 0, hi = 0;
+      int lineno = 0;
+      if (dwarf_lineaddr(row, &lo) != 0 || dwarf_lineaddr(next, &hi) != 0 || hi <= lo) continue;
+      if (dwarf_lineno(row, &lineno) != 0 || lineno <= 0) continue;  // line 0: no source line
+      const char* src = dwarf_linesrc(row, nullptr, nullptr);
+      // An exclusive end must fit in 32 bits (code in the last byte of the address space has no line).
+      if (!src || hi > 0xffffffffull) continue;
+      const LineId id = line_id(file_id(src), static_cast<std::uint32_t>(lineno));
+      out.line_ranges_.push_back(LineRange{static_cast<Addr>(lo), static_cast<Addr>(hi), id});
+    }
+  }
+
+  void read_function(Dwarf_Die* die) {
+    Function f;
+    f.name = attr_string(die, DW_AT_name);
+    if (f.name.empty()) f.name = attr_string(die, DW_AT_linkage_name);
+    if (f.name.empty()) return;
+    f.from_dwarf = true;
+    std::vector<std::pair<Addr, Addr>> ranges;
+    Dwarf_Addr base = 0, start = 0, end = 0;
+    for (ptrdiff_t off = 0; (off = dwarf_ranges(die, off, &base, &start, &end)) > 0;) {
+      if (end > start && end <= 0xffffffffull) ranges.emplace_back(static_cast<Addr>(start), static_cast<Addr>(end));
+    }
+    if (ranges.empty()) return;  // a declaration or an inlined-only function: no code of its own
+    Dwarf_Addr entry = ranges.front().first;
+    dwarf_entrypc(die, &entry);
+    f.entry = static_cast<Addr>(entry);
+    f.end = ranges.front().second;
+    for (auto& r : ranges)
+      if (r.first <= f.entry && f.entry < r.second) f.end = r.second;
+    Dwarf_Die child;
+    if (dwarf_child(die, &child) == 0) {
+      do {
+        if (dwarf_tag(&child) == DW_TAG_formal_parameter) {
+          f.params.push_back(Param{attr_string(&child, DW_AT_name), param_type(&child)});
+        } else if (dwarf_tag(&child) == DW_TAG_unspecified_parameters) {
+          f.variadic = true;
+        }
+      } while (dwarf_siblingof(&child, &child) == 0);
+    }
+    const auto index = static_cast<std::uint32_t>(out.functions_.size());
+    out.functions_.push_back(std::move(f));
+    for (auto& r : ranges) out.dwarf_ranges_.push_back(FnRange{r.first, r.second, index});
+  }
+
+  // Subprograms anywhere under `die` (C puts them at the top; namespaces and
+  // classes nest them). Nested subprograms (GNU C nested functions) too.
+  void walk(Dwarf_Die* die, int depth) {
+    Dwarf_Die child;
+    if (depth > 32 || dwarf_child(die, &child) != 0) return;
+    do {
+      const int tag = dwarf_tag(&child);
+      if (tag == DW_TAG_subprogram) {
+        read_function(&child);
+        walk(&child, depth + 1);
+      } else if (tag == DW_TAG_namespace || tag == DW_TAG_structure_type || tag == DW_TAG_class_type) {
+        walk(&child, depth + 1);
+      }
+    } while (dwarf_siblingof(&child, &child) == 0);
+  }
+
+  void read_dwarf(Elf* elf) {
+    std::unique_ptr<Dwarf, DwarfCloser> dw(dwarf_begin_elf(elf, DWARF_C_READ, nullptr));
+    if (!dw) return;  // no DWARF: symbols only
+    out.has_dwarf_ = true;
+    Dwarf_CU* cu = nullptr;
+    Dwarf_Die cudie;
+    std::uint8_t unit_type = 0;
+    while (dwarf_get_units(dw.get(), cu, &cu, nullptr, &unit_type, &cudie, nullptr) == 0) {
+      read_lines(&cudie);
+      walk(&cudie, 0);
+    }
+  }
+
+  void read_symtab(Elf* elf) {
+    struct Sym {
+      Addr lo, size;
+      bool global;
+      std::string name;
+    };
+    std::vector<Sym> syms;
+    Elf_Scn* scn = nullptr;
+    while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+      GElf_Shdr sh;
+      if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || sh.sh_entsize == 0) continue;
+      Elf_Data* data = elf_getdata(scn, nullptr);
+      if (!data) continue;
+      const std::size_t n = sh.sh_size / sh.sh_entsize;
+      for (std::size_t i = 0; i < n; ++i) {
+        GElf_Sym s;
+        if (!gelf_getsym(data, static_cast<int>(i), &s)) continue;
+        if (GELF_ST_TYPE(s.st_info) != STT_FUNC || s.st_shndx == SHN_UNDEF || s.st_value > 0xffffffffull) continue;
+        const char* name = elf_strptr(elf, sh.sh_link, s.st_name);
+        if (!name || !*name) continue;
+        syms.push_back(Sym{static_cast<Addr>(s.st_value), static_cast<Addr>(s.st_size),
+                           GELF_ST_BIND(s.st_info) != STB_LOCAL, name});
+      }
+    }
+    // By address; of aliases at one address the global one, then the first name.
+    std::stable_sort(syms.begin(), syms.end(), [](const Sym& a, const Sym& b) {
+      return a.lo != b.lo ? a.lo < b.lo : a.global > b.global;
+    });
+    std::sort(out.dwarf_ranges_.begin(), out.dwarf_ranges_.end(), [](auto& a, auto& b) { return a.lo < b.lo; });
+    for (std::size_t i = 0; i < syms.size(); ++i) {
+      if (i > 0 && syms[i].lo == syms[i - 1].lo) continue;
+      if (out.function_index_at(syms[i].lo)) continue;  // DWARF knows it better
+      Addr end = syms[i].lo + syms[i].size;
+      // A symbol without a size (assembly) reaches to the next function.
+      if (syms[i].size == 0) end = i + 1 < syms.size() ? syms[i + 1].lo : syms[i].lo + 2;
+      if (end <= syms[i].lo) continue;
+      Function f;
+      f.name = syms[i].name;
+      f.entry = syms[i].lo;
+      f.end = end;
+      const auto index = static_cast<std::uint32_t>(out.functions_.size());
+      out.functions_.push_back(std::move(f));
+      out.symtab_ranges_.push_back(FnRange{syms[i].lo, end, index});
+    }
+  }
+};
+
+DebugInfo::DebugInfo(std::span<const std::uint8_t> bytes) {
+  elf_version(EV_CURRENT);
+  // libelf wants a mutable image; it reads it in place (ELF_C_READ_MMAP-like), so keep a copy alive.
+  std::vector<char> image(bytes.begin(), bytes.end());
+  std::unique_ptr<Elf, ElfCloser> elf(elf_memory(image.data(), image.size()));
+  if (!elf || elf_kind(elf.get()) != ELF_K_ELF) throw DebugInfoError("not an ELF file (cannot read its symbols)");
+  Builder b{*this, {}, {}};
+  b.read_dwarf(elf.get());
+  std::sort(line_ranges_.begin(), line_ranges_.end(), [](const LineRange& a, const LineRange& b) { return a.lo < b.lo; });
+  // Overlaps (two CUs claiming one address) would break the binary search: the first claim wins.
+  std::vector<LineRange> clean;
+  for (const LineRange& r : line_ranges_) {
+    if (!clean.empty() && r.lo < clean.back().hi) {
+      if (r.hi <= clean.back().hi) continue;
+      clean.push_back(LineRange{clean.back().hi, r.hi, r.id});
+    } else {
+      clean.push_back(r);
+    }
+  }
+  line_ranges_ = std::move(clean);
+  b.read_symtab(elf.get());
+}
+
+}  // namespace rvrr::debuginfo

@@ -1,0 +1,63 @@
+// query/call_tree.hpp - a shadow call stack over traced runs, and the tree of
+// call paths it walks (for exact profiles).
+//
+// RISC-V has no call or return instruction; the calling convention makes
+// them recognisable (the ISA manual's return-address-stack hints): a jal/jalr
+// that writes ra or t0 is a call, a `jalr x0, 0(ra|t0)` a return. A return
+// pops to the frame that expects its target. Code that leaves frames behind
+// without returning (longjmp, exceptions, a hand-written context switch)
+// lands somewhere no frame expects: the stack is re-synchronised by popping
+// to the newest frame of the function that holds the target; failing that,
+// the landing is treated as a jump (the top frame now runs that function).
+// A jump to another function's entry is a tail call: the top frame is
+// replaced, as perf and gdb show it.
+#pragma once
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "query/run_map.hpp"
+
+namespace rvrr::query {
+
+struct CallNode {
+  std::uint32_t parent = 0;     // node 0 is the root (no function)
+  std::uint32_t func = kNoFunction;
+  std::uint64_t self = 0;       // instructions executed with this exact path on the stack
+  std::uint64_t calls = 0;      // times this path was entered by a call or tail call
+};
+
+class CallTree {
+ public:
+  CallTree();
+  // The node running now (the top frame); 0 before the first run.
+  std::uint32_t current() const { return frames_.empty() ? 0 : frames_.back().node; }
+  std::uint32_t current_func() const { return nodes_[current()].func; }
+  const std::vector<CallNode>& nodes() const { return nodes_; }
+  CallNode& node(std::uint32_t id) { return nodes_[id]; }
+  std::size_t depth() const { return frames_.size(); }
+
+  // Control arrived at `target` (function `func`) after a run that ended with
+  // `how`; `return_to` is the Call's return address. `count_call` says
+  // whether a call made here counts (profiling windows).
+  void transfer(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to, bool count_call,
+                const RunMap& map);
+  // The first run: the root frame runs `func`.
+  void start(std::uint32_t func);
+  // Execution moved into `func` without a transfer (fell off the end of a function).
+  void fall_into(std::uint32_t func, bool count_call);
+
+ private:
+  struct Frame {
+    std::uint32_t node;
+    vm::Addr return_to;  // where the return from this frame goes (0: unknown)
+  };
+  std::uint32_t child(std::uint32_t parent, std::uint32_t func);
+  void replace_top(std::uint32_t func, bool count_call);
+  void resync(std::uint32_t func, bool count_call);
+  std::vector<CallNode> nodes_;
+  std::unordered_map<std::uint64_t, std::uint32_t> children_;  // parent << 32 | func -> node
+  std::vector<Frame> frames_;
+};
+
+}  // namespace rvrr::query

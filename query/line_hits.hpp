@@ -1,0 +1,47 @@
+// query/line_hits.hpp - how often execution entered each source line.
+//
+// A line is entered when one of its instructions executes right after an
+// instruction of another line (or of no line), or right after a taken branch,
+// jump, call or return, or as the first instruction traced. So a loop body
+// on its own line counts once per iteration, a line that calls a function and
+// then uses the result counts twice per pass (entered, then re-entered by the
+// return), and a line whose code is spread over several places (a `for`
+// header: init, test, increment) counts each time control arrives at one of
+// them from elsewhere. Exact: every instruction of the history is seen.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "query/run_map.hpp"
+#include "vm/exec_trace.hpp"
+
+namespace rvrr::query {
+
+struct LineCount {
+  debuginfo::LineId line = 0;
+  std::uint64_t hits = 0;          // entries, as defined above
+  std::uint64_t instructions = 0;  // instructions of this line executed
+};
+
+struct LineReport {
+  std::vector<LineCount> lines;    // every line with code, by file then line (never-run lines have hits 0)
+  std::uint64_t instructions = 0;  // all instructions traced
+  std::uint64_t without_line = 0;  // of them, in code without a source line (libc without -g, ...)
+};
+
+// A trace sink: give it to a traced run, then ask finish().
+class LineCounter : public vm::ExecTraceSink {
+ public:
+  // `map` must be used by no other sink (its per-run accumulators are ours).
+  explicit LineCounter(RunMap& map) : map_(map) {}
+  void executed(std::span<const vm::ExecutedRun> runs) override;
+  LineReport finish();
+
+ private:
+  void credit(RunInfo& from);  // the runs that followed `from` on its cached edge
+  RunMap& map_;
+  RunInfo* prev_ = nullptr;
+};
+
+}  // namespace rvrr::query

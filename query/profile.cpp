@@ -1,0 +1,193 @@
+// query/profile.cpp - attributing runs to the shadow stack, and totalling.
+#include "query/profile.hpp"
+
+#include <algorithm>
+
+namespace rvrr::query {
+
+void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
+  for (const vm::ExecutedRun& r : runs) {
+    const std::uint64_t first = icount_, n = r.icount_after - icount_;
+    icount_ = r.icount_after;
+    const std::uint64_t key = std::uint64_t{r.start} << 32 | r.end;
+    // Hot path: the same successor as last time, on an edge that keeps the
+    // stack, whole and inside the window: nothing but the previous run's
+    // cache line is touched.
+    if (prev_ != nullptr && prev_->next_key == key && prev_->next_fast && cur_func_ == prev_->first_func &&
+        n == prev_->next_insns && first >= window_.from && r.icount_after <= window_.to) {
+      pending_ += n;
+      ++prev_->next_count;
+      prev_ = prev_->next;
+      continue;
+    }
+    RunInfo& info = map_.lookup(r.start, r.end);
+    if (prev_ != nullptr) {
+      credit(*prev_);
+      prev_->next = &info;
+      prev_->next_key = key;
+      prev_->next_insns = info.insns;
+      // Straight on or a branch, within one function on both sides: the
+      // stack stays and the run goes whole to the current node.
+      prev_->next_fast = (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
+                         prev_->one_function && info.one_function && info.first_func == prev_->first_func;
+    }
+    if (prev_ && (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
+        info.first_func == cur_func_) {
+      // Straight on, or a branch within the function: the stack stays (the hot case).
+    } else {
+      flush();
+      const bool in_window = first >= window_.from && first < window_.to;
+      if (!prev_) {
+        tree_.start(info.first_func);
+      } else {
+        tree_.transfer(prev_->transfer, r.start, info.first_func, prev_->return_to, in_window, map_);
+      }
+      cur_func_ = tree_.current_func();
+    }
+    prev_ = &info;
+    // The common case: the whole run inside the window, in one function
+    // (its lines are totalled per distinct run in finish()).
+    if (info.one_function && n == info.insns && first >= window_.from && r.icount_after <= window_.to) {
+      pending_ += n;
+      ++info.executions;
+      continue;
+    }
+    flush();
+    partial(info, first, n);
+    cur_func_ = tree_.current_func();
+  }
+}
+
+// A run cut by the window edges, spanning functions, or whose
+// decoded length disagrees with the count (code changed): instruction by segment.
+void Profiler::partial(const RunInfo& info, std::uint64_t first, std::uint64_t n) {
+  if (partial_lines_.empty()) partial_lines_.assign(map_.debug().lines().size(), 0);
+  auto clip = [&](std::uint64_t a, std::uint64_t len) {  // instructions of [a, a+len) in the window
+    const std::uint64_t lo = std::max(a, window_.from), hi = std::min(a + len, window_.to);
+    return hi > lo ? hi - lo : 0;
+  };
+  if (n != info.insns) {
+    tree_.node(tree_.current()).self += clip(first, n);
+    partial_without_line_ += clip(first, n);
+    return;
+  }
+  std::uint64_t at = first;
+  for (std::size_t k = 0; k < info.segs.size(); ++k) {
+    const Segment& s = info.segs[k];
+    if (k > 0 && s.func != info.segs[k - 1].func) tree_.fall_into(s.func, at >= window_.from && at < window_.to);
+    const std::uint64_t c = clip(at, s.count);
+    tree_.node(tree_.current()).self += c;
+    if (s.line == kNoLine) {
+      partial_without_line_ += c;
+    } else {
+      partial_lines_[s.line] += c;
+    }
+    at += s.count;
+  }
+}
+
+void Profiler::credit(RunInfo& from) {
+  if (from.next == nullptr || from.next_count == 0) return;
+  from.next->executions += from.next_count;  // its lines are totalled in finish()
+  from.next_count = 0;
+}
+
+Profile Profiler::finish() {
+  flush();
+  map_.for_each([&](RunInfo& info) { credit(info); });
+  Profile p;
+  p.window = window_;
+  p.window.to = std::min(window_.to, std::max(icount_, window_.from));
+  const debuginfo::DebugInfo& debug = map_.debug();
+  const std::size_t nfuncs = debug.functions().size() + 1;  // the last slot: kNoFunction
+  auto slot = [&](std::uint32_t f) { return f == kNoFunction ? nfuncs - 1 : f; };
+
+  // Lines: whole runs per distinct run, plus the partial ones.
+  std::vector<std::uint64_t> lines(debug.lines().size(), 0);
+  if (!partial_lines_.empty()) lines = partial_lines_;
+  p.without_line = partial_without_line_;
+  map_.for_each([&](const RunInfo& info) {
+    for (const Segment& s : info.segs) {
+      const std::uint64_t c = std::uint64_t{s.count} * info.executions;
+      if (s.line == kNoLine) {
+        p.without_line += c;
+      } else {
+        lines[s.line] += c;
+      }
+    }
+  });
+  for (debuginfo::LineId id = 0; id < lines.size(); ++id)
+    if (lines[id] > 0) p.lines.push_back(LineCost{id, lines[id]});
+  std::stable_sort(p.lines.begin(), p.lines.end(),
+                   [](const LineCost& a, const LineCost& b) { return a.instructions > b.instructions; });
+
+  // Functions: self and calls per node; inclusive = the subtree total of each
+  // node whose function is not already on its path (recursion counted once).
+  const std::vector<CallNode>& nodes = tree_.nodes();
+  std::vector<std::uint64_t> subtree(nodes.size(), 0);
+  for (std::size_t i = nodes.size(); i-- > 1;) {  // children come after their parent
+    subtree[i] += nodes[i].self;
+    subtree[nodes[i].parent] += subtree[i];
+  }
+  std::vector<FunctionCost> costs(nfuncs);
+  for (std::size_t f = 0; f < nfuncs; ++f) costs[f].func = f == nfuncs - 1 ? kNoFunction : static_cast<std::uint32_t>(f);
+  std::vector<std::vector<std::uint32_t>> kids(nodes.size());
+  for (std::uint32_t i = 1; i < nodes.size(); ++i) kids[nodes[i].parent].push_back(i);
+  std::vector<std::uint32_t> on_path(nfuncs, 0);
+  // Iterative depth-first walk: (node, entering?).
+  std::vector<std::pair<std::uint32_t, bool>> work{{0, true}};
+  while (!work.empty()) {
+    auto [id, entering] = work.back();
+    work.pop_back();
+    const CallNode& n = nodes[id];
+    if (!entering) {
+      if (id != 0) --on_path[slot(n.func)];
+      continue;
+    }
+    if (id != 0) {
+      FunctionCost& c = costs[slot(n.func)];
+      c.self += n.self;
+      c.calls += n.calls;
+      if (on_path[slot(n.func)]++ == 0) c.inclusive += subtree[id];
+      p.instructions += n.self;
+    }
+    work.emplace_back(id, false);
+    for (std::uint32_t k : kids[id]) work.emplace_back(k, true);
+  }
+  for (const FunctionCost& c : costs)
+    if (c.self > 0 || c.inclusive > 0) p.functions.push_back(c);
+  std::stable_sort(p.functions.begin(), p.functions.end(), [](const FunctionCost& a, const FunctionCost& b) {
+    return a.self != b.self ? a.self > b.self : a.inclusive > b.inclusive;
+  });
+
+  for (std::uint32_t i = 1; i < nodes.size(); ++i) {
+    if (nodes[i].self == 0) continue;
+    PathCost pc;
+    pc.self = nodes[i].self;
+    for (std::uint32_t k = i; k != 0; k = nodes[k].parent) pc.path.push_back(nodes[k].func);
+    std::reverse(pc.path.begin(), pc.path.end());
+    p.paths.push_back(std::move(pc));
+  }
+  std::sort(p.paths.begin(), p.paths.end(), [](const PathCost& a, const PathCost& b) { return a.path < b.path; });
+  return p;
+}
+
+std::string function_name(const debuginfo::DebugInfo& debug, std::uint32_t func) {
+  return func == kNoFunction ? "[unknown]" : debug.functions()[func].name;
+}
+
+std::string folded_stacks(const Profile& profile, const debuginfo::DebugInfo& debug) {
+  std::string out;
+  for (const PathCost& pc : profile.paths) {
+    for (std::size_t i = 0; i < pc.path.size(); ++i) {
+      if (i) out += ';';
+      out += function_name(debug, pc.path[i]);
+    }
+    out += ' ';
+    out += std::to_string(pc.self);
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace rvrr::query

@@ -1,0 +1,82 @@
+// query/profile.hpp - an exact profile: every instruction counted, none sampled.
+//
+// Instructions per function (self: with the function on top of the shadow
+// stack; inclusive: with it anywhere on the stack, counted once however deep
+// the recursion), per source line, and per call path (the shadow stack of
+// query/call_tree.hpp). A window [from, to) restricts the counting, not the
+// stack: the run from 0 to `from` is traced too, so paths inside the window
+// are the real ones.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "query/call_tree.hpp"
+#include "query/run_map.hpp"
+#include "vm/exec_trace.hpp"
+
+namespace rvrr::query {
+
+struct ProfileWindow {
+  std::uint64_t from = 0;
+  std::uint64_t to = UINT64_MAX;  // exclusive
+};
+
+struct FunctionCost {
+  std::uint32_t func = kNoFunction;  // index into DebugInfo::functions(), or kNoFunction
+  std::uint64_t self = 0, inclusive = 0, calls = 0;
+};
+
+struct LineCost {
+  debuginfo::LineId line = 0;
+  std::uint64_t instructions = 0;
+};
+
+struct PathCost {
+  std::vector<std::uint32_t> path;  // outermost first (function indices or kNoFunction)
+  std::uint64_t self = 0;
+};
+
+struct Profile {
+  ProfileWindow window;             // as asked (to capped at where the replay ended)
+  std::uint64_t instructions = 0;   // counted in the window (= sum of self = sum of path selfs)
+  std::uint64_t without_line = 0;   // of them, in code without a source line
+  std::vector<FunctionCost> functions;  // self > 0 or inclusive > 0; by self, descending
+  std::vector<LineCost> lines;          // instructions > 0; descending
+  std::vector<PathCost> paths;          // self > 0; by path
+};
+
+class Profiler : public vm::ExecTraceSink {
+ public:
+  // `map` must be used by no other sink. `start_icount`: the machine's count when tracing starts.
+  Profiler(RunMap& map, ProfileWindow window, std::uint64_t start_icount = 0)
+      : map_(map), window_(window), icount_(start_icount) {}
+  void executed(std::span<const vm::ExecutedRun> runs) override;
+  Profile finish();
+
+ private:
+  void partial(const RunInfo& info, std::uint64_t first, std::uint64_t n);
+  void credit(RunInfo& from);  // the runs that followed `from` on its cached edge
+  // Adds the instructions counted for the current stack node since it last changed.
+  void flush() {
+    tree_.node(tree_.current()).self += pending_;
+    pending_ = 0;
+  }
+  RunMap& map_;
+  ProfileWindow window_;
+  std::uint64_t icount_;           // instruction count after the last run seen
+  RunInfo* prev_ = nullptr;
+  CallTree tree_;
+  std::uint32_t cur_func_ = kNoFunction;  // tree_.current_func(), cached
+  std::uint64_t pending_ = 0;             // instructions for tree_.current() not yet added
+  std::vector<std::uint64_t> partial_lines_;  // per LineId: instructions of runs cut by the window or segmented
+  std::uint64_t partial_without_line_ = 0;
+};
+
+// "a;b;c 1234" lines (flamegraph.pl, inferno, speedscope), one per path, by path.
+std::string folded_stacks(const Profile& profile, const debuginfo::DebugInfo& debug);
+// The function's name, or "[unknown]".
+std::string function_name(const debuginfo::DebugInfo& debug, std::uint32_t func);
+
+}  // namespace rvrr::query

@@ -1,0 +1,31 @@
+// query/replay_query.hpp - whole-recording questions answered by one traced replay.
+//
+// Each function replays the trace from instruction 0 (guest output
+// discarded) with its sink attached, up to `to` or the end of history. Cost:
+// one replay in the traced run loop plus one cache probe per straight-line
+// run. A replay that diverges from the trace throws QueryError (the answer
+// would be about some other execution).
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+
+#include "debuginfo/debug_info.hpp"
+#include "query/line_hits.hpp"
+#include "query/profile.hpp"
+#include "timeline/trace_format.hpp"
+
+namespace rvrr::query {
+
+class QueryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The DWARF and symbols of the program embedded in the trace. Throws QueryError.
+debuginfo::DebugInfo debug_info_of(const timeline::TraceData& trace);
+
+LineReport count_lines(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
+                       std::uint64_t to = UINT64_MAX);
+Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window);
+
+}  // namespace rvrr::query

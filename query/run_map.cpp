@@ -1,0 +1,81 @@
+// query/run_map.cpp - decoding and describing distinct runs.
+#include "query/run_map.hpp"
+
+#include <array>
+
+#include "vm/decoder.hpp"
+
+namespace rvrr::query {
+
+namespace {
+
+bool is_link(unsigned reg) { return reg == 1 || reg == 5; }
+
+bool is_branch(vm::Op op) { return op >= vm::Op::Beq && op <= vm::Op::Bgeu; }
+
+}  // namespace
+
+std::uint32_t RunMap::function_at(vm::Addr pc) const {
+  auto f = debug_.function_index_at(pc);
+  return f ? *f : kNoFunction;
+}
+
+RunInfo& RunMap::lookup_slow(std::uint64_t key) {
+  auto it = runs_.find(key);
+  if (it != runs_.end()) return it->second;
+  const auto start = static_cast<vm::Addr>(key >> 32), end = static_cast<vm::Addr>(key);
+  return runs_.emplace(key, describe(start, end)).first->second;
+}
+
+RunInfo RunMap::describe(vm::Addr start, vm::Addr end) const {
+  RunInfo r;
+  r.start = start;
+  r.end = end;
+  vm::Insn last;
+  vm::Addr last_pc = start;
+  for (vm::Addr pc = start; pc < end;) {
+    std::array<std::uint8_t, 4> b{};
+    if (!read_(pc, std::span(b.data(), 2))) break;
+    std::uint32_t bits = b[0] | b[1] << 8;
+    if ((bits & 3) == 3) {
+      if (!read_(pc + 2, std::span(b.data() + 2, 2))) break;
+      bits |= static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+    }
+    last = vm::decode(bits);
+    last_pc = pc;
+    const auto line = debug_.line_id_at(pc);
+    const Segment s{1, line ? *line : kNoLine, function_at(pc)};
+    if (!r.segs.empty() && r.segs.back().line == s.line && r.segs.back().func == s.func) {
+      ++r.segs.back().count;
+    } else {
+      if (!r.segs.empty() && s.line != kNoLine && s.line != r.segs.back().line) {
+        r.inner_entries.push_back(s.line);
+      }
+      if (!r.segs.empty() && s.func != r.segs.front().func) r.one_function = false;
+      r.segs.push_back(s);
+    }
+    ++r.insns;
+    pc += last.len;
+  }
+  if (r.segs.empty()) r.segs.push_back(Segment{0, kNoLine, function_at(start)});  // unreadable code: keep it countable
+  r.first_line = r.segs.front().line;
+  r.last_line = r.segs.back().line;
+  r.first_func = r.segs.front().func;
+  if (r.insns == 0) return r;
+  if (is_branch(last.op)) {
+    r.transfer = Transfer::Branch;
+    r.target = last_pc + static_cast<vm::Addr>(last.imm);
+  } else if (last.op == vm::Op::Jal || last.op == vm::Op::Jalr) {
+    if (is_link(last.rd)) {
+      r.transfer = Transfer::Call;
+      r.return_to = last_pc + last.len;
+    } else if (last.op == vm::Op::Jalr && last.rd == 0 && is_link(last.rs1)) {
+      r.transfer = Transfer::Return;
+    } else {
+      r.transfer = Transfer::Jump;
+    }
+  }
+  return r;
+}
+
+}  // namespace rvrr::query

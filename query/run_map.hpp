@@ -1,0 +1,126 @@
+// query/run_map.hpp - what one straight-line run of code means at source level.
+//
+// A traced replay (vm/exec_trace.hpp) reports runs [start, end). A hot loop
+// repeats the same few runs millions of times, so each distinct run is
+// decoded once (from the machine's memory, with vm's decoder) and described
+// once (via debuginfo): its instructions grouped into segments of one source
+// line and one function, and how it ends (the control transfer its last
+// instruction makes). Sinks then pay one cache probe per run.
+//
+// Code is assumed not to change while it is traced (self-modifying code gets
+// the description of the bytes first seen: counts stay exact, lines may not).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "debuginfo/debug_info.hpp"
+#include "vm/types.hpp"
+
+namespace rvrr::query {
+
+inline constexpr std::uint32_t kNoLine = 0xffffffffu;  // an instruction without a source line
+inline constexpr std::uint32_t kNoFunction = 0xffffffffu;
+
+// How a run's last instruction hands control on (RISC-V calling convention:
+// the link register is ra (x1) or t0 (x5), as in the ISA manual's return-address
+// stack hints).
+enum class Transfer : std::uint8_t {
+  None,    // falls through (a page end, a host call, the end of a run call)
+  Branch,  // conditional: taken exactly when the next run starts at `target`
+  Call,    // jal/jalr writing ra or t0: pushes `return_to`
+  Return,  // jalr x0 through ra or t0
+  Jump,    // any other jal/jalr (a plain or tail jump, a computed goto, longjmp)
+};
+
+struct Segment {
+  std::uint32_t count;  // instructions
+  std::uint32_t line;   // debuginfo::LineId or kNoLine
+  std::uint32_t func;   // index into DebugInfo::functions() or kNoFunction
+};
+
+struct alignas(64) RunInfo {
+  // The hot path of a sink touches only this first cache line of the run
+  // before: the run that followed it last time, and how often it has
+  // followed since (not yet credited to it). A run is usually followed by
+  // the same run as last time (loops), so sinks count the edge here and
+  // credit `next` when the successor changes or at the end.
+  std::uint64_t next_key = 0;    // next's start << 32 | end
+  RunInfo* next = nullptr;
+  std::uint64_t next_count = 0;
+  std::uint32_t next_insns = 0;  // next->insns
+  std::uint32_t first_func = kNoFunction;
+  bool next_fast = false;        // the sink's own flag for this edge
+  Transfer transfer = Transfer::None;
+  bool one_function = true;      // every segment is in first_func
+  // What the run is (read on the slower paths).
+  vm::Addr start = 0, end = 0;
+  std::uint32_t insns = 0;       // instructions decoded in [start, end)
+  vm::Addr target = 0;           // Branch: its target
+  vm::Addr return_to = 0;        // Call: the address after the call
+  std::uint32_t first_line = kNoLine, last_line = kNoLine;  // of the first and last instruction
+  // Accumulators for sinks that count per distinct run (one sink per map).
+  std::uint64_t executions = 0;
+  std::uint64_t entries = 0;     // executions that entered first_line at `start`
+
+  std::vector<Segment> segs;     // in order; never empty; neighbours differ in line or function
+  // Line changes inside the run (segment k>0 whose line differs from k-1's
+  // and is a line): each is an entry every time the run executes.
+  std::vector<std::uint32_t> inner_entries;
+};
+
+// Reads guest code (false: unmapped), e.g. vm::Memory::read_bytes of the traced machine.
+using CodeReader = std::function<bool(vm::Addr, std::span<std::uint8_t>)>;
+
+class RunMap {
+ public:
+  // `debug` must outlive the map; `read` is called while runs are looked up.
+  RunMap(const debuginfo::DebugInfo& debug, CodeReader read) : debug_(debug), read_(std::move(read)) {}
+  // The description of [start, end), decoded on first sight. Pointers stay valid.
+  RunInfo& lookup(vm::Addr start, vm::Addr end) {
+    const std::uint64_t key = std::uint64_t{start} << 32 | end;
+    Slot& s = filter_[(start >> 1 ^ end >> 3) & (kFilter - 1)];
+    if (s.key == key && s.info) return *s.info;
+    RunInfo& info = lookup_slow(key);
+    s = Slot{key, &info};
+    return info;
+  }
+  // Would control arriving at `next` from the end of `prev` be a new entry of
+  // its line? (Inline: it runs once per run traced.)
+  static bool enters(const RunInfo& prev, const RunInfo& next) {
+    if (prev.end != next.start) return true;  // control went elsewhere (a taken transfer, or a trap)
+    switch (prev.transfer) {
+      case Transfer::None: break;
+      case Transfer::Branch:
+        if (prev.target == next.start) return true;  // taken (even to the next instruction)
+        break;
+      case Transfer::Call:
+      case Transfer::Return:
+      case Transfer::Jump: return true;
+    }
+    return prev.last_line != next.first_line;
+  }
+  const debuginfo::DebugInfo& debug() const { return debug_; }
+  std::uint32_t function_at(vm::Addr pc) const;
+  template <typename F>
+  void for_each(F&& f) {
+    for (auto& [key, info] : runs_) f(info);
+  }
+
+ private:
+  RunInfo& lookup_slow(std::uint64_t key);
+  RunInfo describe(vm::Addr start, vm::Addr end) const;
+  struct Slot {
+    std::uint64_t key = 0;
+    RunInfo* info = nullptr;
+  };
+  static constexpr std::size_t kFilter = 4096;  // power of two; hot loops use a few dozen runs
+  const debuginfo::DebugInfo& debug_;
+  CodeReader read_;
+  std::vector<Slot> filter_ = std::vector<Slot>(kFilter);
+  std::unordered_map<std::uint64_t, RunInfo> runs_;  // node-based: references stay valid
+};
+
+}  // namespace rvrr::query

@@ -1,0 +1,118 @@
+// server/debugger_query.cpp - monitor commands that ask the history so far
+// (`monitor lines`): run on the worker thread as Work, Ctrl-C cancels them.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "query/line_hits.hpp"
+#include "query/profile.hpp"
+#include "server/debugger.hpp"
+#include "server/query_output.hpp"
+#include "timeline/host_call_text.hpp"
+
+namespace rvrr::server {
+
+namespace {
+
+std::vector<std::string> words_of(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+}  // namespace
+
+const debuginfo::DebugInfo* Debugger::debug_info() {
+  if (debug_info_) return &*debug_info_;
+  if (options_.exec_file.empty()) {
+    debug_info_error_ = "rvrr does not know the program's file, so it has no symbols";
+    return nullptr;
+  }
+  std::ifstream in(options_.exec_file, std::ios::binary);
+  if (!in) {
+    debug_info_error_ = options_.exec_file + ": cannot open the program's file";
+    return nullptr;
+  }
+  std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  try {
+    debug_info_.emplace(bytes);
+  } catch (const std::exception& e) {
+    debug_info_error_ = options_.exec_file + ": " + e.what();
+    return nullptr;
+  }
+  return &*debug_info_;
+}
+
+std::string Debugger::run_query(const std::string& command, const timeline::CancelToken& cancel) {
+  const std::vector<std::string> words = words_of(command);
+  if (!words.empty() && words[0] == "lines") return query_lines(words, cancel);
+  if (!words.empty() && words[0] == "profile") return query_profile(words, cancel);
+  return "unknown monitor command '" + command + "'; try 'monitor help'\n";
+}
+
+std::string Debugger::query_lines(const std::vector<std::string>& words, const timeline::CancelToken& cancel) {
+  static const char* kUsage = "usage: monitor lines FILE[:LINE] (a source file of the program, e.g. main.c or main.c:12)\n";
+  if (words.size() != 2) return kUsage;
+  // FILE:LINE when what follows the last ':' is a line number.
+  std::string file_name = words[1];
+  std::optional<std::uint32_t> line;
+  if (auto colon = file_name.rfind(':'); colon != std::string::npos && colon + 1 < file_name.size() &&
+                                         file_name.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
+    const std::string digits = file_name.substr(colon + 1);
+    if (digits.size() > 9) return kUsage;
+    line = static_cast<std::uint32_t>(std::stoul(digits));
+    file_name.resize(colon);
+  }
+  while (file_name.rfind("./", 0) == 0) file_name.erase(0, 2);
+  const debuginfo::DebugInfo* debug = debug_info();
+  if (!debug) return "cannot count lines: " + debug_info_error_ + "\n";
+  auto file = debug->find_file(file_name);
+  if (!file) file = debug->find_file(std::filesystem::path(file_name).filename().string());
+  if (!file) return "the program's line table has no source file '" + file_name + "'" +
+                    (debug->has_dwarf() ? "\n" : " (it has no DWARF: build it with -g)\n");
+
+  const std::uint64_t now = target_.now();
+  query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
+  query::LineCounter counter(map);
+  if (!target_.trace_history(now, counter, cancel)) {
+    return cancel.cancelled() ? "interrupted: no line counts\n"
+                              : "cannot count lines: re-running the history up to instruction " + std::to_string(now) +
+                                    " failed\n";
+  }
+  const query::LineReport report = counter.finish();
+  std::string listing = lines_text(report, *debug, file, line);
+  std::string text = "Line entries in instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n";
+  if (listing.empty()) {
+    return text + debug->files()[*file] + (line ? ":" + std::to_string(*line) : std::string()) +
+           " has no code (no line table entry)\n";
+  }
+  return text + listing;
+}
+
+std::string Debugger::query_profile(const std::vector<std::string>& words, const timeline::CancelToken& cancel) {
+  static const char* kUsage = "usage: monitor profile [K] (the top K functions and lines, default 10)\n";
+  std::uint64_t top = 10;
+  if (words.size() > 2) return kUsage;
+  if (words.size() == 2) {
+    const std::string& k = words[1];
+    if (k.empty() || k.size() > 6 || k.find_first_not_of("0123456789") != std::string::npos) return kUsage;
+    top = std::stoull(k);
+    if (top == 0) return kUsage;
+  }
+  const debuginfo::DebugInfo* debug = debug_info();
+  if (!debug) return "cannot profile: " + debug_info_error_ + "\n";
+  const std::uint64_t now = target_.now();
+  query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
+  query::Profiler profiler(map, query::ProfileWindow{0, now});
+  if (!target_.trace_history(now, profiler, cancel)) {
+    return cancel.cancelled() ? "interrupted: no profile\n"
+                              : "cannot profile: re-running the history up to instruction " + std::to_string(now) +
+                                    " failed\n";
+  }
+  return "Profile of instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n" +
+         profile_text(profiler.finish(), *debug, top, "monitor profile K");
+}
+
+}  // namespace rvrr::server

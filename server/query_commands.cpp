@@ -1,0 +1,122 @@
+// server/query_commands.cpp - `rvrr trace lines`, `trace profile`, `trace dump`.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "query/replay_query.hpp"
+#include "server/commands.hpp"
+#include "server/query_output.hpp"
+#include "server/trace_dump.hpp"
+#include "timeline/trace_format.hpp"
+#include "timeline/trace_store.hpp"
+
+namespace rvrr::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct LoadedTrace {
+  fs::path path;
+  timeline::TraceData data;
+};
+
+// The trace named on the command line; nullopt (after one line on stderr) when unreadable.
+std::optional<LoadedTrace> load_trace(const CliRequest& request) {
+  try {
+    LoadedTrace t;
+    t.path = timeline::resolve_trace(request.trace);
+    t.data = timeline::read_trace_file(t.path.string());
+    return t;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s\n", e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<std::string> read_text(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return std::nullopt;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+// --annotate FILE: which DWARF file it means, and its text (from the DWARF
+// path, else FILE itself). Prints the problem and returns false when it cannot.
+bool annotate(const query::LineReport& report, const debuginfo::DebugInfo& debug, const std::string& name) {
+  std::string wanted = name;
+  while (wanted.rfind("./", 0) == 0) wanted.erase(0, 2);
+  auto file = debug.find_file(wanted);
+  if (!file) file = debug.find_file(fs::path(wanted).filename().string());
+  if (!file) {
+    std::fprintf(stderr, "rvrr: the program's line table has no source file '%s' (%zu files%s)\n", name.c_str(),
+                 debug.files().size(), debug.files().empty() ? ": was it built with -g?" : "; `rvrr trace lines` lists them");
+    return false;
+  }
+  const std::string& dwarf_path = debug.files()[*file];
+  std::optional<std::string> text = read_text(dwarf_path);
+  if (!text) text = read_text(name);
+  if (!text) {
+    std::fprintf(stderr, "rvrr: cannot read the source of %s: neither %s nor %s is a readable file on this machine\n",
+                 name.c_str(), dwarf_path.c_str(), name.c_str());
+    return false;
+  }
+  std::fputs(annotate_source(report, debug, *file, *text).c_str(), stdout);
+  return true;
+}
+
+}  // namespace
+
+int trace_lines_command(const CliRequest& request) {
+  std::optional<LoadedTrace> t = load_trace(request);
+  if (!t) return kExitUsage;
+  try {
+    const debuginfo::DebugInfo debug = query::debug_info_of(t->data);
+    if (!debug.has_dwarf())
+      std::fprintf(stderr, "rvrr: warning: %s has no DWARF line table (build it with -g): no lines to count\n",
+                   t->data.header.program_name.c_str());
+    const query::LineReport report = query::count_lines(t->data, debug);
+    if (!request.options.annotate.empty()) return annotate(report, debug, request.options.annotate) ? 0 : kExitUsage;
+    std::fputs((request.options.json ? lines_json(report, debug) : lines_text(report, debug)).c_str(), stdout);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s: %s\n", t->path.c_str(), e.what());
+    return kExitUsage;
+  }
+}
+
+int trace_profile_command(const CliRequest& request) {
+  std::optional<LoadedTrace> t = load_trace(request);
+  if (!t) return kExitUsage;
+  const CliOptions& o = request.options;
+  if (o.from > t->data.history.frontier) {
+    std::fprintf(stderr, "rvrr: --from %llu is past the end of the recording (%llu instructions)\n",
+                 static_cast<unsigned long long>(o.from), static_cast<unsigned long long>(t->data.history.frontier));
+    return kExitUsage;
+  }
+  try {
+    const debuginfo::DebugInfo debug = query::debug_info_of(t->data);
+    const query::Profile p = query::profile_trace(t->data, debug, query::ProfileWindow{o.from, o.to});
+    std::string out = o.folded ? query::folded_stacks(p, debug) : o.json ? profile_json(p, debug) : profile_text(p, debug, o.top);
+    std::fputs(out.c_str(), stdout);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s: %s\n", t->path.c_str(), e.what());
+    return kExitUsage;
+  }
+}
+
+int trace_dump_command(const CliRequest& request) {
+  std::optional<LoadedTrace> t = load_trace(request);
+  if (!t) return kExitUsage;
+  const std::string out = request.options.json ? dump_trace_json(t->data, t->path.string())
+                                               : dump_trace_text(t->data, t->path.string());
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace rvrr::server

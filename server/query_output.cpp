@@ -1,0 +1,161 @@
+// server/query_output.cpp - formatting query results.
+#include "server/query_output.hpp"
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "server/json_writer.hpp"
+#include "timeline/host_call_text.hpp"
+
+namespace rvrr::server {
+
+namespace {
+
+using timeline::group_digits;
+
+std::string percent(std::uint64_t part, std::uint64_t whole) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%5.1f%%", whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
+  return buf;
+}
+
+// "file.c:12" of a function's entry, or its address when it has no line.
+std::string where(const debuginfo::DebugInfo& debug, std::uint32_t func) {
+  if (func == query::kNoFunction) return "";
+  const debuginfo::Function& f = debug.functions()[func];
+  if (auto line = debug.line_id_at(f.entry)) return debug.describe(*line);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", f.entry);
+  return buf;
+}
+
+std::string pad_left(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+
+}  // namespace
+
+std::string lines_text(const query::LineReport& report, const debuginfo::DebugInfo& debug,
+                       std::optional<std::uint32_t> file, std::optional<std::uint32_t> line) {
+  std::string out;
+  for (const query::LineCount& c : report.lines) {
+    const debuginfo::SourceLine& l = debug.lines()[c.line];
+    if ((file && l.file != *file) || (line && l.line != *line)) continue;
+    out += debug.describe(c.line) + " " + std::to_string(c.hits) + "\n";
+  }
+  return out;
+}
+
+std::string lines_json(const query::LineReport& report, const debuginfo::DebugInfo& debug) {
+  JsonWriter j;
+  j.begin_object();
+  j.field("instructions", report.instructions).field("instructions_without_line", report.without_line);
+  j.key("lines").begin_array();
+  const auto table = debug.line_table();
+  for (const query::LineCount& c : report.lines) {
+    const debuginfo::SourceLine& l = debug.lines()[c.line];
+    j.begin_object();
+    j.field("file", debug.files()[l.file]).field("line", l.line).field("hits", c.hits);
+    j.field("instructions", c.instructions);
+    j.key("code").begin_array();  // the line's code, as [start, end) address pairs
+    for (const auto& [lo, hi] : table[c.line]) j.begin_array().value(lo).value(hi).end_array();
+    j.end_array();
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+  return j.str();
+}
+
+std::string annotate_source(const query::LineReport& report, const debuginfo::DebugInfo& debug, std::uint32_t file,
+                            const std::string& source) {
+  std::map<std::uint32_t, std::uint64_t> hits;  // line -> count, lines with code only
+  for (const query::LineCount& c : report.lines) {
+    const debuginfo::SourceLine& l = debug.lines()[c.line];
+    if (l.file == file) hits[l.line] = c.hits;
+  }
+  std::ostringstream os;
+  os << pad_left("-", 9) << ":" << pad_left("0", 5) << ":Source:" << debug.files()[file] << "\n";
+  std::istringstream in(source);
+  std::string text;
+  for (std::uint32_t n = 1; std::getline(in, text); ++n) {
+    auto it = hits.find(n);
+    const std::string count = it == hits.end() ? "-" : it->second == 0 ? "#####" : std::to_string(it->second);
+    os << pad_left(count, 9) << ":" << pad_left(std::to_string(n), 5) << ":" << text << "\n";
+  }
+  return os.str();
+}
+
+std::string profile_text(const query::Profile& p, const debuginfo::DebugInfo& debug, std::uint64_t top,
+                         const std::string& more) {
+  std::ostringstream os;
+  os << "instructions: " << group_digits(p.instructions) << " (counted from " << group_digits(p.window.from)
+     << " to " << group_digits(p.window.to) << ")\n\n";
+  os << "functions by self instructions:\n";
+  os << pad_left("self", 14) << "        " << pad_left("inclusive", 14) << "        " << pad_left("calls", 10)
+     << "  function\n";
+  std::uint64_t shown = 0;
+  for (const query::FunctionCost& f : p.functions) {
+    if (shown++ == top) break;
+    os << pad_left(group_digits(f.self), 14) << " " << percent(f.self, p.instructions) << " "
+       << pad_left(group_digits(f.inclusive), 14) << " " << percent(f.inclusive, p.instructions) << " "
+       << pad_left(group_digits(f.calls), 10) << "  " << query::function_name(debug, f.func);
+    const std::string at = where(debug, f.func);
+    if (!at.empty()) os << " (" << at << ")";
+    os << "\n";
+  }
+  if (p.functions.size() > top) os << "  ... " << p.functions.size() - top << " more (" << more << ")\n";
+  os << "\nlines by instructions:\n";
+  os << pad_left("instructions", 14) << "         line\n";
+  shown = 0;
+  for (const query::LineCost& l : p.lines) {
+    if (shown++ == top) break;
+    os << pad_left(group_digits(l.instructions), 14) << " " << percent(l.instructions, p.instructions) << "  "
+       << debug.describe(l.line) << "\n";
+  }
+  if (p.without_line > 0) {
+    os << pad_left(group_digits(p.without_line), 14) << " " << percent(p.without_line, p.instructions)
+       << "  (code without line information)\n";
+  }
+  return os.str();
+}
+
+std::string profile_json(const query::Profile& p, const debuginfo::DebugInfo& debug) {
+  JsonWriter j;
+  j.begin_object();
+  j.field("instructions", p.instructions).field("from", p.window.from).field("to", p.window.to);
+  j.field("instructions_without_line", p.without_line);
+  j.key("functions").begin_array();
+  for (const query::FunctionCost& f : p.functions) {
+    j.begin_object();
+    j.field("name", query::function_name(debug, f.func));
+    if (f.func != query::kNoFunction) j.field("entry", debug.functions()[f.func].entry);
+    j.field("location", where(debug, f.func));
+    j.field("self", f.self).field("inclusive", f.inclusive).field("calls", f.calls);
+    j.end_object();
+  }
+  j.end_array();
+  j.key("lines").begin_array();
+  for (const query::LineCost& l : p.lines) {
+    const debuginfo::SourceLine& s = debug.lines()[l.line];
+    j.begin_object();
+    j.field("file", debug.files()[s.file]).field("line", s.line).field("instructions", l.instructions);
+    j.end_object();
+  }
+  j.end_array();
+  j.key("paths").begin_array();
+  for (const query::PathCost& pc : p.paths) {
+    j.begin_object();
+    j.key("stack").begin_array();
+    for (std::uint32_t f : pc.path) j.value(query::function_name(debug, f));
+    j.end_array();
+    j.field("self", pc.self);
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+  return j.str();
+}
+
+}  // namespace rvrr::server
