@@ -417,8 +417,12 @@ Outcome Debugger::on_resume(const protocol::Resume& c) {
   if (armed_seek_) {
     // `monitor seek-next N` then stepi/continue (the gdbinit's seek): this
     // resume is the seek, so gdb's Ctrl-C reaches it.
+    Work w;
+    w.kind = Work::Kind::Seek;
+    w.arg = *armed_seek_;
+    w.as_resume = true;
     Outcome o;
-    o.work = Work{Work::Kind::Seek, timeline::Direction::Forward, timeline::ResumeKind::Continue, *armed_seek_, true};
+    o.work = w;
     armed_seek_.reset();
     return o;
   }
