@@ -52,6 +52,24 @@ std::string subcommand_usage_line(Subcommand c) {
                                        "TRACE may be a file, a trace directory (its latest) or `latest`.\n"
                                        "Exit status: 0; 1 if --verify found a divergence; 2 for bad usage or an\n"
                                        "unreadable trace.\n";
+    case Subcommand::TraceWrites: return "usage: rvrr trace writes [--reads] [--json] TRACE ADDR[,LEN]\n"
+                                         "Lists every write to [ADDR, ADDR+LEN) in the recorded run (LEN defaults\n"
+                                         "to 1; ADDR is 0x.. hex, decimal or an ELF symbol): instruction count, pc,\n"
+                                         "old -> new bytes; writes by host calls (read() into a buffer) are named.\n"
+                                         "Exit status: 0; 1 if the replay diverged; 2 for bad usage or an\n"
+                                         "unreadable trace.\n";
+    case Subcommand::TraceDiff: return "usage: rvrr trace diff [--json] TRACE_A TRACE_B\n"
+                                       "Compares two recordings of the same program: the first instruction where\n"
+                                       "their control flow parts, the first host call whose result differs, and\n"
+                                       "how each run ended.\n"
+                                       "Exit status: 0 if they are equal; 1 if they differ; 2 for bad usage, an\n"
+                                       "unreadable trace or traces of different programs.\n";
+    case Subcommand::TraceMemory: return "usage: rvrr trace memory [--at N] [--json] TRACE\n"
+                                         "The guest's memory map at instruction N (default: the end): ELF segments,\n"
+                                         "heap, stack and other mappings, with permissions, resident pages and the\n"
+                                         "pages written since the start.\n"
+                                         "Exit status: 0; 1 if the replay diverged; 2 for bad usage or an\n"
+                                         "unreadable trace.\n";
     case Subcommand::Help: break;
   }
   return top_level_usage();
@@ -70,6 +88,7 @@ constexpr NumberRange kMemoryLimit{"--memory-limit", 1, 4096, " MiB"};
 constexpr NumberRange kPort{"--port", 0, 65535, ""};
 constexpr NumberRange kCheckpointMemory{"--checkpoint-memory", 1, 1u << 20, " MiB"};
 constexpr NumberRange kCheckpointInterval{"--checkpoint-interval", 0, 1ull << 40, ""};
+constexpr NumberRange kAt{"--at", 0, UINT64_MAX - 1, ""};
 
 std::uint64_t parse_number(const std::string& text, const NumberRange& r, const std::string& usage) {
   auto bad = [&] {
@@ -108,6 +127,7 @@ void read_numbers(const po::variables_map& vm, CliOptions& o, const std::string&
   if (auto v = get(kPort)) o.port = static_cast<std::uint16_t>(*v);
   if (auto v = get(kCheckpointMemory)) o.checkpoint_memory_mib = *v;
   if (auto v = get(kCheckpointInterval)) o.checkpoint_interval = *v;
+  if (auto v = get(kAt)) o.at = *v;
 }
 
 void add_limits(po::options_description& d, CliOptions& o, bool host_files) {
@@ -171,9 +191,16 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
       rest.erase(rest.begin());
       return Subcommand::TraceInfo;
     }
+    for (auto [name, sub] : {std::pair{"writes", Subcommand::TraceWrites}, std::pair{"diff", Subcommand::TraceDiff},
+                             std::pair{"memory", Subcommand::TraceMemory}}) {
+      if (!rest.empty() && rest.front() == name) {
+        rest.erase(rest.begin());
+        return sub;
+      }
+    }
     if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) return Subcommand::TraceInfo;
     err = rest.empty() ? "`trace` needs a subcommand: trace info TRACE"
-                       : "unknown trace subcommand '" + rest.front() + "' (expected: info)";
+                       : "unknown trace subcommand '" + rest.front() + "' (expected: info, writes, diff, memory)";
     return Subcommand::Help;
   }
   err = "unknown subcommand '" + word + "'";
@@ -195,6 +222,9 @@ std::string top_level_usage() {
          "  replay [TRACE]             debug a recorded trace with gdb (default: the latest)\n"
          "  debug PROGRAM [ARGS...]    debug a program live with gdb, recording it\n"
          "  trace info TRACE           summarise a trace\n"
+         "  trace writes TRACE ADDR[,LEN]  every write to an address range, and who made it\n"
+         "  trace diff TRACE_A TRACE_B where two runs of one program part\n"
+         "  trace memory TRACE         the guest's memory map\n"
          "  version                    print rvrr's version (also --version)\n"
          "\n"
          "`rvrr COMMAND --help` lists a command's options and exit statuses.\n";
@@ -254,6 +284,17 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
                       "replay the trace to its end and check the final instruction count, exit status and "
                       "state against the recording (exit 1 and the divergence if they differ)");
       break;
+    case Subcommand::TraceWrites:
+      d.add_options()("reads", po::bool_switch(&o.reads), "list the reads of the range too");
+      d.add_options()("json", po::bool_switch(&o.json), "answer in JSON");
+      break;
+    case Subcommand::TraceDiff:
+      d.add_options()("json", po::bool_switch(&o.json), "answer in JSON");
+      break;
+    case Subcommand::TraceMemory:
+      add_number(d, kAt, "N", "the map at instruction count N (default: the end of the recording)");
+      d.add_options()("json", po::bool_switch(&o.json), "answer in JSON");
+      break;
     case Subcommand::Help:
       break;
   }
@@ -306,6 +347,15 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     if (positional.empty()) throw CliError("missing TRACE", req.help_text);
     if (positional.size() > 1) throw CliError("unexpected argument '" + positional[1] + "'", req.help_text);
     req.trace = positional.front();
+  } else if (req.command != Subcommand::Help) {  // trace writes/diff/memory: TRACE and operands
+    const std::size_t want = req.command == Subcommand::TraceMemory ? 1 : 2;
+    if (positional.size() < want)
+      throw CliError(positional.empty() ? "missing TRACE"
+                     : req.command == Subcommand::TraceDiff ? "missing TRACE_B" : "missing ADDR",
+                     req.help_text);
+    if (positional.size() > want) throw CliError("unexpected argument '" + positional[want] + "'", req.help_text);
+    req.trace = positional.front();
+    req.operands.assign(positional.begin() + 1, positional.end());
   }
   return req;
 }

@@ -33,6 +33,9 @@ inline constexpr int kExitInstructionLimit = 124;
 int run_command(const CliRequest& request);
 int record_command(const CliRequest& request);
 int trace_info_command(const CliRequest& request);
+int trace_writes_command(const CliRequest& request);   // server/history_commands.cpp
+int trace_diff_command(const CliRequest& request);
+int trace_memory_command(const CliRequest& request);
 int debug_command(const CliRequest& request);   // live, recording
 int replay_command(const CliRequest& request);  // a recorded trace
 

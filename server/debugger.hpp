@@ -39,11 +39,12 @@ namespace rvrr::server {
 
 // A long operation requested by a packet.
 struct Work {
-  enum class Kind : std::uint8_t { Resume, Seek, Restart };
+  enum class Kind : std::uint8_t { Resume, Seek, Restart, LastWrite, NextWrite };
   Kind kind = Kind::Resume;
   timeline::Direction direction = timeline::Direction::Forward;  // Resume
   timeline::ResumeKind resume = timeline::ResumeKind::Continue;  // Resume
-  std::uint64_t arg = 0;                                         // Seek: icount; Restart: checkpoint id
+  std::uint64_t arg = 0;                                         // Seek: icount; Restart: checkpoint id; *Write: address
+  std::uint32_t len = 0;                                         // LastWrite/NextWrite: bytes
 };
 
 enum class SessionAction : std::uint8_t {
@@ -172,6 +173,8 @@ class Debugger {
   std::uint64_t work_start_icount_ = 0;
   // Set by execute() when the Work could not start (restart of an unknown id): the console text.
   std::string work_error_;
+  // What the last LastWrite/NextWrite Work found (for its monitor output).
+  timeline::WriteSearch write_search_;
   // Time spent executing Work (for `monitor stats`: MIPS).
   std::chrono::steady_clock::duration busy_{};
 };

@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
       case Subcommand::Replay: return replay_command(request);
       case Subcommand::Debug: return debug_command(request);
       case Subcommand::TraceInfo: return trace_info_command(request);
+      case Subcommand::TraceWrites: return trace_writes_command(request);
+      case Subcommand::TraceDiff: return trace_diff_command(request);
+      case Subcommand::TraceMemory: return trace_memory_command(request);
       case Subcommand::Help: break;
     }
     std::fputs(top_level_usage().c_str(), stderr);

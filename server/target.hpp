@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "timeline/guest_memory_map.hpp"
 #include "timeline/stop_event.hpp"
 #include "timeline/timeline.hpp"
 #include "vm/debug_points.hpp"
@@ -56,6 +57,19 @@ class Target {
   // A replay: every debugger write is refused.
   virtual bool read_only() const { return false; }
 
+  // The nearest write to [addr, addr+len) before/after now; see
+  // Timeline::find_write. By default (a target without history) none is found.
+  virtual timeline::WriteSearch find_write(timeline::Direction, vm::Addr, std::uint32_t,
+                                           const timeline::CancelToken&) {
+    timeline::WriteSearch none;
+    none.event.kind = timeline::StopKind::SeekDone;
+    none.event.icount = now();
+    return none;
+  }
+
+  // The guest's memory map now (empty: not known).
+  virtual std::vector<timeline::MemoryRegion> memory_map() const { return {}; }
+
   virtual std::uint64_t pin_checkpoint() = 0;
   virtual std::vector<timeline::CheckpointInfo> checkpoints() const = 0;
   virtual timeline::TimelineStats stats() const = 0;
@@ -65,6 +79,11 @@ class Target {
 class TimelineTarget final : public Target {
  public:
   explicit TimelineTarget(timeline::Timeline& timeline) : timeline_(timeline) {}
+  // The program being run (for naming regions in memory maps).
+  void set_program(vm::ElfImage image, std::string name) {
+    image_ = std::move(image);
+    program_name_ = std::move(name);
+  }
 
   std::uint64_t now() const override { return timeline_.now(); }
   std::uint32_t reg(unsigned regno) const override {
@@ -104,6 +123,13 @@ class TimelineTarget final : public Target {
   bool read_only() const override {
     return timeline_.environment().mode() == timeline::HistoryEnvironment::Mode::Replay;
   }
+  timeline::WriteSearch find_write(timeline::Direction d, vm::Addr addr, std::uint32_t len,
+                                   const timeline::CancelToken& cancel) override {
+    return timeline_.find_write(d, addr, len, cancel);
+  }
+  std::vector<timeline::MemoryRegion> memory_map() const override {
+    return timeline::guest_memory_map(timeline_.machine(), timeline_.start_machine(), image_, program_name_);
+  }
   std::uint64_t pin_checkpoint() override { return timeline_.pin_checkpoint(); }
   std::vector<timeline::CheckpointInfo> checkpoints() const override { return timeline_.checkpoints(); }
   timeline::TimelineStats stats() const override { return timeline_.stats(); }
@@ -111,6 +137,8 @@ class TimelineTarget final : public Target {
 
  private:
   timeline::Timeline& timeline_;
+  vm::ElfImage image_;
+  std::string program_name_;
 };
 
 }  // namespace rvrr::server

@@ -185,7 +185,7 @@ void GdbServer::keep_gdb_waiting(const Work& work, std::weak_ptr<TcpSession> ses
     if (!s || !s->open()) return;
     std::string text;
     if (ticks == 0) {
-      text = std::string("[rvrr] ") + (work.kind == Work::Kind::Seek ? "seeking" : "restarting") +
+      text = std::string("[rvrr] ") + (work.kind == Work::Kind::Seek ? "seeking" : work.kind == Work::Kind::Restart ? "restarting" : "searching") +
              "; this takes a while (Ctrl-C stops it)\n";
     }
     s->send_console(text);  // empty after the first: gdb prints nothing, but waits on
