@@ -460,6 +460,11 @@ timeline::StopEvent Debugger::execute(const Work& work, const timeline::CancelTo
           static_cast<vm::Addr>(work.arg), work.len, cancel);
       event = write_search_.event;
       break;
+    case Work::Kind::Heap:
+      heap_walk_ = target_.heap_walk(cancel);
+      event.kind = timeline::StopKind::SeekDone;  // nothing moves
+      event.icount = target_.now();
+      break;
     case Work::Kind::Restart:
       if (auto e = target_.restart(work.arg)) {
         event = *e;

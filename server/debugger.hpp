@@ -39,7 +39,7 @@ namespace rvrr::server {
 
 // A long operation requested by a packet.
 struct Work {
-  enum class Kind : std::uint8_t { Resume, Seek, Restart, LastWrite, NextWrite };
+  enum class Kind : std::uint8_t { Resume, Seek, Restart, LastWrite, NextWrite, Heap };
   Kind kind = Kind::Resume;
   timeline::Direction direction = timeline::Direction::Forward;  // Resume
   timeline::ResumeKind resume = timeline::ResumeKind::Continue;  // Resume
@@ -175,6 +175,7 @@ class Debugger {
   std::string work_error_;
   // What the last LastWrite/NextWrite Work found (for its monitor output).
   timeline::WriteSearch write_search_;
+  std::optional<timeline::HeapWalk> heap_walk_;  // what the last Heap Work found (nullopt: no allocator)
   // Time spent executing Work (for `monitor stats`: MIPS).
   std::chrono::steady_clock::duration busy_{};
 };

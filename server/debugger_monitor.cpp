@@ -65,6 +65,8 @@ constexpr const char* kHelp =
     "  restart ID        go to checkpoint ID (any listed by checkpoints)\n"
     "  info timeline     history length, position, checkpoints and their memory\n"
     "  stats             instructions executed, speed, guest memory\n"
+    "  heap              the live heap blocks now (from the malloc/calloc/realloc/free calls\n"
+    "                    so far): address, size, when and where allocated; by call site\n"
     "  info memory       the memory map: ELF segments, heap, stack, with permissions,\n"
     "                    resident pages and pages written since the start\n"
     "  last-write ADDR [LEN]  go to the last write to [ADDR, ADDR+LEN) before now (LEN\n"
@@ -109,6 +111,11 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
   if (cmd == "info" && words.size() == 2 && words[1] == "timeline") return monitor_info_timeline();
   if (cmd == "info" && words.size() == 2 && words[1] == "memory")
     return console_then_ok(format_memory_map(target_.memory_map(), target_.now()));
+  if (cmd == "heap" && words.size() == 1) {
+    Outcome o;
+    o.work = Work{Work::Kind::Heap};
+    return o;
+  }
   if (cmd == "last-write" || cmd == "next-write") {
     std::optional<std::uint64_t> addr = words.size() >= 2 ? parse_count(words[1]) : std::nullopt;
     std::optional<std::uint64_t> len = words.size() == 3 ? parse_count(words[2]) : std::uint64_t{1};
@@ -209,6 +216,10 @@ Outcome Debugger::finish_monitor(const Work& work, const timeline::StopEvent& ev
 
 Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEvent& event) {
   if (!work_error_.empty()) return console_then_ok(std::move(work_error_));
+  if (work.kind == Work::Kind::Heap) {
+    if (!heap_walk_) return console_then_ok("The program has no malloc, calloc, realloc or free symbols: no heap to walk\n");
+    return console_then_ok(format_heap(*heap_walk_, event.icount));
+  }
   if (work.kind == Work::Kind::LastWrite || work.kind == Work::Kind::NextWrite) {
     stop_reply(event);
     return console_then_ok(format_write_search(write_search_, work.kind == Work::Kind::NextWrite,

@@ -308,7 +308,9 @@ int trace_diff_command(const CliRequest& request) {
     } else {
       out += "host calls:   the same calls with the same results\n";
     }
-    if (d.state) {
+    if (d.state && d.state->icount == 0 && d.state->a.what.rfind("the initial", 0) == 0) {
+      out += "state:        the runs start in different states (arguments, environment or limits)\n";
+    } else if (d.state) {
       out += "state:        the instruction at " + group_digits(d.state->icount) + " leaves different states\n";
       out += side_text("A", d.state->a) + side_text("B", d.state->b);
     } else if (d.error.empty()) {

@@ -2,6 +2,7 @@
 #include "server/memory_history_text.hpp"
 
 #include <cstdio>
+#include <map>
 
 #include "timeline/host_call_text.hpp"
 
@@ -57,6 +58,37 @@ std::string format_write_search(const timeline::WriteSearch& search, bool forwar
   text += "Now at instruction " + std::to_string(a.icount) +
           ": the writing instruction, before it runs (stepi shows the new value)\n";
   return text;
+}
+
+std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
+  if (walk.failure) {
+    return walk.failure->kind == timeline::StopKind::Interrupted ? std::string("Interrupted: no heap shown\n")
+                                                                 : "Replay diverged: " + walk.failure->message + "\n";
+  }
+  std::uint64_t bytes = 0;
+  for (const auto& b : walk.live) bytes += b.size;
+  std::string out = "Live heap blocks at instruction " + timeline::group_digits(icount) + ": " +
+                    timeline::group_digits(walk.live.size()) + (walk.live.size() == 1 ? " block, " : " blocks, ") +
+                    timeline::group_digits(bytes) + " bytes (" + timeline::group_digits(walk.calls) +
+                    " allocator calls so far)\n";
+  if (walk.call_in_progress) out += "  (an allocator call is in progress here: its block is not counted yet)\n";
+  if (walk.live.empty()) return out;
+  out += "  address     size        allocated at instruction  by           call site\n";
+  char line[160];
+  std::map<vm::Addr, std::pair<std::uint64_t, std::uint64_t>> sites;  // call pc -> blocks, bytes
+  for (const auto& b : walk.live) {
+    std::snprintf(line, sizeof line, "  0x%08x  %10u  %24s  %-11s  ", static_cast<unsigned>(b.addr),
+                  static_cast<unsigned>(b.size), timeline::group_digits(b.icount).c_str(), b.function.c_str());
+    out += line + format_code_place(b.call_pc) + "\n";
+    auto& s = sites[b.call_pc];
+    s.first += 1;
+    s.second += b.size;
+  }
+  out += "By allocation site:\n";
+  for (const auto& [pc, s] : sites)
+    out += "  " + format_code_place(pc) + ": " + timeline::group_digits(s.first) + (s.first == 1 ? " block, " : " blocks, ") +
+           timeline::group_digits(s.second) + " bytes\n";
+  return out;
 }
 
 std::string format_memory_map(const std::vector<timeline::MemoryRegion>& regions, std::uint64_t icount) {

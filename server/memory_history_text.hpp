@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "timeline/guest_memory_map.hpp"
+#include "timeline/heap_walk.hpp"
 #include "timeline/memory_history.hpp"
 #include "vm/types.hpp"
 
@@ -24,6 +25,8 @@ std::string access_kind_text(const timeline::MemoryAccess& a);
 std::string format_write_search(const timeline::WriteSearch& search, bool forward, vm::Addr addr, std::uint32_t len,
                                 std::uint64_t from);
 
+// `monitor heap`: the live blocks and a summary by allocation site.
+std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount);
 // `monitor info memory` / `rvrr trace memory`: a table of the regions.
 std::string format_memory_map(const std::vector<timeline::MemoryRegion>& regions, std::uint64_t icount);
 

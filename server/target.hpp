@@ -67,6 +67,9 @@ class Target {
     return none;
   }
 
+  // The live heap blocks now (nullopt: the program has no malloc/free symbols);
+  // see Timeline::heap_walk.
+  virtual std::optional<timeline::HeapWalk> heap_walk(const timeline::CancelToken&) { return std::nullopt; }
   // The guest's memory map now (empty: not known).
   virtual std::vector<timeline::MemoryRegion> memory_map() const { return {}; }
 
@@ -126,6 +129,11 @@ class TimelineTarget final : public Target {
   timeline::WriteSearch find_write(timeline::Direction d, vm::Addr addr, std::uint32_t len,
                                    const timeline::CancelToken& cancel) override {
     return timeline_.find_write(d, addr, len, cancel);
+  }
+  std::optional<timeline::HeapWalk> heap_walk(const timeline::CancelToken& cancel) override {
+    const timeline::AllocatorEntries entries = timeline::allocator_entries(image_);
+    if (!entries.any()) return std::nullopt;
+    return timeline_.heap_walk(entries, cancel);
   }
   std::vector<timeline::MemoryRegion> memory_map() const override {
     return timeline::guest_memory_map(timeline_.machine(), timeline_.start_machine(), image_, program_name_);

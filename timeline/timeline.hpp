@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "timeline/heap_walk.hpp"
 #include "timeline/history.hpp"
 #include "timeline/memory_history.hpp"
 #include "timeline/progress.hpp"
@@ -120,6 +121,10 @@ class Timeline {
   std::optional<StopEvent> memory_accesses(vm::Addr addr, std::uint32_t len, bool reads, const CancelToken& cancel,
                                            const std::function<bool(const MemoryAccess&)>& each);
 
+  // The heap blocks live at now, from the allocator calls in [0, now) (see
+  // heap_walk.hpp). Nothing moves. Cost: one re-execution of the history so
+  // far with breakpoints on the allocator's entries.
+  HeapWalk heap_walk(const AllocatorEntries& entries, const CancelToken& cancel);
   // Forward from now to `icount` ignoring breakpoints, like a seek, telling
   // `trace` every straight-line run that executes (vm/exec_trace.hpp). For
   // questions about the whole history. Returns SeekDone, or an edge.

@@ -112,5 +112,36 @@ def walk_writes():
         ck.contains(21, "info memory")
 
 
+@g.scenario(ck, "monitor heap: the live blocks, from the allocator calls so far")
+def heap():
+    elf = g.build_guest("heap_blocks")
+    src = g.guest_source("heap_blocks")
+    trace = record(elf, "", "heap.rvrr")
+    cmds = [
+        f"break heap_blocks.c:{g.marker_line(src, 'free_a')}",  # 0
+        "continue",                                            # 1
+        "monitor heap",                                        # 2  a, b, c live
+        f"break heap_blocks.c:{g.marker_line(src, 'end')}",    # 3
+        "continue",                                            # 4
+        "monitor when",                                        # 5
+        "monitor heap",                                        # 6  b and the realloc'd c
+        "monitor when",                                        # 7  not moved
+        "p/x (unsigned)b",                                     # 8
+    ]
+    with g.Server.replay(trace) as srv:
+        s = g.run_gdb(srv.port, elf, cmds)
+        ck.begin("monitor heap", s, srv)
+        ck.contains(2, re.compile(r"Live heap blocks at instruction [\d,]+: 3 blocks, 142 bytes"))
+        ck.contains(6, re.compile(r"Live heap blocks at instruction [\d,]+: 2 blocks, 232 bytes"))
+        ck.contains(6, re.compile(r"\s32\s+[\d,]+\s+calloc\s+0x[0-9a-f]{8}\n"))
+        ck.contains(6, re.compile(r"\s200\s+[\d,]+\s+realloc\s+0x[0-9a-f]{8}\n"))
+        ck.contains(6, "By allocation site:")
+        ck.check(when(s, 5) is not None and when(s, 5) == when(s, 7), "monitor heap does not move")
+        m = re.search(r"= (0x[0-9a-f]+)", s[8].output) if len(s.steps) > 8 else None
+        ck.check(m is not None and f"  {int(m.group(1), 16):#010x}  " in s[6].output,
+                 f"b's address is listed: {m.group(1) if m else None}")
+
+
 walk_writes()
+heap()
 ck.finish()

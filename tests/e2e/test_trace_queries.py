@@ -17,13 +17,13 @@ ck = g.Checker("test_trace_queries")
 TMP = tempfile.mkdtemp(prefix="rvrr-queries-")
 
 
-def record(elf, stdin_text, name):
+def record(elf, stdin_text, name, args=()):
     trace = os.path.join(TMP, name)
     inp = os.path.join(TMP, name + ".in")
     with open(inp, "w") as f:
         f.write(stdin_text)
     with open(inp, "rb") as f:
-        r = subprocess.run([g.rvrr_binary(), "record", "-o", trace, elf], stdin=f, capture_output=True,
+        r = subprocess.run([g.rvrr_binary(), "record", "-o", trace, elf, *args], stdin=f, capture_output=True,
                            timeout=120)
     if r.returncode not in (0,):
         raise g.TestFailure(f"record failed ({r.returncode}): {r.stderr.decode()}")
@@ -112,6 +112,10 @@ def diff():
         ck.check(j["equal"] is False and j["same_program"] is True, f"differ: {j}")
         ck.check(j["host_call"] is not None and j["host_call"]["byte_offset"] == 2, f"byte 2: {j['host_call']}")
         ck.check(j["control"] is None, f"the path is the same (the guest never branches on the bytes): {j['control']}")
+    d = record(elf, "abcd", "d.rvrr", args=("-v",))
+    r = rvrr("trace", "diff", a, d)
+    ck.check(r.returncode == 1 and "note: arguments differ" in r.stdout
+             and "the runs start in different states" in r.stdout, f"other arguments:\n{r.stdout}{r.stderr}")
     hello = g.example("hello")
     h1 = record(hello, "", "h1.rvrr")
     h2 = record(hello, "", "h2.rvrr")

@@ -22,8 +22,9 @@ using namespace rvrr::trace_test;
 namespace {
 
 TraceData record(const std::string& name, const std::string& input, std::uint64_t epoch = 1'700'000'000'000'000'000ull,
-                 const std::string& program = guest_path()) {
+                 const std::string& program = guest_path(), std::vector<std::string> args = {}) {
   RecordOptions o;
+  o.live.args = std::move(args);
   o.live.epoch_ns = epoch;
   o.live.live = std::make_shared<ScriptedHost>(input);
   o.live.output_to = [](int, std::span<const std::uint8_t>) {};
@@ -108,6 +109,20 @@ TEST_CASE("other wall-clock epochs: still equal, the guest reads only the monoto
   CHECK(d.equal());
   REQUIRE(d.notes.size() == 1);
   CHECK(d.notes[0].find("epoch") != std::string::npos);
+}
+
+TEST_CASE("other arguments: the runs start in different states (the guest ignores them: same path)") {
+  TraceData a = record("diff-args-a.rvrr", "hello there\n");
+  TraceData b = record("diff-args-b.rvrr", "hello there\n", 1'700'000'000'000'000'000ull, guest_path(), {"-v"});
+  TraceDiff d = diff_traces(a, b);
+  CHECK_FALSE(d.equal());
+  REQUIRE(d.notes.size() == 1);
+  CHECK(d.notes[0].find("arguments differ") == 0);
+  REQUIRE(d.state.has_value());
+  CHECK(d.state->icount == 0);
+  CHECK(d.state->a.what.rfind("the initial states differ", 0) == 0);
+  CHECK_FALSE(d.control.has_value());
+  CHECK_FALSE(d.host_call.has_value());
 }
 
 TEST_CASE("traces of different programs are not compared") {
