@@ -64,6 +64,42 @@ struct RunLog : vm::ExecTraceSink {
   }
 };
 
+// The same canonical runs, folded into a hash as they close: the lockstep
+// pass compares one number per interval and keeps no log (an interval of a
+// tight loop executes millions of runs); only the interval where the hashes
+// differ is run again with a RunLog, to find the exact point.
+struct RunHash : vm::ExecTraceSink {
+  bool open = false;
+  vm::ExecutedRun run{};
+  std::uint64_t h = 0x9E3779B97F4A7C15ull;
+  void mix(std::uint64_t v) {
+    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdull;
+  }
+  void close() {
+    if (!open) return;
+    mix(std::uint64_t{run.start} << 32 | run.end);
+    mix(run.icount_after);
+    open = false;
+  }
+  void executed(std::span<const vm::ExecutedRun> batch) override {
+    for (const vm::ExecutedRun& r : batch) {
+      if (open && run.end == r.start) {
+        run.end = r.end;
+        run.icount_after = r.icount_after;
+      } else {
+        close();
+        run = r;
+        open = true;
+      }
+    }
+  }
+  std::uint64_t value() {
+    close();
+    return h;
+  }
+};
+
 bool same_run(const vm::ExecutedRun& x, const vm::ExecutedRun& y) {
   return x.start == y.start && x.end == y.end && x.icount_after == y.icount_after;
 }
@@ -239,10 +275,19 @@ TraceDiff diff_traces(const TraceData& a, const TraceData& b) {
   }
   std::uint64_t c = 0;
   for (;;) {
-    RunLog la, lb;
     StopEvent ea, eb;
     const std::uint64_t target = c + kInterval;
+    RunHash ha, hb;
     {
+      std::thread other([&] { eb = sb.t().run_traced(target, hb, never); });
+      ea = sa.t().run_traced(target, ha, never);
+      other.join();
+    }
+    RunLog la, lb;
+    if (ha.value() != hb.value()) {
+      // The paths part in this interval: run it again, logging, to find where.
+      sa.t().seek(c, never);
+      sb.t().seek(c, never);
       std::thread other([&] { eb = sb.t().run_traced(target, lb, never); });
       ea = sa.t().run_traced(target, la, never);
       other.join();
@@ -266,26 +311,27 @@ TraceDiff diff_traces(const TraceData& a, const TraceData& b) {
       break;
     }
     const std::uint64_t here = std::min(sa.t().now(), sb.t().now());
-    if (!d.state && sa.t().now() == sb.t().now() &&
-        sa.t().machine().state_hash_without_epoch() != sb.t().machine().state_hash_without_epoch()) {
-      d.state = narrow_state(sa, sb, c, here);
-      sa.t().seek(here, never);
-      sb.t().seek(here, never);
-    }
     const bool a_done = ea.kind != StopKind::SeekDone, b_done = eb.kind != StopKind::SeekDone;
     if (a_done || b_done) {
       // The same path to here; does one end where the other goes on, or
       // end differently (one exits, the other faults at that pc)?
+      const bool same_count = sa.t().now() == sb.t().now();
       DiffSide x = sa.at(here), y = sb.at(here);
       if (differ(x, y)) d.control = DiffPoint{here, x, y, 0, 0};
+      // The same path all along: do the states differ at the end (data
+      // that never changed the path)? Then find where they started to.
+      if (!d.control && !d.state && same_count &&
+          sa.t().machine().state_hash_without_epoch() != sb.t().machine().state_hash_without_epoch())
+        d.state = narrow_state(sa, sb, 0, here);
       break;
     }
     c = here;
   }
-  // States were equal at c (checked there); where the paths part they
-  // differ (the pcs): the data that made them part came in between.
-  if (d.control && !d.state && d.control->icount > c && d.control->a.exists && d.control->b.exists)
-    d.state = narrow_state(sa, sb, c, d.control->icount);
+  // Where the paths part the states differ (the pcs): the data that made
+  // them part came in between. (States are compared at the ends only: a
+  // state hash of every interval would cost more than the replay.)
+  if (d.control && !d.state && d.control->icount > 0 && d.control->a.exists && d.control->b.exists)
+    d.state = narrow_state(sa, sb, 0, d.control->icount);
   d.host_call = first_host_call_difference(a, b, sa, sb);
   const TraceFooter* fa = a.footer ? &*a.footer : nullptr;
   const TraceFooter* fb = b.footer ? &*b.footer : nullptr;

@@ -5,13 +5,16 @@
 //    differs (a call made at another count, another call, or the same call
 //    with another result: the input byte that differs);
 //  - control flow: both are replayed in lockstep, interval by interval, each
-//    on its own thread, comparing the straight-line runs they execute
-//    (vm/exec_trace.hpp); the first interval that differs is narrowed to the
-//    exact instruction count where the pc (or "still running") differs;
-//  - state: the full state hash (vm::Machine::state_hash) at the end of
-//    every interval while the control flow agrees, narrowed by bisection to
-//    the first count where the states differ (data that differs without
-//    changing the path: a value read, the clock).
+//    on its own thread, comparing a hash of the straight-line runs they
+//    execute (vm/exec_trace.hpp); the first interval that differs is run
+//    again with the runs logged and narrowed to the exact instruction count
+//    where the pc (or "still running") differs;
+//  - state: the full state hash (vm::Machine::state_hash_without_epoch) at
+//    the start, and at the end or where the paths part, narrowed by
+//    bisection to the instruction that made the states differ (data that
+//    differs without changing the path: a value read, the clock). Bisection
+//    assumes states that differ once stay different, as they do unless the
+//    program overwrites every trace of the difference.
 // Two recordings of a deterministic program with the same inputs are equal;
 // the guest epoch (the wall clock at the start) matters only if the program
 // reads the clock.
