@@ -75,7 +75,8 @@ std::vector<MemoryRegion> guest_memory_map(const vm::Machine& now, const vm::Mac
     ++r.pages;
     if (id != zero) ++r.resident;
     auto it = before.find(page);
-    if (it == before.end() || it->second != id) ++r.written;
+    // A page mapped since (brk) counts once it holds data.
+    if (it == before.end() ? id != zero : it->second != id) ++r.written;
   });
   return out;
 }

@@ -6,8 +6,8 @@
 // arena), the stack, and any other mapping. For each region: its range,
 // permissions, resident pages (holding data: not the shared zero page a
 // fresh mapping uses) and pages written since the start of the run (their
-// copy-on-write page object differs from the one at count 0, or did not
-// exist then).
+// copy-on-write page object differs from the one at count 0; a page mapped
+// since then counts once it holds data).
 #pragma once
 #include <cstdint>
 #include <string>

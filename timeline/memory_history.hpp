@@ -14,7 +14,9 @@
 // writes (gdb `set var` in a live session) are not guest accesses either.
 //
 // Timeline::find_write (timeline.hpp) finds the nearest write before or after
-// the current point; memory_accesses() lists the whole history.
+// the current point that changed the range (a store of the same bytes does
+// not count there, as for gdb's `watch`); Timeline::memory_accesses lists
+// every access in the whole history, those included.
 #pragma once
 #include <cstdint>
 #include <functional>
