@@ -199,7 +199,7 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
       }
     }
     if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) return Subcommand::TraceInfo;
-    err = rest.empty() ? "`trace` needs a subcommand: trace info TRACE"
+    err = rest.empty() ? "`trace` needs a subcommand: trace info|writes|diff|memory TRACE ..."
                        : "unknown trace subcommand '" + rest.front() + "' (expected: info, writes, diff, memory)";
     return Subcommand::Help;
   }
