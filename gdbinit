@@ -131,6 +131,45 @@ the selected frame."""
 _RvrrLines()
 end
 
+# last-write EXPR / next-write EXPR: go to the write that gave EXPR its
+# current value (or the next one that changes it), as Undo's `last` does: one
+# command instead of a watchpoint and a reverse-continue. The range is
+# &(EXPR) for sizeof(EXPR) bytes; rvrr prints the write (instruction count,
+# pc, old -> new bytes) and stops at the writing instruction, before it runs.
+python
+import gdb as _rvrr_gdb
+
+class _RvrrWriteSearch(_rvrr_gdb.Command):
+    def __init__(self, name, doc):
+        self.__doc__ = doc
+        super().__init__(name, _rvrr_gdb.COMMAND_RUNNING, _rvrr_gdb.COMPLETE_EXPRESSION)
+        self._name = name
+
+    def invoke(self, arg, from_tty):
+        if not arg.strip():
+            raise _rvrr_gdb.GdbError("usage: %s EXPR (a variable, buf[3], *p, s->field, ...)" % self._name)
+        value = _rvrr_gdb.parse_and_eval(arg)
+        if value.address is None:
+            raise _rvrr_gdb.GdbError("%s: '%s' is not in memory (give an lvalue: a variable, buf[3], *p)"
+                                     % (self._name, arg))
+        address = int(value.address) & 0xffffffff
+        size = max(int(value.type.sizeof), 1)
+        text = _rvrr_gdb.execute("monitor %s 0x%x %d" % (self._name, address, size), to_string=True)
+        _rvrr_gdb.write(text)
+        if "Now at instruction" in text:
+            _rvrr_gdb.execute("rvrr-refresh")
+
+_RvrrWriteSearch("last-write", """last-write EXPR -- go back to the last write to EXPR before now.
+The range is &(EXPR) for sizeof(EXPR) bytes. Prints the write (instruction
+count, pc, old -> new bytes) and stops at the writing instruction, before it
+runs (stepi shows the new value); a repeated last-write walks further back.
+Writes by host calls (read() into a buffer) count, named as such. If there
+is none, says so and does not move.""")
+_RvrrWriteSearch("next-write", """next-write EXPR -- go forward to the next write to EXPR after now.
+Like last-write, forwards, within the recorded history (a live session's
+program is not run on); the instruction at the current point is not "next".""")
+end
+
 # A write (`set var`, `print x = 1`, an inferior call) behind the end of a
 # live session's history discards the recorded future; rvrr says so, but gdb
 # reads rvrr's messages only at a stop or a monitor command. Ask for them right

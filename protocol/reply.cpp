@@ -64,7 +64,7 @@ void put_be(std::string& out, std::uint64_t v, int bytes) {
 std::string format_file(const FileReply& f) {
   if (f.result < 0) return "F-1," + format_hex(f.error);
   std::string out = "F" + format_hex(static_cast<std::uint64_t>(f.result));
-  if (!f.data.empty()) {
+  if (f.attachment || !f.data.empty()) {
     out.push_back(';');
     out.append(f.data);
   }

@@ -71,6 +71,9 @@ struct FileReply {
   std::int64_t result = 0;   // >= 0: success (fd, byte count; for fstat the size of data)
   std::uint32_t error = 0;   // result < 0: the errno
   std::string data;          // attachment (result >= 0 only)
+  // pread replies carry an attachment even when it is empty (EOF: "F0;"):
+  // gdb fails a pread whose reply has none with EINVAL.
+  bool attachment = false;
   friend bool operator==(const FileReply&, const FileReply&) = default;
 };
 

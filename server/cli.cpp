@@ -71,6 +71,24 @@ std::string subcommand_usage_line(Subcommand c) {
                                        "Prints the trace's header and every recorded event (host calls with their\n"
                                        "results, debugger writes, the end), one per line with its instruction count.\n"
                                        "Exit status: 0; 2 for bad usage or an unreadable trace.\n";
+    case Subcommand::TraceWrites: return "usage: rvrr trace writes [--reads] [--json] TRACE ADDR[,LEN]\n"
+                                         "Lists every write to [ADDR, ADDR+LEN) in the recorded run (LEN defaults\n"
+                                         "to 1; ADDR is 0x.. hex, decimal or an ELF symbol): instruction count, pc,\n"
+                                         "old -> new bytes; writes by host calls (read() into a buffer) are named.\n"
+                                         "Exit status: 0; 1 if the replay diverged; 2 for bad usage or an\n"
+                                         "unreadable trace.\n";
+    case Subcommand::TraceDiff: return "usage: rvrr trace diff [--json] TRACE_A TRACE_B\n"
+                                       "Compares two recordings of the same program: the first instruction where\n"
+                                       "their control flow parts, the first host call whose result differs, and\n"
+                                       "how each run ended.\n"
+                                       "Exit status: 0 if they are equal; 1 if they differ; 2 for bad usage, an\n"
+                                       "unreadable trace or traces of different programs.\n";
+    case Subcommand::TraceMemory: return "usage: rvrr trace memory [--at N] [--json] TRACE\n"
+                                         "The guest's memory map at instruction N (default: the end): ELF segments,\n"
+                                         "heap, stack and other mappings, with permissions, resident pages and the\n"
+                                         "pages written since the start.\n"
+                                         "Exit status: 0; 1 if the replay diverged; 2 for bad usage or an\n"
+                                         "unreadable trace.\n";
     case Subcommand::Help: break;
   }
   return top_level_usage();
@@ -92,6 +110,7 @@ constexpr NumberRange kCheckpointInterval{"--checkpoint-interval", 0, 1ull << 40
 constexpr NumberRange kFrom{"--from", 0, UINT64_MAX - 1, ""};
 constexpr NumberRange kTo{"--to", 1, UINT64_MAX - 1, ""};
 constexpr NumberRange kTop{"--top", 1, 1u << 30, ""};
+constexpr NumberRange kAt{"--at", 0, UINT64_MAX - 1, ""};
 
 std::uint64_t parse_number(const std::string& text, const NumberRange& r, const std::string& usage) {
   auto bad = [&] {
@@ -134,6 +153,7 @@ void read_numbers(const po::variables_map& vm, CliOptions& o, const std::string&
   if (auto v = get(kTo)) o.to = *v;
   if (auto v = get(kTop)) o.top = *v;
   if (o.from >= o.to) throw CliError("--from must be below --to", usage);
+  if (auto v = get(kAt)) o.at = *v;
 }
 
 void add_limits(po::options_description& d, CliOptions& o, bool host_files) {
@@ -194,8 +214,10 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
   if (word == "debug") return Subcommand::Debug;
   if (word == "trace") {
     static const std::pair<const char*, Subcommand> kTraceWords[] = {
-        {"info", Subcommand::TraceInfo}, {"lines", Subcommand::TraceLines},
-        {"profile", Subcommand::TraceProfile}, {"dump", Subcommand::TraceDump}};
+        {"info", Subcommand::TraceInfo},     {"lines", Subcommand::TraceLines},
+        {"profile", Subcommand::TraceProfile}, {"dump", Subcommand::TraceDump},
+        {"writes", Subcommand::TraceWrites},   {"diff", Subcommand::TraceDiff},
+        {"memory", Subcommand::TraceMemory}};
     for (const auto& [name, sub] : kTraceWords) {
       if (!rest.empty() && rest.front() == name) {
         rest.erase(rest.begin());
@@ -203,8 +225,9 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
       }
     }
     if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) return Subcommand::TraceInfo;
-    err = rest.empty() ? "`trace` needs a subcommand: trace info|lines|profile|dump TRACE"
-                       : "unknown trace subcommand '" + rest.front() + "' (expected: info, lines, profile, dump)";
+    err = rest.empty() ? "`trace` needs a subcommand: trace info|lines|profile|dump|writes|diff|memory TRACE ..."
+                       : "unknown trace subcommand '" + rest.front() +
+                             "' (expected: info, lines, profile, dump, writes, diff, memory)";
     return Subcommand::Help;
   }
   err = "unknown subcommand '" + word + "'";
@@ -229,6 +252,9 @@ std::string top_level_usage() {
          "  trace lines TRACE          line hit counts (--annotate FILE: the source with counts)\n"
          "  trace profile TRACE        an exact profile (--folded: stacks for flame graphs)\n"
          "  trace dump TRACE           the header and every recorded event\n"
+         "  trace writes TRACE ADDR[,LEN]  every write to an address range, and who made it\n"
+         "  trace diff TRACE_A TRACE_B where two runs of one program part\n"
+         "  trace memory TRACE         the guest's memory map\n"
          "  version                    print rvrr's version (also --version)\n"
          "\n"
          "`rvrr COMMAND --help` lists a command's options and exit statuses.\n";
@@ -303,6 +329,17 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     case Subcommand::TraceDump:
       d.add_options()("json", po::bool_switch(&o.json), "print the header and events as JSON (data in hex)");
       break;
+    case Subcommand::TraceWrites:
+      d.add_options()("reads", po::bool_switch(&o.reads), "list the reads of the range too");
+      d.add_options()("json", po::bool_switch(&o.json), "answer in JSON");
+      break;
+    case Subcommand::TraceDiff:
+      d.add_options()("json", po::bool_switch(&o.json), "answer in JSON");
+      break;
+    case Subcommand::TraceMemory:
+      add_number(d, kAt, "N", "the map at instruction count N (default: the end of the recording)");
+      d.add_options()("json", po::bool_switch(&o.json), "answer in JSON");
+      break;
     case Subcommand::Help:
       break;
   }
@@ -356,6 +393,15 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     if (positional.empty()) throw CliError("missing TRACE", req.help_text);
     if (positional.size() > 1) throw CliError("unexpected argument '" + positional[1] + "'", req.help_text);
     req.trace = positional.front();
+  } else if (req.command != Subcommand::Help) {  // trace writes/diff/memory: TRACE and operands
+    const std::size_t want = req.command == Subcommand::TraceMemory ? 1 : 2;
+    if (positional.size() < want)
+      throw CliError(positional.empty() ? "missing TRACE"
+                     : req.command == Subcommand::TraceDiff ? "missing TRACE_B" : "missing ADDR",
+                     req.help_text);
+    if (positional.size() > want) throw CliError("unexpected argument '" + positional[want] + "'", req.help_text);
+    req.trace = positional.front();
+    req.operands.assign(positional.begin() + 1, positional.end());
   }
   return req;
 }

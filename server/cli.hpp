@@ -8,6 +8,9 @@
 //   rvrr trace lines [--annotate FILE] [--json] TRACE
 //   rvrr trace profile [--folded] [--from N] [--to M] [--top K] [--json] TRACE
 //   rvrr trace dump [--json] TRACE
+//   rvrr trace writes [--reads] [--json] TRACE ADDR[,LEN]
+//   rvrr trace diff [--json] TRACE_A TRACE_B
+//   rvrr trace memory [--at N] [--json] TRACE
 //
 // Option parsing stops at PROGRAM, so guest arguments such as `-x` reach the
 // guest untouched (as with `env`, `rr record`, `timeout`). `--` also ends the
@@ -21,7 +24,10 @@
 
 namespace rvrr::server {
 
-enum class Subcommand { Run, Record, Replay, Debug, TraceInfo, TraceLines, TraceProfile, TraceDump, Help };
+enum class Subcommand {
+  Run, Record, Replay, Debug, TraceInfo, TraceLines, TraceProfile, TraceDump,
+  TraceWrites, TraceDiff, TraceMemory, Help
+};
 
 // Every option any subcommand accepts, with its default. A subcommand that does
 // not offer an option leaves it at the default.
@@ -46,6 +52,10 @@ struct CliOptions {
   std::uint64_t checkpoint_interval = 0;      // 0 = automatic
   std::string log_level = "warn";             // trace/debug/info/warn/error/off
   std::string gdb = "gdb-multiarch";          // the debugger started without --port
+  // Questions to a trace (trace writes/diff/memory).
+  bool json = false;                          // answer in JSON
+  bool reads = false;                         // trace writes: list reads too
+  std::optional<std::uint64_t> at;            // trace memory: at this instruction count (default: the end)
   // Files.
   std::string output;                         // record/debug: -o TRACE (empty = the trace store)
 };
@@ -55,7 +65,8 @@ struct CliRequest {
   CliOptions options;
   std::string program;             // run/record/debug
   std::vector<std::string> args;   // guest arguments after PROGRAM
-  std::string trace;               // replay (may be empty = latest), trace info
+  std::string trace;               // replay (may be empty = latest), trace info/writes/diff/memory
+  std::vector<std::string> operands;  // trace writes: ADDR[,LEN]; trace diff: TRACE_B
   bool help = false;               // --help given: print help_text to stdout, exit 0
   std::string help_text;           // the subcommand's usage and options
 };

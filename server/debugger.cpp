@@ -40,6 +40,16 @@ Debugger::Debugger(Target& target, DebuggerOptions options)
   // Nothing to serve: do not advertise it (gdb would ask and get an error).
   if (options_.exec_file.empty()) options_.features.exec_file = false;
   else files_ = ServedFiles({options_.exec_file});
+  // gdb's `info proc mappings` reads /proc/PID/maps through vFile: the guest's, never the host's.
+  files_.set_synthetic([this](const std::string& path) -> std::optional<std::string> {
+    const std::string prefix = "/proc/", suffix = "/maps";
+    if (path.size() <= prefix.size() + suffix.size() || path.compare(0, prefix.size(), prefix) != 0 ||
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+      return std::nullopt;
+    const std::string pid = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    if (pid != "self" && pid.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return timeline::linux_maps_text(target_.memory_map());
+  });
   start_session();
 }
 
@@ -454,6 +464,18 @@ timeline::StopEvent Debugger::execute(const Work& work, const timeline::CancelTo
       break;
     case Work::Kind::Seek:
       event = target_.seek(work.arg, cancel);
+      break;
+    case Work::Kind::LastWrite:
+    case Work::Kind::NextWrite:
+      write_search_ = target_.find_write(
+          work.kind == Work::Kind::LastWrite ? timeline::Direction::Backward : timeline::Direction::Forward,
+          static_cast<vm::Addr>(work.arg), work.len, cancel);
+      event = write_search_.event;
+      break;
+    case Work::Kind::Heap:
+      heap_walk_ = target_.heap_walk(cancel);
+      event.kind = timeline::StopKind::SeekDone;  // nothing moves
+      event.icount = target_.now();
       break;
     case Work::Kind::Restart:
       if (auto e = target_.restart(work.arg)) {

@@ -41,11 +41,12 @@ namespace rvrr::server {
 // A long operation requested by a packet.
 struct Work {
   // Query: a monitor command that re-runs history without moving (lines).
-  enum class Kind : std::uint8_t { Resume, Seek, Restart, Query };
+  enum class Kind : std::uint8_t { Resume, Seek, Restart, Query, LastWrite, NextWrite, Heap };
   Kind kind = Kind::Resume;
   timeline::Direction direction = timeline::Direction::Forward;  // Resume
   timeline::ResumeKind resume = timeline::ResumeKind::Continue;  // Resume
-  std::uint64_t arg = 0;                                         // Seek: icount; Restart: checkpoint id
+  std::uint64_t arg = 0;                                         // Seek: icount; Restart: checkpoint id; *Write: address
+  std::uint32_t len = 0;                                         // LastWrite/NextWrite: bytes
   // Seek armed by `monitor seek-next` and run for gdb's next resume packet:
   // it ends with a stop reply (gdb sends 0x03 for Ctrl-C while it waits for
   // one, never during a monitor command), not with monitor output.
@@ -191,6 +192,9 @@ class Debugger {
   std::string work_error_;
   // `monitor seek-next`: the instruction count gdb's next resume packet seeks to instead.
   std::optional<std::uint64_t> armed_seek_;
+  // What the last LastWrite/NextWrite Work found (for its monitor output).
+  timeline::WriteSearch write_search_;
+  std::optional<timeline::HeapWalk> heap_walk_;  // what the last Heap Work found (nullopt: no allocator)
   // Time spent executing Work (for `monitor stats`: MIPS).
   std::chrono::steady_clock::duration busy_{};
 };

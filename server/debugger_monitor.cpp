@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "server/debugger.hpp"
+#include "server/memory_history_text.hpp"
 #include "timeline/host_call_text.hpp"
 
 namespace rvrr::server {
@@ -102,10 +103,18 @@ constexpr const char* kHelp =
     "                    taken branch, jump, call or return (re-runs history up to now)\n"
     "  profile [K]       an exact profile of the history so far: the top K (10) functions\n"
     "                    (self, inclusive, calls) and lines, by instructions\n"
+    "  heap              the live heap blocks now (from the malloc/calloc/realloc/free calls\n"
+    "                    so far): address, size, when and where allocated; by call site\n"
+    "  info memory       the memory map: ELF segments, heap, stack, with permissions,\n"
+    "                    resident pages and pages written since the start\n"
+    "  last-write ADDR [LEN]  go to the last write to [ADDR, ADDR+LEN) before now (LEN\n"
+    "                    defaults to 1): the writing instruction, before it runs; prints\n"
+    "                    its instruction count, pc and old -> new bytes; not found: no move\n"
+    "  next-write ADDR [LEN]  the same, forward: the next write after now (in recorded history)\n"
     "  notes [write|call]  what rvrr could not tell gdb yet (e.g. history a write discarded);\n"
     "                    with write/call, also whether the write gdb is about to make is refused\n"
-    "The gdbinit shipped with rvrr wraps when/seek/checkpoint/restart as gdb commands\n"
-    "that also refresh gdb's view after moving.\n";
+    "The gdbinit shipped with rvrr wraps when/seek/checkpoint/restart (and last-write EXPR,\n"
+    "next-write EXPR) as gdb commands that also refresh gdb's view after moving.\n";
 
 }  // namespace
 
@@ -139,6 +148,28 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
   if (cmd == "notes" && (words.size() == 1 || (words.size() == 2 && (words[1] == "write" || words[1] == "call"))))
     return console_then_ok("");  // on_qRcmd adds the notes
   if (cmd == "info" && words.size() == 2 && words[1] == "timeline") return monitor_info_timeline();
+  if (cmd == "info" && words.size() == 2 && words[1] == "memory")
+    return console_then_ok(format_memory_map(target_.memory_map(), target_.now()));
+  if (cmd == "heap" && words.size() == 1) {
+    Outcome o;
+    o.work = Work{Work::Kind::Heap};
+    return o;
+  }
+  if (cmd == "last-write" || cmd == "next-write") {
+    std::optional<std::uint64_t> addr = words.size() >= 2 ? parse_count(words[1]) : std::nullopt;
+    std::optional<std::uint64_t> len = words.size() == 3 ? parse_count(words[2]) : std::uint64_t{1};
+    if (!addr || !len || words.size() > 3 || *addr > 0xffffffffull || *len == 0 || *len > (1u << 20) ||
+        *addr + *len > (1ull << 32))
+      return console_then_ok("usage: monitor " + cmd + " ADDR [LEN] (a guest address, 0x.. for hex; LEN in bytes, "
+                             "default 1, at most 1 MiB)\n");
+    Work w;
+    w.kind = cmd == "last-write" ? Work::Kind::LastWrite : Work::Kind::NextWrite;
+    w.arg = *addr;
+    w.len = static_cast<std::uint32_t>(*len);
+    Outcome o;
+    o.work = w;
+    return o;
+  }
   if (cmd == "lines" || cmd == "profile") {
     Work w;
     w.kind = Work::Kind::Query;
@@ -251,6 +282,15 @@ Outcome Debugger::finish_monitor(const Work& work, const timeline::StopEvent& ev
 Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEvent& event) {
   if (work.kind == Work::Kind::Query) return console_then_ok(std::move(query_text_));  // nothing moved
   if (!work_error_.empty()) return console_then_ok(std::move(work_error_));
+  if (work.kind == Work::Kind::Heap) {
+    if (!heap_walk_) return console_then_ok("The program has no malloc, calloc, realloc or free symbols: no heap to walk\n");
+    return console_then_ok(format_heap(*heap_walk_, event.icount));
+  }
+  if (work.kind == Work::Kind::LastWrite || work.kind == Work::Kind::NextWrite) {
+    stop_reply(event);
+    return console_then_ok(format_write_search(write_search_, work.kind == Work::Kind::NextWrite,
+                                               static_cast<vm::Addr>(work.arg), work.len, work_start_icount_));
+  }
   // The position changed without gdb knowing; remember a plain stop for '?'.
   stop_reply(event);
   std::string n = std::to_string(event.icount);

@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
       case Subcommand::TraceLines: return trace_lines_command(request);
       case Subcommand::TraceProfile: return trace_profile_command(request);
       case Subcommand::TraceDump: return trace_dump_command(request);
+      case Subcommand::TraceWrites: return trace_writes_command(request);
+      case Subcommand::TraceDiff: return trace_diff_command(request);
+      case Subcommand::TraceMemory: return trace_memory_command(request);
       case Subcommand::Help: break;
     }
     std::fputs(top_level_usage().c_str(), stderr);

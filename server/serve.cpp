@@ -139,6 +139,10 @@ void end_gdb(pid_t pid) {
 ServeResult serve(timeline::Timeline& timeline, const ServeOptions& options, StopSignals& stop_signals) {
   asio::io_context io;
   TimelineTarget target(timeline);
+  if (!options.program.empty()) {
+    vm::ElfLoadResult elf = vm::load_elf_file(options.program);
+    if (elf.image) target.set_program(std::move(*elf.image), options.program);
+  }
   DebuggerOptions dopts;
   std::error_code fec;
   dopts.exec_file = options.program.empty() ? std::string() : fs::absolute(options.program, fec).string();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "timeline/guest_memory_map.hpp"
 #include "timeline/stop_event.hpp"
 #include "timeline/timeline.hpp"
 #include "vm/debug_points.hpp"
@@ -63,6 +64,22 @@ class Target {
     return false;
   }
 
+  // The nearest write to [addr, addr+len) before/after now; see
+  // Timeline::find_write. By default (a target without history) none is found.
+  virtual timeline::WriteSearch find_write(timeline::Direction, vm::Addr, std::uint32_t,
+                                           const timeline::CancelToken&) {
+    timeline::WriteSearch none;
+    none.event.kind = timeline::StopKind::SeekDone;
+    none.event.icount = now();
+    return none;
+  }
+
+  // The live heap blocks now (nullopt: the program has no malloc/free symbols);
+  // see Timeline::heap_walk.
+  virtual std::optional<timeline::HeapWalk> heap_walk(const timeline::CancelToken&) { return std::nullopt; }
+  // The guest's memory map now (empty: not known).
+  virtual std::vector<timeline::MemoryRegion> memory_map() const { return {}; }
+
   virtual std::uint64_t pin_checkpoint() = 0;
   virtual std::vector<timeline::CheckpointInfo> checkpoints() const = 0;
   virtual timeline::TimelineStats stats() const = 0;
@@ -72,6 +89,11 @@ class Target {
 class TimelineTarget final : public Target {
  public:
   explicit TimelineTarget(timeline::Timeline& timeline) : timeline_(timeline) {}
+  // The program being run (for naming regions in memory maps).
+  void set_program(vm::ElfImage image, std::string name) {
+    image_ = std::move(image);
+    program_name_ = std::move(name);
+  }
 
   std::uint64_t now() const override { return timeline_.now(); }
   std::uint32_t reg(unsigned regno) const override {
@@ -114,6 +136,18 @@ class TimelineTarget final : public Target {
   bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel) override {
     return timeline_.trace_history(to, trace, cancel);
   }
+  timeline::WriteSearch find_write(timeline::Direction d, vm::Addr addr, std::uint32_t len,
+                                   const timeline::CancelToken& cancel) override {
+    return timeline_.find_write(d, addr, len, cancel);
+  }
+  std::optional<timeline::HeapWalk> heap_walk(const timeline::CancelToken& cancel) override {
+    const timeline::AllocatorEntries entries = timeline::allocator_entries(image_);
+    if (!entries.any()) return std::nullopt;
+    return timeline_.heap_walk(entries, cancel);
+  }
+  std::vector<timeline::MemoryRegion> memory_map() const override {
+    return timeline::guest_memory_map(timeline_.machine(), timeline_.start_machine(), image_, program_name_);
+  }
   std::uint64_t pin_checkpoint() override { return timeline_.pin_checkpoint(); }
   std::vector<timeline::CheckpointInfo> checkpoints() const override { return timeline_.checkpoints(); }
   timeline::TimelineStats stats() const override { return timeline_.stats(); }
@@ -121,6 +155,8 @@ class TimelineTarget final : public Target {
 
  private:
   timeline::Timeline& timeline_;
+  vm::ElfImage image_;
+  std::string program_name_;
 };
 
 }  // namespace rvrr::server

@@ -186,9 +186,10 @@ void GdbServer::keep_gdb_waiting(const Work& work, std::weak_ptr<TcpSession> ses
     std::string text;
     if (ticks == 0) {
       text = std::string("[rvrr] ") +
-             (work.kind == Work::Kind::Seek    ? "seeking"
-              : work.kind == Work::Kind::Query ? "re-running history"
-                                               : "restarting") +
+             (work.kind == Work::Kind::Seek      ? "seeking"
+              : work.kind == Work::Kind::Query   ? "re-running history"
+              : work.kind == Work::Kind::Restart ? "restarting"
+                                                 : "searching") +
              "; this takes a while (Ctrl-C stops it)\n";
     }
     s->send_console(text);  // empty after the first: gdb prints nothing, but waits on

@@ -147,6 +147,7 @@ Timeline::~Timeline() = default;
 
 std::uint64_t Timeline::now() const { return impl_->now(); }
 const vm::Machine& Timeline::machine() const { return impl_->current; }
+const vm::Machine& Timeline::start_machine() const { return impl_->store.at_or_before(0)->machine; }
 vm::DebugPoints& Timeline::points() { return impl_->points; }
 HistoryEnvironment& Timeline::environment() { return *impl_->env; }
 

@@ -10,12 +10,15 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "timeline/heap_walk.hpp"
 #include "timeline/history.hpp"
+#include "timeline/memory_history.hpp"
 #include "timeline/progress.hpp"
 #include "timeline/recording_index.hpp"
 #include "timeline/stop_event.hpp"
@@ -75,6 +78,7 @@ class Timeline {
 
   std::uint64_t now() const;
   const vm::Machine& machine() const;   // the current state, for register/memory reads
+  const vm::Machine& start_machine() const;  // the state at count 0 (what a memory map compares with)
   vm::DebugPoints& points();            // breakpoints/watchpoints gdb has inserted
 
   // Continue or step in a direction. Forward continue stops at a breakpoint
@@ -96,6 +100,36 @@ class Timeline {
   std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes);
   // f0..f31 (raw 64 bits) for index 0..31, fcsr for 32; like write_register.
   std::optional<std::string> write_float_register(unsigned index, std::uint64_t value);
+
+  // The nearest write to [addr, addr+len) by an instruction before now
+  // (Backward) or after now (Forward, within the history already known: it
+  // never runs a live program on; the instruction at now is not "after", as
+  // a continue steps off it). Found: moves to the writing instruction (pc
+  // at it, memory as it was before it, as gdb shows a watchpoint hit going
+  // forward) and describes the write; so a repeated search walks on. A
+  // write that leaves the bytes as they were does not count (as for gdb's
+  // `watch`: memset of zeros over zeros is not "the last write"). Not
+  // found: nothing moves. Cost: backward, a reverse-continue with one write
+  // watchpoint (the index and the hit cache skip what cannot hold a write);
+  // forward, a continue with it, from past the stretches the index says
+  // never wrote those pages.
+  WriteSearch find_write(Direction direction, vm::Addr addr, std::uint32_t len, const CancelToken& cancel);
+  // Every access to [addr, addr+len) from count 0 to the end of the known
+  // history, in order: the writes, and the reads too when `reads`. `each`
+  // returns false to stop early. Nothing moves. Returns the failure
+  // (Interrupted, Divergence) that stopped the walk, if any. Cost: one
+  // re-execution of the history with watchpoints on the range.
+  std::optional<StopEvent> memory_accesses(vm::Addr addr, std::uint32_t len, bool reads, const CancelToken& cancel,
+                                           const std::function<bool(const MemoryAccess&)>& each);
+
+  // The heap blocks live at now, from the allocator calls in [0, now) (see
+  // heap_walk.hpp). Nothing moves. Cost: one re-execution of the history so
+  // far with breakpoints on the allocator's entries.
+  HeapWalk heap_walk(const AllocatorEntries& entries, const CancelToken& cancel);
+  // Forward from now to `icount` ignoring breakpoints, like a seek, telling
+  // `trace` every straight-line run that executes (vm/exec_trace.hpp). For
+  // questions about the whole history. Returns SeekDone, or an edge.
+  StopEvent run_traced(std::uint64_t icount, vm::ExecTraceSink& trace, const CancelToken& cancel);
 
   std::uint64_t pin_checkpoint();                      // at now(); returns its id
   std::vector<CheckpointInfo> checkpoints() const;     // pinned and automatic, ascending icount

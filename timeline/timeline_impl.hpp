@@ -153,6 +153,10 @@ struct Timeline::Impl {
   // ---- timeline_reverse.cpp ----
   StopEvent reverse_step();
   StopEvent reverse_continue(const CancelToken& cancel);
+  // The latest hit of these points strictly before `to`, found as
+  // reverse_continue finds it (index, hit cache, interval scans); nothing moves.
+  ScanResult latest_hit(const std::vector<vm::Addr>& bps, const std::vector<vm::WatchRange>& watches,
+                        std::uint64_t to, const CancelToken& cancel);
   // The latest hit in [from, to). Indexes every whole stretch the run covers.
   ScanResult scan_interval(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
                            const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
@@ -177,5 +181,7 @@ struct Timeline::Impl {
 };
 
 StopEvent stop_at(StopKind kind, std::uint64_t icount);
+// The event for a scan or run that could not finish (Interrupted or Divergence) at `icount`.
+StopEvent failure_event(const Advance& a, std::uint64_t icount);
 
 }  // namespace rvrr::timeline

@@ -38,6 +38,8 @@ std::vector<const void*> page_identities(const vm::Machine& m, const vm::WatchRa
   return ids;
 }
 
+}  // namespace
+
 StopEvent failure_event(const Advance& a, std::uint64_t icount) {
   StopEvent e = stop_at(StopKind::Divergence, icount);
   if (a.outcome == Outcome::Cancelled) {
@@ -48,8 +50,6 @@ StopEvent failure_event(const Advance& a, std::uint64_t icount) {
   }
   return e;
 }
-
-}  // namespace
 
 bool Timeline::Impl::pages_unchanged(std::uint64_t from, std::uint64_t to, const vm::WatchRange& range) const {
   // Pages unchanged since an earlier state are unchanged since `from` too.
@@ -236,13 +236,10 @@ std::uint64_t Timeline::Impl::scan_start(std::uint64_t to) const {
   return cp;
 }
 
-StopEvent Timeline::Impl::reverse_continue(const CancelToken& cancel) {
-  const std::uint64_t here = now();
-  const std::vector<vm::Addr> bps = points.breakpoint_addresses();
-  const std::vector<vm::WatchRange> watches = points.watches();
+ScanResult Timeline::Impl::latest_hit(const std::vector<vm::Addr>& bps, const std::vector<vm::WatchRange>& watches,
+                                      std::uint64_t to, const CancelToken& cancel) {
   const bool cacheable = !ranges_overlap(watches);
-  Hit best;
-  std::uint64_t to = here;
+  ScanResult out;
   while (to > 0 && (!bps.empty() || !watches.empty())) {
     const std::uint64_t k = (to - 1) / index.span();
     if (const IndexedStretch* known = index.find(k); known && !RecordingIndex::may_hit(*known, bps, watches)) {
@@ -251,23 +248,32 @@ StopEvent Timeline::Impl::reverse_continue(const CancelToken& cancel) {
     }
     const std::uint64_t from = scan_start(to);
     ScanResult r = scan_interval(from, to, bps, watches, cacheable, &cancel);
-    if (r.failure) return failure_event(*r.failure, here);  // nothing moved
+    if (r.failure) return r;
     if (r.hit.found) {
-      best = r.hit;
-      if (!best.watch && best.pos == from && from > 0 && !watches.empty()) {
+      out.hit = r.hit;
+      if (!out.hit.watch && out.hit.pos == from && from > 0 && !watches.empty()) {
         // A watched access by instruction from-1 lands at `from` too, and a
         // watchpoint wins a tie: check that one instruction.
         vm::Machine m = store.at_or_before(from - 1)->machine;
         if (reach(m, from - 1, nullptr).outcome == Outcome::Reached) {
-          const vm::DebugPoints& w = watches_of_points();
-          vm::StopInfo info = m.step(*env, &w, false);
-          if (info.kind == vm::StopKind::Watchpoint) best = Hit{true, from, true, info.addr, info.watch};
+          scan_watches.clear();
+          for (const vm::WatchRange& w : watches) scan_watches.add_watch(w.addr, w.len, w.kind);
+          vm::StopInfo info = m.step(*env, &scan_watches, false);
+          if (info.kind == vm::StopKind::Watchpoint) out.hit = Hit{true, from, true, info.addr, info.watch};
         }
       }
-      break;
+      return out;
     }
     to = from;
   }
+  return out;
+}
+
+StopEvent Timeline::Impl::reverse_continue(const CancelToken& cancel) {
+  const std::uint64_t here = now();
+  ScanResult r = latest_hit(points.breakpoint_addresses(), points.watches(), here, cancel);
+  if (r.failure) return failure_event(*r.failure, here);  // nothing moved
+  const Hit best = r.hit;
   if (!best.found) {
     StopEvent e = seek_to(0, nullptr);
     if (e.kind == StopKind::SeekDone) e.kind = StopKind::HistoryBegin;

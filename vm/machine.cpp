@@ -142,17 +142,35 @@ std::uint64_t Machine::register_hash() const {
   return h.value();
 }
 
-std::uint64_t Machine::state_hash() const {
+namespace {
+std::uint64_t hash_state(const Machine& m, const Machine::Impl& impl, bool with_epoch) {
   Hasher h;
-  h.add(register_hash());
-  h.add(impl_->reserved ? (0x100000000ull | impl_->reservation) : 0);
-  for (std::uint32_t v : impl_->csrs) h.add(v);
-  h.add(impl_->memory.hash());
-  h.add(impl_->sys.hash());
-  h.add(impl_->halted);
+  h.add(m.register_hash());
+  h.add(impl.reserved ? (0x100000000ull | impl.reservation) : 0);
+  for (std::uint32_t v : impl.csrs) h.add(v);
+  h.add(impl.memory.hash());
+  h.add(impl.sys.hash(with_epoch));
+  h.add(impl.halted);
   return h.value();
 }
+}  // namespace
+
+std::uint64_t Machine::state_hash() const { return hash_state(*this, *impl_, true); }
+std::uint64_t Machine::state_hash_without_epoch() const { return hash_state(*this, *impl_, false); }
 
 std::size_t Machine::mapped_pages() const { return impl_->memory.page_count(); }
+
+ProcessLayout Machine::layout() const {
+  const SyscallState& s = impl_->sys;
+  ProcessLayout l;
+  l.brk_start = s.brk_start;
+  l.brk = s.brk;
+  l.heap_start = s.heap_start;
+  l.heap_end = s.heap_end;
+  l.stack_base = s.stack_base;
+  l.stack_top = s.stack_top;
+  l.linker_layout = s.linker_layout;
+  return l;
+}
 
 }  // namespace rvrr::vm

@@ -32,6 +32,14 @@ struct MachineOptions {
   std::uint32_t stack_size = 8u << 20;  // Linux-ABI stack when the ELF defines no __stack
 };
 
+// Where the process's regions are (for memory maps: `info proc mappings`).
+struct ProcessLayout {
+  Addr brk_start = 0, brk = 0;        // the Linux program break: the brk heap is [brk_start, brk)
+  Addr heap_start = 0, heap_end = 0;  // the heap semihosting HEAPINFO reports (picolibc's malloc arena)
+  Addr stack_base = 0, stack_top = 0; // the stack region: [stack_base, stack_top)
+  bool linker_layout = false;         // the ELF defines __stack (picolibc): the RAM below it is heap + stack
+};
+
 struct RunOptions {
   // Stop with StopKind::Limit when icount reaches this value.
   std::uint64_t stop_at = std::numeric_limits<std::uint64_t>::max();
@@ -89,9 +97,14 @@ class Machine {
   // memory, syscall state). Equal states give equal hashes across runs and hosts.
   std::uint64_t register_hash() const;
   std::uint64_t state_hash() const;
+  // state_hash without the guest epoch (the clock's origin, MachineOptions::
+  // epoch_ns): two runs started at different wall-clock times hash equal
+  // until the guest reads the clock (then its registers or memory differ).
+  std::uint64_t state_hash_without_epoch() const;
 
   // Pages of guest memory currently mapped, and where the heap break is.
   std::size_t mapped_pages() const;
+  ProcessLayout layout() const;
 
   struct Impl;
  private:

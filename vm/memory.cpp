@@ -192,6 +192,8 @@ bool Memory::write_bytes(Addr addr, std::span<const std::uint8_t> in) {
 
 std::size_t Memory::page_count() const { return page_count_; }
 
+const void* Memory::zero_page_identity() { return zero_page().get(); }
+
 void Memory::for_each_page(const std::function<void(std::uint32_t, const void*)>& f) const {
   for (std::uint32_t i = 0; i < kL1Entries; ++i) {
     const auto& table = l1_[i];

@@ -63,6 +63,9 @@ class Memory {
   // Memories that share a page give the same identity pointer, so callers can
   // count unique pages across snapshots.
   void for_each_page(const std::function<void(std::uint32_t page, const void* identity)>& f) const;
+  // The identity (as for_each_page gives it) of the page every freshly
+  // mapped page shares until it is first written: such a page holds only zeros.
+  static const void* zero_page_identity();
   // A deterministic hash of every mapped page's number, permissions and bytes.
   std::uint64_t hash() const;
 

@@ -190,6 +190,7 @@ Addr layout_process(const ElfImage& image, const MachineOptions& options, Memory
     memory.map(static_cast<Addr>(low), static_cast<std::uint32_t>(top - low), PermRead | PermWrite);
     sp_top = static_cast<Addr>(*stack & ~15u);
     state.stack_top = sp_top;
+    state.linker_layout = true;
     auto heap_start = first_symbol(image, {"__heap_start", "end", "__end", "_end"});
     auto heap_end = first_symbol(image, {"__heap_end", "__heap_limit"});
     state.heap_start = heap_start ? *heap_start : state.brk_start;

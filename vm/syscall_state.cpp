@@ -23,7 +23,7 @@ struct Hasher {
 };
 }  // namespace
 
-std::uint64_t SyscallState::hash() const {
+std::uint64_t SyscallState::hash(bool with_epoch) const {
   Hasher h;
   h.u64(brk_start);
   h.u64(brk);
@@ -32,7 +32,7 @@ std::uint64_t SyscallState::hash() const {
   h.u64(heap_end);
   h.u64(stack_top);
   h.u64(stack_base);
-  h.u64(epoch_ns);
+  if (with_epoch) h.u64(epoch_ns);
   h.u64(memory_limit);
   h.u64(static_cast<std::uint32_t>(semihost_errno));
   h.u64(files.size());

@@ -34,12 +34,14 @@ struct SyscallState {
   Addr stack_top = 0;      // initial sp
   Addr stack_base = 0;     // lowest stack address mapped
   std::uint64_t epoch_ns = 0;
+  bool linker_layout = false;  // the ELF defines __stack (picolibc); fixed by the ELF, so not hashed
   std::uint64_t memory_limit = 0;
   std::int32_t semihost_errno = 0;
   std::vector<std::optional<GuestFile>> files;  // index = guest fd; 0..2 are stdio
   std::string cmdline;     // for semihosting GET_CMDLINE
   std::vector<std::string> logged_unknown;  // syscall numbers already reported -ENOSYS (deterministic order)
-  std::uint64_t hash() const;
+  // Everything above; without the epoch when !with_epoch (see Machine::state_hash).
+  std::uint64_t hash(bool with_epoch = true) const;
 };
 
 struct SyscallContext {

@@ -38,6 +38,7 @@ TEST_CASE("E.message replies and vFile F replies") {
   CHECK(format_reply(FileReply{5, 0, {}}) == "F5");
   CHECK(format_reply(FileReply{-1, file_errno::kAccess, {}}) == "F-1,d");
   CHECK(format_reply(FileReply{3, 0, std::string("a\0b", 3)}) == std::string("F3;a\0b", 6));
+  CHECK(format_reply(FileReply{0, 0, {}, true}) == "F0;");  // pread at EOF: an empty attachment
   std::string st = file_stat_bytes(FileStat{0100644, 0x123456789, 7});
   REQUIRE(st.size() == 64);
   CHECK(st.substr(8, 4) == std::string("\0\0\x81\xa4", 4));                       // st_mode

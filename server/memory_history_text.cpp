@@ -1,0 +1,116 @@
+// server/memory_history_text.cpp - see memory_history_text.hpp.
+#include "server/memory_history_text.hpp"
+
+#include <cstdio>
+#include <map>
+
+#include "timeline/host_call_text.hpp"
+
+namespace rvrr::server {
+
+std::string hex_bytes(const std::vector<std::uint8_t>& bytes, std::size_t max) {
+  std::string out;
+  char b[4];
+  for (std::size_t i = 0; i < bytes.size() && i < max; ++i) {
+    std::snprintf(b, sizeof b, "%02x", bytes[i]);
+    if (i != 0) out += ' ';
+    out += b;
+  }
+  if (bytes.size() > max) out += " ... (" + std::to_string(bytes.size() - max) + " more)";
+  return out;
+}
+
+std::string format_code_place(vm::Addr pc) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", static_cast<unsigned>(pc));
+  return b;
+}
+
+std::string access_kind_text(const timeline::MemoryAccess& a) {
+  if (!a.write) return "read";
+  if (a.by_host_call) return "write by the host call " + a.host_call;
+  return "write";
+}
+
+std::string format_write_search(const timeline::WriteSearch& search, bool forward, vm::Addr addr, std::uint32_t len,
+                                std::uint64_t from) {
+  char range[64];
+  std::snprintf(range, sizeof range, "0x%08x (%u byte%s)", static_cast<unsigned>(addr), static_cast<unsigned>(len),
+                len == 1 ? "" : "s");
+  const std::string where = std::string(forward ? "after" : "before") + " instruction " + timeline::group_digits(from);
+  if (!search.found) {
+    switch (search.event.kind) {
+      case timeline::StopKind::Interrupted:
+        return "Interrupted: no write to " + std::string(range) + " found " + where + " so far; not moved\n";
+      case timeline::StopKind::Divergence:
+        return "Replay diverged: " + search.event.message + "\n";
+      default:
+        return "No write to " + std::string(range) + " " + where +
+               (forward ? " in the recorded history" : "") + "; not moved\n";
+    }
+  }
+  const timeline::MemoryAccess& a = *search.found;
+  std::string text = std::string(forward ? "Next" : "Last") + " write to " + range + " " + where + ": instruction " +
+                     timeline::group_digits(a.icount) + " at pc " + format_code_place(a.pc) + "\n";
+  if (a.by_host_call) text += "  by the host call " + a.host_call + "\n";
+  text += "  old: " + hex_bytes(a.before) + "\n";
+  text += "  new: " + hex_bytes(a.after) + "\n";
+  text += "Now at instruction " + std::to_string(a.icount) +
+          ": the writing instruction, before it runs (stepi shows the new value)\n";
+  return text;
+}
+
+std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
+  if (walk.failure) {
+    return walk.failure->kind == timeline::StopKind::Interrupted ? std::string("Interrupted: no heap shown\n")
+                                                                 : "Replay diverged: " + walk.failure->message + "\n";
+  }
+  std::uint64_t bytes = 0;
+  for (const auto& b : walk.live) bytes += b.size;
+  std::string out = "Live heap blocks at instruction " + timeline::group_digits(icount) + ": " +
+                    timeline::group_digits(walk.live.size()) + (walk.live.size() == 1 ? " block, " : " blocks, ") +
+                    timeline::group_digits(bytes) + " bytes (" + timeline::group_digits(walk.calls) +
+                    " allocator calls so far)\n";
+  if (walk.call_in_progress) out += "  (an allocator call is in progress here: its block is not counted yet)\n";
+  if (walk.live.empty()) return out;
+  out += "  address     size        allocated at instruction  by           call site\n";
+  char line[160];
+  std::map<vm::Addr, std::pair<std::uint64_t, std::uint64_t>> sites;  // call pc -> blocks, bytes
+  for (const auto& b : walk.live) {
+    std::snprintf(line, sizeof line, "  0x%08x  %10u  %24s  %-11s  ", static_cast<unsigned>(b.addr),
+                  static_cast<unsigned>(b.size), timeline::group_digits(b.icount).c_str(), b.function.c_str());
+    out += line + format_code_place(b.call_pc) + "\n";
+    auto& s = sites[b.call_pc];
+    s.first += 1;
+    s.second += b.size;
+  }
+  out += "By allocation site:\n";
+  for (const auto& [pc, s] : sites)
+    out += "  " + format_code_place(pc) + ": " + timeline::group_digits(s.first) + (s.first == 1 ? " block, " : " blocks, ") +
+           timeline::group_digits(s.second) + " bytes\n";
+  return out;
+}
+
+std::string format_memory_map(const std::vector<timeline::MemoryRegion>& regions, std::uint64_t icount) {
+  std::string out = "Memory map at instruction " + timeline::group_digits(icount) + ":\n";
+  out += "  start       end         perms  pages  resident  written  region\n";
+  std::uint64_t pages = 0, resident = 0, written = 0;
+  char line[128];
+  for (const timeline::MemoryRegion& r : regions) {
+    std::snprintf(line, sizeof line, "  0x%08x  0x%08llx  %s  %5u  %8u  %7u  ", static_cast<unsigned>(r.start),
+                  static_cast<unsigned long long>(r.end), timeline::perms_text(r.perms).substr(0, 3).c_str(),
+                  r.pages, r.resident, r.written);
+    out += line;
+    out += r.name.empty() ? std::string("(anonymous)") : r.name;
+    if (r.kind == "segment") out += " (ELF segment)";
+    out += "\n";
+    pages += r.pages;
+    resident += r.resident;
+    written += r.written;
+  }
+  out += "  " + timeline::group_digits(pages) + " pages mapped (" + timeline::human_bytes(pages * 4096) + "), " +
+         timeline::group_digits(resident) + " resident, " + timeline::group_digits(written) + " written since the start\n";
+  return out;
+}
+
+}  // namespace rvrr::server

@@ -1,0 +1,172 @@
+// tests/timeline/test_memory_history.cpp - the history of an address range and the nearest write.
+//
+// The fixture guest (timeline_fixture.hpp) writes data[1] on every 8th loop
+// iteration (the value 8, 16, ...) and fills data[16..17] with getrandom once
+// at the start: the writes are known by construction (counts_at_pc gives the
+// count of every execution of the storing instruction).
+#include <doctest/doctest.h>
+
+#include "timeline_fixture.hpp"
+
+namespace rvrr::timeline::test {
+
+namespace {
+
+std::vector<std::uint8_t> le32(std::uint32_t v) {
+  return {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v >> 16),
+          static_cast<std::uint8_t>(v >> 24)};
+}
+
+std::vector<MemoryAccess> all_accesses(Timeline& t, vm::Addr addr, std::uint32_t len, bool reads) {
+  std::vector<MemoryAccess> out;
+  CancelToken c;
+  auto failure = t.memory_accesses(addr, len, reads, c, [&](const MemoryAccess& a) {
+    out.push_back(a);
+    return true;
+  });
+  CHECK_FALSE(failure.has_value());
+  return out;
+}
+
+WriteSearch search(Timeline& t, Direction d, vm::Addr addr, std::uint32_t len) {
+  CancelToken c;
+  return t.find_write(d, addr, len, c);
+}
+
+}  // namespace
+
+TEST_CASE("memory_accesses lists every write to a word, with counts, pcs and old -> new bytes") {
+  const Guest g = make_guest(100);
+  TimelineOptions o;
+  o.checkpoint_interval = 128;  // many intervals and stretches
+  Rig rig(g, o);
+  rig.cont();  // record the whole run
+  const std::uint64_t end = rig.t().now();
+  const std::vector<std::uint64_t> expected = counts_at_pc(g, g.store_eighth, end + 1);
+  REQUIRE(expected.size() == 12);  // iterations 8, 16, ..., 96
+
+  std::vector<MemoryAccess> got = all_accesses(rig.t(), kData + 4, 4, false);
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CHECK(got[i].icount == expected[i]);
+    CHECK(got[i].pc == g.store_eighth);
+    CHECK(got[i].write);
+    CHECK_FALSE(got[i].by_host_call);
+    CHECK(got[i].before == le32(8 * i));
+    CHECK(got[i].after == le32(8 * (i + 1)));
+  }
+  CHECK(rig.t().now() == end);  // nothing moved
+
+  SUBCASE("one byte inside the word: the same writes") {
+    CHECK(all_accesses(rig.t(), kData + 5, 1, false).size() == 12);
+  }
+  SUBCASE("the word every iteration writes, with --reads: 100 writes, no guest reads") {
+    std::vector<MemoryAccess> every = all_accesses(rig.t(), kData, 4, true);
+    CHECK(every.size() == 100);
+    for (const auto& a : every) CHECK(a.write);
+  }
+  SUBCASE("a range never written: nothing") { CHECK(all_accesses(rig.t(), kData + 8, 4, false).empty()); }
+}
+
+TEST_CASE("a write by a host call (getrandom into data[16..17]) is listed and named") {
+  const Guest g = make_guest(20);
+  Rig rig(g);
+  rig.cont();
+  std::vector<MemoryAccess> got = all_accesses(rig.t(), kData + 64, 8, false);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].by_host_call);
+  CHECK(got[0].host_call.find("getrandom") != std::string::npos);
+  CHECK(got[0].before == std::vector<std::uint8_t>(8, 0));
+  CHECK(got[0].after != std::vector<std::uint8_t>(8, 0));
+  // The ecall: the instruction that made the call.
+  vm::Machine at = straight_run(g, got[0].icount);
+  CHECK(got[0].pc == at.pc());
+  CHECK(read32(at, at.pc()) == enc::kEcall);
+}
+
+TEST_CASE("find_write backward walks the writes from the latest, then says none and does not move") {
+  const Guest g = make_guest(100);
+  TimelineOptions o;
+  o.checkpoint_interval = 128;
+  Rig rig(g, o);
+  rig.cont();
+  const std::uint64_t end = rig.t().now();
+  const std::vector<std::uint64_t> expected = counts_at_pc(g, g.store_eighth, end + 1);
+  for (std::size_t k = expected.size(); k-- > 0;) {
+    CAPTURE(k);
+    WriteSearch s = search(rig.t(), Direction::Backward, kData + 4, 4);
+    REQUIRE(s.found.has_value());
+    CHECK(s.found->icount == expected[k]);
+    CHECK(s.found->pc == g.store_eighth);
+    CHECK(s.found->before == le32(8 * k));
+    CHECK(s.found->after == le32(8 * (k + 1)));
+    CHECK(s.event.kind == StopKind::SeekDone);
+    // At the writing instruction, before it runs.
+    CHECK(rig.t().now() == expected[k]);
+    CHECK(rig.t().machine().pc() == g.store_eighth);
+    CHECK(read32(rig.t().machine(), kData + 4) == 8 * k);
+  }
+  const std::uint64_t first = rig.t().now();
+  WriteSearch none = search(rig.t(), Direction::Backward, kData + 4, 4);
+  CHECK_FALSE(none.found.has_value());
+  CHECK(none.event.kind == StopKind::SeekDone);
+  CHECK(rig.t().now() == first);
+  // The host call's write is found going back, too.
+  rig.seek(end);
+  WriteSearch host = search(rig.t(), Direction::Backward, kData + 64, 8);
+  REQUIRE(host.found.has_value());
+  CHECK(host.found->by_host_call);
+}
+
+TEST_CASE("find_write forward walks the writes after now, within the known history only") {
+  const Guest g = make_guest(100);
+  TimelineOptions o;
+  o.checkpoint_interval = 128;
+  Rig rig(g, o);
+  rig.cont();
+  const std::uint64_t end = rig.t().now();
+  const std::vector<std::uint64_t> expected = counts_at_pc(g, g.store_eighth, end + 1);
+  rig.seek(0);
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    CAPTURE(k);
+    WriteSearch s = search(rig.t(), Direction::Forward, kData + 4, 4);
+    REQUIRE(s.found.has_value());
+    CHECK(s.found->icount == expected[k]);
+    CHECK(s.found->before == le32(8 * k));
+    CHECK(s.found->after == le32(8 * (k + 1)));
+    CHECK(rig.t().now() == expected[k]);
+  }
+  WriteSearch none = search(rig.t(), Direction::Forward, kData + 4, 4);
+  CHECK_FALSE(none.found.has_value());
+  CHECK(rig.t().now() == expected.back());
+
+  SUBCASE("from just before a write, that write is next; from the writer itself, the one after") {
+    rig.seek(expected[3] - 1);
+    CHECK(search(rig.t(), Direction::Forward, kData + 4, 4).found->icount == expected[3]);
+    CHECK(search(rig.t(), Direction::Forward, kData + 4, 4).found->icount == expected[4]);
+    CHECK(search(rig.t(), Direction::Backward, kData + 4, 4).found->icount == expected[3]);
+  }
+  SUBCASE("the same answers with the index built (a reverse scan indexed the stretches)") {
+    rig.seek(end);
+    rig.t().points().add_watch(kData + 8, 4, vm::WatchKind::Write);  // never written: scans everything
+    CHECK(rig.cont(Direction::Backward).kind == StopKind::HistoryBegin);
+    rig.t().points().remove_watch(kData + 8, 4, vm::WatchKind::Write);
+    CHECK(rig.t().stats().indexed_stretches > 0);
+    rig.seek(0);
+    for (std::size_t k = 0; k < expected.size(); ++k)
+      CHECK(search(rig.t(), Direction::Forward, kData + 4, 4).found->icount == expected[k]);
+  }
+}
+
+TEST_CASE("find_write forward in a live session does not run the program past the frontier") {
+  const Guest g = make_guest(100);
+  Rig rig(g);
+  // Nothing executed yet: the history holds no write.
+  WriteSearch s = search(rig.t(), Direction::Forward, kData + 4, 4);
+  CHECK_FALSE(s.found.has_value());
+  CHECK(rig.t().now() == 0);
+  CHECK(rig.t().stats().history_end == 0);
+}
+
+}  // namespace rvrr::timeline::test
