@@ -38,13 +38,15 @@ struct CliOptions {
   bool no_host_files = false;                 // refuse guest opens of host files
   bool stats = false;                         // run/record: print figures at the end
   bool verify = false;                        // trace info: replay to the end and compare with the footer
-  // Questions asked of a trace (trace lines/profile/dump).
+  // Questions asked of a trace (trace lines/profile/dump/writes/diff/memory).
   bool json = false;                          // machine-readable output
   bool folded = false;                        // profile: folded stacks for flame graphs
   std::string annotate;                       // lines: print this source file with counts
   std::uint64_t from = 0;                     // profile: window start (instruction count)
   std::uint64_t to = UINT64_MAX;              // profile: window end (exclusive)
   std::uint64_t top = 20;                     // profile: functions and lines listed
+  bool reads = false;                         // trace writes: list reads too
+  std::optional<std::uint64_t> at;            // trace memory: at this instruction count (default: the end)
   // Server.
   std::string host = "127.0.0.1";
   std::optional<std::uint16_t> port;          // set: serve only (0 = ephemeral); unset: start gdb
@@ -52,10 +54,6 @@ struct CliOptions {
   std::uint64_t checkpoint_interval = 0;      // 0 = automatic
   std::string log_level = "warn";             // trace/debug/info/warn/error/off
   std::string gdb = "gdb-multiarch";          // the debugger started without --port
-  // Questions to a trace (trace writes/diff/memory).
-  bool json = false;                          // answer in JSON
-  bool reads = false;                         // trace writes: list reads too
-  std::optional<std::uint64_t> at;            // trace memory: at this instruction count (default: the end)
   // Files.
   std::string output;                         // record/debug: -o TRACE (empty = the trace store)
 };

@@ -151,8 +151,10 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
   if (cmd == "info" && words.size() == 2 && words[1] == "memory")
     return console_then_ok(format_memory_map(target_.memory_map(), target_.now()));
   if (cmd == "heap" && words.size() == 1) {
+    Work w;
+    w.kind = Work::Kind::Heap;
     Outcome o;
-    o.work = Work{Work::Kind::Heap};
+    o.work = w;
     return o;
   }
   if (cmd == "last-write" || cmd == "next-write") {
