@@ -159,30 +159,61 @@ struct Loop {
     }
     return true;
   }
+  // Loads and stores take Memory's TLBs (misses and misaligned accesses its
+  // slow paths); an 8-byte access that misses is done as two 4-byte ones.
+  template <class T>
+  bool load_t(Addr addr, u64& out) {
+    T v;
+    if (!Memory::Internals::load<T>(mem, addr, v)) return false;
+    out = v;
+    return true;
+  }
   bool load(u64 a, unsigned size, u64& out) {
     if (!check(a, size, false, "load from ")) return false;
     trace_read(a, size);
     const Addr addr = static_cast<Addr>(a);
-    std::uint32_t lo = 0, hi = 0;
-    bool ok = size == 8 ? Memory::Internals::load_slow(mem, addr, 4, lo) &&
-                              Memory::Internals::load_slow(mem, addr + 4, 4, hi)
-                        : Memory::Internals::load_slow(mem, addr, size, lo);
+    bool ok;
+    switch (size) {
+      case 1: ok = load_t<std::uint8_t>(addr, out); break;
+      case 2: ok = load_t<std::uint16_t>(addr, out); break;
+      case 4: ok = load_t<std::uint32_t>(addr, out); break;
+      default: {
+        const Memory::TlbEntry& e = Memory::Internals::read_entry(mem, addr);
+        if ((addr & (Memory::Internals::kPageMask | 7)) == e.tag) {
+          std::memcpy(&out, reinterpret_cast<const void*>(e.addend + addr), 8);
+          return true;
+        }
+        std::uint32_t lo = 0, hi = 0;
+        ok = Memory::Internals::load_slow(mem, addr, 4, lo) && Memory::Internals::load_slow(mem, addr + 4, 4, hi);
+        out = lo | (static_cast<u64>(hi) << 32);
+      }
+    }
     if (!ok) {
       stop = fault(Signal::Segv, a, "load from " + hex64(a) + " (unmapped or not readable)");
       return false;
     }
-    out = lo | (static_cast<u64>(hi) << 32);
     return true;
   }
   bool store(u64 a, unsigned size, u64 v) {
     if (!check(a, size, true, "store to ")) return false;
     const Addr addr = static_cast<Addr>(a);
-    // A faulting store writes nothing: check the last byte's page too.
-    bool ok = (mem.perms(addr) & PermWrite) && (mem.perms(addr + size - 1) & PermWrite);
-    if (ok) {
-      ok = size == 8 ? Memory::Internals::store_slow(mem, addr, 4, static_cast<std::uint32_t>(v)) &&
-                           Memory::Internals::store_slow(mem, addr + 4, 4, static_cast<std::uint32_t>(v >> 32))
-                     : Memory::Internals::store_slow(mem, addr, size, static_cast<std::uint32_t>(v));
+    fetch_tag = kNoPage;  // the store may copy (or be) the code page
+    bool ok;
+    switch (size) {
+      case 1: ok = Memory::Internals::store<std::uint8_t>(mem, addr, static_cast<std::uint8_t>(v)); break;
+      case 2: ok = Memory::Internals::store<std::uint16_t>(mem, addr, static_cast<std::uint16_t>(v)); break;
+      case 4: ok = Memory::Internals::store<std::uint32_t>(mem, addr, static_cast<std::uint32_t>(v)); break;
+      default: {
+        const Memory::TlbEntry& e = Memory::Internals::write_entry(mem, addr);
+        if ((addr & (Memory::Internals::kPageMask | 7)) == e.tag) {
+          std::memcpy(reinterpret_cast<void*>(e.addend + addr), &v, 8);
+          return true;
+        }
+        // A faulting store writes nothing: check the last byte's page too.
+        ok = (mem.perms(addr) & PermWrite) && (mem.perms(addr + 7) & PermWrite) &&
+             Memory::Internals::store_slow(mem, addr, 4, static_cast<std::uint32_t>(v)) &&
+             Memory::Internals::store_slow(mem, addr + 4, 4, static_cast<std::uint32_t>(v >> 32));
+      }
     }
     Memory::Internals::take_code_written(mem);  // nothing is pre-decoded here
     if (!ok) {
@@ -191,8 +222,34 @@ struct Loop {
     }
     return true;
   }
+  // The executable page instructions were last fetched from (its bytes at
+  // fetch_bytes), or kNoPage. Dropped by every store and host call, which
+  // may copy the page (copy-on-write) or unmap it.
+  static constexpr Addr kNoPage = 1;
+  Addr fetch_tag = kNoPage;
+  const std::uint8_t* fetch_bytes = nullptr;
   // The 2 or 4 bytes of the instruction at pc; false (stop set) if not executable.
   bool fetch(u64 pc, std::uint32_t& word, unsigned& len) {
+    if (pc < kSpace) {
+      const Addr page = static_cast<Addr>(pc) & ~(kPageSize - 1);
+      if (page != fetch_tag) {
+        fetch_bytes = Memory::Internals::exec_page(mem, page);
+        fetch_tag = fetch_bytes ? page : kNoPage;
+      }
+      const unsigned off = static_cast<unsigned>(pc) & (kPageSize - 1);
+      if (fetch_bytes && off <= kPageSize - 4) {
+        std::uint16_t lo;
+        std::memcpy(&lo, fetch_bytes + off, 2);
+        if ((lo & 3) != 3) {
+          word = lo;
+          len = 2;
+        } else {
+          std::memcpy(&word, fetch_bytes + off, 4);
+          len = 4;
+        }
+        return true;
+      }
+    }
     std::uint16_t lo = 0, hi = 0;
     if (pc >= kSpace - 1 || !Memory::Internals::fetch_half(mem, static_cast<Addr>(pc), lo)) {
       stop = fault(Signal::Segv, pc, "instruction fetch from " + hex64(pc) + " (unmapped or not executable)");
@@ -401,6 +458,7 @@ bool Loop::host_call(u64 pc, bool semihosting) {
   }
   std::optional<StopInfo> r = linux_syscall64(ctx);
   X[0] = 0;
+  fetch_tag = kNoPage;  // the call may have mapped, unmapped or written memory
   if (r) {
     stop = std::move(*r);
     return false;

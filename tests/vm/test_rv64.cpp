@@ -305,3 +305,35 @@ TEST_CASE("rv64 process: lp64 initial stack with auxv, exact limits, breakpoints
 }
 
 }  // namespace rvrr::vm::test
+
+namespace rvrr::vm::test {
+
+TEST_CASE("rv64 cpu: a store into the code page is seen by the next fetch (self-modifying code)") {
+  Program p;
+  // a1 = the word "addi a0, zero, 42"; store it over the instruction at `patched`.
+  p.li(a1, e::addi(a0, zero, 42));
+  p.w(e::auipc(t0, 0));          // t0 = this pc
+  const Addr auipc_at = p.here() - 4;
+  p.w(e::addi(a0, zero, 1));     // executed once before the patch (warms the fetch cache)
+  p.w(e::sw(a1, t0, 0));         // placeholder offset, fixed below
+  const Addr patched = p.here();
+  p.w(e::addi(a0, zero, 1));     // replaced by the store above
+  const std::int32_t off = static_cast<std::int32_t>(patched - auipc_at);
+  const std::uint32_t sw = e::sw(a1, t0, off);
+  for (int k = 0; k < 4; ++k) p.bytes[patched - 4 - kCodeBase + k] = static_cast<std::uint8_t>(sw >> (8 * k));
+  p.h(e::kCEbreak);
+  ElfImage img = make_image(p.bytes);
+  img.xlen = 64;
+  img.segments[0].perms = PermRead | PermWrite | PermExec;
+  MachineOptions o;
+  o.argv = {"smc"};
+  Machine m(img, o);
+  const Machine snapshot = m;  // shares the code page: the store must copy it first
+  StopInfo s = run(m);
+  REQUIRE(s.kind == StopKind::Fault);
+  CHECK(s.signal == Signal::Trap);
+  CHECK(m.reg64(a0) == 42);
+  CHECK(snapshot.reg64(a0) == 0);
+}
+
+}  // namespace rvrr::vm::test
