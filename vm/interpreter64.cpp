@@ -441,10 +441,6 @@ bool Loop::exec_fp(std::uint32_t w) {
 
 bool Loop::host_call(u64 pc, bool semihosting) {
   if (trace) trace->host_call(static_cast<Addr>(pc));
-  if (semihosting) {
-    stop = fault(Signal::Trap, pc, "semihosting call at " + hex64(pc) + ": not supported for RV64 programs yet");
-    return false;
-  }
   SyscallContext ctx{nullptr, static_cast<Addr>(pc), m.icount, mem, env, m.sys, X};
   // With watchpoints, the call runs against a snapshot so a watched write
   // can be undone and reported before the call (host_call_watch.cpp).
@@ -456,7 +452,7 @@ bool Loop::host_call(u64 pc, bool semihosting) {
     sys_before.emplace(m.sys);
     std::memcpy(regs_before, X, sizeof regs_before);
   }
-  std::optional<StopInfo> r = linux_syscall64(ctx);
+  std::optional<StopInfo> r = semihosting ? semihosting_call(ctx) : linux_syscall64(ctx);
   X[0] = 0;
   fetch_tag = kNoPage;  // the call may have mapped, unmapped or written memory
   if (r) {

@@ -5,7 +5,8 @@
 # examples' tiny runtime onto glibc), plus compute.c and fpmath.c against
 # glibc directly, must give the same stdout and exit status under
 # `$RVRR run` as under qemu-riscv64, for each argument set below. Then a
-# record/replay round trip of one of them must reproduce the run. Skipped
+# record/replay round trip of one of them must reproduce the run, and
+# picolibc's rv64 semihosting builds must print the same. Skipped
 # (exit 0 with a note) when qemu-riscv64 or the cross toolchain is missing.
 set -u
 : "${RVRR:?RVRR must name the rvrr binary}"
@@ -109,6 +110,37 @@ if [ -f "$tmp/linux_hello.elf" ]; then
   else
     echo "ok   [record + trace info --verify linux_hello]: $(grep -m1 -i instructions "$tmp/rep.out")"
   fi
+fi
+
+# picolibc's rv64 multilib with semihosting (64-bit parameter blocks; qemu-user
+# does not serve semihosting, so the glibc build under qemu is the reference).
+if command -v riscv64-unknown-elf-gcc >/dev/null; then
+  sh_build() {  # sh_build NAME SOURCE
+    riscv64-unknown-elf-gcc -march=rv64imafdc -mabi=lp64d -mcmodel=medany --specs=picolibc.specs \
+      --oslib=semihost --crt0=semihost -O1 -g -Wl,--defsym=__flash_size=0x100000 -Wl,--defsym=__ram_size=0x100000 \
+      -Wl,--defsym=__stack_size=0x10000 -Wl,--defsym=__heap_end=__stack-__stack_size "$2" -o "$tmp/sh/$1.elf" 2>"$tmp/cc.err" ||
+      { echo "FAIL [semihosting $1]: build failed: $(head -3 "$tmp/cc.err")"; failures=$((failures + 1)); return 1; }
+  }
+  sh_expect() {  # sh_expect NAME STATUS STDOUT ARGS...
+    local name="$1" want_rc="$2" want_out="$3"
+    shift 3
+    cases=$((cases + 1))
+    out=$(timeout 60 "$RVRR" run "$tmp/sh/$name.elf" "$@" 2>"$tmp/sh.err")
+    rc=$?
+    if [ "$rc" -ne "$want_rc" ] || [ "$out" != "$want_out" ]; then
+      echo "FAIL [semihosting $name $*]: exit $rc (want $want_rc), stdout '$out' (want '$want_out'); stderr: $(head -2 "$tmp/sh.err")"
+      failures=$((failures + 1))
+    else
+      echo "ok   [semihosting $name $*]: exit $rc"
+    fi
+  }
+  mkdir -p "$tmp/sh"
+  printf 'int main(void) { return 3; }\n' >"$tmp/sh/ret3.c"
+  if sh_build compute "$src/compute.c" && [ -f "$tmp/compute.elf" ]; then
+    sh_expect compute 0 "$(qemu-riscv64 "$tmp/compute.elf" 1)" 1
+  fi
+  sh_build echo "$src/echo.c" && sh_expect echo 0 "a bb ccc" a bb ccc
+  sh_build ret3 "$tmp/sh/ret3.c" && sh_expect ret3 3 ""
 fi
 
 echo "$cases cases, $failures failed"
