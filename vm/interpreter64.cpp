@@ -197,7 +197,9 @@ struct Loop {
   bool store(u64 a, unsigned size, u64 v) {
     if (!check(a, size, true, "store to ")) return false;
     const Addr addr = static_cast<Addr>(a);
-    fetch_tag = kNoPage;  // the store may copy (or be) the code page
+    // A store into the code page may copy it (copy-on-write) or change it.
+    if (((addr & ~(kPageSize - 1)) == fetch_tag) | (((addr + size - 1) & ~(kPageSize - 1)) == fetch_tag))
+      fetch_tag = kNoPage;
     bool ok;
     switch (size) {
       case 1: ok = Memory::Internals::store<std::uint8_t>(mem, addr, static_cast<std::uint8_t>(v)); break;
@@ -223,8 +225,8 @@ struct Loop {
     return true;
   }
   // The executable page instructions were last fetched from (its bytes at
-  // fetch_bytes), or kNoPage. Dropped by every store and host call, which
-  // may copy the page (copy-on-write) or unmap it.
+  // fetch_bytes), or kNoPage. Dropped by a store into that page and by every
+  // host call, which may copy the page (copy-on-write) or unmap it.
   static constexpr Addr kNoPage = 1;
   Addr fetch_tag = kNoPage;
   const std::uint8_t* fetch_bytes = nullptr;
