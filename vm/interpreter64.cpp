@@ -666,6 +666,7 @@ StopInfo interpret64(Machine::Impl& m, Environment& env, std::uint64_t limit, co
     L.runs.reserve(64);
   }
   L.run_start = static_cast<Addr>(m.pc);
+  const std::uint32_t* const expand = rv64c_table();
   u64 pc = m.pc;
   for (;;) {
     if (m.icount >= limit) {
@@ -681,7 +682,7 @@ StopInfo interpret64(Machine::Impl& m, Environment& env, std::uint64_t limit, co
     if (!L.fetch(pc, w, len)) break;
     std::uint32_t full = w;
     if (len == 2) {
-      full = expand_rv64c(static_cast<std::uint16_t>(w));
+      full = expand[w & 0xffff];
       if (full == 0) {
         L.illegal(pc, w, 2);
         break;

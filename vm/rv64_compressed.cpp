@@ -1,6 +1,8 @@
 // vm/rv64_compressed.cpp - RV64C expansion (see rv64_compressed.hpp).
 #include "vm/rv64_compressed.hpp"
 
+#include <memory>
+
 namespace rvrr::vm {
 namespace {
 
@@ -132,6 +134,15 @@ std::uint32_t expand_rv64c(std::uint16_t half) {
     case 2: return quadrant2(half);
     default: return 0;  // not a compressed instruction
   }
+}
+
+const std::uint32_t* rv64c_table() {
+  static const std::unique_ptr<std::uint32_t[]> table = [] {
+    auto t = std::make_unique<std::uint32_t[]>(1u << 16);
+    for (std::uint32_t h = 0; h < (1u << 16); ++h) t[h] = expand_rv64c(static_cast<std::uint16_t>(h));
+    return t;
+  }();
+  return table.get();
 }
 
 }  // namespace rvrr::vm

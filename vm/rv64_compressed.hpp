@@ -16,5 +16,8 @@ namespace rvrr::vm {
 // 0 when `half` is reserved or illegal on RV64; c.ebreak gives ebreak (the
 // caller tells the two apart by the instruction length).
 std::uint32_t expand_rv64c(std::uint16_t half);
+// expand_rv64c of every halfword, computed once (256 KiB): the run loop's
+// expansion is one lookup.
+const std::uint32_t* rv64c_table();
 
 }  // namespace rvrr::vm
