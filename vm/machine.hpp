@@ -108,5 +108,8 @@ class Machine {
 // A one-line disassembly of the instruction at `pc` ("addi a0, a0, 1"), or
 // "<unmapped>"/".word 0x...." when it cannot be decoded. For fault messages.
 std::string disassemble(const Memory& memory, Addr pc);
+// The same for a machine of width `xlen` (64: RV64's meanings, compressed
+// forms shown as their 32-bit expansion).
+std::string disassemble(const Memory& memory, Addr pc, unsigned xlen);
 
 }  // namespace rvrr::vm

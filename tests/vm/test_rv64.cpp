@@ -337,3 +337,32 @@ TEST_CASE("rv64 cpu: a store into the code page is seen by the next fetch (self-
 }
 
 }  // namespace rvrr::vm::test
+
+namespace rvrr::vm::test {
+
+TEST_CASE("rv64 disassembly: RV64-only encodings by name, compressed ones as their expansion") {
+  Program p;
+  p.w(sd(a0, s0, 8));                    // 0x10000
+  p.w(ld(a1, sp, -16));                  // 0x10004
+  p.w(addiw(a0, a0, -1));                // 0x10008
+  p.w(op32(0x20, a2, a1, 0, a0));        // 0x1000c subw
+  p.w(slli(a0, a0, 40));                 // 0x10010
+  p.w(e::r(0x08, 0, t0, 3, a3, 0x2f));   // 0x10014 lr.d
+  p.h(0x6008);                           // 0x10018 c.ld a0, 0(s0)
+  p.w(e::addi(a0, a0, 1));               // 0x1001a same on both widths
+  p.h(0x9002);                           // 0x1001e c.ebreak
+  Machine m = machine64(p);
+  const Memory& mem = m.memory();
+  CHECK(disassemble(mem, kCodeBase, 64) == "sd a0, 8(s0)");
+  CHECK(disassemble(mem, kCodeBase + 4, 64) == "ld a1, -16(sp)");
+  CHECK(disassemble(mem, kCodeBase + 8, 64) == "addiw a0, a0, -1");
+  CHECK(disassemble(mem, kCodeBase + 12, 64) == "subw a0, a1, a2");
+  CHECK(disassemble(mem, kCodeBase + 16, 64) == "slli a0, a0, 40");
+  CHECK(disassemble(mem, kCodeBase + 20, 64) == "lr.d a3, (t0)");
+  CHECK(disassemble(mem, kCodeBase + 24, 64) == "ld a0, 0(s0)");
+  CHECK(disassemble(mem, kCodeBase + 26, 64) == disassemble(mem, kCodeBase + 26));
+  CHECK(disassemble(mem, kCodeBase + 30, 64) == "c.ebreak");
+  CHECK(disassemble(mem, kCodeBase + 24) != "ld a0, 0(s0)");  // RV32 reads c.flw there
+}
+
+}  // namespace rvrr::vm::test
