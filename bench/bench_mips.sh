@@ -13,6 +13,7 @@
 #   ITERATIONS=300 RUNS=3 bench/bench_mips.sh
 #   PROGRAM=linux_fpmath ITERATIONS=300000 bench/bench_mips.sh   # float-heavy (F/D in software)
 #   RVRR=/path/to/rvrr EXAMPLES=/path/to/examples bench/bench_mips.sh
+#   bench/bench_rv64.sh                      # the same compute program as RV64 (glibc) vs qemu-riscv64
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -30,8 +31,11 @@ fi
 examples=${EXAMPLES:-$build/examples}
 prog=$examples/${PROGRAM:-linux_compute}.elf
 [ -f "$prog" ] || { echo "error: $prog not found (is riscv64-unknown-elf-gcc installed?)" >&2; exit 2; }
+# The peer runs the same width: qemu-riscv64 for an ELF64 (RV64) program.
+qemu=qemu-riscv32
+[ "$(od -An -tx1 -j4 -N1 "$prog" | tr -d ' ')" == "02" ] && qemu=qemu-riscv64
 have_qemu=1
-command -v qemu-riscv32 >/dev/null || have_qemu=0
+command -v $qemu >/dev/null || have_qemu=0
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
@@ -42,7 +46,7 @@ trap 'rm -rf "$tmp"' EXIT
 echo "program:    $prog $iterations"
 echo "runs:       $runs each, median reported"
 echo "host:       $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ //')"
-[ "$have_qemu" -eq 1 ] && echo "qemu:       $(qemu-riscv32 --version | head -1)"
+[ "$have_qemu" -eq 1 ] && echo "qemu:       $($qemu --version | head -1)"
 
 count=""
 expected_out=""
@@ -64,7 +68,7 @@ done
 if [ "$have_qemu" -eq 1 ]; then
   for ((i = 1; i <= runs; i++)); do
     t0=$(now)
-    qemu-riscv32 "$prog" "$iterations" >"$tmp/qout"
+    $qemu "$prog" "$iterations" >"$tmp/qout"
     t1=$(now)
     calc "$t1 - $t0" >>"$tmp/qemu_times"
     [ "$(cat "$tmp/qout")" == "$expected_out" ] || echo "warning: qemu's output differs from rvrr's" >&2
@@ -82,8 +86,8 @@ printf '%-22s %10.2f s %10.1f %12s\n' "rvrr run" "$rvrr_t" "$rvrr_mips" "1.00x"
 if [ "$have_qemu" -eq 1 ]; then
   qemu_t=$(median <"$tmp/qemu_times")
   qemu_mips=$(calc "$count / $qemu_t / 1000000")
-  printf '%-22s %10.2f s %10.1f %11.2fx\n' "qemu-riscv32 (JIT)" "$qemu_t" "$qemu_mips" "$(calc "$qemu_mips / $rvrr_mips")"
+  printf '%-22s %10.2f s %10.1f %11.2fx\n' "$qemu (JIT)" "$qemu_t" "$qemu_mips" "$(calc "$qemu_mips / $rvrr_mips")"
 else
-  echo "qemu-riscv32 not installed: no comparison"
+  echo "$qemu not installed: no comparison"
 fi
 printf '\nrvrr --stats MIPS (its own clock, median): %.1f\n' "$(median <"$tmp/rvrr_self_mips")"

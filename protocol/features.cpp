@@ -101,6 +101,18 @@ constexpr std::string_view kTargetXmlRv32 =
 
 std::string_view target_xml_rv32() noexcept { return kTargetXmlRv32; }
 
+std::string_view target_xml_rv64() noexcept {
+  static const std::string xml = [] {
+    std::string s(kTargetXmlRv32);
+    const std::size_t fpu = s.find("<feature name=\"org.gnu.gdb.riscv.fpu\">");
+    std::string cpu = s.substr(0, fpu), rest = s.substr(fpu);
+    for (std::size_t at; (at = cpu.find("bitsize=\"32\"")) != std::string::npos;) cpu.replace(at, 12, "bitsize=\"64\"");
+    cpu.replace(cpu.find("riscv:rv32"), 10, "riscv:rv64");
+    return cpu + rest;
+  }();
+  return xml;
+}
+
 Negotiated Features::negotiate(const QuerySupported& offered) const {
   return Negotiated{offered.multiprocess, offered.swbreak, offered.hwbreak,
                     offered.vcont_supported};
@@ -122,7 +134,7 @@ std::string Features::supported_reply(const QuerySupported& offered) const {
 }
 
 std::optional<std::string_view> Features::feature_document(std::string_view annex) const {
-  if (annex == "target.xml") return target_xml_rv32();
+  if (annex == "target.xml") return xlen == 64 ? target_xml_rv64() : target_xml_rv32();
   return std::nullopt;
 }
 

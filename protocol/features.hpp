@@ -33,6 +33,7 @@ struct Features {
   bool exec_file = true;   // qXfer:exec-file:read+
   bool no_ack = true;      // QStartNoAckMode+
   bool siginfo = true;     // qXfer:siginfo:read+ ($_siginfo at a stop)
+  unsigned xlen = 32;      // 64: target.xml is the riscv:rv64 one
 
   // What to enable given what gdb offered: swbreak, hwbreak, multiprocess
   // only if offered (RSP: a stub must not use them otherwise); vContSupported
@@ -59,6 +60,9 @@ struct Features {
 // 66, 67, 68). Served always: gdb shows the float registers of a soft-float
 // program too (as zeros), as it does on any RV32GC core.
 std::string_view target_xml_rv32() noexcept;
+// The riscv:rv64 description: the same with x0..x31 and pc 64 bits wide
+// (gdb's riscv-64bit-cpu.xml); the fpu feature is unchanged.
+std::string_view target_xml_rv64() noexcept;
 inline constexpr unsigned kFirstFloatRegno = 33;   // ft0; ft11 is 64
 inline constexpr unsigned kFflagsRegno = 66, kFrmRegno = 67, kFcsrRegno = 68;
 

@@ -45,7 +45,8 @@ std::string format_stop(const StopReply& stop) {
   for (const RegisterValue& r : stop.registers) {
     out.append(format_hex(r.regno));
     out.push_back(':');
-    append_le32_hex(out, r.value);
+    append_le32_hex(out, static_cast<std::uint32_t>(r.value));
+    if (r.size == 8) append_le32_hex(out, static_cast<std::uint32_t>(r.value >> 32));
     out.push_back(';');
   }
   return out;

@@ -119,7 +119,8 @@ enum class StopReason : std::uint8_t {
 
 struct RegisterValue {
   std::uint32_t regno = 0;  // target.xml regnum (pc = 32)
-  std::uint32_t value = 0;  // sent little-endian, e.g. "20:00000080;"
+  std::uint64_t value = 0;  // sent little-endian, e.g. "20:00000080;"
+  std::uint8_t size = 4;    // bytes sent: 4 (RV32) or 8 (RV64)
   friend bool operator==(const RegisterValue&, const RegisterValue&) = default;
 };
 

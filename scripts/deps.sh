@@ -2,7 +2,8 @@
 # toolchain is missing. Idempotent and quiet when everything is there.
 RVRR_PACKAGES=(g++ cmake ninja-build libboost-dev libboost-program-options-dev libspdlog-dev
   doctest-dev gdb-multiarch gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
-  picolibc-riscv64-unknown-elf libdw-dev libelf-dev pkg-config qemu-user clang lld libclang-rt-14-dev python3)
+  picolibc-riscv64-unknown-elf libdw-dev libelf-dev pkg-config qemu-user clang lld libclang-rt-14-dev python3
+  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)
 
 # What demo.sh needs: no qemu, clang or lld (those serve tests and benchmarks).
 RVRR_DEMO_PACKAGES=(g++ cmake ninja-build libboost-dev libboost-program-options-dev libspdlog-dev

@@ -241,7 +241,7 @@ std::string version_text() { return std::string("rvrr ") + RVRR_VERSION + "\n"; 
 std::string top_level_usage() {
   return "usage: rvrr COMMAND [options] ...\n"
          "\n"
-         "A reverse debugger for RISC-V (RV32IMAC) programs.\n"
+         "A reverse debugger for RISC-V programs (RV32GC, and RV64GC static Linux programs).\n"
          "\n"
          "commands:\n"
          "  run PROGRAM [ARGS...]      run a program (no recording)\n"

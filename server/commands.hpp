@@ -44,10 +44,11 @@ int debug_command(const CliRequest& request);   // live, recording
 int replay_command(const CliRequest& request);  // a recorded trace
 
 // "program received SIGSEGV at pc 0x00010074: sw a0, 0(zero) (address 0x00000000)"
-std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory);
+std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, unsigned xlen = 32);
 // Reports how a run ended (one line on stderr unless it exited) and returns
 // the exit status documented above.
-int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, std::uint64_t icount);
+int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, std::uint64_t icount,
+                unsigned xlen = 32);
 // "instructions: N", "wall time: X s", "MIPS: Y" on stderr.
 void print_run_stats(std::uint64_t instructions, double seconds);
 // Where a new trace goes: -o PATH, or the next free name in the trace store

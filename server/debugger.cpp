@@ -37,6 +37,7 @@ bool is_our_thread(const protocol::ThreadId& id) { return protocol::refers_to(id
 
 Debugger::Debugger(Target& target, DebuggerOptions options)
     : target_(target), options_(std::move(options)) {
+  options_.features.xlen = target_.xlen();  // target.xml and register packets follow the machine's width
   // Nothing to serve: do not advertise it (gdb would ask and get an error).
   if (options_.exec_file.empty()) options_.features.exec_file = false;
   else files_ = ServedFiles({options_.exec_file});
@@ -242,22 +243,38 @@ Outcome Debugger::on_vFile(const protocol::FileIo& c) {
 
 // ---- registers ----
 
+namespace {
+// A register as the target's width gives it: 4 bytes (RV32) or 8 (RV64), little-endian.
+void append_reg(std::vector<std::uint8_t>& out, std::uint64_t value, unsigned bytes) {
+  protocol::append_le32(out, static_cast<std::uint32_t>(value));
+  if (bytes == 8) protocol::append_le32(out, static_cast<std::uint32_t>(value >> 32));
+}
+std::uint64_t load_reg(std::span<const std::uint8_t> in, unsigned bytes) {
+  std::uint64_t v = protocol::load_le32(in);
+  if (bytes == 8) v |= static_cast<std::uint64_t>(protocol::load_le32(in.subspan(4))) << 32;
+  return v;
+}
+}  // namespace
+
 Outcome Debugger::on_g() {
+  const unsigned w = target_.xlen() / 8;
   protocol::Hex hex;
-  hex.bytes.reserve(kRegisterCount * 4);
-  for (unsigned r = 0; r < kRegisterCount; ++r) protocol::append_le32(hex.bytes, target_.reg(r));
+  hex.bytes.reserve(kRegisterCount * w);
+  for (unsigned r = 0; r < kRegisterCount; ++r) append_reg(hex.bytes, target_.reg64(r), w);
   return reply(std::move(hex));
 }
 
 Outcome Debugger::on_G(const protocol::WriteRegisters& c) {
-  if (c.bytes.size() != kRegisterCount * 4) return ill_formed("G: not 33 registers of 4 bytes");
+  const unsigned w = target_.xlen() / 8;
+  if (c.bytes.size() != kRegisterCount * w)
+    return ill_formed(w == 8 ? "G: not 33 registers of 8 bytes" : "G: not 33 registers of 4 bytes");
   // Write only what changed: in a replay every write is refused, and gdb
   // sends G with unchanged values too.
   auto refusal = write_history([&]() -> std::optional<std::string> {
     for (unsigned r = 1; r < kRegisterCount; ++r) {
-      std::uint32_t value = protocol::load_le32(std::span(c.bytes).subspan(r * 4, 4));
-      if (value == target_.reg(r)) continue;
-      if (auto refused = target_.write_register(r, value)) return refused;
+      const std::uint64_t value = load_reg(std::span(c.bytes).subspan(r * w, w), w);
+      if (value == target_.reg64(r)) continue;
+      if (auto refused = target_.write_register64(r, value)) return refused;
     }
     return std::nullopt;
   });
@@ -268,7 +285,7 @@ Outcome Debugger::on_G(const protocol::WriteRegisters& c) {
 Outcome Debugger::on_p(const protocol::ReadRegister& c) {
   if (c.regno >= kRegisterCount) return on_p_float(c.regno);
   protocol::Hex hex;
-  protocol::append_le32(hex.bytes, target_.reg(c.regno));
+  append_reg(hex.bytes, target_.reg64(c.regno), target_.xlen() / 8);
   return reply(std::move(hex));
 }
 
@@ -300,10 +317,11 @@ Outcome Debugger::on_p_float(unsigned regno) {
 
 Outcome Debugger::on_P(const protocol::WriteRegister& c) {
   if (c.regno >= kRegisterCount) return on_P_float(c);
-  if (c.bytes.size() != 4) return ill_formed("P: value is not 4 bytes");
-  std::uint32_t value = protocol::load_le32(c.bytes);
-  if (c.regno == 0 || value == target_.reg(c.regno)) return reply(protocol::Ok{});
-  if (auto refusal = write_history([&] { return target_.write_register(c.regno, value); }))
+  const unsigned w = target_.xlen() / 8;
+  if (c.bytes.size() != w) return ill_formed(w == 8 ? "P: value is not 8 bytes" : "P: value is not 4 bytes");
+  const std::uint64_t value = load_reg(c.bytes, w);
+  if (c.regno == 0 || value == target_.reg64(c.regno)) return reply(protocol::Ok{});
+  if (auto refusal = write_history([&] { return target_.write_register64(c.regno, value); }))
     return refused("register write", *refusal, true);
   return reply(protocol::Ok{});
 }
@@ -536,7 +554,8 @@ Outcome Debugger::finish(const Work& work, const timeline::StopEvent& event) {
 void Debugger::expedite(protocol::StopReply& r) const {
   // pc, sp and fp: gdb needs them for the frame at every stop and would
   // otherwise ask with 'g' or 'p' (one round trip less per stepi).
-  r.registers = {{kPcRegno, target_.reg(kPcRegno)}, {2, target_.reg(2)}, {8, target_.reg(8)}};
+  const auto w = static_cast<std::uint8_t>(target_.xlen() / 8);
+  r.registers = {{kPcRegno, target_.reg64(kPcRegno), w}, {2, target_.reg64(2), w}, {8, target_.reg64(8), w}};
 }
 
 protocol::StopReply Debugger::stop_reply(const timeline::StopEvent& event) {

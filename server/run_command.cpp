@@ -11,11 +11,11 @@
 
 namespace rvrr::server {
 
-std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory) {
+std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, unsigned xlen) {
   char buf[64];
   std::snprintf(buf, sizeof buf, " at pc 0x%08" PRIx32 ": ", pc);
   std::string text = std::string("program received ") + vm::signal_name(stop.signal) + buf +
-                     vm::disassemble(memory, pc);
+                     vm::disassemble(memory, pc, xlen);
   // The address matters for memory faults; for SIGILL/SIGTRAP it is the pc itself.
   if (stop.signal == vm::Signal::Segv || stop.signal == vm::Signal::Bus) {
     std::snprintf(buf, sizeof buf, " (address 0x%08" PRIx32 ")", stop.addr);
@@ -29,12 +29,13 @@ std::uint64_t host_epoch_ns() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
 }
 
-int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, std::uint64_t icount) {
+int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, std::uint64_t icount,
+                unsigned xlen) {
   switch (stop.kind) {
     case vm::StopKind::Exited:
       return stop.exit_code & 0xff;
     case vm::StopKind::Fault:
-      std::fprintf(stderr, "rvrr: %s\n", describe_fault(stop, pc, memory).c_str());
+      std::fprintf(stderr, "rvrr: %s\n", describe_fault(stop, pc, memory, xlen).c_str());
       return 128 + static_cast<int>(stop.signal);
     case vm::StopKind::Limit:
       std::fprintf(stderr, "rvrr: stopped after %" PRIu64 " instructions (--max-instructions) at pc 0x%08" PRIx32 "\n",
@@ -97,7 +98,7 @@ int run_command(const CliRequest& request) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fflush(stdout);
 
-  int status = report_stop(stop, machine->pc(), machine->memory(), machine->icount());
+  int status = report_stop(stop, machine->pc(), machine->memory(), machine->icount(), machine->xlen());
   if (o.stats) print_run_stats(machine->icount(), seconds);
   return status;
 }

@@ -62,7 +62,8 @@ bool is_loopback(const std::string& host) {
 }
 
 // Starts gdb attached to our terminal. Returns its pid, or -1 (errno set).
-pid_t spawn_gdb(const ServeOptions& options, const std::string& address) {
+// `xlen` (the machine's width) picks riscv:rv32 or riscv:rv64.
+pid_t spawn_gdb(const ServeOptions& options, const std::string& address, unsigned xlen) {
   std::vector<std::string> args = {options.gdb, "-q"};
   if (auto init = find_gdbinit()) {
     args.push_back("-x");
@@ -71,7 +72,8 @@ pid_t spawn_gdb(const ServeOptions& options, const std::string& address) {
     std::fprintf(stderr, "rvrr: warning: rvrr's gdbinit was not found (set RVRR_GDBINIT); gdb starts "
                          "without the rvrr commands (when, seek, checkpoint, restart)\n");
   }
-  args.insert(args.end(), {"-ex", "set architecture riscv:rv32", options.program,
+  args.insert(args.end(), {"-ex", xlen == 64 ? "set architecture riscv:rv64" : "set architecture riscv:rv32",
+                           options.program,
                            "-ex", "target remote " + address});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -188,7 +190,7 @@ ServeResult serve(timeline::Timeline& timeline, const ServeOptions& options, Sto
     // to handle (it interrupts the target through us), not a reason to exit.
     stop_signals.set_gdb_shares_terminal(true);
     signals.add(SIGCHLD);
-    gdb_pid = spawn_gdb(options, address);
+    gdb_pid = spawn_gdb(options, address, target.xlen());
     if (gdb_pid < 0) {
       std::fprintf(stderr, "rvrr: cannot start %s: %s (use --port N to serve without starting gdb)\n",
                    options.gdb.c_str(), std::strerror(errno));

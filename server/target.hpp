@@ -26,6 +26,10 @@ class Target {
   virtual std::uint64_t now() const = 0;
   // x0..x31 for 0..31, pc for 32. Precondition: regno <= 32.
   virtual std::uint32_t reg(unsigned regno) const = 0;
+  // The register width in bits (32 or 64) and the full register: what 'g',
+  // 'p', 'P' and target.xml are sized by. A 32-bit target needs neither.
+  virtual unsigned xlen() const { return 32; }
+  virtual std::uint64_t reg64(unsigned regno) const { return reg(regno); }
   // f0..f31 (raw 64 bits; a single is NaN-boxed) for 0..31, fcsr for 32;
   // nullopt for a target without float registers (the default).
   virtual std::optional<std::uint64_t> float_reg(unsigned index) const { return std::nullopt; }
@@ -41,6 +45,9 @@ class Target {
 
   // Refusal -> the reason.
   virtual std::optional<std::string> write_register(unsigned regno, std::uint32_t value) = 0;
+  virtual std::optional<std::string> write_register64(unsigned regno, std::uint64_t value) {
+    return write_register(regno, static_cast<std::uint32_t>(value));
+  }
   virtual std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) = 0;
   // f0..f31 (raw 64 bits) for 0..31, fcsr for 32. Refused by default (a
   // target without float registers).
@@ -99,6 +106,10 @@ class TimelineTarget final : public Target {
   std::uint32_t reg(unsigned regno) const override {
     return regno == 32 ? timeline_.machine().pc() : timeline_.machine().reg(regno);
   }
+  unsigned xlen() const override { return timeline_.machine().xlen(); }
+  std::uint64_t reg64(unsigned regno) const override {
+    return regno == 32 ? timeline_.machine().pc() : timeline_.machine().reg64(regno);
+  }
   std::optional<std::uint64_t> float_reg(unsigned index) const override {
     if (index < 32) return timeline_.machine().freg(index);
     if (index == 32) return timeline_.machine().fcsr();
@@ -116,6 +127,9 @@ class TimelineTarget final : public Target {
     return timeline_.seek(icount, cancel);
   }
   std::optional<timeline::StopEvent> restart(std::uint64_t id) override { return timeline_.restart(id); }
+  std::optional<std::string> write_register64(unsigned regno, std::uint64_t value) override {
+    return timeline_.write_register(regno, value);
+  }
   std::optional<std::string> write_register(unsigned regno, std::uint32_t value) override {
     return timeline_.write_register(regno, value);
   }

@@ -118,7 +118,7 @@ int record_command(const CliRequest& request) {
       mo.argv.push_back(timeline::program_name_of(request.program));
       mo.memory_limit = o.memory_limit_mib << 20;
       vm::Machine fresh(plan->image, mo);
-      status = report_stop(result.stop, result.footer.pc, fresh.memory(), result.instructions);
+      status = report_stop(result.stop, result.footer.pc, fresh.memory(), result.instructions, fresh.xlen());
     } catch (const std::exception&) {
       status = 1;
     }

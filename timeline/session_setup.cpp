@@ -95,7 +95,7 @@ std::optional<std::string> apply_debugger_write(vm::Machine& machine, const Debu
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < write.bytes.size() && i < 8; ++i) value |= std::uint64_t(write.bytes[i]) << (8 * i);
     if (write.where == 32) machine.set_pc(static_cast<std::uint32_t>(value));
-    else if (write.where < 32) machine.set_reg(write.where, static_cast<std::uint32_t>(value));
+    else if (write.where < 32) machine.set_reg64(write.where, value);  // RV32 keeps the low half
     else if (write.where < kFcsrWrite) machine.set_freg(write.where - kFirstFloatWrite, value);
     else machine.set_fcsr(static_cast<std::uint32_t>(value));
     return std::nullopt;

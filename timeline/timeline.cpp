@@ -190,19 +190,20 @@ StopEvent Timeline::seek(std::uint64_t icount, const CancelToken& cancel) {
   return e;
 }
 
-std::optional<std::string> Timeline::write_register(unsigned regno, std::uint32_t value) {
+std::optional<std::string> Timeline::write_register(unsigned regno, std::uint64_t value) {
   if (regno > 32) return "no register " + std::to_string(regno) + " (0-31 are x0-x31, 32 is pc)";
   if (auto refused = impl_->prepare_write()) return refused;
   if (regno == 32) {
-    impl_->current.set_pc(value);
+    impl_->current.set_pc(static_cast<vm::Addr>(value));
   } else {
-    impl_->current.set_reg(regno, value);
+    impl_->current.set_reg64(regno, value);
   }
   DebuggerWrite w;
   w.target = DebuggerWrite::Target::Register;
   w.where = regno;
-  w.bytes = {static_cast<std::uint8_t>(value), static_cast<std::uint8_t>(value >> 8),
-             static_cast<std::uint8_t>(value >> 16), static_cast<std::uint8_t>(value >> 24)};
+  // The register's width: 4 bytes on RV32 (as traces always held), 8 on RV64.
+  const unsigned width = impl_->current.xlen() / 8;
+  for (unsigned i = 0; i < width; ++i) w.bytes.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
   impl_->finish_write(std::move(w));
   return std::nullopt;
 }

@@ -96,7 +96,8 @@ class Timeline {
   // Debugger writes. Live mode at the end of history: applied and recorded.
   // Live mode behind the end: the future is discarded (this becomes the end).
   // Replay mode: refused. Returns an error message on refusal.
-  std::optional<std::string> write_register(unsigned regno, std::uint32_t value);  // 32 = pc
+  // 32 = pc. RV32 keeps the low 32 bits of `value`; RV64 all of them.
+  std::optional<std::string> write_register(unsigned regno, std::uint64_t value);
   std::optional<std::string> write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes);
   // f0..f31 (raw 64 bits) for index 0..31, fcsr for 32; like write_register.
   std::optional<std::string> write_float_register(unsigned index, std::uint64_t value);

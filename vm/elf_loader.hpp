@@ -1,4 +1,8 @@
-// vm/elf_loader.hpp - ELF32 RISC-V executables into a loadable image.
+// vm/elf_loader.hpp - RISC-V executables (ELF32: RV32, ELF64: RV64) into a loadable image.
+//
+// RV64 programs must lie below 4 GiB (segments, entry point): rvrr gives RV64
+// guests a 4 GiB address space for now (see vm/memory.hpp), which is where
+// `-static` links by default (0x10000).
 //
 // Validates everything it reads (class, endianness, machine, header sizes,
 // segment bounds, absurd sizes) and reports the first problem as one clear
@@ -24,7 +28,13 @@ struct ElfSegment {
 };
 
 struct ElfImage {
+  unsigned xlen = 32;   // 32 for ELF32 (RV32), 64 for ELF64 (RV64)
   Addr entry = 0;
+  // The program headers in guest memory (PT_PHDR, else the PT_LOAD holding
+  // them; 0 when not loaded), their entry size and count: AT_PHDR, AT_PHENT
+  // and AT_PHNUM, which static glibc needs to find its TLS segment.
+  Addr phdr = 0;
+  std::uint16_t phent = 0, phnum = 0;
   std::vector<ElfSegment> segments;        // PT_LOAD only, in file order
   std::map<std::string, Addr> symbols;     // defined symbols from .symtab (empty if stripped)
   std::optional<Addr> symbol(const std::string& name) const;
@@ -32,7 +42,7 @@ struct ElfImage {
 
 struct ElfLoadResult {
   std::optional<ElfImage> image;
-  std::string error;  // set iff !image: e.g. "not an ELF file", "ELF64 is not supported (RV32 only)"
+  std::string error;  // set iff !image: e.g. "not an ELF file", "not a RISC-V program (e_machine 62)"
 };
 
 ElfLoadResult load_elf(std::span<const std::uint8_t> bytes);

@@ -215,13 +215,13 @@ u128 isqrt(u128 n, bool& exact) {
 }
 
 // Integer part of a finite value after rounding in rm: the magnitude, capped
-// at 2^40 (anything that large is out of every 32-bit range anyway).
+// at 2^72 (anything that large is out of every 64-bit range anyway).
 template <class F>
 u128 round_to_integer(std::uint64_t a, unsigned rm, bool& inexact) {
   const Unpacked u = unpack<F>(a);
   if (u.exp >= 0) {
     inexact = false;
-    return u.exp > 40 ? u128{1} << 41 : u.mant << u.exp;
+    return u.exp > 70 ? u128{1} << 72 : u.mant << u.exp;
   }
   return shift_round(u.mant, -u.exp, u.sign, rm, inexact);
 }
@@ -252,6 +252,34 @@ std::uint32_t to_int(std::uint64_t a, bool is_unsigned, unsigned rm, std::uint32
   if (inexact) flags |= kInexact;
   const auto m = static_cast<std::uint32_t>(mag);
   return neg ? 0u - m : m;
+}
+
+// fcvt.l/fcvt.lu (RV64): to_int on 64 bits.
+template <class F>
+std::uint64_t to_int64(std::uint64_t a, bool is_unsigned, unsigned rm, std::uint32_t& flags) {
+  using T = Fmt<F>;
+  const std::uint64_t max = is_unsigned ? ~0ull : 0x7fffffffffffffffull;
+  const std::uint64_t min = is_unsigned ? 0ull : 0x8000000000000000ull;
+  if (T::is_nan(a)) {
+    flags |= kInvalid;
+    return max;
+  }
+  const bool neg = T::sign(a);
+  if (T::is_inf(a)) {
+    flags |= kInvalid;
+    return neg ? min : max;
+  }
+  if (T::is_zero(a)) return 0;
+  bool inexact = false;
+  const u128 mag = round_to_integer<F>(a, rm, inexact);
+  const bool fits = is_unsigned ? (neg ? mag == 0 : mag <= max) : (neg ? mag <= u128{min} : mag <= max);
+  if (!fits) {
+    flags |= kInvalid;
+    return neg ? min : max;
+  }
+  if (inexact) flags |= kInexact;
+  const auto m = static_cast<std::uint64_t>(mag);
+  return neg ? 0ull - m : m;
 }
 
 // Ordering key of a non-NaN value: -0 and +0 compare equal.
@@ -473,6 +501,25 @@ std::uint64_t from_u32(std::uint32_t v, unsigned rm, std::uint32_t& flags) {
   return round_pack<F>(false, 0, v, rm, flags);
 }
 
+template <class F>
+std::uint64_t to_i64(std::uint64_t a, unsigned rm, std::uint32_t& flags) {
+  return to_int64<F>(a, false, rm, flags);
+}
+template <class F>
+std::uint64_t to_u64(std::uint64_t a, unsigned rm, std::uint32_t& flags) {
+  return to_int64<F>(a, true, rm, flags);
+}
+template <class F>
+std::uint64_t from_i64(std::int64_t v, unsigned rm, std::uint32_t& flags) {
+  const bool neg = v < 0;
+  const std::uint64_t mag = neg ? 0ull - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  return round_pack<F>(neg, 0, mag, rm, flags);
+}
+template <class F>
+std::uint64_t from_u64(std::uint64_t v, unsigned rm, std::uint32_t& flags) {
+  return round_pack<F>(false, 0, v, rm, flags);
+}
+
 std::uint64_t f64_to_f32(std::uint64_t a, unsigned rm, std::uint32_t& flags) {
   using D = Fmt<F64>;
   using S = Fmt<F32>;
@@ -517,7 +564,11 @@ std::uint64_t f32_to_f64(std::uint64_t a, std::uint32_t& flags) {
   template std::uint32_t to_i32<F>(std::uint64_t, unsigned, std::uint32_t&);                     \
   template std::uint32_t to_u32<F>(std::uint64_t, unsigned, std::uint32_t&);                     \
   template std::uint64_t from_i32<F>(std::int32_t, unsigned, std::uint32_t&);                    \
-  template std::uint64_t from_u32<F>(std::uint32_t, unsigned, std::uint32_t&);
+  template std::uint64_t from_u32<F>(std::uint32_t, unsigned, std::uint32_t&);                    \
+  template std::uint64_t to_i64<F>(std::uint64_t, unsigned, std::uint32_t&);                     \
+  template std::uint64_t to_u64<F>(std::uint64_t, unsigned, std::uint32_t&);                     \
+  template std::uint64_t from_i64<F>(std::int64_t, unsigned, std::uint32_t&);                    \
+  template std::uint64_t from_u64<F>(std::uint64_t, unsigned, std::uint32_t&);
 RVRR_FPU_INSTANTIATE(F32)
 RVRR_FPU_INSTANTIATE(F64)
 #undef RVRR_FPU_INSTANTIATE

@@ -72,6 +72,11 @@ template <class F> std::uint32_t to_i32(std::uint64_t a, unsigned rm, std::uint3
 template <class F> std::uint32_t to_u32(std::uint64_t a, unsigned rm, std::uint32_t& flags);
 template <class F> std::uint64_t from_i32(std::int32_t v, unsigned rm, std::uint32_t& flags);
 template <class F> std::uint64_t from_u32(std::uint32_t v, unsigned rm, std::uint32_t& flags);
+// RV64: fcvt.l/fcvt.lu and fcvt.*.l/fcvt.*.lu, with the same rules on 64 bits.
+template <class F> std::uint64_t to_i64(std::uint64_t a, unsigned rm, std::uint32_t& flags);
+template <class F> std::uint64_t to_u64(std::uint64_t a, unsigned rm, std::uint32_t& flags);
+template <class F> std::uint64_t from_i64(std::int64_t v, unsigned rm, std::uint32_t& flags);
+template <class F> std::uint64_t from_u64(std::uint64_t v, unsigned rm, std::uint32_t& flags);
 // fcvt.s.d (rounds) and fcvt.d.s (exact).
 std::uint64_t f64_to_f32(std::uint64_t a, unsigned rm, std::uint32_t& flags);
 std::uint64_t f32_to_f64(std::uint64_t a, std::uint32_t& flags);

@@ -9,8 +9,11 @@
 namespace rvrr::vm {
 
 Machine::Machine(const ElfImage& image, const MachineOptions& options) : impl_(std::make_unique<Impl>()) {
-  impl_->pc = layout_process(image, options, impl_->memory, impl_->sys, impl_->regs);
-  impl_->regs[0] = 0;
+  impl_->xlen = image.xlen == 64 ? 64 : 32;
+  const ProcessStart start = layout_process(image, options, impl_->memory, impl_->sys);
+  impl_->pc = start.pc;
+  if (impl_->xlen == 64) impl_->x64[2] = start.sp;
+  else impl_->regs[2] = start.sp;
 }
 Machine::Machine(const Machine& o) : impl_(std::make_unique<Impl>(*o.impl_)) {}
 Machine& Machine::operator=(const Machine& o) {
@@ -66,6 +69,8 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
   m.trace = options.trace;  // read by the kTrace instantiations only
   if (m.icount >= stop_at) {
     stop.kind = StopKind::Limit;
+  } else if (m.xlen == 64) {
+    stop = interpret64(m, env, stop_at, points, points && options.skip_points_at_start);
   } else if (points) {
     // Step off a stop exactly (ignoring points there), then run on with
     // patched pages until close to stop_at, and finish exactly.
@@ -109,9 +114,17 @@ StopInfo Machine::step(Environment& env, const DebugPoints* points, bool skip_po
 }
 
 std::uint64_t Machine::icount() const { return impl_->icount; }
-std::uint32_t Machine::reg(unsigned index) const { return index < 32 ? impl_->regs[index] : 0; }
-void Machine::set_reg(unsigned index, std::uint32_t value) {
-  if (index > 0 && index < 32) impl_->regs[index] = value;
+unsigned Machine::xlen() const { return impl_->xlen; }
+std::uint32_t Machine::reg(unsigned index) const { return static_cast<std::uint32_t>(reg64(index)); }
+void Machine::set_reg(unsigned index, std::uint32_t value) { set_reg64(index, value); }
+std::uint64_t Machine::reg64(unsigned index) const {
+  if (index >= 32) return 0;
+  return impl_->xlen == 64 ? impl_->x64[index] : impl_->regs[index];
+}
+void Machine::set_reg64(unsigned index, std::uint64_t value) {
+  if (index == 0 || index >= 32) return;
+  if (impl_->xlen == 64) impl_->x64[index] = value;
+  else impl_->regs[index] = static_cast<std::uint32_t>(value);
 }
 std::uint64_t Machine::freg(unsigned index) const { return index < 32 ? impl_->fregs[index] : 0; }
 void Machine::set_freg(unsigned index, std::uint64_t value) {
@@ -128,7 +141,13 @@ const StopInfo& Machine::halt_reason() const { return impl_->halt; }
 
 std::uint64_t Machine::register_hash() const {
   Hasher h;
-  for (unsigned i = 0; i < 32; ++i) h.add(i == 0 ? 0 : impl_->regs[i]);
+  // RV64 hashes all 64 bits (and its width); RV32 hashes as it always did.
+  if (impl_->xlen == 64) {
+    h.add(64u);
+    for (unsigned i = 0; i < 32; ++i) h.add(i == 0 ? 0 : impl_->x64[i]);
+  } else {
+    for (unsigned i = 0; i < 32; ++i) h.add(i == 0 ? 0 : impl_->regs[i]);
+  }
   h.add(impl_->pc);
   h.add(impl_->icount);
   // Float state only once the guest has touched it, so integer-only states

@@ -1,4 +1,4 @@
-// vm/machine.hpp - one RV32IMAFDC hart, its memory and its syscall state.
+// vm/machine.hpp - one RV32IMAFDC or RV64IMAFDC hart, its memory and its syscall state.
 //
 // The Machine knows nothing of time travel: it executes, and copying it is
 // taking a snapshot (copy-on-write memory, O(mapped pages) refcount bumps at
@@ -76,8 +76,15 @@ class Machine {
   StopInfo step(Environment& env, const DebugPoints* points = nullptr, bool skip_points_at_start = true);
 
   std::uint64_t icount() const;
-  std::uint32_t reg(unsigned index) const;   // x0..x31; x0 is always 0
+  // 32 for an RV32 program, 64 for an RV64 one (from the ELF class).
+  unsigned xlen() const;
+  // x0..x31; x0 is always 0. On RV64, reg() is the low 32 bits and set_reg
+  // writes the value zero-extended; reg64/set_reg64 see all of it (on RV32
+  // they zero-extend / truncate).
+  std::uint32_t reg(unsigned index) const;
   void set_reg(unsigned index, std::uint32_t value);  // writes to x0 are ignored
+  std::uint64_t reg64(unsigned index) const;
+  void set_reg64(unsigned index, std::uint64_t value);
   // F/D registers (64 bits; a single is NaN-boxed) and fcsr (fflags in bits
   // 4:0, frm in 7:5; set_fcsr keeps those 8 bits).
   std::uint64_t freg(unsigned index) const;
@@ -114,5 +121,8 @@ class Machine {
 // A one-line disassembly of the instruction at `pc` ("addi a0, a0, 1"), or
 // "<unmapped>"/".word 0x...." when it cannot be decoded. For fault messages.
 std::string disassemble(const Memory& memory, Addr pc);
+// The same for a machine of width `xlen` (64: RV64's meanings, compressed
+// forms shown as their 32-bit expansion).
+std::string disassemble(const Memory& memory, Addr pc, unsigned xlen);
 
 }  // namespace rvrr::vm

@@ -51,6 +51,12 @@ struct Machine::Impl {
   // fcsr (fflags in bits 4:0, frm in 7:5; the upper bits read as zero).
   std::uint64_t fregs[32] = {};
   std::uint32_t fcsr = 0;
+  // 32 (RV32: regs above, vm/interpreter.cpp) or 64 (RV64: x64 below,
+  // vm/interpreter64.cpp), from the ELF class; fixed for the machine's life.
+  unsigned xlen = 32;
+  // RV64's x0..x31 (x64[0] == 0 whenever the interpreter is not running) and
+  // the scratch slot; unused on RV32, whose hot loop never reads it.
+  std::uint64_t x64[33] = {};
   Memory memory;
   SyscallState sys;
   bool halted = false;
@@ -76,6 +82,11 @@ std::optional<WatchHit> host_write_hit(const Memory& before, const Memory& after
 // (see vm/exec_trace.hpp).
 // Returns StopKind::Limit when the limit was reached.
 inline constexpr std::uint64_t kFastSlack = 4096;
+// The RV64 run loop (interpreter64.cpp): always exact (stops at `limit`
+// precisely), honours `points` (may be null) and `skip_first`, reports to
+// m.trace when set. A separate, simpler loop: RV32's is never slowed by RV64.
+StopInfo interpret64(Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points,
+                     bool skip_first);
 template <bool kExact, bool kPoints, bool kTrace = false>
 StopInfo interpret(Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points,
                    bool skip_first);

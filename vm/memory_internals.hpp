@@ -99,6 +99,13 @@ struct Memory::Internals {
   static const DecodedOp* fetch_slow(Memory& m, Addr pc);
   // Host pointer to an aligned word readable AND writable (for AMOs); null otherwise.
   static std::uint32_t* rw_word(Memory& m, Addr addr);
+  // Host bytes of the executable page holding addr, undecoded (the RV64 run
+  // loop reads instructions from them); null if not executable. Valid until
+  // the next write or mapping change of this Memory.
+  static const std::uint8_t* exec_page(const Memory& m, Addr addr) {
+    if (!(m.perms(addr) & PermExec)) return nullptr;
+    return m.host_ptr_const(addr >> kPageShift);
+  }
   // Raw 16-bit fetch for instructions straddling pages; false if not executable.
   static bool fetch_half(Memory& m, Addr addr, std::uint16_t& out);
   // The serial of the decoded page whose ops fetch() returned.

@@ -78,8 +78,13 @@ void load_segment_at(Memory& memory, const ElfSegment& seg, Addr at, const char*
 }
 
 // Writes argc/argv/envp/auxv below `top`; returns the 16-byte aligned sp.
+// RV32 words are 4 bytes, RV64 words 8; RV64 also gets the auxv entries
+// static glibc reads (AT_PHDR/PHENT/PHNUM for its TLS segment, AT_HWCAP,
+// AT_EXECFN), as a Linux riscv64 kernel lays them out.
 Addr write_initial_stack(const ElfImage& image, const MachineOptions& options, Memory& memory, Addr top,
                          Addr lowest) {
+  const bool rv64 = image.xlen == 64;
+  const std::uint32_t word = rv64 ? 8 : 4;
   // Strings and the random bytes go at the top; pointers are computed as we go.
   std::vector<std::uint8_t> strings;
   std::vector<std::uint32_t> string_offsets;  // offset into `strings`, argv then envp
@@ -93,34 +98,54 @@ Addr write_initial_stack(const ElfImage& image, const MachineOptions& options, M
   const auto random = image_random(image);
   const std::uint32_t random_off = static_cast<std::uint32_t>(strings.size());
   strings.insert(strings.end(), random.begin(), random.end());
+  // AT_EXECFN: the program's name as the kernel saw it (argv[0] here).
+  const std::uint32_t execfn_off = static_cast<std::uint32_t>(strings.size());
+  if (rv64) add(options.argv.empty() ? std::string() : options.argv[0]);
 
-  const std::uint64_t table_words = 1 + options.argv.size() + 1 + options.envp.size() + 1 + 2 * 10;
-  const std::uint64_t need = strings.size() + 16 + table_words * 4 + 32;
+  constexpr std::uint32_t kAtPhdr = 3, kAtPhent = 4, kAtBase = 7, kAtFlags = 8, kAtHwcap = 16, kAtExecfn = 31;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> auxv;
+  const std::uint64_t auxv_count = rv64 ? 16 : 10;
+  const std::uint64_t table_words = 1 + options.argv.size() + 1 + options.envp.size() + 1 + 2 * (auxv_count + 1);
+  const std::uint64_t need = strings.size() + 16 + table_words * word + 32;
   if (need > static_cast<std::uint64_t>(top) - lowest)
     throw std::runtime_error("arguments and environment (" + std::to_string(need) +
                              " bytes) do not fit in the stack");
 
-  const Addr strings_at = static_cast<Addr>((top - 16 - strings.size()) & ~3u);
-  const Addr sp = static_cast<Addr>((strings_at - table_words * 4) & ~15u);
+  const Addr strings_at = static_cast<Addr>((top - 16 - strings.size()) & ~(word - 1));
+  const Addr sp = static_cast<Addr>((strings_at - table_words * word) & ~15u);
 
   std::vector<std::uint8_t> table;
-  guest::put_u32(table, static_cast<std::uint32_t>(options.argv.size()));
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < options.argv.size(); ++i, ++k) guest::put_u32(table, strings_at + string_offsets[k]);
-  guest::put_u32(table, 0);
-  for (std::size_t i = 0; i < options.envp.size(); ++i, ++k) guest::put_u32(table, strings_at + string_offsets[k]);
-  guest::put_u32(table, 0);
-  const std::pair<std::uint32_t, std::uint32_t> auxv[] = {
-      {kAtPagesz, kPageSize}, {kAtEntry, image.entry}, {kAtPhnum, 0},     {kAtUid, 0},
-      {kAtEuid, 0},           {kAtGid, 0},             {kAtEgid, 0},      {kAtSecure, 0},
-      {kAtClktck, 100},       {kAtRandom, strings_at + random_off},
+  auto put = [&](std::uint64_t v) {
+    if (rv64) guest::put_u64(table, v);
+    else guest::put_u32(table, static_cast<std::uint32_t>(v));
   };
-  for (const auto& [key, value] : auxv) {
-    guest::put_u32(table, key);
-    guest::put_u32(table, value);
+  put(options.argv.size());
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < options.argv.size(); ++i, ++k) put(strings_at + string_offsets[k]);
+  put(0);
+  for (std::size_t i = 0; i < options.envp.size(); ++i, ++k) put(strings_at + string_offsets[k]);
+  put(0);
+  if (rv64) {
+    // misa-style letter bits of RV64IMAFDC: what Linux reports in AT_HWCAP.
+    constexpr std::uint32_t kHwcap = (1u << ('I' - 'A')) | (1u << ('M' - 'A')) | (1u << ('A' - 'A')) |
+                                     (1u << ('F' - 'A')) | (1u << ('D' - 'A')) | (1u << ('C' - 'A'));
+    auxv = {{kAtHwcap, kHwcap}, {kAtPagesz, kPageSize}, {kAtClktck, 100}, {kAtPhdr, image.phdr},
+            {kAtPhent, image.phent}, {kAtPhnum, image.phnum}, {kAtBase, 0}, {kAtFlags, 0},
+            {kAtEntry, image.entry}, {kAtUid, 0}, {kAtEuid, 0}, {kAtGid, 0}, {kAtEgid, 0},
+            {kAtSecure, 0}, {kAtRandom, strings_at + random_off}, {kAtExecfn, strings_at + execfn_off}};
+  } else {
+    auxv = {
+        {kAtPagesz, kPageSize}, {kAtEntry, image.entry}, {kAtPhnum, 0},     {kAtUid, 0},
+        {kAtEuid, 0},           {kAtGid, 0},             {kAtEgid, 0},      {kAtSecure, 0},
+        {kAtClktck, 100},       {kAtRandom, strings_at + random_off},
+    };
   }
-  guest::put_u32(table, kAtNull);
-  guest::put_u32(table, 0);
+  for (const auto& [key, value] : auxv) {
+    put(key);
+    put(value);
+  }
+  put(kAtNull);
+  put(0);
   if (!memory.write_bytes(strings_at, strings) || !memory.write_bytes(sp, table))
     throw std::runtime_error("cannot write the initial stack at " + hex(sp));
   return sp;
@@ -134,8 +159,8 @@ std::optional<Addr> first_symbol(const ElfImage& image, std::initializer_list<co
 
 }  // namespace
 
-Addr layout_process(const ElfImage& image, const MachineOptions& options, Memory& memory, SyscallState& state,
-                    std::uint32_t* regs) {
+ProcessStart layout_process(const ElfImage& image, const MachineOptions& options, Memory& memory,
+                            SyscallState& state) {
   if (image.segments.empty()) throw std::runtime_error("the program has no loadable segments");
   const std::uint64_t limit = options.memory_limit;
 
@@ -214,6 +239,16 @@ Addr layout_process(const ElfImage& image, const MachineOptions& options, Memory
     state.stack_top = top;
     state.stack_base = base;
     state.brk_limit = std::max<Addr>(state.brk_start, base - kStackGuardGap);
+    if (image.xlen == 64) {
+      // Anonymous mmap regions grow down from below the stack's guard gap
+      // (as Linux's mmap_base sits below the stack); brk grows up to meet them.
+      state.mmap_top = state.mmap_next = state.brk_limit;
+      // What readlink("/proc/self/exe") answers: glibc insists on an absolute
+      // path. argv[0] if it is one, else "/" + its last component (never a
+      // host path rvrr would have to look up, so runs compare equal anywhere).
+      const std::string a0 = options.argv.empty() ? std::string("program") : options.argv[0];
+      state.exe = !a0.empty() && a0[0] == '/' ? a0 : "/" + a0.substr(a0.find_last_of('/') + 1);
+    }
     state.heap_start = state.brk_start;
     state.heap_end = state.brk_limit;
   }
@@ -226,8 +261,7 @@ Addr layout_process(const ElfImage& image, const MachineOptions& options, Memory
   const Addr lowest = image.symbol("__stack") ? std::max(state.heap_start, static_cast<Addr>(kGuardEnd)) : state.stack_base;
   const Addr sp = write_initial_stack(image, options, memory, sp_top, lowest);
   state.stack_top = sp_top;
-  regs[2] = sp;
-  return image.entry;
+  return ProcessStart{image.entry, sp};
 }
 
 }  // namespace rvrr::vm

@@ -32,8 +32,33 @@ constexpr std::uint8_t kFeatures[] = {'S', 'H', 'F', 'B', 0x03};
 constexpr std::int64_t kFeaturesHandle = -2;  // GuestFile::host_handle of the virtual features file
 
 struct Call : CallBase {
-  // Field i of the parameter block.
-  std::optional<std::uint32_t> field(int i) { return read_u32(ctx.memory, ctx.regs[11] + 4u * i); }
+  // RV64 (ctx.regs64 set): registers and parameter-block fields are 8 bytes.
+  bool rv64() const { return ctx.regs64 != nullptr; }
+  std::uint64_t reg(int n) const { return rv64() ? ctx.regs64[n] : ctx.regs[n]; }
+  void set_reg(int n, std::uint64_t v) {
+    if (rv64()) ctx.regs64[n] = v;
+    else ctx.regs[n] = static_cast<std::uint32_t>(v);
+  }
+  std::uint32_t word() const { return rv64() ? 8 : 4; }
+  // a1: the parameter block (or the argument itself). An RV64 pointer at or
+  // above 4 GiB is never mapped: the unmapped top page stands in for it.
+  Addr a1() const { return reg(11) < (1ull << 32) ? static_cast<Addr>(reg(11)) : 0xfffff000u; }
+  // Field i of the parameter block, raw (sign matters for ISERROR).
+  std::optional<std::uint64_t> field64(int i) {
+    if (!rv64()) return read_u32(ctx.memory, a1() + 4u * i);
+    auto b = read(ctx.memory, a1() + 8u * i, 8);
+    if (!b) return std::nullopt;
+    std::uint64_t v = 0;
+    for (int k = 7; k >= 0; --k) v = (v << 8) | (*b)[k];
+    return v;
+  }
+  // Field i as a 32-bit value (pointers, lengths, handles); on RV64 a value
+  // that does not fit reads as unreadable (-> EFAULT).
+  std::optional<std::uint32_t> field(int i) {
+    auto v = field64(i);
+    if (!v || *v >= (1ull << 32)) return std::nullopt;
+    return static_cast<std::uint32_t>(*v);
+  }
 };
 
 Result fail(Call& c, std::int32_t e) {
@@ -95,14 +120,14 @@ Result output(Call& c, int fd, std::span<const std::uint8_t> bytes) {
 }
 
 Result sh_writec(Call& c) {
-  auto b = read(c.mem(), c.ctx.regs[11], 1);
+  auto b = read(c.mem(), c.a1(), 1);
   if (!b) return fail(c, kEFAULT);
   return output(c, 1, *b);
 }
 
 Result sh_write0(Call& c) {
   bool too_long = false;
-  auto s = read_cstring(c.mem(), c.ctx.regs[11], kMaxIo, &too_long);
+  auto s = read_cstring(c.mem(), c.a1(), kMaxIo, &too_long);
   if (!s) return fail(c, too_long ? kEINVAL : kEFAULT);
   return output(c, 1, std::span(reinterpret_cast<const std::uint8_t*>(s->data()), s->size()));
 }
@@ -161,10 +186,10 @@ constexpr std::uint32_t kAndiA0A0Ff = 0x0ff57513;  // andi a0, a0, 255 (zext.b a
 constexpr std::int64_t kPicolibcFdevEof = -2;
 
 Result readc_end_of_input(Call& c) {
-  const Addr ra = c.ctx.regs[1];
+  const Addr ra = static_cast<Addr>(c.reg(1));
   auto next = read_u32(c.mem(), ra);
   if (next && *next == kAndiA0A0Ff) {
-    c.ctx.regs[1] = ra + 4;
+    c.set_reg(1, c.reg(1) + 4);
     return ok(kPicolibcFdevEof);
   }
   return ok(-1);
@@ -227,20 +252,24 @@ Result sh_get_cmdline(Call& c) {
   std::vector<std::uint8_t> bytes(s.begin(), s.end());
   bytes.push_back(0);
   if (!write(c.mem(), *buf, bytes)) return fail(c, kEFAULT);
-  if (!write_u32(c.mem(), c.ctx.regs[11] + 4, static_cast<std::uint32_t>(s.size()))) return fail(c, kEFAULT);
+  std::vector<std::uint8_t> size;
+  if (c.rv64()) put_u64(size, s.size());
+  else put_u32(size, static_cast<std::uint32_t>(s.size()));
+  if (!write(c.mem(), c.a1() + c.word(), size)) return fail(c, kEFAULT);
   return ok(0);
 }
 
 Result sh_heapinfo(Call& c) {
   // a1 points to a word holding the address of the four-word block.
-  auto block = read_u32(c.mem(), c.ctx.regs[11]);
+  auto block = c.field(0);
   if (!block) return fail(c, kEFAULT);
   const SyscallState& st = c.st();
   std::vector<std::uint8_t> out;
-  put_u32(out, st.heap_start);
-  put_u32(out, st.heap_end);
-  put_u32(out, st.stack_top);   // "stack base": the highest address
-  put_u32(out, st.stack_base);  // "stack limit": the lowest
+  for (Addr v : {st.heap_start, st.heap_end, st.stack_top /* "stack base": the highest address */,
+                 st.stack_base /* "stack limit": the lowest */}) {
+    if (c.rv64()) put_u64(out, v);
+    else put_u32(out, v);
+  }
   if (!write(c.mem(), *block, out)) return fail(c, kEFAULT);
   return ok(0);
 }
@@ -254,18 +283,19 @@ Result sh_exit_extended(Call& c) {
 Result sh_elapsed(Call& c) {
   std::vector<std::uint8_t> out;
   put_u64(out, c.ctx.icount);
-  if (!write(c.mem(), c.ctx.regs[11], out)) return fail(c, kEFAULT);
+  if (!write(c.mem(), c.a1(), out)) return fail(c, kEFAULT);
   return ok(0);
 }
 
 Result sh_iserror(Call& c) {
-  auto status = c.field(0);
+  auto status = c.field64(0);
   if (!status) return fail(c, kEFAULT);
-  return ok(static_cast<std::int32_t>(*status) < 0 ? 1 : 0);
+  const bool negative = c.rv64() ? static_cast<std::int64_t>(*status) < 0 : static_cast<std::int32_t>(*status) < 0;
+  return ok(negative ? 1 : 0);
 }
 
 Result dispatch(Call& c) {
-  const std::uint32_t op = c.ctx.regs[10];
+  const auto op = static_cast<std::uint32_t>(c.reg(10));
   switch (op) {
     case kOpen: return sh_open(c);
     case kClose: return sh_close(c);
@@ -283,8 +313,11 @@ Result dispatch(Call& c) {
     case kErrno: return ok(c.st().semihost_errno);
     case kGetCmdline: return sh_get_cmdline(c);
     case kHeapInfo: return sh_heapinfo(c);
-    // RV32 (like AArch32): the reason is a1 itself, not a block.
-    case kExit: return exited(c.ctx.regs[11] == kAdpStoppedApplicationExit ? 0 : 1);
+    // RV32 (like AArch32): the reason is a1 itself; RV64 (like AArch64): a
+    // block {reason, subcode}, the same as EXIT_EXTENDED.
+    case kExit:
+      if (c.rv64()) return sh_exit_extended(c);
+      return exited(c.reg(11) == kAdpStoppedApplicationExit ? 0 : 1);
     case kExitExtended: return sh_exit_extended(c);
     case kElapsed: return sh_elapsed(c);
     case kTickFreq: return ok(1000000000);  // one tick per instruction, 1 instruction = 1 ns

@@ -91,7 +91,8 @@ std::optional<StopInfo> serve(SyscallContext& ctx, Dispatch dispatch) {
   Call c{ctx};
   Result r = dispatch(c);
   if (r.stop) return r.stop;
-  ctx.regs[10] = static_cast<std::uint32_t>(r.value);
+  if (ctx.regs64) ctx.regs64[10] = static_cast<std::uint64_t>(r.value);  // RV64
+  else ctx.regs[10] = static_cast<std::uint32_t>(r.value);
   return std::nullopt;
 }
 

@@ -32,6 +32,10 @@ std::uint64_t SyscallState::hash(bool with_epoch) const {
   h.u64(heap_end);
   h.u64(stack_top);
   h.u64(stack_base);
+  if (mmap_top != 0) {  // RV64 only: RV32 states hash as they always did
+    h.u64(mmap_top);
+    h.u64(mmap_next);
+  }
   if (with_epoch) h.u64(epoch_ns);
   h.u64(memory_limit);
   h.u64(static_cast<std::uint32_t>(semihost_errno));
@@ -44,6 +48,7 @@ std::uint64_t SyscallState::hash(bool with_epoch) const {
     h.u64(f->position);
   }
   h.str(cmdline);
+  if (!exe.empty()) h.str(exe);  // RV64 only
   h.u64(logged_unknown.size());
   for (const auto& s : logged_unknown) h.str(s);
   return h.h;

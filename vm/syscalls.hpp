@@ -33,24 +33,31 @@ struct SyscallState {
   Addr heap_end = 0;
   Addr stack_top = 0;      // initial sp
   Addr stack_base = 0;     // lowest stack address mapped
+  // RV64 anonymous mmap: regions are handed out downwards from mmap_top
+  // (just below the stack's guard gap) and mmap_next is the lowest one so far;
+  // brk may not grow into them. Both 0 on RV32, which has no mmap.
+  Addr mmap_top = 0;
+  Addr mmap_next = 0;
   std::uint64_t epoch_ns = 0;
   bool linker_layout = false;  // the ELF defines __stack (picolibc); fixed by the ELF, so not hashed
   std::uint64_t memory_limit = 0;
   std::int32_t semihost_errno = 0;
   std::vector<std::optional<GuestFile>> files;  // index = guest fd; 0..2 are stdio
   std::string cmdline;     // for semihosting GET_CMDLINE
+  std::string exe;         // RV64: what readlinkat("/proc/self/exe") answers (argv[0]); empty on RV32
   std::vector<std::string> logged_unknown;  // syscall numbers already reported -ENOSYS (deterministic order)
   // Everything above; without the epoch when !with_epoch (see Machine::state_hash).
   std::uint64_t hash(bool with_epoch = true) const;
 };
 
 struct SyscallContext {
-  std::uint32_t* regs;     // x0..x31 of the hart (x0 must stay 0)
+  std::uint32_t* regs;     // x0..x31 of an RV32 hart (x0 must stay 0); null on RV64
   Addr pc;                 // the ecall/ebreak being executed
   std::uint64_t icount;    // count before this instruction retires
   Memory& memory;
   Environment& env;
   SyscallState& state;
+  std::uint64_t* regs64 = nullptr;  // x0..x31 of an RV64 hart; null on RV32
 };
 
 // Linux RISC-V ecall (number in a7, args a0..a5, result in a0). Returns
@@ -59,5 +66,8 @@ struct SyscallContext {
 std::optional<StopInfo> linux_syscall(SyscallContext& ctx);
 // RISC-V semihosting call (op in a0, parameter block at a1, result in a0).
 std::optional<StopInfo> semihosting_call(SyscallContext& ctx);
+// The Linux riscv64 (lp64) ecall ABI (linux_syscalls64.cpp): 64-bit
+// arguments in ctx.regs64, lp64 struct layouts, anonymous mmap.
+std::optional<StopInfo> linux_syscall64(SyscallContext& ctx);
 
 }  // namespace rvrr::vm

@@ -7,6 +7,8 @@
 rvrr="$1"
 prog="$2"
 status=0
+qemu=qemu-riscv32
+case "$(basename "$prog")" in rv64*) qemu=qemu-riscv64 ;; esac
 out=$(timeout 60 "$rvrr" run "$prog" 2>&1)
 rc=$?
 if [ $rc -ne 0 ]; then
@@ -16,17 +18,17 @@ if [ $rc -ne 0 ]; then
 else
   echo "ok: rvrr run $(basename "$prog")"
 fi
-if command -v qemu-riscv32 >/dev/null; then
-  out=$(timeout 60 qemu-riscv32 "$prog" 2>&1)
+if command -v $qemu >/dev/null; then
+  out=$(timeout 60 $qemu "$prog" 2>&1)
   rc=$?
   if [ $rc -ne 0 ]; then
-    echo "FAIL: qemu-riscv32 $(basename "$prog") exited $rc (expected 0): the check itself may be wrong"
+    echo "FAIL: $qemu $(basename "$prog") exited $rc (expected 0): the check itself may be wrong"
     [ -n "$out" ] && echo "output: $out"
     status=1
   else
-    echo "ok: qemu-riscv32 $(basename "$prog")"
+    echo "ok: $qemu $(basename "$prog")"
   fi
 else
-  echo "note: qemu-riscv32 not installed; only rvrr was checked"
+  echo "note: $qemu not installed; only rvrr was checked"
 fi
 exit $status

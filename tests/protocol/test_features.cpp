@@ -95,6 +95,24 @@ TEST_CASE("features: the riscv:rv32 target description") {
   CHECK_FALSE(features.feature_document("").has_value());
 }
 
+TEST_CASE("features: the riscv:rv64 target description (Features::xlen = 64)") {
+  std::string_view xml = target_xml_rv64();
+  CHECK(xml.find("<architecture>riscv:rv64</architecture>") != std::string_view::npos);
+  CHECK(xml.find("riscv:rv32") == std::string_view::npos);
+  const std::size_t fpu = xml.find("<feature name=\"org.gnu.gdb.riscv.fpu\">");
+  REQUIRE(fpu != std::string_view::npos);
+  // x0..x31 and pc are 64 bits (gdb's riscv-64bit-cpu.xml), nothing in the cpu feature is 32.
+  CHECK(xml.find("<reg name=\"zero\" bitsize=\"64\" type=\"int\" regnum=\"0\"/>") < fpu);
+  CHECK(xml.find("<reg name=\"t6\" bitsize=\"64\" type=\"int\" regnum=\"31\"/>") < fpu);
+  CHECK(xml.find("<reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\" regnum=\"32\"/>") < fpu);
+  CHECK(xml.find("bitsize=\"32\"") > fpu);
+  // The fpu feature is RV32's, unchanged (fflags/frm/fcsr stay 32 bits).
+  CHECK(xml.substr(fpu) == target_xml_rv32().substr(target_xml_rv32().find("<feature name=\"org.gnu.gdb.riscv.fpu\">")));
+  Features features;
+  features.xlen = 64;
+  CHECK(features.feature_document("target.xml") == xml);
+}
+
 TEST_CASE("features: xfer chunking") {
   std::string_view doc = "0123456789";
   struct Row { std::uint64_t offset, length; bool last; std::string data; };

@@ -48,6 +48,8 @@ TEST_CASE("reply: stop replies") {
   struct Row { const char* label; StopReply stop; std::string text; };
   StopReply with_regs = stop(StopReason::SwBreak);
   with_regs.registers = {{32, 0x80000010}, {2, 0x12345678}};
+  StopReply with_regs64 = stop(StopReason::SwBreak);
+  with_regs64.registers = {{32, 0x10640, 8}, {2, 0x123456789abcdef0ull, 8}};
   StopReply interrupted = stop(StopReason::Signal, 0, false);
   interrupted.signal = 2;
   StopReply fault = stop(StopReason::Signal);
@@ -68,6 +70,8 @@ TEST_CASE("reply: stop replies") {
       {"history begin", stop(StopReason::HistoryBegin), "T05replaylog:begin;thread:p1.1;"},
       {"history end", stop(StopReason::HistoryEnd, 0, false), "T05replaylog:end;thread:1;"},
       {"expedited registers", with_regs, "T05swbreak:;thread:p1.1;20:10000080;2:78563412;"},
+      {"expedited 64-bit registers (RV64)", with_regs64,
+       "T05swbreak:;thread:p1.1;20:4006010000000000;2:f0debc9a78563412;"},
       {"hex pid and tid", other_thread, "T05thread:p2a.2b;"},
   };
   for (const Row& row : rows) {

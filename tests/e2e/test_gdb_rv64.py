@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""RV64 through the real gdb-multiarch: examples/rv64_scores.c (a static
+glibc program from Debian's riscv64-linux-gnu cross toolchain) under
+`rvrr debug` and `rvrr replay`. gdb gets a riscv:rv64 target description
+(64-bit x registers and pc), a breakpoint and `finish` show 64-bit values,
+and the corrupted 64-bit global is found backwards: watch it, then
+reverse-continue to the out-of-bounds write; reverse-step and reverse-stepi
+go back from there. Skipped when riscv64-linux-gnu-gcc is not installed."""
+import os
+import re
+import shutil
+import sys
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gdbtest as g  # noqa: E402
+
+if not shutil.which("riscv64-linux-gnu-gcc"):
+    print("SKIP: riscv64-linux-gnu-gcc is not installed (the RV64 example is not built)")
+    sys.exit(0)
+
+ck = g.Checker("test_gdb_rv64")
+SRC = g.example_source("rv64_scores")
+L = {n: g.marker_line(SRC, n) for n in ("weight_body", "fill_write", "call_fill", "print_checksum")}
+WHEN = re.compile(r"Current instruction: (\d+)")
+
+CMDS = [
+    "break weight",                                   # 0
+    "continue",                                       # 1
+    "p i",                                            # 2
+    "finish",                                         # 3
+    "continue",                                       # 4 weight(1)
+    "finish",                                         # 5 returns 0x100000001
+    "delete",                                         # 6
+    f"break rv64_scores.c:{L['print_checksum']}",     # 7
+    "continue",                                       # 8
+    "p table.checksum",                               # 9
+    "p sizeof($sp)",                                  # 10 64-bit registers
+    "p/x $sp",                                        # 11
+    "watch table.checksum",                           # 12
+    "reverse-continue",                               # 13 -> the bad write in fill()
+    "p i",                                            # 14
+    "monitor when",                                   # 15
+    "reverse-stepi",                                  # 16
+    "monitor when",                                   # 17
+    "delete",                                         # 18
+    "reverse-step",                                   # 19
+    "reverse-continue",                               # 20 back to the start
+    "p table.checksum",                               # 21
+]
+
+
+def when(s, i):
+    m = WHEN.search(s[i].output) if i < len(s.steps) else None
+    return int(m.group(1)) if m else None
+
+
+def check_session(s, title):
+    ck.at_line(1, L["weight_body"])
+    ck.value(2, "0")
+    ck.contains(3, re.compile(r"Value returned is \$\d+ = 0\b"))
+    ck.contains(5, re.compile(r"Value returned is \$\d+ = 4294967297\b"), "a 64-bit return value in a0:")
+    ck.at_line(8, L["print_checksum"])
+    ck.value(9, "34359738376", "the corrupted 64-bit checksum:")
+    ck.value(10, "8", "target.xml gives 64-bit registers:")
+    ck.contains(11, re.compile(r"= 0x7ff[0-9a-f]{5}\b"), "sp is on the stack below 0x7fff0000:")
+    ck.contains(13, "Old value = 34359738376\nNew value = 120259084316\n",
+                "reverse-continue to the watchpoint: gdb's old/new values going backwards:")
+    ck.at_line(13, L["fill_write"])
+    ck.value(14, "8", "the out-of-bounds index:")
+    w15, w17 = when(s, 15), when(s, 17)
+    ck.check(w15 is not None and w17 == w15 - 1, f"{title}: reverse-stepi goes back one instruction ({w15} -> {w17})")
+    ck.ok(19)
+    ck.contains(20, "No more reverse-execution history.", "reverse-continue reaches the start of history:")
+    ck.value(21, "0", "at the start the checksum is not set yet:")
+
+
+@g.scenario(ck, "RV64 glibc program: break, finish, watch + reverse-continue, reverse-step (debug)")
+def live():
+    elf = g.example("rv64_scores")
+    with g.Server.debug(elf) as srv:
+        s = g.run_gdb(srv.port, elf, CMDS)
+        ck.begin("debug", s, srv)
+        check_session(s, "debug")
+
+
+@g.scenario(ck, "the same over a recorded RV64 trace (record, then replay)")
+def replay():
+    import tempfile
+    elf = g.example("rv64_scores")
+    trace = os.path.join(tempfile.mkdtemp(prefix="rvrr-e2e-rv64-trace-"), "scores.trace")
+    r = g.run_rvrr(["record", "-o", trace, elf])
+    ck.check(r.returncode == 1, f"rvrr record exits with the guest's status 1, got {r.returncode}: {r.stderr}")
+    ck.check("checksum mismatch!" in r.stdout, f"the recorded run printed its output: {r.stdout!r}")
+    info = g.run_rvrr(["trace", "info", "--verify", trace])
+    ck.check(info.returncode == 0, f"trace info --verify of an RV64 trace: {info.returncode} {info.stdout} {info.stderr}")
+    with g.Server.replay(trace) as srv:
+        s = g.run_gdb(srv.port, elf, CMDS)
+        ck.begin("replay", s, srv)
+        check_session(s, "replay")
+
+
+live()
+replay()
+ck.finish()
