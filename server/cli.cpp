@@ -71,6 +71,12 @@ std::string subcommand_usage_line(Subcommand c) {
                                        "Prints the trace's header and every recorded event (host calls with their\n"
                                        "results, debugger writes, the end), one per line with its instruction count.\n"
                                        "Exit status: 0; 2 for bad usage or an unreadable trace.\n";
+    case Subcommand::TraceCalls: return "usage: rvrr trace calls [--json] TRACE FUNC\n"
+                                        "Every call of function FUNC in the recording: the instruction count at its\n"
+                                        "entry, its arguments (named and typed from DWARF), the caller's file:line,\n"
+                                        "and its return value with the count of the return (or no return: longjmp,\n"
+                                        "or still running at the end). `seek N` in a debugging session goes there.\n"
+                                        "Exit status: 0; 2 for bad usage, an unreadable trace or an unknown FUNC.\n";
     case Subcommand::Help: break;
   }
   return top_level_usage();
@@ -195,7 +201,8 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
   if (word == "trace") {
     static const std::pair<const char*, Subcommand> kTraceWords[] = {
         {"info", Subcommand::TraceInfo}, {"lines", Subcommand::TraceLines},
-        {"profile", Subcommand::TraceProfile}, {"dump", Subcommand::TraceDump}};
+        {"profile", Subcommand::TraceProfile}, {"dump", Subcommand::TraceDump},
+        {"calls", Subcommand::TraceCalls}};
     for (const auto& [name, sub] : kTraceWords) {
       if (!rest.empty() && rest.front() == name) {
         rest.erase(rest.begin());
@@ -203,8 +210,8 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
       }
     }
     if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) return Subcommand::TraceInfo;
-    err = rest.empty() ? "`trace` needs a subcommand: trace info|lines|profile|dump TRACE"
-                       : "unknown trace subcommand '" + rest.front() + "' (expected: info, lines, profile, dump)";
+    err = rest.empty() ? "`trace` needs a subcommand: trace info|lines|profile|dump|calls TRACE"
+                       : "unknown trace subcommand '" + rest.front() + "' (expected: info, lines, profile, dump, calls)";
     return Subcommand::Help;
   }
   err = "unknown subcommand '" + word + "'";
@@ -229,6 +236,7 @@ std::string top_level_usage() {
          "  trace lines TRACE          line hit counts (--annotate FILE: the source with counts)\n"
          "  trace profile TRACE        an exact profile (--folded: stacks for flame graphs)\n"
          "  trace dump TRACE           the header and every recorded event\n"
+         "  trace calls TRACE FUNC     every call of FUNC: arguments, caller, return value\n"
          "  version                    print rvrr's version (also --version)\n"
          "\n"
          "`rvrr COMMAND --help` lists a command's options and exit statuses.\n";
@@ -303,6 +311,9 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     case Subcommand::TraceDump:
       d.add_options()("json", po::bool_switch(&o.json), "print the header and events as JSON (data in hex)");
       break;
+    case Subcommand::TraceCalls:
+      d.add_options()("json", po::bool_switch(&o.json), "print the calls as JSON");
+      break;
     case Subcommand::Help:
       break;
   }
@@ -356,6 +367,11 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     if (positional.empty()) throw CliError("missing TRACE", req.help_text);
     if (positional.size() > 1) throw CliError("unexpected argument '" + positional[1] + "'", req.help_text);
     req.trace = positional.front();
+  } else if (req.command == Subcommand::TraceCalls) {
+    if (positional.size() < 2) throw CliError(positional.empty() ? "missing TRACE" : "missing FUNC", req.help_text);
+    if (positional.size() > 2) throw CliError("unexpected argument '" + positional[2] + "'", req.help_text);
+    req.trace = positional[0];
+    req.function = positional[1];
   }
   return req;
 }

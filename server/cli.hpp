@@ -8,6 +8,7 @@
 //   rvrr trace lines [--annotate FILE] [--json] TRACE
 //   rvrr trace profile [--folded] [--from N] [--to M] [--top K] [--json] TRACE
 //   rvrr trace dump [--json] TRACE
+//   rvrr trace calls [--json] TRACE FUNC
 //
 // Option parsing stops at PROGRAM, so guest arguments such as `-x` reach the
 // guest untouched (as with `env`, `rr record`, `timeout`). `--` also ends the
@@ -21,7 +22,7 @@
 
 namespace rvrr::server {
 
-enum class Subcommand { Run, Record, Replay, Debug, TraceInfo, TraceLines, TraceProfile, TraceDump, Help };
+enum class Subcommand { Run, Record, Replay, Debug, TraceInfo, TraceLines, TraceProfile, TraceDump, TraceCalls, Help };
 
 // Every option any subcommand accepts, with its default. A subcommand that does
 // not offer an option leaves it at the default.
@@ -56,6 +57,7 @@ struct CliRequest {
   std::string program;             // run/record/debug
   std::vector<std::string> args;   // guest arguments after PROGRAM
   std::string trace;               // replay (may be empty = latest), trace info
+  std::string function;            // trace calls: FUNC
   bool help = false;               // --help given: print help_text to stdout, exit 0
   std::string help_text;           // the subcommand's usage and options
 };

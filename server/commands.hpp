@@ -37,6 +37,7 @@ int trace_info_command(const CliRequest& request);
 int trace_lines_command(const CliRequest& request);
 int trace_profile_command(const CliRequest& request);
 int trace_dump_command(const CliRequest& request);
+int trace_calls_command(const CliRequest& request);
 int debug_command(const CliRequest& request);   // live, recording
 int replay_command(const CliRequest& request);  // a recorded trace
 

@@ -102,6 +102,8 @@ constexpr const char* kHelp =
     "                    taken branch, jump, call or return (re-runs history up to now)\n"
     "  profile [K]       an exact profile of the history so far: the top K (10) functions\n"
     "                    (self, inclusive, calls) and lines, by instructions\n"
+    "  calls FUNC        every call of FUNC so far: entry count, arguments, caller,\n"
+    "                    return value and its count (`seek N` goes there)\n"
     "  notes [write|call]  what rvrr could not tell gdb yet (e.g. history a write discarded);\n"
     "                    with write/call, also whether the write gdb is about to make is refused\n"
     "The gdbinit shipped with rvrr wraps when/seek/checkpoint/restart as gdb commands\n"
@@ -139,7 +141,7 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
   if (cmd == "notes" && (words.size() == 1 || (words.size() == 2 && (words[1] == "write" || words[1] == "call"))))
     return console_then_ok("");  // on_qRcmd adds the notes
   if (cmd == "info" && words.size() == 2 && words[1] == "timeline") return monitor_info_timeline();
-  if (cmd == "lines" || cmd == "profile") {
+  if (cmd == "lines" || cmd == "profile" || cmd == "calls") {
     Work w;
     w.kind = Work::Kind::Query;
     w.command = c.command;

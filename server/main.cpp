@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
       case Subcommand::TraceLines: return trace_lines_command(request);
       case Subcommand::TraceProfile: return trace_profile_command(request);
       case Subcommand::TraceDump: return trace_dump_command(request);
+      case Subcommand::TraceCalls: return trace_calls_command(request);
       case Subcommand::Help: break;
     }
     std::fputs(top_level_usage().c_str(), stderr);

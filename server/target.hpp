@@ -6,6 +6,7 @@
 // preconditions and costs are those documented in timeline/timeline.hpp.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -62,6 +63,11 @@ class Target {
   virtual bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel) {
     return false;
   }
+  // Re-runs history and shows `at` the machine at each of `counts` (ascending) (Timeline::visit_history).
+  virtual bool visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
+                             const timeline::CancelToken& cancel) {
+    return false;
+  }
 
   virtual std::uint64_t pin_checkpoint() = 0;
   virtual std::vector<timeline::CheckpointInfo> checkpoints() const = 0;
@@ -113,6 +119,10 @@ class TimelineTarget final : public Target {
   }
   bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel) override {
     return timeline_.trace_history(to, trace, cancel);
+  }
+  bool visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
+                     const timeline::CancelToken& cancel) override {
+    return timeline_.visit_history(counts, at, cancel);
   }
   std::uint64_t pin_checkpoint() override { return timeline_.pin_checkpoint(); }
   std::vector<timeline::CheckpointInfo> checkpoints() const override { return timeline_.checkpoints(); }
