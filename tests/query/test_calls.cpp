@@ -2,6 +2,8 @@
 // tests/fixtures/query_guest.c, whose calls are known by construction.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include "query_fixture.hpp"
 #include "timeline/replay_session.hpp"
 
@@ -134,4 +136,64 @@ TEST_CASE("calls: an unknown function names the close ones") {
   CHECK_FALSE(query::function_index_named(r.debug, "sqare", error));
   CHECK(error.find("no function 'sqare'") != std::string::npos);
   CHECK(error.find("square") != std::string::npos);
+}
+
+namespace {
+
+// A recording of another build of the query guest.
+const Recording& recording_of(const std::string& elf) {
+  static std::map<std::string, Recording> cache;
+  auto it = cache.find(elf);
+  if (it != cache.end()) return it->second;
+  namespace fs = std::filesystem;
+  const fs::path path = fs::temp_directory_path() / ("rvrr-calls-test-" + std::to_string(::getpid()) + ".rvrr");
+  timeline::RecordOptions o;
+  o.live.epoch_ns = 1;
+  o.live.live = std::make_shared<vm::NullEnvironment>();
+  o.live.output_to = [](int, std::span<const std::uint8_t>) {};
+  timeline::record_program(fixture(elf), o, path.string());
+  Recording r{timeline::read_trace_file(path.string()), {}};
+  r.debug = query::debug_info_of(r.trace);
+  std::error_code ec;
+  fs::remove(path, ec);
+  return cache.emplace(elf, std::move(r)).first->second;
+}
+
+std::vector<std::string> decoded(const Recording& r, const std::string& name, std::size_t k, std::string& ret) {
+  std::string error;
+  const auto f = query::function_index_named(r.debug, name, error);
+  REQUIRE_MESSAGE(f.has_value(), error);
+  const auto calls = query::find_calls(r.trace, r.debug, *f);
+  REQUIRE(calls.size() > k);
+  const debuginfo::Function& fn = r.debug.functions()[*f];
+  query::CallValue v;
+  ret = query::call_result(calls[k], fn, r.debug.elf_flags(), v) ? v.value : "none";
+  return values(query::call_arguments(calls[k], fn, r.debug.elf_flags()));
+}
+
+}  // namespace
+
+TEST_CASE("calls: float and double arguments and a double return, soft-float (integer registers)") {
+  const Recording& r = recording();
+  CHECK((r.debug.elf_flags() & 0x6) == 0);  // ilp32
+  std::string ret;
+  CHECK(decoded(r, "pick", 0, ret) == std::vector<std::string>{"f=1.5", "d=-6.25"});
+  CHECK(ret == "-6.25");
+}
+
+TEST_CASE("calls: the hard-float ABI (ilp32d) passes floats and doubles in fa registers") {
+  const Recording& r = recording_of("query_guest_ilp32d.elf");
+  CHECK((r.debug.elf_flags() & 0x6) == 4);  // ilp32d
+  std::string ret;
+  CHECK(decoded(r, "pick", 0, ret) == std::vector<std::string>{"f=1.5", "d=-6.25"});
+  CHECK(ret == "-6.25");
+  // mix(s, d, big, c): s in a0, d in fa0, big in a1/a2, c in a3.
+  const auto args = decoded(r, "mix", 1, ret);
+  REQUIRE(args.size() == 4);
+  CHECK(args[1] == "d=-0.75");
+  CHECK(args[2] == "big=-3");
+  CHECK(args[3] == "c=122 'z'");
+  CHECK(ret == "224");
+  CHECK(decoded(r, "square", 4, ret) == std::vector<std::string>{"x=4"});
+  CHECK(ret == "16");
 }
