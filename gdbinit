@@ -170,6 +170,50 @@ Like last-write, forwards, within the recorded history (a live session's
 program is not run on); the instruction at the current point is not "next".""")
 end
 
+# `calls FUNC` lists every call of FUNC so far (`monitor calls`), numbered;
+# `call-seek K` goes to the entry of the K-th call of that list (`seek`).
+python
+import re as _rvrr_re_calls
+import gdb as _rvrr_gdb_calls
+
+_rvrr_call_entries = []
+
+class _RvrrCalls(_rvrr_gdb_calls.Command):
+    """calls FUNC -- every call of FUNC in the history so far: its number, the
+instruction count at its entry, its arguments, the caller's line, and its return
+value with the count of the return. `call-seek K` (or `seek N`) goes there."""
+
+    def __init__(self):
+        super().__init__("calls", _rvrr_gdb_calls.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        global _rvrr_call_entries
+        if not arg.strip():
+            raise _rvrr_gdb_calls.GdbError("usage: calls FUNC")
+        out = _rvrr_gdb_calls.execute("monitor calls " + arg.strip(), to_string=True)
+        _rvrr_gdb_calls.write(out)
+        entries = [int(m.group(1)) for m in _rvrr_re_calls.finditer(r"^#\d+ (\d+) ", out, _rvrr_re_calls.M)]
+        if entries:
+            _rvrr_call_entries = entries
+
+class _RvrrCallSeek(_rvrr_gdb_calls.Command):
+    """call-seek K -- go to the entry of the K-th call listed by the last `calls`."""
+
+    def __init__(self):
+        super().__init__("call-seek", _rvrr_gdb_calls.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        arg = arg.strip()
+        if not arg.isdigit() or not 1 <= int(arg) <= len(_rvrr_call_entries):
+            raise _rvrr_gdb_calls.GdbError("usage: call-seek K (1 to %d, from the last `calls FUNC`)" %
+                                           len(_rvrr_call_entries) if _rvrr_call_entries else
+                                           "call-seek K: list the calls first with `calls FUNC`")
+        _rvrr_seek(str(_rvrr_call_entries[int(arg) - 1]))
+
+_RvrrCalls()
+_RvrrCallSeek()
+end
+
 # A write (`set var`, `print x = 1`, an inferior call) behind the end of a
 # live session's history discards the recorded future; rvrr says so, but gdb
 # reads rvrr's messages only at a stop or a monitor command. Ask for them right

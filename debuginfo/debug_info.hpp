@@ -55,6 +55,10 @@ struct Function {
   bool from_dwarf = false;
   std::vector<Param> params;  // DWARF functions only, in declaration order
   bool variadic = false;      // has a "..." (DW_TAG_unspecified_parameters)
+  // The return type (DWARF functions; kind Other for an aggregate or an
+  // unknown one, e.g. a symtab function). returns_value false: void.
+  ParamType result;
+  bool returns_value = true;
 };
 
 using LineId = std::uint32_t;  // index into lines()
@@ -72,6 +76,8 @@ class DebugInfo {
   DebugInfo() = default;  // knows nothing
 
   bool has_dwarf() const { return has_dwarf_; }
+  // The ELF header's e_flags (RISC-V: the float ABI, RVC, RVE; vm/elf_flags.hpp).
+  std::uint32_t elf_flags() const { return elf_flags_; }
 
   // The function whose code holds `pc` (DWARF first, then the symtab), as an
   // index into functions(). O(log functions).
@@ -107,6 +113,7 @@ class DebugInfo {
 
  private:
   bool has_dwarf_ = false;
+  std::uint32_t elf_flags_ = 0;
   std::vector<Function> functions_;
   // (entry, end, index) sorted by entry, non-overlapping; DWARF and symtab separately.
   struct FnRange {

@@ -173,6 +173,9 @@ struct DebugInfo::Builder {
     f.end = ranges.front().second;
     for (auto& r : ranges)
       if (r.first <= f.entry && f.entry < r.second) f.end = r.second;
+    Dwarf_Die ret;
+    f.returns_value = type_of(die, &ret);
+    if (f.returns_value) f.result = param_type(die);
     Dwarf_Die child;
     if (dwarf_child(die, &child) == 0) {
       do {
@@ -270,6 +273,7 @@ DebugInfo::DebugInfo(std::span<const std::uint8_t> bytes) {
   std::vector<char> image(bytes.begin(), bytes.end());
   std::unique_ptr<Elf, ElfCloser> elf(elf_memory(image.data(), image.size()));
   if (!elf || elf_kind(elf.get()) != ELF_K_ELF) throw DebugInfoError("not an ELF file (cannot read its symbols)");
+  if (GElf_Ehdr eh; gelf_getehdr(elf.get(), &eh) != nullptr) elf_flags_ = eh.e_flags;
   Builder b{*this, {}, {}};
   b.read_dwarf(elf.get());
   std::sort(line_ranges_.begin(), line_ranges_.end(), [](const LineRange& a, const LineRange& b) { return a.lo < b.lo; });

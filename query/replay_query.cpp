@@ -37,4 +37,18 @@ Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugIn
   return traced(trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window); });
 }
 
+std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
+                                   std::uint32_t func, std::uint64_t to) {
+  std::vector<CallRecord> calls = traced(trace, debug, to, [&](RunMap& map) { return CallFinder(map, func); });
+  CallRegisterReader reader(calls);
+  timeline::ReplaySession session(trace, [](int, std::span<const std::uint8_t>) {});
+  for (const std::uint64_t at : reader.stops()) {
+    const vm::StopInfo stop = session.run_to(at);
+    if (stop.kind == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message);
+    if (session.machine().icount() != at) break;  // the program ended first (cannot happen: the calls ran)
+    reader.read(at, session.machine());
+  }
+  return calls;
+}
+
 }  // namespace rvrr::query

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "debuginfo/debug_info.hpp"
+#include "query/calls.hpp"
 #include "query/line_hits.hpp"
 #include "query/profile.hpp"
 #include "timeline/trace_format.hpp"
@@ -27,5 +28,9 @@ debuginfo::DebugInfo debug_info_of(const timeline::TraceData& trace);
 LineReport count_lines(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
                        std::uint64_t to = UINT64_MAX);
 Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window);
+// Every call of function `func` (an index into debug.functions()) in [0, to),
+// with registers read: two replays, the second untraced.
+std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
+                                   std::uint32_t func, std::uint64_t to = UINT64_MAX);
 
 }  // namespace rvrr::query

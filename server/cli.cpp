@@ -89,6 +89,12 @@ std::string subcommand_usage_line(Subcommand c) {
                                          "pages written since the start.\n"
                                          "Exit status: 0; 1 if the replay diverged; 2 for bad usage or an\n"
                                          "unreadable trace.\n";
+    case Subcommand::TraceCalls: return "usage: rvrr trace calls [--json] TRACE FUNC\n"
+                                        "Every call of function FUNC in the recording: the instruction count at its\n"
+                                        "entry, its arguments (named and typed from DWARF), the caller's file:line,\n"
+                                        "and its return value with the count of the return (or no return: longjmp,\n"
+                                        "or still running at the end). `seek N` in a debugging session goes there.\n"
+                                        "Exit status: 0; 2 for bad usage, an unreadable trace or an unknown FUNC.\n";
     case Subcommand::Help: break;
   }
   return top_level_usage();
@@ -217,7 +223,7 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
         {"info", Subcommand::TraceInfo},     {"lines", Subcommand::TraceLines},
         {"profile", Subcommand::TraceProfile}, {"dump", Subcommand::TraceDump},
         {"writes", Subcommand::TraceWrites},   {"diff", Subcommand::TraceDiff},
-        {"memory", Subcommand::TraceMemory}};
+        {"memory", Subcommand::TraceMemory},   {"calls", Subcommand::TraceCalls}};
     for (const auto& [name, sub] : kTraceWords) {
       if (!rest.empty() && rest.front() == name) {
         rest.erase(rest.begin());
@@ -225,9 +231,9 @@ Subcommand subcommand_of(const std::string& word, std::vector<std::string>& rest
       }
     }
     if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) return Subcommand::TraceInfo;
-    err = rest.empty() ? "`trace` needs a subcommand: trace info|lines|profile|dump|writes|diff|memory TRACE ..."
+    err = rest.empty() ? "`trace` needs a subcommand: trace info|lines|profile|dump|calls|writes|diff|memory TRACE ..."
                        : "unknown trace subcommand '" + rest.front() +
-                             "' (expected: info, lines, profile, dump, writes, diff, memory)";
+                             "' (expected: info, lines, profile, dump, calls, writes, diff, memory)";
     return Subcommand::Help;
   }
   err = "unknown subcommand '" + word + "'";
@@ -255,6 +261,7 @@ std::string top_level_usage() {
          "  trace writes TRACE ADDR[,LEN]  every write to an address range, and who made it\n"
          "  trace diff TRACE_A TRACE_B where two runs of one program part\n"
          "  trace memory TRACE         the guest's memory map\n"
+         "  trace calls TRACE FUNC     every call of FUNC: arguments, caller, return value\n"
          "  version                    print rvrr's version (also --version)\n"
          "\n"
          "`rvrr COMMAND --help` lists a command's options and exit statuses.\n";
@@ -340,6 +347,9 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
       add_number(d, kAt, "N", "the map at instruction count N (default: the end of the recording)");
       d.add_options()("json", po::bool_switch(&o.json), "answer in JSON");
       break;
+    case Subcommand::TraceCalls:
+      d.add_options()("json", po::bool_switch(&o.json), "print the calls as JSON");
+      break;
     case Subcommand::Help:
       break;
   }
@@ -393,6 +403,11 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     if (positional.empty()) throw CliError("missing TRACE", req.help_text);
     if (positional.size() > 1) throw CliError("unexpected argument '" + positional[1] + "'", req.help_text);
     req.trace = positional.front();
+  } else if (req.command == Subcommand::TraceCalls) {
+    if (positional.size() < 2) throw CliError(positional.empty() ? "missing TRACE" : "missing FUNC", req.help_text);
+    if (positional.size() > 2) throw CliError("unexpected argument '" + positional[2] + "'", req.help_text);
+    req.trace = positional[0];
+    req.function = positional[1];
   } else if (req.command != Subcommand::Help) {  // trace writes/diff/memory: TRACE and operands
     const std::size_t want = req.command == Subcommand::TraceMemory ? 1 : 2;
     if (positional.size() < want)

@@ -11,6 +11,7 @@
 //   rvrr trace writes [--reads] [--json] TRACE ADDR[,LEN]
 //   rvrr trace diff [--json] TRACE_A TRACE_B
 //   rvrr trace memory [--at N] [--json] TRACE
+//   rvrr trace calls [--json] TRACE FUNC
 //
 // Option parsing stops at PROGRAM, so guest arguments such as `-x` reach the
 // guest untouched (as with `env`, `rr record`, `timeout`). `--` also ends the
@@ -26,7 +27,7 @@ namespace rvrr::server {
 
 enum class Subcommand {
   Run, Record, Replay, Debug, TraceInfo, TraceLines, TraceProfile, TraceDump,
-  TraceWrites, TraceDiff, TraceMemory, Help
+  TraceCalls, TraceWrites, TraceDiff, TraceMemory, Help
 };
 
 // Every option any subcommand accepts, with its default. A subcommand that does
@@ -65,6 +66,7 @@ struct CliRequest {
   std::vector<std::string> args;   // guest arguments after PROGRAM
   std::string trace;               // replay (may be empty = latest), trace info/writes/diff/memory
   std::vector<std::string> operands;  // trace writes: ADDR[,LEN]; trace diff: TRACE_B
+  std::string function;            // trace calls: FUNC
   bool help = false;               // --help given: print help_text to stdout, exit 0
   std::string help_text;           // the subcommand's usage and options
 };

@@ -40,6 +40,7 @@ int trace_dump_command(const CliRequest& request);
 int trace_writes_command(const CliRequest& request);   // server/history_commands.cpp
 int trace_diff_command(const CliRequest& request);
 int trace_memory_command(const CliRequest& request);
+int trace_calls_command(const CliRequest& request);
 int debug_command(const CliRequest& request);   // live, recording
 int replay_command(const CliRequest& request);  // a recorded trace
 

@@ -137,6 +137,7 @@ class Debugger {
   std::string run_query(const std::string& command, const timeline::CancelToken& cancel);
   std::string query_lines(const std::vector<std::string>& words, const timeline::CancelToken& cancel);
   std::string query_profile(const std::vector<std::string>& words, const timeline::CancelToken& cancel);
+  std::string query_calls(const std::vector<std::string>& words, const timeline::CancelToken& cancel);
   // The program's symbols (from exec_file, read once); null when unavailable (query_error_ says why).
   const debuginfo::DebugInfo* debug_info();
 

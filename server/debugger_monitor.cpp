@@ -111,6 +111,8 @@ constexpr const char* kHelp =
     "                    defaults to 1): the writing instruction, before it runs; prints\n"
     "                    its instruction count, pc and old -> new bytes; not found: no move\n"
     "  next-write ADDR [LEN]  the same, forward: the next write after now (in recorded history)\n"
+    "  calls FUNC        every call of FUNC so far: entry count, arguments, caller,\n"
+    "                    return value and its count (`seek N` goes there)\n"
     "  notes [write|call]  what rvrr could not tell gdb yet (e.g. history a write discarded);\n"
     "                    with write/call, also whether the write gdb is about to make is refused\n"
     "The gdbinit shipped with rvrr wraps when/seek/checkpoint/restart (and last-write EXPR,\n"
@@ -172,7 +174,7 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
     o.work = w;
     return o;
   }
-  if (cmd == "lines" || cmd == "profile") {
+  if (cmd == "lines" || cmd == "profile" || cmd == "calls") {
     Work w;
     w.kind = Work::Kind::Query;
     w.command = c.command;

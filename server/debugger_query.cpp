@@ -49,6 +49,7 @@ std::string Debugger::run_query(const std::string& command, const timeline::Canc
   const std::vector<std::string> words = words_of(command);
   if (!words.empty() && words[0] == "lines") return query_lines(words, cancel);
   if (!words.empty() && words[0] == "profile") return query_profile(words, cancel);
+  if (!words.empty() && words[0] == "calls") return query_calls(words, cancel);
   return "unknown monitor command '" + command + "'; try 'monitor help'\n";
 }
 
@@ -113,6 +114,34 @@ std::string Debugger::query_profile(const std::vector<std::string>& words, const
   }
   return "Profile of instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n" +
          profile_text(profiler.finish(), *debug, top, "monitor profile K");
+}
+
+// Two re-runs of the history: a traced one finds the calls, then one that
+// stops at each entry and return to read the registers (from checkpoints).
+std::string Debugger::query_calls(const std::vector<std::string>& words, const timeline::CancelToken& cancel) {
+  if (words.size() != 2) return "usage: monitor calls FUNC (a function of the program)\n";
+  const debuginfo::DebugInfo* debug = debug_info();
+  if (!debug) return "cannot list calls: " + debug_info_error_ + "\n";
+  std::string error;
+  const std::optional<std::uint32_t> func = query::function_index_named(*debug, words[1], error);
+  if (!func) return error + "\n";
+  const std::uint64_t now = target_.now();
+  query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
+  query::CallFinder finder(map, *func);
+  std::vector<query::CallRecord> calls;
+  bool ok = target_.trace_history(now, finder, cancel);
+  if (ok) {
+    calls = finder.finish();
+    query::CallRegisterReader reader(calls);
+    ok = target_.visit_history(reader.stops(), [&](const vm::Machine& m) { reader.read(m.icount(), m); }, cancel);
+  }
+  if (!ok) {
+    return cancel.cancelled() ? "interrupted: no calls\n"
+                              : "cannot list calls: re-running the history up to instruction " + std::to_string(now) +
+                                    " failed\n";
+  }
+  return "Calls in instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n" +
+         calls_text(calls, *debug, *func);
 }
 
 }  // namespace rvrr::server

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       case Subcommand::TraceWrites: return trace_writes_command(request);
       case Subcommand::TraceDiff: return trace_diff_command(request);
       case Subcommand::TraceMemory: return trace_memory_command(request);
+      case Subcommand::TraceCalls: return trace_calls_command(request);
       case Subcommand::Help: break;
     }
     std::fputs(top_level_usage().c_str(), stderr);

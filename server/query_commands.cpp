@@ -119,4 +119,24 @@ int trace_dump_command(const CliRequest& request) {
   return 0;
 }
 
+int trace_calls_command(const CliRequest& request) {
+  std::optional<LoadedTrace> t = load_trace(request);
+  if (!t) return kExitUsage;
+  try {
+    const debuginfo::DebugInfo debug = query::debug_info_of(t->data);
+    std::string error;
+    const std::optional<std::uint32_t> func = query::function_index_named(debug, request.function, error);
+    if (!func) {
+      std::fprintf(stderr, "rvrr: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    const std::vector<query::CallRecord> calls = query::find_calls(t->data, debug, *func);
+    std::fputs((request.options.json ? calls_json(calls, debug, *func) : calls_text(calls, debug, *func)).c_str(), stdout);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rvrr: %s: %s\n", t->path.c_str(), e.what());
+    return kExitUsage;
+  }
+}
+
 }  // namespace rvrr::server

@@ -158,4 +158,99 @@ std::string profile_json(const query::Profile& p, const debuginfo::DebugInfo& de
   return j.str();
 }
 
+namespace {
+
+// "main at file.c:12" of a call's caller ("" for the first frame).
+std::string caller_of(const query::CallRecord& c, const debuginfo::DebugInfo& debug) {
+  if (c.caller_func == query::kNoFunction && c.caller_line == query::kNoLine) return "";
+  std::string s = query::function_name(debug, c.caller_func);
+  if (c.caller_line != query::kNoLine) s += " at " + debug.describe(c.caller_line);
+  return s;
+}
+
+const char* end_name(query::CallEnd e) {
+  switch (e) {
+    case query::CallEnd::Returned: return "returned";
+    case query::CallEnd::Longjmp: return "longjmp";
+    case query::CallEnd::Open: return "open";
+  }
+  return "open";
+}
+
+}  // namespace
+
+std::string calls_text(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
+                       std::uint32_t func) {
+  const debuginfo::Function& f = debug.functions()[func];
+  std::string out = f.name + ": " + std::to_string(calls.size()) + (calls.size() == 1 ? " call" : " calls") +
+                    (calls.empty() ? "\n" : " (`seek N` goes to a call's entry N or return N)\n");
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const query::CallRecord& c = calls[i];
+    out += "#" + std::to_string(i + 1) + " " + std::to_string(c.entry) + " " + f.name + "(";
+    const auto args = query::call_arguments(c, f, debug.elf_flags());
+    for (std::size_t k = 0; k < args.size(); ++k) {
+      if (k) out += ", ";
+      out += args[k].name.empty() ? args[k].value : args[k].name + "=" + args[k].value;
+    }
+    if (f.variadic) out += args.empty() ? "..." : ", ...";
+    out += ")";
+    if (const std::string from = caller_of(c, debug); !from.empty()) out += " from " + from;
+    out += "\n    -> ";
+    switch (c.end) {
+      case query::CallEnd::Returned: {
+        query::CallValue v;
+        out += query::call_result(c, f, debug.elf_flags(), v) ? "returned " + v.value : std::string("returned");
+        out += " at " + std::to_string(c.exit) + "\n";
+        break;
+      }
+      case query::CallEnd::Longjmp: out += "no return (longjmp)\n"; break;
+      case query::CallEnd::Open: out += "no return yet (still running where the history ends)\n"; break;
+    }
+  }
+  return out;
+}
+
+std::string calls_json(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
+                       std::uint32_t func) {
+  const debuginfo::Function& f = debug.functions()[func];
+  JsonWriter j;
+  j.begin_object();
+  j.field("function", f.name).field("entry_address", f.entry);
+  j.key("calls").begin_array();
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const query::CallRecord& c = calls[i];
+    j.begin_object();
+    j.field("index", static_cast<std::uint64_t>(i + 1)).field("entry", c.entry).field("depth", c.depth);
+    j.key("caller");
+    if (c.caller_func == query::kNoFunction && c.caller_line == query::kNoLine) {
+      j.null();
+    } else {
+      j.begin_object().field("function", query::function_name(debug, c.caller_func));
+      if (c.caller_line != query::kNoLine) {
+        const debuginfo::SourceLine& l = debug.lines()[c.caller_line];
+        j.field("file", debug.files()[l.file]).field("line", l.line);
+      }
+      j.end_object();
+    }
+    j.key("arguments").begin_array();
+    for (const query::CallValue& v : query::call_arguments(c, f, debug.elf_flags()))
+      j.begin_object().field("name", v.name).field("type", v.type).field("value", v.value).end_object();
+    j.end_array();
+    j.field("end", end_name(c.end));
+    j.key("return");
+    query::CallValue v;
+    if (c.end != query::CallEnd::Returned) {
+      j.null();
+    } else {
+      j.begin_object().field("icount", c.exit);
+      if (query::call_result(c, f, debug.elf_flags(), v)) j.field("type", v.type).field("value", v.value);
+      j.end_object();
+    }
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+  return j.str();
+}
+
 }  // namespace rvrr::server

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "debuginfo/debug_info.hpp"
+#include "query/calls.hpp"
 #include "query/line_hits.hpp"
 #include "query/profile.hpp"
 
@@ -25,5 +26,12 @@ std::string annotate_source(const query::LineReport& report, const debuginfo::De
 std::string profile_text(const query::Profile& profile, const debuginfo::DebugInfo& debug, std::uint64_t top,
                          const std::string& more = "--top");
 std::string profile_json(const query::Profile& profile, const debuginfo::DebugInfo& debug);
+
+// Every call of function `func`, numbered from 1: entry count, arguments,
+// caller, return. Counts are plain digits (`seek N` takes them as printed).
+std::string calls_text(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
+                       std::uint32_t func);
+std::string calls_json(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
+                       std::uint32_t func);
 
 }  // namespace rvrr::server

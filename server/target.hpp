@@ -6,6 +6,7 @@
 // preconditions and costs are those documented in timeline/timeline.hpp.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -68,6 +69,11 @@ class Target {
   // the position alone (Timeline::trace_history). false: not offered,
   // cancelled, or the re-run diverged.
   virtual bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel) {
+    return false;
+  }
+  // Re-runs history and shows `at` the machine at each of `counts` (ascending) (Timeline::visit_history).
+  virtual bool visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
+                             const timeline::CancelToken& cancel) {
     return false;
   }
 
@@ -161,6 +167,10 @@ class TimelineTarget final : public Target {
   }
   std::vector<timeline::MemoryRegion> memory_map() const override {
     return timeline::guest_memory_map(timeline_.machine(), timeline_.start_machine(), image_, program_name_);
+  }
+  bool visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
+                     const timeline::CancelToken& cancel) override {
+    return timeline_.visit_history(counts, at, cancel);
   }
   std::uint64_t pin_checkpoint() override { return timeline_.pin_checkpoint(); }
   std::vector<timeline::CheckpointInfo> checkpoints() const override { return timeline_.checkpoints(); }

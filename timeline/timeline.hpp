@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <memory>
 #include <optional>
 #include <string>
@@ -153,6 +154,11 @@ class Timeline {
   // re-run does not reach `to` (a divergence). Cost: one traced replay of
   // [0, to); polls `cancel` every slice.
   bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel);
+  // Re-runs history (untraced, from the nearest checkpoint) and calls `at` with the machine at
+  // each count of `counts` (ascending, inside the history), leaving the
+  // position alone. false when cancelled or a count is not reached.
+  bool visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
+                     const CancelToken& cancel);
 
   struct Impl;
  private:

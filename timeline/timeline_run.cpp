@@ -289,4 +289,20 @@ bool Timeline::trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const C
   return m.icount() == to && (a.outcome == Outcome::Reached || a.outcome == Outcome::Halted);
 }
 
+bool Timeline::visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
+                             const CancelToken& cancel) {
+  Impl& t = *impl_;
+  const Checkpoint* origin = t.store.at_or_before(0);  // never evicted
+  if (origin == nullptr) return false;
+  vm::Machine m = origin->machine;
+  t.apply_writes_at(m, 0);
+  for (const std::uint64_t to : counts) {
+    if (to > t.frontier()) return false;
+    const Advance a = t.reach(m, to, &cancel);  // from m or a later checkpoint, whichever is nearer
+    if (m.icount() != to || (a.outcome != Outcome::Reached && a.outcome != Outcome::Halted)) return false;
+    at(m);
+  }
+  return true;
+}
+
 }  // namespace rvrr::timeline

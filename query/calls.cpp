@@ -1,0 +1,284 @@
+// query/calls.cpp - finding calls on the shadow stack, reading their registers,
+// and decoding arguments by the RISC-V calling convention.
+#include "query/calls.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+
+#include "vm/elf_flags.hpp"
+#include "vm/machine.hpp"
+
+namespace rvrr::query {
+
+void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
+  for (const vm::ExecutedRun& r : runs) {
+    const std::uint64_t at = icount_;
+    icount_ = r.icount_after;
+    RunInfo& info = map_.lookup(r.start, r.end);
+    if (prev_ == nullptr) {
+      tree_.start(info.first_func);
+      maybe_enter(nullptr, info, r.start, at);
+    } else if ((prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
+               info.first_func == tree_.current_func()) {
+      // Straight on within the function: the stack stays.
+    } else {
+      tree_.transfer(prev_->transfer, r.start, info.first_func, prev_->return_to, true, map_);
+      settle(*prev_, r.start, at);
+      maybe_enter(prev_, info, r.start, at);
+    }
+    if (!info.one_function) {
+      for (std::size_t k = 1; k < info.segs.size(); ++k)
+        if (info.segs[k].func != info.segs[k - 1].func) tree_.fall_into(info.segs[k].func, true);
+    }
+    prev_ = &info;
+  }
+}
+
+// Calls whose frames the last transfer popped have ended: the one a return
+// popped to its expected address returned; any other was abandoned.
+void CallFinder::settle(const RunInfo& prev, vm::Addr target, std::uint64_t at) {
+  const std::size_t depth = tree_.depth();
+  while (!open_.empty() && calls_[open_.back()].depth > depth) {
+    CallRecord& c = calls_[open_.back()];
+    open_.pop_back();
+    const bool returned = prev.transfer == Transfer::Return && c.depth == depth + 1 &&
+                          (c.return_to == target || c.return_to == 0);
+    c.end = returned ? CallEnd::Returned : CallEnd::Longjmp;
+    if (returned) c.exit = at;
+  }
+}
+
+// A call or tail call (or the first run) that lands on the function's entry is a call of it.
+void CallFinder::maybe_enter(const RunInfo* prev, const RunInfo& info, vm::Addr start, std::uint64_t at) {
+  if (start != entry_ || info.first_func != func_ || tree_.current_func() != func_) return;
+  if (prev != nullptr && prev->transfer != Transfer::Call && prev->transfer != Transfer::Jump) return;
+  CallRecord c;
+  c.entry = at;
+  c.depth = static_cast<std::uint32_t>(tree_.depth());
+  if (prev != nullptr) {
+    const vm::Addr call_pc = prev->end - 2;  // inside the call instruction (2 or 4 bytes long)
+    c.caller_func = map_.function_at(call_pc);
+    c.caller_line = prev->last_line;
+    if (prev->transfer == Transfer::Call) c.return_to = prev->return_to;
+  }
+  open_.push_back(static_cast<std::uint32_t>(calls_.size()));
+  calls_.push_back(c);
+}
+
+CallRegisterReader::CallRegisterReader(std::vector<CallRecord>& calls) : calls_(calls) {
+  for (std::uint32_t i = 0; i < calls.size(); ++i) {
+    wants_.push_back(Want{calls[i].entry, i, false});
+    if (calls[i].end == CallEnd::Returned) wants_.push_back(Want{calls[i].exit, i, true});
+  }
+  std::stable_sort(wants_.begin(), wants_.end(), [](const Want& a, const Want& b) { return a.icount < b.icount; });
+  for (const Want& w : wants_)
+    if (stops_.empty() || stops_.back() != w.icount) stops_.push_back(w.icount);
+}
+
+void CallRegisterReader::read(std::uint64_t icount, const vm::Machine& m) {
+  while (next_ < wants_.size() && wants_[next_].icount < icount) ++next_;  // skipped stops stay unread
+  for (; next_ < wants_.size() && wants_[next_].icount == icount; ++next_) {
+    CallRecord& c = calls_[wants_[next_].call];
+    if (wants_[next_].exit) {
+      c.ret_a0 = m.reg(10);
+      c.ret_a1 = m.reg(11);
+      c.ret_fa0 = m.freg(10);
+      c.have_exit_regs = true;
+    } else {
+      for (unsigned k = 0; k < 8; ++k) {
+        c.a[k] = m.reg(10 + k);
+        c.fa[k] = m.freg(10 + k);
+      }
+      const vm::Addr sp = m.reg(2);
+      for (unsigned k = 0; k < 8; ++k) {
+        std::uint8_t b[4] = {};
+        if (m.memory().read_bytes(sp + 4 * k, b)) std::memcpy(&c.stack[k], b, 4);  // little-endian host and guest
+      }
+      c.have_entry_regs = true;
+    }
+  }
+}
+
+namespace {
+
+using Kind = debuginfo::ParamType::Kind;
+
+std::string hex(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// The value `bits` (the low `size` bytes) as gdb prints a value of type `t`.
+std::string format_value(const debuginfo::ParamType& t, std::uint64_t bits) {
+  const std::uint32_t size = t.size ? t.size : 4;
+  const std::uint64_t mask = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+  const std::uint64_t u = bits & mask;
+  auto sign = [&]() -> std::int64_t {
+    if (size >= 8) return static_cast<std::int64_t>(u);
+    const std::uint64_t top = 1ull << (8 * size - 1);
+    return static_cast<std::int64_t>((u ^ top) - top);
+  };
+  char buf[64];
+  switch (t.kind) {
+    case Kind::Signed: return std::to_string(sign());
+    case Kind::Unsigned: return std::to_string(u);
+    case Kind::Bool: return u ? "true" : "false";
+    case Kind::Char: {
+      const bool is_signed = t.name.find("unsigned") == std::string::npos;
+      const std::int64_t v = is_signed ? sign() : static_cast<std::int64_t>(u);
+      std::string s = std::to_string(v);
+      if (u < 0x80 && std::isprint(static_cast<int>(u))) s += std::string(" '") + static_cast<char>(u) + "'";
+      return s;
+    }
+    case Kind::Float:
+      if (size == 4) {
+        float f;
+        const auto w = static_cast<std::uint32_t>(u);
+        std::memcpy(&f, &w, 4);
+        std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(f));
+        return buf;
+      }
+      if (size == 8) {
+        double d;
+        std::memcpy(&d, &u, 8);
+        std::snprintf(buf, sizeof buf, "%.17g", d);
+        return buf;
+      }
+      return hex(u);
+    case Kind::Pointer: return hex(u);
+    case Kind::Other: break;
+  }
+  return hex(u);
+}
+
+// Assigns argument registers in declaration order (the psABI's integer and
+// float argument rules; aggregates are shown as the raw words they occupy).
+class ArgumentCursor {
+ public:
+  ArgumentCursor(const CallRecord& c, std::uint32_t elf_flags) : c_(c) {
+    const std::uint32_t abi = elf_flags & vm::kEfRiscvFloatAbiMask;
+    flen_ = abi == 2 ? 4 : abi == 4 ? 8 : 0;
+  }
+  CallValue next(const debuginfo::Param& p) {
+    CallValue v{p.name, p.type.name, {}};
+    const debuginfo::ParamType& t = p.type;
+    const std::uint32_t size = t.size ? t.size : 4;
+    if (t.kind == Kind::Float && size <= flen_ && fp_ < 8) {
+      const std::uint64_t raw = c_.fa[fp_++];
+      v.value = format_value(t, size == 4 ? raw & 0xffffffffu : raw);
+      return v;
+    }
+    if (size > 8) {  // by reference
+      std::uint32_t ref = 0;
+      const std::string where = word(ref);
+      v.value = t.kind == Kind::Other ? "(by reference) " + where + "=" + hex(ref) : "(by reference) " + hex(ref);
+      return v;
+    }
+    if (size <= 4) {
+      std::uint32_t w = 0;
+      const std::string where = word(w);
+      v.value = t.scalar() ? format_value(t, w) : where + "=" + hex(w);
+      return v;
+    }
+    // 8 bytes: a register pair, low word first (the stack: 8-aligned when wholly there).
+    std::uint32_t lo = 0, hi = 0;
+    if (int_ >= 8) stack_ = (stack_ + 1) & ~1u;
+    const std::string where_lo = word(lo), where_hi = word(hi);
+    const std::uint64_t bits = std::uint64_t{hi} << 32 | lo;
+    v.value = t.scalar() ? format_value(t, bits) : where_lo + "=" + hex(lo) + " " + where_hi + "=" + hex(hi);
+    return v;
+  }
+
+ private:
+  // The next integer argument word: a register, else a stack slot ("" and 0 beyond what was read).
+  std::string word(std::uint32_t& out) {
+    if (int_ < 8) {
+      out = c_.a[int_];
+      return "a" + std::to_string(int_++);
+    }
+    const unsigned k = stack_++;
+    out = k < c_.stack.size() ? c_.stack[k] : 0;
+    return "sp+" + std::to_string(4 * k);
+  }
+  const CallRecord& c_;
+  std::uint32_t flen_ = 0;
+  unsigned int_ = 0, fp_ = 0, stack_ = 0;
+};
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::optional<std::uint32_t> function_index_named(const debuginfo::DebugInfo& debug, const std::string& name,
+                                                  std::string& error) {
+  if (const debuginfo::Function* f = debug.function_named(name))
+    return static_cast<std::uint32_t>(f - debug.functions().data());
+  // The closest names: by edit distance, then those containing `name`.
+  std::vector<std::pair<std::size_t, std::string>> near;
+  for (const debuginfo::Function& f : debug.functions()) {
+    std::size_t d = edit_distance(name, f.name);
+    if (f.name.find(name) != std::string::npos || name.find(f.name) != std::string::npos) d = std::min<std::size_t>(d, 1);
+    if (d <= std::max<std::size_t>(2, name.size() / 3)) near.emplace_back(d, f.name);
+  }
+  std::sort(near.begin(), near.end());
+  near.erase(std::unique(near.begin(), near.end()), near.end());
+  error = "the program has no function '" + name + "'";
+  if (debug.functions().empty()) {
+    error += " (it has no symbols)";
+  } else if (!near.empty()) {
+    error += "; close names:";
+    for (std::size_t i = 0; i < near.size() && i < 8; ++i) error += " " + near[i].second;
+  }
+  return std::nullopt;
+}
+
+std::vector<CallValue> call_arguments(const CallRecord& call, const debuginfo::Function& f, std::uint32_t elf_flags) {
+  std::vector<CallValue> out;
+  if (!call.have_entry_regs) return out;
+  if (!f.from_dwarf) {  // no types: the argument registers as they are
+    for (unsigned k = 0; k < 8; ++k) out.push_back(CallValue{"a" + std::to_string(k), "", hex(call.a[k])});
+    return out;
+  }
+  ArgumentCursor cursor(call, elf_flags);
+  for (const debuginfo::Param& p : f.params) out.push_back(cursor.next(p));
+  return out;
+}
+
+bool call_result(const CallRecord& call, const debuginfo::Function& f, std::uint32_t elf_flags, CallValue& out) {
+  if (call.end != CallEnd::Returned || !call.have_exit_regs || !f.returns_value) return false;
+  const debuginfo::ParamType& t = f.result;
+  out = CallValue{"", t.name, {}};
+  const std::uint32_t abi = elf_flags & vm::kEfRiscvFloatAbiMask;
+  const std::uint32_t flen = abi == 2 ? 4 : abi == 4 ? 8 : 0;
+  const std::uint32_t size = t.size ? t.size : 4;
+  if (!f.from_dwarf) {
+    out.value = "a0=" + hex(call.ret_a0);
+  } else if (t.kind == Kind::Float && size <= flen) {
+    out.value = format_value(t, size == 4 ? call.ret_fa0 & 0xffffffffu : call.ret_fa0);
+  } else if (size > 8) {
+    out.value = "(in memory)";
+  } else if (t.scalar()) {
+    out.value = format_value(t, std::uint64_t{call.ret_a1} << 32 | call.ret_a0);
+  } else {
+    out.value = "a0=" + hex(call.ret_a0) + (size > 4 ? " a1=" + hex(call.ret_a1) : "");
+  }
+  return true;
+}
+
+}  // namespace rvrr::query

@@ -1,0 +1,112 @@
+// query/calls.hpp - every call of one function (WinDbg's TTD.Calls): when it
+// was entered, from where, with which arguments, and what it returned when.
+//
+// Two passes, each a replay: a traced one finds the calls with the shadow
+// call stack of query/call_tree.hpp (so recursion, tail calls and longjmp
+// are followed exactly as the profile follows them), then an untraced one
+// stops at each entry and return count (ascending) and reads the registers
+// there (CallRegisterReader). Arguments and return values are decoded from
+// the registers by the RISC-V ilp32/ilp32f/ilp32d calling convention and the
+// function's DWARF types (call_values).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "query/call_tree.hpp"
+#include "query/run_map.hpp"
+#include "vm/exec_trace.hpp"
+
+namespace rvrr::vm {
+class Machine;
+}
+
+namespace rvrr::query {
+
+enum class CallEnd : std::uint8_t {
+  Returned,  // a return to the frame that made the call
+  Longjmp,   // its frame was left without returning (longjmp, or a return that skipped it)
+  Open,      // still running where the replay ended
+};
+
+struct CallRecord {
+  std::uint64_t entry = 0;          // instruction count with pc at the function's entry
+  std::uint32_t depth = 0;          // shadow stack depth of its frame (1: the first frame)
+  std::uint32_t caller_func = kNoFunction;
+  std::uint32_t caller_line = kNoLine;  // the call's source line (LineId) or kNoLine
+  vm::Addr return_to = 0;           // where its return goes (0: unknown, e.g. a tail call)
+  CallEnd end = CallEnd::Open;
+  std::uint64_t exit = 0;           // Returned: the count with pc at the return address
+  // Registers, filled by CallRegisterReader.
+  bool have_entry_regs = false, have_exit_regs = false;
+  std::array<std::uint32_t, 8> a{};   // a0..a7 at entry
+  std::array<std::uint64_t, 8> fa{};  // fa0..fa7 at entry (raw 64 bits)
+  std::array<std::uint32_t, 8> stack{};  // the first 8 words at sp at entry (stack arguments)
+  std::uint32_t ret_a0 = 0, ret_a1 = 0;
+  std::uint64_t ret_fa0 = 0;
+};
+
+// Pass 1: a sink that finds the calls of function `func` (an index into the map's DebugInfo).
+class CallFinder : public vm::ExecTraceSink {
+ public:
+  CallFinder(RunMap& map, std::uint32_t func, std::uint64_t start_icount = 0)
+      : map_(map), func_(func), entry_(map.debug().functions()[func].entry), icount_(start_icount) {}
+  void executed(std::span<const vm::ExecutedRun> runs) override;
+  // The calls in entry order; those not ended are Open.
+  std::vector<CallRecord> finish() { return std::move(calls_); }
+
+ private:
+  void settle(const RunInfo& prev, vm::Addr target, std::uint64_t at);
+  void maybe_enter(const RunInfo* prev, const RunInfo& info, vm::Addr start, std::uint64_t at);
+  RunMap& map_;
+  std::uint32_t func_;
+  vm::Addr entry_;
+  std::uint64_t icount_;
+  RunInfo* prev_ = nullptr;
+  CallTree tree_;
+  std::vector<CallRecord> calls_;
+  std::vector<std::uint32_t> open_;  // indices into calls_ of calls not ended, by depth
+};
+
+// Pass 2: which counts to stop at (ascending, unique), and the registers there.
+class CallRegisterReader {
+ public:
+  explicit CallRegisterReader(std::vector<CallRecord>& calls);
+  const std::vector<std::uint64_t>& stops() const { return stops_; }
+  // The machine stopped at stops()[k] (call in ascending order).
+  void read(std::uint64_t icount, const vm::Machine& m);
+
+ private:
+  struct Want {
+    std::uint64_t icount;
+    std::uint32_t call;
+    bool exit;
+  };
+  std::vector<CallRecord>& calls_;
+  std::vector<Want> wants_;  // sorted by icount
+  std::size_t next_ = 0;
+  std::vector<std::uint64_t> stops_;
+};
+
+// The index of the function named `name` (DWARF first, then symbols), or
+// nullopt with `error` set: no such function, and the closest names.
+std::optional<std::uint32_t> function_index_named(const debuginfo::DebugInfo& debug, const std::string& name,
+                                                  std::string& error);
+
+// A decoded argument or return value.
+struct CallValue {
+  std::string name;   // the parameter's name ("" unnamed; "a0" etc. for raw registers)
+  std::string type;   // its C type ("" unknown)
+  std::string value;  // as gdb would print it: 5, -3, 2.5, 0x1f00, 65 'A', true; raw: "a2=0x.. a3=0x.."
+};
+
+// The arguments of `call` to `f` (DWARF parameters; a function without DWARF:
+// a0..a7 raw). `elf_flags`: the program's e_flags (the float ABI).
+std::vector<CallValue> call_arguments(const CallRecord& call, const debuginfo::Function& f, std::uint32_t elf_flags);
+// Its return value; false when there is none (void, or the call did not return).
+bool call_result(const CallRecord& call, const debuginfo::Function& f, std::uint32_t elf_flags, CallValue& out);
+
+}  // namespace rvrr::query

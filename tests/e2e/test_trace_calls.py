@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""`rvrr trace calls TRACE FUNC` (issue 11, item 3): every call of a function,
+text and --json, on tests/fixtures/query_guest.c, whose calls are known by
+construction: square(0..4) returning the squares, mix() with a pointer, a
+double, a long long and a char, fact(6) recursing, deep() left by longjmp.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gdbtest as g  # noqa: E402
+
+ck = g.Checker("test_trace_calls")
+FIXTURES = os.path.join(g.source_dir(), "tests", "fixtures")
+SRC = os.path.join(FIXTURES, "query_guest.c")
+
+
+def ok(args, what):
+    res = g.run_rvrr(args, timeout=120)
+    ck.check(res.returncode == 0, f"{what}: `rvrr {' '.join(args)}` exited {res.returncode}:\n{res.stderr}")
+    return res.stdout
+
+
+@g.scenario(ck, "trace calls: arguments, callers, returns, longjmp; text and --json; unknown names")
+def calls():
+    with tempfile.TemporaryDirectory(prefix="rvrr-calls-") as tmp:
+        trace = os.path.join(tmp, "q.rvrr")
+        rec = subprocess.run([g.rvrr_binary(), "record", "-o", trace, os.path.join(FIXTURES, "query_guest.elf")],
+                             capture_output=True, timeout=60)
+        ck.check(os.path.exists(trace), f"record: {rec.stderr.decode()}")
+        call_line = g.line_of(SRC, "CALL_SQUARE")
+
+        text = ok(["trace", "calls", trace, "square"], "calls square")
+        ck.check(text.startswith("square: 5 calls"), f"header: {text[:200]!r}")
+        listed = re.findall(r"^#(\d+) (\d+) square\(x=(-?\d+)\) from main at .*query_guest\.c:(\d+)\n"
+                            r"    -> returned (-?\d+) at (\d+)$", text, re.M)
+        ck.check(len(listed) == 5, f"5 calls listed as `#K N square(x=..) from main at FILE:LINE` + return:\n{text}")
+        for k, (num, entry, x, line, ret, at) in enumerate(listed):
+            ck.check(int(num) == k + 1 and int(x) == k and int(ret) == k * k and int(line) == call_line
+                     and int(at) > int(entry), f"call {k + 1}: {num} {entry} x={x} line {line} ret {ret} at {at}")
+
+        doc = json.loads(ok(["trace", "calls", "--json", trace, "mix"], "calls --json mix"))
+        ck.check(doc["function"] == "mix" and len(doc["calls"]) == 2, f"--json: {doc}")
+        first = doc["calls"][0]
+        args = {a["name"]: (a["type"], a["value"]) for a in first["arguments"]}
+        ck.check(args.get("d") == ("double", "2.5"), f"double arg: {args}")
+        ck.check(args.get("big") == ("long long int", "4294967296"), f"long long arg: {args}")
+        ck.check(args.get("c") == ("char", "65 'A'"), f"char arg: {args}")
+        ck.check(args.get("s", ("", ""))[0] == "const char *" and args["s"][1].startswith("0x"), f"pointer arg: {args}")
+        ck.check(first["end"] == "returned" and first["return"]["value"] == "4294967465"
+                 and first["return"]["icount"] > first["entry"], f"return: {first}")
+        ck.check(first["caller"]["function"] == "main" and first["caller"]["file"].endswith("query_guest.c"),
+                 f"caller: {first['caller']}")
+
+        deep = ok(["trace", "calls", trace, "deep"], "calls deep")
+        ck.check(deep.count("no return (longjmp)") == 4, f"deep: 4 calls left by longjmp:\n{deep}")
+        fact = json.loads(ok(["trace", "calls", "--json", trace, "fact"], "calls --json fact"))
+        ck.check([c["return"]["value"] for c in fact["calls"]] == ["720", "120", "24", "6", "2", "1"],
+                 f"fact returns: {fact}")
+        ck.check([c["depth"] for c in fact["calls"]] == list(range(fact["calls"][0]["depth"], fact["calls"][0]["depth"] + 6)),
+                 "fact recursion nests")
+
+        bad = g.run_rvrr(["trace", "calls", trace, "sqare"])
+        ck.check(bad.returncode == 2 and "no function 'sqare'" in bad.stderr and "square" in bad.stderr,
+                 f"unknown function: exit {bad.returncode}: {bad.stderr}")
+        bad = g.run_rvrr(["trace", "calls", trace])
+        ck.check(bad.returncode == 2 and "missing FUNC" in bad.stderr, f"missing FUNC: exit {bad.returncode}: {bad.stderr}")
+
+
+if __name__ == "__main__":
+    calls()
+    ck.finish()

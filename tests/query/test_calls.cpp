@@ -1,0 +1,199 @@
+// tests/query/test_calls.cpp - every call of a function, on
+// tests/fixtures/query_guest.c, whose calls are known by construction.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "query_fixture.hpp"
+#include "timeline/replay_session.hpp"
+
+using namespace rvrr;
+using namespace rvrr::query_test;
+
+namespace {
+
+struct Found {
+  std::uint32_t func;
+  std::vector<query::CallRecord> calls;
+};
+
+Found calls_of(const std::string& name) {
+  const Recording& r = recording();
+  std::string error;
+  const auto f = query::function_index_named(r.debug, name, error);
+  REQUIRE_MESSAGE(f.has_value(), error);
+  return Found{*f, query::find_calls(r.trace, r.debug, *f)};
+}
+
+std::vector<std::string> values(const std::vector<query::CallValue>& vs) {
+  std::vector<std::string> out;
+  for (const query::CallValue& v : vs) out.push_back(v.name + "=" + v.value);
+  return out;
+}
+
+std::string result(const query::CallRecord& c, const debuginfo::Function& f) {
+  query::CallValue v;
+  if (!query::call_result(c, f, recording().debug.elf_flags(), v)) return "none";
+  return v.value;
+}
+
+}  // namespace
+
+TEST_CASE("calls: square is called 5 times from its call line with 0..4 and returns the squares") {
+  const Recording& r = recording();
+  const Found found = calls_of("square");
+  const debuginfo::Function& f = r.debug.functions()[found.func];
+  REQUIRE(found.calls.size() == 5);
+  timeline::ReplaySession session(r.trace, [](int, std::span<const std::uint8_t>) {});
+  for (int k = 0; k < 5; ++k) {
+    const query::CallRecord& c = found.calls[k];
+    CHECK(c.end == query::CallEnd::Returned);
+    CHECK(c.exit > c.entry);
+    CHECK(r.debug.lines()[c.caller_line].line == line_of("CALL_SQUARE"));
+    CHECK(query::function_name(r.debug, c.caller_func) == "main");
+    const auto args = query::call_arguments(c, f, r.debug.elf_flags());
+    REQUIRE(args.size() == 1);
+    CHECK(args[0].type == "int");
+    CHECK(values(args)[0] == "x=" + std::to_string(k));
+    CHECK(result(c, f) == std::to_string(k * k));
+    // The entry count is the function's first instruction; the exit count the return address.
+    session.run_to(c.entry);
+    CHECK(session.machine().pc() == f.entry);
+    session.run_to(c.exit);
+    CHECK(session.machine().pc() == c.return_to);
+    CHECK(session.machine().reg(10) == static_cast<std::uint32_t>(k * k));
+  }
+}
+
+TEST_CASE("calls: a pointer, a soft-float double, a 64-bit integer and a char, and a 64-bit return") {
+  const Recording& r = recording();
+  const Found found = calls_of("mix");
+  const debuginfo::Function& f = r.debug.functions()[found.func];
+  REQUIRE(found.calls.size() == 2);
+  const auto first = values(query::call_arguments(found.calls[0], f, r.debug.elf_flags()));
+  REQUIRE(first.size() == 4);
+  CHECK(first[0].starts_with("s=0x"));
+  CHECK(first[1] == "d=2.5");
+  CHECK(first[2] == "big=4294967296");
+  CHECK(first[3] == "c=65 'A'");
+  CHECK(result(found.calls[0], f) == "4294967465");  // 2^32 + 'h' + 'A'
+  const auto second = values(query::call_arguments(found.calls[1], f, r.debug.elf_flags()));
+  REQUIRE(second.size() == 4);
+  CHECK(std::stoul(second[0].substr(4), nullptr, 16) == std::stoul(first[0].substr(4), nullptr, 16) + 1);
+  CHECK(second[1] == "d=-0.75");
+  CHECK(second[2] == "big=-3");
+  CHECK(second[3] == "c=122 'z'");
+  CHECK(result(found.calls[1], f) == "224");  // -3 + 'i' + 'z'
+}
+
+TEST_CASE("calls: recursion nests (fact 6..1 returning 720..1) and longjmp abandons (deep 3..0)") {
+  const Recording& r = recording();
+  const Found fact = calls_of("fact");
+  const debuginfo::Function& ff = r.debug.functions()[fact.func];
+  REQUIRE(fact.calls.size() == 6);
+  int expect = 720;
+  for (int k = 0; k < 6; ++k) {
+    const query::CallRecord& c = fact.calls[k];
+    CHECK(c.end == query::CallEnd::Returned);
+    CHECK(values(query::call_arguments(c, ff, r.debug.elf_flags()))[0] == "n=" + std::to_string(6 - k));
+    CHECK(result(c, ff) == std::to_string(expect));
+    if (k > 0) {
+      CHECK(c.depth == fact.calls[k - 1].depth + 1);
+      CHECK(c.exit < fact.calls[k - 1].exit);  // the inner call returns first
+    }
+    expect /= 6 - k;
+  }
+  const Found deep = calls_of("deep");
+  REQUIRE(deep.calls.size() == 4);
+  const debuginfo::Function& fd = r.debug.functions()[deep.func];
+  for (int k = 0; k < 4; ++k) {
+    CHECK(deep.calls[k].end == query::CallEnd::Longjmp);
+    CHECK(values(query::call_arguments(deep.calls[k], fd, r.debug.elf_flags()))[0] == "depth=" + std::to_string(3 - k));
+    CHECK(result(deep.calls[k], fd) == "none");  // void, and no return anyway
+  }
+  // after_jump runs once, after the longjmp, and returns v + 1.
+  const Found after = calls_of("after_jump");
+  REQUIRE(after.calls.size() == 1);
+  CHECK(after.calls[0].end == query::CallEnd::Returned);
+}
+
+TEST_CASE("calls: a call still running where the history stops is open") {
+  const Recording& r = recording();
+  std::string error;
+  const auto f = query::function_index_named(r.debug, "fact", error);
+  REQUIRE(f);
+  const auto all = query::find_calls(r.trace, r.debug, *f);
+  REQUIRE(all.size() == 6);
+  const auto cut = query::find_calls(r.trace, r.debug, *f, all[5].entry + 1);  // inside the innermost
+  REQUIRE(cut.size() == 6);
+  for (const auto& c : cut) CHECK(c.end == query::CallEnd::Open);
+  CHECK(cut[5].a[0] == 1u);
+}
+
+TEST_CASE("calls: an unknown function names the close ones") {
+  const Recording& r = recording();
+  std::string error;
+  CHECK_FALSE(query::function_index_named(r.debug, "sqare", error));
+  CHECK(error.find("no function 'sqare'") != std::string::npos);
+  CHECK(error.find("square") != std::string::npos);
+}
+
+namespace {
+
+// A recording of another build of the query guest.
+const Recording& recording_of(const std::string& elf) {
+  static std::map<std::string, Recording> cache;
+  auto it = cache.find(elf);
+  if (it != cache.end()) return it->second;
+  namespace fs = std::filesystem;
+  const fs::path path = fs::temp_directory_path() / ("rvrr-calls-test-" + std::to_string(::getpid()) + ".rvrr");
+  timeline::RecordOptions o;
+  o.live.epoch_ns = 1;
+  o.live.live = std::make_shared<vm::NullEnvironment>();
+  o.live.output_to = [](int, std::span<const std::uint8_t>) {};
+  timeline::record_program(fixture(elf), o, path.string());
+  Recording r{timeline::read_trace_file(path.string()), {}};
+  r.debug = query::debug_info_of(r.trace);
+  std::error_code ec;
+  fs::remove(path, ec);
+  return cache.emplace(elf, std::move(r)).first->second;
+}
+
+std::vector<std::string> decoded(const Recording& r, const std::string& name, std::size_t k, std::string& ret) {
+  std::string error;
+  const auto f = query::function_index_named(r.debug, name, error);
+  REQUIRE_MESSAGE(f.has_value(), error);
+  const auto calls = query::find_calls(r.trace, r.debug, *f);
+  REQUIRE(calls.size() > k);
+  const debuginfo::Function& fn = r.debug.functions()[*f];
+  query::CallValue v;
+  ret = query::call_result(calls[k], fn, r.debug.elf_flags(), v) ? v.value : "none";
+  return values(query::call_arguments(calls[k], fn, r.debug.elf_flags()));
+}
+
+}  // namespace
+
+TEST_CASE("calls: float and double arguments and a double return, soft-float (integer registers)") {
+  const Recording& r = recording();
+  CHECK((r.debug.elf_flags() & 0x6) == 0);  // ilp32
+  std::string ret;
+  CHECK(decoded(r, "pick", 0, ret) == std::vector<std::string>{"f=1.5", "d=-6.25"});
+  CHECK(ret == "-6.25");
+}
+
+TEST_CASE("calls: the hard-float ABI (ilp32d) passes floats and doubles in fa registers") {
+  const Recording& r = recording_of("query_guest_ilp32d.elf");
+  CHECK((r.debug.elf_flags() & 0x6) == 4);  // ilp32d
+  std::string ret;
+  CHECK(decoded(r, "pick", 0, ret) == std::vector<std::string>{"f=1.5", "d=-6.25"});
+  CHECK(ret == "-6.25");
+  // mix(s, d, big, c): s in a0, d in fa0, big in a1/a2, c in a3.
+  const auto args = decoded(r, "mix", 1, ret);
+  REQUIRE(args.size() == 4);
+  CHECK(args[1] == "d=-0.75");
+  CHECK(args[2] == "big=-3");
+  CHECK(args[3] == "c=122 'z'");
+  CHECK(ret == "224");
+  CHECK(decoded(r, "square", 4, ret) == std::vector<std::string>{"x=4"});
+  CHECK(ret == "16");
+}
