@@ -7,6 +7,9 @@
 // on, keeps the latest event, and answers repeated questions from the
 // HitCache; write watchpoints skip whole intervals whose watched pages are
 // the same page objects at both ends (copy-on-write: no write happened).
+// With more than one scan thread, scan_back_parallel re-runs the next few
+// intervals at once (timeline/parallel_scan.hpp) and merges them latest
+// first, so the stop is the single-threaded scan's.
 #include <algorithm>
 #include <optional>
 
