@@ -208,10 +208,13 @@ def main():
         overhead.append((name, t_run, t_rec))
         if name == "long_history":
             # One plain replay of the whole trace, to compare with the index
-            # build (the first reverse-continue above). Scans use one thread.
+            # build (the first reverse-continue above), and the threads the
+            # scans used (`monitor info timeline`; RVRR_SCAN_THREADS sets them).
             t_replay = timed([a.rvrr, "trace", "info", "--verify", trace], 1)
+            m = re.search(r"re-run intervals on (\d+) thread", "".join(st.output for st in s.steps))
             print(f"  one plain replay of the trace (trace info --verify): "
-                  f"{t_replay if isinstance(t_replay, str) else f'{t_replay:.2f} s'}; hardware threads used by scans: 1")
+                  f"{t_replay if isinstance(t_replay, str) else f'{t_replay:.2f} s'}; "
+                  f"hardware threads used by scans: {m.group(1) if m else '?'}")
 
     print(f"\n== recording overhead (median of {a.repeat} runs, wall time) ==")
     print(f"  {'program':16}{'rvrr run':>14}{'rvrr record':>14}{'overhead':>10}")

@@ -256,6 +256,8 @@ Outcome Debugger::monitor_info_timeline() {
           " (peak " + human_bytes(s.peak_checkpoint_bytes) + ", budget " + human_bytes(s.budget_bytes) + ")\n";
   text += "index: " + group_digits(s.indexed_stretches) + " stretches of " + group_digits(s.stretch_span) +
           " instructions known (" + human_bytes(s.index_bytes) + "); reverse scans skip those that cannot hit\n";
+  text += "reverse scans: re-run intervals on " + std::to_string(s.scan_threads) + " thread" +
+          (s.scan_threads == 1 ? "" : "s at once") + "\n";
   return console_then_ok(std::move(text));
 }
 

@@ -88,23 +88,34 @@ HistoryEnvironment::HistoryEnvironment(std::shared_ptr<History> history, Mode mo
   output_to = vm::write_guest_output;
 }
 
-vm::HostReply HistoryEnvironment::call(std::uint64_t icount, const vm::HostRequest& request) {
-  const HostEvent* recorded = history_->event_at(icount);
+std::optional<vm::HostReply> recorded_reply(const History& history, std::uint64_t icount,
+                                            const vm::HostRequest& request) {
+  const HostEvent* recorded = history.event_at(icount);
   // Behind the frontier, or at a point already recorded (the instruction made
   // its call and then stopped before retiring, e.g. a fault writing the
   // buffer), the history is authoritative.
-  if (recorded != nullptr || icount < history_->frontier) {
-    if (recorded == nullptr) {
-      return refuse(divergence_text(icount, nullptr, request));
-    }
-    if (!same_request(recorded->request, request)) {
-      return refuse(divergence_text(icount, &recorded->request, request));
-    }
-    vm::HostReply reply = recorded->reply;
-    reply.ok = true;
-    reply.error.clear();
-    return reply;
+  if (recorded == nullptr && icount >= history.frontier) return std::nullopt;
+  if (recorded == nullptr) {
+    return refuse(divergence_text(icount, nullptr, request));
   }
+  if (!same_request(recorded->request, request)) {
+    return refuse(divergence_text(icount, &recorded->request, request));
+  }
+  vm::HostReply reply = recorded->reply;
+  reply.ok = true;
+  reply.error.clear();
+  return reply;
+}
+
+vm::HostReply HistoryReader::call(std::uint64_t icount, const vm::HostRequest& request) {
+  if (std::optional<vm::HostReply> reply = recorded_reply(history_, icount, request)) return *reply;
+  // A parallel scan never runs past the frontier; should one try, it is a divergence, not a host call.
+  return refuse("internal error: a parallel re-run reached the end of known history at instruction " +
+                std::to_string(icount));
+}
+
+vm::HostReply HistoryEnvironment::call(std::uint64_t icount, const vm::HostRequest& request) {
+  if (std::optional<vm::HostReply> reply = recorded_reply(*history_, icount, request)) return *reply;
   if (mode_ == Mode::Replay || !live_) {
     if (history_->open_ended) {
       // The lost part of a cut-short trace starts here: this is the end.

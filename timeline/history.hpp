@@ -82,6 +82,28 @@ class History {
   void truncate(std::uint64_t icount);
 };
 
+// The recorded reply to a call made at `icount`, when the history is
+// authoritative there (behind the frontier, or a call already recorded at
+// it): the reply, or a refusal naming the divergence. nullopt: the call is
+// at or past the frontier and not recorded (the live host or the end decides).
+std::optional<vm::HostReply> recorded_reply(const History& history, std::uint64_t icount,
+                                            const vm::HostRequest& request);
+
+// Serves a re-run strictly behind the frontier from a History that nobody
+// changes while it runs: what each worker of a parallel scan uses
+// (timeline/parallel_scan.hpp), one per worker, since HistoryEnvironment
+// keeps mutable bookkeeping (what output was shown). Guest output is dropped:
+// execution behind the position gdb sees has passed there before, and shown it.
+class HistoryReader : public vm::Environment {
+ public:
+  explicit HistoryReader(const History& history) : history_(history) {}
+  vm::HostReply call(std::uint64_t icount, const vm::HostRequest& request) override;
+  void output(std::uint64_t, int, std::span<const std::uint8_t>) override {}
+
+ private:
+  const History& history_;
+};
+
 class HistoryEnvironment : public vm::Environment {
  public:
   enum class Mode { Live, Replay };

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "timeline/parallel_scan.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline_impl.hpp"
 
@@ -18,6 +19,7 @@ Timeline::Impl::Impl(vm::Machine initial, std::shared_ptr<HistoryEnvironment> en
       store(opts.checkpoint_memory),
       index(interval) {
   if (!env) throw std::invalid_argument("Timeline needs a HistoryEnvironment");
+  scan_threads = opts.scan_threads != 0 ? opts.scan_threads : default_scan_threads();
   // Invariant: the state at count n includes the debugger writes made at n.
   apply_writes_at(current, current.icount());
   add_checkpoint(current);
@@ -301,6 +303,9 @@ TimelineStats Timeline::stats() const {
   s.indexed_stretches = m.index.stretches();
   s.stretch_span = m.index.span();
   s.index_bytes = m.index.bytes();
+  s.scan_threads = m.scan_threads;
+  s.parallel_scan_jobs = m.parallel_scan_jobs;
+  s.parallel_scan_batches = m.parallel_scan_batches;
   return s;
 }
 

@@ -44,6 +44,10 @@ struct TimelineOptions {
   // Optional: told how far resume/seek/restart have got, between slices, then
   // once with finished = true (only if it was told anything during the operation).
   ProgressFn progress;
+  // Intervals a reverse-continue re-runs at once, each on its own thread
+  // (timeline/parallel_scan.hpp). 0 = every hardware thread (or the
+  // RVRR_SCAN_THREADS environment variable); 1 = the single-threaded scan.
+  unsigned scan_threads = 0;
 };
 
 struct CheckpointInfo {
@@ -69,6 +73,9 @@ struct TimelineStats {
   std::size_t indexed_stretches = 0;
   std::uint64_t stretch_span = 0;
   std::uint64_t index_bytes = 0;
+  unsigned scan_threads = 1;  // threads a reverse scan re-runs intervals on
+  std::uint64_t parallel_scan_jobs = 0;     // intervals re-run by parallel scans so far
+  std::uint64_t parallel_scan_batches = 0;  // ... in this many batches (jobs > batches: some ran together)
 };
 
 class Timeline {

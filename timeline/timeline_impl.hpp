@@ -76,6 +76,19 @@ struct ScanResult {
   std::optional<Advance> failure;  // Cancelled or Divergence stopped the scan
 };
 
+// What the hit cache (and page identity) answer about [from, to) before any
+// re-run: the latest hit they know, and the points that must be re-run.
+struct ScanPlan {
+  std::uint64_t from = 0, to = 0;
+  Hit known;
+  std::vector<vm::Addr> need_bp;
+  std::vector<vm::WatchRange> need_w;
+  bool needs_run() const { return !need_bp.empty() || !need_w.empty(); }
+};
+
+struct ScanJob;
+struct ScanJobResult;
+
 struct Timeline::Impl {
   Impl(vm::Machine initial, std::shared_ptr<HistoryEnvironment> env, TimelineOptions options);
 
@@ -94,6 +107,9 @@ struct Timeline::Impl {
   std::uint64_t focus = kNoLimit;  // while a seek runs: its target (thinning centres there); else now()
   std::uint64_t last_auto_checkpoint = 0;  // count of the last automatic checkpoint taken (maybe evicted since)
   std::uint64_t executed = 0;               // instructions executed, re-execution included
+  unsigned scan_threads = 1;                // intervals a backward scan re-runs at once (parallel_scan.hpp)
+  std::uint64_t parallel_scan_jobs = 0;     // statistics: intervals re-run in parallel, in how many batches
+  std::uint64_t parallel_scan_batches = 0;
   // Progress of the public operation in flight (options.progress set).
   std::uint64_t op_start_executed = 0;      // `executed` when it began
   std::uint64_t op_total = 0;               // expected instructions, 0 = unknown
@@ -157,6 +173,20 @@ struct Timeline::Impl {
   // reverse_continue finds it (index, hit cache, interval scans); nothing moves.
   ScanResult latest_hit(const std::vector<vm::Addr>& bps, const std::vector<vm::WatchRange>& watches,
                         std::uint64_t to, const CancelToken& cancel);
+  ScanPlan plan_scan(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
+                     const std::vector<vm::WatchRange>& watches, bool cacheable_watches) const;
+  // Remembers a whole re-run's events per point (hit cache).
+  void store_scan_events(const ScanPlan& plan, std::vector<std::vector<std::uint64_t>>& bp_events,
+                         std::vector<std::vector<std::uint64_t>>& w_events, bool cacheable_watches);
+  // The parallel form of one step of reverse_continue: plans up to
+  // scan_threads intervals back from `to` (moving `to` past them), re-runs
+  // them at once and merges the results latest first. The latest hit among
+  // them, or a failure; no hit: `to` is where the next step goes on.
+  ScanResult scan_back_parallel(std::uint64_t& to, const std::vector<vm::Addr>& bps,
+                                const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
+                                const CancelToken& cancel, std::uint64_t& hit_from);
+  ScanJob make_scan_job(const ScanPlan& plan) const;
+  void merge_scan_job(const ScanPlan& plan, ScanJobResult& result, bool cacheable_watches);
   // The latest hit in [from, to). Indexes every whole stretch the run covers.
   ScanResult scan_interval(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
                            const std::vector<vm::WatchRange>& watches, bool cacheable_watches,

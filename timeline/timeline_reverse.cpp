@@ -7,9 +7,13 @@
 // on, keeps the latest event, and answers repeated questions from the
 // HitCache; write watchpoints skip whole intervals whose watched pages are
 // the same page objects at both ends (copy-on-write: no write happened).
+// With more than one scan thread, scan_back_parallel re-runs the next few
+// intervals at once (timeline/parallel_scan.hpp) and merges them latest
+// first, so the stop is the single-threaded scan's.
 #include <algorithm>
 #include <optional>
 
+#include "timeline/parallel_scan.hpp"
 #include "timeline/timeline_impl.hpp"
 
 namespace rvrr::timeline {
@@ -87,20 +91,19 @@ StopEvent Timeline::Impl::reverse_step() {
   return stop_at(StopKind::Step, now());
 }
 
-ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
-                                         const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
-                                         const CancelToken* cancel) {
-  ScanResult out;
+ScanPlan Timeline::Impl::plan_scan(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
+                                   const std::vector<vm::WatchRange>& watches, bool cacheable_watches) const {
+  ScanPlan plan;
+  plan.from = from;
+  plan.to = to;
   auto consider = [&](const Hit& h) {
-    if (h.better_than(out.hit)) out.hit = h;
+    if (h.better_than(plan.known)) plan.known = h;
   };
   // What the cache (or copy-on-write page identity) already answers.
-  std::vector<vm::Addr> need_bp;
-  std::vector<vm::WatchRange> need_w;
   for (vm::Addr a : bps) {
     HitCache::Answer ans = cache.lookup(PointKey::breakpoint(a), from, to);
     if (!ans.known) {
-      need_bp.push_back(a);
+      plan.need_bp.push_back(a);
     } else if (ans.last) {
       consider(Hit{true, *ans.last, false, a, vm::WatchKind::Write});
     }
@@ -114,9 +117,35 @@ ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, c
       }
     }
     if (w.kind == vm::WatchKind::Write && pages_unchanged(from, to, w)) continue;
-    need_w.push_back(w);
+    plan.need_w.push_back(w);
   }
-  if (need_bp.empty() && need_w.empty()) return out;
+  return plan;
+}
+
+void Timeline::Impl::store_scan_events(const ScanPlan& plan, std::vector<std::vector<std::uint64_t>>& bp_events,
+                                       std::vector<std::vector<std::uint64_t>>& w_events, bool cacheable_watches) {
+  for (std::size_t k = 0; k < plan.need_bp.size(); ++k) {
+    cache.store(PointKey::breakpoint(plan.need_bp[k]), plan.from, plan.to, std::move(bp_events[k]));
+  }
+  if (cacheable_watches) {
+    for (std::size_t k = 0; k < plan.need_w.size(); ++k) {
+      cache.store(PointKey::watchpoint(plan.need_w[k]), plan.from, plan.to, std::move(w_events[k]));
+    }
+  }
+}
+
+ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
+                                         const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
+                                         const CancelToken* cancel) {
+  ScanResult out;
+  ScanPlan plan = plan_scan(from, to, bps, watches, cacheable_watches);
+  out.hit = plan.known;
+  auto consider = [&](const Hit& h) {
+    if (h.better_than(out.hit)) out.hit = h;
+  };
+  if (!plan.needs_run()) return out;
+  const std::vector<vm::Addr>& need_bp = plan.need_bp;
+  const std::vector<vm::WatchRange>& need_w = plan.need_w;
 
   scan_points.clear();
   scan_watches.clear();
@@ -209,16 +238,97 @@ ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, c
     }
     skip = true;
   }
-  if (complete) {
-    for (std::size_t k = 0; k < need_bp.size(); ++k) {
-      cache.store(PointKey::breakpoint(need_bp[k]), from, to, std::move(bp_events[k]));
+  if (complete) store_scan_events(plan, bp_events, w_events, cacheable_watches);
+  return out;
+}
+
+ScanJob Timeline::Impl::make_scan_job(const ScanPlan& plan) const {
+  // plan.from is a checkpoint (scan_start); copy it here, on the calling
+  // thread (a copy touches its source's TLBs).
+  ScanJob job{store.at_or_before(plan.from)->machine};
+  job.to = plan.to;
+  job.bps = plan.need_bp;
+  job.watches = plan.need_w;
+  job.span = index.span();
+  job.final_end = history_final() ? frontier() : kNoLimit;
+  const std::uint64_t first = plan.from / job.span, last = (plan.to - 1) / job.span;
+  for (std::uint64_t k = first; k <= last; ++k) {
+    if (k * job.span >= plan.from && stretch_end(k) <= plan.to && index.find(k) == nullptr)
+      job.index_wanted.push_back(k);
+  }
+  // A single-threaded scan leaves a checkpoint at every stretch boundary and
+  // lets thinning choose; keep at most ~16 per job for it to choose from.
+  job.checkpoint_stride = std::max<std::uint64_t>(1, (last - first + 1) / 16);
+  return job;
+}
+
+void Timeline::Impl::merge_scan_job(const ScanPlan& plan, ScanJobResult& result, bool cacheable_watches) {
+  if (result.halted_at) halt_at = *result.halted_at;
+  for (IndexedStretch& s : result.stretches) index.add(std::move(s));
+  for (const vm::Machine& m : result.checkpoints) {
+    if (store.at(m.icount()) == nullptr) add_checkpoint(m);
+  }
+  if (result.complete) store_scan_events(plan, result.bp_events, result.w_events, cacheable_watches);
+}
+
+ScanResult Timeline::Impl::scan_back_parallel(std::uint64_t& to, const std::vector<vm::Addr>& bps,
+                                              const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
+                                              const CancelToken& cancel, std::uint64_t& hit_from) {
+  // Plan the next intervals going back, as the single-threaded loop would
+  // meet them, up to one per thread; an interval the cache already knows a
+  // hit in ends the list (nothing before it can be later).
+  std::vector<ScanPlan> plans;
+  std::uint64_t t = to;
+  while (t > 0 && plans.size() < scan_threads) {
+    const std::uint64_t k = (t - 1) / index.span();
+    if (const IndexedStretch* known = index.find(k); known && !RecordingIndex::may_hit(*known, bps, watches)) {
+      t = k * index.span();
+      continue;
     }
-    if (cacheable_watches) {
-      for (std::size_t k = 0; k < need_w.size(); ++k) {
-        cache.store(PointKey::watchpoint(need_w[k]), from, to, std::move(w_events[k]));
-      }
+    plans.push_back(plan_scan(scan_start(t), t, bps, watches, cacheable_watches));
+    t = plans.back().from;
+    if (plans.back().known.found) break;
+  }
+  std::vector<ScanJob> jobs;
+  std::vector<std::size_t> job_of(plans.size(), plans.size());
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    if (!plans[i].needs_run()) continue;
+    job_of[i] = jobs.size();
+    jobs.push_back(make_scan_job(plans[i]));
+  }
+  std::vector<ScanJobResult> results;
+  if (!jobs.empty()) {
+    parallel_scan_jobs += jobs.size();
+    ++parallel_scan_batches;
+    const std::uint64_t base = executed;
+    results = run_scan_jobs(jobs, env->history(), &cancel, [&](std::uint64_t run) {
+      executed = base + run;
+      report_progress();
+    });
+    executed = base;
+    for (const ScanJobResult& r : results) executed += r.executed;
+  }
+  // Everything the jobs learnt is kept (index, checkpoints, cache), in
+  // interval order; the answer is the first interval, latest first, that has
+  // a hit or failed, exactly as the single-threaded scan stops there.
+  ScanResult out;
+  std::optional<std::size_t> decided;
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    ScanResult r;
+    r.hit = plans[i].known;
+    if (job_of[i] < plans.size()) {
+      ScanJobResult& res = results[job_of[i]];
+      if (res.failure) r.failure = res.failure;
+      if (res.hit.better_than(r.hit)) r.hit = res.hit;
+      merge_scan_job(plans[i], res, cacheable_watches);
+    }
+    if (!decided && (r.failure || r.hit.found)) {
+      decided = i;
+      out = r;
+      hit_from = plans[i].from;
     }
   }
+  to = t;
   return out;
 }
 
@@ -241,13 +351,19 @@ ScanResult Timeline::Impl::latest_hit(const std::vector<vm::Addr>& bps, const st
   const bool cacheable = !ranges_overlap(watches);
   ScanResult out;
   while (to > 0 && (!bps.empty() || !watches.empty())) {
-    const std::uint64_t k = (to - 1) / index.span();
-    if (const IndexedStretch* known = index.find(k); known && !RecordingIndex::may_hit(*known, bps, watches)) {
-      to = k * index.span();  // the index says nothing there can hit: not even a lookup more
-      continue;
+    ScanResult r;
+    std::uint64_t from = 0;
+    if (scan_threads > 1) {
+      r = scan_back_parallel(to, bps, watches, cacheable, cancel, from);
+    } else {
+      const std::uint64_t k = (to - 1) / index.span();
+      if (const IndexedStretch* known = index.find(k); known && !RecordingIndex::may_hit(*known, bps, watches)) {
+        to = k * index.span();  // the index says nothing there can hit: not even a lookup more
+        continue;
+      }
+      from = scan_start(to);
+      r = scan_interval(from, to, bps, watches, cacheable, &cancel);
     }
-    const std::uint64_t from = scan_start(to);
-    ScanResult r = scan_interval(from, to, bps, watches, cacheable, &cancel);
     if (r.failure) return r;
     if (r.hit.found) {
       out.hit = r.hit;
@@ -264,7 +380,7 @@ ScanResult Timeline::Impl::latest_hit(const std::vector<vm::Addr>& bps, const st
       }
       return out;
     }
-    to = from;
+    if (scan_threads <= 1) to = from;
   }
   return out;
 }

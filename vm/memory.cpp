@@ -114,7 +114,9 @@ void Memory::unmap(Addr start, std::uint32_t len) {
     if (!table || !table->pages[l2_index(page)]) continue;
     if (table.use_count() > 1) table = std::make_shared<Table>(*table);
     auto& slot = table->pages[l2_index(page)];
-    if (slot->decoded && slot.use_count() == 1) retired_.push_back(std::move(slot->decoded));
+    // Sole owner: nobody else can attach a decoding meanwhile.
+    if (slot.use_count() == 1 && slot->decoded.load(std::memory_order_relaxed) != nullptr)
+      retired_.emplace_back(slot->decoded.exchange(nullptr, std::memory_order_acquire));
     slot.reset();
     table->perms[l2_index(page)] = 0;
     --page_count_;
@@ -144,13 +146,16 @@ std::uint8_t* Memory::writable_page(std::uint32_t page) {
   if (table.use_count() > 1) table = std::make_shared<Table>(*table);
   auto& slot = table->pages[l2_index(page)];
   if (slot.use_count() > 1) {
-    if (slot->decoded) code_written_ = true;  // this Memory may be executing the shared decoded form
+    // This Memory may be executing the shared decoded form (if it attached
+    // it, this thread sees it; another thread's later attachment is not ours).
+    if (slot->decoded.load(std::memory_order_relaxed) != nullptr) code_written_ = true;
     auto copy = std::make_shared<Page>();
     std::memcpy(copy->bytes, slot->bytes, kPageSize);
     slot = std::move(copy);
     flush_page(page);  // TLBs pointed at the shared original
-  } else if (slot->decoded) {
-    retired_.push_back(std::move(slot->decoded));  // the interpreter may still point into it
+  } else if (slot->decoded.load(std::memory_order_relaxed) != nullptr) {
+    // Sole owner: no other thread can attach meanwhile. The interpreter may still point into it.
+    retired_.emplace_back(slot->decoded.exchange(nullptr, std::memory_order_acquire));
     code_written_ = true;
     flush_page(page);
   }
@@ -262,15 +267,22 @@ const DecodedOp* Memory::Internals::fetch_slow(Memory& m, Addr pc) {
   if (!(m.perms(pc) & PermExec)) return nullptr;
   if (m.l1_[l1_index(page)]->pages[l2_index(page)] == zero_page()) m.writable_page(page);
   auto& slot = m.l1_[l1_index(page)]->pages[l2_index(page)];
-  if (!slot->decoded) {
+  DecodedPage* decoded = slot->decoded.load(std::memory_order_acquire);
+  if (decoded == nullptr) {
     static std::atomic<std::uint64_t> serials{0};
-    slot->decoded = std::make_unique<DecodedPage>();
-    slot->decoded->serial = serials.fetch_add(1, std::memory_order_relaxed) + 1;
-    decode_page(slot->bytes, slot->decoded->ops);
+    auto fresh = std::make_unique<DecodedPage>();
+    fresh->serial = serials.fetch_add(1, std::memory_order_relaxed) + 1;
+    decode_page(slot->bytes, fresh->ops);
+    // A copy of this machine on another thread may attach the same page's
+    // decoding at the same moment: the first wins, the other uses it.
+    if (slot->decoded.compare_exchange_strong(decoded, fresh.get(), std::memory_order_acq_rel,
+                                              std::memory_order_acquire)) {
+      decoded = fresh.release();
+    }
     m.write_tlb_[page & (kTlbSize - 1)] = TlbEntry{};  // stores to code must see the slow path
   }
-  m.fetch_tlb_[page & (kFetchTlbSize - 1)] = FetchEntry{page << kPageShift, slot->decoded->ops};
-  return slot->decoded->ops;
+  m.fetch_tlb_[page & (kFetchTlbSize - 1)] = FetchEntry{page << kPageShift, decoded->ops};
+  return decoded->ops;
 }
 
 bool Memory::Internals::fetch_half(Memory& m, Addr addr, std::uint16_t& out) {
@@ -284,7 +296,8 @@ bool Memory::Internals::fetch_half(Memory& m, Addr addr, std::uint16_t& out) {
 bool Memory::Internals::has_decoded(const Memory& m, Addr addr) {
   std::uint32_t page = addr >> kPageShift;
   const auto& table = m.l1_[l1_index(page)];
-  return table && table->pages[l2_index(page)] && table->pages[l2_index(page)]->decoded;
+  return table && table->pages[l2_index(page)] &&
+         table->pages[l2_index(page)]->decoded.load(std::memory_order_relaxed) != nullptr;
 }
 
 }  // namespace rvrr::vm

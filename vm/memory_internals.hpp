@@ -1,5 +1,6 @@
 // vm/memory_internals.hpp - Memory's page types and the interpreter's gateway (private to vm/).
 #pragma once
+#include <atomic>
 #include <cstring>
 #include <memory>
 
@@ -18,9 +19,18 @@ struct Memory::DecodedPage {
 // A page's bytes plus, once executed, its decoded form. Shared pages are
 // immutable (the decoded form is a cache of their bytes, so snapshots share
 // it too); a writer that owns the page alone retires the decoded form.
+// Copies of a Machine may run on different threads (parallel scans,
+// timeline/parallel_scan.hpp) and then share page objects: `decoded` is the
+// only thing ever written on a shared page, so it is attached with one
+// compare-exchange (fetch_slow; the loser frees its own decoding) and read
+// atomically. The fetch fast path never touches it (it reads the fetch TLB).
 struct Memory::Page {
   alignas(64) std::uint8_t bytes[kPageSize];
-  std::unique_ptr<DecodedPage> decoded;
+  std::atomic<DecodedPage*> decoded{nullptr};  // owned
+  Page() = default;
+  Page(const Page&) = delete;
+  Page& operator=(const Page&) = delete;
+  ~Page() { delete decoded.load(std::memory_order_relaxed); }
 };
 
 struct Memory::Table {

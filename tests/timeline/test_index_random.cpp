@@ -153,14 +153,19 @@ std::vector<Event> plain_scan(const Guest& g, const vm::DebugPoints& points, std
 
 }  // namespace
 
-TEST_CASE("index-driven continues stop exactly where a plain scan says, both ways, on random programs") {
-  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+namespace {
+
+// Seeds [first, last] with reverse scans re-running `threads` intervals at once.
+void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned threads) {
+  CAPTURE(threads);
+  for (std::uint64_t seed = first; seed <= last; ++seed) {
     CAPTURE(seed);
     std::mt19937_64 rng(seed * 7919);
     RandomGuest rg = make_random_guest(rng);
     TimelineOptions o;
     o.checkpoint_interval = 2000 + rng() % 8000;
     o.checkpoint_memory = seed % 3 == 0 ? 256 * 1024 : 64ull << 20;  // some with constant eviction
+    o.scan_threads = threads;
     Rig rig(rg.guest, o);
     REQUIRE(rig.cont().kind == StopKind::HistoryEnd);  // the whole history, nothing indexed yet
     const std::uint64_t end = rig.t().now();
@@ -241,5 +246,25 @@ TEST_CASE("index-driven continues stop exactly where a plain scan says, both way
       REQUIRE(rig.t().machine().register_hash() == straight_run(rg.guest, rig.t().now()).register_hash());
     }
     CHECK(rig.t().stats().indexed_stretches > 0);
+    if (threads > 1) {
+      // Not vacuous: some batches re-ran several intervals at once.
+      CHECK(rig.t().stats().parallel_scan_jobs > rig.t().stats().parallel_scan_batches);
+    } else {
+      CHECK(rig.t().stats().parallel_scan_jobs == 0);
+    }
   }
+}
+
+}  // namespace
+
+TEST_CASE("index-driven continues stop exactly where a plain scan says, both ways, on random programs") {
+  check_random_programs(1, 12, 1);
+}
+
+// Reverse scans that re-run several intervals at once, each on its own thread
+// from its own checkpoint copy (timeline/parallel_scan.hpp), must stop exactly
+// where the plain scan (and so the single-threaded scan above) says: 2-4
+// workers, whatever the machine's core count.
+TEST_CASE("parallel reverse scans stop exactly where a plain scan says, on random programs") {
+  for (unsigned threads = 2; threads <= 4; ++threads) check_random_programs(1 + threads, 6 + threads, threads);
 }
