@@ -54,5 +54,5 @@ TEST_CASE("cli: an unknown trace subcommand lists the known ones") {
   CHECK(e.find("writes") != std::string::npos);
   CHECK(e.find("diff") != std::string::npos);
   CHECK(e.find("memory") != std::string::npos);
-  CHECK(error_of({"trace"}).find("trace info|lines|profile|dump|writes|diff|memory") != std::string::npos);
+  CHECK(error_of({"trace"}).find("trace info|lines|profile|dump|calls|writes|diff|memory") != std::string::npos);
 }
