@@ -226,40 +226,14 @@ u128 round_to_integer(std::uint64_t a, unsigned rm, bool& inexact) {
   return shift_round(u.mant, -u.exp, u.sign, rm, inexact);
 }
 
-template <class F>
-std::uint32_t to_int(std::uint64_t a, bool is_unsigned, unsigned rm, std::uint32_t& flags) {
+// fcvt.w/wu (U = uint32_t) and, on RV64, fcvt.l/lu (U = uint64_t): round by
+// rm, saturate and raise invalid when the value does not fit.
+template <class F, class U>
+U to_int(std::uint64_t a, bool is_unsigned, unsigned rm, std::uint32_t& flags) {
   using T = Fmt<F>;
-  const std::uint32_t max = is_unsigned ? 0xffffffffu : 0x7fffffffu;
-  const std::uint32_t min = is_unsigned ? 0u : 0x80000000u;
-  if (T::is_nan(a)) {
-    flags |= kInvalid;
-    return max;
-  }
-  const bool neg = T::sign(a);
-  if (T::is_inf(a)) {
-    flags |= kInvalid;
-    return neg ? min : max;
-  }
-  if (T::is_zero(a)) return 0;
-  bool inexact = false;
-  const u128 mag = round_to_integer<F>(a, rm, inexact);
-  const bool fits = is_unsigned ? (neg ? mag == 0 : mag <= 0xffffffffu)
-                                : (neg ? mag <= 0x80000000u : mag <= 0x7fffffffu);
-  if (!fits) {
-    flags |= kInvalid;
-    return neg ? min : max;
-  }
-  if (inexact) flags |= kInexact;
-  const auto m = static_cast<std::uint32_t>(mag);
-  return neg ? 0u - m : m;
-}
-
-// fcvt.l/fcvt.lu (RV64): to_int on 64 bits.
-template <class F>
-std::uint64_t to_int64(std::uint64_t a, bool is_unsigned, unsigned rm, std::uint32_t& flags) {
-  using T = Fmt<F>;
-  const std::uint64_t max = is_unsigned ? ~0ull : 0x7fffffffffffffffull;
-  const std::uint64_t min = is_unsigned ? 0ull : 0x8000000000000000ull;
+  constexpr U kSignBit = U{1} << (sizeof(U) * 8 - 1);
+  const U max = is_unsigned ? ~U{0} : kSignBit - 1;
+  const U min = is_unsigned ? U{0} : kSignBit;
   if (T::is_nan(a)) {
     flags |= kInvalid;
     return max;
@@ -278,8 +252,8 @@ std::uint64_t to_int64(std::uint64_t a, bool is_unsigned, unsigned rm, std::uint
     return neg ? min : max;
   }
   if (inexact) flags |= kInexact;
-  const auto m = static_cast<std::uint64_t>(mag);
-  return neg ? 0ull - m : m;
+  const auto m = static_cast<U>(mag);
+  return neg ? U{0} - m : m;
 }
 
 // Ordering key of a non-NaN value: -0 and +0 compare equal.
@@ -484,11 +458,11 @@ std::uint32_t classify(std::uint64_t a) {
 
 template <class F>
 std::uint32_t to_i32(std::uint64_t a, unsigned rm, std::uint32_t& flags) {
-  return to_int<F>(a, false, rm, flags);
+  return to_int<F, std::uint32_t>(a, false, rm, flags);
 }
 template <class F>
 std::uint32_t to_u32(std::uint64_t a, unsigned rm, std::uint32_t& flags) {
-  return to_int<F>(a, true, rm, flags);
+  return to_int<F, std::uint32_t>(a, true, rm, flags);
 }
 template <class F>
 std::uint64_t from_i32(std::int32_t v, unsigned rm, std::uint32_t& flags) {
@@ -503,11 +477,11 @@ std::uint64_t from_u32(std::uint32_t v, unsigned rm, std::uint32_t& flags) {
 
 template <class F>
 std::uint64_t to_i64(std::uint64_t a, unsigned rm, std::uint32_t& flags) {
-  return to_int64<F>(a, false, rm, flags);
+  return to_int<F, std::uint64_t>(a, false, rm, flags);
 }
 template <class F>
 std::uint64_t to_u64(std::uint64_t a, unsigned rm, std::uint32_t& flags) {
-  return to_int64<F>(a, true, rm, flags);
+  return to_int<F, std::uint64_t>(a, true, rm, flags);
 }
 template <class F>
 std::uint64_t from_i64(std::int64_t v, unsigned rm, std::uint32_t& flags) {
