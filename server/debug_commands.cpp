@@ -164,17 +164,9 @@ int debug_command(const CliRequest& request) {
     timeline::TimelineStats stats = timeline.stats();
     length = stats.history_end;
     spdlog::info("session over at instruction {} of {}", stats.now, stats.history_end);
-    if (writer) {
-      // The footer describes the end of history (its state hash, and the exit
-      // or fault that ended it), not wherever gdb left us: go there first.
-      timeline::CancelToken no_cancel;
-      if (stats.now != stats.history_end) timeline.seek(stats.history_end, no_cancel);
-      if (stats.history_complete && !timeline.machine().halted()) {
-        timeline.points().clear();
-        timeline.resume(timeline::Direction::Forward, timeline::ResumeKind::Step, no_cancel);
-      }
-    }
-    if (writer) timeline::finish_live_trace(*writer, timeline.machine(), stats.history_end, stopped_by);
+    // The footer describes the end of history (its state hash, and the exit
+    // or fault that ended it), not wherever gdb left us.
+    if (writer) timeline.finish_trace(*writer, stopped_by);
     if (writer && !writer->error()) save_live_index(timeline, target.path.string());
   }
   if (status != 0 && length == 0) {

@@ -57,7 +57,7 @@ Debugger::Debugger(Target& target, DebuggerOptions options)
 void Debugger::start_session() {
   negotiated_ = {};
   no_ack_ = false;
-  target_.points().clear();
+  target_.clear_points();
   hw_breakpoint_addrs_.clear();
   files_.close_all();
   notes_.clear();  // meant for the gdb that caused them
@@ -370,16 +370,10 @@ Outcome Debugger::on_m(const protocol::ReadMemory& c) {
   length = std::min<std::uint64_t>(length, (1ull << 32) - c.addr);  // no wrap-around
   protocol::Hex hex;
   hex.bytes.resize(length);
-  if (length != 0 && !target_.read_memory(c.addr, hex.bytes)) {
-    // RSP allows a short read: return the readable prefix (page by page), or
-    // an error if the first byte is unmapped.
-    std::uint64_t got = 0;
-    while (got < length) {
-      std::uint64_t addr = c.addr + got;
-      std::uint64_t chunk = std::min<std::uint64_t>(length - got, 4096 - (addr & 4095));
-      if (!target_.read_memory(static_cast<vm::Addr>(addr), std::span(hex.bytes).subspan(got, chunk))) break;
-      got += chunk;
-    }
+  if (length != 0) {
+    // RSP allows a short read: answer the readable prefix, or an error if the
+    // first byte is unmapped.
+    const std::size_t got = target_.read_memory_prefix(c.addr, hex.bytes);
     if (got == 0) return error(protocol::kErrorMemory);
     hex.bytes.resize(got);
   }
@@ -402,7 +396,6 @@ Outcome Debugger::on_M(const protocol::WriteMemory& c) {
 
 Outcome Debugger::on_Z(const protocol::Breakpoint& c) {
   using protocol::BreakpointType;
-  vm::DebugPoints& points = target_.points();
   auto watch_kind = [](BreakpointType t) {
     return t == BreakpointType::WriteWatch ? vm::WatchKind::Write
            : t == BreakpointType::ReadWatch ? vm::WatchKind::Read
@@ -413,10 +406,10 @@ Outcome Debugger::on_Z(const protocol::Breakpoint& c) {
     case BreakpointType::Hardware:
       if (c.kind != 2 && c.kind != 4) return ill_formed("Z0/Z1: kind must be 2 or 4");
       if (c.insert) {
-        points.add_breakpoint(c.addr);
+        target_.add_breakpoint(c.addr);
         if (c.type == BreakpointType::Hardware) hw_breakpoint_addrs_.push_back(c.addr);
       } else {
-        points.remove_breakpoint(c.addr);  // removing one that is not there is not an error for gdb
+        target_.remove_breakpoint(c.addr);  // removing one that is not there is not an error for gdb
         if (c.type == BreakpointType::Hardware) {
           auto it = std::find(hw_breakpoint_addrs_.begin(), hw_breakpoint_addrs_.end(), c.addr);
           if (it != hw_breakpoint_addrs_.end()) hw_breakpoint_addrs_.erase(it);
@@ -430,9 +423,9 @@ Outcome Debugger::on_Z(const protocol::Breakpoint& c) {
       if (static_cast<std::uint64_t>(c.addr) + c.kind > (1ull << 32))
         return ill_formed("Z2-Z4: range wraps around the address space");
       if (c.insert)
-        points.add_watch(c.addr, c.kind, watch_kind(c.type));
+        target_.add_watch(c.addr, c.kind, watch_kind(c.type));
       else
-        points.remove_watch(c.addr, c.kind, watch_kind(c.type));
+        target_.remove_watch(c.addr, c.kind, watch_kind(c.type));
       return reply(protocol::Ok{});
   }
   return ill_formed("Z: unknown type");

@@ -12,6 +12,7 @@
 #include "server/debugger.hpp"
 #include "server/memory_history_text.hpp"
 #include "timeline/host_call_text.hpp"
+#include "vm/memory.hpp"
 
 namespace rvrr::server {
 
@@ -275,7 +276,7 @@ Outcome Debugger::monitor_stats() {
   timeline::TimelineStats s = target_.stats();
   std::string text = format_execution_stats(s.instructions_executed, busy_);
   std::size_t pages = target_.mapped_pages();
-  text += "guest memory: " + group_digits(pages) + " pages (" + human_bytes(pages * 4096ull) + ")\n";
+  text += "guest memory: " + group_digits(pages) + " pages (" + human_bytes(pages << vm::kPageShift) + ")\n";
   return console_then_ok(std::move(text));
 }
 

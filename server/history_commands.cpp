@@ -351,8 +351,7 @@ int trace_memory_command(const CliRequest& request) {
     std::fprintf(stderr, "rvrr: %s: the replay stopped early: %s\n", t.path.c_str(), e.message.c_str());
     return 1;
   }
-  std::vector<timeline::MemoryRegion> regions = timeline::guest_memory_map(
-      t.timeline->machine(), t.timeline->start_machine(), image, t.header.program_name);
+  std::vector<timeline::MemoryRegion> regions = t.timeline->memory_map(image, t.header.program_name);
   if (request.options.json) {
     std::string out = "{\"trace\":" + json_string(t.path.string()) + ",\"icount\":" + std::to_string(t.timeline->now()) +
                       ",\"regions\":[";

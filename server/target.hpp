@@ -34,9 +34,21 @@ class Target {
   // f0..f31 (raw 64 bits; a single is NaN-boxed) for 0..31, fcsr for 32;
   // nullopt for a target without float registers (the default).
   virtual std::optional<std::uint64_t> float_reg(unsigned index) const { return std::nullopt; }
+  // Copies [addr, addr+out.size()) and returns how many leading bytes were
+  // readable (all, or up to the first unmapped page).
+  virtual std::size_t read_memory_prefix(vm::Addr addr, std::span<std::uint8_t> out) const = 0;
   // false if any byte is unmapped (then `out` is unspecified).
-  virtual bool read_memory(vm::Addr addr, std::span<std::uint8_t> out) const = 0;
-  virtual vm::DebugPoints& points() = 0;
+  bool read_memory(vm::Addr addr, std::span<std::uint8_t> out) const {
+    return read_memory_prefix(addr, out) == out.size();
+  }
+
+  // Breakpoints and watchpoints (never in guest memory).
+  virtual const vm::DebugPoints& points() const = 0;
+  virtual void add_breakpoint(vm::Addr pc) = 0;
+  virtual bool remove_breakpoint(vm::Addr pc) = 0;
+  virtual void add_watch(vm::Addr addr, std::uint32_t len, vm::WatchKind kind) = 0;
+  virtual bool remove_watch(vm::Addr addr, std::uint32_t len, vm::WatchKind kind) = 0;
+  virtual void clear_points() = 0;
 
   // Long operations: may run on a worker thread; poll `cancel`.
   virtual timeline::StopEvent resume(timeline::Direction direction, timeline::ResumeKind kind,
@@ -109,22 +121,21 @@ class TimelineTarget final : public Target {
   }
 
   std::uint64_t now() const override { return timeline_.now(); }
-  std::uint32_t reg(unsigned regno) const override {
-    return regno == 32 ? timeline_.machine().pc() : timeline_.machine().reg(regno);
+  std::uint32_t reg(unsigned regno) const override { return static_cast<std::uint32_t>(timeline_.reg(regno)); }
+  unsigned xlen() const override { return timeline_.xlen(); }
+  std::uint64_t reg64(unsigned regno) const override { return timeline_.reg(regno); }
+  std::optional<std::uint64_t> float_reg(unsigned index) const override { return timeline_.float_reg(index); }
+  std::size_t read_memory_prefix(vm::Addr addr, std::span<std::uint8_t> out) const override {
+    return timeline_.read_memory(addr, out);
   }
-  unsigned xlen() const override { return timeline_.machine().xlen(); }
-  std::uint64_t reg64(unsigned regno) const override {
-    return regno == 32 ? timeline_.machine().pc() : timeline_.machine().reg64(regno);
+  const vm::DebugPoints& points() const override { return timeline_.points(); }
+  void add_breakpoint(vm::Addr pc) override { timeline_.add_breakpoint(pc); }
+  bool remove_breakpoint(vm::Addr pc) override { return timeline_.remove_breakpoint(pc); }
+  void add_watch(vm::Addr addr, std::uint32_t len, vm::WatchKind kind) override { timeline_.add_watch(addr, len, kind); }
+  bool remove_watch(vm::Addr addr, std::uint32_t len, vm::WatchKind kind) override {
+    return timeline_.remove_watch(addr, len, kind);
   }
-  std::optional<std::uint64_t> float_reg(unsigned index) const override {
-    if (index < 32) return timeline_.machine().freg(index);
-    if (index == 32) return timeline_.machine().fcsr();
-    return std::nullopt;
-  }
-  bool read_memory(vm::Addr addr, std::span<std::uint8_t> out) const override {
-    return timeline_.machine().memory().read_bytes(addr, out);
-  }
-  vm::DebugPoints& points() override { return timeline_.points(); }
+  void clear_points() override { timeline_.clear_points(); }
   timeline::StopEvent resume(timeline::Direction d, timeline::ResumeKind k,
                              const timeline::CancelToken& cancel) override {
     return timeline_.resume(d, k, cancel);
@@ -145,11 +156,7 @@ class TimelineTarget final : public Target {
   std::optional<std::string> write_float_register(unsigned index, std::uint64_t value) override {
     return timeline_.write_float_register(index, value);
   }
-  std::optional<vm::Addr> fault_address() const override {
-    const vm::Machine& m = timeline_.machine();
-    if (!m.halted() || m.halt_reason().kind != vm::StopKind::Fault) return std::nullopt;
-    return m.halt_reason().addr;
-  }
+  std::optional<vm::Addr> fault_address() const override { return timeline_.fault_address(); }
   bool read_only() const override {
     return timeline_.environment().mode() == timeline::HistoryEnvironment::Mode::Replay;
   }
@@ -166,7 +173,7 @@ class TimelineTarget final : public Target {
     return timeline_.heap_walk(entries, cancel);
   }
   std::vector<timeline::MemoryRegion> memory_map() const override {
-    return timeline::guest_memory_map(timeline_.machine(), timeline_.start_machine(), image_, program_name_);
+    return timeline_.memory_map(image_, program_name_);
   }
   bool visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
                      const timeline::CancelToken& cancel) override {
@@ -175,7 +182,7 @@ class TimelineTarget final : public Target {
   std::uint64_t pin_checkpoint() override { return timeline_.pin_checkpoint(); }
   std::vector<timeline::CheckpointInfo> checkpoints() const override { return timeline_.checkpoints(); }
   timeline::TimelineStats stats() const override { return timeline_.stats(); }
-  std::size_t mapped_pages() const override { return timeline_.machine().mapped_pages(); }
+  std::size_t mapped_pages() const override { return timeline_.mapped_pages(); }
 
  private:
   timeline::Timeline& timeline_;

@@ -150,7 +150,73 @@ Timeline::~Timeline() = default;
 std::uint64_t Timeline::now() const { return impl_->now(); }
 const vm::Machine& Timeline::machine() const { return impl_->current; }
 const vm::Machine& Timeline::start_machine() const { return impl_->store.at_or_before(0)->machine; }
-vm::DebugPoints& Timeline::points() { return impl_->points; }
+const vm::DebugPoints& Timeline::points() const { return impl_->points; }
+
+unsigned Timeline::xlen() const { return impl_->current.xlen(); }
+std::uint64_t Timeline::reg(unsigned regno) const {
+  return regno == 32 ? impl_->current.pc() : impl_->current.reg64(regno);
+}
+std::optional<std::uint64_t> Timeline::float_reg(unsigned index) const {
+  if (index < 32) return impl_->current.freg(index);
+  if (index == 32) return impl_->current.fcsr();
+  return std::nullopt;
+}
+
+std::size_t Timeline::read_memory(vm::Addr addr, std::span<std::uint8_t> out) const {
+  const vm::Memory& memory = impl_->current.memory();
+  if (memory.read_bytes(addr, out)) return out.size();
+  // Some page is not mapped: the readable prefix, page by page.
+  constexpr std::uint64_t kPage = std::uint64_t{1} << vm::kPageShift;
+  std::size_t got = 0;
+  while (got < out.size()) {
+    const std::uint64_t at = static_cast<std::uint64_t>(addr) + got;
+    const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(out.size() - got, kPage - (at % kPage)));
+    if (!memory.read_bytes(static_cast<vm::Addr>(at), out.subspan(got, chunk))) break;
+    got += chunk;
+  }
+  return got;
+}
+
+std::optional<vm::Addr> Timeline::fault_address() const {
+  const vm::Machine& m = impl_->current;
+  if (!m.halted() || m.halt_reason().kind != vm::StopKind::Fault) return std::nullopt;
+  return m.halt_reason().addr;
+}
+
+std::size_t Timeline::mapped_pages() const { return impl_->current.mapped_pages(); }
+
+std::vector<MemoryRegion> Timeline::memory_map(const vm::ElfImage& image, const std::string& program_name) const {
+  return guest_memory_map(impl_->current, start_machine(), image, program_name);
+}
+
+// Every change of the points also refreshes the watches-only copy a step uses.
+void Timeline::add_breakpoint(vm::Addr pc) { impl_->points.add_breakpoint(pc); }
+bool Timeline::remove_breakpoint(vm::Addr pc) { return impl_->points.remove_breakpoint(pc); }
+void Timeline::add_watch(vm::Addr addr, std::uint32_t len, vm::WatchKind kind) {
+  impl_->points.add_watch(addr, len, kind);
+  impl_->watch_only.add_watch(addr, len, kind);
+}
+bool Timeline::remove_watch(vm::Addr addr, std::uint32_t len, vm::WatchKind kind) {
+  impl_->watch_only.remove_watch(addr, len, kind);
+  return impl_->points.remove_watch(addr, len, kind);
+}
+void Timeline::clear_points() {
+  impl_->points.clear();
+  impl_->watch_only.clear();
+}
+
+void Timeline::finish_trace(TraceWriter& writer, const std::string& interrupted_by) {
+  const TimelineStats s = stats();
+  CancelToken no_cancel;
+  if (s.now != s.history_end) seek(s.history_end, no_cancel);
+  if (s.history_complete && !impl_->current.halted()) {
+    // The end of a complete history is an exit or a fault the machine has
+    // not executed yet at this position: run it, so the footer holds it.
+    clear_points();
+    resume(Direction::Forward, ResumeKind::Step, no_cancel);
+  }
+  finish_live_trace(writer, impl_->current, s.history_end, interrupted_by);
+}
 HistoryEnvironment& Timeline::environment() { return *impl_->env; }
 
 void Timeline::Impl::begin_operation(std::uint64_t expected) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "timeline/guest_memory_map.hpp"
 #include "timeline/heap_walk.hpp"
 #include "timeline/history.hpp"
 #include "timeline/memory_history.hpp"
@@ -24,9 +25,12 @@
 #include "timeline/recording_index.hpp"
 #include "timeline/stop_event.hpp"
 #include "vm/debug_points.hpp"
+#include "vm/elf_loader.hpp"
 #include "vm/machine.hpp"
 
 namespace rvrr::timeline {
+
+class TraceWriter;
 
 struct CancelToken {
   std::atomic<bool> requested{false};
@@ -85,9 +89,36 @@ class Timeline {
   ~Timeline();
 
   std::uint64_t now() const;
-  const vm::Machine& machine() const;   // the current state, for register/memory reads
-  const vm::Machine& start_machine() const;  // the state at count 0 (what a memory map compares with)
-  vm::DebugPoints& points();            // breakpoints/watchpoints gdb has inserted
+  // The machine at now and at count 0. Tests and `rvrr trace` inspect them;
+  // a debugger reads and writes through the operations below instead.
+  const vm::Machine& machine() const;
+  const vm::Machine& start_machine() const;
+
+  // ---- the state at now, as a debugger reads it ----
+  unsigned xlen() const;                          // 32 or 64
+  std::uint64_t reg(unsigned regno) const;        // x0..x31, 32 = pc
+  std::optional<std::uint64_t> float_reg(unsigned index) const;  // f0..f31 (raw), 32 = fcsr
+  // Copies [addr, addr+out.size()) into `out` and returns how many leading
+  // bytes were readable: all of them, or up to the first page that is not
+  // mapped (a debugger may answer a read with that prefix).
+  std::size_t read_memory(vm::Addr addr, std::span<std::uint8_t> out) const;
+  std::optional<vm::Addr> fault_address() const;  // the faulting address when stopped by a fault
+  std::size_t mapped_pages() const;
+  // The guest's memory regions now, named from the program it runs.
+  std::vector<MemoryRegion> memory_map(const vm::ElfImage& image, const std::string& program_name) const;
+
+  // ---- breakpoints and watchpoints a debugger has inserted ----
+  const vm::DebugPoints& points() const;
+  void add_breakpoint(vm::Addr pc);
+  bool remove_breakpoint(vm::Addr pc);  // false if none was there
+  void add_watch(vm::Addr addr, std::uint32_t len, vm::WatchKind kind);
+  bool remove_watch(vm::Addr addr, std::uint32_t len, vm::WatchKind kind);
+  void clear_points();
+
+  // Ends a live recording: goes to the end of history (and, when the program
+  // had ended there, runs the exit or fault once more, without points, so the
+  // footer describes it), then writes the footer (finish_live_trace).
+  void finish_trace(TraceWriter& writer, const std::string& interrupted_by);
 
   // Continue or step in a direction. Forward continue stops at a breakpoint
   // (including one at the current pc, which gdb only leaves inserted when it

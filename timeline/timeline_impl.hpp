@@ -117,8 +117,7 @@ struct Timeline::Impl {
   // Scratch point sets (a DebugPoints owns 256 KiB of bitmaps: reuse them).
   vm::DebugPoints scan_points;
   vm::DebugPoints scan_watches;
-  vm::DebugPoints watch_only;               // points' watches only, for steps
-  std::uint64_t watch_only_generation = kNoLimit;
+  vm::DebugPoints watch_only;               // points' watches only, for steps (kept in step by Timeline's point operations)
   // The verdict of check_recorded_end at end_checked_at (deterministic: computed once).
   std::optional<std::uint64_t> end_checked_at;
   std::optional<std::string> end_divergence;
@@ -147,7 +146,7 @@ struct Timeline::Impl {
   // state hash with the trace's footer. Returns the divergence (where,
   // expected, actual), or nullopt when they agree or there is nothing to check.
   std::optional<std::string> check_recorded_end(Outcome outcome);
-  const vm::DebugPoints& watches_of_points();  // watch_only, rebuilt when points change
+  const vm::DebugPoints& watches_of_points() const { return watch_only; }
 
   // ---- timeline.cpp ----
   void begin_operation(std::uint64_t expected);  // progress bookkeeping around resume/seek/restart

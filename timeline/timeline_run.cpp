@@ -26,14 +26,6 @@ void Timeline::Impl::add_checkpoint(const vm::Machine& m, bool pinned) {
   store.enforce(focus != kNoLimit ? focus : now(), current);
 }
 
-const vm::DebugPoints& Timeline::Impl::watches_of_points() {
-  if (watch_only_generation != points.generation()) {
-    watch_only.clear();
-    for (const vm::WatchRange& w : points.watches()) watch_only.add_watch(w.addr, w.len, w.kind);
-    watch_only_generation = points.generation();
-  }
-  return watch_only;
-}
 
 Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts,
                                 bool skip_first, const CancelToken* cancel, bool checkpoints,

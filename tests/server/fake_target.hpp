@@ -4,6 +4,7 @@
 // answers come from a test-supplied function, so each test states exactly
 // what "the timeline" did and checks what gdb is told.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <functional>
@@ -38,12 +39,22 @@ class FakeTarget : public Target {
     if (index < fregs.size()) return fregs[index];
     return std::nullopt;
   }
-  bool read_memory(vm::Addr addr, std::span<std::uint8_t> out) const override {
-    if (addr < kMemBase || std::uint64_t(addr) + out.size() > std::uint64_t(kMemBase) + kMemSize) return false;
-    if (!out.empty()) std::memcpy(out.data(), mem.data() + (addr - kMemBase), out.size());
-    return true;
+  std::size_t read_memory_prefix(vm::Addr addr, std::span<std::uint8_t> out) const override {
+    if (addr < kMemBase || addr >= kMemBase + kMemSize) return 0;
+    const std::size_t n = std::min<std::uint64_t>(out.size(), std::uint64_t(kMemBase) + kMemSize - addr);
+    if (n != 0) std::memcpy(out.data(), mem.data() + (addr - kMemBase), n);
+    return n;
   }
-  vm::DebugPoints& points() override { return debug_points; }
+  const vm::DebugPoints& points() const override { return debug_points; }
+  void add_breakpoint(vm::Addr pc) override { debug_points.add_breakpoint(pc); }
+  bool remove_breakpoint(vm::Addr pc) override { return debug_points.remove_breakpoint(pc); }
+  void add_watch(vm::Addr addr, std::uint32_t len, vm::WatchKind kind) override {
+    debug_points.add_watch(addr, len, kind);
+  }
+  bool remove_watch(vm::Addr addr, std::uint32_t len, vm::WatchKind kind) override {
+    return debug_points.remove_watch(addr, len, kind);
+  }
+  void clear_points() override { debug_points.clear(); }
   timeline::StopEvent resume(timeline::Direction d, timeline::ResumeKind k,
                              const timeline::CancelToken& cancel) override {
     if (on_resume) return on_resume(d, k, cancel);

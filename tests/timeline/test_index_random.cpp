@@ -174,8 +174,7 @@ void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned thr
       CAPTURE(round);
       // New random points: 0-3 breakpoints (on instructions, inside one, past
       // the code), 0-2 watchpoints of any kind on words the program may touch.
-      vm::DebugPoints& points = rig.t().points();
-      points.clear();
+      vm::DebugPoints points;  // given to the Timeline below
       const int n_bp = static_cast<int>(rng() % 4), n_w = static_cast<int>(rng() % 3);
       for (int i = 0; i < n_bp; ++i) {
         vm::Addr a = rg.code[rng() % rg.code.size()];
@@ -191,6 +190,9 @@ void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned thr
         points.add_watch(a, 4, kind);
       }
       if (points.empty()) points.add_breakpoint(rg.code[rng() % rg.code.size()]);
+      rig.t().clear_points();
+      for (vm::Addr a : points.breakpoint_addresses()) rig.t().add_breakpoint(a);
+      for (const vm::WatchRange& w : points.watches()) rig.t().add_watch(w.addr, w.len, w.kind);
       std::uint64_t scan_end = 0;
       const std::vector<Event> events = plain_scan(rg.guest, points, scan_end);
       REQUIRE(scan_end == end);

@@ -22,9 +22,9 @@ struct Indexed {
   Rig rig;
   Indexed() : rig(g, options()) {
     REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
-    rig.t().points().add_breakpoint(kCode + 8);
+    rig.t().add_breakpoint(kCode + 8);
     REQUIRE(rig.cont(Direction::Backward).kind == StopKind::Breakpoint);
-    rig.t().points().remove_breakpoint(kCode + 8);
+    rig.t().remove_breakpoint(kCode + 8);
     REQUIRE(rig.t().stats().indexed_stretches > 10);
   }
   static TimelineOptions options() {
@@ -147,7 +147,7 @@ TEST_CASE("an adopted index answers a far reverse-continue as the first session'
   REQUIRE(fresh.t().adopt_index(std::get<std::vector<IndexedStretch>>(std::move(loaded))));
   CHECK(fresh.t().stats().indexed_stretches == x.rig.t().stats().indexed_stretches);
   // A line of the set-up code: only the first stretch can hold it.
-  fresh.t().points().add_breakpoint(kCode + 4);
+  fresh.t().add_breakpoint(kCode + 4);
   const std::uint64_t before = fresh.t().stats().instructions_executed;
   StopEvent e = fresh.cont(Direction::Backward);
   CHECK(e.kind == StopKind::Breakpoint);

@@ -149,9 +149,9 @@ TEST_CASE("find_write forward walks the writes after now, within the known histo
   }
   SUBCASE("the same answers with the index built (a reverse scan indexed the stretches)") {
     rig.seek(end);
-    rig.t().points().add_watch(kData + 8, 4, vm::WatchKind::Write);  // never written: scans everything
+    rig.t().add_watch(kData + 8, 4, vm::WatchKind::Write);  // never written: scans everything
     CHECK(rig.cont(Direction::Backward).kind == StopKind::HistoryBegin);
-    rig.t().points().remove_watch(kData + 8, 4, vm::WatchKind::Write);
+    rig.t().remove_watch(kData + 8, 4, vm::WatchKind::Write);
     CHECK(rig.t().stats().indexed_stretches > 0);
     rig.seek(0);
     for (std::size_t k = 0; k < expected.size(); ++k)

@@ -39,21 +39,21 @@ std::vector<Stop> session(unsigned threads, std::string& output) {
   REQUIRE(rig.t().stats().scan_threads == threads);
 
   std::vector<Stop> stops;
-  rig.t().points().add_breakpoint(g.store_eighth);
+  rig.t().add_breakpoint(g.store_eighth);
   for (int i = 0; i < 4; ++i) stops.push_back(stop_of(rig, rig.cont(Direction::Backward)));
   // Back over the debugger writes with a watchpoint on the word they poked:
   // the guest never touches it, so back to the start.
-  rig.t().points().clear();
-  rig.t().points().add_watch(kData + 200, 4, vm::WatchKind::Access);
+  rig.t().clear_points();
+  rig.t().add_watch(kData + 200, 4, vm::WatchKind::Access);
   stops.push_back(stop_of(rig, rig.cont(Direction::Backward)));
   // From the end, back to the host call that filled kData+64 (getrandom).
-  rig.t().points().clear();
+  rig.t().clear_points();
   stops.push_back(stop_of(rig, rig.cont()));
-  rig.t().points().add_watch(kData + 64, 4, vm::WatchKind::Write);
+  rig.t().add_watch(kData + 64, 4, vm::WatchKind::Write);
   stops.push_back(stop_of(rig, rig.cont(Direction::Backward)));
   stops.push_back(stop_of(rig, rig.cont(Direction::Backward)));
   // And forward again to the end: the same state as the first time.
-  rig.t().points().clear();
+  rig.t().clear_points();
   stops.push_back(stop_of(rig, rig.cont()));
   output = rig.output;
   if (threads > 1) CHECK(rig.t().stats().parallel_scan_jobs > rig.t().stats().parallel_scan_batches);
@@ -97,7 +97,7 @@ TEST_CASE("a cancelled parallel reverse scan stops every worker and moves nothin
   Rig rig(g, o);
   REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
   const std::uint64_t end = rig.t().now();
-  rig.t().points().add_watch(kData + 64, 4, vm::WatchKind::Write);  // written only at the start
+  rig.t().add_watch(kData + 64, 4, vm::WatchKind::Write);  // written only at the start
   CancelToken cancel;
   cancel.requested = true;
   StopEvent e = rig.t().resume(Direction::Backward, ResumeKind::Continue, cancel);

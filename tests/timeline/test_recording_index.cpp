@@ -98,18 +98,18 @@ TEST_CASE("a second reverse-continue to another point costs only the stretches t
   REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
   const std::uint64_t end = rig.t().now();
   // First question: a line run only at the start. Every stretch is scanned once (and indexed).
-  rig.t().points().add_breakpoint(kCode + 8);
+  rig.t().add_breakpoint(kCode + 8);
   StopEvent e = rig.cont(Direction::Backward);
   REQUIRE(e.kind == StopKind::Breakpoint);
   CHECK(e.icount == 2);
-  rig.t().points().remove_breakpoint(kCode + 8);
+  rig.t().remove_breakpoint(kCode + 8);
   CHECK(rig.t().stats().indexed_stretches >= end / 50000 - 1);
   REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
 
   // Second question, another address in the set-up code (so no hit cache
   // knows it): the index rules out every stretch but the first (the last,
   // short one is indexed too: the guest exited there, history is final).
-  rig.t().points().add_breakpoint(kCode + 4);
+  rig.t().add_breakpoint(kCode + 4);
   const std::uint64_t before = rig.t().stats().instructions_executed;
   e = rig.cont(Direction::Backward);
   REQUIRE(e.kind == StopKind::Breakpoint);
@@ -121,8 +121,8 @@ TEST_CASE("a second reverse-continue to another point costs only the stretches t
 
   // Forward again, to a breakpoint the index rules out everywhere but the
   // end: continue jumps over the indexed stretches instead of running them.
-  rig.t().points().remove_breakpoint(kCode + 4);
-  rig.t().points().add_breakpoint(g.exit_ecall);
+  rig.t().remove_breakpoint(kCode + 4);
+  rig.t().add_breakpoint(g.exit_ecall);
   const std::uint64_t before_fwd = rig.t().stats().instructions_executed;
   e = rig.cont();
   CHECK(e.kind == StopKind::Breakpoint);
@@ -143,12 +143,12 @@ TEST_CASE("a breakpoint the index cannot rule out anywhere costs one pass over h
   Rig rig(g, o);
   REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
   const std::uint64_t end = rig.t().now();
-  rig.t().points().add_breakpoint(kCode + 8);  // hit only at the start: the scan indexes every stretch
+  rig.t().add_breakpoint(kCode + 8);  // hit only at the start: the scan indexes every stretch
   REQUIRE(rig.cont(Direction::Backward).kind == StopKind::Breakpoint);
-  rig.t().points().remove_breakpoint(kCode + 8);
+  rig.t().remove_breakpoint(kCode + 8);
   CHECK(rig.t().stats().indexed_stretches >= end / 50000 - 1);
   REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
-  rig.t().points().add_breakpoint(g.loop + 2);
+  rig.t().add_breakpoint(g.loop + 2);
   const std::uint64_t before = rig.t().stats().instructions_executed;
   StopEvent e = rig.cont(Direction::Backward);
   CHECK(e.kind == StopKind::HistoryBegin);

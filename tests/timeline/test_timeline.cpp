@@ -146,7 +146,7 @@ TEST_CASE("backward at icount 0 reports HistoryBegin without moving") {
   CHECK(c.kind == StopKind::HistoryBegin);
   CHECK(rig.t().now() == 0);
   rig.seek(5);
-  rig.t().points().add_breakpoint(0x12345678);  // never reached
+  rig.t().add_breakpoint(0x12345678);  // never reached
   StopEvent back = rig.cont(Direction::Backward);
   CHECK(back.kind == StopKind::HistoryBegin);
   CHECK(rig.t().now() == 0);
@@ -156,7 +156,7 @@ TEST_CASE("backward at icount 0 reports HistoryBegin without moving") {
 TEST_CASE("forward continue stops at a breakpoint, including one at the current pc") {
   Guest g = make_guest(100);
   Rig rig(g);
-  rig.t().points().add_breakpoint(g.store_eighth);
+  rig.t().add_breakpoint(g.store_eighth);
   StopEvent e = rig.cont();
   REQUIRE(e.kind == StopKind::Breakpoint);
   CHECK(rig.t().machine().pc() == g.store_eighth);
@@ -167,9 +167,9 @@ TEST_CASE("forward continue stops at a breakpoint, including one at the current 
   CHECK(same.kind == StopKind::Breakpoint);
   CHECK(same.icount == first);
   // gdb removes it to step off, re-inserts, continues: the next hit.
-  rig.t().points().remove_breakpoint(g.store_eighth);
+  rig.t().remove_breakpoint(g.store_eighth);
   REQUIRE(rig.step().kind == StopKind::Step);
-  rig.t().points().add_breakpoint(g.store_eighth);
+  rig.t().add_breakpoint(g.store_eighth);
   StopEvent next = rig.cont();
   CHECK(next.kind == StopKind::Breakpoint);
   CHECK(next.icount == counts_at_pc(g, g.store_eighth, ~0ull)[1]);
@@ -178,7 +178,7 @@ TEST_CASE("forward continue stops at a breakpoint, including one at the current 
 TEST_CASE("forward watchpoint reports before the access: pc at the store, memory unchanged") {
   Guest g = make_guest(100);
   Rig rig(g);
-  rig.t().points().add_watch(kData + 4, 4, vm::WatchKind::Write);
+  rig.t().add_watch(kData + 4, 4, vm::WatchKind::Write);
   StopEvent e = rig.cont();
   REQUIRE(e.kind == StopKind::Watchpoint);
   CHECK(e.watch_addr == kData + 4);
@@ -189,7 +189,7 @@ TEST_CASE("forward watchpoint reports before the access: pc at the store, memory
   StopEvent s = rig.step();
   CHECK(s.kind == StopKind::Watchpoint);
   CHECK(rig.t().now() == e.icount);
-  rig.t().points().remove_watch(kData + 4, 4, vm::WatchKind::Write);
+  rig.t().remove_watch(kData + 4, 4, vm::WatchKind::Write);
   CHECK(rig.step().kind == StopKind::Step);
   CHECK(read32(rig.t().machine(), kData + 4) == 8);
 }
@@ -283,7 +283,7 @@ TEST_CASE("cancel stops a reverse continue without moving") {
   Rig rig(g);
   REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
   const std::uint64_t end = rig.t().now();
-  rig.t().points().add_breakpoint(kCode);  // only at icount 0: a full scan
+  rig.t().add_breakpoint(kCode);  // only at icount 0: a full scan
   CancelToken cancel;
   cancel.requested = true;
   StopEvent e = rig.t().resume(Direction::Backward, ResumeKind::Continue, cancel);

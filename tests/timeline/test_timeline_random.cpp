@@ -45,19 +45,19 @@ void random_walks(const Guest& g) {
       switch (rng() % 7) {
         case 6:
           if (watching) {
-            rig.t().points().remove_watch(kData + 4, 4, vm::WatchKind::Write);
+            rig.t().remove_watch(kData + 4, 4, vm::WatchKind::Write);
           } else {
-            rig.t().points().add_watch(kData + 4, 4, vm::WatchKind::Write);
+            rig.t().add_watch(kData + 4, 4, vm::WatchKind::Write);
           }
           watching = !watching;
           continue;
         case 0: {  // toggle a breakpoint
           vm::Addr a = candidates[rng() % candidates.size()];
           if (bps.count(a)) {
-            rig.t().points().remove_breakpoint(a);
+            rig.t().remove_breakpoint(a);
             bps.erase(a);
           } else {
-            rig.t().points().add_breakpoint(a);
+            rig.t().add_breakpoint(a);
             bps.insert(a);
           }
           continue;

@@ -98,11 +98,11 @@ TEST_CASE("replay mode refuses writes; bad writes are refused with a message") {
 TEST_CASE("writing pc at the frontier redirects execution and is replayed") {
   Guest g = make_guest(1000);
   Rig rig(g);
-  rig.t().points().add_breakpoint(g.store_eighth);
+  rig.t().add_breakpoint(g.store_eighth);
   StopEvent e = rig.cont();
   REQUIRE(e.kind == StopKind::Breakpoint);
   const std::uint64_t at = e.icount;
-  rig.t().points().remove_breakpoint(g.store_eighth);
+  rig.t().remove_breakpoint(g.store_eighth);
   REQUIRE_FALSE(rig.t().write_register(32, g.after_eighth).has_value());  // skip the store
   rig.step();
   CHECK(read32(rig.t().machine(), kData + 4) == 0);
@@ -128,9 +128,9 @@ TEST_CASE("the checkpoint budget is never exceeded on a long run with a tiny bud
   }
   REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
   // Back and forth a little: reverse steps, reverse continues, seeks.
-  rig.t().points().add_breakpoint(g.store_eighth);
+  rig.t().add_breakpoint(g.store_eighth);
   for (int k = 0; k < 5; ++k) REQUIRE(rig.cont(Direction::Backward).kind == StopKind::Breakpoint);
-  rig.t().points().remove_breakpoint(g.store_eighth);
+  rig.t().remove_breakpoint(g.store_eighth);
   for (int k = 0; k < 50; ++k) rig.step(Direction::Backward);
   rig.seek(1'234'567);
   TimelineStats s = rig.t().stats();
