@@ -511,15 +511,6 @@ Outcome Debugger::finish(const Work& work, const timeline::StopEvent& event) {
   if (work.kind != Work::Kind::Resume && !work.as_resume) return finish_monitor(work, event);
   Outcome o;
   deliver_notes(o);
-  if (event.kind == timeline::StopKind::HistoryEnd && !event.exited && event.signal != vm::Signal::None &&
-      event.icount != work_start_icount_) {
-    // Execution arrived at the fatal fault again (after going back): report
-    // the signal, as the first time; only a resume *from* the fault is the end.
-    timeline::StopEvent fault = event;
-    fault.kind = timeline::StopKind::Signal;
-    o.replies.push_back(stop_reply(fault));
-    return o;
-  }
   if (event.kind == timeline::StopKind::HistoryEnd) {
     std::string text;
     if (event.exited) {

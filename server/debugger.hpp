@@ -187,7 +187,7 @@ class Debugger {
   // (a replay): no second note for its refusal. Cleared with the next notes.
   bool write_announced_ = false;
   ServedFiles files_;                // vFile: the program file(s), read-only
-  // Where the last Work started (a fault reached from behind is reported as the signal).
+  // Where the last Work started (a write search reports how far it moved).
   std::uint64_t work_start_icount_ = 0;
   // Set by execute() when the Work could not start (restart of an unknown id): the console text.
   std::string work_error_;

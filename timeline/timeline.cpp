@@ -37,51 +37,7 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
     skip_ahead(cancel);
     a = advance(current, kNoLimit, &points, false, &cancel, true);
   }
-  StopEvent e = stop_at(StopKind::Step, now());
-  switch (a.outcome) {
-    case Outcome::Reached:
-      break;
-    case Outcome::Point:
-      if (a.info.kind == vm::StopKind::Watchpoint) {
-        e.kind = StopKind::Watchpoint;
-        e.watch_addr = a.info.addr;
-        e.watch_kind = a.info.watch;
-      } else {
-        e.kind = StopKind::Breakpoint;
-        e.signal = vm::Signal::Trap;
-      }
-      break;
-    case Outcome::Halted:
-      e.message = a.info.message;
-      if (a.info.kind == vm::StopKind::Exited) {
-        e.kind = StopKind::HistoryEnd;
-        e.exited = true;
-        e.exit_code = a.info.exit_code;
-      } else {
-        // The first arrival at a fault reports the signal; resuming from the
-        // fault again reports the end of history (the process stays inspectable).
-        e.kind = was_halted ? StopKind::HistoryEnd : StopKind::Signal;
-        e.signal = a.info.signal;
-      }
-      break;
-    case Outcome::End:
-      e.kind = StopKind::HistoryEnd;
-      break;
-    case Outcome::Divergence:
-      e.kind = StopKind::Divergence;
-      e.message = a.info.message;
-      break;
-    case Outcome::Cancelled:
-      e.kind = StopKind::Interrupted;
-      e.signal = vm::Signal::Int;
-      break;
-  }
-  if (auto diverged = check_recorded_end(a.outcome)) {
-    e.kind = StopKind::Divergence;
-    e.signal = vm::Signal::None;
-    e.message = *diverged;
-  }
-  return e;
+  return event_of(a, StopKind::Step, was_halted);
 }
 
 void Timeline::Impl::skip_ahead(const CancelToken& cancel) {

@@ -222,6 +222,7 @@ std::optional<std::string> Timeline::Impl::check_recorded_end(Outcome outcome) {
 }
 
 StopEvent Timeline::Impl::seek_to(std::uint64_t target, const CancelToken* cancel) {
+  const bool began_halted = current.halted();
   const std::uint64_t here = now();
   if (target == here) return stop_at(StopKind::SeekDone, here);
   Advance a;
@@ -238,29 +239,41 @@ StopEvent Timeline::Impl::seek_to(std::uint64_t target, const CancelToken* cance
     }
     current = std::move(m);
   }
-  StopEvent e = stop_at(StopKind::SeekDone, now());
+  return event_of(a, StopKind::SeekDone, began_halted);
+}
+
+StopEvent Timeline::Impl::event_of(const Advance& a, StopKind reached, bool began_halted) {
+  StopEvent e = stop_at(reached, now());
   switch (a.outcome) {
     case Outcome::Reached:
+      break;
     case Outcome::Point:
+      if (a.info.kind == vm::StopKind::Watchpoint) {
+        e.kind = StopKind::Watchpoint;
+        e.watch_addr = a.info.addr;
+        e.watch_kind = a.info.watch;
+      } else {
+        e.kind = StopKind::Breakpoint;
+        e.signal = vm::Signal::Trap;
+      }
       break;
     case Outcome::Halted:
-      e.kind = StopKind::HistoryEnd;
-      e.exited = a.info.kind == vm::StopKind::Exited;
-      e.exit_code = a.info.exit_code;
-      e.signal = e.exited ? vm::Signal::None : a.info.signal;
       e.message = a.info.message;
+      if (a.info.kind == vm::StopKind::Exited) {
+        e.kind = StopKind::HistoryEnd;
+        e.exited = true;
+        e.exit_code = a.info.exit_code;
+      } else {
+        e.kind = began_halted ? StopKind::HistoryEnd : StopKind::Signal;
+        e.signal = a.info.signal;
+      }
       break;
     case Outcome::End:
       e.kind = StopKind::HistoryEnd;
       break;
     case Outcome::Divergence:
-      e.kind = StopKind::Divergence;
-      e.message = a.info.message;
-      break;
     case Outcome::Cancelled:
-      e.kind = StopKind::Interrupted;
-      e.signal = vm::Signal::Int;
-      break;
+      return failure_event(a, now());
   }
   if (auto diverged = check_recorded_end(a.outcome)) {
     e.kind = StopKind::Divergence;

@@ -212,6 +212,18 @@ TEST_CASE("a fault reports the signal, ends history, and can be reversed from") 
   CHECK(rig.step().kind == StopKind::Step);
   CHECK(rig.step().kind == StopKind::Signal);
   CHECK(rig.t().now() == end);
+  // So does a seek past it from behind (the gdbinit's seek is a resume to
+  // gdb); a seek that starts at the fault is the end of history.
+  CancelToken never;
+  REQUIRE(rig.t().seek(end / 2, never).kind == StopKind::SeekDone);
+  StopEvent arrive = rig.t().seek(end + 10, never);
+  CHECK(arrive.kind == StopKind::Signal);
+  CHECK(arrive.signal == vm::Signal::Segv);
+  CHECK(rig.t().now() == end);
+  StopEvent from_fault = rig.t().seek(end + 10, never);
+  CHECK(from_fault.kind == StopKind::HistoryEnd);
+  CHECK(from_fault.signal == vm::Signal::Segv);
+  CHECK(rig.t().now() == end);
 }
 
 TEST_CASE("cancel interrupts a long forward continue") {
