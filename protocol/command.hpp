@@ -219,6 +219,18 @@ struct VKill {
   friend bool operator==(const VKill&, const VKill&) = default;
 };
 
+// ! -> OK: extended-remote mode (`target extended-remote`): the server
+// outlives the process, so gdb may kill it and `run` it again (vRun).
+struct ExtendedMode { friend bool operator==(ExtendedMode, ExtendedMode) = default; };
+
+// vRun;PROGRAM[;ARG]... (each hex-encoded; PROGRAM may be empty: "the same
+// one") -> a stop reply for the new process at its first instruction.
+struct VRun {
+  std::string program;
+  std::vector<std::string> args;
+  friend bool operator==(const VRun&, const VRun&) = default;
+};
+
 // Not a packet: the 0x03 byte (FrameKind::Interrupt). Present so a session
 // can route it through the same handler table; parse_command never returns it.
 struct Interrupt { friend bool operator==(Interrupt, Interrupt) = default; };
@@ -242,7 +254,7 @@ using Command = std::variant<
     ReadRegister, WriteRegister, ReadMemory, WriteMemory, Breakpoint, Resume, VContStop,
     VContQuery, XferFeaturesRead, XferExecFileRead, XferSigInfoRead, FileIo, QueryAttached, QueryCurrentThread,
     ThreadInfoFirst, ThreadInfoNext, QueryOffsets, QueryTStatus, QuerySymbol, SetThread,
-    ThreadAlive, MonitorCommand, Detach, Kill, VKill, Interrupt, Malformed, Unsupported>;
+    ThreadAlive, MonitorCommand, Detach, Kill, VKill, ExtendedMode, VRun, Interrupt, Malformed, Unsupported>;
 
 // Total parse of one decoded payload (see the file comment). Never throws
 // on any input (only std::bad_alloc could escape, as from any allocation).

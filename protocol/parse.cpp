@@ -283,6 +283,17 @@ Command on_q(std::string_view payload) {
   return unsupported(name);
 }
 
+// "a,b,c" -> {"a", "b", "c"}; "" -> {""}.
+std::vector<std::string_view> split_fields(std::string_view text, char separator) {
+  std::vector<std::string_view> fields;
+  while (true) {
+    const std::size_t at = text.find(separator);
+    fields.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return fields;
+    text = text.substr(at + 1);
+  }
+}
+
 // vFile:setfs:pid / open:hexpath,flags,mode / pread:fd,count,offset /
 // close:fd / fstat:fd; any other vFile operation -> FileIo::Other.
 Command on_vFile(std::string_view args) {
@@ -290,13 +301,7 @@ Command on_vFile(std::string_view args) {
   if (colon == std::string_view::npos) return malformed("vFile: missing ':'");
   std::string_view op = args.substr(0, colon);
   std::string_view rest = args.substr(colon + 1);
-  std::vector<std::string_view> fields;
-  while (true) {
-    std::size_t comma = rest.find(',');
-    fields.push_back(rest.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    rest = rest.substr(comma + 1);
-  }
+  const std::vector<std::string_view> fields = split_fields(rest, ',');
   FileIo f;
   auto number = [](std::string_view text) { return parse_hex_u64(text); };
   if (op == "setfs") {
@@ -353,6 +358,19 @@ Command on_v(std::string_view payload) {
     auto pid = parse_pid(payload.substr(6));
     if (!pid) return malformed("vKill: bad pid");
     return VKill{*pid};
+  }
+  if (starts_with(payload, "vRun;")) {
+    VRun run;
+    const std::vector<std::string_view> fields = split_fields(payload.substr(5), ';');
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      auto text = from_hex_string(fields[i]);
+      if (!text) return malformed("vRun: arguments must be hex");
+      if (i == 0)
+        run.program = std::move(*text);
+      else
+        run.args.push_back(std::move(*text));
+    }
+    return run;
   }
   return unsupported(packet_name(payload));
 }
@@ -415,6 +433,7 @@ Command parse_command(std::string_view payload) {
     case 'T': return on_T(args);
     case 'D': return on_D(args);
     case 'k': return exact<Kill>(args, "k: unexpected arguments");
+    case '!': return exact<ExtendedMode>(args, "!: unexpected arguments");
     case 'q': return on_q(payload);
     case 'Q':
       if (payload == "QStartNoAckMode") return StartNoAckMode{};
@@ -432,7 +451,7 @@ std::string_view command_name(const Command& command) noexcept {
       "XferSigInfoRead", "FileIo",
       "QueryAttached", "QueryCurrentThread", "ThreadInfoFirst", "ThreadInfoNext", "QueryOffsets",
       "QueryTStatus", "QuerySymbol", "SetThread", "ThreadAlive", "MonitorCommand", "Detach",
-      "Kill", "VKill", "Interrupt", "Malformed", "Unsupported"};
+      "Kill", "VKill", "ExtendedMode", "VRun", "Interrupt", "Malformed", "Unsupported"};
   static_assert(std::size(kNames) == std::variant_size_v<Command>);
   return kNames[command.index()];
 }

@@ -57,6 +57,8 @@ Debugger::Debugger(Target& target, DebuggerOptions options)
 void Debugger::start_session() {
   negotiated_ = {};
   no_ack_ = false;
+  extended_ = false;
+  killed_ = false;
   target_.clear_points();
   hw_breakpoint_addrs_.clear();
   files_.close_all();
@@ -105,6 +107,11 @@ Outcome Debugger::handle(const protocol::Command& command) {
           [&](const Detach&) { return on_D(); },
           [&](const Kill&) { return on_k(); },
           [&](const VKill&) { return on_vKill(); },
+          [&](const ExtendedMode&) {
+            extended_ = true;
+            return reply(protocol::Ok{});
+          },
+          [&](const VRun& c) { return on_vRun(c); },
           // 0x03 while stopped: nothing to interrupt (the session handles it while running).
           [&](const Interrupt&) { return Outcome{}; },
           [&](const Malformed& c) { return ill_formed(c.reason); },
@@ -209,15 +216,42 @@ Outcome Debugger::on_D() {
   return o;
 }
 
+// In extended-remote mode the server outlives the process: gdb kills it to
+// `run` it again (vRun), so a kill only marks it gone. A plain `target
+// remote` kill ends the session and the server (the trace is finished).
 Outcome Debugger::on_k() {
   Outcome o;  // RSP: no reply to 'k'
-  o.action = SessionAction::Kill;
+  if (extended_)
+    killed_ = true;
+  else
+    o.action = SessionAction::Kill;
   return o;
 }
 
 Outcome Debugger::on_vKill() {
   Outcome o = reply(protocol::Ok{});
-  o.action = SessionAction::Kill;
+  if (extended_)
+    killed_ = true;
+  else
+    o.action = SessionAction::Kill;
+  return o;
+}
+
+// `run` (and `start`) in extended-remote mode: as in rr, running the program
+// again is going back to its first instruction. The history stays: a live
+// session replays what it recorded and records on past its end; the run is
+// the recorded one, so other arguments cannot apply (said in rvrr's log).
+Outcome Debugger::on_vRun(const protocol::VRun& c) {
+  if (!c.args.empty())
+    spdlog::warn("gdb asked to run with other arguments; they do not apply: the run starts again as recorded");
+  killed_ = false;
+  armed_seek_.reset();
+  Work w;
+  w.kind = Work::Kind::Seek;
+  w.arg = 0;
+  w.as_resume = true;  // answered with a stop reply, as a resume is
+  Outcome o;
+  o.work = w;
   return o;
 }
 

@@ -91,6 +91,9 @@ class Debugger {
   void start_session();
   bool no_ack() const { return no_ack_; }
   const protocol::Negotiated& negotiated() const { return negotiated_; }
+  // Extended-remote: gdb killed the process and did not run it again. If it
+  // now goes away, the session is over as after a kill in plain remote mode.
+  bool process_killed() const { return killed_; }
 
   // The stop reply for an event (also remembered for '?').
   protocol::StopReply stop_reply(const timeline::StopEvent& event);
@@ -120,6 +123,7 @@ class Debugger {
   Outcome on_D();
   Outcome on_k();
   Outcome on_vKill();
+  Outcome on_vRun(const protocol::VRun& c);
 
   // Monitor commands (debugger_monitor.cpp).
   Outcome monitor_help();
@@ -171,6 +175,8 @@ class Debugger {
   std::string query_text_;                         // a Query's answer, between execute and finish
   protocol::Negotiated negotiated_;
   bool no_ack_ = false;
+  bool extended_ = false;  // gdb sent '!' (target extended-remote)
+  bool killed_ = false;    // extended mode: gdb killed the process and has not run it again
   // Where gdb inserted Z1 (hardware) breakpoints, one entry per insert, so a
   // stop there reports hwbreak rather than swbreak. Small: gdb inserts a handful.
   std::vector<vm::Addr> hw_breakpoint_addrs_;

@@ -254,7 +254,12 @@ void TcpSession::read_more() {
                             if (ec) {
                               if (ec != asio::error::eof && ec != asio::error::operation_aborted)
                                 spdlog::info("connection from {} lost: {}", self->peer_, ec.message());
+                              const bool killed = self->server_.debugger().process_killed();
                               self->close();
+                              if (killed) {
+                                spdlog::info("gdb killed the program and left: exiting");
+                                if (self->server_.on_kill) self->server_.on_kill();
+                              }
                               return;
                             }
                             self->on_bytes(n);

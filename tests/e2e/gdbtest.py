@@ -329,11 +329,12 @@ class Session:
         return self.steps[i]
 
 
-def run_gdb(port, program, commands, timeout=60.0, preamble=(), gdb_args=(), cwd=None):
+def run_gdb(port, program, commands, timeout=60.0, preamble=(), gdb_args=(), cwd=None, target="remote"):
     """Run gdb-multiarch in batch mode against 127.0.0.1:port.
 
     `commands` run through the driver (see _DRIVER). `preamble` are plain -ex
-    commands run before `target remote` (settings). Returns a Session."""
+    commands run before `target remote` (settings); `target` may be
+    "extended-remote". Returns a Session."""
     tmp = tempfile.mkdtemp(prefix="rvrr-e2e-")
     proc = None
     try:
@@ -348,7 +349,7 @@ def run_gdb(port, program, commands, timeout=60.0, preamble=(), gdb_args=(), cwd
                 "-ex", "set width 0", "-ex", "set height 0"]
         for p in preamble:
             argv += ["-ex", p]
-        argv += ["-ex", f"target remote 127.0.0.1:{port}", "-x", driver, *gdb_args]
+        argv += ["-ex", f"target {target} 127.0.0.1:{port}", "-x", driver, *gdb_args]
         if program:
             argv.append(program)
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -91,6 +91,10 @@ TEST_CASE("parse: session and query packets") {
       {"k", Kill{}},
       {"vKill;1", VKill{1}},
       {"vKill", VKill{}},
+      {"!", ExtendedMode{}},
+      {"vRun;", VRun{}},
+      {"vRun;2f746d702f70", VRun{"/tmp/p", {}}},
+      {"vRun;;6131;", VRun{"", {"a1", ""}}},
   });
 }
 
@@ -163,7 +167,6 @@ TEST_CASE("parse: unsupported packets get their name") {
       {"QThreadEvents:1", Unsupported{"QThreadEvents"}},
       {"QPassSignals:e;10", Unsupported{"QPassSignals"}},
       {"QNonStop:0", Unsupported{"QNonStop"}},
-      {"vRun;", Unsupported{"vRun"}},
       {"vAttach;1", Unsupported{"vAttach"}},
       {"vCtrlC", Unsupported{"vCtrlC"}},
       {"qXfer:auxv:read::0,1000", Unsupported{"qXfer:auxv:read"}},
@@ -171,7 +174,6 @@ TEST_CASE("parse: unsupported packets get their name") {
       {"qXfer:features:write:target.xml:0:abc", Unsupported{"qXfer:features:write"}},
       {"qXfer", Unsupported{"qXfer"}},
       {"qXfer:memory-map", Unsupported{"qXfer:memory-map"}},
-      {"!", Unsupported{"!"}},
       {"R00", Unsupported{"R"}},
       {"i", Unsupported{"i"}},
       {"b9600", Unsupported{"b"}},
@@ -190,6 +192,9 @@ TEST_CASE("parse: every malformed shape is Malformed, never a crash") {
       "?x",
       "gx",
       "kk",
+      "!x",
+      "vRun;zz",       // not hex
+      "vRun;61;6",     // odd hex length
       "Gabc",          // odd hex length
       "G0g",           // bad hex digit
       "p",             // missing register number

@@ -422,7 +422,7 @@ TEST_CASE("malformed packets -> E03, unknown ones -> empty") {
   CHECK(c.one("qTfV") == "");
   // vFile is served, but only for the program: /etc/passwd is refused (EACCES).
   CHECK(c.one("vFile:open:2f6574632f706173737764,0,0") == "F-1,d");
-  CHECK(c.one("!") == "");
+  CHECK(c.one("R00") == "");
 }
 
 TEST_CASE("D detaches, k and vKill end the server") {
@@ -432,6 +432,31 @@ TEST_CASE("D detaches, k and vKill end the server") {
   CHECK(c.action == SessionAction::Detach);
   CHECK(c.send("k").empty());
   CHECK(c.action == SessionAction::Kill);
+  CHECK(c.one("vKill;1") == "OK");
+  CHECK(c.action == SessionAction::Kill);
+}
+
+TEST_CASE("extended-remote: kill keeps the server, vRun goes back to the first instruction") {
+  Conversation c;
+  c.negotiate();
+  CHECK(c.one("!") == "OK");
+  c.target.icount = 500;
+  CHECK(c.one("vKill;1") == "OK");
+  CHECK(c.action == SessionAction::Continue);
+  CHECK(c.debugger.process_killed());
+  CHECK(c.send("k").empty());
+  CHECK(c.action == SessionAction::Continue);
+  // `run`: a stop reply for the process at its start (a seek to 0).
+  CHECK(c.one("vRun;;").rfind("T05thread:p1.1;", 0) == 0);
+  CHECK(c.target.icount == 0);
+  CHECK_FALSE(c.debugger.process_killed());
+  // Arguments cannot change a recorded run: it starts again as recorded.
+  c.target.icount = 7;
+  CHECK(c.one("vRun;;6f74686572").rfind("T05", 0) == 0);
+  CHECK(c.target.icount == 0);
+  // A new gdb starts in plain remote mode again: there a kill ends the server.
+  c.debugger.start_session();
+  c.negotiate();
   CHECK(c.one("vKill;1") == "OK");
   CHECK(c.action == SessionAction::Kill);
 }
