@@ -246,12 +246,8 @@ Outcome Debugger::on_vRun(const protocol::VRun& c) {
     spdlog::warn("gdb asked to run with other arguments; they do not apply: the run starts again as recorded");
   killed_ = false;
   armed_seek_.reset();
-  Work w;
-  w.kind = Work::Kind::Seek;
-  w.arg = 0;
-  w.as_resume = true;  // answered with a stop reply, as a resume is
   Outcome o;
-  o.work = w;
+  o.work = Work{Work::Seek{0, /*as_resume=*/true}};  // answered with a stop reply, as a resume is
   return o;
 }
 
@@ -472,12 +468,8 @@ Outcome Debugger::on_resume(const protocol::Resume& c) {
   if (armed_seek_) {
     // `monitor seek-next N` then stepi/continue (the gdbinit's seek): this
     // resume is the seek, so gdb's Ctrl-C reaches it.
-    Work w;
-    w.kind = Work::Kind::Seek;
-    w.arg = *armed_seek_;
-    w.as_resume = true;
     Outcome o;
-    o.work = w;
+    o.work = Work{Work::Seek{*armed_seek_, /*as_resume=*/true}};
     armed_seek_.reset();
     return o;
   }
@@ -487,14 +479,12 @@ Outcome Debugger::on_resume(const protocol::Resume& c) {
     if (auto refusal = write_history([&] { return target_.write_register(kPcRegno, *c.addr); }))
       return refused("resume at 0x" + protocol::format_hex(*c.addr), *refusal, false);
   }
-  Work w;
-  w.kind = Work::Kind::Resume;
-  w.direction = c.direction == protocol::Direction::Forward ? timeline::Direction::Forward
+  Work::Resume r;
+  r.direction = c.direction == protocol::Direction::Forward ? timeline::Direction::Forward
                                                             : timeline::Direction::Backward;
-  w.resume = c.kind == protocol::ResumeKind::Continue ? timeline::ResumeKind::Continue
-                                                       : timeline::ResumeKind::Step;
+  r.kind = c.kind == protocol::ResumeKind::Continue ? timeline::ResumeKind::Continue : timeline::ResumeKind::Step;
   Outcome o;
-  o.work = w;
+  o.work = Work{r};
   return o;
 }
 
@@ -503,46 +493,43 @@ timeline::StopEvent Debugger::execute(const Work& work, const timeline::CancelTo
   work_start_icount_ = target_.now();
   work_error_.clear();
   timeline::StopEvent event;
-  switch (work.kind) {
-    case Work::Kind::Resume:
-      event = target_.resume(work.direction, work.resume, cancel);
-      break;
-    case Work::Kind::Seek:
-      event = target_.seek(work.arg, cancel);
-      break;
-    case Work::Kind::LastWrite:
-    case Work::Kind::NextWrite:
-      write_search_ = target_.find_write(
-          work.kind == Work::Kind::LastWrite ? timeline::Direction::Backward : timeline::Direction::Forward,
-          static_cast<vm::Addr>(work.arg), work.len, cancel);
-      event = write_search_.event;
-      break;
-    case Work::Kind::Heap:
-      heap_walk_ = target_.heap_walk(cancel);
-      event.kind = timeline::StopKind::SeekDone;  // nothing moves
-      event.icount = target_.now();
-      break;
-    case Work::Kind::Restart:
-      if (auto e = target_.restart(work.arg)) {
-        event = *e;
-      } else {
-        work_error_ = "no checkpoint " + std::to_string(work.arg) + " (see monitor checkpoints)\n";
-        event.kind = timeline::StopKind::SeekDone;  // nothing moved
-        event.icount = target_.now();
-      }
-      break;
-    case Work::Kind::Query:
-      query_text_ = run_query(work.command, cancel);
-      event.kind = timeline::StopKind::SeekDone;  // nothing moved
-      event.icount = target_.now();
-      break;
-  }
+  // What a Work that does not move reports: the position it left alone.
+  auto stay = [&] {
+    event.kind = timeline::StopKind::SeekDone;
+    event.icount = target_.now();
+  };
+  std::visit(
+      overloaded{
+          [&](const Work::Resume& r) { event = target_.resume(r.direction, r.kind, cancel); },
+          [&](const Work::Seek& seek) { event = target_.seek(seek.icount, cancel); },
+          [&](const Work::FindWrite& f) {
+            write_search_ = target_.find_write(f.direction, f.addr, f.len, cancel);
+            event = write_search_.event;
+          },
+          [&](const Work::Heap&) {
+            heap_walk_ = target_.heap_walk(cancel);
+            stay();
+          },
+          [&](const Work::Restart& r) {
+            if (auto e = target_.restart(r.checkpoint)) {
+              event = *e;
+            } else {
+              work_error_ = "no checkpoint " + std::to_string(r.checkpoint) + " (see monitor checkpoints)\n";
+              stay();
+            }
+          },
+          [&](const Work::Query& q) {
+            query_text_ = run_query(q.command, cancel);
+            stay();
+          },
+      },
+      work.what);
   busy_ += std::chrono::steady_clock::now() - t0;
   return event;
 }
 
 Outcome Debugger::finish(const Work& work, const timeline::StopEvent& event) {
-  if (work.kind != Work::Kind::Resume && !work.as_resume) return finish_monitor(work, event);
+  if (!work.ends_with_stop_reply()) return finish_monitor(work, event);
   Outcome o;
   deliver_notes(o);
   if (event.kind == timeline::StopKind::HistoryEnd) {

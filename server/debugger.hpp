@@ -24,6 +24,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "protocol/command.hpp"
@@ -38,20 +39,50 @@
 
 namespace rvrr::server {
 
-// A long operation requested by a packet.
+// A long operation requested by a packet: one of a closed set, each with
+// exactly the fields it needs.
 struct Work {
-  // Query: a monitor command that re-runs history without moving (lines).
-  enum class Kind : std::uint8_t { Resume, Seek, Restart, Query, LastWrite, NextWrite, Heap };
-  Kind kind = Kind::Resume;
-  timeline::Direction direction = timeline::Direction::Forward;  // Resume
-  timeline::ResumeKind resume = timeline::ResumeKind::Continue;  // Resume
-  std::uint64_t arg = 0;                                         // Seek: icount; Restart: checkpoint id; *Write: address
-  std::uint32_t len = 0;                                         // LastWrite/NextWrite: bytes
-  // Seek armed by `monitor seek-next` and run for gdb's next resume packet:
-  // it ends with a stop reply (gdb sends 0x03 for Ctrl-C while it waits for
-  // one, never during a monitor command), not with monitor output.
-  bool as_resume = false;
-  std::string command;                                           // Query: the monitor command line
+  struct Resume {
+    timeline::Direction direction = timeline::Direction::Forward;
+    timeline::ResumeKind kind = timeline::ResumeKind::Continue;
+  };
+  struct Seek {
+    std::uint64_t icount = 0;
+    // A seek gdb waits on as on a resume (`monitor seek-next` then stepi, or
+    // vRun): it ends with a stop reply (gdb sends 0x03 for Ctrl-C while it
+    // waits for one, never during a monitor command), not monitor output.
+    bool as_resume = false;
+  };
+  struct Restart {
+    std::uint64_t checkpoint = 0;
+  };
+  // A monitor command that re-runs history without moving (lines, profile, calls).
+  struct Query {
+    std::string command;
+  };
+  // monitor last-write (Backward) / next-write (Forward).
+  struct FindWrite {
+    timeline::Direction direction = timeline::Direction::Backward;
+    vm::Addr addr = 0;
+    std::uint32_t len = 0;
+  };
+  struct Heap {};
+
+  std::variant<Resume, Seek, Restart, Query, FindWrite, Heap> what;
+
+  // Ends with a stop reply (a resume, or a seek run as one) rather than monitor output.
+  bool ends_with_stop_reply() const {
+    if (std::holds_alternative<Resume>(what)) return true;
+    const Seek* seek = std::get_if<Seek>(&what);
+    return seek != nullptr && seek->as_resume;
+  }
+  // What gdb is told it waits for, when a monitor command runs long.
+  const char* activity() const {
+    if (std::holds_alternative<Seek>(what)) return "seeking";
+    if (std::holds_alternative<Query>(what)) return "re-running history";
+    if (std::holds_alternative<Restart>(what)) return "restarting";
+    return "searching";
+  }
 };
 
 enum class SessionAction : std::uint8_t {

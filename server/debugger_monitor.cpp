@@ -154,10 +154,8 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
   if (cmd == "info" && words.size() == 2 && words[1] == "memory")
     return console_then_ok(format_memory_map(target_.memory_map(), target_.now()));
   if (cmd == "heap" && words.size() == 1) {
-    Work w;
-    w.kind = Work::Kind::Heap;
     Outcome o;
-    o.work = w;
+    o.work = Work{Work::Heap{}};
     return o;
   }
   if (cmd == "last-write" || cmd == "next-write") {
@@ -167,20 +165,14 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
         *addr + *len > (1ull << 32))
       return console_then_ok("usage: monitor " + cmd + " ADDR [LEN] (a guest address, 0x.. for hex; LEN in bytes, "
                              "default 1, at most 1 MiB)\n");
-    Work w;
-    w.kind = cmd == "last-write" ? Work::Kind::LastWrite : Work::Kind::NextWrite;
-    w.arg = *addr;
-    w.len = static_cast<std::uint32_t>(*len);
     Outcome o;
-    o.work = w;
+    o.work = Work{Work::FindWrite{cmd == "last-write" ? timeline::Direction::Backward : timeline::Direction::Forward,
+                                  static_cast<vm::Addr>(*addr), static_cast<std::uint32_t>(*len)}};
     return o;
   }
   if (cmd == "lines" || cmd == "profile" || cmd == "calls") {
-    Work w;
-    w.kind = Work::Kind::Query;
-    w.command = c.command;
     Outcome o;
-    o.work = w;
+    o.work = Work{Work::Query{c.command}};
     return o;
   }
   if (cmd == "seek" || cmd == "seek-next") {
@@ -195,21 +187,15 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
       armed_seek_ = *n;
       return console_then_ok("");
     }
-    Work w;
-    w.kind = Work::Kind::Seek;
-    w.arg = *n;
     Outcome o;
-    o.work = w;
+    o.work = Work{Work::Seek{*n}};
     return o;
   }
   if (cmd == "restart") {
     std::optional<std::uint64_t> n = words.size() == 2 ? parse_count(words[1]) : std::nullopt;
     if (!n) return console_then_ok("usage: monitor restart ID (see monitor checkpoints)\n");
-    Work w;
-    w.kind = Work::Kind::Restart;
-    w.arg = *n;
     Outcome o;
-    o.work = w;
+    o.work = Work{Work::Restart{*n}};
     return o;
   }
   return console_then_ok("unknown monitor command '" + c.command + "'; try 'monitor help'\n");
@@ -287,16 +273,16 @@ Outcome Debugger::finish_monitor(const Work& work, const timeline::StopEvent& ev
 }
 
 Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEvent& event) {
-  if (work.kind == Work::Kind::Query) return console_then_ok(std::move(query_text_));  // nothing moved
+  if (std::holds_alternative<Work::Query>(work.what)) return console_then_ok(std::move(query_text_));  // nothing moved
   if (!work_error_.empty()) return console_then_ok(std::move(work_error_));
-  if (work.kind == Work::Kind::Heap) {
+  if (std::holds_alternative<Work::Heap>(work.what)) {
     if (!heap_walk_) return console_then_ok("The program has no malloc, calloc, realloc or free symbols: no heap to walk\n");
     return console_then_ok(format_heap(*heap_walk_, event.icount));
   }
-  if (work.kind == Work::Kind::LastWrite || work.kind == Work::Kind::NextWrite) {
+  if (const auto* find = std::get_if<Work::FindWrite>(&work.what)) {
     stop_reply(event);
-    return console_then_ok(format_write_search(write_search_, work.kind == Work::Kind::NextWrite,
-                                               static_cast<vm::Addr>(work.arg), work.len, work_start_icount_));
+    return console_then_ok(format_write_search(write_search_, find->direction == timeline::Direction::Forward,
+                                               find->addr, find->len, work_start_icount_));
   }
   // The position changed without gdb knowing; remember a plain stop for '?'.
   stop_reply(event);

@@ -167,7 +167,7 @@ void GdbServer::submit(const Work& work, std::shared_ptr<TcpSession> session) {
   ++work_serial_;
   cancel_.requested.store(false);
   if (host_interrupt_) host_interrupt_->clear();
-  if (work.kind != Work::Kind::Resume && !work.as_resume) keep_gdb_waiting(work, session, 0);
+  if (!work.ends_with_stop_reply()) keep_gdb_waiting(work, session, 0);
   worker_.submit([this, work, session = std::move(session)]() mutable {
     timeline::StopEvent event = debugger_.execute(work, cancel_);
     asio::post(io_, [this, work, event = std::move(event), session = std::move(session)] {
@@ -185,12 +185,7 @@ void GdbServer::keep_gdb_waiting(const Work& work, std::weak_ptr<TcpSession> ses
     if (!s || !s->open()) return;
     std::string text;
     if (ticks == 0) {
-      text = std::string("[rvrr] ") +
-             (work.kind == Work::Kind::Seek      ? "seeking"
-              : work.kind == Work::Kind::Query   ? "re-running history"
-              : work.kind == Work::Kind::Restart ? "restarting"
-                                                 : "searching") +
-             "; this takes a while (Ctrl-C stops it)\n";
+      text = std::string("[rvrr] ") + work.activity() + "; this takes a while (Ctrl-C stops it)\n";
     }
     s->send_console(text);  // empty after the first: gdb prints nothing, but waits on
     keep_gdb_waiting(work, session, ticks + 1);
