@@ -9,33 +9,23 @@ void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
   // line was entered depends only on the run before it, and the entries
   // inside a run are the same every time, so both are multiplied out later.
   for (const vm::ExecutedRun& r : runs) {
-    const std::uint64_t key = std::uint64_t{r.start} << 32 | r.end;
+    const std::uint64_t key = RunMap::key_of(r);
     if (prev_ != nullptr && prev_->next_key == key) {
       ++prev_->next_count;
       prev_ = prev_->next;
       continue;
     }
     RunInfo& info = map_.lookup(r.start, r.end);
-    if (prev_ != nullptr) {
-      credit(*prev_);
-      prev_->next = &info;
-      prev_->next_key = key;
-    }
+    if (prev_ != nullptr) RunMap::relink(*prev_, info, key);
     ++info.executions;
+    if (prev_ == nullptr) first_ = &info;
     if (prev_ == nullptr || RunMap::enters(*prev_, info)) ++info.entries;
     prev_ = &info;
   }
 }
 
-void LineCounter::credit(RunInfo& from) {
-  if (from.next == nullptr || from.next_count == 0) return;
-  from.next->executions += from.next_count;
-  if (RunMap::enters(from, *from.next)) from.next->entries += from.next_count;
-  from.next_count = 0;
-}
-
 LineReport LineCounter::finish() {
-  map_.for_each([&](RunInfo& info) { credit(info); });
+  map_.credit_all();
   const debuginfo::DebugInfo& debug = map_.debug();
   std::vector<LineCount> by_id(debug.lines().size());
   LineReport report;

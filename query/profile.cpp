@@ -9,7 +9,7 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
     const std::uint64_t first = icount_, n = r.icount_after - icount_;
     icount_ = r.icount_after;
-    const std::uint64_t key = std::uint64_t{r.start} << 32 | r.end;
+    const std::uint64_t key = RunMap::key_of(r);
     // Hot path: the same successor as last time, on an edge that keeps the
     // stack, whole and inside the window: nothing but the previous run's
     // cache line is touched.
@@ -22,10 +22,7 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
     }
     RunInfo& info = map_.lookup(r.start, r.end);
     if (prev_ != nullptr) {
-      credit(*prev_);
-      prev_->next = &info;
-      prev_->next_key = key;
-      prev_->next_insns = info.insns;
+      RunMap::relink(*prev_, info, key);
       // Straight on or a branch, within one function on both sides: the
       // stack stays and the run goes whole to the current node.
       prev_->next_fast = (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
@@ -86,15 +83,9 @@ void Profiler::partial(const RunInfo& info, std::uint64_t first, std::uint64_t n
   }
 }
 
-void Profiler::credit(RunInfo& from) {
-  if (from.next == nullptr || from.next_count == 0) return;
-  from.next->executions += from.next_count;  // its lines are totalled in finish()
-  from.next_count = 0;
-}
-
 Profile Profiler::finish() {
   flush();
-  map_.for_each([&](RunInfo& info) { credit(info); });
+  map_.credit_all();
   Profile p;
   p.window = window_;
   p.window.to = std::min(window_.to, std::max(icount_, window_.from));

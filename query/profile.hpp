@@ -57,7 +57,6 @@ class Profiler : public vm::ExecTraceSink {
 
  private:
   void partial(const RunInfo& info, std::uint64_t first, std::uint64_t n);
-  void credit(RunInfo& from);  // the runs that followed `from` on its cached edge
   // Adds the instructions counted for the current stack node since it last changed.
   void flush() {
     tree_.node(tree_.current()).self += pending_;

@@ -11,6 +11,7 @@
 
 #include "debuginfo/debug_info.hpp"
 #include "query/calls.hpp"
+#include "query/interval_replay.hpp"
 #include "query/line_hits.hpp"
 #include "query/profile.hpp"
 #include "timeline/trace_format.hpp"
@@ -25,12 +26,21 @@ class QueryError : public std::runtime_error {
 // The DWARF and symbols of the program embedded in the trace. Throws QueryError.
 debuginfo::DebugInfo debug_info_of(const timeline::TraceData& trace);
 
+// Line hits of [0, to). With plan.threads > 1 (default: query_threads()) the
+// trace is cut into intervals traced in parallel (query/interval_replay.hpp);
+// the answer is the same as on one thread.
 LineReport count_lines(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
-                       std::uint64_t to = UINT64_MAX);
+                       std::uint64_t to = UINT64_MAX, IntervalPlan plan = IntervalPlan{query_threads()});
 Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window);
 // Every call of function `func` (an index into debug.functions()) in [0, to),
-// with registers read: two replays, the second untraced.
+// with registers read: one traced replay that stops at the function's entry
+// and its calls' return addresses (a trace with recorded debugger writes:
+// find_calls_two_passes).
 std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
                                    std::uint32_t func, std::uint64_t to = UINT64_MAX);
+// The same in two replays: a traced one finds the calls, an untraced one
+// stops at each entry and return to read the registers.
+std::vector<CallRecord> find_calls_two_passes(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
+                                              std::uint32_t func, std::uint64_t to = UINT64_MAX);
 
 }  // namespace rvrr::query

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "debuginfo/debug_info.hpp"
+#include "vm/exec_trace.hpp"
 #include "vm/types.hpp"
 
 namespace rvrr::query {
@@ -101,6 +102,30 @@ class RunMap {
       case Transfer::Jump: return true;
     }
     return prev.last_line != next.first_line;
+  }
+  // The successor cache every sink walks: the run after `prev` is usually
+  // the one that followed it last time (loops), so it is found by one
+  // compare on prev's first cache line and counted on the edge
+  // (next_count), credited to the successor only when the edge changes
+  // (relink) or at the end (credit_all).
+  static std::uint64_t key_of(const vm::ExecutedRun& r) { return std::uint64_t{r.start} << 32 | r.end; }
+  // The runs counted on `from`'s edge are executions of its successor, and
+  // entries of its first line where the edge enters it.
+  static void credit(RunInfo& from) {
+    if (from.next == nullptr || from.next_count == 0) return;
+    from.next->executions += from.next_count;
+    if (enters(from, *from.next)) from.next->entries += from.next_count;
+    from.next_count = 0;
+  }
+  // `next` (key `key`) followed `prev`, not prev's cached successor: credit the old edge, cache the new one.
+  static void relink(RunInfo& prev, RunInfo& next, std::uint64_t key) {
+    credit(prev);
+    prev.next = &next;
+    prev.next_key = key;
+    prev.next_insns = next.insns;
+  }
+  void credit_all() {
+    for (auto& [key, info] : runs_) credit(info);
   }
   const debuginfo::DebugInfo& debug() const { return debug_; }
   std::uint32_t function_at(vm::Addr pc) const;

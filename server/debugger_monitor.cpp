@@ -295,7 +295,8 @@ Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEven
   if (work.kind == Work::Kind::LastWrite || work.kind == Work::Kind::NextWrite) {
     stop_reply(event);
     return console_then_ok(format_write_search(write_search_, work.kind == Work::Kind::NextWrite,
-                                               static_cast<vm::Addr>(work.arg), work.len, work_start_icount_));
+                                               static_cast<vm::Addr>(work.arg), work.len, work_start_icount_,
+                                               debug_info()));
   }
   // The position changed without gdb knowing; remember a plain stop for '?'.
   stop_reply(event);
