@@ -59,6 +59,7 @@ class AnswerCache {
   void put(const std::string& question, Answer answer);
   // What happened last: "hit", "miss", "stored", "disabled", or why the file was not used/written.
   const std::string& status() const { return status_; }
+  bool enabled() const { return enabled_; }
 
   static constexpr std::size_t kMaxEntries = 64;
   static constexpr std::size_t kMaxAnswerBytes = 64u << 20;  // a write history of millions of accesses: recompute
@@ -80,7 +81,7 @@ auto answer_cached(AnswerCache& cache, const std::string& question, Compute comp
     if (auto value = decode(*bytes)) return std::move(*value);
   }
   auto value = compute();
-  cache.put(question, encode(value));
+  if (cache.enabled()) cache.put(question, encode(value));
   return value;
 }
 

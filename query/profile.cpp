@@ -6,53 +6,72 @@
 namespace rvrr::query {
 
 void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
+  // The hot state in locals (as members they would be stored and reloaded
+  // around every increment); the slow path works on the members.
+  RunInfo* prev = prev_;
+  std::uint64_t icount = icount_, pending = pending_;
+  std::uint32_t cur = cur_func_;
   for (const vm::ExecutedRun& r : runs) {
-    const std::uint64_t first = icount_, n = r.icount_after - icount_;
-    icount_ = r.icount_after;
+    const std::uint64_t first = icount, n = r.icount_after - icount;
+    icount = r.icount_after;
     const std::uint64_t key = RunMap::key_of(r);
     // Hot path: the same successor as last time, on an edge that keeps the
     // stack, whole and inside the window: nothing but the previous run's
     // cache line is touched.
-    if (prev_ != nullptr && prev_->next_key == key && prev_->next_fast && cur_func_ == prev_->first_func &&
-        n == prev_->next_insns && first >= window_.from && r.icount_after <= window_.to) {
-      pending_ += n;
-      ++prev_->next_count;
-      prev_ = prev_->next;
+    if (prev != nullptr && prev->next_key == key && prev->next_fast && cur == prev->first_func &&
+        n == prev->next_insns && first >= window_.from && r.icount_after <= window_.to) {
+      pending += n;
+      ++prev->next_count;
+      prev = prev->next;
       continue;
     }
-    RunInfo& info = map_.lookup(r.start, r.end);
-    if (prev_ != nullptr) {
-      RunMap::relink(*prev_, info, key);
-      // Straight on or a branch, within one function on both sides: the
-      // stack stays and the run goes whole to the current node.
-      prev_->next_fast = (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
-                         prev_->one_function && info.one_function && info.first_func == prev_->first_func;
-    }
-    if (prev_ && (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
-        info.first_func == cur_func_) {
-      // Straight on, or a branch within the function: the stack stays (the hot case).
-    } else {
-      flush();
-      const bool in_window = first >= window_.from && first < window_.to;
-      if (!prev_) {
-        tree_.start(info.first_func);
-      } else {
-        tree_.transfer(prev_->transfer, r.start, info.first_func, prev_->return_to, in_window, map_);
-      }
-      cur_func_ = tree_.current_func();
-    }
-    prev_ = &info;
-    // The common case: the whole run inside the window, in one function
-    // (its lines are totalled per distinct run in finish()).
-    if (info.one_function && n == info.insns && first >= window_.from && r.icount_after <= window_.to) {
-      pending_ += n;
-      ++info.executions;
-      continue;
-    }
+    prev_ = prev;
+    pending_ = pending;
+    icount_ = icount;
+    slow_run(r, first, n, key);
+    prev = prev_;
+    pending = pending_;
+    cur = cur_func_;
+  }
+  prev_ = prev;
+  pending_ = pending;
+  icount_ = icount;
+}
+
+// A run off the hot path: a new successor, a change of stack, or a run the window cuts.
+void Profiler::slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint64_t n, std::uint64_t key) {
+  RunInfo& info = map_.lookup(r.start, r.end);
+  if (prev_ != nullptr) {
+    RunMap::relink(*prev_, info, key);
+    // Straight on or a branch, within one function on both sides: the
+    // stack stays and the run goes whole to the current node.
+    prev_->next_fast = (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
+                       prev_->one_function && info.one_function && info.first_func == prev_->first_func;
+  }
+  if (prev_ && (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
+      info.first_func == cur_func_) {
+    // Straight on, or a branch within the function: the stack stays (the hot case).
+  } else {
     flush();
-    partial(info, first, n);
+    const bool in_window = first >= window_.from && first < window_.to;
+    if (!prev_) {
+      tree_.start(info.first_func);
+    } else {
+      tree_.transfer(prev_->transfer, r.start, info.first_func, prev_->return_to, in_window, map_);
+    }
     cur_func_ = tree_.current_func();
   }
+  prev_ = &info;
+  // The common case: the whole run inside the window, in one function
+  // (its lines are totalled per distinct run in finish()).
+  if (info.one_function && n == info.insns && first >= window_.from && r.icount_after <= window_.to) {
+    pending_ += n;
+    ++info.executions;
+    return;
+  }
+  flush();
+  partial(info, first, n);
+  cur_func_ = tree_.current_func();
 }
 
 // A run cut by the window edges, spanning functions, or whose

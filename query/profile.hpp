@@ -56,6 +56,7 @@ class Profiler : public vm::ExecTraceSink {
   Profile finish();
 
  private:
+  void slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint64_t n, std::uint64_t key);
   void partial(const RunInfo& info, std::uint64_t first, std::uint64_t n);
   // Adds the instructions counted for the current stack node since it last changed.
   void flush() {

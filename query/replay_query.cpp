@@ -1,6 +1,7 @@
 // query/replay_query.cpp - driving a ReplaySession with a sink.
 #include "query/replay_query.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <unordered_map>
@@ -145,8 +146,9 @@ std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debug
   vm::DebugPoints points;
   points.add_breakpoint(entry);
   std::unordered_set<vm::Addr> returns;  // return addresses with a breakpoint
-  std::unordered_map<std::uint64_t, EntryRegs> entries;
-  std::unordered_map<std::uint64_t, ExitRegs> exits;
+  // By count, ascending (stops come in order).
+  std::vector<std::pair<std::uint64_t, EntryRegs>> entries;
+  std::vector<std::pair<std::uint64_t, ExitRegs>> exits;
   bool skip = false;
   while (m.icount() < end && !m.halted()) {
     vm::RunOptions run;
@@ -159,7 +161,7 @@ std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debug
     if (stop.kind != vm::StopKind::Breakpoint) break;
     skip = true;
     const std::uint64_t at = m.icount();
-    if (returns.contains(m.pc())) exits[at] = ExitRegs{m.reg(10), m.reg(11), m.freg(10)};
+    if (returns.contains(m.pc())) exits.emplace_back(at, ExitRegs{m.reg(10), m.reg(11), m.freg(10)});
     if (m.pc() != entry) continue;
     EntryRegs regs;
     for (unsigned k = 0; k < 8; ++k) {
@@ -168,7 +170,7 @@ std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debug
       std::uint8_t b[4] = {};
       if (m.memory().read_bytes(m.reg(2) + 4 * k, b)) std::memcpy(&regs.stack[k], b, 4);
     }
-    entries[at] = regs;
+    entries.emplace_back(at, regs);
     // Where this call returns: after the call instruction that got here, or
     // (a tail call, a jump) where ra says.
     const RunInfo* via = finder.last_run();
@@ -176,15 +178,19 @@ std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debug
     if (back != 0 && returns.insert(back).second) points.add_breakpoint(back);
   }
   std::vector<CallRecord> calls = finder.finish();
+  auto at_count = [](auto& v, std::uint64_t n) {
+    auto it = std::lower_bound(v.begin(), v.end(), n, [](const auto& e, std::uint64_t k) { return e.first < k; });
+    return it != v.end() && it->first == n ? it : v.end();
+  };
   for (CallRecord& c : calls) {
-    if (auto e = entries.find(c.entry); e != entries.end()) {
+    if (auto e = at_count(entries, c.entry); e != entries.end()) {
       c.a = e->second.a;
       c.fa = e->second.fa;
       c.stack = e->second.stack;
       c.have_entry_regs = true;
     }
     if (c.end != CallEnd::Returned) continue;
-    if (auto x = exits.find(c.exit); x != exits.end()) {
+    if (auto x = at_count(exits, c.exit); x != exits.end()) {
       c.ret_a0 = x->second.a0;
       c.ret_a1 = x->second.a1;
       c.ret_fa0 = x->second.fa0;

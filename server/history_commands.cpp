@@ -180,7 +180,7 @@ int trace_writes_command(const CliRequest& request) {
                                             accesses.push_back(a);
                                             return true;
                                           });
-    if (!failure) cache.put(question, query::encode_accesses(accesses));
+    if (!failure && cache.enabled()) cache.put(question, query::encode_accesses(accesses));
   }
   const std::optional<debuginfo::DebugInfo> debug = debug_info_of(t.header);
   const debuginfo::DebugInfo* names = debug ? &*debug : nullptr;
