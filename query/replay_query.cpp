@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
@@ -107,8 +108,66 @@ LineReport count_lines(const timeline::TraceData& trace, const debuginfo::DebugI
   return total;
 }
 
-Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window) {
-  return traced(trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window); });
+namespace {
+
+// One thread's share of a parallel profile: its own map and profiler, which
+// logs the stack's moves per interval (the stack an interval starts on is
+// known only once the intervals before it are merged).
+class ProfileWorker : public IntervalWorker {
+ public:
+  ProfileWorker(const debuginfo::DebugInfo& debug, ProfileWindow window)
+      : map_(debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return machine_->memory().read_bytes(a, out); }),
+        profiler_(map_, window) {}
+  void begin(std::size_t index, const vm::Machine& m) override {
+    machine_ = &m;
+    profiler_.restart_logging(&moves_[index], m.icount());
+  }
+  vm::ExecTraceSink& sink() override { return profiler_; }
+  void end(std::size_t index) override {
+    profiler_.end_logging();
+    last_[index] = profiler_.last_run();
+    end_icount_ = std::max(end_icount_, profiler_.icount());
+  }
+  std::map<std::size_t, std::vector<StackMove>> moves_;  // by interval (node-based: the log pointer stays valid)
+  std::map<std::size_t, const RunInfo*> last_;           // each interval's last run
+  std::uint64_t end_icount_ = 0;
+  RunMap map_;
+  Profiler profiler_;
+
+ private:
+  const vm::Machine* machine_ = nullptr;
+};
+
+}  // namespace
+
+Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window,
+                      IntervalPlan plan) {
+  if (plan.threads <= 1 || !trace.history.writes.empty())
+    return traced(trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window); });
+  IntervalRun run;
+  try {
+    run = replay_intervals(trace, window.to, plan, [&] { return std::make_unique<ProfileWorker>(debug, window); });
+  } catch (const std::runtime_error& e) {
+    throw QueryError(e.what());
+  }
+  std::vector<std::uint64_t> lines;
+  std::uint64_t without_line = 0, end_icount = 0;
+  std::vector<const std::vector<StackMove>*> moves(run.intervals, nullptr);
+  std::vector<const RunInfo*> last(run.intervals, nullptr);
+  for (auto& w : run.workers) {
+    auto& worker = static_cast<ProfileWorker&>(*w);
+    worker.profiler_.add_lines(lines, without_line);
+    end_icount = std::max(end_icount, worker.end_icount_);
+    for (const auto& [index, m] : worker.moves_) moves[index] = &m;
+    for (const auto& [index, r] : worker.last_) last[index] = r;
+  }
+  // The stack's moves in execution order, on one tree: the single-threaded one.
+  CallTree tree;
+  const RunMap& functions = static_cast<ProfileWorker&>(*run.workers[0]).map_;  // any map: for function entries
+  for (std::size_t k = 0; k < run.intervals; ++k)
+    if (moves[k] != nullptr) apply_moves(tree, *moves[k], k == 0 ? nullptr : last[k - 1], functions);
+  if (lines.empty()) lines.assign(debug.lines().size(), 0);
+  return Profiler::make(tree, lines, without_line, window, end_icount, debug);
 }
 
 namespace {

@@ -31,7 +31,11 @@ debuginfo::DebugInfo debug_info_of(const timeline::TraceData& trace);
 // the answer is the same as on one thread.
 LineReport count_lines(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
                        std::uint64_t to = UINT64_MAX, IntervalPlan plan = IntervalPlan{query_threads()});
-Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window);
+// The exact profile of the window. With plan.threads > 1 the trace is cut
+// into intervals traced in parallel, each logging its shadow-stack moves,
+// made in order on one tree afterwards: the same profile as on one thread.
+Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window,
+                      IntervalPlan plan = IntervalPlan{query_threads()});
 // Every call of function `func` (an index into debug.functions()) in [0, to),
 // with registers read: one traced replay that stops at the function's entry
 // and its calls' return addresses (a trace with recorded debugger writes:
