@@ -26,6 +26,11 @@ void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
       prev = prev->next;
       continue;
     }
+    if (prev->next2_key == key && prev->next2 != nullptr) {  // the other way of a branch
+      ++prev->next2_count;
+      prev = prev->next2;
+      continue;
+    }
     RunInfo& info = map_.lookup(runs[i].start, runs[i].end);
     RunMap::relink(*prev, info, key);
     ++info.executions;
