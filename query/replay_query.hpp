@@ -3,8 +3,11 @@
 // Each function replays the trace from instruction 0 (guest output
 // discarded) with its sink attached, up to `to` or the end of history. Cost:
 // one replay in the traced run loop plus one cache probe per straight-line
-// run. A replay that diverges from the trace throws QueryError (the answer
-// would be about some other execution).
+// run; line hits and profiles split it into intervals over plan.threads
+// (query/interval_replay.hpp) with the same answer. A replay that diverges
+// from the trace throws QueryError (the answer would be about some other
+// execution). Answers are cached per trace by the callers
+// (query/answer_cache.hpp).
 #pragma once
 #include <cstdint>
 #include <stdexcept>

@@ -209,6 +209,21 @@ def compute():
                      f"lines {lines['instructions']}, profile {prof['instructions']}, length {length}")
             names = [f["name"] for f in prof["functions"]]
             ck.check("main" in names and "sieve" in names, f"compute's functions: {names}")
+        # Split over threads (4M-instruction intervals cut by an untraced pass,
+        # traced in parallel; 10 iterations make 3 of them): the same answers.
+        long_trace = record(tmp, "compute10", g.example("compute"), "10")
+        os.environ["RVRR_NO_CACHE"] = "1"
+        try:
+            for q in (["trace", "lines", "--json", long_trace], ["trace", "profile", "--json", long_trace],
+                      ["trace", "profile", "--folded", "--from", "3000000", "--to", "9000000", long_trace]):
+                answers = []
+                for n in ("1", "3"):
+                    os.environ["RVRR_SCAN_THREADS"] = n
+                    answers.append(ok(q, f"{q[1]} on {n} threads"))
+                ck.check(answers[0] == answers[1], f"`rvrr {' '.join(q[:-1])}` on 1 and 3 threads differ")
+        finally:
+            del os.environ["RVRR_NO_CACHE"]
+            os.environ.pop("RVRR_SCAN_THREADS", None)
         text = ok(["trace", "lines", "--annotate", "compute.c", trace], "compute annotate")
         ck.check(re.search(r"^\s+#####:\s+\d+:", text, re.M) or re.search(r"^\s+\d+:\s+\d+:.*composite", text, re.M),
                  f"compute annotate:\n{text[:3000]}")
