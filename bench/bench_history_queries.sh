@@ -49,8 +49,19 @@ time_of() {  # name threads command...
   [ -z "${base:-}" ] && base=$t
   printf '%-44s %8.3f s %7.2fx %8s\n' "$name" "$t" "$(calc "$t / $base")" "$threads"
 }
+export RVRR_NO_CACHE=1  # fresh answers (no TRACE.answers), until the last row
 printf '%-44s %10s %8s %8s\n' "" "wall" "replay" "threads"
 time_of "one replay (trace info --verify)" 1 "$RVRR" trace info --verify "$tmp/a.rvrr"
 time_of "trace writes (a word written once per run)" 1 "$RVRR" trace writes "$tmp/a.rvrr" rng_state,4
 time_of "trace diff (two equal recordings)" 2 "$RVRR" trace diff "$tmp/a.rvrr" "$tmp/b.rvrr"
+# Two runs of a guest that computes ~the same count, then reads 4 bytes and
+# branches on byte 2: they part 15 instructions before the end.
+late=$root/tests/fixtures/late_input_guest.elf
+units=$(( ${count:-150000000} / 5000000 ))
+printf 'abcd' | "$RVRR" record -o "$tmp/la.rvrr" "$late" "$units" >/dev/null 2>&1 || true  # it exits with a status from the input
+printf 'abXd' | "$RVRR" record -o "$tmp/lb.rvrr" "$late" "$units" >/dev/null 2>&1 || true  # it exits with a status from the input
+time_of "trace diff (runs parting at the end)" 2 "$RVRR" trace diff "$tmp/la.rvrr" "$tmp/lb.rvrr"
 time_of "trace memory (at the end)" 1 "$RVRR" trace memory "$tmp/a.rvrr"
+unset RVRR_NO_CACHE
+"$RVRR" trace writes "$tmp/a.rvrr" rng_state,4 >/dev/null 2>&1 || true
+time_of "trace writes, asked again (TRACE.answers)" 1 "$RVRR" trace writes "$tmp/a.rvrr" rng_state,4

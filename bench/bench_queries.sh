@@ -3,8 +3,11 @@
 # (`rvrr trace lines`, `trace profile`, `trace profile --folded`, `trace dump`)
 # on a recording of the compute example, beside one plain replay of the same
 # trace (`rvrr trace info --verify`: replays it to the end and checks it).
-# Each query is one replay with a trace sink (vm/exec_trace.hpp) on one
-# hardware thread; the ratio column is its CPU time over the plain replay's.
+# Each query is one replay with a trace sink (vm/exec_trace.hpp); `trace lines`
+# also runs split over RVRR_SCAN_THREADS (default: every hardware thread),
+# which adds an untraced pass that cuts the intervals (more CPU, less wall
+# time); the ratio column is CPU time over the plain replay's. The last rows
+# ask again, answered from the TRACE.answers cache.
 #
 # Each command is run RUNS times; the table shows the median wall time.
 # Prints figures only; never passes or fails on time.
@@ -53,15 +56,34 @@ time_of() {
   echo "$(printf '%s\n' "${walls[@]}" | median) $(printf '%s\n' "${cpus[@]}" | median)"
 }
 
-echo "compute example ($(basename "$prog") $iterations): $instructions instructions, 1 hardware thread, median of $runs runs"
-printf '%-30s %8s %8s %8s %10s\n' "command" "wall s" "cpu s" "MIPS" "cpu ratio"
+# Fresh answers: no TRACE.answers (query/answer_cache.hpp), or every run after the first would be a cache hit.
+export RVRR_NO_CACHE=1
+threads=${RVRR_SCAN_THREADS:-$(nproc)}
+echo "compute example ($(basename "$prog") $iterations): $instructions instructions, median of $runs runs"
+echo "host: $(nproc) hardware threads; the threads column is what each command used (RVRR_SCAN_THREADS)"
+printf '%-34s %7s %8s %8s %8s %10s\n' "command" "threads" "wall s" "cpu s" "MIPS" "cpu ratio"
 read -r base_wall base_cpu <<< "$(time_of trace info --verify "$trace")"
-printf '%-30s %8.2f %8.2f %8.0f %10s\n' "replay (trace info --verify)" "$base_wall" "$base_cpu" \
+printf '%-34s %7s %8.2f %8.2f %8.0f %10s\n' "replay (trace info --verify)" 1 "$base_wall" "$base_cpu" \
   "$(calc "$instructions / $base_cpu / 1e6")" "1.00"
-for q in "trace lines" "trace lines --json" "trace profile" "trace profile --folded" "trace dump"; do
-  # shellcheck disable=SC2086
-  read -r wall cpu <<< "$(time_of $q "$trace")"
-  mips="-"  # dump reads the trace without replaying it
-  [ "$q" = "trace dump" ] || mips=$(printf '%.0f' "$(calc "$instructions / $cpu / 1e6")")
-  printf '%-30s %8.2f %8.2f %8s %10.2f\n' "$q" "$wall" "$cpu" "$mips" "$(calc "$cpu / $base_cpu")"
-done
+# row THREADS LABEL ARGS...: one command under RVRR_SCAN_THREADS=THREADS.
+row() {
+  local n=$1 label=$2
+  shift 2
+  read -r wall cpu <<< "$(RVRR_SCAN_THREADS=$n time_of "$@")"
+  local mips="-"  # dump reads the trace without replaying it
+  [ "$label" = "trace dump" ] || mips=$(printf '%.0f' "$(calc "$instructions / $cpu / 1e6")")
+  printf '%-34s %7s %8.2f %8.2f %8s %10.2f\n' "$label" "$n" "$wall" "$cpu" "$mips" "$(calc "$cpu / $base_cpu")"
+}
+row 1 "trace lines" trace lines "$trace"
+[ "$threads" -gt 1 ] && row "$threads" "trace lines" trace lines "$trace"
+row 1 "trace lines --json" trace lines --json "$trace"
+row 1 "trace profile" trace profile "$trace"
+row 1 "trace profile --folded" trace profile --folded "$trace"
+row 1 "trace calls main (1 call)" trace calls "$trace" main
+row 1 "trace dump" trace dump "$trace"
+# Asked again: answered from TRACE.answers next to the trace.
+unset RVRR_NO_CACHE
+"$RVRR" trace lines "$trace" >/dev/null 2>&1
+"$RVRR" trace profile "$trace" >/dev/null 2>&1
+row 1 "trace lines, asked again (cache)" trace lines "$trace"
+row 1 "trace profile, asked again (cache)" trace profile "$trace"

@@ -16,7 +16,13 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
     const std::uint64_t at = icount_;
     icount_ = r.icount_after;
-    RunInfo& info = map_.lookup(r.start, r.end);
+    // The successor cache (run_map.hpp) spares the map lookup; nothing is counted on edges here.
+    const std::uint64_t key = RunMap::key_of(r);
+    RunInfo& info = prev_ != nullptr && prev_->next_key == key ? *prev_->next : map_.lookup(r.start, r.end);
+    if (prev_ != nullptr && prev_->next != &info) {
+      prev_->next = &info;
+      prev_->next_key = key;
+    }
     if (prev_ == nullptr) {
       tree_.start(info.first_func);
       maybe_enter(nullptr, info, r.start, at);

@@ -1,11 +1,13 @@
 // query/calls.hpp - every call of one function (WinDbg's TTD.Calls): when it
 // was entered, from where, with which arguments, and what it returned when.
 //
-// Two passes, each a replay: a traced one finds the calls with the shadow
-// call stack of query/call_tree.hpp (so recursion, tail calls and longjmp
-// are followed exactly as the profile follows them), then an untraced one
-// stops at each entry and return count (ascending) and reads the registers
-// there (CallRegisterReader). Arguments and return values are decoded from
+// A traced replay finds the calls with the shadow call stack of
+// query/call_tree.hpp (so recursion, tail calls and longjmp are followed
+// exactly as the profile follows them); the registers are read where the
+// same replay stops at breakpoints on the function's entry and on each
+// call's return address (query/replay_query.cpp), or, where that cannot be
+// done, by a second, untraced replay that stops at each entry and return
+// count (ascending) (CallRegisterReader). Arguments and return values are decoded from
 // the registers by the RISC-V ilp32/ilp32f/ilp32d calling convention and the
 // function's DWARF types (call_values).
 #pragma once
@@ -57,6 +59,9 @@ class CallFinder : public vm::ExecTraceSink {
   void executed(std::span<const vm::ExecutedRun> runs) override;
   // The calls in entry order; those not ended are Open.
   std::vector<CallRecord> finish() { return std::move(calls_); }
+  // The last run delivered (null before the first): stopped at the function's
+  // entry, it is the run whose call or jump got there.
+  const RunInfo* last_run() const { return prev_; }
 
  private:
   void settle(const RunInfo& prev, vm::Addr target, std::uint64_t at);

@@ -8,34 +8,40 @@ void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
   // one increment on the previous run's cache line. Whether a run's first
   // line was entered depends only on the run before it, and the entries
   // inside a run are the same every time, so both are multiplied out later.
-  for (const vm::ExecutedRun& r : runs) {
-    const std::uint64_t key = std::uint64_t{r.start} << 32 | r.end;
-    if (prev_ != nullptr && prev_->next_key == key) {
-      ++prev_->next_count;
-      prev_ = prev_->next;
+  // The previous run lives in a local: as a member it would be stored and
+  // reloaded around every increment (the compiler cannot tell they differ).
+  std::size_t i = 0;
+  if (prev_ == nullptr && !runs.empty()) {  // the first run (or the first after restart()): an entry
+    RunInfo& info = map_.lookup(runs[0].start, runs[0].end);
+    ++info.executions;
+    ++info.entries;
+    prev_ = first_ = &info;
+    i = 1;
+  }
+  RunInfo* prev = prev_;
+  for (; i < runs.size(); ++i) {
+    const std::uint64_t key = RunMap::key_of(runs[i]);
+    if (prev->next_key == key) {
+      ++prev->next_count;
+      prev = prev->next;
       continue;
     }
-    RunInfo& info = map_.lookup(r.start, r.end);
-    if (prev_ != nullptr) {
-      credit(*prev_);
-      prev_->next = &info;
-      prev_->next_key = key;
+    if (prev->next2_key == key && prev->next2 != nullptr) {  // the other way of a branch
+      ++prev->next2_count;
+      prev = prev->next2;
+      continue;
     }
+    RunInfo& info = map_.lookup(runs[i].start, runs[i].end);
+    RunMap::relink(*prev, info, key);
     ++info.executions;
-    if (prev_ == nullptr || RunMap::enters(*prev_, info)) ++info.entries;
-    prev_ = &info;
+    if (RunMap::enters(*prev, info)) ++info.entries;
+    prev = &info;
   }
-}
-
-void LineCounter::credit(RunInfo& from) {
-  if (from.next == nullptr || from.next_count == 0) return;
-  from.next->executions += from.next_count;
-  if (RunMap::enters(from, *from.next)) from.next->entries += from.next_count;
-  from.next_count = 0;
+  prev_ = prev;
 }
 
 LineReport LineCounter::finish() {
-  map_.for_each([&](RunInfo& info) { credit(info); });
+  map_.credit_all();
   const debuginfo::DebugInfo& debug = map_.debug();
   std::vector<LineCount> by_id(debug.lines().size());
   LineReport report;

@@ -37,11 +37,21 @@ class LineCounter : public vm::ExecTraceSink {
   explicit LineCounter(RunMap& map) : map_(map) {}
   void executed(std::span<const vm::ExecutedRun> runs) override;
   LineReport finish();
+  // The runs that come next do not follow the last one seen (the next
+  // interval of a parallel pass, query/interval_replay.hpp): the first of
+  // them counts as an entry, as at the start. first_run()/last_run() (null
+  // before any run) let the caller correct that with the run before it.
+  void restart() {
+    prev_ = nullptr;
+    first_ = nullptr;
+  }
+  const RunInfo* first_run() const { return first_; }
+  const RunInfo* last_run() const { return prev_; }
 
  private:
-  void credit(RunInfo& from);  // the runs that followed `from` on its cached edge
   RunMap& map_;
   RunInfo* prev_ = nullptr;
+  RunInfo* first_ = nullptr;   // the first run since the start or restart()
 };
 
 }  // namespace rvrr::query

@@ -6,55 +6,133 @@
 namespace rvrr::query {
 
 void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
+  // The hot state in locals (as members they would be stored and reloaded
+  // around every increment); the slow path works on the members.
+  RunInfo* prev = prev_;
+  std::uint64_t icount = icount_, pending = pending_;
+  std::uint32_t cur = cur_func_;
   for (const vm::ExecutedRun& r : runs) {
-    const std::uint64_t first = icount_, n = r.icount_after - icount_;
-    icount_ = r.icount_after;
-    const std::uint64_t key = std::uint64_t{r.start} << 32 | r.end;
+    const std::uint64_t first = icount, n = r.icount_after - icount;
+    icount = r.icount_after;
+    const std::uint64_t key = RunMap::key_of(r);
     // Hot path: the same successor as last time, on an edge that keeps the
     // stack, whole and inside the window: nothing but the previous run's
     // cache line is touched.
-    if (prev_ != nullptr && prev_->next_key == key && prev_->next_fast && cur_func_ == prev_->first_func &&
-        n == prev_->next_insns && first >= window_.from && r.icount_after <= window_.to) {
-      pending_ += n;
-      ++prev_->next_count;
-      prev_ = prev_->next;
+    if (prev != nullptr && prev->next_key == key && prev->next_fast && cur == prev->first_func &&
+        n == prev->next_insns && first >= window_.from && r.icount_after <= window_.to) {
+      pending += n;
+      ++prev->next_count;
+      prev = prev->next;
       continue;
     }
-    RunInfo& info = map_.lookup(r.start, r.end);
-    if (prev_ != nullptr) {
-      credit(*prev_);
-      prev_->next = &info;
-      prev_->next_key = key;
-      prev_->next_insns = info.insns;
-      // Straight on or a branch, within one function on both sides: the
-      // stack stays and the run goes whole to the current node.
-      prev_->next_fast = (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
-                         prev_->one_function && info.one_function && info.first_func == prev_->first_func;
-    }
-    if (prev_ && (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
-        info.first_func == cur_func_) {
-      // Straight on, or a branch within the function: the stack stays (the hot case).
-    } else {
-      flush();
-      const bool in_window = first >= window_.from && first < window_.to;
-      if (!prev_) {
-        tree_.start(info.first_func);
-      } else {
-        tree_.transfer(prev_->transfer, r.start, info.first_func, prev_->return_to, in_window, map_);
-      }
-      cur_func_ = tree_.current_func();
-    }
-    prev_ = &info;
-    // The common case: the whole run inside the window, in one function
-    // (its lines are totalled per distinct run in finish()).
-    if (info.one_function && n == info.insns && first >= window_.from && r.icount_after <= window_.to) {
-      pending_ += n;
-      ++info.executions;
-      continue;
-    }
+    prev_ = prev;
+    pending_ = pending;
+    icount_ = icount;
+    slow_run(r, first, n, key);
+    prev = prev_;
+    pending = pending_;
+    cur = cur_func_;
+  }
+  prev_ = prev;
+  pending_ = pending;
+  icount_ = icount;
+}
+
+// A run off the hot path: a new successor, a change of stack, or a run the window cuts.
+void Profiler::slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint64_t n, std::uint64_t key) {
+  RunInfo& info = map_.lookup(r.start, r.end);
+  if (prev_ != nullptr) {
+    RunMap::relink(*prev_, info, key);
+    // Straight on or a branch, within one function on both sides: the
+    // stack stays and the run goes whole to the current node.
+    prev_->next_fast = (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
+                       prev_->one_function && info.one_function && info.first_func == prev_->first_func;
+  }
+  if (prev_ && (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
+      info.first_func == cur_func_) {
+    // Straight on, or a branch within the function: the stack stays (the hot case).
+  } else {
     flush();
-    partial(info, first, n);
+    const bool in_window = first >= window_.from && first < window_.to;
+    if (!prev_) {
+      stack_start(info.first_func, r.start, in_window);
+    } else {
+      stack_transfer(prev_->transfer, r.start, info.first_func, prev_->return_to, in_window);
+    }
+  }
+  prev_ = &info;
+  // The common case: the whole run inside the window, in one function
+  // (its lines are totalled per distinct run in finish()).
+  if (info.one_function && n == info.insns && first >= window_.from && r.icount_after <= window_.to) {
+    pending_ += n;
+    ++info.executions;
+    return;
+  }
+  flush();
+  partial(info, first, n);
+}
+
+void Profiler::stack_start(std::uint32_t func, vm::Addr target, bool count_call) {
+  if (log_ == nullptr) {
+    tree_.start(func);
     cur_func_ = tree_.current_func();
+    return;
+  }
+  log_->push_back(StackMove{StackMove::Kind::Seam, Transfer::None, count_call, target, 0, func, 0});
+  cur_func_ = kUnknownFunc;  // the stack before is not known here
+}
+
+void Profiler::stack_transfer(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to,
+                              bool count_call) {
+  if (log_ == nullptr) {
+    tree_.transfer(how, target, func, return_to, count_call, map_);
+    cur_func_ = tree_.current_func();
+    return;
+  }
+  log_->push_back(StackMove{StackMove::Kind::Transfer, how, count_call, target, return_to, func, 0});
+  // Every move but a return leaves `func` on top (call_tree.cpp); a return
+  // leaves the frame it pops to, not known here (a logged no-op move follows).
+  cur_func_ = how == Transfer::Return ? kUnknownFunc : func;
+}
+
+void Profiler::stack_fall_into(std::uint32_t func, bool count_call) {
+  if (log_ == nullptr) {
+    tree_.fall_into(func, count_call);
+    cur_func_ = tree_.current_func();
+    return;
+  }
+  log_->push_back(StackMove{StackMove::Kind::FallInto, Transfer::None, count_call, 0, 0, func, 0});
+  cur_func_ = func;
+}
+
+void Profiler::restart_logging(std::vector<StackMove>* log, std::uint64_t start_icount) {
+  flush();
+  log_ = log;
+  prev_ = nullptr;
+  icount_ = start_icount;
+  cur_func_ = kUnknownFunc;
+}
+
+void apply_moves(CallTree& tree, const std::vector<StackMove>& moves, const RunInfo* before, const RunMap& map) {
+  for (const StackMove& m : moves) {
+    switch (m.kind) {
+      case StackMove::Kind::Seam:
+        // What Profiler::slow_run does for this run, knowing the run before.
+        if (before == nullptr) {
+          tree.start(m.func);
+        } else if (!((before->transfer == Transfer::None || before->transfer == Transfer::Branch) &&
+                     m.func == tree.current_func())) {
+          tree.transfer(before->transfer, m.target, m.func, before->return_to, m.count_call, map);
+        }
+        break;
+      case StackMove::Kind::Transfer:
+        tree.transfer(m.how, m.target, m.func, m.return_to, m.count_call, map);
+        break;
+      case StackMove::Kind::FallInto:
+        tree.fall_into(m.func, m.count_call);
+        break;
+    }
+    tree.node(tree.current()).self += m.self;
   }
 }
 
@@ -67,16 +145,16 @@ void Profiler::partial(const RunInfo& info, std::uint64_t first, std::uint64_t n
     return hi > lo ? hi - lo : 0;
   };
   if (n != info.insns) {
-    tree_.node(tree_.current()).self += clip(first, n);
+    add_self(clip(first, n));
     partial_without_line_ += clip(first, n);
     return;
   }
   std::uint64_t at = first;
   for (std::size_t k = 0; k < info.segs.size(); ++k) {
     const Segment& s = info.segs[k];
-    if (k > 0 && s.func != info.segs[k - 1].func) tree_.fall_into(s.func, at >= window_.from && at < window_.to);
+    if (k > 0 && s.func != info.segs[k - 1].func) stack_fall_into(s.func, at >= window_.from && at < window_.to);
     const std::uint64_t c = clip(at, s.count);
-    tree_.node(tree_.current()).self += c;
+    add_self(c);
     if (s.line == kNoLine) {
       partial_without_line_ += c;
     } else {
@@ -86,36 +164,39 @@ void Profiler::partial(const RunInfo& info, std::uint64_t first, std::uint64_t n
   }
 }
 
-void Profiler::credit(RunInfo& from) {
-  if (from.next == nullptr || from.next_count == 0) return;
-  from.next->executions += from.next_count;  // its lines are totalled in finish()
-  from.next_count = 0;
-}
-
-Profile Profiler::finish() {
-  flush();
-  map_.for_each([&](RunInfo& info) { credit(info); });
-  Profile p;
-  p.window = window_;
-  p.window.to = std::min(window_.to, std::max(icount_, window_.from));
-  const debuginfo::DebugInfo& debug = map_.debug();
-  const std::size_t nfuncs = debug.functions().size() + 1;  // the last slot: kNoFunction
-  auto slot = [&](std::uint32_t f) { return f == kNoFunction ? nfuncs - 1 : f; };
-
-  // Lines: whole runs per distinct run, plus the partial ones.
-  std::vector<std::uint64_t> lines(debug.lines().size(), 0);
-  if (!partial_lines_.empty()) lines = partial_lines_;
-  p.without_line = partial_without_line_;
+void Profiler::add_lines(std::vector<std::uint64_t>& lines, std::uint64_t& without_line) {
+  map_.credit_all();
+  if (lines.empty()) lines.assign(map_.debug().lines().size(), 0);
+  for (std::size_t id = 0; id < partial_lines_.size(); ++id) lines[id] += partial_lines_[id];
+  without_line += partial_without_line_;
   map_.for_each([&](const RunInfo& info) {
     for (const Segment& s : info.segs) {
       const std::uint64_t c = std::uint64_t{s.count} * info.executions;
       if (s.line == kNoLine) {
-        p.without_line += c;
+        without_line += c;
       } else {
         lines[s.line] += c;
       }
     }
   });
+}
+
+Profile Profiler::finish() {
+  flush();
+  std::vector<std::uint64_t> lines;
+  std::uint64_t without_line = 0;
+  add_lines(lines, without_line);
+  return make(tree_, lines, without_line, window_, icount_, map_.debug());
+}
+
+Profile Profiler::make(const CallTree& tree, const std::vector<std::uint64_t>& lines, std::uint64_t without_line,
+                       ProfileWindow window, std::uint64_t end_icount, const debuginfo::DebugInfo& debug) {
+  Profile p;
+  p.window = window;
+  p.window.to = std::min(window.to, std::max(end_icount, window.from));
+  const std::size_t nfuncs = debug.functions().size() + 1;  // the last slot: kNoFunction
+  auto slot = [&](std::uint32_t f) { return f == kNoFunction ? nfuncs - 1 : f; };
+  p.without_line = without_line;
   for (debuginfo::LineId id = 0; id < lines.size(); ++id)
     if (lines[id] > 0) p.lines.push_back(LineCost{id, lines[id]});
   std::stable_sort(p.lines.begin(), p.lines.end(),
@@ -123,7 +204,7 @@ Profile Profiler::finish() {
 
   // Functions: self and calls per node; inclusive = the subtree total of each
   // node whose function is not already on its path (recursion counted once).
-  const std::vector<CallNode>& nodes = tree_.nodes();
+  const std::vector<CallNode>& nodes = tree.nodes();
   std::vector<std::uint64_t> subtree(nodes.size(), 0);
   for (std::size_t i = nodes.size(); i-- > 1;) {  // children come after their parent
     subtree[i] += nodes[i].self;

@@ -47,6 +47,27 @@ struct Profile {
   std::vector<PathCost> paths;          // self > 0; by path
 };
 
+// One move of the shadow stack, logged by a Profiler that does not know the
+// stack it starts on (an interval of a parallel pass,
+// query/interval_replay.hpp); the merge makes the moves in interval order
+// on the real stack (apply_moves), which gives the single-threaded tree.
+struct StackMove {
+  enum class Kind : std::uint8_t {
+    Seam,      // the interval's first run: the run before it (the last of the interval before) decides
+    Transfer,  // CallTree::transfer
+    FallInto,  // CallTree::fall_into
+  };
+  Kind kind = Kind::Transfer;
+  Transfer how = Transfer::None;
+  bool count_call = false;
+  vm::Addr target = 0, return_to = 0;
+  std::uint32_t func = kNoFunction;
+  std::uint64_t self = 0;  // instructions for the node current after the move, until the next move
+};
+
+// Makes `moves` on `tree`; `before`: the run that preceded the first Seam (null: the start of history).
+void apply_moves(CallTree& tree, const std::vector<StackMove>& moves, const RunInfo* before, const RunMap& map);
+
 class Profiler : public vm::ExecTraceSink {
  public:
   // `map` must be used by no other sink. `start_icount`: the machine's count when tracing starts.
@@ -55,14 +76,41 @@ class Profiler : public vm::ExecTraceSink {
   void executed(std::span<const vm::ExecutedRun> runs) override;
   Profile finish();
 
+  // Parallel passes: log the stack's moves to `log` instead of making them
+  // (the runs that follow are a new interval starting at `start_icount`,
+  // not following the last run seen).
+  void restart_logging(std::vector<StackMove>* log, std::uint64_t start_icount);
+  // Ends logging to the current log (its last move gets the pending instructions).
+  void end_logging() { flush(); }
+  const RunInfo* last_run() const { return prev_; }
+  std::uint64_t icount() const { return icount_; }
+  // Adds the instructions per line (and without one) counted so far to `lines` / `without_line`.
+  void add_lines(std::vector<std::uint64_t>& lines, std::uint64_t& without_line);
+  // The profile of `tree` (the shadow stack's paths with their self counts) and the line totals.
+  static Profile make(const CallTree& tree, const std::vector<std::uint64_t>& lines, std::uint64_t without_line,
+                      ProfileWindow window, std::uint64_t end_icount, const debuginfo::DebugInfo& debug);
+
  private:
+  static constexpr std::uint32_t kUnknownFunc = 0xfffffffeu;  // logging: the stack after a move is not known
+  void slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint64_t n, std::uint64_t key);
   void partial(const RunInfo& info, std::uint64_t first, std::uint64_t n);
-  void credit(RunInfo& from);  // the runs that followed `from` on its cached edge
+  // The stack's moves: made on tree_, or logged.
+  void stack_start(std::uint32_t func, vm::Addr target, bool count_call);
+  void stack_transfer(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to, bool count_call);
+  void stack_fall_into(std::uint32_t func, bool count_call);
+  void add_self(std::uint64_t n) {
+    if (log_ == nullptr) {
+      tree_.node(tree_.current()).self += n;
+    } else if (!log_->empty()) {
+      log_->back().self += n;
+    }
+  }
   // Adds the instructions counted for the current stack node since it last changed.
   void flush() {
-    tree_.node(tree_.current()).self += pending_;
+    add_self(pending_);
     pending_ = 0;
   }
+  std::vector<StackMove>* log_ = nullptr;
   RunMap& map_;
   ProfileWindow window_;
   std::uint64_t icount_;           // instruction count after the last run seen

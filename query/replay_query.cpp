@@ -1,7 +1,16 @@
 // query/replay_query.cpp - driving a ReplaySession with a sink.
 #include "query/replay_query.hpp"
 
+#include <algorithm>
+#include <array>
+#include <map>
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+
 #include "timeline/replay_session.hpp"
+#include "timeline/session_setup.hpp"
+#include "vm/debug_points.hpp"
 
 namespace rvrr::query {
 
@@ -29,16 +38,229 @@ debuginfo::DebugInfo debug_info_of(const timeline::TraceData& trace) {
   }
 }
 
-LineReport count_lines(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, std::uint64_t to) {
-  return traced(trace, debug, to, [](RunMap& map) { return LineCounter(map); });
+namespace {
+
+// One thread's share of a parallel line count: its own map and counter,
+// and for each interval it ran the first and last run (for the seams).
+class LineWorker : public IntervalWorker {
+ public:
+  explicit LineWorker(const debuginfo::DebugInfo& debug)
+      : map_(debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return machine_->memory().read_bytes(a, out); }),
+        counter_(map_) {}
+  void begin(std::size_t, const vm::Machine& m) override {
+    machine_ = &m;
+    counter_.restart();
+  }
+  vm::ExecTraceSink& sink() override { return counter_; }
+  void end(std::size_t index) override { seams_.emplace_back(index, Seam{counter_.first_run(), counter_.last_run()}); }
+
+  struct Seam {
+    const RunInfo* first = nullptr;
+    const RunInfo* last = nullptr;
+  };
+  std::vector<std::pair<std::size_t, Seam>> seams_;
+  LineCounter& counter() { return counter_; }
+
+ private:
+  const vm::Machine* machine_ = nullptr;
+  RunMap map_;
+  LineCounter counter_;
+};
+
+}  // namespace
+
+LineReport count_lines(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, std::uint64_t to,
+                       IntervalPlan plan) {
+  if (plan.threads <= 1 || !trace.history.writes.empty())
+    return traced(trace, debug, to, [](RunMap& map) { return LineCounter(map); });
+  IntervalRun run;
+  try {
+    run = replay_intervals(trace, to, plan, [&] { return std::make_unique<LineWorker>(debug); });
+  } catch (const std::runtime_error& e) {
+    throw QueryError(e.what());
+  }
+  // Sum the workers' counts (each lists every line, in the same order).
+  LineReport total;
+  std::vector<LineWorker::Seam> seams(run.intervals);
+  for (auto& w : run.workers) {
+    auto& worker = static_cast<LineWorker&>(*w);
+    const LineReport r = worker.counter().finish();
+    if (total.lines.empty()) total.lines = r.lines;
+    else
+      for (std::size_t i = 0; i < r.lines.size(); ++i) {
+        total.lines[i].hits += r.lines[i].hits;
+        total.lines[i].instructions += r.lines[i].instructions;
+      }
+    total.instructions += r.instructions;
+    total.without_line += r.without_line;
+    for (const auto& [index, seam] : worker.seams_) seams[index] = seam;
+  }
+  // Each interval's first run was counted as an entry; it is one only if
+  // the run before it (the end of the interval before) makes it one.
+  std::vector<std::size_t> position(debug.lines().size(), 0);
+  for (std::size_t i = 0; i < total.lines.size(); ++i) position[total.lines[i].line] = i;
+  for (std::size_t k = 1; k < seams.size(); ++k) {
+    const RunInfo* before = seams[k - 1].last;
+    const RunInfo* first = seams[k].first;
+    if (before == nullptr || first == nullptr || first->first_line == kNoLine) continue;
+    if (!RunMap::enters(*before, *first)) --total.lines[position[first->first_line]].hits;
+  }
+  return total;
 }
 
-Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window) {
-  return traced(trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window); });
+namespace {
+
+// One thread's share of a parallel profile: its own map and profiler, which
+// logs the stack's moves per interval (the stack an interval starts on is
+// known only once the intervals before it are merged).
+class ProfileWorker : public IntervalWorker {
+ public:
+  ProfileWorker(const debuginfo::DebugInfo& debug, ProfileWindow window)
+      : map_(debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return machine_->memory().read_bytes(a, out); }),
+        profiler_(map_, window) {}
+  void begin(std::size_t index, const vm::Machine& m) override {
+    machine_ = &m;
+    profiler_.restart_logging(&moves_[index], m.icount());
+  }
+  vm::ExecTraceSink& sink() override { return profiler_; }
+  void end(std::size_t index) override {
+    profiler_.end_logging();
+    last_[index] = profiler_.last_run();
+    end_icount_ = std::max(end_icount_, profiler_.icount());
+  }
+  std::map<std::size_t, std::vector<StackMove>> moves_;  // by interval (node-based: the log pointer stays valid)
+  std::map<std::size_t, const RunInfo*> last_;           // each interval's last run
+  std::uint64_t end_icount_ = 0;
+  RunMap map_;
+  Profiler profiler_;
+
+ private:
+  const vm::Machine* machine_ = nullptr;
+};
+
+}  // namespace
+
+Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window,
+                      IntervalPlan plan) {
+  if (plan.threads <= 1 || !trace.history.writes.empty())
+    return traced(trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window); });
+  IntervalRun run;
+  try {
+    run = replay_intervals(trace, window.to, plan, [&] { return std::make_unique<ProfileWorker>(debug, window); });
+  } catch (const std::runtime_error& e) {
+    throw QueryError(e.what());
+  }
+  std::vector<std::uint64_t> lines;
+  std::uint64_t without_line = 0, end_icount = 0;
+  std::vector<const std::vector<StackMove>*> moves(run.intervals, nullptr);
+  std::vector<const RunInfo*> last(run.intervals, nullptr);
+  for (auto& w : run.workers) {
+    auto& worker = static_cast<ProfileWorker&>(*w);
+    worker.profiler_.add_lines(lines, without_line);
+    end_icount = std::max(end_icount, worker.end_icount_);
+    for (const auto& [index, m] : worker.moves_) moves[index] = &m;
+    for (const auto& [index, r] : worker.last_) last[index] = r;
+  }
+  // The stack's moves in execution order, on one tree: the single-threaded one.
+  CallTree tree;
+  const RunMap& functions = static_cast<ProfileWorker&>(*run.workers[0]).map_;  // any map: for function entries
+  for (std::size_t k = 0; k < run.intervals; ++k)
+    if (moves[k] != nullptr) apply_moves(tree, *moves[k], k == 0 ? nullptr : last[k - 1], functions);
+  if (lines.empty()) lines.assign(debug.lines().size(), 0);
+  return Profiler::make(tree, lines, without_line, window, end_icount, debug);
 }
 
+namespace {
+
+// The registers a call record wants, as read at a breakpoint stop.
+struct EntryRegs {
+  std::array<std::uint32_t, 8> a{};
+  std::array<std::uint64_t, 8> fa{};
+  std::array<std::uint32_t, 8> stack{};
+};
+struct ExitRegs {
+  std::uint32_t a0 = 0, a1 = 0;
+  std::uint64_t fa0 = 0;
+};
+
+}  // namespace
+
+// One replay: traced for the shadow stack, with breakpoints on the function's
+// entry and, once a call is entered, on its return address. A stop at the
+// entry reads the arguments; a stop at a return address reads a0/a1/fa0
+// (kept by count: the finder decides afterwards which stops were returns of
+// calls of FUNC). The breakpoints cost stops only where calls of FUNC enter
+// and return (on the patched-page fast path in between).
 std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
                                    std::uint32_t func, std::uint64_t to) {
+  if (!trace.history.writes.empty()) return find_calls_two_passes(trace, debug, func, to);
+  timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
+  vm::Machine m = std::move(setup.initial);
+  const timeline::History& history = setup.env->history();
+  timeline::HistoryReader reader(history);
+  const std::uint64_t end = std::min(to, history.frontier + (history.halted_at_frontier ? 1 : 0));
+  RunMap map(debug, [&m](vm::Addr a, std::span<std::uint8_t> out) { return m.memory().read_bytes(a, out); });
+  CallFinder finder(map, func);
+  const vm::Addr entry = debug.functions()[func].entry;
+  vm::DebugPoints points;
+  points.add_breakpoint(entry);
+  std::unordered_set<vm::Addr> returns;  // return addresses with a breakpoint
+  // By count, ascending (stops come in order).
+  std::vector<std::pair<std::uint64_t, EntryRegs>> entries;
+  std::vector<std::pair<std::uint64_t, ExitRegs>> exits;
+  bool skip = false;
+  while (m.icount() < end && !m.halted()) {
+    vm::RunOptions run;
+    run.stop_at = end;
+    run.points = &points;
+    run.skip_points_at_start = skip;
+    run.trace = &finder;
+    const vm::StopInfo stop = m.run(run, reader);
+    if (stop.kind == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message);
+    if (stop.kind != vm::StopKind::Breakpoint) break;
+    skip = true;
+    const std::uint64_t at = m.icount();
+    if (returns.contains(m.pc())) exits.emplace_back(at, ExitRegs{m.reg(10), m.reg(11), m.freg(10)});
+    if (m.pc() != entry) continue;
+    EntryRegs regs;
+    for (unsigned k = 0; k < 8; ++k) {
+      regs.a[k] = m.reg(10 + k);
+      regs.fa[k] = m.freg(10 + k);
+      std::uint8_t b[4] = {};
+      if (m.memory().read_bytes(m.reg(2) + 4 * k, b)) std::memcpy(&regs.stack[k], b, 4);
+    }
+    entries.emplace_back(at, regs);
+    // Where this call returns: after the call instruction that got here, or
+    // (a tail call, a jump) where ra says.
+    const RunInfo* via = finder.last_run();
+    const vm::Addr back = via != nullptr && via->transfer == Transfer::Call ? via->return_to : m.reg(1);
+    if (back != 0 && returns.insert(back).second) points.add_breakpoint(back);
+  }
+  std::vector<CallRecord> calls = finder.finish();
+  auto at_count = [](auto& v, std::uint64_t n) {
+    auto it = std::lower_bound(v.begin(), v.end(), n, [](const auto& e, std::uint64_t k) { return e.first < k; });
+    return it != v.end() && it->first == n ? it : v.end();
+  };
+  for (CallRecord& c : calls) {
+    if (auto e = at_count(entries, c.entry); e != entries.end()) {
+      c.a = e->second.a;
+      c.fa = e->second.fa;
+      c.stack = e->second.stack;
+      c.have_entry_regs = true;
+    }
+    if (c.end != CallEnd::Returned) continue;
+    if (auto x = at_count(exits, c.exit); x != exits.end()) {
+      c.ret_a0 = x->second.a0;
+      c.ret_a1 = x->second.a1;
+      c.ret_fa0 = x->second.fa0;
+      c.have_exit_regs = true;
+    }
+  }
+  return calls;
+}
+
+std::vector<CallRecord> find_calls_two_passes(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
+                                              std::uint32_t func, std::uint64_t to) {
   std::vector<CallRecord> calls = traced(trace, debug, to, [&](RunMap& map) { return CallFinder(map, func); });
   CallRegisterReader reader(calls);
   timeline::ReplaySession session(trace, [](int, std::span<const std::uint8_t>) {});

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "debuginfo/debug_info.hpp"
+#include "vm/exec_trace.hpp"
 #include "vm/types.hpp"
 
 namespace rvrr::query {
@@ -55,6 +56,12 @@ struct alignas(64) RunInfo {
   bool next_fast = false;        // the sink's own flag for this edge
   Transfer transfer = Transfer::None;
   bool one_function = true;      // every segment is in first_func
+  // The successor before `next` (a branch that goes both ways in turn, as
+  // in most loops with an `if`, then follows from this line too); only the
+  // line counter's hot path looks here.
+  std::uint64_t next2_key = 0;
+  RunInfo* next2 = nullptr;
+  std::uint64_t next2_count = 0;
   // What the run is (read on the slower paths).
   vm::Addr start = 0, end = 0;
   std::uint32_t insns = 0;       // instructions decoded in [start, end)
@@ -101,6 +108,40 @@ class RunMap {
       case Transfer::Jump: return true;
     }
     return prev.last_line != next.first_line;
+  }
+  // The successor cache every sink walks: the run after `prev` is usually
+  // the one that followed it last time (loops), so it is found by one
+  // compare on prev's first cache line and counted on the edge
+  // (next_count), credited to the successor only when the edge changes
+  // (relink) or at the end (credit_all).
+  static std::uint64_t key_of(const vm::ExecutedRun& r) { return std::uint64_t{r.start} << 32 | r.end; }
+  // The runs counted on `from`'s edge are executions of its successor, and
+  // entries of its first line where the edge enters it.
+  static void credit(RunInfo& from) {
+    credit_edge(from, from.next, from.next_count);
+    credit_edge(from, from.next2, from.next2_count);
+  }
+  // `next` (key `key`) followed `prev`, not prev's cached successor: the
+  // cached one becomes the second (its count goes with it), the second's
+  // count is credited, and `next` is cached.
+  static void relink(RunInfo& prev, RunInfo& next, std::uint64_t key) {
+    credit_edge(prev, prev.next2, prev.next2_count);
+    prev.next2 = prev.next;
+    prev.next2_key = prev.next_key;
+    prev.next2_count = prev.next_count;
+    prev.next = &next;
+    prev.next_key = key;
+    prev.next_count = 0;
+    prev.next_insns = next.insns;
+  }
+  static void credit_edge(RunInfo& from, RunInfo* to, std::uint64_t& count) {
+    if (to == nullptr || count == 0) return;
+    to->executions += count;
+    if (enters(from, *to)) to->entries += count;
+    count = 0;
+  }
+  void credit_all() {
+    for (auto& [key, info] : runs_) credit(info);
   }
   const debuginfo::DebugInfo& debug() const { return debug_; }
   std::uint32_t function_at(vm::Addr pc) const;

@@ -33,6 +33,10 @@
 #include "protocol/siginfo.hpp"
 #include "server/served_files.hpp"
 #include "debuginfo/debug_info.hpp"
+#include "query/calls.hpp"
+#include "query/line_hits.hpp"
+#include "query/profile.hpp"
+#include "server/query_memo.hpp"
 #include "server/target.hpp"
 #include "timeline/stop_event.hpp"
 #include "timeline/timeline.hpp"
@@ -204,6 +208,10 @@ class Debugger {
   std::optional<debuginfo::DebugInfo> debug_info_;  // loaded on first use
   std::string debug_info_error_;                   // why it could not be loaded
   std::string query_text_;                         // a Query's answer, between execute and finish
+  // The last whole-history answers (worker thread only), for a repeated question at the same point.
+  QueryMemo<query::LineReport> lines_memo_;
+  QueryMemo<query::Profile> profile_memo_;
+  QueryMemo<std::vector<query::CallRecord>> calls_memo_;
   protocol::Negotiated negotiated_;
   bool no_ack_ = false;
   bool extended_ = false;  // gdb sent '!' (target extended-remote)

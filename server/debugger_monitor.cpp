@@ -282,7 +282,7 @@ Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEven
   if (const auto* find = std::get_if<Work::FindWrite>(&work.what)) {
     stop_reply(event);
     return console_then_ok(format_write_search(write_search_, find->direction == timeline::Direction::Forward,
-                                               find->addr, find->len, work_start_icount_));
+                                               find->addr, find->len, work_start_icount_, debug_info()));
   }
   // The position changed without gdb knowing; remember a plain stop for '?'.
   stop_reply(event);

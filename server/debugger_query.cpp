@@ -22,6 +22,19 @@ std::vector<std::string> words_of(const std::string& text) {
   return words;
 }
 
+// The answer to `question` over [0, now): the one kept from last time if the
+// history up to `now` is the same execution (query_memo.hpp), else run()'s
+// (nullopt: cancelled or failed), kept for next time. Points into `memo` or `scratch`.
+template <typename T, typename Run>
+const T* answer(QueryMemo<T>& memo, const std::string& question, std::uint64_t now,
+                std::optional<std::uint64_t> key, std::optional<T>& scratch, Run run) {
+  if (const T* kept = memo.find(question, now, key)) return kept;
+  scratch = run();
+  if (!scratch || !key) return scratch ? &*scratch : nullptr;
+  memo.keep(question, now, key, std::move(*scratch));
+  return memo.find(question, now, key);
+}
+
 }  // namespace
 
 const debuginfo::DebugInfo* Debugger::debug_info() {
@@ -75,15 +88,20 @@ std::string Debugger::query_lines(const std::vector<std::string>& words, const t
                     (debug->has_dwarf() ? "\n" : " (it has no DWARF: build it with -g)\n");
 
   const std::uint64_t now = target_.now();
-  query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
-  query::LineCounter counter(map);
-  if (!target_.trace_history(now, counter, cancel)) {
+  std::optional<query::LineReport> scratch;
+  const query::LineReport* report =
+      answer(lines_memo_, "lines", now, target_.history_key(now), scratch, [&]() -> std::optional<query::LineReport> {
+        query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
+        query::LineCounter counter(map);
+        if (!target_.trace_history(now, counter, cancel)) return std::nullopt;
+        return counter.finish();
+      });
+  if (report == nullptr) {
     return cancel.cancelled() ? "interrupted: no line counts\n"
                               : "cannot count lines: re-running the history up to instruction " + std::to_string(now) +
                                     " failed\n";
   }
-  const query::LineReport report = counter.finish();
-  std::string listing = lines_text(report, *debug, file, line);
+  std::string listing = lines_text(*report, *debug, file, line);
   std::string text = "Line entries in instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n";
   if (listing.empty()) {
     return text + debug->files()[*file] + (line ? ":" + std::to_string(*line) : std::string()) +
@@ -105,15 +123,21 @@ std::string Debugger::query_profile(const std::vector<std::string>& words, const
   const debuginfo::DebugInfo* debug = debug_info();
   if (!debug) return "cannot profile: " + debug_info_error_ + "\n";
   const std::uint64_t now = target_.now();
-  query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
-  query::Profiler profiler(map, query::ProfileWindow{0, now});
-  if (!target_.trace_history(now, profiler, cancel)) {
+  std::optional<query::Profile> scratch;
+  const query::Profile* profile =
+      answer(profile_memo_, "profile", now, target_.history_key(now), scratch, [&]() -> std::optional<query::Profile> {
+        query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
+        query::Profiler profiler(map, query::ProfileWindow{0, now});
+        if (!target_.trace_history(now, profiler, cancel)) return std::nullopt;
+        return profiler.finish();
+      });
+  if (profile == nullptr) {
     return cancel.cancelled() ? "interrupted: no profile\n"
                               : "cannot profile: re-running the history up to instruction " + std::to_string(now) +
                                     " failed\n";
   }
   return "Profile of instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n" +
-         profile_text(profiler.finish(), *debug, top, "monitor profile K");
+         profile_text(*profile, *debug, top, "monitor profile K");
 }
 
 // Two re-runs of the history: a traced one finds the calls, then one that
@@ -126,22 +150,26 @@ std::string Debugger::query_calls(const std::vector<std::string>& words, const t
   const std::optional<std::uint32_t> func = query::function_index_named(*debug, words[1], error);
   if (!func) return error + "\n";
   const std::uint64_t now = target_.now();
-  query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
-  query::CallFinder finder(map, *func);
-  std::vector<query::CallRecord> calls;
-  bool ok = target_.trace_history(now, finder, cancel);
-  if (ok) {
-    calls = finder.finish();
-    query::CallRegisterReader reader(calls);
-    ok = target_.visit_history(reader.stops(), [&](const vm::Machine& m) { reader.read(m.icount(), m); }, cancel);
-  }
-  if (!ok) {
+  using Calls = std::vector<query::CallRecord>;
+  std::optional<Calls> scratch;
+  const Calls* calls = answer(calls_memo_, "calls " + std::to_string(*func), now, target_.history_key(now), scratch,
+                              [&]() -> std::optional<Calls> {
+    query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
+    query::CallFinder finder(map, *func);
+    if (!target_.trace_history(now, finder, cancel)) return std::nullopt;
+    Calls found = finder.finish();
+    query::CallRegisterReader reader(found);
+    if (!target_.visit_history(reader.stops(), [&](const vm::Machine& m) { reader.read(m.icount(), m); }, cancel))
+      return std::nullopt;
+    return found;
+  });
+  if (calls == nullptr) {
     return cancel.cancelled() ? "interrupted: no calls\n"
                               : "cannot list calls: re-running the history up to instruction " + std::to_string(now) +
                                     " failed\n";
   }
   return "Calls in instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n" +
-         calls_text(calls, *debug, *func);
+         calls_text(*calls, *debug, *func);
 }
 
 }  // namespace rvrr::server

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "query/answer_cache.hpp"
+#include "query/answer_codec.hpp"
 #include "server/commands.hpp"
 #include "server/memory_history_text.hpp"
 #include "timeline/guest_memory_map.hpp"
@@ -59,14 +61,26 @@ std::string json_hex(const std::vector<std::uint8_t>& bytes) {
 // A trace opened for questions: its data and a Timeline replaying it.
 struct OpenTrace {
   fs::path path;
+  timeline::Sha256Digest file_sha256{};  // names this exact trace (the answer cache)
   timeline::TraceHeader header;
   std::unique_ptr<timeline::Timeline> timeline;
 };
+
+// The DWARF and symbols of a trace's program, to name pcs; nullopt when
+// libelf cannot read it (the answers then give bare pcs).
+std::optional<debuginfo::DebugInfo> debug_info_of(const timeline::TraceHeader& header) {
+  try {
+    return debuginfo::DebugInfo(header.program);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
 
 OpenTrace open_trace(const std::string& spec) {
   OpenTrace t;
   t.path = timeline::resolve_trace(spec);
   timeline::TraceData data = timeline::read_trace_file(t.path.string());
+  t.file_sha256 = data.file_sha256;
   timeline::SessionSetup setup = timeline::make_replay_setup(data, [](int, std::span<const std::uint8_t>) {});
   t.header = setup.header;
   t.timeline = std::make_unique<timeline::Timeline>(std::move(setup.initial), setup.env, timeline::TimelineOptions{});
@@ -149,14 +163,27 @@ int trace_writes_command(const CliRequest& request) {
     std::fprintf(stderr, "rvrr: %s\n", e.what());
     return kExitUsage;
   }
+  // A complete listing is kept in TRACE.answers (query/answer_cache.hpp): asked again, no replay.
+  query::AnswerCache cache(t.path.string(), t.file_sha256);
+  const std::string question = "writes " + std::to_string(range->addr) + " " + std::to_string(range->len) +
+                               (request.options.reads ? " reads" : "");
+  std::optional<std::vector<timeline::MemoryAccess>> cached;
+  if (std::optional<query::Answer> bytes = cache.get(question)) cached = query::decode_accesses(*bytes);
   std::vector<timeline::MemoryAccess> accesses;
-  timeline::CancelToken never;
-  std::optional<timeline::StopEvent> failure =
-      t.timeline->memory_accesses(range->addr, range->len, request.options.reads, never,
-                                  [&](const timeline::MemoryAccess& a) {
-                                    accesses.push_back(a);
-                                    return true;
-                                  });
+  std::optional<timeline::StopEvent> failure;
+  if (cached) {
+    accesses = std::move(*cached);
+  } else {
+    timeline::CancelToken never;
+    failure = t.timeline->memory_accesses(range->addr, range->len, request.options.reads, never,
+                                          [&](const timeline::MemoryAccess& a) {
+                                            accesses.push_back(a);
+                                            return true;
+                                          });
+    if (!failure && cache.enabled()) cache.put(question, query::encode_accesses(accesses));
+  }
+  const std::optional<debuginfo::DebugInfo> debug = debug_info_of(t.header);
+  const debuginfo::DebugInfo* names = debug ? &*debug : nullptr;
   std::size_t writes = 0;
   for (const auto& a : accesses) writes += a.write ? 1 : 0;
   const std::size_t reads = accesses.size() - writes;
@@ -169,8 +196,8 @@ int trace_writes_command(const CliRequest& request) {
     for (std::size_t i = 0; i < accesses.size(); ++i) {
       const auto& a = accesses[i];
       if (i) out += ",";
-      // debuginfo: "function", "file", "line" for a.pc go here.
       out += "{\"icount\":" + std::to_string(a.icount) + ",\"pc\":" + std::to_string(a.pc) +
+             code_place_json(code_place(names, a.pc)) +
              ",\"access\":" + (a.write ? "\"write\"" : "\"read\"") +
              ",\"by\":" + (a.by_host_call ? "\"host call\"" : "\"guest\"");
       if (a.by_host_call) out += ",\"host_call\":" + json_string(a.host_call);
@@ -191,7 +218,7 @@ int trace_writes_command(const CliRequest& request) {
                   static_cast<unsigned>(range->len), range->len == 1 ? "" : "s", group_digits(length).c_str(),
                   t.header.program_name.c_str());
     std::string out = head;
-    out += "  instruction  pc          access  bytes (old -> new)\n";
+    out += "  instruction  pc          access  bytes (old -> new), where\n";
     for (const auto& a : accesses) {
       char line[64];
       std::snprintf(line, sizeof line, "%13s  %s  %-6s  ", group_digits(a.icount).c_str(),
@@ -200,6 +227,7 @@ int trace_writes_command(const CliRequest& request) {
       out += a.write ? hex_bytes(a.before, 16) + " -> " + hex_bytes(a.after, 16) : hex_bytes(a.before, 16);
       if (a.by_host_call) out += "  by the host call " + a.host_call;
       if (a.write && a.before == a.after) out += "  (the same bytes)";
+      if (const std::string place = code_place_text(code_place(names, a.pc)); !place.empty()) out += "  in " + place;
       out += "\n";
     }
     out += group_digits(writes) + (writes == 1 ? " write" : " writes");
@@ -218,17 +246,19 @@ int trace_writes_command(const CliRequest& request) {
 
 namespace {
 
-std::string side_json(const timeline::DiffSide& s) {
+std::string side_json(const timeline::DiffSide& s, const debuginfo::DebugInfo* debug) {
   std::string out = "{\"exists\":" + std::string(s.exists ? "true" : "false") + ",\"icount\":" + std::to_string(s.icount) +
                     ",\"pc\":" + std::to_string(s.pc) + ",\"ended\":" + (s.ended ? "true" : "false") +
                     ",\"what\":" + json_string(s.what);
   if (!s.bytes.empty()) out += ",\"bytes\":" + json_hex(s.bytes);
-  return out + "}";  // debuginfo: "function", "file", "line" for pc go here
+  if (s.exists) out += code_place_json(code_place(debug, s.pc));
+  return out + "}";
 }
 
-std::string point_json(const std::optional<timeline::DiffPoint>& p) {
+std::string point_json(const std::optional<timeline::DiffPoint>& p, const debuginfo::DebugInfo* debug) {
   if (!p) return "null";
-  std::string out = "{\"icount\":" + std::to_string(p->icount) + ",\"a\":" + side_json(p->a) + ",\"b\":" + side_json(p->b);
+  std::string out = "{\"icount\":" + std::to_string(p->icount) + ",\"a\":" + side_json(p->a, debug) +
+                    ",\"b\":" + side_json(p->b, debug);
   if (!p->a.bytes.empty() || !p->b.bytes.empty())
     out += ",\"byte_offset\":" + std::to_string(p->byte_offset) + ",\"bytes_start\":" + std::to_string(p->byte_window_start);
   return out + "}";
@@ -240,10 +270,10 @@ std::string end_json(const std::string& path, const std::string& program, const 
   return out + "}";
 }
 
-std::string side_text(const char* name, const timeline::DiffSide& s) {
+std::string side_text(const char* name, const timeline::DiffSide& s, const debuginfo::DebugInfo* debug) {
   std::string out = std::string("  ") + name + ": ";
   if (!s.exists) return out + s.what + "\n";
-  out += "instruction " + group_digits(s.icount) + ", pc " + format_code_place(s.pc) + ": " + s.what;
+  out += "instruction " + group_digits(s.icount) + ", pc " + format_code_place(s.pc, debug) + ": " + s.what;
   if (s.ended) out += " (the run ends here)";
   return out + "\n";
 }
@@ -264,6 +294,9 @@ int trace_diff_command(const CliRequest& request) {
     std::fprintf(stderr, "rvrr: %s\n", e.what());
     return kExitUsage;
   }
+  // One program (diff compares only traces of the same one): A's names both sides.
+  const std::optional<debuginfo::DebugInfo> debug = d.same_program ? debug_info_of(a.header) : std::nullopt;
+  const debuginfo::DebugInfo* names = debug ? &*debug : nullptr;
   if (request.options.json) {
     std::string notes;
     for (const std::string& n : d.notes) notes += (notes.empty() ? "" : ",") + json_string(n);
@@ -272,8 +305,8 @@ int trace_diff_command(const CliRequest& request) {
                       ",\"a\":" + end_json(pa.string(), d.program_a, d.end_a) +
                       ",\"b\":" + end_json(pb.string(), d.program_b, d.end_b) + ",\"notes\":[" + notes + "]";
     if (d.same_program) {
-      out += ",\"control\":" + point_json(d.control) + ",\"host_call\":" + point_json(d.host_call) +
-             ",\"state\":" + point_json(d.state) + ",\"same_end\":" + (d.same_end ? "true" : "false");
+      out += ",\"control\":" + point_json(d.control, names) + ",\"host_call\":" + point_json(d.host_call, names) +
+             ",\"state\":" + point_json(d.state, names) + ",\"same_end\":" + (d.same_end ? "true" : "false");
     }
     if (!d.error.empty()) out += ",\"error\":" + json_string(d.error);
     std::printf("%s}\n", out.c_str());
@@ -292,14 +325,14 @@ int trace_diff_command(const CliRequest& request) {
     if (!d.error.empty()) out += "error: " + d.error + "\n";
     if (d.control) {
       out += "control flow: the runs part at instruction " + group_digits(d.control->icount) + "\n";
-      out += side_text("A", d.control->a) + side_text("B", d.control->b);
+      out += side_text("A", d.control->a, names) + side_text("B", d.control->b, names);
     } else if (d.error.empty()) {
       out += "control flow: the same path\n";
     }
     if (d.host_call) {
       out += "host calls:   the first that differs is at instruction " + group_digits(d.host_call->icount) + "\n";
       for (auto [name, s] : {std::pair{"A", &d.host_call->a}, std::pair{"B", &d.host_call->b}}) {
-        out += side_text(name, *s);
+        out += side_text(name, *s, names);
         if (!s->bytes.empty())
           out += "     bytes " + std::to_string(d.host_call->byte_window_start) + "..: " + hex_bytes(s->bytes, 32) + "\n";
       }
@@ -312,7 +345,7 @@ int trace_diff_command(const CliRequest& request) {
       out += "state:        the runs start in different states (arguments, environment or limits)\n";
     } else if (d.state) {
       out += "state:        the instruction at " + group_digits(d.state->icount) + " leaves different states\n";
-      out += side_text("A", d.state->a) + side_text("B", d.state->b);
+      out += side_text("A", d.state->a, names) + side_text("B", d.state->b, names);
     } else if (d.error.empty()) {
       out += "state:        the same at every instruction compared\n";
     }

@@ -20,10 +20,56 @@ std::string hex_bytes(const std::vector<std::uint8_t>& bytes, std::size_t max) {
   return out;
 }
 
-std::string format_code_place(vm::Addr pc) {
+CodePlace code_place(const debuginfo::DebugInfo* debug, vm::Addr pc) {
+  CodePlace p;
+  if (debug == nullptr) return p;
+  if (const debuginfo::Function* f = debug->function_at(pc)) p.function = f->name;
+  if (auto id = debug->line_id_at(pc)) {
+    const debuginfo::SourceLine& l = debug->lines()[*id];
+    p.file = debug->files()[l.file];
+    p.line = l.line;
+  }
+  return p;
+}
+
+std::string code_place_text(const CodePlace& place) {
+  std::string out = place.function;
+  if (!place.file.empty()) out += (out.empty() ? "" : " ") + ("at " + place.file + ":" + std::to_string(place.line));
+  return out;
+}
+
+std::string format_code_place(vm::Addr pc, const debuginfo::DebugInfo* debug) {
   char b[16];
   std::snprintf(b, sizeof b, "0x%08x", static_cast<unsigned>(pc));
-  return b;
+  const CodePlace place = code_place(debug, pc);
+  std::string out = b;
+  if (!place.function.empty()) out += " in " + place.function;
+  if (!place.file.empty()) out += " at " + place.file + ":" + std::to_string(place.line);
+  return out;
+}
+
+std::string code_place_json(const CodePlace& place) {
+  std::string out;
+  auto quoted = [](const std::string& s) {
+    std::string q = "\"";
+    for (char c : s) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        q += '\\';
+        q += c;
+      } else if (u < 0x20) {
+        char e[8];
+        std::snprintf(e, sizeof e, "\\u%04x", u);
+        q += e;
+      } else {
+        q += c;
+      }
+    }
+    return q + "\"";
+  };
+  if (!place.function.empty()) out += ",\"function\":" + quoted(place.function);
+  if (!place.file.empty()) out += ",\"file\":" + quoted(place.file) + ",\"line\":" + std::to_string(place.line);
+  return out;
 }
 
 std::string access_kind_text(const timeline::MemoryAccess& a) {
@@ -33,7 +79,7 @@ std::string access_kind_text(const timeline::MemoryAccess& a) {
 }
 
 std::string format_write_search(const timeline::WriteSearch& search, bool forward, vm::Addr addr, std::uint32_t len,
-                                std::uint64_t from) {
+                                std::uint64_t from, const debuginfo::DebugInfo* debug) {
   char range[64];
   std::snprintf(range, sizeof range, "0x%08x (%u byte%s)", static_cast<unsigned>(addr), static_cast<unsigned>(len),
                 len == 1 ? "" : "s");
@@ -51,7 +97,7 @@ std::string format_write_search(const timeline::WriteSearch& search, bool forwar
   }
   const timeline::MemoryAccess& a = *search.found;
   std::string text = std::string(forward ? "Next" : "Last") + " write to " + range + " " + where + ": instruction " +
-                     timeline::group_digits(a.icount) + " at pc " + format_code_place(a.pc) + "\n";
+                     timeline::group_digits(a.icount) + " at pc " + format_code_place(a.pc, debug) + "\n";
   if (a.by_host_call) text += "  by the host call " + a.host_call + "\n";
   text += "  old: " + hex_bytes(a.before) + "\n";
   text += "  new: " + hex_bytes(a.after) + "\n";

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "query/answer_cache.hpp"
+#include "query/answer_codec.hpp"
 #include "query/replay_query.hpp"
 #include "server/commands.hpp"
 #include "server/query_output.hpp"
@@ -79,7 +81,10 @@ int trace_lines_command(const CliRequest& request) {
     if (!debug.has_dwarf())
       std::fprintf(stderr, "rvrr: warning: %s has no DWARF line table (build it with -g): no lines to count\n",
                    t->data.header.program_name.c_str());
-    const query::LineReport report = query::count_lines(t->data, debug);
+    query::AnswerCache cache(t->path.string(), t->data.file_sha256);
+    const query::LineReport report = query::answer_cached(
+        cache, "lines", [&] { return query::count_lines(t->data, debug); }, query::encode_lines,
+        [&](const query::Answer& a) { return query::decode_lines(a, debug); });
     if (!request.options.annotate.empty()) return annotate(report, debug, request.options.annotate) ? 0 : kExitUsage;
     std::fputs((request.options.json ? lines_json(report, debug) : lines_text(report, debug)).c_str(), stdout);
     return 0;
@@ -100,7 +105,12 @@ int trace_profile_command(const CliRequest& request) {
   }
   try {
     const debuginfo::DebugInfo debug = query::debug_info_of(t->data);
-    const query::Profile p = query::profile_trace(t->data, debug, query::ProfileWindow{o.from, o.to});
+    query::AnswerCache cache(t->path.string(), t->data.file_sha256);
+    const query::ProfileWindow window{o.from, o.to};
+    const query::Profile p = query::answer_cached(
+        cache, "profile " + std::to_string(o.from) + " " + std::to_string(o.to),
+        [&] { return query::profile_trace(t->data, debug, window); }, query::encode_profile,
+        [&](const query::Answer& a) { return query::decode_profile(a, debug); });
     std::string out = o.folded ? query::folded_stacks(p, debug) : o.json ? profile_json(p, debug) : profile_text(p, debug, o.top);
     std::fputs(out.c_str(), stdout);
     return 0;
@@ -130,7 +140,11 @@ int trace_calls_command(const CliRequest& request) {
       std::fprintf(stderr, "rvrr: %s\n", error.c_str());
       return kExitUsage;
     }
-    const std::vector<query::CallRecord> calls = query::find_calls(t->data, debug, *func);
+    query::AnswerCache cache(t->path.string(), t->data.file_sha256);
+    const std::vector<query::CallRecord> calls = query::answer_cached(
+        cache, "calls " + std::to_string(*func) + " " + request.function,
+        [&] { return query::find_calls(t->data, debug, *func); }, query::encode_calls,
+        [&](const query::Answer& a) { return query::decode_calls(a, debug); });
     std::fputs((request.options.json ? calls_json(calls, debug, *func) : calls_text(calls, debug, *func)).c_str(), stdout);
     return 0;
   } catch (const std::exception& e) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "server/query_memo.hpp"
 #include "timeline/guest_memory_map.hpp"
 #include "timeline/stop_event.hpp"
 #include "timeline/timeline.hpp"
@@ -83,6 +84,9 @@ class Target {
   virtual bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel) {
     return false;
   }
+  // A key for the execution [0, to) (server/query_memo.hpp): equal keys, the
+  // same execution. nullopt: not known (answers are not kept).
+  virtual std::optional<std::uint64_t> history_key(std::uint64_t to) const { return std::nullopt; }
   // Re-runs history and shows `at` the machine at each of `counts` (ascending) (Timeline::visit_history).
   virtual bool visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
                              const timeline::CancelToken& cancel) {
@@ -162,6 +166,9 @@ class TimelineTarget final : public Target {
   }
   bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel) override {
     return timeline_.trace_history(to, trace, cancel);
+  }
+  std::optional<std::uint64_t> history_key(std::uint64_t to) const override {
+    return history_prefix_hash(timeline_.environment().history(), to);
   }
   timeline::WriteSearch find_write(timeline::Direction d, vm::Addr addr, std::uint32_t len,
                                    const timeline::CancelToken& cancel) override {

@@ -273,15 +273,52 @@ TraceDiff diff_traces(const TraceData& a, const TraceData& b) {
     d.state = DiffPoint{0, sa.at(0), sb.at(0), 0, 0};
     d.state->a.what = d.state->b.what = "the initial states differ (arguments, environment or limits)";
   }
-  std::uint64_t c = 0;
+  // Phase 1, when the runs start alike: both run untraced, interval by
+  // interval, comparing full state hashes. A run is decided by its state and
+  // the host results it gets, so where the states are still equal the paths
+  // were too: the first interval whose end states differ holds the first
+  // state difference (found there by bisection), and control flow cannot
+  // part before it. So only what follows is traced (phase 2), and two long
+  // runs that part near the end cost one untraced replay each, side by side.
+  std::uint64_t c = 0;            // both runs are known to be the same (state and path) up to here
+  std::uint64_t equal_state = 0;  // the states are equal at this count (narrowing starts there)
+  if (!d.state) {
+    const std::uint64_t end = std::min(sa.t().stats().history_end, sb.t().stats().history_end);
+    // Long enough that hashing every mapped page at each boundary costs
+    // little next to running the interval (a 4 KiB page hashes in about the
+    // time of a few thousand instructions).
+    const std::uint64_t interval =
+        std::max<std::uint64_t>(kInterval, 8192 * std::max(sa.t().machine().mapped_pages(), sb.t().machine().mapped_pages()));
+    while (c < end) {
+      const std::uint64_t target = std::min(end, c + interval);
+      {
+        std::thread other([&] { sb.t().seek(target, never); });
+        sa.t().seek(target, never);
+        other.join();
+      }
+      if (sa.t().now() != target || sb.t().now() != target) break;  // a run ended early (or diverged): phase 2 says how
+      if (sa.t().machine().state_hash_without_epoch() != sb.t().machine().state_hash_without_epoch()) {
+        d.state = narrow_state(sa, sb, c, target);
+        break;
+      }
+      c = target;
+    }
+    equal_state = c;
+    // Tracing starts just before the instruction that made the states differ (same state, same path to there).
+    if (d.state) c = d.state->icount;
+    sa.t().seek(c, never);
+    sb.t().seek(c, never);
+  }
   for (;;) {
     StopEvent ea, eb;
     const std::uint64_t target = c + kInterval;
     RunHash ha, hb;
     {
+      const std::uint64_t from_a = sa.t().now(), from_b = sb.t().now();
       std::thread other([&] { eb = sb.t().run_traced(target, hb, never); });
       ea = sa.t().run_traced(target, ha, never);
       other.join();
+      d.traced += (sa.t().now() - from_a) + (sb.t().now() - from_b);
     }
     RunLog la, lb;
     if (ha.value() != hb.value()) {
@@ -291,6 +328,7 @@ TraceDiff diff_traces(const TraceData& a, const TraceData& b) {
       std::thread other([&] { eb = sb.t().run_traced(target, lb, never); });
       ea = sa.t().run_traced(target, la, never);
       other.join();
+      d.traced += (sa.t().now() - c) + (sb.t().now() - c);
     }
     for (const StopEvent* e : {&ea, &eb}) {
       if (e->kind == StopKind::Divergence) {
@@ -322,7 +360,7 @@ TraceDiff diff_traces(const TraceData& a, const TraceData& b) {
       // that never changed the path)? Then find where they started to.
       if (!d.control && !d.state && same_count &&
           sa.t().machine().state_hash_without_epoch() != sb.t().machine().state_hash_without_epoch())
-        d.state = narrow_state(sa, sb, 0, here);
+        d.state = narrow_state(sa, sb, equal_state, here);
       break;
     }
     c = here;
@@ -330,9 +368,10 @@ TraceDiff diff_traces(const TraceData& a, const TraceData& b) {
   // Where the paths part the states differ (the pcs): the data that made
   // them part came in between. (States are compared at the ends only: a
   // state hash of every interval would cost more than the replay.)
-  if (d.control && !d.state && d.control->icount > 0 && d.control->a.exists && d.control->b.exists)
-    d.state = narrow_state(sa, sb, 0, d.control->icount);
+  if (d.control && !d.state && d.control->icount > equal_state && d.control->a.exists && d.control->b.exists)
+    d.state = narrow_state(sa, sb, equal_state, d.control->icount);
   d.host_call = first_host_call_difference(a, b, sa, sb);
+  d.replayed = sa.t().stats().instructions_executed + sb.t().stats().instructions_executed;
   const TraceFooter* fa = a.footer ? &*a.footer : nullptr;
   const TraceFooter* fb = b.footer ? &*b.footer : nullptr;
   d.same_end = fa && fb && fa->end == fb->end && fa->exit_code == fb->exit_code && fa->signal == fb->signal &&

@@ -4,17 +4,20 @@
 //  - host calls: the recorded events side by side; the first pair that
 //    differs (a call made at another count, another call, or the same call
 //    with another result: the input byte that differs);
-//  - control flow: both are replayed in lockstep, interval by interval, each
-//    on its own thread, comparing a hash of the straight-line runs they
+//  - state: both are replayed untraced in lockstep, interval by interval,
+//    each on its own thread, comparing the full state hash
+//    (vm::Machine::state_hash_without_epoch) at every boundary; the first
+//    interval whose end states differ is narrowed by bisection to the
+//    instruction that made them differ (data that differs without changing
+//    the path at once: a value read, the clock). Bisection assumes states
+//    that differ once stay different, as they do unless the program
+//    overwrites every trace of the difference;
+//  - control flow: a run is decided by its state and the host results it
+//    gets, so the paths cannot part before the states do. From there both
+//    are replayed in lockstep with a hash of the straight-line runs they
 //    execute (vm/exec_trace.hpp); the first interval that differs is run
 //    again with the runs logged and narrowed to the exact instruction count
-//    where the pc (or "still running") differs;
-//  - state: the full state hash (vm::Machine::state_hash_without_epoch) at
-//    the start, and at the end or where the paths part, narrowed by
-//    bisection to the instruction that made the states differ (data that
-//    differs without changing the path: a value read, the clock). Bisection
-//    assumes states that differ once stay different, as they do unless the
-//    program overwrites every trace of the difference.
+//    where the pc (or "still running") differs.
 // Two recordings of a deterministic program with the same inputs are equal;
 // the guest epoch (the wall clock at the start) matters only if the program
 // reads the clock.
@@ -62,12 +65,18 @@ struct TraceDiff {
   RunEndText end_a, end_b;
   bool same_end = false;
   std::string error;                    // a replay failed (divergence from its own trace): the comparison stops
+  // What the comparison cost, both runs together: instructions executed, and
+  // of them those run traced (the slower run loop with a sink).
+  std::uint64_t replayed = 0, traced = 0;
   bool equal() const { return same_program && !control && !host_call && !state && same_end && error.empty(); }
 };
 
-// Compares two traces (see above). Cost: one replay of the shorter common
-// prefix on two threads (about one replay's time), plus one interval per
-// narrowing. Throws TraceError if a trace's program cannot be loaded.
+// Compares two traces (see above). Cost: one untraced replay of the common
+// prefix up to where the states part, on two threads (about one replay's
+// time), plus a state hash per interval, a bisection inside one interval,
+// and a traced replay of what follows the state difference (up to where
+// the paths part, or the end). Throws TraceError if a trace's program
+// cannot be loaded.
 TraceDiff diff_traces(const TraceData& a, const TraceData& b);
 
 }  // namespace rvrr::timeline

@@ -79,9 +79,12 @@ def walk_writes():
         ck.contains(3, re.compile(r"Last write to 0x[0-9a-f]{8} \(4 bytes\) before instruction [\d,]+: "
                                   r"instruction [\d,]+ at pc 0x[0-9a-f]{8}"))
         ck.contains(3, "old: 16 00 00 00\n  new: 1a 00 00 00")
+        # The writer is named: function and file:line from the program's DWARF.
+        ck.contains(3, re.compile(rf"at pc 0x[0-9a-f]{{8}} in bump at \S*write_history\.c:{line('bump')}\n"))
         ck.at_line(3, line("bump"))
         ck.value(4, 22)
         ck.contains(5, "old: 0b 00 00 00\n  new: 16 00 00 00")
+        ck.contains(5, re.compile(rf"at pc 0x[0-9a-f]{{8}} in main at \S*write_history\.c:{line('double')}\n"))
         ck.at_line(5, line("double"))
         ck.contains(6, "old: 01 00 00 00\n  new: 0b 00 00 00")
         ck.at_line(6, line("bump"))
@@ -92,9 +95,12 @@ def walk_writes():
                  f"no write found: the position did not change ({when(s, 8)} -> {when(s, 10)})")
         ck.lacks(9, "Now at instruction")
         ck.contains(11, "old: 01 00 00 00\n  new: 0b 00 00 00")
+        ck.contains(11, re.compile(rf"at pc 0x[0-9a-f]{{8}} in bump at \S*write_history\.c:{line('bump')}\n"))
         ck.at_line(11, line("bump"))
         ck.contains(12, re.compile(r"Next write to 0x[0-9a-f]{8} \(8 bytes\) after instruction [\d,]+: "))
         ck.contains(12, "by the host call read(")
+        # A host call's write is named where the call is made (picolibc's semihosting stub: assembly, a file:line).
+        ck.contains(12, re.compile(r"at pc 0x[0-9a-f]{8} at \S+\.s:\d+\n  by the host call read\("))
         ck.contains(12, "new: 61 62 63 64 00 00 00 00")
         ck.value(13, "0 '\\000'")
         ck.value(15, "97 'a'")

@@ -5,6 +5,7 @@ JSON is parsed). Guests: tests/e2e/guests/write_history.c (counter goes
 bundled examples' hello (two recordings of it compare equal)."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -51,10 +52,18 @@ def writes():
     ck.check(r.returncode == 0, f"exit 0: {r.returncode} {r.stderr}")
     for old, new in [("00 00 00 00", "01 00 00 00"), ("01 00 00 00", "0b 00 00 00"),
                      ("0b 00 00 00", "16 00 00 00"), ("16 00 00 00", "1a 00 00 00")]:
-        ck.check(f"write   {old} -> {new}\n" in r.stdout, f"the write {old} -> {new} is listed:\n{r.stdout}")
+        ck.check(f"write   {old} -> {new}  in " in r.stdout, f"the write {old} -> {new} is listed:\n{r.stdout}")
     # crt0 clears .bss (memset): writes of zeros over zeros, listed as such.
-    ck.check("write   00 00 00 00 -> 00 00 00 00  (the same bytes)\n" in r.stdout,
+    ck.check("write   00 00 00 00 -> 00 00 00 00  (the same bytes)" in r.stdout,
              f"the .bss clearing is listed, marked:\n{r.stdout}")
+    # Each writer named with its function and file:line (DWARF of the embedded program).
+    line = lambda name: g.marker_line(g.guest_source("write_history"), name)
+    for old, new, func, where in [("00 00 00 00", "01 00 00 00", "main", "first"),
+                                  ("01 00 00 00", "0b 00 00 00", "bump", "bump"),
+                                  ("0b 00 00 00", "16 00 00 00", "main", "double"),
+                                  ("16 00 00 00", "1a 00 00 00", "bump", "bump")]:
+        ck.check(re.search(rf"write   {old} -> {new}  in {func} at \S*write_history\.c:{line(where)}\n", r.stdout),
+                 f"the write {old} -> {new} is named {func} at line {line(where)}:\n{r.stdout}")
 
     r = rvrr("trace", "writes", "--json", trace, "counter,4")
     ck.begin("trace writes (json)")
@@ -69,6 +78,11 @@ def writes():
         counts = [a["icount"] for a in j["accesses"]]
         ck.check(counts == sorted(counts) and len(set(counts)) == len(counts), f"ascending counts: {counts}")
         ck.check(all(a["by"] == "guest" for a in j["accesses"]), "all by guest stores")
+        line = lambda name: g.marker_line(g.guest_source("write_history"), name)
+        named = [(a.get("function"), os.path.basename(a.get("file", "")), a.get("line")) for a in changes]
+        ck.check(named == [("main", "write_history.c", line("first")), ("bump", "write_history.c", line("bump")),
+                           ("main", "write_history.c", line("double")), ("bump", "write_history.c", line("bump"))],
+                 f"function, file and line of each changing write: {named}")
 
     r = rvrr("trace", "writes", "--json", "--reads", trace, "counter,4")
     j = parse(r, "trace writes --reads --json")
@@ -86,7 +100,15 @@ def writes():
                  f"one host-call write (and the .bss clearing): {j}")
         if host:
             ck.check("read(" in host[0].get("host_call", ""), f"named read: {host}")
+            # picolibc's semihosting stub is assembly: a file:line, no function symbol.
+            ck.check(host[0].get("file", "").endswith(".s") and host[0].get("line", 0) > 0,
+                     f"the host call's pc is named by its source line: {host}")
             ck.check(host[0]["new"] == "6162636400000000", f"the bytes read: {host}")
+
+    # Asked again: answered from TRACE.answers, the same listing.
+    again = rvrr("trace", "writes", "--json", trace, "buf,8")
+    ck.check(os.path.exists(trace + ".answers") and again.stdout == r.stdout,
+             f"a repeated trace writes is answered the same from the cache:\n{again.stdout}")
 
     r = rvrr("trace", "writes", trace, "no_such_symbol")
     ck.check(r.returncode == 2 and "bad ADDR" in r.stderr, f"a bad address: exit 2, says so: {r.returncode} {r.stderr}")
@@ -106,12 +128,18 @@ def diff():
     r = rvrr("trace", "diff", a, c)
     ck.check(r.returncode == 1 and "The two runs differ." in r.stdout, f"other input: differ, exit 1:\n{r.stdout}{r.stderr}")
     ck.check("the results first differ at byte 2" in r.stdout, f"the differing byte is named:\n{r.stdout}")
+    # Both sides' pcs are named (the read() is made in picolibc's semihosting stub: its file:line).
+    ck.check(re.search(r"  A: instruction 5,511, pc 0x[0-9a-f]{8} at \S+\.s:\d+: read\(", r.stdout)
+             and re.search(r"  B: instruction 5,511, pc 0x[0-9a-f]{8} at \S+\.s:\d+: read\(", r.stdout),
+             f"both sides' pcs are named:\n{r.stdout}")
     r = rvrr("trace", "diff", "--json", a, c)
     j = parse(r, "trace diff --json")
     if j is not None:
         ck.check(j["equal"] is False and j["same_program"] is True, f"differ: {j}")
         ck.check(j["host_call"] is not None and j["host_call"]["byte_offset"] == 2, f"byte 2: {j['host_call']}")
         ck.check(j["control"] is None, f"the path is the same (the guest never branches on the bytes): {j['control']}")
+        hc = j["host_call"] or {}
+        ck.check(all(hc.get(k, {}).get("line", 0) > 0 for k in ("a", "b")), f"both sides named: {hc}")
     d = record(elf, "abcd", "d.rvrr", args=("-v",))
     r = rvrr("trace", "diff", a, d)
     ck.check(r.returncode == 1 and "note: arguments differ" in r.stdout

@@ -156,6 +156,47 @@ def dump():
             ck.check(res.returncode == 2 and res.stderr.startswith("rvrr: "), f"{args}: exit {res.returncode}: {res.stderr}")
 
 
+@g.scenario(ck, "answers are kept next to the trace: a repeat is the same, a tampered cache is recomputed")
+def answer_cache():
+    with tempfile.TemporaryDirectory(prefix="rvrr-queries-") as tmp:
+        trace = record(tmp, "query", os.path.join(FIXTURES, "query_guest.elf"))
+        side = trace + ".answers"
+        questions = [["trace", "lines", "--json", trace], ["trace", "profile", "--folded", trace],
+                     ["trace", "calls", "--json", trace, "square"]]
+        os.environ["RVRR_NO_CACHE"] = "1"
+        try:
+            fresh = [ok(q, "uncached " + q[1]) for q in questions]
+        finally:
+            del os.environ["RVRR_NO_CACHE"]
+        ck.check(not os.path.exists(side), "RVRR_NO_CACHE=1 writes no cache")
+        first = [ok(q, "first " + q[1]) for q in questions]
+        ck.check(first == fresh, "the first answers are the uncached ones")
+        ck.check(os.path.exists(side), f"the answers are kept in {side}")
+        with open(side, "rb") as f:
+            kept = f.read()
+        second = [ok(q, "second " + q[1]) for q in questions]
+        ck.check(second == first, "asked again: the same answers")
+        with open(side, "rb") as f:
+            ck.check(f.read() == kept, "asked again: answered from the cache (not rewritten)")
+        # Tampering (one flipped byte inside the answers) is detected: recomputed, the same, and the cache rewritten.
+        tampered = bytearray(kept)
+        tampered[len(tampered) // 2] ^= 0x20
+        with open(side, "wb") as f:
+            f.write(tampered)
+        third = [ok(q, "after tampering " + q[1]) for q in questions]
+        ck.check(third == first, "after tampering: the same answers")
+        with open(side, "rb") as f:
+            ck.check(f.read() == kept, "after tampering: the cache is rewritten as it was")
+        # A directory that cannot be written: no cache, the same answers.
+        if os.geteuid() != 0:
+            os.remove(side)
+            os.chmod(tmp, 0o555)
+            try:
+                ck.check([ok(q, "read-only " + q[1]) for q in questions] == first, "read-only directory: the same answers")
+            finally:
+                os.chmod(tmp, 0o755)
+
+
 @g.scenario(ck, "the compute example: every query on a real program agrees with the trace's length")
 def compute():
     with tempfile.TemporaryDirectory(prefix="rvrr-queries-") as tmp:
@@ -168,6 +209,21 @@ def compute():
                      f"lines {lines['instructions']}, profile {prof['instructions']}, length {length}")
             names = [f["name"] for f in prof["functions"]]
             ck.check("main" in names and "sieve" in names, f"compute's functions: {names}")
+        # Split over threads (4M-instruction intervals cut by an untraced pass,
+        # traced in parallel; 10 iterations make 3 of them): the same answers.
+        long_trace = record(tmp, "compute10", g.example("compute"), "10")
+        os.environ["RVRR_NO_CACHE"] = "1"
+        try:
+            for q in (["trace", "lines", "--json", long_trace], ["trace", "profile", "--json", long_trace],
+                      ["trace", "profile", "--folded", "--from", "3000000", "--to", "9000000", long_trace]):
+                answers = []
+                for n in ("1", "3"):
+                    os.environ["RVRR_SCAN_THREADS"] = n
+                    answers.append(ok(q, f"{q[1]} on {n} threads"))
+                ck.check(answers[0] == answers[1], f"`rvrr {' '.join(q[:-1])}` on 1 and 3 threads differ")
+        finally:
+            del os.environ["RVRR_NO_CACHE"]
+            os.environ.pop("RVRR_SCAN_THREADS", None)
         text = ok(["trace", "lines", "--annotate", "compute.c", trace], "compute annotate")
         ck.check(re.search(r"^\s+#####:\s+\d+:", text, re.M) or re.search(r"^\s+\d+:\s+\d+:.*composite", text, re.M),
                  f"compute annotate:\n{text[:3000]}")
@@ -177,5 +233,6 @@ if __name__ == "__main__":
     lines()
     profile()
     dump()
+    answer_cache()
     compute()
     ck.finish()

@@ -40,3 +40,35 @@ TEST_CASE("lines: counting up to a point counts only that prefix") {
   const query::LineReport half = query::count_lines(r.trace, r.debug, r.trace.history.frontier / 2);
   CHECK(half.instructions == r.trace.history.frontier / 2);
 }
+
+TEST_CASE("lines: split into intervals on 2 and 3 threads, the answer is the single-threaded one") {
+  const Recording& r = recording();
+  const query::LineReport one = query::count_lines(r.trace, r.debug, UINT64_MAX, query::IntervalPlan{1});
+  CHECK(count_of(one, r.debug, line_of("LOOP_BODY")).hits == 37);
+  // Intervals of a few instructions: seams fall inside runs, after calls,
+  // returns and taken branches, and inside the 37-iteration loop.
+  for (unsigned threads : {2u, 3u}) {
+    for (std::uint64_t interval : {7u, 50u, 1000u}) {
+      CAPTURE(threads);
+      CAPTURE(interval);
+      const query::LineReport split = query::count_lines(r.trace, r.debug, UINT64_MAX, query::IntervalPlan{threads, interval});
+      CHECK(split.instructions == one.instructions);
+      CHECK(split.without_line == one.without_line);
+      REQUIRE(split.lines.size() == one.lines.size());
+      for (std::size_t i = 0; i < one.lines.size(); ++i) {
+        CAPTURE(r.debug.describe(one.lines[i].line));
+        CHECK(split.lines[i].line == one.lines[i].line);
+        CHECK(split.lines[i].hits == one.lines[i].hits);
+        CHECK(split.lines[i].instructions == one.lines[i].instructions);
+      }
+      CHECK(count_of(split, r.debug, line_of("LOOP_BODY")).hits == 37);
+      CHECK(count_of(split, r.debug, line_of("CALL_SQUARE")).hits == 10);
+    }
+  }
+  // A prefix, split.
+  const std::uint64_t half = r.trace.history.frontier / 2;
+  const query::LineReport a = query::count_lines(r.trace, r.debug, half, query::IntervalPlan{1});
+  const query::LineReport b = query::count_lines(r.trace, r.debug, half, query::IntervalPlan{2, 13});
+  CHECK(b.instructions == half);
+  for (std::size_t i = 0; i < a.lines.size(); ++i) CHECK(a.lines[i].hits == b.lines[i].hits);
+}

@@ -113,3 +113,39 @@ TEST_CASE("profile: a window counts exactly its instructions, and windows add up
     for (const auto& pc : b.paths) CHECK(names(pc, r.debug).front() == "_start");
   }
 }
+
+TEST_CASE("profile: split into intervals on 2 and 3 threads, the profile is the single-threaded one") {
+  const Recording& r = recording();
+  const std::uint64_t end = r.trace.history.frontier;
+  for (const query::ProfileWindow window : {query::ProfileWindow{}, query::ProfileWindow{end / 3, 2 * end / 3}}) {
+    const query::Profile one = query::profile_trace(r.trace, r.debug, window, query::IntervalPlan{1});
+    for (unsigned threads : {2u, 3u}) {
+      // Intervals of a few instructions: seams inside calls, returns, the
+      // recursion of fact and the longjmp out of deep.
+      for (std::uint64_t interval : {5u, 37u, 400u}) {
+        CAPTURE(threads);
+        CAPTURE(interval);
+        CAPTURE(window.from);
+        const query::Profile split = query::profile_trace(r.trace, r.debug, window, query::IntervalPlan{threads, interval});
+        CHECK(split.instructions == one.instructions);
+        CHECK(split.without_line == one.without_line);
+        CHECK(split.window.from == one.window.from);
+        CHECK(split.window.to == one.window.to);
+        CHECK(query::folded_stacks(split, r.debug) == query::folded_stacks(one, r.debug));
+        REQUIRE(split.functions.size() == one.functions.size());
+        for (std::size_t i = 0; i < one.functions.size(); ++i) {
+          CAPTURE(query::function_name(r.debug, one.functions[i].func));
+          CHECK(split.functions[i].func == one.functions[i].func);
+          CHECK(split.functions[i].self == one.functions[i].self);
+          CHECK(split.functions[i].inclusive == one.functions[i].inclusive);
+          CHECK(split.functions[i].calls == one.functions[i].calls);
+        }
+        REQUIRE(split.lines.size() == one.lines.size());
+        for (std::size_t i = 0; i < one.lines.size(); ++i) {
+          CHECK(split.lines[i].line == one.lines[i].line);
+          CHECK(split.lines[i].instructions == one.lines[i].instructions);
+        }
+      }
+    }
+  }
+}

@@ -133,3 +133,33 @@ TEST_CASE("traces of different programs are not compared") {
   CHECK_FALSE(d.equal());
   CHECK(d.program_b.find("sha256") != std::string::npos);
 }
+
+TEST_CASE("long runs that part near the end: found exactly, only the tail after the state difference is traced") {
+  // tests/fixtures/late_input_guest.c: 4 units (~20M instructions) of
+  // computation, then read(4 bytes) and a branch on byte 2.
+  const std::string program = std::string(RVRR_SOURCE_DIR) + "/tests/fixtures/late_input_guest.elf";
+  TraceData a = record("diff-late-a.rvrr", "abcd", 1'700'000'000'000'000'000ull, program, {"4"});
+  TraceData b = record("diff-late-b.rvrr", "abXd", 1'700'000'000'000'000'000ull, program, {"4"});
+  const std::uint64_t length = a.history.frontier;
+  REQUIRE(length > 20'000'000);
+  REQUIRE(a.history.events.size() == 1);
+  const std::uint64_t read_at = a.history.events[0].icount;
+  CHECK(read_at > length - 100);
+  TraceDiff d = diff_traces(a, b);
+  CHECK_FALSE(d.equal());
+  REQUIRE(d.host_call.has_value());
+  CHECK(d.host_call->icount == read_at);
+  CHECK(d.host_call->byte_offset == 2);
+  // The read's result is the first state difference; the branch on it parts the paths just after.
+  REQUIRE(d.state.has_value());
+  CHECK(d.state->icount == read_at);
+  REQUIRE(d.control.has_value());
+  CHECK(d.control->icount > read_at);
+  CHECK(d.control->icount < read_at + 20);
+  CHECK(d.control->a.pc != d.control->b.pc);
+  // Cost: each history replayed about once, untraced; the traced lockstep
+  // starts where the states part.
+  INFO("replayed " << d.replayed << ", traced " << d.traced << ", length " << length);
+  CHECK(d.traced < length / 4);
+  CHECK(d.replayed < 3 * length);
+}

@@ -1,0 +1,148 @@
+// query/interval_replay.cpp - the untraced pass that cuts intervals, and the workers that trace them.
+#include "query/interval_replay.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "timeline/history.hpp"
+#include "timeline/parallel_scan.hpp"
+#include "timeline/replay_session.hpp"
+
+namespace rvrr::query {
+
+unsigned query_threads() { return timeline::default_scan_threads(); }
+
+namespace {
+
+struct Job {
+  std::size_t index;
+  vm::Machine start;
+  std::uint64_t to;
+};
+
+// The jobs the cutting pass made and nobody has taken yet.
+class JobQueue {
+ public:
+  void push(Job job) {
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+  }
+  void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    ready_.notify_all();
+  }
+  // The next job; nullopt once closed and empty. `wait`: block until one comes.
+  std::optional<Job> pop(bool wait) {
+    std::unique_lock lock(mutex_);
+    if (wait) ready_.wait(lock, [&] { return !jobs_.empty() || closed_; });
+    if (jobs_.empty()) return std::nullopt;
+    Job j = std::move(jobs_.front());
+    jobs_.pop_front();
+    return j;
+  }
+  std::size_t size() {
+    std::lock_guard lock(mutex_);
+    return jobs_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Job> jobs_;
+  bool closed_ = false;
+};
+
+// Runs one job with `worker`'s sink; returns the divergence, if any.
+std::optional<std::string> run_job(Job& job, IntervalWorker& worker, const timeline::History& history) {
+  timeline::HistoryReader reader(history);
+  worker.begin(job.index, job.start);
+  std::optional<std::string> error;
+  for (;;) {
+    if (job.start.icount() >= job.to || job.start.halted()) break;
+    vm::RunOptions run;
+    run.stop_at = job.to;
+    run.trace = &worker.sink();
+    const vm::StopInfo stop = job.start.run(run, reader);
+    if (stop.kind == vm::StopKind::HostFailure) {
+      error = "the replay diverged from the trace: " + stop.message;
+      break;
+    }
+    if (stop.kind != vm::StopKind::Limit) break;  // the program ended (exit, fault)
+  }
+  worker.end(job.index);
+  return error;
+}
+
+}  // namespace
+
+IntervalRun replay_intervals(const timeline::TraceData& trace, std::uint64_t to, const IntervalPlan& plan,
+                             const std::function<std::unique_ptr<IntervalWorker>()>& make) {
+  const unsigned threads = std::max(1u, plan.threads);
+  const std::uint64_t interval = std::max<std::uint64_t>(1, plan.interval);
+  IntervalRun out;
+  for (unsigned i = 0; i < threads; ++i) out.workers.push_back(make());
+
+  timeline::ReplaySession cutter(trace, [](int, std::span<const std::uint8_t>) {});
+  const timeline::History& history = cutter.environment().history();
+  // The recorded end: an exit or fault stops *at* its instruction, which a replay runs to see it.
+  const std::uint64_t end = std::min(to, history.frontier + (history.halted_at_frontier ? 1 : 0));
+
+  JobQueue queue;
+  std::mutex error_mutex;
+  std::optional<std::string> error;
+  auto note = [&](std::optional<std::string> e) {
+    if (!e) return;
+    std::lock_guard lock(error_mutex);
+    if (!error) error = std::move(e);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) {
+    pool.emplace_back([&, worker = out.workers[i].get()] {
+      while (std::optional<Job> job = queue.pop(true)) note(run_job(*job, *worker, history));
+    });
+  }
+  // Cut: replay untraced to each boundary and queue a copy there. When
+  // enough is queued for the others, run one job here instead (bounding
+  // the copies held and keeping this thread busy).
+  const std::size_t max_queued = 2 * static_cast<std::size_t>(threads);
+  std::uint64_t at = 0;
+  std::size_t index = 0;
+  while (at < end && !cutter.machine().halted()) {
+    if (threads > 1 && queue.size() >= max_queued) {
+      if (std::optional<Job> job = queue.pop(false)) note(run_job(*job, *out.workers[0], history));
+      continue;
+    }
+    if (threads == 1) {  // nothing to share the work with: one traced run, no cutting pass
+      Job job{index++, cutter.machine(), end};
+      note(run_job(job, *out.workers[0], history));
+      break;
+    }
+    const std::uint64_t next = std::min(end, at + interval);
+    queue.push(Job{index++, cutter.machine(), next});
+    const vm::StopInfo stop = cutter.run_to(next);
+    if (stop.kind == vm::StopKind::HostFailure) {
+      note("the replay diverged from the trace: " + stop.message);
+      break;
+    }
+    if (cutter.machine().icount() != next) break;  // the program ended inside this interval
+    at = next;
+  }
+  queue.close();
+  while (std::optional<Job> job = queue.pop(false)) note(run_job(*job, *out.workers[0], history));
+  for (std::thread& t : pool) t.join();
+  if (error) throw std::runtime_error(*error);
+  out.intervals = index;
+  return out;
+}
+
+}  // namespace rvrr::query

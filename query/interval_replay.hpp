@@ -1,0 +1,63 @@
+// query/interval_replay.hpp - one whole-recording question on several threads.
+//
+// A question about every instruction of a recording (line hits) is answered
+// interval by interval: the calling thread replays the trace untraced (full
+// interpreter speed) and leaves a copy-on-write copy of the machine at every
+// interval boundary; worker threads take the intervals in any order and run
+// each from its copy with their own trace sink; the caller merges what they
+// found in interval order, fixing up what only the interval before knows (the
+// run that precedes an interval's first run). With T threads the untraced
+// pass costs one plain replay on one thread and the traced work is spread
+// over all T (the caller joins in when it has queued enough, and when it is
+// done), so the answer takes about max(1, (1 + traced cost) / T) plain
+// replays instead of the traced cost on one thread.
+//
+// Thread safety follows timeline/parallel_scan.hpp: every job has its own
+// Machine copy (made on the calling thread, which owns the source), its own
+// HistoryReader over the trace's History (which nothing changes), and a
+// worker's sink is used by that worker's thread only.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "timeline/trace_format.hpp"
+#include "vm/exec_trace.hpp"
+#include "vm/machine.hpp"
+
+namespace rvrr::query {
+
+// What one thread does with the intervals it is given (never two at once).
+class IntervalWorker {
+ public:
+  virtual ~IntervalWorker() = default;
+  // Interval `index` starts at machine `m` (valid until end()).
+  virtual void begin(std::size_t index, const vm::Machine& m) = 0;
+  virtual vm::ExecTraceSink& sink() = 0;
+  // The interval's runs are all delivered.
+  virtual void end(std::size_t index) = 0;
+};
+
+struct IntervalPlan {
+  unsigned threads = 1;
+  std::uint64_t interval = 4'000'000;  // instructions: ~6 ms of execution, a few MiB of copies at most queued
+};
+
+// Replays [0, to) of `trace` (capped at its end) on plan.threads threads with
+// one worker each (made by `make`, returned in thread order; the calling
+// thread's is first). Throws std::runtime_error when a replay diverges from
+// the trace. Traces with recorded debugger writes are not split (the caller
+// should run them in one piece).
+struct IntervalRun {
+  std::vector<std::unique_ptr<IntervalWorker>> workers;
+  std::size_t intervals = 0;  // numbered 0.. in execution order
+};
+IntervalRun replay_intervals(
+    const timeline::TraceData& trace, std::uint64_t to, const IntervalPlan& plan,
+    const std::function<std::unique_ptr<IntervalWorker>()>& make);
+
+// Threads for whole-recording questions: RVRR_SCAN_THREADS or the hardware's (timeline/parallel_scan.hpp).
+unsigned query_threads();
+
+}  // namespace rvrr::query
