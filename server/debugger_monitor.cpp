@@ -162,8 +162,9 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
   if (cmd == "last-write" || cmd == "next-write") {
     std::optional<std::uint64_t> addr = words.size() >= 2 ? parse_count(words[1]) : std::nullopt;
     std::optional<std::uint64_t> len = words.size() == 3 ? parse_count(words[2]) : std::uint64_t{1};
-    if (!addr || !len || words.size() > 3 || *addr > 0xffffffffull || *len == 0 || *len > (1u << 20) ||
-        *addr + *len > (1ull << 32))
+    const std::uint64_t space_last = target_.xlen() == 64 ? ~std::uint64_t{0} : 0xffffffffull;  // RV32: 4 GiB
+    if (!addr || !len || words.size() > 3 || *len == 0 || *len > (1u << 20) ||
+        *addr > space_last || *len - 1 > space_last - *addr)
       return console_then_ok("usage: monitor " + cmd + " ADDR [LEN] (a guest address, 0x.. for hex; LEN in bytes, "
                              "default 1, at most 1 MiB)\n");
     Work w;

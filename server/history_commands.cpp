@@ -123,8 +123,8 @@ std::optional<Range> parse_range(const std::string& text, const timeline::TraceH
       return std::nullopt;
     }
   }
-  if (*addr + r.len > (1ull << 32)) {
-    error = "the range " + text + " goes past the end of the 32-bit address space";
+  if (r.len > 0 && r.len - 1 > ~*addr) {
+    error = "the range " + text + " goes past the end of the address space";
     return std::nullopt;
   }
   r.addr = static_cast<vm::Addr>(*addr);
@@ -186,8 +186,8 @@ int trace_writes_command(const CliRequest& request) {
     std::printf("%s}\n", out.c_str());
   } else {
     char head[160];
-    std::snprintf(head, sizeof head, "%s to 0x%08x (%u byte%s) in %s instructions of %s:\n",
-                  request.options.reads ? "Accesses" : "Writes", static_cast<unsigned>(range->addr),
+    std::snprintf(head, sizeof head, "%s to 0x%08llx (%u byte%s) in %s instructions of %s:\n",
+                  request.options.reads ? "Accesses" : "Writes", static_cast<unsigned long long>(range->addr),
                   static_cast<unsigned>(range->len), range->len == 1 ? "" : "s", group_digits(length).c_str(),
                   t.header.program_name.c_str());
     std::string out = head;

@@ -5,7 +5,10 @@ glibc program from Debian's riscv64-linux-gnu cross toolchain) under
 (64-bit x registers and pc), a breakpoint and `finish` show 64-bit values,
 and the corrupted 64-bit global is found backwards: watch it, then
 reverse-continue to the out-of-bounds write; reverse-step and reverse-stepi
-go back from there. Skipped when riscv64-linux-gnu-gcc is not installed."""
+go back from there. examples/rv64_far.c (mappings at 4, 64 and 128 GiB, the
+stack just below 256 GiB): memory read, watched, reversed over and written
+by the debugger far above 4 GiB. Skipped when riscv64-linux-gnu-gcc is not
+installed."""
 import os
 import re
 import shutil
@@ -64,7 +67,7 @@ def check_session(s, title):
     ck.at_line(8, L["print_checksum"])
     ck.value(9, "34359738376", "the corrupted 64-bit checksum:")
     ck.value(10, "8", "target.xml gives 64-bit registers:")
-    ck.contains(11, re.compile(r"= 0x7ff[0-9a-f]{5}\b"), "sp is on the stack below 0x7fff0000:")
+    ck.contains(11, re.compile(r"= 0x3f[0-9a-f]{8}\b"), "sp is on the stack just below 256 GiB (0x40_0000_0000):")
     ck.contains(13, "Old value = 34359738376\nNew value = 120259084316\n",
                 "reverse-continue to the watchpoint: gdb's old/new values going backwards:")
     ck.at_line(13, L["fill_write"])
@@ -101,6 +104,56 @@ def replay():
         check_session(s, "replay")
 
 
+FAR_SRC = g.example_source("rv64_far")
+F = {n: g.marker_line(FAR_SRC, n) for n in ("value_write", "print_hash", "munmap")}
+FAR_CMDS = [
+    f"break rv64_far.c:{F['print_hash']}",            # 0
+    "continue",                                       # 1
+    "p/x (unsigned long)regions[2]",                  # 2 the region at 128 GiB
+    "p regions[2]->value",                            # 3
+    "x/2gx 0x2000000000",                             # 4 gdb reads memory above 4 GiB
+    "p/x $sp",                                        # 5
+    "watch -l regions[2]->value",                     # 6
+    "reverse-continue",                               # 7 -> its write in the fill loop
+    "p r",                                            # 8
+    "monitor when",                                   # 9
+    "reverse-continue",                               # 10 mapped fresh before: no earlier write
+    "continue",                                       # 11 forward to the write again
+    "delete",                                         # 12
+    f"break rv64_far.c:{F['munmap']}",                # 13
+    "continue",                                       # 14
+    "set var regions[0]->value = 77",                 # 15 a debugger write above 4 GiB (recorded)
+    "p regions[0]->value",                            # 16
+    "monitor info timeline",                          # 17
+    "delete",                                         # 18
+    "continue",                                       # 19 to the end
+]
+
+
+@g.scenario(ck, "RV64 memory far apart: watch a word at 128 GiB, reverse to its write, write above 4 GiB")
+def far_memory():
+    elf = g.example("rv64_far")
+    with g.Server.debug(elf) as srv:
+        s = g.run_gdb(srv.port, elf, FAR_CMDS)
+        ck.begin("far memory", s, srv)
+        ck.at_line(1, F["print_hash"])
+        ck.value(2, "0x2000000000")
+        ck.value(3, "1002")
+        ck.contains(4, re.compile(r"0x2000000000:\s+0x[0-9a-f]+\s+0x0*3ea\b"),
+                    "x/2gx above 4 GiB: the next pointer, then the value 1002:")
+        ck.contains(5, re.compile(r"= 0x3f[0-9a-f]{8}\b"), "the stack lies just below 256 GiB:")
+        ck.contains(7, "Old value = 1002\nNew value = 0\n", "reverse-continue to the write at 128 GiB:")
+        ck.at_line(7, F["value_write"])
+        ck.value(8, "2")
+        ck.contains(10, "No more reverse-execution history.", "nothing wrote it before (a fresh mapping):")
+        ck.contains(11, "Old value = 0\nNew value = 1002\n", "forward again to the same write:")
+        ck.at_line(14, F["munmap"])
+        ck.value(16, "77", "a debugger write to memory above 4 GiB:")
+        g.check_timeline_memory(ck, 17)
+        ck.contains(19, "the program exited with status 0", "the program ends normally:")
+
+
 live()
 replay()
+far_memory()
 ck.finish()
