@@ -7,7 +7,8 @@ and the corrupted 64-bit global is found backwards: watch it, then
 reverse-continue to the out-of-bounds write; reverse-step and reverse-stepi
 go back from there. examples/rv64_far.c (mappings at 4, 64 and 128 GiB, the
 stack just below 256 GiB): memory read, watched, reversed over and written
-by the debugger far above 4 GiB. Skipped when riscv64-linux-gnu-gcc is not
+by the debugger far above 4 GiB. `trace calls/lines/profile` on the RV64
+trace (lp64 arguments, 64-bit return values). Skipped when riscv64-linux-gnu-gcc is not
 installed."""
 import os
 import re
@@ -102,6 +103,18 @@ def replay():
         s = g.run_gdb(srv.port, elf, CMDS)
         ck.begin("replay", s, srv)
         check_session(s, "replay")
+    # The queries on an RV64 trace: lp64 arguments and 64-bit return values.
+    calls = g.run_rvrr(["trace", "calls", trace, "weight"])
+    ck.check(calls.returncode == 0 and "weight: 9 calls" in calls.stdout,
+             f"trace calls finds the 9 calls of weight(): {calls.returncode} {calls.stdout[:300]} {calls.stderr}")
+    ck.check(re.search(r"weight\(i=1\) from fill at \S*rv64_scores.c:%d\n\s+-> returned 4294967297 at" % L["fill_write"],
+                       calls.stdout) is not None, f"a 64-bit argument and return value:\n{calls.stdout[:600]}")
+    lines = g.run_rvrr(["trace", "lines", trace])
+    ck.check(lines.returncode == 0 and re.search(r"rv64_scores.c:%d \d+\n" % L["weight_body"], lines.stdout) is not None,
+             f"trace lines counts the RV64 program's lines: {lines.stdout[:300]} {lines.stderr}")
+    prof = g.run_rvrr(["trace", "profile", "--top", "200", trace])
+    ck.check(prof.returncode == 0 and re.search(r"\s9\s+weight \(", prof.stdout) is not None,
+             f"trace profile shows weight() called 9 times: {prof.stdout[:800]} {prof.stderr}")
 
 
 FAR_SRC = g.example_source("rv64_far")
