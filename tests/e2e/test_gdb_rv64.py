@@ -80,13 +80,18 @@ def check_session(s, title):
     ck.value(21, "0", "at the start the checksum is not set yet:")
 
 
+def debug_session(example, cmds, title):
+    """`rvrr debug` of a built example under gdb with `cmds`; checks then name `title`."""
+    elf = g.example(example)
+    with g.Server.debug(elf) as srv:
+        s = g.run_gdb(srv.port, elf, cmds)
+        ck.begin(title, s, srv)
+    return s
+
+
 @g.scenario(ck, "RV64 glibc program: break, finish, watch + reverse-continue, reverse-step (debug)")
 def live():
-    elf = g.example("rv64_scores")
-    with g.Server.debug(elf) as srv:
-        s = g.run_gdb(srv.port, elf, CMDS)
-        ck.begin("debug", s, srv)
-        check_session(s, "debug")
+    check_session(debug_session("rv64_scores", CMDS, "debug"), "debug")
 
 
 @g.scenario(ck, "the same over a recorded RV64 trace (record, then replay)")
@@ -145,25 +150,22 @@ FAR_CMDS = [
 
 @g.scenario(ck, "RV64 memory far apart: watch a word at 128 GiB, reverse to its write, write above 4 GiB")
 def far_memory():
-    elf = g.example("rv64_far")
-    with g.Server.debug(elf) as srv:
-        s = g.run_gdb(srv.port, elf, FAR_CMDS)
-        ck.begin("far memory", s, srv)
-        ck.at_line(1, F["print_hash"])
-        ck.value(2, "0x2000000000")
-        ck.value(3, "1002")
-        ck.contains(4, re.compile(r"0x2000000000:\s+0x[0-9a-f]+\s+0x0*3ea\b"),
-                    "x/2gx above 4 GiB: the next pointer, then the value 1002:")
-        ck.contains(5, re.compile(r"= 0x3f[0-9a-f]{8}\b"), "the stack lies just below 256 GiB:")
-        ck.contains(7, "Old value = 1002\nNew value = 0\n", "reverse-continue to the write at 128 GiB:")
-        ck.at_line(7, F["value_write"])
-        ck.value(8, "2")
-        ck.contains(10, "No more reverse-execution history.", "nothing wrote it before (a fresh mapping):")
-        ck.contains(11, "Old value = 0\nNew value = 1002\n", "forward again to the same write:")
-        ck.at_line(14, F["munmap"])
-        ck.value(16, "77", "a debugger write to memory above 4 GiB:")
-        g.check_timeline_memory(ck, 17)
-        ck.contains(19, "the program exited with status 0", "the program ends normally:")
+    debug_session("rv64_far", FAR_CMDS, "far memory")  # the checks read the session ck.begin kept
+    ck.at_line(1, F["print_hash"])
+    ck.value(2, "0x2000000000")
+    ck.value(3, "1002")
+    ck.contains(4, re.compile(r"0x2000000000:\s+0x[0-9a-f]+\s+0x0*3ea\b"),
+                "x/2gx above 4 GiB: the next pointer, then the value 1002:")
+    ck.contains(5, re.compile(r"= 0x3f[0-9a-f]{8}\b"), "the stack lies just below 256 GiB:")
+    ck.contains(7, "Old value = 1002\nNew value = 0\n", "reverse-continue to the write at 128 GiB:")
+    ck.at_line(7, F["value_write"])
+    ck.value(8, "2")
+    ck.contains(10, "No more reverse-execution history.", "nothing wrote it before (a fresh mapping):")
+    ck.contains(11, "Old value = 0\nNew value = 1002\n", "forward again to the same write:")
+    ck.at_line(14, F["munmap"])
+    ck.value(16, "77", "a debugger write to memory above 4 GiB:")
+    g.check_timeline_memory(ck, 17)
+    ck.contains(19, "the program exited with status 0", "the program ends normally:")
 
 
 live()
