@@ -163,14 +163,16 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
     std::optional<std::uint64_t> addr = words.size() >= 2 ? parse_count(words[1]) : std::nullopt;
     std::optional<std::uint64_t> len = words.size() == 3 ? parse_count(words[2]) : std::uint64_t{1};
     const std::uint64_t space_last = target_.xlen() == 64 ? ~std::uint64_t{0} : 0xffffffffull;  // RV32: 4 GiB
-    if (!addr || !len || words.size() > 3 || *len == 0 || *len > (1u << 20) ||
-        *addr > space_last || *len - 1 > space_last - *addr)
+    const std::uint64_t a = addr.value_or(0), n = len.value_or(0);
+    const bool usable = addr && len && words.size() <= 3 && n != 0 && n <= (1u << 20) && a <= space_last &&
+                        n - 1 <= space_last - a;  // inside the target's space
+    if (!usable)
       return console_then_ok("usage: monitor " + cmd + " ADDR [LEN] (a guest address, 0x.. for hex; LEN in bytes, "
                              "default 1, at most 1 MiB)\n");
     Work w;
     w.kind = cmd == "last-write" ? Work::Kind::LastWrite : Work::Kind::NextWrite;
-    w.arg = *addr;
-    w.len = static_cast<std::uint32_t>(*len);
+    w.arg = a;
+    w.len = static_cast<std::uint32_t>(n);
     Outcome o;
     o.work = w;
     return o;
