@@ -11,7 +11,7 @@
 // therefore be adjacent in memory. Instructions that did not retire (the one
 // a breakpoint, fault or limit stopped at) are never part of a stretch.
 //
-// Cost: one 16-byte record per taken branch/jump in a separate instantiation
+// Cost: one 24-byte record per taken branch/jump in a separate instantiation
 // of the run loop; a run without a sink is unchanged.
 #pragma once
 #include <cstddef>
