@@ -26,7 +26,7 @@
 
 namespace rvrr::debuginfo {
 
-using Addr = std::uint32_t;
+using Addr = std::uint64_t;  // RV32 and RV64 (ELF64) programs
 
 // The ELF is not an ELF file (or libelf cannot read it). One line, for users.
 class DebugInfoError : public std::runtime_error {

@@ -148,8 +148,7 @@ struct DebugInfo::Builder {
       if (dwarf_lineaddr(row, &lo) != 0 || dwarf_lineaddr(next, &hi) != 0 || hi <= lo) continue;
       if (dwarf_lineno(row, &lineno) != 0 || lineno <= 0) continue;  // line 0: no source line
       const char* src = dwarf_linesrc(row, nullptr, nullptr);
-      // An exclusive end must fit in 32 bits (code in the last byte of the address space has no line).
-      if (!src || hi > 0xffffffffull) continue;
+      if (!src) continue;
       const LineId id = line_id(file_id(src), static_cast<std::uint32_t>(lineno));
       out.line_ranges_.push_back(LineRange{static_cast<Addr>(lo), static_cast<Addr>(hi), id});
     }
@@ -164,7 +163,7 @@ struct DebugInfo::Builder {
     std::vector<std::pair<Addr, Addr>> ranges;
     Dwarf_Addr base = 0, start = 0, end = 0;
     for (ptrdiff_t off = 0; (off = dwarf_ranges(die, off, &base, &start, &end)) > 0;) {
-      if (end > start && end <= 0xffffffffull) ranges.emplace_back(static_cast<Addr>(start), static_cast<Addr>(end));
+      if (end > start) ranges.emplace_back(static_cast<Addr>(start), static_cast<Addr>(end));
     }
     if (ranges.empty()) return;  // a declaration or an inlined-only function: no code of its own
     Dwarf_Addr entry = ranges.front().first;
@@ -237,7 +236,7 @@ struct DebugInfo::Builder {
       for (std::size_t i = 0; i < n; ++i) {
         GElf_Sym s;
         if (!gelf_getsym(data, static_cast<int>(i), &s)) continue;
-        if (GELF_ST_TYPE(s.st_info) != STT_FUNC || s.st_shndx == SHN_UNDEF || s.st_value > 0xffffffffull) continue;
+        if (GELF_ST_TYPE(s.st_info) != STT_FUNC || s.st_shndx == SHN_UNDEF) continue;
         const char* name = elf_strptr(elf, sh.sh_link, s.st_name);
         if (!name || !*name) continue;
         syms.push_back(Sym{static_cast<Addr>(s.st_value), static_cast<Addr>(s.st_size),

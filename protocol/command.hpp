@@ -9,8 +9,9 @@
 //   Unsupported{name}  a packet we do not implement. The server replies with
 //                      the empty packet, which RSP defines as "not supported"
 //                      (vMustReplyEmpty checks exactly that).
-// Numbers are hex as in the RSP manual; addresses and lengths are 32-bit
-// (riscv:rv32): a value above 0xffffffff is Malformed, not truncated.
+// Numbers are hex as in the RSP manual; memory and resume addresses are
+// 64-bit (riscv:rv64; the server refuses what its target cannot hold), other
+// numbers and lengths 32-bit: a value that overflows is Malformed, not truncated.
 // Command structs hold no views into the payload: they own their data.
 // Cost: linear in the payload.
 #pragma once
@@ -65,7 +66,7 @@ struct WriteRegister {
 // (its reply, no bytes, is indistinguishable from the empty packet; gdb never
 // asks for it).
 struct ReadMemory {
-  std::uint32_t addr = 0;
+  std::uint64_t addr = 0;
   std::uint32_t length = 0;
   friend bool operator==(const ReadMemory&, const ReadMemory&) = default;
 };
@@ -75,7 +76,7 @@ struct ReadMemory {
 // checked here. An empty X ("X addr,0:") is gdb's probe for X support: the
 // server answers OK.
 struct WriteMemory {
-  std::uint32_t addr = 0;
+  std::uint64_t addr = 0;
   std::vector<std::uint8_t> bytes;
   bool binary = false;  // came as X
   friend bool operator==(const WriteMemory&, const WriteMemory&) = default;
@@ -95,7 +96,7 @@ enum class BreakpointType : std::uint8_t {
 // supported (we do not advertise them) -> Malformed.
 struct Breakpoint {
   BreakpointType type = BreakpointType::Software;
-  std::uint32_t addr = 0;
+  std::uint64_t addr = 0;
   std::uint32_t kind = 4;
   bool insert = true;
   friend bool operator==(const Breakpoint&, const Breakpoint&) = default;
@@ -115,7 +116,7 @@ struct Resume {
   Direction direction = Direction::Forward;
   ResumeKind kind = ResumeKind::Continue;
   std::optional<std::uint8_t> signal;  // C / S / vCont;C / vCont;S
-  std::optional<std::uint32_t> addr;   // c addr / s addr: resume there
+  std::optional<std::uint64_t> addr;   // c addr / s addr: resume there
   std::optional<ThreadId> thread;      // vCont action's thread id
   friend bool operator==(const Resume&, const Resume&) = default;
 };

@@ -36,18 +36,25 @@ std::optional<std::int64_t> parse_pid(std::string_view text) {
 }
 
 struct AddrLen {
-  std::uint32_t addr;
+  std::uint64_t addr;
   std::uint32_t length;
 };
 
-// "addr,length", both hex u32.
-std::optional<AddrLen> parse_addr_len(std::string_view text) {
+// "addr,length": a hex u64 address (guest memory: RV64) and a hex u32 length.
+std::optional<AddrLen> parse_mem_range(std::string_view text) {
   std::size_t comma = text.find(',');
   if (comma == std::string_view::npos) return std::nullopt;
-  auto addr = parse_hex_u32(text.substr(0, comma));
+  auto addr = parse_hex_u64(text.substr(0, comma));
   auto len = parse_hex_u32(text.substr(comma + 1));
   if (!addr || !len) return std::nullopt;
   return AddrLen{*addr, *len};
+}
+
+// "offset,length", both hex u32 (qXfer, vCont ranges).
+std::optional<AddrLen> parse_addr_len(std::string_view text) {
+  auto al = parse_mem_range(text);
+  if (!al || al->addr > 0xffffffffu) return std::nullopt;
+  return al;
 }
 
 std::vector<std::uint8_t> to_bytes(std::string_view s) {
@@ -79,7 +86,7 @@ Command on_P(std::string_view args) {
 }
 
 Command on_m(std::string_view args) {
-  auto al = parse_addr_len(args);
+  auto al = parse_mem_range(args);
   if (!al) return malformed("m: expected addr,length in hex");
   return ReadMemory{al->addr, al->length};
 }
@@ -88,7 +95,7 @@ Command on_m(std::string_view args) {
 Command on_M_or_X(std::string_view args, bool binary) {
   std::size_t colon = args.find(':');
   if (colon == std::string_view::npos) return malformed("M/X: missing ':'");
-  auto al = parse_addr_len(args.substr(0, colon));
+  auto al = parse_mem_range(args.substr(0, colon));
   if (!al) return malformed("M/X: expected addr,length in hex");
   std::string_view data = args.substr(colon + 1);
   std::vector<std::uint8_t> bytes;
@@ -111,7 +118,7 @@ Command on_Z(std::string_view args, bool insert) {
   std::string_view rest = args.substr(2);
   if (rest.find(';') != std::string_view::npos)
     return malformed("Z: conditions and commands are not supported");
-  auto al = parse_addr_len(rest);
+  auto al = parse_mem_range(rest);
   if (!al) return malformed("Z: expected type,addr,kind in hex");
   bool is_breakpoint = type == BreakpointType::Software || type == BreakpointType::Hardware;
   if (is_breakpoint && al->length != 2 && al->length != 4)
@@ -126,7 +133,7 @@ Command on_Z(std::string_view args, bool insert) {
 Command on_c_or_s(std::string_view args, ResumeKind kind) {
   Resume r{Direction::Forward, kind, std::nullopt, std::nullopt, std::nullopt};
   if (!args.empty()) {
-    auto addr = parse_hex_u32(args);
+    auto addr = parse_hex_u64(args);
     if (!addr) return malformed("c/s: bad resume address");
     r.addr = *addr;
   }
@@ -146,7 +153,7 @@ Command on_C_or_S(std::string_view args, ResumeKind kind) {
   if (!sig) return malformed("C/S: bad signal number");
   Resume r{Direction::Forward, kind, *sig, std::nullopt, std::nullopt};
   if (semi != std::string_view::npos) {
-    auto addr = parse_hex_u32(args.substr(semi + 1));
+    auto addr = parse_hex_u64(args.substr(semi + 1));
     if (!addr) return malformed("C/S: bad resume address");
     r.addr = *addr;
   }
@@ -249,9 +256,10 @@ Command on_qXfer(std::string_view payload) {
   auto al = parse_addr_len(tail.substr(c3 + 1));
   if (!al) return malformed("qXfer: expected offset,length in hex");
   std::string annex(tail.substr(0, c3));
-  if (object == "features") return XferFeaturesRead{std::move(annex), al->addr, al->length};
-  if (object == "siginfo") return XferSigInfoRead{al->addr, al->length};
-  return XferExecFileRead{std::move(annex), al->addr, al->length};
+  const auto offset = static_cast<std::uint32_t>(al->addr);
+  if (object == "features") return XferFeaturesRead{std::move(annex), offset, al->length};
+  if (object == "siginfo") return XferSigInfoRead{offset, al->length};
+  return XferExecFileRead{std::move(annex), offset, al->length};
 }
 
 Command on_qRcmd(std::string_view payload) {

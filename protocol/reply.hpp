@@ -129,7 +129,7 @@ struct RegisterValue {
 struct StopReply {
   std::uint8_t signal = 5;  // SIGTRAP unless a fault/interrupt says otherwise
   StopReason reason = StopReason::Signal;
-  std::uint32_t watch_addr = 0;  // Watch/ReadWatch/AccessWatch only
+  std::uint64_t watch_addr = 0;  // Watch/ReadWatch/AccessWatch only (64-bit: RV64)
   std::int64_t pid = 1;
   std::int64_t tid = 1;
   bool multiprocess = false;  // thread as "p1.1" (negotiated) or "1"

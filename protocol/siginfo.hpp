@@ -5,6 +5,8 @@
 // linux_get_siginfo_type for 32-bit int/long/pointers, i.e. the Linux
 // siginfo_t of an ILP32 target: 128 bytes, little-endian,
 //   0 si_signo, 4 si_errno, 8 si_code, 12 the union (_sigfault.si_addr first).
+// For a riscv:rv64 target it is the LP64 siginfo_t: 128 bytes, the union
+// 8-aligned at 16, si_addr 8 bytes.
 // Numbers here are Linux's (si_signo is the target's number, not gdb's).
 #pragma once
 #include <cstdint>
@@ -15,7 +17,7 @@ namespace rvrr::protocol {
 struct SigInfo {
   std::int32_t signo = 0;  // Linux numbering (SIGSEGV 11, SIGBUS 7, ...)
   std::int32_t code = 0;   // si_code: SEGV_MAPERR, BUS_ADRALN, ...
-  std::uint32_t addr = 0;  // _sigfault.si_addr: the faulting address
+  std::uint64_t addr = 0;  // _sigfault.si_addr: the faulting address
   friend bool operator==(const SigInfo&, const SigInfo&) = default;
 };
 
@@ -33,5 +35,7 @@ inline constexpr std::size_t kSigInfoSizeIlp32 = 128;
 
 // The 128 bytes gdb expects for an ILP32 Linux target (see the file comment).
 std::string siginfo_bytes_ilp32(const SigInfo& info);
+// The same for an LP64 Linux target (riscv:rv64).
+std::string siginfo_bytes_lp64(const SigInfo& info);
 
 }  // namespace rvrr::protocol

@@ -87,20 +87,22 @@ void CallRegisterReader::read(std::uint64_t icount, const vm::Machine& m) {
   while (next_ < wants_.size() && wants_[next_].icount < icount) ++next_;  // skipped stops stay unread
   for (; next_ < wants_.size() && wants_[next_].icount == icount; ++next_) {
     CallRecord& c = calls_[wants_[next_].call];
+    c.xlen = m.xlen();
     if (wants_[next_].exit) {
-      c.ret_a0 = m.reg(10);
-      c.ret_a1 = m.reg(11);
+      c.ret_a0 = m.reg64(10);
+      c.ret_a1 = m.reg64(11);
       c.ret_fa0 = m.freg(10);
       c.have_exit_regs = true;
     } else {
       for (unsigned k = 0; k < 8; ++k) {
-        c.a[k] = m.reg(10 + k);
+        c.a[k] = m.reg64(10 + k);
         c.fa[k] = m.freg(10 + k);
       }
-      const vm::Addr sp = m.reg(2);
+      const vm::Addr sp = m.reg64(2);
+      const unsigned w = m.xlen() / 8;
       for (unsigned k = 0; k < 8; ++k) {
-        std::uint8_t b[4] = {};
-        if (m.memory().read_bytes(sp + 4 * k, b)) std::memcpy(&c.stack[k], b, 4);  // little-endian host and guest
+        std::uint8_t b[8] = {};
+        if (m.memory().read_bytes(sp + w * k, std::span(b, w))) std::memcpy(&c.stack[k], b, w);  // little-endian host and guest
       }
       c.have_entry_regs = true;
     }
@@ -161,10 +163,12 @@ std::string format_value(const debuginfo::ParamType& t, std::uint64_t bits) {
 }
 
 // Assigns argument registers in declaration order (the psABI's integer and
-// float argument rules; aggregates are shown as the raw words they occupy).
+// float argument rules for ilp32* and lp64*: a value of at most one XLEN
+// word takes one register, one of two words a pair, a larger one goes by
+// reference; aggregates are shown as the raw words they occupy).
 class ArgumentCursor {
  public:
-  ArgumentCursor(const CallRecord& c, std::uint32_t elf_flags) : c_(c) {
+  ArgumentCursor(const CallRecord& c, std::uint32_t elf_flags) : c_(c), word_bytes_(c.xlen / 8) {
     const std::uint32_t abi = elf_flags & vm::kEfRiscvFloatAbiMask;
     flen_ = abi == 2 ? 4 : abi == 4 ? 8 : 0;
   }
@@ -177,39 +181,41 @@ class ArgumentCursor {
       v.value = format_value(t, size == 4 ? raw & 0xffffffffu : raw);
       return v;
     }
-    if (size > 8) {  // by reference
-      std::uint32_t ref = 0;
+    if (size > 2 * word_bytes_) {  // by reference
+      std::uint64_t ref = 0;
       const std::string where = word(ref);
       v.value = t.kind == Kind::Other ? "(by reference) " + where + "=" + hex(ref) : "(by reference) " + hex(ref);
       return v;
     }
-    if (size <= 4) {
-      std::uint32_t w = 0;
+    if (size <= word_bytes_) {
+      std::uint64_t w = 0;
       const std::string where = word(w);
       v.value = t.scalar() ? format_value(t, w) : where + "=" + hex(w);
       return v;
     }
-    // 8 bytes: a register pair, low word first (the stack: 8-aligned when wholly there).
-    std::uint32_t lo = 0, hi = 0;
+    // Two words: a register pair, low word first (the stack: aligned to two words when wholly there).
+    std::uint64_t lo = 0, hi = 0;
     if (int_ >= 8) stack_ = (stack_ + 1) & ~1u;
     const std::string where_lo = word(lo), where_hi = word(hi);
-    const std::uint64_t bits = std::uint64_t{hi} << 32 | lo;
-    v.value = t.scalar() ? format_value(t, bits) : where_lo + "=" + hex(lo) + " " + where_hi + "=" + hex(hi);
+    const bool fits = word_bytes_ == 4;  // an RV32 pair is one 64-bit value
+    v.value = t.scalar() && fits ? format_value(t, hi << 32 | lo)
+                                 : where_lo + "=" + hex(lo) + " " + where_hi + "=" + hex(hi);
     return v;
   }
 
  private:
   // The next integer argument word: a register, else a stack slot ("" and 0 beyond what was read).
-  std::string word(std::uint32_t& out) {
+  std::string word(std::uint64_t& out) {
     if (int_ < 8) {
-      out = c_.a[int_];
+      out = word_bytes_ == 4 ? c_.a[int_] & 0xffffffffu : c_.a[int_];
       return "a" + std::to_string(int_++);
     }
     const unsigned k = stack_++;
     out = k < c_.stack.size() ? c_.stack[k] : 0;
-    return "sp+" + std::to_string(4 * k);
+    return "sp+" + std::to_string(word_bytes_ * k);
   }
   const CallRecord& c_;
+  std::uint32_t word_bytes_;
   std::uint32_t flen_ = 0;
   unsigned int_ = 0, fp_ = 0, stack_ = 0;
 };
@@ -277,12 +283,14 @@ bool call_result(const CallRecord& call, const debuginfo::Function& f, std::uint
     out.value = "a0=" + hex(call.ret_a0);
   } else if (t.kind == Kind::Float && size <= flen) {
     out.value = format_value(t, size == 4 ? call.ret_fa0 & 0xffffffffu : call.ret_fa0);
-  } else if (size > 8) {
+  } else if (size > 2 * call.xlen / 8) {
     out.value = "(in memory)";
-  } else if (t.scalar()) {
-    out.value = format_value(t, std::uint64_t{call.ret_a1} << 32 | call.ret_a0);
+  } else if (t.scalar() && size <= call.xlen / 8) {
+    out.value = format_value(t, call.ret_a0);
+  } else if (t.scalar() && call.xlen == 32) {
+    out.value = format_value(t, call.ret_a1 << 32 | (call.ret_a0 & 0xffffffffu));
   } else {
-    out.value = "a0=" + hex(call.ret_a0) + (size > 4 ? " a1=" + hex(call.ret_a1) : "");
+    out.value = "a0=" + hex(call.ret_a0) + (size > call.xlen / 8 ? " a1=" + hex(call.ret_a1) : "");
   }
   return true;
 }

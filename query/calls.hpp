@@ -44,10 +44,11 @@ struct CallRecord {
   std::uint64_t exit = 0;           // Returned: the count with pc at the return address
   // Registers, filled by CallRegisterReader.
   bool have_entry_regs = false, have_exit_regs = false;
-  std::array<std::uint32_t, 8> a{};   // a0..a7 at entry
+  unsigned xlen = 32;                 // the machine's register width (RV64: lp64 argument words)
+  std::array<std::uint64_t, 8> a{};   // a0..a7 at entry
   std::array<std::uint64_t, 8> fa{};  // fa0..fa7 at entry (raw 64 bits)
-  std::array<std::uint32_t, 8> stack{};  // the first 8 words at sp at entry (stack arguments)
-  std::uint32_t ret_a0 = 0, ret_a1 = 0;
+  std::array<std::uint64_t, 8> stack{};  // the first 8 words (of xlen bits) at sp at entry (stack arguments)
+  std::uint64_t ret_a0 = 0, ret_a1 = 0;
   std::uint64_t ret_fa0 = 0;
 };
 

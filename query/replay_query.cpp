@@ -174,12 +174,12 @@ namespace {
 
 // The registers a call record wants, as read at a breakpoint stop.
 struct EntryRegs {
-  std::array<std::uint32_t, 8> a{};
+  std::array<std::uint64_t, 8> a{};
   std::array<std::uint64_t, 8> fa{};
-  std::array<std::uint32_t, 8> stack{};
+  std::array<std::uint64_t, 8> stack{};  // words of xlen bits
 };
 struct ExitRegs {
-  std::uint32_t a0 = 0, a1 = 0;
+  std::uint64_t a0 = 0, a1 = 0;
   std::uint64_t fa0 = 0;
 };
 
@@ -220,14 +220,15 @@ std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debug
     if (stop.kind != vm::StopKind::Breakpoint) break;
     skip = true;
     const std::uint64_t at = m.icount();
-    if (returns.contains(m.pc())) exits.emplace_back(at, ExitRegs{m.reg(10), m.reg(11), m.freg(10)});
+    if (returns.contains(m.pc())) exits.emplace_back(at, ExitRegs{m.reg64(10), m.reg64(11), m.freg(10)});
     if (m.pc() != entry) continue;
     EntryRegs regs;
+    const unsigned w = m.xlen() / 8;
     for (unsigned k = 0; k < 8; ++k) {
-      regs.a[k] = m.reg(10 + k);
+      regs.a[k] = m.reg64(10 + k);
       regs.fa[k] = m.freg(10 + k);
-      std::uint8_t b[4] = {};
-      if (m.memory().read_bytes(m.reg(2) + 4 * k, b)) std::memcpy(&regs.stack[k], b, 4);
+      std::uint8_t b[8] = {};
+      if (m.memory().read_bytes(m.reg64(2) + w * k, std::span(b, w))) std::memcpy(&regs.stack[k], b, w);  // little-endian host and guest
     }
     entries.emplace_back(at, regs);
     // Where this call returns: after the call instruction that got here, or
@@ -242,6 +243,7 @@ std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debug
     return it != v.end() && it->first == n ? it : v.end();
   };
   for (CallRecord& c : calls) {
+    c.xlen = m.xlen();
     if (auto e = at_count(entries, c.entry); e != entries.end()) {
       c.a = e->second.a;
       c.fa = e->second.fa;

@@ -23,7 +23,7 @@ std::uint32_t RunMap::function_at(vm::Addr pc) const {
 RunInfo& RunMap::lookup_slow(std::uint64_t key) {
   auto it = runs_.find(key);
   if (it != runs_.end()) return it->second;
-  const auto start = static_cast<vm::Addr>(key >> 32), end = static_cast<vm::Addr>(key);
+  const vm::Addr start = key >> 32, end = static_cast<std::uint32_t>(key);  // code below 4 GiB (see lookup)
   return runs_.emplace(key, describe(start, end)).first->second;
 }
 

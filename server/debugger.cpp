@@ -263,7 +263,9 @@ Outcome Debugger::on_qXfer_exec_file(const protocol::XferExecFileRead& c) {
 }
 
 Outcome Debugger::on_qXfer_siginfo(const protocol::XferSigInfoRead& c) {
-  return reply(protocol::xfer_chunk(protocol::siginfo_bytes_ilp32(last_siginfo_), c.offset, c.length));
+  return reply(protocol::xfer_chunk(target_.xlen() == 64 ? protocol::siginfo_bytes_lp64(last_siginfo_)
+                                                                : protocol::siginfo_bytes_ilp32(last_siginfo_),
+                                         c.offset, c.length));
 }
 
 Outcome Debugger::on_vFile(const protocol::FileIo& c) {
@@ -397,7 +399,7 @@ Outcome Debugger::on_m(const protocol::ReadMemory& c) {
   // Cap the reply to what we told gdb a packet may hold (two hex digits per byte).
   std::uint32_t cap = (options_.features.packet_size - 16) / 2;
   std::uint64_t length = std::min<std::uint64_t>(c.length, cap);
-  length = std::min<std::uint64_t>(length, (1ull << 32) - c.addr);  // no wrap-around
+  length = std::min<std::uint64_t>(length, ~c.addr + 1 == 0 ? length : ~c.addr + 1);  // no wrap-around
   protocol::Hex hex;
   hex.bytes.resize(length);
   if (length != 0) {
@@ -412,8 +414,7 @@ Outcome Debugger::on_m(const protocol::ReadMemory& c) {
 
 Outcome Debugger::on_M(const protocol::WriteMemory& c) {
   if (c.bytes.empty()) return reply(protocol::Ok{});  // "X addr,0:" is gdb's probe for X
-  if (static_cast<std::uint64_t>(c.addr) + c.bytes.size() > (1ull << 32))
-    return ill_formed("M/X: range wraps around the address space");
+  if (c.bytes.size() - 1 > ~c.addr) return ill_formed("M/X: range wraps around the address space");
   // Unchanged bytes are not a write (gdb rewrites what it read sometimes).
   std::vector<std::uint8_t> current(c.bytes.size());
   if (target_.read_memory(c.addr, current) && current == c.bytes) return reply(protocol::Ok{});
@@ -450,8 +451,7 @@ Outcome Debugger::on_Z(const protocol::Breakpoint& c) {
     case BreakpointType::ReadWatch:
     case BreakpointType::AccessWatch:
       if (c.kind == 0) return ill_formed("Z2-Z4: length 0");
-      if (static_cast<std::uint64_t>(c.addr) + c.kind > (1ull << 32))
-        return ill_formed("Z2-Z4: range wraps around the address space");
+      if (c.kind - 1 > ~c.addr) return ill_formed("Z2-Z4: range wraps around the address space");
       if (c.insert)
         target_.add_watch(c.addr, c.kind, watch_kind(c.type));
       else
@@ -475,7 +475,7 @@ Outcome Debugger::on_resume(const protocol::Resume& c) {
   }
   if (c.signal && *c.signal != 0)
     spdlog::debug("resume with signal {} (not delivered: the guest has no signal handlers)", *c.signal);
-  if (c.addr && *c.addr != target_.reg(kPcRegno)) {
+  if (c.addr && *c.addr != target_.reg64(kPcRegno)) {
     if (auto refusal = write_history([&] { return target_.write_register(kPcRegno, *c.addr); }))
       return refused("resume at 0x" + protocol::format_hex(*c.addr), *refusal, false);
   }
@@ -577,7 +577,7 @@ protocol::StopReply Debugger::stop_reply(const timeline::StopEvent& event) {
     case timeline::StopKind::Divergence:
       break;
     case timeline::StopKind::Breakpoint: {
-      vm::Addr pc = target_.reg(kPcRegno);
+      vm::Addr pc = target_.reg64(kPcRegno);
       bool hw = std::find(hw_breakpoint_addrs_.begin(), hw_breakpoint_addrs_.end(), pc) !=
                 hw_breakpoint_addrs_.end();
       if (hw && negotiated_.hwbreak)
@@ -615,7 +615,7 @@ protocol::StopReply Debugger::stop_reply(const timeline::StopEvent& event) {
 protocol::SigInfo Debugger::siginfo_of(const timeline::StopEvent& event) const {
   using vm::Signal;
   namespace sc = protocol::si_code;
-  const vm::Addr pc = target_.reg(kPcRegno);
+  const vm::Addr pc = target_.reg64(kPcRegno);
   protocol::SigInfo info{static_cast<std::int32_t>(Signal::Trap), sc::kTrapBrkpt, pc};
   if (event.kind == timeline::StopKind::Interrupted) return {static_cast<std::int32_t>(Signal::Int), sc::kKernel, 0};
   bool fault = event.kind == timeline::StopKind::Signal ||

@@ -161,13 +161,16 @@ Outcome Debugger::monitor(const protocol::MonitorCommand& c) {
   if (cmd == "last-write" || cmd == "next-write") {
     std::optional<std::uint64_t> addr = words.size() >= 2 ? parse_count(words[1]) : std::nullopt;
     std::optional<std::uint64_t> len = words.size() == 3 ? parse_count(words[2]) : std::uint64_t{1};
-    if (!addr || !len || words.size() > 3 || *addr > 0xffffffffull || *len == 0 || *len > (1u << 20) ||
-        *addr + *len > (1ull << 32))
+    const std::uint64_t space_last = target_.xlen() == 64 ? ~std::uint64_t{0} : 0xffffffffull;  // RV32: 4 GiB
+    const std::uint64_t a = addr.value_or(0), n = len.value_or(0);
+    const bool usable = addr && len && words.size() <= 3 && n != 0 && n <= (1u << 20) && a <= space_last &&
+                        n - 1 <= space_last - a;  // inside the target's space
+    if (!usable)
       return console_then_ok("usage: monitor " + cmd + " ADDR [LEN] (a guest address, 0x.. for hex; LEN in bytes, "
                              "default 1, at most 1 MiB)\n");
     Outcome o;
     o.work = Work{Work::FindWrite{cmd == "last-write" ? timeline::Direction::Backward : timeline::Direction::Forward,
-                                  static_cast<vm::Addr>(*addr), static_cast<std::uint32_t>(*len)}};
+                                  static_cast<vm::Addr>(a), static_cast<std::uint32_t>(n)}};
     return o;
   }
   if (cmd == "lines" || cmd == "profile" || cmd == "calls") {

@@ -13,6 +13,7 @@
 #include "query/answer_cache.hpp"
 #include "query/answer_codec.hpp"
 #include "server/commands.hpp"
+#include "server/json_writer.hpp"
 #include "server/memory_history_text.hpp"
 #include "timeline/guest_memory_map.hpp"
 #include "timeline/host_call_text.hpp"
@@ -29,24 +30,6 @@ using timeline::group_digits;
 
 namespace {
 
-// ---- JSON output (just what these answers need) ----
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof b, "\\u%04x", u);
-      out += b;
-    } else {
-      out += c;  // UTF-8 passes through
-    }
-  }
-  return out + "\"";
-}
 
 std::string json_hex(const std::vector<std::uint8_t>& bytes) {
   std::string out = "\"";
@@ -137,8 +120,8 @@ std::optional<Range> parse_range(const std::string& text, const timeline::TraceH
       return std::nullopt;
     }
   }
-  if (*addr + r.len > (1ull << 32)) {
-    error = "the range " + text + " goes past the end of the 32-bit address space";
+  if (r.len > 0 && r.len - 1 > ~*addr) {
+    error = "the range " + text + " goes past the end of the address space";
     return std::nullopt;
   }
   r.addr = static_cast<vm::Addr>(*addr);
@@ -213,8 +196,8 @@ int trace_writes_command(const CliRequest& request) {
     std::printf("%s}\n", out.c_str());
   } else {
     char head[160];
-    std::snprintf(head, sizeof head, "%s to 0x%08x (%u byte%s) in %s instructions of %s:\n",
-                  request.options.reads ? "Accesses" : "Writes", static_cast<unsigned>(range->addr),
+    std::snprintf(head, sizeof head, "%s to 0x%08llx (%u byte%s) in %s instructions of %s:\n",
+                  request.options.reads ? "Accesses" : "Writes", static_cast<unsigned long long>(range->addr),
                   static_cast<unsigned>(range->len), range->len == 1 ? "" : "s", group_digits(length).c_str(),
                   t.header.program_name.c_str());
     std::string out = head;

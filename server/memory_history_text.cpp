@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "server/json_writer.hpp"
 #include "timeline/host_call_text.hpp"
 
 namespace rvrr::server {
@@ -39,8 +40,8 @@ std::string code_place_text(const CodePlace& place) {
 }
 
 std::string format_code_place(vm::Addr pc, const debuginfo::DebugInfo* debug) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%08x", static_cast<unsigned>(pc));
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%08llx", static_cast<unsigned long long>(pc));
   const CodePlace place = code_place(debug, pc);
   std::string out = b;
   if (!place.function.empty()) out += " in " + place.function;
@@ -50,25 +51,8 @@ std::string format_code_place(vm::Addr pc, const debuginfo::DebugInfo* debug) {
 
 std::string code_place_json(const CodePlace& place) {
   std::string out;
-  auto quoted = [](const std::string& s) {
-    std::string q = "\"";
-    for (char c : s) {
-      const auto u = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
-        q += '\\';
-        q += c;
-      } else if (u < 0x20) {
-        char e[8];
-        std::snprintf(e, sizeof e, "\\u%04x", u);
-        q += e;
-      } else {
-        q += c;
-      }
-    }
-    return q + "\"";
-  };
-  if (!place.function.empty()) out += ",\"function\":" + quoted(place.function);
-  if (!place.file.empty()) out += ",\"file\":" + quoted(place.file) + ",\"line\":" + std::to_string(place.line);
+  if (!place.function.empty()) out += ",\"function\":" + json_string(place.function);
+  if (!place.file.empty()) out += ",\"file\":" + json_string(place.file) + ",\"line\":" + std::to_string(place.line);
   return out;
 }
 
@@ -81,7 +65,7 @@ std::string access_kind_text(const timeline::MemoryAccess& a) {
 std::string format_write_search(const timeline::WriteSearch& search, bool forward, vm::Addr addr, std::uint32_t len,
                                 std::uint64_t from, const debuginfo::DebugInfo* debug) {
   char range[64];
-  std::snprintf(range, sizeof range, "0x%08x (%u byte%s)", static_cast<unsigned>(addr), static_cast<unsigned>(len),
+  std::snprintf(range, sizeof range, "0x%08llx (%u byte%s)", static_cast<unsigned long long>(addr), static_cast<unsigned>(len),
                 len == 1 ? "" : "s");
   const std::string where = std::string(forward ? "after" : "before") + " instruction " + timeline::group_digits(from);
   if (!search.found) {
@@ -123,7 +107,7 @@ std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
   char line[160];
   std::map<vm::Addr, std::pair<std::uint64_t, std::uint64_t>> sites;  // call pc -> blocks, bytes
   for (const auto& b : walk.live) {
-    std::snprintf(line, sizeof line, "  0x%08x  %10u  %24s  %-11s  ", static_cast<unsigned>(b.addr),
+    std::snprintf(line, sizeof line, "  0x%08llx  %10u  %24s  %-11s  ", static_cast<unsigned long long>(b.addr),
                   static_cast<unsigned>(b.size), timeline::group_digits(b.icount).c_str(), b.function.c_str());
     out += line + format_code_place(b.call_pc) + "\n";
     auto& s = sites[b.call_pc];
@@ -143,7 +127,7 @@ std::string format_memory_map(const std::vector<timeline::MemoryRegion>& regions
   std::uint64_t pages = 0, resident = 0, written = 0;
   char line[128];
   for (const timeline::MemoryRegion& r : regions) {
-    std::snprintf(line, sizeof line, "  0x%08x  0x%08llx  %s  %5u  %8u  %7u  ", static_cast<unsigned>(r.start),
+    std::snprintf(line, sizeof line, "  0x%08llx  0x%08llx  %s  %5u  %8u  %7u  ", static_cast<unsigned long long>(r.start),
                   static_cast<unsigned long long>(r.end), timeline::perms_text(r.perms).substr(0, 3).c_str(),
                   r.pages, r.resident, r.written);
     out += line;

@@ -25,8 +25,8 @@ std::string where(const debuginfo::DebugInfo& debug, std::uint32_t func) {
   if (func == query::kNoFunction) return "";
   const debuginfo::Function& f = debug.functions()[func];
   if (auto line = debug.line_id_at(f.entry)) return debug.describe(*line);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", f.entry);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(f.entry));
   return buf;
 }
 

@@ -13,12 +13,12 @@ namespace rvrr::server {
 
 std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, unsigned xlen) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, " at pc 0x%08" PRIx32 ": ", pc);
+  std::snprintf(buf, sizeof buf, " at pc 0x%08" PRIx64 ": ", static_cast<std::uint64_t>(pc));
   std::string text = std::string("program received ") + vm::signal_name(stop.signal) + buf +
                      vm::disassemble(memory, pc, xlen);
   // The address matters for memory faults; for SIGILL/SIGTRAP it is the pc itself.
   if (stop.signal == vm::Signal::Segv || stop.signal == vm::Signal::Bus) {
-    std::snprintf(buf, sizeof buf, " (address 0x%08" PRIx32 ")", stop.addr);
+    std::snprintf(buf, sizeof buf, " (address 0x%08" PRIx64 ")", static_cast<std::uint64_t>(stop.addr));
     text += buf;
   }
   return text;
@@ -38,8 +38,8 @@ int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory,
       std::fprintf(stderr, "rvrr: %s\n", describe_fault(stop, pc, memory, xlen).c_str());
       return 128 + static_cast<int>(stop.signal);
     case vm::StopKind::Limit:
-      std::fprintf(stderr, "rvrr: stopped after %" PRIu64 " instructions (--max-instructions) at pc 0x%08" PRIx32 "\n",
-                   icount, pc);
+      std::fprintf(stderr, "rvrr: stopped after %" PRIu64 " instructions (--max-instructions) at pc 0x%08" PRIx64 "\n",
+                   icount, static_cast<std::uint64_t>(pc));
       return kExitInstructionLimit;
     case vm::StopKind::HostFailure:
       std::fprintf(stderr, "rvrr: host call failed: %s\n", stop.message.c_str());
@@ -48,7 +48,7 @@ int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory,
       return 1;
     case vm::StopKind::Breakpoint:
     case vm::StopKind::Watchpoint:  // impossible without points; report rather than assert
-      std::fprintf(stderr, "rvrr: unexpected stop at pc 0x%08" PRIx32 "\n", pc);
+      std::fprintf(stderr, "rvrr: unexpected stop at pc 0x%08" PRIx64 "\n", static_cast<std::uint64_t>(pc));
       return 1;
   }
   return 1;

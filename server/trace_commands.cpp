@@ -107,9 +107,9 @@ int record_command(const CliRequest& request) {
   // as loaded (code does not change in these programs; if it did, the pc is still right).
   int status;
   if (result.interrupted) {
-    std::fprintf(stderr, "rvrr: recording interrupted by %s at instruction %s (pc 0x%08x)\n",
+    std::fprintf(stderr, "rvrr: recording interrupted by %s at instruction %s (pc 0x%08llx)\n",
                  stop_signals.name().c_str(), timeline::group_digits(result.instructions).c_str(),
-                 static_cast<unsigned>(result.footer.pc));
+                 static_cast<unsigned long long>(result.footer.pc));
     // As a shell expects of a program ended by a signal it handled: 130, 143.
     status = 128 + (stop_signals.received() != 0 ? stop_signals.received() : 2);
   } else {

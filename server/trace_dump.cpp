@@ -58,7 +58,7 @@ std::string reply_text(const timeline::HostEvent& e) {
 std::string write_target(const timeline::DebuggerWrite& w) {
   if (w.target == timeline::DebuggerWrite::Target::Memory) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "memory 0x%08x", w.where);
+    std::snprintf(buf, sizeof buf, "memory 0x%08llx", static_cast<unsigned long long>(w.where));
     return buf;
   }
   if (w.where == 32) return "register pc";

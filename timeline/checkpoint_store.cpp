@@ -15,7 +15,7 @@ std::uint64_t distance(std::uint64_t a, std::uint64_t b) { return a > b ? a - b 
 CheckpointStore::CheckpointStore(std::uint64_t budget_bytes) : budget_(budget_bytes) {}
 
 void CheckpointStore::count_pages(const vm::Machine& machine, int delta) {
-  machine.memory().for_each_page([&](std::uint32_t, const void* identity) {
+  machine.memory().for_each_page([&](std::uint64_t, const void* identity) {
     if (delta > 0) {
       ++page_refs_[identity];
     } else {
@@ -100,7 +100,7 @@ std::uint64_t CheckpointStore::measure(const vm::Machine& current) const {
   // One page object may be mapped at several page numbers (e.g. a shared
   // zero page): count identities, not mappings.
   std::unordered_set<const void*> shared;
-  current.memory().for_each_page([&](std::uint32_t, const void* identity) {
+  current.memory().for_each_page([&](std::uint64_t, const void* identity) {
     if (page_refs_.count(identity) != 0) shared.insert(identity);
   });
   return (page_refs_.size() - shared.size()) * vm::kPageSize + overhead_total_;
@@ -176,7 +176,7 @@ void CheckpointStore::enforce(std::uint64_t now, const vm::Machine& current) {
     return;
   }
   std::unordered_set<const void*> current_pages;
-  current.memory().for_each_page([&](std::uint32_t, const void* identity) { current_pages.insert(identity); });
+  current.memory().for_each_page([&](std::uint64_t, const void* identity) { current_pages.insert(identity); });
   auto charged = [&] {
     std::uint64_t unique = 0;
     for (const auto& [identity, refs] : page_refs_) {

@@ -33,8 +33,8 @@ std::string perms_text(std::uint8_t perms) {
 
 std::vector<MemoryRegion> guest_memory_map(const vm::Machine& now, const vm::Machine& start,
                                            const vm::ElfImage& image, const std::string& program_name) {
-  std::map<std::uint32_t, const void*> before;
-  start.memory().for_each_page([&](std::uint32_t page, const void* id) { before.emplace(page, id); });
+  std::map<std::uint64_t, const void*> before;
+  start.memory().for_each_page([&](std::uint64_t page, const void* id) { before.emplace(page, id); });
   const vm::ProcessLayout l = now.layout();
   const void* zero = vm::Memory::zero_page_identity();
   auto owner_of = [&](std::uint64_t addr) -> Owner {
@@ -56,7 +56,7 @@ std::vector<MemoryRegion> guest_memory_map(const vm::Machine& now, const vm::Mac
   };
   std::vector<MemoryRegion> out;
   Owner current_owner;
-  now.memory().for_each_page([&](std::uint32_t page, const void* id) {
+  now.memory().for_each_page([&](std::uint64_t page, const void* id) {
     const std::uint64_t addr = std::uint64_t{page} << vm::kPageShift;
     const std::uint8_t perms = now.memory().perms(static_cast<vm::Addr>(addr));
     Owner owner = owner_of(addr);
@@ -85,7 +85,7 @@ std::string linux_maps_text(const std::vector<MemoryRegion>& regions) {
   std::string out;
   char line[96];
   for (const MemoryRegion& r : regions) {
-    std::snprintf(line, sizeof line, "%08x-%08llx %s 00000000 00:00 0", static_cast<unsigned>(r.start),
+    std::snprintf(line, sizeof line, "%08llx-%08llx %s 00000000 00:00 0", static_cast<unsigned long long>(r.start),
                   static_cast<unsigned long long>(r.end), perms_text(r.perms).c_str());
     out += line;
     if (!r.name.empty()) out += "        " + r.name;

@@ -22,7 +22,7 @@ const char* call_name(Call c) {
 
 struct Pending {
   Call call;
-  std::uint32_t a0, a1;
+  std::uint64_t a0, a1;  // full registers (RV64: 64-bit pointers and sizes)
   vm::Addr ra, sp;
   std::uint64_t icount;
 };
@@ -62,9 +62,11 @@ HeapWalk Timeline::heap_walk(const AllocatorEntries& entries, const CancelToken&
   for (const auto& [pc, call] : at) pts.add_breakpoint(pc);
   std::map<vm::Addr, Allocation> live;
   std::optional<Pending> pending;
-  auto finish = [&](const Pending& p, std::uint32_t result, const vm::Machine& m) {
-    auto add = [&](std::uint32_t size) {
-      if (result != 0) live[result] = Allocation{result, size, p.icount, call_site(m, p.ra), call_name(p.call)};
+  auto finish = [&](const Pending& p, vm::Addr result, const vm::Machine& m) {
+    auto add = [&](std::uint64_t size) {
+      if (result != 0)
+        live[result] = Allocation{result, static_cast<std::uint32_t>(std::min<std::uint64_t>(size, 0xffffffffu)), p.icount,
+                                  call_site(m, p.ra), call_name(p.call)};
     };
     switch (p.call) {
       case Call::Malloc: add(p.a0); break;
@@ -91,8 +93,8 @@ HeapWalk Timeline::heap_walk(const AllocatorEntries& entries, const CancelToken&
     const vm::Addr pc = m.pc();
     if (pending) {
       // Inside a call: only its return counts (calls it makes itself are its business).
-      if (pc == pending->ra && m.reg(2) == pending->sp) {
-        finish(*pending, m.reg(10), m);
+      if (pc == pending->ra && m.reg64(2) == pending->sp) {
+        finish(*pending, m.reg64(10), m);
         pts.remove_breakpoint(pending->ra);
         pending.reset();
       }
@@ -102,9 +104,9 @@ HeapWalk Timeline::heap_walk(const AllocatorEntries& entries, const CancelToken&
       if (pc != entry) continue;
       ++out.calls;
       if (call == Call::Free) {
-        live.erase(m.reg(10));
+        live.erase(m.reg64(10));
       } else {
-        pending = Pending{call, m.reg(10), m.reg(11), m.reg(1), m.reg(2), m.icount()};
+        pending = Pending{call, m.reg64(10), m.reg64(11), m.reg64(1), m.reg64(2), m.icount()};
         pts.add_breakpoint(pending->ra);
       }
       break;

@@ -32,7 +32,7 @@ struct DebuggerWrite {
   enum class Target : std::uint8_t { Register = 1, Memory = 2 };
   std::uint64_t icount = 0;
   Target target = Target::Memory;
-  std::uint32_t where = 0;            // register number (0..31, 32 = pc) or guest address
+  std::uint64_t where = 0;            // register number (0..31, 32 = pc) or guest address
   std::vector<std::uint8_t> bytes;    // little-endian value / memory bytes
 };
 

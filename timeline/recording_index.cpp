@@ -8,25 +8,43 @@ namespace rvrr::timeline {
 
 namespace {
 
-// Any page of [addr, addr+len) in `sorted`?
+// RV64 addresses are 64 bits while the index (and its sidecar) keeps 32-bit
+// code addresses and page numbers: everything at or above the top value
+// shares it (clamp), which only ever turns "cannot" into "may".
+constexpr vm::Addr kTopCode = 0xffffffffu;
+std::uint32_t clamp_page(std::uint64_t page) { return static_cast<std::uint32_t>(std::min<std::uint64_t>(page, 0xffffffffu)); }
+
+// Any page of [addr, addr+len) in `sorted` (written pages, clamped)?
 bool any_page(const std::vector<std::uint32_t>& sorted, vm::Addr addr, std::uint32_t len) {
-  const std::uint32_t first = addr >> vm::kPageShift;
-  const std::uint32_t last = static_cast<std::uint32_t>((std::uint64_t{addr} + std::max<std::uint32_t>(len, 1) - 1) >> vm::kPageShift);
+  const std::uint32_t first = clamp_page(addr >> vm::kPageShift);
+  const std::uint32_t last = clamp_page((addr + (std::max<std::uint32_t>(len, 1) - 1)) >> vm::kPageShift);
   auto it = std::lower_bound(sorted.begin(), sorted.end(), first);
   return it != sorted.end() && *it <= last;
 }
 
+// Any page of [addr, addr+len) among the read pages (bits of the trace's read
+// bitmap: page numbers modulo 2^20, see vm::read_page_bit)?
+bool any_read_page(const std::vector<std::uint32_t>& sorted, vm::Addr addr, std::uint32_t len) {
+  const std::uint64_t first = addr >> vm::kPageShift;
+  const std::uint64_t last = (addr + (std::max<std::uint32_t>(len, 1) - 1)) >> vm::kPageShift;
+  if (last < first || last - first >= (1u << 20)) return !sorted.empty();
+  for (std::uint64_t p = first; p <= last; ++p)
+    if (std::binary_search(sorted.begin(), sorted.end(), vm::read_page_bit(p << vm::kPageShift))) return true;
+  return false;
+}
+
 // (page, identity) of every mapped page, ascending.
-std::vector<std::pair<std::uint32_t, const void*>> pages_of(const vm::Machine& m) {
-  std::vector<std::pair<std::uint32_t, const void*>> out;
+std::vector<std::pair<std::uint64_t, const void*>> pages_of(const vm::Machine& m) {
+  std::vector<std::pair<std::uint64_t, const void*>> out;
   out.reserve(m.mapped_pages());
-  m.memory().for_each_page([&](std::uint32_t page, const void* id) { out.emplace_back(page, id); });
+  m.memory().for_each_page([&](std::uint64_t page, const void* id) { out.emplace_back(page, id); });
   return out;
 }
 
 }  // namespace
 
 bool IndexedStretch::may_execute(vm::Addr pc) const {
+  pc = std::min(pc, kTopCode - 1);  // code above 4 GiB was recorded as [kTopCode - 1, kTopCode)
   // The last range starting at or before pc, if it reaches past pc.
   auto it = std::upper_bound(code.begin(), code.end(), pc,
                              [](vm::Addr a, const std::pair<vm::Addr, vm::Addr>& r) { return a < r.first; });
@@ -36,15 +54,16 @@ bool IndexedStretch::may_execute(vm::Addr pc) const {
 bool IndexedStretch::may_touch(const vm::WatchRange& w) const {
   const bool writes = w.kind != vm::WatchKind::Read;
   const bool reads = w.kind != vm::WatchKind::Write;
-  return (writes && (unmapped || any_page(written, w.addr, w.len))) || (reads && (host_calls || any_page(read, w.addr, w.len)));
+  return (writes && (unmapped || any_page(written, w.addr, w.len))) || (reads && (host_calls || any_read_page(read, w.addr, w.len)));
 }
 
 StretchRecorder::StretchRecorder() : read_bits_((std::uint64_t{1} << (32 - vm::kPageShift)) / 64, 0) {}
 
 void StretchRecorder::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
-    const std::uint64_t key = std::uint64_t{r.start} << 32 | r.end;
-    std::uint64_t& slot = filter_[(r.start >> 1 ^ r.end >> 3) & (kFilter - 1)];
+    const vm::Addr start = std::min(r.start, kTopCode - 1), end = std::max(std::min(r.end, kTopCode), start + 1);
+    const std::uint64_t key = start << 32 | end;
+    std::uint64_t& slot = filter_[(start >> 1 ^ end >> 3) & (kFilter - 1)];
     if (slot == key) continue;
     slot = key;
     runs_.insert(key);
@@ -59,7 +78,7 @@ IndexedStretch StretchRecorder::finish(std::uint64_t from, std::uint64_t to, con
   std::vector<std::uint64_t> keys(runs_.begin(), runs_.end());
   std::sort(keys.begin(), keys.end());  // no unordered iteration reaches the index
   for (std::uint64_t key : keys) {
-    const auto start = static_cast<vm::Addr>(key >> 32), end = static_cast<vm::Addr>(key);
+    const vm::Addr start = key >> 32, end = static_cast<std::uint32_t>(key);
     if (!s.code.empty() && start <= s.code.back().second) {
       s.code.back().second = std::max(s.code.back().second, end);
     } else {
@@ -80,11 +99,11 @@ IndexedStretch StretchRecorder::finish(std::uint64_t from, std::uint64_t to, con
   std::size_t i = 0, k = 0;
   while (i < a.size() || k < b.size()) {
     if (k == b.size() || (i < a.size() && a[i].first < b[k].first)) {
-      s.written.push_back(a[i++].first);
+      s.written.push_back(clamp_page(a[i++].first));
     } else if (i == a.size() || b[k].first < a[i].first) {
-      s.written.push_back(b[k++].first);
+      s.written.push_back(clamp_page(b[k++].first));
     } else {
-      if (a[i].second != b[k].second) s.written.push_back(a[i].first);
+      if (a[i].second != b[k].second) s.written.push_back(clamp_page(a[i].first));
       ++i;
       ++k;
     }

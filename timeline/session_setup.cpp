@@ -94,7 +94,7 @@ std::optional<std::string> apply_debugger_write(vm::Machine& machine, const Debu
     if (write.where > kFcsrWrite) return "debugger write to register " + std::to_string(write.where) + ", which does not exist";
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < write.bytes.size() && i < 8; ++i) value |= std::uint64_t(write.bytes[i]) << (8 * i);
-    if (write.where == 32) machine.set_pc(static_cast<std::uint32_t>(value));
+    if (write.where == 32) machine.set_pc(value);  // an RV32 machine keeps the low half
     else if (write.where < 32) machine.set_reg64(write.where, value);  // RV32 keeps the low half
     else if (write.where < kFcsrWrite) machine.set_freg(write.where - kFirstFloatWrite, value);
     else machine.set_fcsr(static_cast<std::uint32_t>(value));

@@ -247,14 +247,14 @@ std::optional<std::string> Timeline::write_float_register(unsigned index, std::u
 
 std::optional<std::string> Timeline::write_memory(vm::Addr addr, std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return std::nullopt;  // an empty write changes nothing and records nothing
-  if (std::uint64_t{addr} + bytes.size() > (std::uint64_t{1} << 32)) {
-    return std::string("cannot write past the end of the 32-bit address space");
+  if (bytes.size() - 1 > ~addr) {
+    return std::string("cannot write past the end of the address space");
   }
   std::vector<std::uint8_t> old(bytes.size());
   if (!impl_->current.memory().read_bytes(addr, old)) {
     return "cannot access memory at address 0x" + [&] {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "%x", addr);
+      char buf[24];
+      std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(addr));
       return std::string(buf);
     }();
   }

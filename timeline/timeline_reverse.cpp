@@ -36,7 +36,7 @@ std::vector<const void*> page_identities(const vm::Machine& m, const vm::WatchRa
   const std::uint64_t first = range.addr >> vm::kPageShift;
   const std::uint64_t last = (std::uint64_t{range.addr} + std::max<std::uint32_t>(range.len, 1) - 1) >> vm::kPageShift;
   std::vector<const void*> ids(last - first + 1, nullptr);
-  m.memory().for_each_page([&](std::uint32_t page, const void* identity) {
+  m.memory().for_each_page([&](std::uint64_t page, const void* identity) {
     if (page >= first && page <= last) ids[page - first] = identity;
   });
   return ids;

@@ -172,7 +172,7 @@ namespace {
 std::string describe_machine_end(const vm::Machine& m) {
   if (!m.halted()) {
     char buf[48];
-    std::snprintf(buf, sizeof buf, "is still running (pc 0x%08x)", m.pc());
+    std::snprintf(buf, sizeof buf, "is still running (pc 0x%08llx)", static_cast<unsigned long long>(m.pc()));
     return buf;
   }
   const vm::StopInfo& h = m.halt_reason();

@@ -45,9 +45,9 @@ const char* trace_end_name(TraceEnd end) {
 
 namespace {
 
-std::string hex32(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
+std::string hex32(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(v));
   return buf;
 }
 
@@ -159,23 +159,29 @@ std::vector<std::uint8_t> encode_event_body(const HostEvent& e) {
   return o.b;
 }
 
-std::vector<std::uint8_t> encode_write_body(const DebuggerWrite& w) {
+std::vector<std::uint8_t> encode_write_body(const DebuggerWrite& w, std::uint32_t version) {
   Out o;
   o.u64(w.icount);
   o.u8(static_cast<std::uint8_t>(w.target));
-  o.u32(w.where);
+  if (version >= 3) o.u64(w.where);
+  else o.u32(static_cast<std::uint32_t>(w.where));
   o.bytes(w.bytes);
   return o.b;
 }
 
-std::vector<std::uint8_t> encode_footer_body(const TraceFooter& f) {
+std::vector<std::uint8_t> encode_footer_body(const TraceFooter& f, std::uint32_t version) {
   Out o;
   o.u64(f.final_icount);
   o.u8(static_cast<std::uint8_t>(f.end));
   o.u32(static_cast<std::uint32_t>(f.exit_code));
   o.u8(static_cast<std::uint8_t>(f.signal));
-  o.u32(f.pc);
-  o.u32(f.fault_addr);
+  if (version >= 3) {
+    o.u64(f.pc);
+    o.u64(f.fault_addr);
+  } else {
+    o.u32(static_cast<std::uint32_t>(f.pc));
+    o.u32(static_cast<std::uint32_t>(f.fault_addr));
+  }
   o.str(f.message);
   o.u8(f.has_state_hash ? 1 : 0);
   o.u64(f.state_hash);

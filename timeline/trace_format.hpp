@@ -37,8 +37,11 @@ namespace rvrr::timeline {
 
 inline constexpr char kTraceMagic[] = "RVRRTRACE";   // 9 bytes, no terminator on disk
 inline constexpr std::size_t kTraceMagicSize = 9;
-// Version 2 added TraceEnd::Interrupted; version 1 traces are still read.
-inline constexpr std::uint32_t kTraceFormatVersion = 2;
+// Version 2 added TraceEnd::Interrupted; version 3 widened the guest
+// addresses it stores (a debugger write's location, the footer's pc and
+// fault address) from 32 to 64 bits for RV64. Versions 1 and 2 are still
+// read, and written when a header asks for them (tests).
+inline constexpr std::uint32_t kTraceFormatVersion = 3;
 // Bounds that separate "corrupt" from "cut short": a length above these is
 // never something the writer produced.
 inline constexpr std::uint32_t kMaxHeaderSize = 1u << 30;
@@ -91,8 +94,8 @@ struct TraceFooter {
   TraceEnd end = TraceEnd::Stopped;
   std::int32_t exit_code = 0;
   vm::Signal signal = vm::Signal::None;
-  std::uint32_t pc = 0;             // pc at the end
-  std::uint32_t fault_addr = 0;
+  std::uint64_t pc = 0;             // pc at the end
+  std::uint64_t fault_addr = 0;
   std::string message;
   bool has_state_hash = false;      // false when the recorder did not hold the final state
   std::uint64_t state_hash = 0;     // vm::Machine::state_hash() at final_icount
@@ -149,8 +152,9 @@ TraceData read_trace_file(const std::string& path);
 std::vector<std::uint8_t> encode_trace_start(const TraceHeader& header);
 std::vector<std::uint8_t> encode_record(RecordType type, std::span<const std::uint8_t> body);
 std::vector<std::uint8_t> encode_event_body(const HostEvent& event);
-std::vector<std::uint8_t> encode_write_body(const DebuggerWrite& write);
-std::vector<std::uint8_t> encode_footer_body(const TraceFooter& footer);
+// `version`: the trace's format version (addresses are 4 bytes before 3).
+std::vector<std::uint8_t> encode_write_body(const DebuggerWrite& write, std::uint32_t version = kTraceFormatVersion);
+std::vector<std::uint8_t> encode_footer_body(const TraceFooter& footer, std::uint32_t version = kTraceFormatVersion);
 // Recompute the checksum of the record at `record.offset` in `file` (after a test edits its body).
 void reseal_record(std::vector<std::uint8_t>& file, const RecordLocation& record);
 
@@ -181,6 +185,7 @@ class TraceWriter : public HistorySink {
  private:
   void put(const std::vector<std::uint8_t>& record);
   std::string path_;
+  std::uint32_t version_ = kTraceFormatVersion;  // the header's: records are encoded for it
   int fd_ = -1;
   std::uint64_t bytes_ = 0;
   std::optional<std::string> error_;

@@ -126,13 +126,13 @@ HostEvent parse_event(In& in) {
   return e;
 }
 
-DebuggerWrite parse_write(In& in) {
+DebuggerWrite parse_write(In& in, std::uint32_t version) {
   DebuggerWrite w;
   w.icount = in.u64("the instruction count");
   std::uint8_t target = in.u8("the target");
   if (target != 1 && target != 2) throw Short{"a valid write target"};
   w.target = static_cast<DebuggerWrite::Target>(target);
-  w.where = in.u32("the location");
+  w.where = version >= 3 ? in.u64("the location") : in.u32("the location");
   w.bytes = in.bytes("the bytes");
   return w;
 }
@@ -146,8 +146,8 @@ TraceFooter parse_footer(In& in, std::uint32_t version) {
   f.end = static_cast<TraceEnd>(end);
   f.exit_code = static_cast<std::int32_t>(in.u32("the exit code"));
   f.signal = static_cast<vm::Signal>(in.u8("the signal"));
-  f.pc = in.u32("the pc");
-  f.fault_addr = in.u32("the fault address");
+  f.pc = version >= 3 ? in.u64("the pc") : in.u32("the pc");
+  f.fault_addr = version >= 3 ? in.u64("the fault address") : in.u32("the fault address");
   f.message = in.str("the message");
   f.has_state_hash = in.u8("the state hash flag") != 0;
   f.state_hash = in.u64("the state hash");
@@ -255,7 +255,7 @@ TraceData read_trace(std::span<const std::uint8_t> b) {
           break;
         }
         case RecordType::DebuggerWrite: {
-          DebuggerWrite w = parse_write(in);
+          DebuggerWrite w = parse_write(in, version);
           if (!t.history.writes.empty() && w.icount < t.history.writes.back().icount) {
             throw TraceError("corrupt record" + at_offset(pos) + ": debugger write out of order");
           }

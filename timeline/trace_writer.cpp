@@ -10,7 +10,8 @@
 
 namespace rvrr::timeline {
 
-TraceWriter::TraceWriter(const std::string& path, const TraceHeader& header) : path_(path) {
+TraceWriter::TraceWriter(const std::string& path, const TraceHeader& header)
+    : path_(path), version_(header.format_version) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) throw TraceError(path + ": cannot create trace: " + std::strerror(errno));
   std::vector<std::uint8_t> start = encode_trace_start(header);
@@ -42,7 +43,7 @@ void TraceWriter::on_event(const HostEvent& event) {
 }
 
 void TraceWriter::on_write(const DebuggerWrite& write) {
-  put(encode_record(RecordType::DebuggerWrite, encode_write_body(write)));
+  put(encode_record(RecordType::DebuggerWrite, encode_write_body(write, version_)));
 }
 
 void TraceWriter::on_truncate(std::uint64_t icount) {
@@ -53,7 +54,7 @@ void TraceWriter::on_truncate(std::uint64_t icount) {
 
 void TraceWriter::finish(const TraceFooter& footer) {
   if (fd_ < 0) return;
-  put(encode_record(RecordType::Footer, encode_footer_body(footer)));
+  put(encode_record(RecordType::Footer, encode_footer_body(footer, version_)));
   if (!error_ && ::fsync(fd_) != 0 && errno != EINVAL && errno != EROFS) {
     error_ = path_ + ": cannot sync trace: " + std::strerror(errno);
   }

@@ -10,9 +10,15 @@ namespace {
 // Process-wide, so a generation names one content of one set (see generation()).
 std::atomic<std::uint64_t> g_generation{0};
 std::uint64_t next_generation() { return g_generation.fetch_add(1, std::memory_order_relaxed) + 1; }
+// f(bit) for the page bit (DebugPoints::page_bit) of every page `w` touches.
+template <typename F>
+void for_each_watch_bit(const WatchRange& w, F f) {
+  const std::uint64_t last = w.len - 1 > ~w.addr ? ~std::uint64_t{0} : w.addr + (w.len - 1);
+  for (std::uint64_t p = w.addr >> 12; p <= (last >> 12); ++p) f(DebugPoints::page_bit(p << 12));
+}
 }  // namespace
 
-void DebugPoints::breakpoints_in_page(std::uint32_t page, std::vector<Addr>& out) const {
+void DebugPoints::breakpoints_in_page(std::uint64_t page, std::vector<Addr>& out) const {
   out.clear();
   for (const auto& entry : breakpoints_)
     if ((entry.first >> 12) == page) out.push_back(entry.first);
@@ -20,7 +26,7 @@ void DebugPoints::breakpoints_in_page(std::uint32_t page, std::vector<Addr>& out
 
 void DebugPoints::add_breakpoint(Addr pc) {
   ++breakpoints_[pc];
-  bp_pages_[(pc >> 12) >> 6] |= 1ull << ((pc >> 12) & 63);
+  bp_pages_[page_bit(pc) >> 6] |= 1ull << (page_bit(pc) & 63);
   generation_ = next_generation();
 }
 
@@ -33,10 +39,10 @@ bool DebugPoints::remove_breakpoint(Addr pc) {
   // Clear the page bit when no other breakpoint shares the page. With many
   // breakpoints a stale bit is left instead (it only costs a hash lookup), so
   // removal stays O(1) amortised.
-  const std::uint32_t page = pc >> 12;
+  const std::uint32_t page = page_bit(pc);
   if (breakpoints_.size() <= 64) {
     bool other = false;
-    for (const auto& [addr, count] : breakpoints_) other |= (addr >> 12) == page;
+    for (const auto& [addr, count] : breakpoints_) other |= page_bit(addr) == page;
     if (!other) bp_pages_[page >> 6] &= ~(1ull << (page & 63));
   }
   return true;
@@ -57,18 +63,15 @@ bool DebugPoints::remove_watch(Addr addr, std::uint32_t len, WatchKind kind) {
   if (it == watches_.end()) return false;
   WatchRange gone = *it;
   watches_.erase(it);
-  std::uint64_t last = std::min<std::uint64_t>(0xffffffffull, static_cast<std::uint64_t>(gone.addr) + gone.len - 1);
-  for (std::uint64_t p = gone.addr >> 12; p <= (last >> 12); ++p) watch_pages_[p >> 6] &= ~(1ull << (p & 63));
+  for_each_watch_bit(gone, [&](std::uint32_t p) { watch_pages_[p >> 6] &= ~(1ull << (p & 63)); });
   rebuild_watch_pages();
   generation_ = next_generation();
   return true;
 }
 
 void DebugPoints::rebuild_watch_pages() {
-  for (const WatchRange& w : watches_) {
-    std::uint64_t last = std::min<std::uint64_t>(0xffffffffull, static_cast<std::uint64_t>(w.addr) + w.len - 1);
-    for (std::uint64_t p = w.addr >> 12; p <= (last >> 12); ++p) watch_pages_[p >> 6] |= 1ull << (p & 63);
-  }
+  for (const WatchRange& w : watches_)
+    for_each_watch_bit(w, [&](std::uint32_t p) { watch_pages_[p >> 6] |= 1ull << (p & 63); });
 }
 
 std::optional<WatchHit> DebugPoints::check_access_slow(Addr addr, std::uint32_t size, bool is_write) const {

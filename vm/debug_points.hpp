@@ -33,7 +33,8 @@ class DebugPoints {
   void add_breakpoint(Addr pc);
   bool remove_breakpoint(Addr pc);  // false if none was there
   bool has_breakpoint(Addr pc) const {
-    if (!(bp_pages_[(pc >> 12) >> 6] >> ((pc >> 12) & 63) & 1)) return false;
+    const std::uint32_t bit = page_bit(pc);
+    if (!(bp_pages_[bit >> 6] >> (bit & 63) & 1)) return false;
     return breakpoints_.count(pc) != 0;
   }
   bool has_breakpoints() const { return !breakpoints_.empty(); }
@@ -56,7 +57,7 @@ class DebugPoints {
   // the page holds no watch (one bitmap test).
   std::optional<WatchHit> check_access(Addr addr, std::uint32_t size, bool is_write) const {
     Addr last = addr + size - 1;
-    if (!watch_page(addr >> 12) && !watch_page(last >> 12)) return std::nullopt;
+    if (!watch_page(page_bit(addr)) && !watch_page(page_bit(last))) return std::nullopt;
     return check_access_slow(addr, size, is_write);
   }
 
@@ -69,14 +70,17 @@ class DebugPoints {
   std::uint64_t generation() const { return generation_; }
 
   // ---- for the run loop (vm/interpreter.cpp) ----
-  // Bit per 4 KiB page (page >> 6 words, page & 63 bits). A set bit means the
+  // Bit per 4 KiB page (page >> 6 words, page & 63 bits) of the low 4 GiB;
+  // a page above 4 GiB (RV64) shares the bit of its page number modulo 2^20
+  // (page_bit), which can only make a clear bit set. A set bit means the
   // page may hold a breakpoint / may be touched by a watch (a stale breakpoint
   // bit can remain after removals); a clear bit means certainly not.
+  static std::uint32_t page_bit(Addr addr) { return static_cast<std::uint32_t>(addr >> 12) & ((1u << 20) - 1); }
   const std::uint64_t* breakpoint_page_bits() const { return bp_pages_.data(); }
   const std::uint64_t* watch_page_bits() const { return watch_pages_.data(); }
   // The breakpoint addresses within page number `page` (any order).
   // Cost: O(breakpoints).
-  void breakpoints_in_page(std::uint32_t page, std::vector<Addr>& out) const;
+  void breakpoints_in_page(std::uint64_t page, std::vector<Addr>& out) const;
 
  private:
   bool watch_page(std::uint32_t page) const { return watch_pages_[page >> 6] >> (page & 63) & 1; }

@@ -142,6 +142,7 @@ void decode_page(const std::uint8_t* bytes, DecodedOp* out);
 const char* reg_name(unsigned r);
 const char* freg_name(unsigned r);
 // "addi a0, a0, 1"; `pc` resolves branch/jump targets.
-std::string format_insn(const Insn& insn, Addr pc);
+// Branch and jump targets wrap at 2^xlen (RV32: 4 GiB).
+std::string format_insn(const Insn& insn, Addr pc, unsigned xlen = 32);
 
 }  // namespace rvrr::vm

@@ -30,7 +30,10 @@ constexpr std::uint32_t kPtPhdr = 6;
 // A segment larger than this cannot be a sensible program (and would
 // exceed any memory limit we accept); refusing early keeps allocation bounded.
 constexpr std::uint64_t kMaxSegmentSize = 1ull << 30;
-constexpr std::uint64_t kAddressSpace = 1ull << 32;
+// Where a program may lie: RV32's 4 GiB; for RV64 the user half of sv39
+// (256 GiB), the layout rvrr gives Linux programs (stack at its top).
+constexpr std::uint64_t kAddressSpace32 = 1ull << 32;
+constexpr std::uint64_t kAddressSpace64 = 1ull << 38;
 constexpr std::size_t kMaxSymbols = 1u << 20;
 
 struct Reader {
@@ -53,6 +56,7 @@ struct Reader {
 // differ only in field widths and offsets).
 struct Layout {
   bool is64;
+  std::uint64_t space() const { return is64 ? kAddressSpace64 : kAddressSpace32; }
   std::size_t ehdr, phdr, shdr, sym;
   std::uint64_t word(const Reader& r, std::uint64_t off) const { return is64 ? r.u64(off) : r.u32(off); }
 };
@@ -108,7 +112,7 @@ std::string read_symbols(const Reader& r, const Layout& L, std::uint64_t shoff, 
       const std::uint16_t shndx = r.u16(s + (L.is64 ? 6 : 14));
       if (shndx == kShnUndef || (shndx >= kShnLoReserve && shndx != kShnAbs)) continue;
       if (name == 0 || name >= str_size) continue;
-      if (value >= kAddressSpace) continue;  // not an address rvrr can map (RV64 guests live below 4 GiB)
+      if (value >= L.space()) continue;  // not an address the program can use
       const char* begin = reinterpret_cast<const char*>(r.bytes.data() + str_off + name);
       const std::size_t max_len = str_size - name;
       const std::size_t len = strnlen(begin, max_len);
@@ -155,8 +159,8 @@ ElfLoadResult load_elf(std::span<const std::uint8_t> bytes) {
   ElfImage image;
   image.xlen = L.is64 ? 64 : 32;
   const std::uint64_t entry = L.word(r, 24);
-  if (entry >= kAddressSpace)
-    return fail("entry point " + hex(entry) + " lies above 4 GiB: rvrr runs RV64 programs linked below 4 GiB");
+  if (entry >= L.space())
+    return fail("entry point " + hex(entry) + " lies above 256 GiB: rvrr runs RV64 programs in sv39's user space");
   image.entry = static_cast<Addr>(entry);
   const std::uint64_t phoff = L.word(r, 24 + w);
   const std::uint64_t shoff = L.word(r, 24 + 2 * w);
@@ -189,9 +193,9 @@ ElfLoadResult load_elf(std::span<const std::uint8_t> bytes) {
     if (filesz > memsz)
       return fail(which + ": file size " + hex(filesz) + " exceeds memory size " + hex(memsz));
     if (memsz > kMaxSegmentSize) return fail(which + ": memory size " + hex(memsz) + " is absurdly large (> 1 GiB)");
-    if (vaddr + memsz > kAddressSpace || paddr + memsz > kAddressSpace)
+    if (vaddr + memsz > L.space() || paddr + memsz > L.space())
       return fail(which + " at " + hex(vaddr) + " (size " + hex(memsz) + ") " +
-                  (L.is64 ? "lies above 4 GiB: rvrr runs RV64 programs linked below 4 GiB"
+                  (L.is64 ? "lies above 256 GiB: rvrr runs RV64 programs in sv39's user space"
                           : "wraps past the 4 GiB address space"));
     if (!r.has(offset, filesz))
       return fail(which + ": file range " + hex(offset) + "+" + hex(filesz) + " extends past the end of the file (" +
@@ -208,7 +212,7 @@ ElfLoadResult load_elf(std::span<const std::uint8_t> bytes) {
     seg.bytes.assign(bytes.begin() + offset, bytes.begin() + offset + filesz);
     image.segments.push_back(std::move(seg));
   }
-  if (phdr_vaddr && *phdr_vaddr < kAddressSpace) image.phdr = static_cast<Addr>(*phdr_vaddr);
+  if (phdr_vaddr && *phdr_vaddr < L.space()) image.phdr = static_cast<Addr>(*phdr_vaddr);
   if (image.segments.empty()) return fail("no loadable (PT_LOAD) segments");
 
   std::string sym_error = read_symbols(r, L, shoff, shentsize, shnum, image.symbols);

@@ -1,8 +1,8 @@
 // vm/elf_loader.hpp - RISC-V executables (ELF32: RV32, ELF64: RV64) into a loadable image.
 //
-// RV64 programs must lie below 4 GiB (segments, entry point): rvrr gives RV64
-// guests a 4 GiB address space for now (see vm/memory.hpp), which is where
-// `-static` links by default (0x10000).
+// RV64 programs must lie below 256 GiB (segments, entry point): sv39's user
+// space, where rvrr lays out Linux processes (stack at its top); `-static`
+// links at 0x10000 by default.
 //
 // Validates everything it reads (class, endianness, machine, header sizes,
 // segment bounds, absurd sizes) and reports the first problem as one clear

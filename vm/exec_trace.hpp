@@ -11,7 +11,7 @@
 // therefore be adjacent in memory. Instructions that did not retire (the one
 // a breakpoint, fault or limit stopped at) are never part of a stretch.
 //
-// Cost: one 16-byte record per taken branch/jump in a separate instantiation
+// Cost: one 24-byte record per taken branch/jump in a separate instantiation
 // of the run loop; a run without a sink is unchanged.
 #pragma once
 #include <cstddef>
@@ -38,14 +38,18 @@ class ExecTraceSink {
   // once more before it returns (so a run's records are all delivered when it
   // returns). Must not touch the machine.
   virtual void executed(std::span<const ExecutedRun> runs) = 0;
-  // The sink sees reads as the pages they touched: bit p of the bitmap
-  // (2^20 bits, 128 KiB, owned by the sink) is set when a guest load read
-  // page p during the run. Null: reads are not reported.
+  // The sink sees reads as the pages they touched: bit read_page_bit(a) of
+  // the bitmap (2^20 bits, 128 KiB, owned by the sink) is set when a guest
+  // load read the page holding a during the run: its page number modulo 2^20,
+  // so a page above 4 GiB (RV64) shares the bit of a low one. Null: reads are
+  // not reported.
   virtual std::uint64_t* read_page_bits() { return nullptr; }
   // A host call (ecall, semihosting) ran at `pc`: it may have read or written
   // guest memory that no guest load or store shows.
   virtual void host_call(Addr pc) {}
 };
+
+inline std::uint32_t read_page_bit(Addr a) { return static_cast<std::uint32_t>(a >> 12) & ((1u << 20) - 1); }
 
 // Batch size for delivering runs (records buffered before a call to executed()).
 inline constexpr std::size_t kExecTraceBatch = 1024;

@@ -23,11 +23,11 @@ inline constexpr std::size_t kMaxGuestFiles = 1024;  // guest fd table size (EMF
 
 // True if [addr, addr+len) lies in the address space and every page is mapped
 // (and writable when `write`). len 0 is always accessible.
-inline bool accessible(const Memory& m, Addr addr, std::uint32_t len, bool write) {
+inline bool accessible(const Memory& m, Addr addr, std::uint64_t len, bool write) {
   if (len == 0) return true;
-  if (static_cast<std::uint64_t>(addr) + len > (1ull << 32)) return false;
+  if (len - 1 > ~addr) return false;  // wraps past the top of the space
   const std::uint64_t first = addr >> kPageShift;
-  const std::uint64_t last = (static_cast<std::uint64_t>(addr) + len - 1) >> kPageShift;
+  const std::uint64_t last = (addr + (len - 1)) >> kPageShift;
   for (std::uint64_t p = first; p <= last; ++p) {
     const std::uint8_t perms = m.perms(static_cast<Addr>(p << kPageShift));
     if (perms == 0) return false;
@@ -76,17 +76,17 @@ inline std::optional<std::string> read_cstring(const Memory& m, Addr addr, std::
   std::string s;
   std::uint64_t a = addr;
   while (true) {
-    if (a >= (1ull << 32)) return std::nullopt;
-    // Read up to the end of the current page at once.
+    // Read up to the end of the current page at once (the top page ends at 0).
     const std::uint64_t page_end = ((a >> kPageShift) + 1) << kPageShift;
     const std::uint32_t chunk = static_cast<std::uint32_t>(page_end - a);
-    auto bytes = read(m, static_cast<Addr>(a), chunk);
+    auto bytes = read(m, a, chunk);
     if (!bytes) return std::nullopt;
     for (std::uint8_t c : *bytes) {
       if (c == 0) return s;
       if (s.size() >= max_len) { *too_long = true; return std::nullopt; }
       s.push_back(static_cast<char>(c));
     }
+    if (page_end == 0) return std::nullopt;  // ran off the top of the space
     a = page_end;
   }
 }

@@ -22,7 +22,7 @@ std::optional<WatchHit> host_write_hit(const Memory& before, const Memory& after
   for (const WatchRange& w : points.watches()) {
     if (w.kind == WatchKind::Read) continue;
     const std::uint32_t len = w.len ? w.len : 1;
-    if (static_cast<std::uint64_t>(w.addr) + len > (1ull << 32)) continue;
+    if (len - 1 > ~w.addr) continue;  // wraps past the top of the space
     a.resize(len);
     b.resize(len);
     // Unmapped before (brk mapping fresh zero pages) is not a write.

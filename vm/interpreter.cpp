@@ -54,6 +54,9 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
 
   Memory& mem = m.memory;
   std::uint32_t* const R = m.regs;
+  // RV32 addresses are 32 bits and wrap at 4 GiB: this loop's address
+  // arithmetic (pc + offset, rs1 + imm, the macros') stays 32-bit.
+  using Addr = std::uint32_t;
   // kExact: ic is the count before the current op, kept per instruction.
   // Otherwise ic is only valid where materialized (SYNC_IC); the loop keeps
   // icb, the count the page's sequential flow would reach at its end, and the

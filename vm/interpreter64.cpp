@@ -6,10 +6,10 @@
 // checked before every instruction. Compressed instructions are expanded
 // to their 32-bit form (rv64_compressed.cpp) and executed as such.
 //
-// Address space: RV64 guests get the same 4 GiB of pages as RV32 ones (see
-// vm/memory.hpp); an access or a fetch at an address of 4 GiB or more is a
-// fault like any unmapped address. Linux static programs live there happily
-// (program at 0x10000, stack below 2 GiB, mmap below the stack).
+// Address space: all 64 bits (vm/memory.hpp pages it sparsely); Linux
+// programs get the sv39 layout (program low, stack just below 256 GiB, mmap
+// regions below the stack, see vm/process_layout.cpp). An access that wraps
+// past the top of the space faults like an unmapped one.
 //
 // Semantics are the unprivileged spec's: *W ops sign-extend their 32-bit
 // result, shifts mask to 6 bits (5 for *W), division by zero and overflow
@@ -33,8 +33,6 @@ using u64 = std::uint64_t;
 using i64 = std::int64_t;
 using u128 = unsigned __int128;
 using i128 = __int128;
-
-constexpr u64 kSpace = 1ull << 32;  // addresses at or above fault
 
 constexpr u64 sx32(u64 v) { return static_cast<u64>(static_cast<i64>(static_cast<std::int32_t>(v))); }
 constexpr std::uint32_t bits(std::uint32_t v, unsigned hi, unsigned lo) { return (v >> lo) & ((1u << (hi - lo + 1)) - 1); }
@@ -139,18 +137,21 @@ struct Loop {
   }
   void trace_read(u64 a, unsigned size) {
     if (!read_bits) return;
-    for (u64 p = a >> kPageShift; p <= (a + size - 1) >> kPageShift; ++p) read_bits[p >> 6] |= 1ull << (p & 63);
+    for (const u64 x : {a, a + size - 1}) {
+      const std::uint32_t bit = read_page_bit(x);
+      read_bits[bit >> 6] |= 1ull << (bit & 63);
+    }
   }
 
   // ---- memory ----
-  // False (stop set) when [a, a+size) is outside the 4 GiB space or a watch fires.
+  // False (stop set) when [a, a+size) wraps past the top of the space or a watch fires.
   bool check(u64 a, unsigned size, bool write, const char* what) {
-    if (a >= kSpace || a + size > kSpace) {
-      stop = fault(Signal::Segv, a, std::string(what) + hex64(a) + " (unmapped: beyond the 4 GiB address space)");
+    if (a + size - 1 < a) {
+      stop = fault(Signal::Segv, a, std::string(what) + hex64(a) + " (wraps past the top of the address space)");
       return false;
     }
     if (watching && !skip) {
-      if (auto hit = points->check_access(static_cast<Addr>(a), size, write)) {
+      if (auto hit = points->check_access(a, size, write)) {
         stop.kind = StopKind::Watchpoint;
         stop.addr = hit->addr;
         stop.watch = hit->kind;
@@ -198,7 +199,7 @@ struct Loop {
     if (!check(a, size, true, "store to ")) return false;
     const Addr addr = static_cast<Addr>(a);
     // A store into the code page may copy it (copy-on-write) or change it.
-    if (((addr & ~(kPageSize - 1)) == fetch_tag) | (((addr + size - 1) & ~(kPageSize - 1)) == fetch_tag))
+    if (((addr & Memory::Internals::kPageMask) == fetch_tag) | (((addr + size - 1) & Memory::Internals::kPageMask) == fetch_tag))
       fetch_tag = kNoPage;
     bool ok;
     switch (size) {
@@ -232,8 +233,8 @@ struct Loop {
   const std::uint8_t* fetch_bytes = nullptr;
   // The 2 or 4 bytes of the instruction at pc; false (stop set) if not executable.
   bool fetch(u64 pc, std::uint32_t& word, unsigned& len) {
-    if (pc < kSpace) {
-      const Addr page = static_cast<Addr>(pc) & ~(kPageSize - 1);
+    {
+      const Addr page = pc & Memory::Internals::kPageMask;
       if (page != fetch_tag) {
         fetch_bytes = Memory::Internals::exec_page(mem, page);
         fetch_tag = fetch_bytes ? page : kNoPage;
@@ -253,7 +254,7 @@ struct Loop {
       }
     }
     std::uint16_t lo = 0, hi = 0;
-    if (pc >= kSpace - 1 || !Memory::Internals::fetch_half(mem, static_cast<Addr>(pc), lo)) {
+    if (!Memory::Internals::fetch_half(mem, pc, lo)) {
       stop = fault(Signal::Segv, pc, "instruction fetch from " + hex64(pc) + " (unmapped or not executable)");
       return false;
     }
@@ -262,7 +263,7 @@ struct Loop {
       len = 2;
       return true;
     }
-    if (pc + 2 >= kSpace - 1 || !Memory::Internals::fetch_half(mem, static_cast<Addr>(pc + 2), hi)) {
+    if (!Memory::Internals::fetch_half(mem, pc + 2, hi)) {
       stop = fault(Signal::Segv, pc + 2, "instruction fetch from " + hex64(pc + 2) + " (unmapped or not executable)");
       return false;
     }
@@ -333,7 +334,7 @@ bool Loop::exec_amo(std::uint32_t w) {
     return true;
   }
   if (f5 == 0x03) {  // sc
-    if (m.reserved && m.reservation == a && a < kSpace) {
+    if (m.reserved && m.reservation == a) {
       if (!store(a, size, X[rs2])) return false;
       m.reserved = false;
       wr(rd, 0);
@@ -454,7 +455,7 @@ bool Loop::host_call(u64 pc, bool semihosting) {
     sys_before.emplace(m.sys);
     std::memcpy(regs_before, X, sizeof regs_before);
   }
-  std::optional<StopInfo> r = semihosting ? semihosting_call(ctx) : linux_syscall64(ctx);
+  std::optional<StopInfo> r = semihosting ? semihosting_call(ctx) : linux_syscall(ctx);
   X[0] = 0;
   fetch_tag = kNoPage;  // the call may have mapped, unmapped or written memory
   if (r) {
@@ -483,7 +484,7 @@ bool Loop::exec_system(std::uint32_t w, unsigned len, u64 pc) {
     if (w == 0x00000073u) return host_call(pc, false);
     if (w == 0x00100073u) {
       std::uint16_t h[4];
-      bool seq = len == 4 && pc >= 4 && pc + 8 <= kSpace;
+      bool seq = len == 4 && pc >= 4 && pc + 8 > pc;
       for (int i = 0; seq && i < 4; ++i)
         seq = Memory::Internals::fetch_half(mem, static_cast<Addr>(pc - 4 + 2 * i + (i >= 2 ? 4 : 0)), h[i]);
       if (seq && (h[0] | (h[1] << 16)) == 0x01f01013u && (h[2] | (static_cast<std::uint32_t>(h[3]) << 16)) == 0x40705013u)
@@ -704,11 +705,7 @@ StopInfo interpret64(Machine::Impl& m, Environment& env, std::uint64_t limit, co
       L.run_start = static_cast<Addr>(next);
     }
     pc = next;
-    m.pc = static_cast<Addr>(next);
-    if (next >= kSpace) {  // the next fetch faults; report it there
-      L.stop = fault(Signal::Segv, next, "instruction fetch from " + hex64(next) + " (unmapped: beyond the 4 GiB address space)");
-      break;
-    }
+    m.pc = next;
   }
   m.x64[0] = 0;
   m.pc = static_cast<Addr>(pc);

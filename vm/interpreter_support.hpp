@@ -86,8 +86,8 @@ inline StopInfo fault(Signal sig, Addr addr, std::string message) {
 }
 
 inline std::string hex(Addr a) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", a);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%08llx", static_cast<unsigned long long>(a));
   return buf;
 }
 

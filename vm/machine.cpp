@@ -133,7 +133,7 @@ void Machine::set_freg(unsigned index, std::uint64_t value) {
 std::uint32_t Machine::fcsr() const { return impl_->fcsr; }
 void Machine::set_fcsr(std::uint32_t value) { impl_->fcsr = value & 0xff; }
 Addr Machine::pc() const { return impl_->pc; }
-void Machine::set_pc(Addr pc) { impl_->pc = pc; }
+void Machine::set_pc(Addr pc) { impl_->pc = impl_->xlen == 64 ? pc : static_cast<std::uint32_t>(pc); }
 Memory& Machine::memory() { return impl_->memory; }
 const Memory& Machine::memory() const { return impl_->memory; }
 bool Machine::halted() const { return impl_->halted; }

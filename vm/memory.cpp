@@ -9,9 +9,10 @@
 
 namespace rvrr::vm {
 namespace {
-constexpr std::uint32_t kL1Entries = 1024;
-constexpr std::uint32_t l1_index(std::uint32_t page) { return page >> 10; }
-constexpr std::uint32_t l2_index(std::uint32_t page) { return page & 1023; }
+constexpr std::uint64_t chunk_of(std::uint64_t page) { return page >> 20; }
+constexpr std::uint32_t l1_index(std::uint64_t page) { return static_cast<std::uint32_t>(page >> 10) & 1023; }
+constexpr std::uint32_t l2_index(std::uint64_t page) { return static_cast<std::uint32_t>(page) & 1023; }
+constexpr std::uint64_t kPagesInSpace = std::uint64_t{1} << (64 - kPageShift);
 
 // Freshly mapped pages all share one zero page: mapping costs no memory and
 // no memset, and the first write clones it like any shared page (this holder
@@ -28,17 +29,16 @@ const std::shared_ptr<Memory::Page>& zero_page() {
 }
 }  // namespace
 
-Memory::Memory() : l1_(new std::shared_ptr<Table>[kL1Entries]) {}
+Memory::Memory() = default;
 
-Memory::Memory(const Memory& o)
-    : l1_(new std::shared_ptr<Table>[kL1Entries]), page_count_(o.page_count_), unmaps_(o.unmaps_) {
-  std::copy(o.l1_.get(), o.l1_.get() + kL1Entries, l1_.get());
+Memory::Memory(const Memory& o) : low_(o.low_), high_(o.high_), page_count_(o.page_count_), unmaps_(o.unmaps_) {
   o.flush_writes();  // its pages are shared now: its next write must clone
 }
 
 Memory& Memory::operator=(const Memory& o) {
   if (this == &o) return *this;
-  std::copy(o.l1_.get(), o.l1_.get() + kL1Entries, l1_.get());
+  low_ = o.low_;
+  high_ = o.high_;
   page_count_ = o.page_count_;
   unmaps_ = o.unmaps_;
   flush_all();
@@ -47,19 +47,21 @@ Memory& Memory::operator=(const Memory& o) {
 }
 
 Memory::Memory(Memory&& o) noexcept
-    : l1_(std::move(o.l1_)), page_count_(o.page_count_), unmaps_(o.unmaps_), retired_(std::move(o.retired_)),
-      code_written_(o.code_written_) {
+    : low_(std::move(o.low_)), high_(std::move(o.high_)), page_count_(o.page_count_), unmaps_(o.unmaps_),
+      retired_(std::move(o.retired_)), code_written_(o.code_written_) {
   std::copy(std::begin(o.read_tlb_), std::end(o.read_tlb_), read_tlb_);
   std::copy(std::begin(o.write_tlb_), std::end(o.write_tlb_), write_tlb_);
   std::copy(std::begin(o.fetch_tlb_), std::end(o.fetch_tlb_), fetch_tlb_);
-  o.l1_.reset(new std::shared_ptr<Table>[kL1Entries]);
+  o.low_.reset();
+  o.high_.clear();
   o.page_count_ = 0;
   o.flush_all();
 }
 
 Memory& Memory::operator=(Memory&& o) noexcept {
   if (this == &o) return *this;
-  l1_.swap(o.l1_);
+  low_.swap(o.low_);
+  high_.swap(o.high_);
   std::swap(page_count_, o.page_count_);
   std::swap(unmaps_, o.unmaps_);
   retired_.swap(o.retired_);
@@ -71,7 +73,7 @@ Memory& Memory::operator=(Memory&& o) noexcept {
 
 Memory::~Memory() = default;
 
-void Memory::flush_page(std::uint32_t page) const {
+void Memory::flush_page(std::uint64_t page) const {
   read_tlb_[page & (kTlbSize - 1)] = TlbEntry{};
   write_tlb_[page & (kTlbSize - 1)] = TlbEntry{};
   fetch_tlb_[page & (kFetchTlbSize - 1)] = FetchEntry{};
@@ -83,17 +85,55 @@ void Memory::flush_all() const {
 }
 void Memory::flush_writes() const { std::fill(std::begin(write_tlb_), std::end(write_tlb_), TlbEntry{}); }
 
-bool Memory::map(Addr start, std::uint32_t len, std::uint8_t perms) {
+const Memory::Table* Memory::table_of(std::uint64_t page) const {
+  const std::uint64_t chunk = chunk_of(page);
+  const Dir* dir = nullptr;
+  if (chunk == 0) {
+    dir = low_.get();
+  } else {
+    auto it = std::lower_bound(high_.begin(), high_.end(), chunk,
+                               [](const auto& entry, std::uint64_t c) { return entry.first < c; });
+    if (it != high_.end() && it->first == chunk) dir = it->second.get();
+  }
+  return dir ? dir->tables[l1_index(page)].get() : nullptr;
+}
+
+Memory::Table* Memory::own_table(std::uint64_t page, bool create) {
+  const std::uint64_t chunk = chunk_of(page);
+  std::shared_ptr<Dir>* dir = nullptr;
+  if (chunk == 0) {
+    dir = &low_;
+  } else {
+    auto it = std::lower_bound(high_.begin(), high_.end(), chunk,
+                               [](const auto& entry, std::uint64_t c) { return entry.first < c; });
+    if (it != high_.end() && it->first == chunk) dir = &it->second;
+    else if (create) dir = &high_.insert(it, {chunk, nullptr})->second;
+    else return nullptr;
+  }
+  if (!*dir) {
+    if (!create) return nullptr;
+    *dir = std::make_shared<Dir>();
+  } else if (dir->use_count() > 1) {
+    *dir = std::make_shared<Dir>(**dir);  // before the table test: the copy shares its tables
+  }
+  auto& table = (*dir)->tables[l1_index(page)];
+  if (!table) {
+    if (!create) return nullptr;
+    table = std::make_shared<Table>();
+  } else if (table.use_count() > 1) {
+    table = std::make_shared<Table>(*table);
+  }
+  return table.get();
+}
+
+bool Memory::map(Addr start, std::uint64_t len, std::uint8_t perms) {
   if (len == 0) return true;
-  std::uint64_t first = start >> kPageShift;
-  std::uint64_t end = (static_cast<std::uint64_t>(start) + len + kPageSize - 1) >> kPageShift;
-  if (end > (1ull << 20)) return false;
+  if (len - 1 > ~start) return false;  // wraps past the top of the space
+  const std::uint64_t first = start >> kPageShift;
+  const std::uint64_t last = (start + (len - 1)) >> kPageShift;  // inclusive: the top page has no end
   perms &= PermRead | PermWrite | PermExec;
-  for (std::uint64_t p = first; p < end; ++p) {
-    auto page = static_cast<std::uint32_t>(p);
-    auto& table = l1_[l1_index(page)];
-    if (!table) table = std::make_shared<Table>();
-    else if (table.use_count() > 1) table = std::make_shared<Table>(*table);
+  for (std::uint64_t page = first;; ++page) {
+    Table* table = own_table(page, true);
     auto& slot = table->pages[l2_index(page)];
     if (!slot) {
       slot = zero_page();
@@ -101,18 +141,23 @@ bool Memory::map(Addr start, std::uint32_t len, std::uint8_t perms) {
     }
     table->perms[l2_index(page)] |= perms;
     flush_page(page);
+    if (page == last) break;
   }
   return true;
 }
 
-void Memory::unmap(Addr start, std::uint32_t len) {
-  std::uint64_t first = (static_cast<std::uint64_t>(start) + kPageSize - 1) >> kPageShift;
-  std::uint64_t end = (static_cast<std::uint64_t>(start) + len) >> kPageShift;
-  for (std::uint64_t p = first; p < end; ++p) {
-    auto page = static_cast<std::uint32_t>(p);
-    auto& table = l1_[l1_index(page)];
-    if (!table || !table->pages[l2_index(page)]) continue;
-    if (table.use_count() > 1) table = std::make_shared<Table>(*table);
+void Memory::unmap(Addr start, std::uint64_t len) {
+  const std::uint64_t end_addr = len > ~start ? ~std::uint64_t{0} : start + len;
+  const std::uint64_t first = start % kPageSize ? (start >> kPageShift) + 1 : start >> kPageShift;
+  const std::uint64_t end = end_addr >> kPageShift;  // exclusive (the very top page never unmaps)
+  for (std::uint64_t page = first; page < end && page < kPagesInSpace; ++page) {
+    const Table* seen = table_of(page);
+    if (!seen) {
+      page = ((page >> 10) << 10) + 1023;  // skip the whole missing table
+      continue;
+    }
+    if (!seen->pages[l2_index(page)]) continue;
+    Table* table = own_table(page, false);
     auto& slot = table->pages[l2_index(page)];
     // Sole owner: nobody else can attach a decoding meanwhile.
     if (slot.use_count() == 1 && slot->decoded.load(std::memory_order_relaxed) != nullptr)
@@ -128,22 +173,21 @@ void Memory::unmap(Addr start, std::uint32_t len) {
 bool Memory::is_mapped(Addr addr) const { return perms(addr) != 0 || host_ptr_const(addr >> kPageShift); }
 
 std::uint8_t Memory::perms(Addr addr) const {
-  std::uint32_t page = addr >> kPageShift;
-  const auto& table = l1_[l1_index(page)];
+  const std::uint64_t page = addr >> kPageShift;
+  const Table* table = table_of(page);
   if (!table || !table->pages[l2_index(page)]) return 0;
   return table->perms[l2_index(page)];
 }
 
-const std::uint8_t* Memory::host_ptr_const(std::uint32_t page) const {
-  const auto& table = l1_[l1_index(page)];
+const std::uint8_t* Memory::host_ptr_const(std::uint64_t page) const {
+  const Table* table = table_of(page);
   if (!table) return nullptr;
   const auto& slot = table->pages[l2_index(page)];
   return slot ? slot->bytes : nullptr;
 }
 
-std::uint8_t* Memory::writable_page(std::uint32_t page) {
-  auto& table = l1_[l1_index(page)];
-  if (table.use_count() > 1) table = std::make_shared<Table>(*table);
+std::uint8_t* Memory::writable_page(std::uint64_t page) {
+  Table* table = own_table(page, false);
   auto& slot = table->pages[l2_index(page)];
   if (slot.use_count() > 1) {
     // This Memory may be executing the shared decoded form (if it attached
@@ -163,33 +207,37 @@ std::uint8_t* Memory::writable_page(std::uint32_t page) {
 }
 
 bool Memory::read_bytes(Addr addr, std::span<std::uint8_t> out) const {
-  std::uint64_t a = addr, end = a + out.size();
-  if (end > (1ull << 32)) return false;
+  if (out.empty()) return true;
+  if (out.size() - 1 > ~addr) return false;  // wraps past the top of the space
+  std::uint64_t a = addr, left = out.size();
   std::size_t done = 0;
-  while (a < end) {
-    const std::uint8_t* p = host_ptr_const(static_cast<std::uint32_t>(a >> kPageShift));
+  while (left) {
+    const std::uint8_t* p = host_ptr_const(a >> kPageShift);
     if (!p) return false;
-    std::uint64_t chunk = std::min<std::uint64_t>(end - a, kPageSize - (a & (kPageSize - 1)));
+    std::uint64_t chunk = std::min<std::uint64_t>(left, kPageSize - (a & (kPageSize - 1)));
     std::memcpy(out.data() + done, p + (a & (kPageSize - 1)), chunk);
     a += chunk;
     done += chunk;
+    left -= chunk;
   }
   return true;
 }
 
 bool Memory::write_bytes(Addr addr, std::span<const std::uint8_t> in) {
-  std::uint64_t end = static_cast<std::uint64_t>(addr) + in.size();
-  if (end > (1ull << 32)) return false;
-  for (std::uint64_t a = addr & ~static_cast<std::uint64_t>(kPageSize - 1); a < end; a += kPageSize)
-    if (!host_ptr_const(static_cast<std::uint32_t>(a >> kPageShift))) return false;
-  std::uint64_t a = addr;
+  if (in.empty()) return true;
+  if (in.size() - 1 > ~addr) return false;  // wraps past the top of the space
+  const std::uint64_t first = addr >> kPageShift, last = (addr + (in.size() - 1)) >> kPageShift;
+  for (std::uint64_t page = first; page <= last; ++page)
+    if (!host_ptr_const(page)) return false;
+  std::uint64_t a = addr, left = in.size();
   std::size_t done = 0;
-  while (a < end) {
-    std::uint8_t* p = writable_page(static_cast<std::uint32_t>(a >> kPageShift));
-    std::uint64_t chunk = std::min<std::uint64_t>(end - a, kPageSize - (a & (kPageSize - 1)));
+  while (left) {
+    std::uint8_t* p = writable_page(a >> kPageShift);
+    std::uint64_t chunk = std::min<std::uint64_t>(left, kPageSize - (a & (kPageSize - 1)));
     std::memcpy(p + (a & (kPageSize - 1)), in.data() + done, chunk);
     a += chunk;
     done += chunk;
+    left -= chunk;
   }
   code_written_ = false;  // not a guest store: no interpreter is running
   return true;
@@ -199,27 +247,29 @@ std::size_t Memory::page_count() const { return page_count_; }
 
 const void* Memory::zero_page_identity() { return zero_page().get(); }
 
-void Memory::for_each_page(const std::function<void(std::uint32_t, const void*)>& f) const {
-  for (std::uint32_t i = 0; i < kL1Entries; ++i) {
-    const auto& table = l1_[i];
-    if (!table) continue;
-    for (std::uint32_t j = 0; j < kTableEntries; ++j)
-      if (table->pages[j]) f((i << 10) | j, table->pages[j].get());
-  }
+void Memory::for_each_page(const std::function<void(std::uint64_t, const void*)>& f) const {
+  auto walk = [&](std::uint64_t chunk, const Dir* dir) {
+    if (!dir) return;
+    for (std::uint32_t i = 0; i < kTableEntries; ++i) {
+      const auto& table = dir->tables[i];
+      if (!table) continue;
+      for (std::uint32_t j = 0; j < kTableEntries; ++j)
+        if (table->pages[j]) f((chunk << 20) | (i << 10) | j, table->pages[j].get());
+    }
+  };
+  walk(0, low_.get());
+  for (const auto& [chunk, dir] : high_) walk(chunk, dir.get());
 }
 
 std::uint64_t Memory::hash() const {
+  // Page numbers hash as 64-bit values: an RV32 state hashes as before.
   Hasher h;
-  for (std::uint32_t i = 0; i < kL1Entries; ++i) {
-    const auto& table = l1_[i];
-    if (!table) continue;
-    for (std::uint32_t j = 0; j < kTableEntries; ++j) {
-      if (!table->pages[j]) continue;
-      h.add((i << 10) | j);
-      h.add(table->perms[j]);
-      h.add_bytes(table->pages[j]->bytes, kPageSize);
-    }
-  }
+  for_each_page([&](std::uint64_t page, const void*) {
+    const Table* table = table_of(page);
+    h.add(page);
+    h.add(table->perms[l2_index(page)]);
+    h.add_bytes(table->pages[l2_index(page)]->bytes, kPageSize);
+  });
   return h.value();
 }
 
@@ -229,7 +279,7 @@ bool Memory::Internals::load_slow(Memory& m, Addr addr, std::uint32_t size, std:
   std::uint32_t v = 0;
   for (std::uint32_t i = 0; i < size; ++i) {
     Addr a = addr + i;
-    std::uint32_t page = a >> kPageShift;
+    const std::uint64_t page = a >> kPageShift;
     if (!(m.perms(a) & PermRead)) return false;
     const std::uint8_t* p = m.host_ptr_const(page);
     v |= static_cast<std::uint32_t>(p[a & (kPageSize - 1)]) << (8 * i);
@@ -245,7 +295,7 @@ bool Memory::Internals::store_slow(Memory& m, Addr addr, std::uint32_t size, std
     if (!(m.perms(addr + i) & PermWrite)) return false;
   for (std::uint32_t i = 0; i < size; ++i) {
     Addr a = addr + i;
-    std::uint32_t page = a >> kPageShift;
+    const std::uint64_t page = a >> kPageShift;
     std::uint8_t* p = m.writable_page(page);
     p[a & (kPageSize - 1)] = static_cast<std::uint8_t>(value >> (8 * i));
     auto addend = reinterpret_cast<std::uintptr_t>(p) - (page << kPageShift);
@@ -263,10 +313,11 @@ std::uint32_t* Memory::Internals::rw_word(Memory& m, Addr addr) {
 }
 
 const DecodedOp* Memory::Internals::fetch_slow(Memory& m, Addr pc) {
-  std::uint32_t page = pc >> kPageShift;
+  const std::uint64_t page = pc >> kPageShift;
   if (!(m.perms(pc) & PermExec)) return nullptr;
-  if (m.l1_[l1_index(page)]->pages[l2_index(page)] == zero_page()) m.writable_page(page);
-  auto& slot = m.l1_[l1_index(page)]->pages[l2_index(page)];
+  if (m.table_of(page)->pages[l2_index(page)] == zero_page()) m.writable_page(page);
+  // Attaching a decoding writes the page object, not the table: a shared table is fine.
+  const auto& slot = m.table_of(page)->pages[l2_index(page)];
   DecodedPage* decoded = slot->decoded.load(std::memory_order_acquire);
   if (decoded == nullptr) {
     static std::atomic<std::uint64_t> serials{0};
@@ -294,8 +345,8 @@ bool Memory::Internals::fetch_half(Memory& m, Addr addr, std::uint16_t& out) {
 }
 
 bool Memory::Internals::has_decoded(const Memory& m, Addr addr) {
-  std::uint32_t page = addr >> kPageShift;
-  const auto& table = m.l1_[l1_index(page)];
+  const std::uint64_t page = addr >> kPageShift;
+  const Table* table = m.table_of(page);
   return table && table->pages[l2_index(page)] &&
          table->pages[l2_index(page)]->decoded.load(std::memory_order_relaxed) != nullptr;
 }

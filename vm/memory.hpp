@@ -1,4 +1,4 @@
-// vm/memory.hpp - the guest's 32-bit address space: 4 KiB pages, copy-on-write.
+// vm/memory.hpp - the guest's address space (32- or 64-bit): 4 KiB pages, copy-on-write.
 //
 // Copying a Memory is taking a snapshot: it costs a page-table copy (refcount
 // bumps), and a page shared by two Memories is never written through either
@@ -40,11 +40,12 @@ class Memory {
   ~Memory();
 
   // Map [start, start+len) rounded out to pages, zero-filled, with `perms`
-  // (OR-ed into pages already mapped). A range wrapping past 4 GiB is
-  // refused (returns false, maps nothing); the null guard is the callers' rule.
-  bool map(Addr start, std::uint32_t len, std::uint8_t perms);
+  // (OR-ed into pages already mapped). A range wrapping past the top of the
+  // 64-bit space is refused (returns false, maps nothing); the null guard and
+  // an RV32 guest's 4 GiB are the callers' rules.
+  bool map(Addr start, std::uint64_t len, std::uint8_t perms);
   // Unmap the pages fully inside [start, start+len).
-  void unmap(Addr start, std::uint32_t len);
+  void unmap(Addr start, std::uint64_t len);
   bool is_mapped(Addr addr) const;
   std::uint8_t perms(Addr addr) const;  // 0 when unmapped
 
@@ -62,7 +63,7 @@ class Memory {
   // f(page_number, identity) for every mapped page in ascending order. Two
   // Memories that share a page give the same identity pointer, so callers can
   // count unique pages across snapshots.
-  void for_each_page(const std::function<void(std::uint32_t page, const void* identity)>& f) const;
+  void for_each_page(const std::function<void(std::uint64_t page, const void* identity)>& f) const;
   // The identity (as for_each_page gives it) of the page every freshly
   // mapped page shares until it is first written: such a page holds only zeros.
   static const void* zero_page_identity();
@@ -72,10 +73,14 @@ class Memory {
   // ---- implementation (private to vm/; the CPU reaches in through friends) ----
   // IMPLEMENTATION-DEFINED below this line.
   //
-  // Layout: a two-level page table. The first level holds 1024 refcounted
-  // second-level tables (4 MiB of address space each); a snapshot copies the
-  // first level only. A second-level table or a page shared with another
-  // Memory is cloned before anything is written through it. Freshly mapped
+  // Layout: the address space is cut into 4 GiB chunks, each a refcounted
+  // directory of 1024 refcounted tables of 1024 pages (4 MiB each). Chunk 0
+  // (all of an RV32 guest) has its own member; the few others an RV64 guest
+  // touches (stack near the top, mmap regions) sit in a small sorted vector,
+  // so sparse mappings far apart cost one directory per chunk used, and a
+  // snapshot copies a handful of pointers (O(chunks), not O(address space)).
+  // A directory, table or page shared with another Memory is cloned before
+  // anything is written through it (directory first, then table, then page). Freshly mapped
   // pages all share one immutable zero page (cloned on first write), so
   // mapping a large stack costs neither memory nor time. Decoded instructions
   // hang off their page and are shared by snapshots (a cache of immutable
@@ -94,14 +99,15 @@ class Memory {
   //    so misaligned accesses always take the slow path.
   struct Page;
   struct Table;
+  struct Dir;
   struct DecodedPage;
-  static constexpr std::uint32_t kEmptyTag = 0x800;
+  static constexpr Addr kEmptyTag = 0x800;
   struct TlbEntry {
-    std::uint32_t tag = kEmptyTag;
+    Addr tag = kEmptyTag;
     std::uintptr_t addend = 0;  // host pointer = addend + guest address
   };
   struct FetchEntry {
-    std::uint32_t tag = kEmptyTag;
+    Addr tag = kEmptyTag;
     const void* ops = nullptr;  // const DecodedOp[kSlotsPerPage + 2]
   };
   static constexpr std::uint32_t kTlbSize = 256;
@@ -112,13 +118,18 @@ class Memory {
 
  private:
   friend struct Internals;
-  const std::uint8_t* host_ptr_const(std::uint32_t page) const;
-  std::uint8_t* writable_page(std::uint32_t page);  // clones as needed; page must be mapped
-  void flush_page(std::uint32_t page) const;
+  const Table* table_of(std::uint64_t page) const;  // null if none
+  // The table holding `page`, privately owned (directory and table cloned as
+  // needed; created when `create`, else null if there is none).
+  Table* own_table(std::uint64_t page, bool create);
+  const std::uint8_t* host_ptr_const(std::uint64_t page) const;
+  std::uint8_t* writable_page(std::uint64_t page);  // clones as needed; page must be mapped
+  void flush_page(std::uint64_t page) const;
   void flush_all() const;
   void flush_writes() const;
 
-  std::unique_ptr<std::shared_ptr<Table>[]> l1_;
+  std::shared_ptr<Dir> low_;  // chunk 0: [0, 4 GiB)
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<Dir>>> high_;  // chunk number -> directory, ascending
   std::size_t page_count_ = 0;
   std::uint64_t unmaps_ = 0;  // see unmap_count()
   mutable TlbEntry read_tlb_[kTlbSize];

@@ -38,6 +38,11 @@ struct Memory::Table {
   std::uint8_t perms[kTableEntries] = {};
 };
 
+// 4 GiB of address space: 1024 tables.
+struct Memory::Dir {
+  std::shared_ptr<Table> tables[kTableEntries];
+};
+
 #if defined(__GNUC__)
 #define RVRR_LIKELY(x) __builtin_expect(!!(x), 1)
 #define RVRR_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -49,7 +54,7 @@ struct Memory::Table {
 // What the interpreter needs from Memory. Fast paths inline; misses call the
 // out-of-line slow paths in memory.cpp, which fill the TLBs.
 struct Memory::Internals {
-  static constexpr std::uint32_t kPageMask = ~(kPageSize - 1);
+  static constexpr Addr kPageMask = ~static_cast<Addr>(kPageSize - 1);
   static_assert(sizeof(TlbEntry) == 16 && (1u << kPageShift) == 4096);
   // The entry for addr: its byte offset computed with one shift and one mask
   // (the compiler otherwise shifts, zero-extends, scales and adds).

@@ -26,9 +26,14 @@ namespace rvrr::vm {
 
 namespace {
 
-// Linux-ABI stack top: below 2 GiB like a 32-bit Linux process (qemu-riscv32
-// puts its stack in the same region), leaving 64 KiB unmapped above it.
+// Linux-ABI stack top: RV32 below 2 GiB like a 32-bit Linux process
+// (qemu-riscv32 puts its stack in the same region), leaving 64 KiB unmapped
+// above it; RV64 at the top of sv39's user space (0x40_0000_0000), where a
+// Linux riscv64 kernel without ASLR puts it. (qemu-riscv64 7.2 puts its
+// stack at 0x40_0000_0000 and mmap regions just above it: far from the
+// program either way.)
 constexpr Addr kLinuxStackTop = 0x7fff0000;
+constexpr Addr kLinuxStackTop64 = kRv64SpaceTop;
 // Unmapped gap kept between the brk heap and the stack, so a runaway heap or
 // stack faults instead of silently running into the other.
 constexpr std::uint32_t kStackGuardGap = 1u << 20;
@@ -68,8 +73,7 @@ std::array<std::uint8_t, 16> image_random(const ElfImage& image) {
 }
 
 void load_segment_at(Memory& memory, const ElfSegment& seg, Addr at, const char* which) {
-  const std::uint64_t end = static_cast<std::uint64_t>(at) + seg.memsz;
-  if (end > (1ull << 32)) throw std::runtime_error("segment at " + hex(at) + " wraps past 4 GiB");
+  if (at > kRv64SpaceTop || seg.memsz > kRv64SpaceTop - at) throw std::runtime_error("segment at " + hex(at) + " lies beyond the address space");
   const std::uint8_t perms = seg.perms ? seg.perms : static_cast<std::uint8_t>(PermRead);
   if (!memory.map(at, seg.memsz, perms))
     throw std::runtime_error(std::string("cannot map the ") + which + " segment at " + hex(at));
@@ -103,7 +107,7 @@ Addr write_initial_stack(const ElfImage& image, const MachineOptions& options, M
   if (rv64) add(options.argv.empty() ? std::string() : options.argv[0]);
 
   constexpr std::uint32_t kAtPhdr = 3, kAtPhent = 4, kAtBase = 7, kAtFlags = 8, kAtHwcap = 16, kAtExecfn = 31;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> auxv;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> auxv;
   const std::uint64_t auxv_count = rv64 ? 16 : 10;
   const std::uint64_t table_words = 1 + options.argv.size() + 1 + options.envp.size() + 1 + 2 * (auxv_count + 1);
   const std::uint64_t need = strings.size() + 16 + table_words * word + 32;
@@ -111,8 +115,8 @@ Addr write_initial_stack(const ElfImage& image, const MachineOptions& options, M
     throw std::runtime_error("arguments and environment (" + std::to_string(need) +
                              " bytes) do not fit in the stack");
 
-  const Addr strings_at = static_cast<Addr>((top - 16 - strings.size()) & ~(word - 1));
-  const Addr sp = static_cast<Addr>((strings_at - table_words * word) & ~15u);
+  const Addr strings_at = (top - 16 - strings.size()) & ~Addr{word - 1};
+  const Addr sp = (strings_at - table_words * word) & ~Addr{15};
 
   std::vector<std::uint8_t> table;
   auto put = [&](std::uint64_t v) {
@@ -198,7 +202,8 @@ ProcessStart layout_process(const ElfImage& image, const MachineOptions& options
     if (i > 1) state.cmdline += ' ';
     state.cmdline += options.argv[i];
   }
-  state.brk_start = state.brk = static_cast<Addr>(std::min<std::uint64_t>(page_up(highest_end), 0xfffff000u));
+  state.brk_start = state.brk =
+      image.xlen == 64 ? page_up(highest_end) : std::min<std::uint64_t>(page_up(highest_end), 0xfffff000u);
 
   Addr sp_top;
   if (auto stack = image.symbol("__stack")) {
@@ -207,13 +212,13 @@ ProcessStart layout_process(const ElfImage& image, const MachineOptions& options
     std::uint64_t low = lowest_rw != UINT64_MAX ? page_down(lowest_rw) : 0;
     if (low == 0 || low >= top) low = top > options.stack_size ? page_down(top - options.stack_size) : kGuardEnd;
     if (low < kGuardEnd) low = kGuardEnd;
-    if (top <= low || top > (1ull << 32))
+    if (top <= low || top > (image.xlen == 64 ? kRv64SpaceTop : Addr{1} << 32))
       throw std::runtime_error("__stack (" + hex(*stack) + ") is not a usable stack address");
     if (top - low > limit)
       throw std::runtime_error("the RAM from " + hex(low) + " to __stack (" + hex(*stack) +
                                ") is larger than the memory limit");
-    memory.map(static_cast<Addr>(low), static_cast<std::uint32_t>(top - low), PermRead | PermWrite);
-    sp_top = static_cast<Addr>(*stack & ~15u);
+    memory.map(low, top - low, PermRead | PermWrite);
+    sp_top = *stack & ~Addr{15};
     state.stack_top = sp_top;
     state.linker_layout = true;
     auto heap_start = first_symbol(image, {"__heap_start", "end", "__end", "_end"});
@@ -225,7 +230,7 @@ ProcessStart layout_process(const ElfImage& image, const MachineOptions& options
     // the RAM below the stack that is already mapped.
     state.brk_limit = std::max(state.brk_start, state.stack_base);
   } else {
-    const Addr top = kLinuxStackTop;
+    const Addr top = image.xlen == 64 ? kLinuxStackTop64 : kLinuxStackTop;
     if (options.stack_size < kPageSize || options.stack_size > top - kGuardEnd - kStackGuardGap)
       throw std::runtime_error("stack size " + std::to_string(options.stack_size) + " is out of range");
     const Addr base = static_cast<Addr>(page_down(top - options.stack_size));

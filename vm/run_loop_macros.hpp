@@ -113,7 +113,7 @@
     Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);                            \
     WATCH(a, sizeof(T), false);                                                           \
     T v;                                                                                  \
-    constexpr Addr kMask = Memory::Internals::kPageMask | (sizeof(T) - 1);               \
+    constexpr Addr kMask = static_cast<Addr>(Memory::Internals::kPageMask) | (sizeof(T) - 1);             \
     if (RVRR_LIKELY((a & kMask) == rc_tag)) {                                             \
       std::memcpy(&v, reinterpret_cast<const void*>(rc_add + a), sizeof(T));              \
     } else {                                                                              \
@@ -143,7 +143,7 @@
     Addr a = R[ip->rs1] + static_cast<std::uint32_t>(ip->imm);                            \
     WATCH(a, sizeof(T), true);                                                            \
     T v = static_cast<T>(value);                                                          \
-    constexpr Addr kMask = Memory::Internals::kPageMask | (sizeof(T) - 1);               \
+    constexpr Addr kMask = static_cast<Addr>(Memory::Internals::kPageMask) | (sizeof(T) - 1);             \
     if (RVRR_LIKELY((a & kMask) == wc_tag)) {                                             \
       std::memcpy(reinterpret_cast<void*>(wc_add + a), &v, sizeof(T));                    \
     } else {                                                                              \

@@ -40,9 +40,8 @@ struct Call : CallBase {
     else ctx.regs[n] = static_cast<std::uint32_t>(v);
   }
   std::uint32_t word() const { return rv64() ? 8 : 4; }
-  // a1: the parameter block (or the argument itself). An RV64 pointer at or
-  // above 4 GiB is never mapped: the unmapped top page stands in for it.
-  Addr a1() const { return reg(11) < (1ull << 32) ? static_cast<Addr>(reg(11)) : 0xfffff000u; }
+  // a1: the parameter block (or the argument itself).
+  Addr a1() const { return reg(11); }
   // Field i of the parameter block, raw (sign matters for ISERROR).
   std::optional<std::uint64_t> field64(int i) {
     if (!rv64()) return read_u32(ctx.memory, a1() + 4u * i);
@@ -54,6 +53,8 @@ struct Call : CallBase {
   }
   // Field i as a 32-bit value (pointers, lengths, handles); on RV64 a value
   // that does not fit reads as unreadable (-> EFAULT).
+  // Field i as a pointer: all 64 bits on RV64.
+  std::optional<Addr> ptr(int i) { return field64(i); }
   std::optional<std::uint32_t> field(int i) {
     auto v = field64(i);
     if (!v || *v >= (1ull << 32)) return std::nullopt;
@@ -73,7 +74,8 @@ Result exited(std::int32_t code) {
 }
 
 Result sh_open(Call& c) {
-  auto name_ptr = c.field(0), mode = c.field(1), len = c.field(2);
+  auto name_ptr = c.ptr(0);
+  auto mode = c.field(1), len = c.field(2);
   if (!name_ptr || !mode || !len) return fail(c, kEFAULT);
   if (*len >= kPathMax) return fail(c, kENAMETOOLONG);
   if (*mode > 11) return fail(c, kEINVAL);
@@ -133,7 +135,8 @@ Result sh_write0(Call& c) {
 }
 
 Result sh_write(Call& c) {
-  auto h = c.field(0), ptr = c.field(1), len = c.field(2);
+  auto h = c.field(0), len = c.field(2);
+  auto ptr = c.ptr(1);
   if (!h || !ptr || !len) return fail(c, kEFAULT);
   GuestFile* f = file(c.st(), *h);
   if (!f || (f->host_handle != 1 && f->host_handle != 2)) {
@@ -151,7 +154,8 @@ Result sh_write(Call& c) {
 }
 
 Result sh_read(Call& c) {
-  auto h = c.field(0), ptr = c.field(1), len = c.field(2);
+  auto h = c.field(0), len = c.field(2);
+  auto ptr = c.ptr(1);
   if (!h || !ptr || !len) return fail(c, kEFAULT);
   GuestFile* f = file(c.st(), *h);
   if (!f || f->host_handle == 1 || f->host_handle == 2) return fail(c, kEBADF);
@@ -245,7 +249,8 @@ Result sh_flen(Call& c) {
 }
 
 Result sh_get_cmdline(Call& c) {
-  auto buf = c.field(0), len = c.field(1);
+  auto buf = c.ptr(0);
+  auto len = c.field(1);
   if (!buf || !len) return fail(c, kEFAULT);
   const std::string& s = c.st().cmdline;
   if (s.size() + 1 > *len) return fail(c, kEINVAL);
@@ -261,14 +266,14 @@ Result sh_get_cmdline(Call& c) {
 
 Result sh_heapinfo(Call& c) {
   // a1 points to a word holding the address of the four-word block.
-  auto block = c.field(0);
+  auto block = c.ptr(0);
   if (!block) return fail(c, kEFAULT);
   const SyscallState& st = c.st();
   std::vector<std::uint8_t> out;
   for (Addr v : {st.heap_start, st.heap_end, st.stack_top /* "stack base": the highest address */,
                  st.stack_base /* "stack limit": the lowest */}) {
     if (c.rv64()) put_u64(out, v);
-    else put_u32(out, v);
+    else put_u32(out, static_cast<std::uint32_t>(v));
   }
   if (!write(c.mem(), *block, out)) return fail(c, kEFAULT);
   return ok(0);

@@ -23,6 +23,10 @@ struct GuestFile {
   std::uint64_t position = 0;     // read offset of a virtual file (semihosting ":semihosting-features")
 };
 
+// RV64 Linux processes live in sv39's user half, [0, 256 GiB): the stack
+// ends at its top, as on a Linux riscv64 kernel with sv39 and no ASLR.
+inline constexpr Addr kRv64SpaceTop = Addr{1} << 38;
+
 // Everything the syscall layer remembers between calls. Copied with the Machine.
 // Guest fds are assigned deterministically (lowest free >= 3), independent of host fds.
 struct SyscallState {
@@ -60,14 +64,12 @@ struct SyscallContext {
   std::uint64_t* regs64 = nullptr;  // x0..x31 of an RV64 hart; null on RV32
 };
 
-// Linux RISC-V ecall (number in a7, args a0..a5, result in a0). Returns
+// Linux RISC-V ecall (number in a7, args a0..a5, result in a0), rv32 or
+// rv64 as ctx says (regs or regs64; vm/linux_syscalls.cpp). Returns
 // nullopt when the instruction retires normally; otherwise the stop
 // (Exited, HostFailure, or Fault) and the instruction does not retire.
 std::optional<StopInfo> linux_syscall(SyscallContext& ctx);
 // RISC-V semihosting call (op in a0, parameter block at a1, result in a0).
 std::optional<StopInfo> semihosting_call(SyscallContext& ctx);
-// The Linux riscv64 (lp64) ecall ABI (linux_syscalls64.cpp): 64-bit
-// arguments in ctx.regs64, lp64 struct layouts, anonymous mmap.
-std::optional<StopInfo> linux_syscall64(SyscallContext& ctx);
 
 }  // namespace rvrr::vm

@@ -5,7 +5,11 @@
 
 namespace rvrr::vm {
 
-using Addr = std::uint32_t;
+// A guest address. 64 bits wide so RV64 guests reach their whole address
+// space (the stack near the top of sv39's 256 GiB); the RV32 run loop keeps
+// its own 32-bit arithmetic (vm/interpreter.cpp), so an RV32 address never
+// exceeds 4 GiB.
+using Addr = std::uint64_t;
 
 // POSIX signal numbers as gdb expects them in stop replies (T05, T0b, ...).
 enum class Signal : std::uint8_t {

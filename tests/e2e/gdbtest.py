@@ -527,12 +527,22 @@ LINUX_GUEST_FLAGS = ["-march=rv32imac", "-mabi=ilp32", "-nostdlib", "-ffreestand
                      "-Wall", "-DRVRR_LINUX_RT", "-Wl,-Ttext-segment=0x10000"]
 
 
+RV64_GUEST_FLAGS = ["-static", "-g", "-gno-column-info", "-O0", "-Wall"]
+
+
+def guest_abi():
+    """RVRR_E2E_GUEST_ABI: "" (picolibc, RV32), "linux" (RV32, our crt0) or "rv64"."""
+    return os.environ.get("RVRR_E2E_GUEST_ABI", "")
+
+
 def build_guest(name):
     """Compile tests/e2e/guests/NAME.c; returns the ELF path (cached per process).
 
     RVRR_E2E_GUEST_ABI=linux builds it with examples/linux's runtime instead
     of picolibc (Linux ecalls instead of semihosting; it then runs under
-    qemu-riscv32 too, which helps to tell gdb's behaviour from rvrr's)."""
+    qemu-riscv32 too, which helps to tell gdb's behaviour from rvrr's).
+    RVRR_E2E_GUEST_ABI=rv64 builds it as an RV64 static glibc program with
+    Debian's riscv64-linux-gnu-gcc (stack near 256 GiB, lp64d)."""
     global _GUEST_DIR
     if _GUEST_DIR is None:
         import atexit
@@ -541,7 +551,9 @@ def build_guest(name):
     out = os.path.join(_GUEST_DIR, name + ".elf")
     if not os.path.exists(out):
         cc = os.environ.get("RVRR_RISCV_GCC", "riscv64-unknown-elf-gcc")
-        if os.environ.get("RVRR_E2E_GUEST_ABI") == "linux":
+        if guest_abi() == "rv64":
+            argv = ["riscv64-linux-gnu-gcc", *RV64_GUEST_FLAGS, guest_source(name), "-o", out]
+        elif guest_abi() == "linux":
             rt = os.path.join(source_dir(), "examples", "linux")
             argv = [cc, *LINUX_GUEST_FLAGS, "-I" + rt, os.path.join(rt, "crt0.S"), os.path.join(rt, "rt.c"),
                     guest_source(name), "-lgcc", "-o", out]

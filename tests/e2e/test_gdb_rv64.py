@@ -5,7 +5,11 @@ glibc program from Debian's riscv64-linux-gnu cross toolchain) under
 (64-bit x registers and pc), a breakpoint and `finish` show 64-bit values,
 and the corrupted 64-bit global is found backwards: watch it, then
 reverse-continue to the out-of-bounds write; reverse-step and reverse-stepi
-go back from there. Skipped when riscv64-linux-gnu-gcc is not installed."""
+go back from there. examples/rv64_far.c (mappings at 4, 64 and 128 GiB, the
+stack just below 256 GiB): memory read, watched, reversed over and written
+by the debugger far above 4 GiB. `trace calls/lines/profile` on the RV64
+trace (lp64 arguments, 64-bit return values). Skipped when riscv64-linux-gnu-gcc is not
+installed."""
 import os
 import re
 import shutil
@@ -64,7 +68,7 @@ def check_session(s, title):
     ck.at_line(8, L["print_checksum"])
     ck.value(9, "34359738376", "the corrupted 64-bit checksum:")
     ck.value(10, "8", "target.xml gives 64-bit registers:")
-    ck.contains(11, re.compile(r"= 0x7ff[0-9a-f]{5}\b"), "sp is on the stack below 0x7fff0000:")
+    ck.contains(11, re.compile(r"= 0x3f[0-9a-f]{8}\b"), "sp is on the stack just below 256 GiB (0x40_0000_0000):")
     ck.contains(13, "Old value = 34359738376\nNew value = 120259084316\n",
                 "reverse-continue to the watchpoint: gdb's old/new values going backwards:")
     ck.at_line(13, L["fill_write"])
@@ -76,13 +80,18 @@ def check_session(s, title):
     ck.value(21, "0", "at the start the checksum is not set yet:")
 
 
+def debug_session(example, cmds, title):
+    """`rvrr debug` of a built example under gdb with `cmds`; checks then name `title`."""
+    elf = g.example(example)
+    with g.Server.debug(elf) as srv:
+        s = g.run_gdb(srv.port, elf, cmds)
+        ck.begin(title, s, srv)
+    return s
+
+
 @g.scenario(ck, "RV64 glibc program: break, finish, watch + reverse-continue, reverse-step (debug)")
 def live():
-    elf = g.example("rv64_scores")
-    with g.Server.debug(elf) as srv:
-        s = g.run_gdb(srv.port, elf, CMDS)
-        ck.begin("debug", s, srv)
-        check_session(s, "debug")
+    check_session(debug_session("rv64_scores", CMDS, "debug"), "debug")
 
 
 @g.scenario(ck, "the same over a recorded RV64 trace (record, then replay)")
@@ -99,8 +108,67 @@ def replay():
         s = g.run_gdb(srv.port, elf, CMDS)
         ck.begin("replay", s, srv)
         check_session(s, "replay")
+    # The queries on an RV64 trace: lp64 arguments and 64-bit return values.
+    calls = g.run_rvrr(["trace", "calls", trace, "weight"])
+    ck.check(calls.returncode == 0 and "weight: 9 calls" in calls.stdout,
+             f"trace calls finds the 9 calls of weight(): {calls.returncode} {calls.stdout[:300]} {calls.stderr}")
+    ck.check(re.search(r"weight\(i=1\) from fill at \S*rv64_scores.c:%d\n\s+-> returned 4294967297 at" % L["fill_write"],
+                       calls.stdout) is not None, f"a 64-bit argument and return value:\n{calls.stdout[:600]}")
+    lines = g.run_rvrr(["trace", "lines", trace])
+    ck.check(lines.returncode == 0 and re.search(r"rv64_scores.c:%d \d+\n" % L["weight_body"], lines.stdout) is not None,
+             f"trace lines counts the RV64 program's lines: {lines.stdout[:300]} {lines.stderr}")
+    prof = g.run_rvrr(["trace", "profile", "--top", "200", trace])
+    ck.check(prof.returncode == 0 and re.search(r"\s9\s+weight \(", prof.stdout) is not None,
+             f"trace profile shows weight() called 9 times: {prof.stdout[:800]} {prof.stderr}")
+
+
+FAR_SRC = g.example_source("rv64_far")
+F = {n: g.marker_line(FAR_SRC, n) for n in ("value_write", "print_hash", "munmap")}
+FAR_CMDS = [
+    f"break rv64_far.c:{F['print_hash']}",            # 0
+    "continue",                                       # 1
+    "p/x (unsigned long)regions[2]",                  # 2 the region at 128 GiB
+    "p regions[2]->value",                            # 3
+    "x/2gx 0x2000000000",                             # 4 gdb reads memory above 4 GiB
+    "p/x $sp",                                        # 5
+    "watch -l regions[2]->value",                     # 6
+    "reverse-continue",                               # 7 -> its write in the fill loop
+    "p r",                                            # 8
+    "monitor when",                                   # 9
+    "reverse-continue",                               # 10 mapped fresh before: no earlier write
+    "continue",                                       # 11 forward to the write again
+    "delete",                                         # 12
+    f"break rv64_far.c:{F['munmap']}",                # 13
+    "continue",                                       # 14
+    "set var regions[0]->value = 77",                 # 15 a debugger write above 4 GiB (recorded)
+    "p regions[0]->value",                            # 16
+    "monitor info timeline",                          # 17
+    "delete",                                         # 18
+    "continue",                                       # 19 to the end
+]
+
+
+@g.scenario(ck, "RV64 memory far apart: watch a word at 128 GiB, reverse to its write, write above 4 GiB")
+def far_memory():
+    debug_session("rv64_far", FAR_CMDS, "far memory")  # the checks read the session ck.begin kept
+    ck.at_line(1, F["print_hash"])
+    ck.value(2, "0x2000000000")
+    ck.value(3, "1002")
+    ck.contains(4, re.compile(r"0x2000000000:\s+0x[0-9a-f]+\s+0x0*3ea\b"),
+                "x/2gx above 4 GiB: the next pointer, then the value 1002:")
+    ck.contains(5, re.compile(r"= 0x3f[0-9a-f]{8}\b"), "the stack lies just below 256 GiB:")
+    ck.contains(7, "Old value = 1002\nNew value = 0\n", "reverse-continue to the write at 128 GiB:")
+    ck.at_line(7, F["value_write"])
+    ck.value(8, "2")
+    ck.contains(10, "No more reverse-execution history.", "nothing wrote it before (a fresh mapping):")
+    ck.contains(11, "Old value = 0\nNew value = 1002\n", "forward again to the same write:")
+    ck.at_line(14, F["munmap"])
+    ck.value(16, "77", "a debugger write to memory above 4 GiB:")
+    g.check_timeline_memory(ck, 17)
+    ck.contains(19, "the program exited with status 0", "the program ends normally:")
 
 
 live()
 replay()
+far_memory()
 ck.finish()

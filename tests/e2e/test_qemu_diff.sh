@@ -43,47 +43,10 @@ args_for() {
   esac
 }
 
-run_case() {  # run_case PROGRAM ARGS...
-  local prog="$1"
-  shift
-  local name
-  name="$(basename "$prog" .elf) $*"
-  cases=$((cases + 1))
-  timeout 120 "$RVRR" run "$prog" "$@" <"$input" >"$tmp/rvrr.out" 2>"$tmp/rvrr.err"
-  local rc_rvrr=$?
-  # (the braces keep bash's "Segmentation fault" job notice out of the log)
-  { timeout 120 qemu-riscv32 "$prog" "$@" <"$input" >"$tmp/qemu.out" 2>"$tmp/qemu.err"; } 2>/dev/null
-  local rc_qemu=$?
-  local ok=1
-  if [ "$rc_rvrr" -ne "$rc_qemu" ]; then
-    echo "FAIL [$name]: exit status rvrr=$rc_rvrr, qemu-riscv32=$rc_qemu"
-    ok=0
-  fi
-  if ! cmp -s "$tmp/rvrr.out" "$tmp/qemu.out"; then
-    echo "FAIL [$name]: stdout differs (< rvrr, > qemu-riscv32):"
-    diff "$tmp/rvrr.out" "$tmp/qemu.out" | head -20
-    ok=0
-  fi
-  if grep -qE 'Assertion|terminate called|Segmentation fault|AddressSanitizer|runtime error' "$tmp/rvrr.err"; then
-    echo "FAIL [$name]: rvrr's stderr shows a host crash:"
-    head -5 "$tmp/rvrr.err"
-    ok=0
-  fi
-  if [ "$ok" -eq 1 ]; then
-    echo "ok   [$name]: exit $rc_rvrr, $(wc -l <"$tmp/rvrr.out") lines of identical stdout"
-  else
-    [ -s "$tmp/rvrr.err" ] && echo "     rvrr stderr: $(head -3 "$tmp/rvrr.err")"
-    failures=$((failures + 1))
-  fi
-}
-
-for prog in "$RVRR_EXAMPLES_DIR"/linux_*.elf; do
-  name=$(basename "$prog" .elf)
-  while IFS= read -r line; do
-    # shellcheck disable=SC2086  # word splitting of the argument line is intended
-    run_case "$prog" $line
-  done < <(args_for "$name")
-done
+qemu=qemu-riscv32
+# shellcheck source=tests/e2e/qemu_diff_common.sh
+. "$(dirname "$0")/qemu_diff_common.sh"
+run_all "$RVRR_EXAMPLES_DIR"/linux_*.elf
 
 # Link layouts people use (each must load as qemu-riscv32 loads it): text at
 # 0x10000 (its ELF headers start at 0xf000, below rvrr's own 64 KiB guard),

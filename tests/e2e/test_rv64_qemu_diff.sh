@@ -3,7 +3,7 @@
 # rebuilt as ordinary static glibc programs with Debian's cross toolchain
 # (riscv64-linux-gnu-gcc -static -O1 -g; examples/linux/rt_glibc.c maps the
 # examples' tiny runtime onto glibc), plus compute.c and fpmath.c against
-# glibc directly, must give the same stdout and exit status under
+# glibc directly, and rv64_far.c (mappings far apart, above 4 GiB), must give the same stdout and exit status under
 # `$RVRR run` as under qemu-riscv64, for each argument set below. Then a
 # record/replay round trip of one of them must reproduce the run, and
 # picolibc's rv64 semihosting builds must print the same. Skipped
@@ -46,56 +46,24 @@ args_for() {
   esac
 }
 
-run_case() {  # run_case PROGRAM ARGS...
-  local prog="$1"
-  shift
-  local name
-  name="$(basename "$prog" .elf) $*"
-  cases=$((cases + 1))
-  timeout 120 "$RVRR" run "$prog" "$@" <"$input" >"$tmp/rvrr.out" 2>"$tmp/rvrr.err"
-  local rc_rvrr=$?
-  { timeout 120 qemu-riscv64 "$prog" "$@" <"$input" >"$tmp/qemu.out" 2>"$tmp/qemu.err"; } 2>/dev/null
-  local rc_qemu=$?
-  local ok=1
-  if [ "$rc_rvrr" -ne "$rc_qemu" ]; then
-    echo "FAIL [$name]: exit status rvrr=$rc_rvrr, qemu-riscv64=$rc_qemu"
-    ok=0
-  fi
-  if ! cmp -s "$tmp/rvrr.out" "$tmp/qemu.out"; then
-    echo "FAIL [$name]: stdout differs (< rvrr, > qemu-riscv64):"
-    diff "$tmp/rvrr.out" "$tmp/qemu.out" | head -20
-    ok=0
-  fi
-  if grep -qE 'Assertion|terminate called|Segmentation fault|AddressSanitizer|runtime error' "$tmp/rvrr.err"; then
-    echo "FAIL [$name]: rvrr's stderr shows a host crash:"
-    head -5 "$tmp/rvrr.err"
-    ok=0
-  fi
-  if [ "$ok" -eq 1 ]; then
-    echo "ok   [$name]: exit $rc_rvrr, $(wc -l <"$tmp/rvrr.out") lines of identical stdout"
-  else
-    [ -s "$tmp/rvrr.err" ] && echo "     rvrr stderr: $(head -3 "$tmp/rvrr.err")"
-    failures=$((failures + 1))
-  fi
-}
+qemu=qemu-riscv64
+# shellcheck source=tests/e2e/qemu_diff_common.sh
+. "$(dirname "$0")/qemu_diff_common.sh"
 
 for name in linux_hello linux_arith linux_strings linux_echo linux_wc linux_brk linux_fault; do
   build "$name" "$src/linux/rt_glibc.c" "$src/$name.c" || continue
 done
 build compute "$src/compute.c"
 build fpmath "$src/fpmath.c"
+build rv64_far "$src/rv64_far.c"  # memory far apart: above 4 GiB, stack near the top
 
 for prog in "$tmp"/*.elf; do
-  name=$(basename "$prog" .elf)
   if ! file_class=$(od -An -tx1 -j4 -N1 "$prog" | tr -d ' ') || [ "$file_class" != "02" ]; then
-    echo "FAIL [$name]: not an ELF64 file"
+    echo "FAIL [$(basename "$prog" .elf)]: not an ELF64 file"
     failures=$((failures + 1))
     continue
   fi
-  while IFS= read -r line; do
-    # shellcheck disable=SC2086
-    run_case "$prog" $line
-  done < <(args_for "$name")
+  run_all "$prog"
 done
 
 # record once, then replay the whole trace and verify its final state.

@@ -32,6 +32,14 @@ TEST_CASE("siginfo_bytes_ilp32: 128 bytes, si_signo/si_errno/si_code then si_add
   CHECK(b.substr(16) == std::string(112, '\0'));
 }
 
+TEST_CASE("siginfo_bytes_lp64: the union 8-aligned at 16, a 64-bit si_addr (riscv:rv64)") {
+  std::string b = siginfo_bytes_lp64(SigInfo{11, si_code::kSegvMapErr, 0x3fffffef00ull});
+  REQUIRE(b.size() == 128);
+  CHECK(b.substr(0, 24) == std::string("\x0b\0\0\0" "\0\0\0\0" "\x01\0\0\0" "\0\0\0\0"
+                                       "\x00\xef\xff\xff\x3f\0\0\0", 24));
+  CHECK(b.substr(24) == std::string(104, '\0'));
+}
+
 TEST_CASE("E.message replies and vFile F replies") {
   CHECK(format_reply(ErrorMessage{"rvrr: read-only"}) == "E.rvrr: read-only");
   CHECK(format_reply(ErrorMessage{"a#b$c}d*e\nf"}) == "E.abcdef");  // never needs escaping

@@ -109,6 +109,8 @@ TEST_CASE("parse: registers and memory") {
       {"P1f=78563412", WriteRegister{31, bytes({0x78, 0x56, 0x34, 0x12})}},
       {"m80000000,4", ReadMemory{0x80000000, 4}},
       {"mffffffff,1", ReadMemory{0xffffffff, 1}},
+      {"m3fffffff00,8", ReadMemory{0x3fffffff00, 8}},  // RV64: addresses are 64-bit
+      {"mffffffffffffffff,1", ReadMemory{0xffffffffffffffff, 1}},
       {"m0,0", ReadMemory{0, 0}},
       {"M1000,2:abcd", WriteMemory{0x1000, bytes({0xab, 0xcd}), false}},
       {"M1000,0:", WriteMemory{0x1000, {}, false}},
@@ -128,6 +130,7 @@ TEST_CASE("parse: breakpoints and watchpoints") {
       {"Z3,2000,1", Breakpoint{BreakpointType::ReadWatch, 0x2000, 1, true}},
       {"z4,2000,8", Breakpoint{BreakpointType::AccessWatch, 0x2000, 8, false}},
       {"Z2,2000,100", Breakpoint{BreakpointType::WriteWatch, 0x2000, 0x100, true}},
+      {"Z2,3fffffef00,8", Breakpoint{BreakpointType::WriteWatch, 0x3fffffef00, 8, true}},  // RV64 stack
   });
 }
 
@@ -210,7 +213,7 @@ TEST_CASE("parse: every malformed shape is Malformed, never a crash") {
       "m,4",
       "m1000,",
       "m1000,x",
-      "m100000000,4",  // address overflows 32 bits
+      "m10000000000000000,4",  // address overflows 64 bits
       "m0,100000000",  // length overflows
       "m-1,4",
       "M1000,2",       // missing colon
@@ -235,9 +238,9 @@ TEST_CASE("parse: every malformed shape is Malformed, never a crash") {
       "Z1,1000,8",
       "Z2,1000,0",     // empty watch range
       "Z0,1000,4;X1,ff",       // conditions not offered
-      "Z0,100000000,4",
+      "Z0,10000000000000000,4",
       "cx",
-      "c100000000",
+      "c10000000000000000",
       "sq",
       "C",
       "Cxx",

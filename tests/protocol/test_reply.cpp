@@ -9,7 +9,7 @@ using namespace rvrr::protocol;
 using rvrr::protocol::test::printable;
 
 namespace {
-StopReply stop(StopReason reason, std::uint32_t watch_addr = 0, bool multiprocess = true) {
+StopReply stop(StopReason reason, std::uint64_t watch_addr = 0, bool multiprocess = true) {
   StopReply s;
   s.reason = reason;
   s.watch_addr = watch_addr;
@@ -65,6 +65,7 @@ TEST_CASE("reply: stop replies") {
       {"swbreak", stop(StopReason::SwBreak), "T05swbreak:;thread:p1.1;"},
       {"hwbreak", stop(StopReason::HwBreak), "T05hwbreak:;thread:p1.1;"},
       {"watch", stop(StopReason::Watch, 0x80001000), "T05watch:80001000;thread:p1.1;"},
+      {"watch above 4 GiB (RV64)", stop(StopReason::Watch, 0x2000000008), "T05watch:2000000008;thread:p1.1;"},
       {"rwatch", stop(StopReason::ReadWatch, 0x10), "T05rwatch:10;thread:p1.1;"},
       {"awatch", stop(StopReason::AccessWatch, 0), "T05awatch:0;thread:p1.1;"},
       {"history begin", stop(StopReason::HistoryBegin), "T05replaylog:begin;thread:p1.1;"},

@@ -55,9 +55,12 @@ HostEvent event(std::uint64_t icount, vm::HostOp op, std::int64_t count, std::ve
 }
 
 // Writes a small but varied trace; returns its path.
-fs::path write_sample(const std::string& name, bool with_footer = true) {
+// `version`: the format version to write (older ones for the compatibility tests).
+fs::path write_sample(const std::string& name, bool with_footer = true, std::uint32_t version = kTraceFormatVersion) {
   fs::path p = temp_path(name);
-  TraceWriter w(p.string(), sample_header());
+  TraceHeader header = sample_header();
+  header.format_version = version;
+  TraceWriter w(p.string(), header);
   w.on_event(event(100, vm::HostOp::Read, 5, {'h', 'e', 'l', 'l', 'o'}));
   HostEvent open;
   open.icount = 150;
@@ -284,7 +287,9 @@ TEST_CASE("trailing records after the footer are corrupt") {
 TEST_CASE("an interrupted end round-trips (format version 2), and version 1 traces are still read") {
   fs::path p = temp_path("interrupted.rvrr");
   {
-    TraceWriter w(p.string(), sample_header());
+    TraceHeader header = sample_header();
+    header.format_version = 2;  // 32-bit addresses in the records
+    TraceWriter w(p.string(), header);
     w.on_event(event(100, vm::HostOp::Read, 5, {'h', 'e', 'l', 'l', 'o'}));
     TraceFooter f;
     f.final_icount = 5000;
@@ -311,8 +316,8 @@ TEST_CASE("an interrupted end round-trips (format version 2), and version 1 trac
   CHECK(describe_end(*t.footer) == "interrupted by SIGINT with the program still running (pc 0x00010080)");
   CHECK(std::string(trace_end_name(TraceEnd::Interrupted)) == "interrupted");
 
-  // Version 1 (no Interrupted end yet): its traces read as before...
-  std::vector<std::uint8_t> v1 = slurp(write_sample("version1.rvrr"));
+  // Version 1 (no Interrupted end yet, records as in version 2): its traces read as before...
+  std::vector<std::uint8_t> v1 = slurp(write_sample("version1.rvrr", true, 2));
   v1[9] = 1;
   TraceData old = read_trace(v1);
   CHECK(old.header.format_version == 1);
@@ -321,4 +326,33 @@ TEST_CASE("an interrupted end round-trips (format version 2), and version 1 trac
   // ... and an end kind version 1 did not have is corrupt there.
   bytes[9] = 1;
   CHECK(error_of(bytes).find("bad a valid end kind") != std::string::npos);
+}
+
+TEST_CASE("format version 3 keeps 64-bit addresses (RV64): debugger write locations, the end pc and fault address") {
+  fs::path p = temp_path("v3.rvrr");
+  {
+    TraceWriter w(p.string(), sample_header());
+    w.on_write({250, DebuggerWrite::Target::Memory, 0x3fffffef08ull, {1, 2, 3}});
+    TraceFooter f;
+    f.final_icount = 1000;
+    f.end = TraceEnd::Fault;
+    f.signal = vm::Signal::Segv;
+    f.pc = 0x100000010ull;
+    f.fault_addr = 0x2000000008ull;
+    f.message = "store";
+    w.finish(f);
+  }
+  std::vector<std::uint8_t> bytes = slurp(p);
+  CHECK(bytes[9] == 3);
+  TraceData t = read_trace(bytes);
+  REQUIRE(t.history.writes.size() == 1);
+  CHECK(t.history.writes[0].where == 0x3fffffef08ull);
+  REQUIRE(t.footer.has_value());
+  CHECK(t.footer->pc == 0x100000010ull);
+  CHECK(t.footer->fault_addr == 0x2000000008ull);
+  CHECK(t.header.format_version == 3);
+  // The same trace written as version 2 keeps only the low 32 bits (what version 2 could hold).
+  fs::path p2 = write_sample("v2.rvrr", true, 2);
+  CHECK(slurp(p2)[9] == 2);
+  CHECK(read_trace(slurp(p2)).footer->pc == 0x10074);
 }

@@ -93,8 +93,8 @@ TEST_CASE("machine: a snapshot is independent and shares pages until written") {
   std::size_t shared = 0, total = 0;
   {
     std::vector<const void*> a, b;
-    m.memory().for_each_page([&](std::uint32_t, const void* id) { a.push_back(id); });
-    snap.memory().for_each_page([&](std::uint32_t, const void* id) { b.push_back(id); });
+    m.memory().for_each_page([&](std::uint64_t, const void* id) { a.push_back(id); });
+    snap.memory().for_each_page([&](std::uint64_t, const void* id) { b.push_back(id); });
     REQUIRE(a.size() == b.size());
     for (std::size_t k = 0; k < a.size(); ++k) shared += a[k] == b[k];
     total = a.size();
@@ -106,8 +106,8 @@ TEST_CASE("machine: a snapshot is independent and shares pages until written") {
   std::size_t still_shared = 0;
   {
     std::vector<const void*> a, b;
-    m.memory().for_each_page([&](std::uint32_t, const void* id) { a.push_back(id); });
-    snap.memory().for_each_page([&](std::uint32_t, const void* id) { b.push_back(id); });
+    m.memory().for_each_page([&](std::uint64_t, const void* id) { a.push_back(id); });
+    snap.memory().for_each_page([&](std::uint64_t, const void* id) { b.push_back(id); });
     for (std::size_t k = 0; k < a.size(); ++k) still_shared += a[k] == b[k];
   }
   CHECK(still_shared == total - 1);  // only the data page was cloned

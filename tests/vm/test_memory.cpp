@@ -12,7 +12,7 @@ using namespace rvrr::vm;
 namespace {
 std::vector<const void*> identities(const Memory& m) {
   std::vector<const void*> ids;
-  m.for_each_page([&](std::uint32_t, const void* id) { ids.push_back(id); });
+  m.for_each_page([&](std::uint64_t, const void* id) { ids.push_back(id); });
   return ids;
 }
 std::uint32_t get32(const Memory& m, Addr a) {
@@ -53,7 +53,8 @@ TEST_CASE("memory: map, perms and unmap") {
   CHECK(m.perms(0x10000) == (PermRead | PermWrite));
   CHECK(m.perms(0x11000) == PermRead);
   CHECK(m.perms(0x50000) == 0);
-  CHECK_FALSE(m.map(0xfffff000, 0x2000, PermRead));  // wraps past 4 GiB
+  CHECK_FALSE(m.map(0xfffffffffffff000ull, 0x2000, PermRead));  // wraps past the top of the 64-bit space
+  CHECK(m.page_count() == 2);
   CHECK(m.map(0xfffff000, 0x1000, PermRead));
   CHECK(m.page_count() == 3);
   m.unmap(0x10000, 0x1000);
@@ -183,4 +184,100 @@ TEST_CASE("memory: decoded code is dropped when its page is written") {
   Memory data;
   REQUIRE(data.map(0x10000, 0x1000, PermRead | PermWrite));
   CHECK(Memory::Internals::fetch(data, 0x10000) == nullptr);  // not executable
+}
+
+TEST_CASE("memory: the 64-bit space holds pages far apart, across the 4 GiB line and near the top") {
+  Memory m;
+  const Addr stack = 0x3fffff0000ull, far = 0x2000000000ull, top = 0xfffffffffffff000ull;
+  CHECK(m.map(0x10000, 0x1000, PermRead | PermExec));
+  CHECK(m.map(0xfffff000ull, 0x2000, PermRead | PermWrite));  // one page each side of 4 GiB
+  CHECK(m.map(far, 0x1000, PermRead | PermWrite));
+  CHECK(m.map(stack, 0x10000, PermRead | PermWrite));
+  CHECK(m.map(top, 0x1000, PermRead));  // the very last page
+  CHECK(m.page_count() == 1 + 2 + 1 + 16 + 1);
+  CHECK(m.is_mapped(0x100000000ull));
+  CHECK_FALSE(m.is_mapped(0x100001000ull));
+  CHECK_FALSE(m.is_mapped(far - 1));
+  CHECK_FALSE(m.is_mapped(far & 0xffffffffu));  // no aliasing modulo 4 GiB
+  CHECK(m.perms(top + 0xfff) == PermRead);
+
+  put32(m, 0xfffffffeull, 0x11223344);  // straddles the line
+  CHECK(get32(m, 0xfffffffeull) == 0x11223344);
+  put32(m, far + 8, 0xaabbccdd);
+  put32(m, stack + 0xfffc, 0x55667788);
+  CHECK(get32(m, far + 8) == 0xaabbccdd);
+  CHECK(get32(m, stack + 0xfffc) == 0x55667788);
+  std::uint8_t b[4];
+  CHECK_FALSE(m.read_bytes(8, b));  // page 0 stays unmapped
+}
+
+TEST_CASE("memory: pages above 4 GiB are listed in order, hashed, snapshotted and unmapped") {
+  Memory m;
+  const Addr far = 0x2000000000ull, stack = 0x3ffffff000ull;
+  REQUIRE(m.map(stack, 0x1000, PermRead | PermWrite));
+  REQUIRE(m.map(far, 0x1000, PermRead | PermWrite));
+  REQUIRE(m.map(0x10000, 0x1000, PermRead | PermWrite));
+  std::vector<std::uint64_t> pages;
+  m.for_each_page([&](std::uint64_t page, const void*) { pages.push_back(page); });
+  CHECK(pages == std::vector<std::uint64_t>{0x10, far >> 12, stack >> 12});
+
+  put32(m, far, 1);
+  put32(m, stack, 2);
+  Memory snap = m;  // shares everything
+  CHECK(snap.hash() == m.hash());
+  put32(m, far, 3);  // copy-on-write in a high chunk
+  CHECK(get32(snap, far) == 1);
+  CHECK(get32(m, far) == 3);
+  CHECK(get32(m, stack) == 2);
+  CHECK(snap.hash() != m.hash());
+  // The untouched stack page is still shared; the written one is not.
+  std::vector<const void*> a = identities(m), b = identities(snap);
+  REQUIRE(a.size() == 3);
+  REQUIRE(b.size() == 3);
+  CHECK(a[0] == b[0]);
+  CHECK(a[1] != b[1]);
+  CHECK(a[2] == b[2]);
+
+  m.unmap(far, 0x1000);
+  CHECK_FALSE(m.is_mapped(far));
+  CHECK(snap.is_mapped(far));
+  CHECK(m.page_count() == 2);
+  CHECK(m.unmap_count() == 1);
+  CHECK(m.map(far, 0x1000, PermRead));
+  CHECK(get32(m, far) == 0);  // fresh zero page
+  CHECK(get32(snap, far) == 1);
+  std::uint8_t b8[8];
+  CHECK_FALSE(m.read_bytes(0xfffffffffffffffcull, b8));  // wraps past the top
+  CHECK_FALSE(m.write_bytes(0xfffffffffffffffcull, b8));
+}
+
+TEST_CASE("memory: a snapshot of sparse mappings far apart shares their tables until written") {
+  // The point of the chunked page table: a snapshot never copies per-page
+  // state, and writing one high page clones only its own directory path.
+  Memory m;
+  for (int i = 0; i < 8; ++i) REQUIRE(m.map((Addr{1} << 32) * (i + 1) + 0x5000, 0x1000, PermRead | PermWrite));
+  std::vector<Memory> snaps;
+  for (int i = 0; i < 1000; ++i) snaps.push_back(m);  // cheap: no page walk
+  put32(m, (Addr{1} << 32) * 3 + 0x5000, 9);
+  for (const Memory& s : snaps) CHECK(get32(s, (Addr{1} << 32) * 3 + 0x5000) == 0);
+  CHECK(get32(m, (Addr{1} << 32) * 3 + 0x5000) == 9);
+  CHECK(identities(m)[2] != identities(snaps[0])[2]);  // the page of chunk 3 (chunks 1..8 ascending)
+  CHECK(identities(m)[3] == identities(snaps[0])[3]);
+}
+
+TEST_CASE("memory: TLB fast paths tell apart pages 4 GiB apart") {
+  // Same low 32 bits, different chunk: a tag that dropped the high bits would alias them.
+  Memory m;
+  REQUIRE(m.map(0x20000, 0x1000, PermRead | PermWrite));
+  REQUIRE(m.map(0x100020000ull, 0x1000, PermRead | PermWrite));
+  REQUIRE(Memory::Internals::store<std::uint32_t>(m, 0x20000, 5));
+  REQUIRE(Memory::Internals::store<std::uint32_t>(m, 0x100020000ull, 7));
+  std::uint32_t v = 0;
+  REQUIRE(Memory::Internals::load<std::uint32_t>(m, 0x20000, v));
+  CHECK(v == 5);
+  REQUIRE(Memory::Internals::load<std::uint32_t>(m, 0x100020000ull, v));
+  CHECK(v == 7);
+  REQUIRE(Memory::Internals::load<std::uint32_t>(m, 0x20000, v));
+  CHECK(v == 5);
+  CHECK_FALSE(Memory::Internals::load<std::uint32_t>(m, 0x200020000ull, v));  // unmapped chunk
 }

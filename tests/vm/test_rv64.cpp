@@ -93,9 +93,13 @@ TEST_CASE("rv64 elf: ELF64 RISC-V loads with its width and program headers; othe
 
   ElfLoadResult x86 = load_elf(elf64(p.bytes, 62));
   CHECK(x86.error == "not a RISC-V program (ELF64, e_machine 62)");
-  ElfLoadResult high = load_elf(elf64(p.bytes, 243, 0x100000000ull));
+  // Linked above 4 GiB: fine (sv39's user space is 256 GiB); above that: refused.
+  ElfLoadResult above4g = load_elf(elf64(p.bytes, 243, 0x100000000ull));
+  REQUIRE_MESSAGE(above4g.image, above4g.error);
+  CHECK(above4g.image->entry == 0x100000000ull + 120);
+  ElfLoadResult high = load_elf(elf64(p.bytes, 243, 0x4000000000ull));
   CHECK_FALSE(high.image);
-  CHECK(high.error.find("above 4 GiB") != std::string::npos);
+  CHECK(high.error.find("above 256 GiB") != std::string::npos);
 
   // An RV64 program runs: exit(7).
   MachineOptions options;
@@ -302,6 +306,40 @@ TEST_CASE("rv64 process: lp64 initial stack with auxv, exact limits, breakpoints
   CHECK(copy.state_hash() == m.state_hash());
   run(m, m.icount() + 1);
   CHECK(copy.state_hash() != m.state_hash());
+}
+
+TEST_CASE("rv64 process: the stack ends at 256 GiB (sv39's top); stores, watchpoints and snapshots work there") {
+  Program p;
+  p.w(e::addi(a0, zero, 5));
+  p.w(sd(a0, sp, -8));        // a store just below the initial sp, above 4 GiB
+  p.w(e::addi(a0, a0, 1));
+  p.w(sd(a0, sp, -8));
+  Machine m = machine64(p);
+  const Addr stack = m.reg64(sp);
+  CHECK(m.layout().stack_top == 0x4000000000ull);
+  CHECK(stack < 0x4000000000ull);
+  CHECK(stack > 0x4000000000ull - 4096);  // argv/envp/auxv only
+  CHECK(m.layout().stack_base == 0x4000000000ull - (8u << 20));
+  DebugPoints points;
+  points.add_watch(stack - 8, 8, WatchKind::Write);
+  StopInfo s = run(m, ~0ull, &points);
+  CHECK(s.kind == StopKind::Watchpoint);
+  CHECK(s.addr == stack - 8);
+  CHECK(m.icount() == 1);
+  Machine snap = m;
+  s = run(m, ~0ull, &points, true);  // step off: the second store stops it
+  CHECK(s.kind == StopKind::Watchpoint);
+  CHECK(m.icount() == 3);
+  std::uint8_t b[8] = {};
+  REQUIRE(m.memory().read_bytes(stack - 8, b));
+  CHECK(b[0] == 5);
+  REQUIRE(snap.memory().read_bytes(stack - 8, b));
+  CHECK(b[0] == 0);  // the snapshot still has the page as it was
+  // A watch on the same offset 4 GiB lower never fires (no aliasing).
+  DebugPoints low;
+  low.add_watch((stack - 8) & 0xffffffffu, 8, WatchKind::Write);
+  s = run(snap, 3, &low);
+  CHECK(s.kind == StopKind::Limit);
 }
 
 }  // namespace rvrr::vm::test
