@@ -15,6 +15,7 @@
 #include "vm/fpu.hpp"
 #include "vm/machine_impl.hpp"
 #include "vm/interpreter_support.hpp"
+#include "vm/jit_internal.hpp"
 #include "vm/memory_internals.hpp"
 
 // Not every stop label is reachable in every instantiation of the run loop.
@@ -28,7 +29,7 @@ using namespace interp;
 
 // Keep one indirect jump per handler (GCC otherwise merges them into one
 // shared dispatch, which defeats the branch predictor).
-template <bool kExact, bool kPoints, bool kTrace>
+template <bool kExact, bool kPoints, bool kTrace, bool kJit>
 __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
     Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points, bool skip_first) {
   // Entry i: the handler of Op i for a 4-byte instruction; entry i | 0x80: for a 2-byte one.
@@ -85,6 +86,9 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
   [[maybe_unused]] std::size_t tn = 0;
   [[maybe_unused]] ExecutedRun tbuf[kTrace ? kExecTraceBatch : 1];
   [[maybe_unused]] std::uint64_t* const read_bits = kTrace ? m.trace->read_page_bits() : nullptr;
+  // kJit: translated code stopped before an op the interpreter must run (see do_jump).
+  static_assert(!kJit || (!kExact && !kPoints && !kTrace), "the translating tier runs only in the plain fast path");
+  [[maybe_unused]] bool jit_interpret_next = false;
 
 #include "vm/run_loop_macros.hpp"
 
@@ -206,7 +210,7 @@ HANDLER(Jal, {
 HANDLER(Jalr, {
   Addr target = (R[ip->rs1] + static_cast<std::uint32_t>(ip->imm)) & ~1u;
   R[ip->rd] = PC() + LEN();
-  if ((target & ~kOffMask) == page_base) {  // returns and calls within the page: no fetch
+  if (!kJit && (target & ~kOffMask) == page_base) {  // returns and calls within the page: no fetch
     const DecodedOp* t = page_ops + ((target & kOffMask) >> 1);
     TRACE_RUN(PC() + LEN(), IC_BEFORE() + 1);
     if constexpr (kTrace) run_start = target;
@@ -411,6 +415,19 @@ do_jump:
     return fault(Signal::Segv, new_pc, "instruction fetch from " + hex(new_pc) + " (unmapped or not executable)");
   }
   page_base = new_pc & ~kOffMask;
+  if constexpr (kJit) {
+    // Every pc reached by a jump or a page change: run its translation (or
+    // count it towards one). Translated code may have changed TLB entries.
+    if (!jit_interpret_next) {
+      const JitRun r = jit_at(m, page_ops, new_pc, ic, limit, new_pc);
+      if (r.ran) {
+        DROP_CACHES();
+        jit_interpret_next = r.interpret;
+        goto do_jump;
+      }
+    }
+    jit_interpret_next = false;
+  }
   if constexpr (kPatched) {
     const std::uint32_t pg = new_pc >> kPageShift;
     if (RVRR_UNLIKELY(bp_bits[pg >> 6] >> (pg & 63) & 1)) page_ops = patched_page(m, page_ops, page_base, *points);
@@ -466,5 +483,7 @@ template StopInfo interpret<false, false, true>(Machine::Impl&, Environment&, st
 template StopInfo interpret<true, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<false, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<true, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<false, false, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*,
+                                                      bool);
 
 }  // namespace rvrr::vm

@@ -2,6 +2,7 @@
 #include "vm/machine.hpp"
 
 #include "vm/hash.hpp"
+#include "vm/jit.hpp"
 #include "vm/machine_impl.hpp"
 #include "vm/process_layout.hpp"
 #include "vm/memory_internals.hpp"
@@ -87,9 +88,12 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
       break;
     }
   } else {
+    // The translating tier only in this plain fast path (see vm/jit.hpp).
+    const bool translate = current_tier() == Tier::Auto && jit_supported();
     for (;;) {
       if (stop_at - m.icount > kFastSlack) {
-        stop = interpret<false, false>(m, env, stop_at - kFastSlack, nullptr, false);
+        stop = translate ? interpret<false, false, false, true>(m, env, stop_at - kFastSlack, nullptr, false)
+                         : interpret<false, false>(m, env, stop_at - kFastSlack, nullptr, false);
         if (stop.kind == StopKind::Limit) continue;
       } else {
         stop = interpret<true, false>(m, env, stop_at, nullptr, false);
@@ -114,6 +118,7 @@ StopInfo Machine::step(Environment& env, const DebugPoints* points, bool skip_po
 }
 
 std::uint64_t Machine::icount() const { return impl_->icount; }
+std::uint64_t Machine::translated_instructions() const { return impl_->translated; }
 unsigned Machine::xlen() const { return impl_->xlen; }
 std::uint32_t Machine::reg(unsigned index) const { return static_cast<std::uint32_t>(reg64(index)); }
 void Machine::set_reg(unsigned index, std::uint32_t value) { set_reg64(index, value); }

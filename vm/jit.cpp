@@ -1,0 +1,601 @@
+// vm/jit.cpp - the translating tier: hot RV32 blocks to x86-64 with asmjit.
+//
+// A block starts at a hot slot of a decoded page and follows sequential flow
+// through the page's DecodedOps (so it has the interpreter's exact meaning of
+// every op: rd = x0 already redirected to the scratch register, fence and
+// fence.i already nops) until an op it does not translate, an unconditional
+// jump, the page's end or kMaxBlock instructions. Conditional branches leave
+// the block when taken; a taken branch back to the block's own start loops
+// inside it. Guest registers stay in Machine::Impl::regs (translated code
+// reads and writes them there), so the state is always the interpreter's.
+//
+// Exactness: every exit adds the number of instructions retired on its path
+// to the count (a compile-time constant per exit) and names the pc to go on
+// at. A block or loop iteration starts only while icount < limit, and
+// iterations are at most kMaxBlock long, so a run overshoots the fast loop's
+// limit by less than kFastSlack, as the interpreter's fast loop may; the
+// exact loop (no translation) finishes. Loads and stores take the memory's
+// TLBs inline exactly as the interpreter does and call the same slow paths
+// otherwise; a slow path that would fault exits *before* the instruction
+// with "interpret": the interpreter executes it again and reports the fault
+// exactly as it always does (a failed slow path has no effect). A store that
+// retired decoded code (self-modifying code) exits after the store, as the
+// interpreter re-fetches after it. Ops not translated (ecall, ebreak, CSRs,
+// AMOs, LR/SC, F/D loads and stores, illegal, page-straddling) end the block
+// with "interpret".
+//
+// Register convention inside translated code (all callee-saved, so C helpers
+// may be called freely): rbx = regs, r12 = the JitContext, r13 = icount,
+// r14 = limit, r15 = the read TLB, rbp = the exit trampoline.
+#include "vm/jit.hpp"
+
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "vm/jit_internal.hpp"
+
+namespace rvrr::vm {
+
+std::atomic<std::uint16_t> g_jit_threshold{50};
+
+namespace {
+// -1: not decided yet (read RVRR_TIER on first use).
+std::atomic<int> g_tier{-1};
+}  // namespace
+
+std::optional<Tier> parse_tier(std::string_view text) {
+  if (text == "interp") return Tier::Interp;
+  if (text == "auto") return Tier::Auto;
+  return std::nullopt;
+}
+
+const char* tier_name(Tier tier) { return tier == Tier::Interp ? "interp" : "auto"; }
+
+Tier current_tier() {
+  int t = g_tier.load(std::memory_order_relaxed);
+  if (t < 0) {
+    Tier chosen = Tier::Auto;
+    if (const char* env = std::getenv("RVRR_TIER"); env && *env) {
+      if (auto parsed = parse_tier(env)) chosen = *parsed;
+      else std::fprintf(stderr, "rvrr: ignoring RVRR_TIER='%s' (expected interp or auto)\n", env);
+    }
+    int expected = -1;
+    g_tier.compare_exchange_strong(expected, static_cast<int>(chosen));
+    t = g_tier.load(std::memory_order_relaxed);
+  }
+  return static_cast<Tier>(t);
+}
+
+void set_tier(Tier tier) { g_tier.store(static_cast<int>(tier), std::memory_order_relaxed); }
+
+void set_jit_threshold(std::uint32_t entries) {
+  if (entries < 1) entries = 1;
+  if (entries >= kJitNever) entries = kJitNever - 1;
+  g_jit_threshold.store(static_cast<std::uint16_t>(entries), std::memory_order_relaxed);
+}
+
+}  // namespace rvrr::vm
+
+#if RVRR_HAVE_JIT
+#include <asmjit/x86.h>
+
+#include "vm/fp_exec.hpp"
+
+namespace rvrr::vm {
+namespace {
+
+namespace x86 = asmjit::x86;
+using asmjit::Label;
+
+// Longest straight-line run per block (and per loop iteration): bounds the
+// overshoot of the fast loop's limit and the size of one translation.
+constexpr unsigned kMaxBlock = 256;
+static_assert(kMaxBlock + kSlotsPerPage < kFastSlack, "the fast loop's overshoot must stay below kFastSlack");
+
+using EntryFn = void (*)(JitContext*, JitCode);
+
+// The code buffer and the entry/exit trampolines, shared by every machine of
+// the process (translations are shared with the decoded pages they belong to).
+struct Runtime {
+  asmjit::JitRuntime rt;
+  std::mutex lock;  // serialises adding and releasing code
+  EntryFn entry = nullptr;
+};
+
+Runtime* make_runtime() {
+  auto* r = new Runtime;
+  asmjit::CodeHolder code;
+  code.init(r->rt.environment());
+  x86::Assembler a(&code);
+  Label exit = a.newLabel();
+  // entry(ctx = rdi, block = rsi): 6 pushes + 8 keep rsp 16-byte aligned for calls.
+  a.push(x86::rbx);
+  a.push(x86::rbp);
+  a.push(x86::r12);
+  a.push(x86::r13);
+  a.push(x86::r14);
+  a.push(x86::r15);
+  a.sub(x86::rsp, 8);
+  a.mov(x86::r12, x86::rdi);
+  a.mov(x86::rbx, x86::qword_ptr(x86::r12, offsetof(JitContext, regs)));
+  a.mov(x86::r13, x86::qword_ptr(x86::r12, offsetof(JitContext, icount)));
+  a.mov(x86::r14, x86::qword_ptr(x86::r12, offsetof(JitContext, limit)));
+  a.mov(x86::r15, x86::qword_ptr(x86::r12, offsetof(JitContext, read_tlb)));
+  a.lea(x86::rbp, x86::ptr(exit));
+  a.jmp(x86::rsi);
+  // Blocks leave with eax = pc, edx = interpret.
+  a.bind(exit);
+  a.mov(x86::qword_ptr(x86::r12, offsetof(JitContext, icount)), x86::r13);
+  a.mov(x86::dword_ptr(x86::r12, offsetof(JitContext, pc)), x86::eax);
+  a.mov(x86::dword_ptr(x86::r12, offsetof(JitContext, interpret)), x86::edx);
+  a.add(x86::rsp, 8);
+  a.pop(x86::r15);
+  a.pop(x86::r14);
+  a.pop(x86::r13);
+  a.pop(x86::r12);
+  a.pop(x86::rbp);
+  a.pop(x86::rbx);
+  a.ret();
+  void* fn = nullptr;
+  if (r->rt.add(&fn, &code) != asmjit::kErrorOk) {
+    std::fprintf(stderr, "rvrr: cannot create the translating tier's code buffer; interpreting only\n");
+    return r;
+  }
+  r->entry = reinterpret_cast<EntryFn>(fn);
+  return r;
+}
+
+Runtime& runtime() {
+  static Runtime* r = make_runtime();  // never destroyed: decoded pages may outlive static destructors
+  return *r;
+}
+
+// ---- call-outs from translated code (plain C ABI) ----
+
+// The value, zero-extended, or -1 when the load would fault.
+std::int64_t jit_load_slow(Memory* mem, std::uint32_t addr, std::uint32_t size) {
+  std::uint32_t v = 0;
+  if (!Memory::Internals::load_slow(*mem, addr, size, v)) return -1;
+  return v;
+}
+// 0: stored; 1: would fault (nothing written); 2: stored and retired decoded code.
+std::uint32_t jit_store_slow(Memory* mem, std::uint32_t addr, std::uint32_t size, std::uint32_t value) {
+  if (!Memory::Internals::store_slow(*mem, addr, size, value)) return 1;
+  return Memory::Internals::take_code_written(*mem) ? 2 : 0;
+}
+// The M extension's division rules (as vm/interpreter_support.hpp).
+std::uint32_t jit_div(std::uint32_t a, std::uint32_t b) {
+  const auto sa = static_cast<std::int32_t>(a), sb = static_cast<std::int32_t>(b);
+  if (b == 0) return 0xffffffffu;
+  if (sa == INT32_MIN && sb == -1) return a;
+  return static_cast<std::uint32_t>(sa / sb);
+}
+std::uint32_t jit_rem(std::uint32_t a, std::uint32_t b) {
+  const auto sa = static_cast<std::int32_t>(a), sb = static_cast<std::int32_t>(b);
+  if (b == 0) return a;
+  if (sa == INT32_MIN && sb == -1) return 0;
+  return static_cast<std::uint32_t>(sa % sb);
+}
+std::uint32_t jit_divu(std::uint32_t a, std::uint32_t b) { return b ? a / b : 0xffffffffu; }
+std::uint32_t jit_remu(std::uint32_t a, std::uint32_t b) { return b ? a % b : a; }
+bool jit_fp(Machine::Impl* m, const DecodedOp* op) { return fp_execute(*m, *op); }
+
+class Translator {
+ public:
+  Translator(const DecodedOp* ops, Addr page_base, unsigned start, JitPage* jp, std::int32_t write_tlb_delta)
+      : ops_(ops), base_(page_base), start_(start), jp_(jp), wdelta_(write_tlb_delta) {
+    code_.init(runtime().rt.environment());
+    code_.attach(&a_);
+  }
+
+  // Null when the op at `start` is not translated.
+  JitCode run() {
+    if (!translatable(static_cast<Op>(ops_[start_].code & 0x7f))) return nullptr;
+    head_ = a_.newLabel();
+    a_.bind(head_);
+    unsigned slot = start_, n = 0;
+    for (bool open = true; open;) {
+      const Addr pc = base_ + 2 * slot;
+      if (slot >= kSlotsPerPage) {  // sequential flow reached the page's end
+        exit(n, pc, false);
+        break;
+      }
+      if (n == kMaxBlock) {
+        exit_to(n, pc);
+        break;
+      }
+      open = op(ops_[slot], slot, pc, n);
+      slot += (ops_[slot].code & 0x80) ? 1 : 2;
+      ++n;
+    }
+    for (auto& s : stubs_) s();
+    void* fn = nullptr;
+    std::lock_guard<std::mutex> g(runtime().lock);
+    if (runtime().rt.add(&fn, &code_) != asmjit::kErrorOk) return nullptr;
+    return reinterpret_cast<JitCode>(fn);
+  }
+
+ private:
+  static bool translatable(Op op) {
+    switch (op) {
+      case Op::Nop: case Op::Lui: case Op::Auipc: case Op::Addi: case Op::Slti: case Op::Sltiu: case Op::Xori:
+      case Op::Ori: case Op::Andi: case Op::Slli: case Op::Srli: case Op::Srai: case Op::Add: case Op::Sub:
+      case Op::Sll: case Op::Slt: case Op::Sltu: case Op::Xor: case Op::Srl: case Op::Sra: case Op::Or:
+      case Op::And: case Op::Mul: case Op::Mulh: case Op::Mulhsu: case Op::Mulhu: case Op::Div: case Op::Divu:
+      case Op::Rem: case Op::Remu: case Op::Lb: case Op::Lh: case Op::Lw: case Op::Lbu: case Op::Lhu:
+      case Op::Sb: case Op::Sh: case Op::Sw: case Op::Beq: case Op::Bne: case Op::Blt: case Op::Bge:
+      case Op::Bltu: case Op::Bgeu: case Op::BeqL: case Op::BneL: case Op::BltL: case Op::BgeL: case Op::BltuL:
+      case Op::BgeuL: case Op::Jal: case Op::JalL: case Op::Jalr: case Op::JumpL: case Op::AddiRd:
+      case Op::AddRd: case Op::FpOp:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  static x86::Mem reg(unsigned r) { return x86::dword_ptr(x86::rbx, static_cast<std::int32_t>(4 * r)); }
+
+  void call(const void* fn) {
+    a_.mov(x86::rax, asmjit::imm(reinterpret_cast<std::uint64_t>(fn)));
+    a_.call(x86::rax);
+  }
+
+  // Leave with `retired` more instructions counted, at pc.
+  void exit(unsigned retired, Addr pc, bool interpret) {
+    if (retired) a_.add(x86::r13, retired);
+    a_.mov(x86::eax, pc);
+    if (interpret) a_.mov(x86::edx, 1);
+    else a_.xor_(x86::edx, x86::edx);
+    a_.jmp(x86::rbp);
+  }
+  // Leave for a known target: loop when it is this block's start, go straight
+  // to its translation when it is in this page and translated, else return.
+  // Either way only while icount < limit.
+  void exit_to(unsigned retired, Addr target) {
+    if (retired) a_.add(x86::r13, retired);
+    if ((target & ~(kPageSize - 1)) == base_) {
+      const unsigned tslot = (target & (kPageSize - 1)) >> 1;
+      Label out = a_.newLabel();
+      a_.cmp(x86::r13, x86::r14);
+      if (tslot == start_) {
+        a_.jb(head_);
+      } else {
+        a_.jae(out);
+        a_.mov(x86::rcx, asmjit::imm(reinterpret_cast<std::uint64_t>(&jp_->code[tslot])));
+        a_.mov(x86::rcx, x86::qword_ptr(x86::rcx));
+        a_.test(x86::rcx, x86::rcx);
+        a_.jz(out);
+        a_.jmp(x86::rcx);
+      }
+      a_.bind(out);
+    }
+    exit(0, target, false);
+  }
+
+  // eax = rs1 + imm (the guest address).
+  void address(const DecodedOp& d) {
+    a_.mov(x86::eax, reg(d.rs1));
+    if (d.imm) a_.add(x86::eax, d.imm);
+  }
+  // rcx = the TLB entry's offset, edx = the masked address, compared with the tag.
+  void tlb_probe(unsigned size, std::int32_t tlb_offset, Label slow) {
+    a_.mov(x86::ecx, x86::eax);
+    a_.shr(x86::ecx, kPageShift - 4);
+    a_.and_(x86::ecx, (Memory::kTlbSize - 1) << 4);
+    a_.mov(x86::edx, x86::eax);
+    a_.and_(x86::edx, static_cast<std::int32_t>(Memory::Internals::kPageMask | (size - 1)));
+    a_.cmp(x86::edx, x86::dword_ptr(x86::r15, x86::rcx, 0, tlb_offset));
+    a_.jne(slow);
+    a_.mov(x86::rdx, x86::qword_ptr(x86::r15, x86::rcx, 0, tlb_offset + 8));
+  }
+
+  void load(const DecodedOp& d, Addr pc, unsigned n, unsigned size, bool sign) {
+    Label slow = a_.newLabel(), done = a_.newLabel();
+    address(d);
+    tlb_probe(size, 0, slow);
+    x86::Mem src = x86::ptr(x86::rdx, x86::rax, 0, 0, size);
+    if (size == 4) a_.mov(x86::ecx, src);
+    else if (sign) a_.movsx(x86::ecx, src);
+    else a_.movzx(x86::ecx, src);
+    a_.mov(reg(d.rd), x86::ecx);
+    a_.bind(done);
+    const unsigned rd = d.rd;
+    stubs_.push_back([this, slow, done, pc, n, size, sign, rd] {
+      Label fault = a_.newLabel();
+      a_.bind(slow);
+      a_.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, memory)));
+      a_.mov(x86::esi, x86::eax);
+      a_.mov(x86::edx, size);
+      call(reinterpret_cast<const void*>(&jit_load_slow));
+      a_.test(x86::rax, x86::rax);
+      a_.js(fault);
+      if (sign && size == 1) a_.movsx(x86::eax, x86::al);
+      if (sign && size == 2) a_.movsx(x86::eax, x86::ax);
+      a_.mov(reg(rd), x86::eax);
+      a_.jmp(done);
+      a_.bind(fault);
+      exit(n, pc, true);
+    });
+  }
+
+  void store(const DecodedOp& d, Addr pc, unsigned len, unsigned n, unsigned size) {
+    Label slow = a_.newLabel(), done = a_.newLabel();
+    address(d);
+    tlb_probe(size, wdelta_, slow);
+    a_.mov(x86::ecx, reg(d.rs2));
+    if (size == 4) a_.mov(x86::dword_ptr(x86::rdx, x86::rax), x86::ecx);
+    else if (size == 2) a_.mov(x86::word_ptr(x86::rdx, x86::rax), x86::cx);
+    else a_.mov(x86::byte_ptr(x86::rdx, x86::rax), x86::cl);
+    a_.bind(done);
+    const unsigned rs2 = d.rs2;
+    stubs_.push_back([this, slow, done, pc, len, n, size, rs2] {
+      Label fault = a_.newLabel();
+      a_.bind(slow);
+      a_.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, memory)));
+      a_.mov(x86::esi, x86::eax);
+      a_.mov(x86::edx, size);
+      a_.mov(x86::ecx, reg(rs2));
+      call(reinterpret_cast<const void*>(&jit_store_slow));
+      a_.test(x86::eax, x86::eax);
+      a_.jz(done);
+      a_.cmp(x86::eax, 1);
+      a_.je(fault);
+      exit(n + 1, pc + len, false);  // decoded code was written: re-fetch after the store
+      a_.bind(fault);
+      exit(n, pc, true);
+    });
+  }
+
+  // One op at `pc` with n instructions of this iteration before it; false when the block ends here.
+  bool op(const DecodedOp& d, unsigned slot, Addr pc, unsigned n) {
+    const Op o = static_cast<Op>(d.code & 0x7f);
+    const unsigned len = (d.code & 0x80) ? 2 : 4;
+    const auto imm = d.imm;
+    auto alu_imm = [&](auto emit) {
+      a_.mov(x86::eax, reg(d.rs1));
+      emit();
+      a_.mov(reg(d.rd), x86::eax);
+    };
+    auto alu_reg = [&](auto emit) {
+      a_.mov(x86::eax, reg(d.rs1));
+      emit();
+      a_.mov(reg(d.rd), x86::eax);
+    };
+    auto set_if = [&](bool is_imm, bool is_signed) {
+      a_.mov(x86::eax, reg(d.rs1));
+      a_.xor_(x86::ecx, x86::ecx);
+      if (is_imm) a_.cmp(x86::eax, imm);
+      else a_.cmp(x86::eax, reg(d.rs2));
+      if (is_signed) a_.setl(x86::cl);
+      else a_.setb(x86::cl);
+      a_.mov(reg(d.rd), x86::ecx);
+    };
+    auto shift_reg = [&](int kind) {
+      a_.mov(x86::eax, reg(d.rs1));
+      a_.mov(x86::ecx, reg(d.rs2));  // x86 masks a 32-bit shift count to 5 bits, as RV32 does
+      if (kind == 0) a_.shl(x86::eax, x86::cl);
+      else if (kind == 1) a_.shr(x86::eax, x86::cl);
+      else a_.sar(x86::eax, x86::cl);
+      a_.mov(reg(d.rd), x86::eax);
+    };
+    auto helper2 = [&](const void* fn) {
+      a_.mov(x86::edi, reg(d.rs1));
+      a_.mov(x86::esi, reg(d.rs2));
+      call(fn);
+      a_.mov(reg(d.rd), x86::eax);
+    };
+    auto branch = [&](bool local, auto jump_if_not) {
+      const Addr target = local ? base_ + 2 * static_cast<Addr>(imm) : pc + static_cast<Addr>(imm);
+      Label not_taken = a_.newLabel();
+      a_.mov(x86::eax, reg(d.rs1));
+      a_.cmp(x86::eax, reg(d.rs2));
+      jump_if_not(not_taken);
+      exit_to(n + 1, target);
+      a_.bind(not_taken);
+    };
+    switch (o) {
+      case Op::Nop: return true;
+      case Op::Lui: a_.mov(reg(d.rd), imm); return true;
+      case Op::Auipc: a_.mov(reg(d.rd), static_cast<std::int32_t>(pc + static_cast<Addr>(imm))); return true;
+      case Op::Addi: alu_imm([&] { if (imm) a_.add(x86::eax, imm); }); return true;
+      case Op::Slti: set_if(true, true); return true;
+      case Op::Sltiu: set_if(true, false); return true;
+      case Op::Xori: alu_imm([&] { a_.xor_(x86::eax, imm); }); return true;
+      case Op::Ori: alu_imm([&] { a_.or_(x86::eax, imm); }); return true;
+      case Op::Andi: alu_imm([&] { a_.and_(x86::eax, imm); }); return true;
+      case Op::Slli: alu_imm([&] { a_.shl(x86::eax, imm & 31); }); return true;
+      case Op::Srli: alu_imm([&] { a_.shr(x86::eax, imm & 31); }); return true;
+      case Op::Srai: alu_imm([&] { a_.sar(x86::eax, imm & 31); }); return true;
+      case Op::Add: alu_reg([&] { a_.add(x86::eax, reg(d.rs2)); }); return true;
+      case Op::Sub: alu_reg([&] { a_.sub(x86::eax, reg(d.rs2)); }); return true;
+      case Op::Xor: alu_reg([&] { a_.xor_(x86::eax, reg(d.rs2)); }); return true;
+      case Op::Or: alu_reg([&] { a_.or_(x86::eax, reg(d.rs2)); }); return true;
+      case Op::And: alu_reg([&] { a_.and_(x86::eax, reg(d.rs2)); }); return true;
+      case Op::Sll: shift_reg(0); return true;
+      case Op::Srl: shift_reg(1); return true;
+      case Op::Sra: shift_reg(2); return true;
+      case Op::Slt: set_if(false, true); return true;
+      case Op::Sltu: set_if(false, false); return true;
+      case Op::AddiRd: if (imm) a_.add(reg(d.rd), imm); return true;
+      case Op::AddRd:
+        a_.mov(x86::eax, reg(d.rs2));
+        a_.add(reg(d.rd), x86::eax);
+        return true;
+      case Op::Mul: alu_reg([&] { a_.imul(x86::eax, reg(d.rs2)); }); return true;
+      case Op::Mulh:
+      case Op::Mulhsu:
+      case Op::Mulhu:
+        // The 64-bit product of the (sign- or zero-extended) operands; its
+        // low 64 bits are exact in every case, and rd takes bits 63:32.
+        if (o == Op::Mulhu) a_.mov(x86::eax, reg(d.rs1));
+        else a_.movsxd(x86::rax, reg(d.rs1));
+        if (o == Op::Mulh) a_.movsxd(x86::rcx, reg(d.rs2));
+        else a_.mov(x86::ecx, reg(d.rs2));
+        a_.imul(x86::rax, x86::rcx);
+        a_.shr(x86::rax, 32);
+        a_.mov(reg(d.rd), x86::eax);
+        return true;
+      case Op::Div: helper2(reinterpret_cast<const void*>(&jit_div)); return true;
+      case Op::Divu: helper2(reinterpret_cast<const void*>(&jit_divu)); return true;
+      case Op::Rem: helper2(reinterpret_cast<const void*>(&jit_rem)); return true;
+      case Op::Remu: helper2(reinterpret_cast<const void*>(&jit_remu)); return true;
+      case Op::Lb: load(d, pc, n, 1, true); return true;
+      case Op::Lh: load(d, pc, n, 2, true); return true;
+      case Op::Lw: load(d, pc, n, 4, false); return true;
+      case Op::Lbu: load(d, pc, n, 1, false); return true;
+      case Op::Lhu: load(d, pc, n, 2, false); return true;
+      case Op::Sb: store(d, pc, len, n, 1); return true;
+      case Op::Sh: store(d, pc, len, n, 2); return true;
+      case Op::Sw: store(d, pc, len, n, 4); return true;
+      case Op::Beq: case Op::BeqL: branch(o == Op::BeqL, [&](Label l) { a_.jne(l); }); return true;
+      case Op::Bne: case Op::BneL: branch(o == Op::BneL, [&](Label l) { a_.je(l); }); return true;
+      case Op::Blt: case Op::BltL: branch(o == Op::BltL, [&](Label l) { a_.jge(l); }); return true;
+      case Op::Bge: case Op::BgeL: branch(o == Op::BgeL, [&](Label l) { a_.jl(l); }); return true;
+      case Op::Bltu: case Op::BltuL: branch(o == Op::BltuL, [&](Label l) { a_.jae(l); }); return true;
+      case Op::Bgeu: case Op::BgeuL: branch(o == Op::BgeuL, [&](Label l) { a_.jb(l); }); return true;
+      case Op::Jal:
+        a_.mov(reg(d.rd), static_cast<std::int32_t>(pc + len));
+        exit_to(n + 1, pc + static_cast<Addr>(imm));
+        return false;
+      case Op::JalL:
+        a_.mov(reg(d.rd), static_cast<std::int32_t>(pc + len));
+        exit_to(n + 1, base_ + 2 * static_cast<Addr>(imm));
+        return false;
+      case Op::JumpL:
+        exit_to(n + 1, base_ + 2 * static_cast<Addr>(imm));
+        return false;
+      case Op::Jalr: {
+        // The target first: rd may be rs1. Then a target in this page goes
+        // straight to its translation, if any (a return or a local call).
+        Label out = a_.newLabel();
+        address(d);
+        a_.and_(x86::eax, ~1);
+        a_.mov(reg(d.rd), static_cast<std::int32_t>(pc + len));
+        a_.add(x86::r13, n + 1);
+        a_.mov(x86::ecx, x86::eax);
+        a_.and_(x86::ecx, static_cast<std::int32_t>(~(kPageSize - 1)));
+        a_.cmp(x86::ecx, static_cast<std::int32_t>(base_));
+        a_.jne(out);
+        a_.cmp(x86::r13, x86::r14);
+        a_.jae(out);
+        a_.mov(x86::ecx, x86::eax);
+        a_.and_(x86::ecx, static_cast<std::int32_t>(kPageSize - 1));  // even: slot * 2
+        a_.mov(x86::rsi, asmjit::imm(reinterpret_cast<std::uint64_t>(&jp_->code[0])));
+        a_.mov(x86::rcx, x86::qword_ptr(x86::rsi, x86::rcx, 2));  // code[slot], 8 bytes per slot
+        a_.test(x86::rcx, x86::rcx);
+        a_.jz(out);
+        a_.jmp(x86::rcx);
+        a_.bind(out);
+        a_.xor_(x86::edx, x86::edx);
+        a_.jmp(x86::rbp);
+        return false;
+      }
+      case Op::FpOp: {
+        // fp_execute has no effect when it refuses (illegal rounding mode):
+        // the interpreter then reports the illegal instruction.
+        Label refused = a_.newLabel();
+        a_.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, machine)));
+        a_.mov(x86::rsi, asmjit::imm(reinterpret_cast<std::uint64_t>(&ops_[slot])));
+        call(reinterpret_cast<const void*>(&jit_fp));
+        a_.test(x86::al, x86::al);
+        a_.jz(refused);
+        stubs_.push_back([this, refused, pc, n] {
+          a_.bind(refused);
+          exit(n, pc, true);
+        });
+        return true;
+      }
+      default:
+        exit(n, pc, true);  // the interpreter runs it
+        return false;
+    }
+  }
+
+  const DecodedOp* ops_;
+  Addr base_;
+  unsigned start_;
+  JitPage* jp_;
+  std::int32_t wdelta_;
+  asmjit::CodeHolder code_;
+  x86::Assembler a_;
+  Label head_;
+  std::vector<std::function<void()>> stubs_;  // out-of-line paths, emitted after the body
+};
+
+}  // namespace
+
+bool jit_supported() { return runtime().entry != nullptr; }
+
+void release_jit_page(JitPage* page) {
+  {
+    std::lock_guard<std::mutex> g(runtime().lock);
+    for (auto& c : page->code)
+      if (JitCode code = c.load(std::memory_order_relaxed)) runtime().rt.release(reinterpret_cast<void*>(code));
+  }
+  delete page;
+}
+
+JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount, std::uint64_t limit,
+                 Addr& new_pc) {
+  std::atomic<JitPage*>& attached = Memory::Internals::jit_slot(page_ops);
+  JitPage* jp = attached.load(std::memory_order_acquire);
+  if (jp == nullptr) {
+    auto* fresh = new JitPage();
+    if (attached.compare_exchange_strong(jp, fresh, std::memory_order_acq_rel, std::memory_order_acquire)) jp = fresh;
+    else delete fresh;  // another thread attached one first
+  }
+  const unsigned slot = (pc & (kPageSize - 1)) >> 1;
+  JitCode code = jp->code[slot].load(std::memory_order_acquire);
+  if (code == nullptr) {
+    const std::uint16_t n = jp->count[slot].load(std::memory_order_relaxed);
+    if (n == kJitNever) return {};
+    if (n + 1 < g_jit_threshold.load(std::memory_order_relaxed)) {
+      jp->count[slot].store(static_cast<std::uint16_t>(n + 1), std::memory_order_relaxed);
+      return {};
+    }
+    Runtime& rt = runtime();
+    if (rt.entry == nullptr) {
+      jp->count[slot].store(kJitNever, std::memory_order_relaxed);
+      return {};
+    }
+    const auto* read_tlb = &Memory::Internals::read_entry(m.memory, 0);
+    const auto* write_tlb = &Memory::Internals::write_entry(m.memory, 0);
+    const auto wdelta = static_cast<std::int32_t>(reinterpret_cast<const char*>(write_tlb) -
+                                                  reinterpret_cast<const char*>(read_tlb));
+    JitCode fresh = Translator(page_ops, pc & ~(kPageSize - 1), slot, jp, wdelta).run();
+    if (fresh == nullptr) {
+      jp->count[slot].store(kJitNever, std::memory_order_relaxed);
+      return {};
+    }
+    if (jp->code[slot].compare_exchange_strong(code, fresh, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      code = fresh;
+    } else {  // another thread translated it first
+      std::lock_guard<std::mutex> g(rt.lock);
+      rt.rt.release(reinterpret_cast<void*>(fresh));
+    }
+  }
+  if (icount >= limit) return {};
+  JitContext ctx{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0};
+  runtime().entry(&ctx, code);
+  m.translated += ctx.icount - icount;
+  icount = ctx.icount;
+  new_pc = ctx.pc;
+  return {true, ctx.interpret != 0};
+}
+
+}  // namespace rvrr::vm
+
+#else  // no translating tier in this build: the interpreter runs everything
+
+namespace rvrr::vm {
+bool jit_supported() { return false; }
+void release_jit_page(JitPage* page) { delete page; }
+JitRun jit_enter(Machine::Impl&, const DecodedOp*, Addr, std::uint64_t&, std::uint64_t, Addr&) { return {}; }
+}  // namespace rvrr::vm
+
+#endif
