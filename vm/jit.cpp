@@ -26,7 +26,8 @@
 //
 // Register convention inside translated code (all callee-saved, so C helpers
 // may be called freely): rbx = regs, r12 = the JitContext, r13 = icount,
-// r14 = limit, r15 = the read TLB, rbp = the exit trampoline.
+// r14 = limit, r15 = the read TLB, rbp = the dispatcher (which returns when
+// the next pc has no translation).
 #include "vm/jit.hpp"
 
 #include <cstddef>
@@ -35,13 +36,30 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "vm/jit_internal.hpp"
 
 namespace rvrr::vm {
 
-std::atomic<std::uint16_t> g_jit_threshold{50};
+namespace {
+// RVRR_JIT_THRESHOLD=N (1-65534) overrides the default of 50, so a test suite
+// can run with every block translated on its first entry.
+std::uint16_t initial_threshold() {
+  const char* env = std::getenv("RVRR_JIT_THRESHOLD");
+  if (!env || !*env) return 50;
+  char* end = nullptr;
+  const unsigned long v = std::strtoul(env, &end, 10);
+  if (*end != '\0' || v < 1 || v >= kJitNever) {
+    std::fprintf(stderr, "rvrr: ignoring RVRR_JIT_THRESHOLD='%s' (expected 1-65534)\n", env);
+    return 50;
+  }
+  return static_cast<std::uint16_t>(v);
+}
+}  // namespace
+
+std::atomic<std::uint16_t> g_jit_threshold{initial_threshold()};
 
 namespace {
 // -1: not decided yet (read RVRR_TIER on first use).
@@ -79,6 +97,8 @@ void set_jit_threshold(std::uint32_t entries) {
   g_jit_threshold.store(static_cast<std::uint16_t>(entries), std::memory_order_relaxed);
 }
 
+std::uint32_t jit_threshold() { return g_jit_threshold.load(std::memory_order_relaxed); }
+
 }  // namespace rvrr::vm
 
 #if RVRR_HAVE_JIT
@@ -112,7 +132,13 @@ Runtime* make_runtime() {
   asmjit::CodeHolder code;
   code.init(r->rt.environment());
   x86::Assembler a(&code);
-  Label exit = a.newLabel();
+  Label dispatch = a.newLabel(), exit = a.newLabel();
+  // The fetch TLB's offset from the read TLB: the same in every Memory.
+  static_assert(sizeof(Memory::FetchEntry) == 16 && std::is_standard_layout_v<Memory::DecodedPage>);
+  const Memory probe;
+  const auto fetch_delta = static_cast<std::int32_t>(
+      reinterpret_cast<const char*>(Memory::Internals::fetch_tlb(probe)) -
+      reinterpret_cast<const char*>(&Memory::Internals::read_entry(probe, 0)));
   // entry(ctx = rdi, block = rsi): 6 pushes + 8 keep rsp 16-byte aligned for calls.
   a.push(x86::rbx);
   a.push(x86::rbp);
@@ -126,9 +152,35 @@ Runtime* make_runtime() {
   a.mov(x86::r13, x86::qword_ptr(x86::r12, offsetof(JitContext, icount)));
   a.mov(x86::r14, x86::qword_ptr(x86::r12, offsetof(JitContext, limit)));
   a.mov(x86::r15, x86::qword_ptr(x86::r12, offsetof(JitContext, read_tlb)));
-  a.lea(x86::rbp, x86::ptr(exit));
+  a.lea(x86::rbp, x86::ptr(dispatch));
   a.jmp(x86::rsi);
-  // Blocks leave with eax = pc, edx = interpret.
+  // Blocks leave through here with eax = pc, edx = interpret. Unless the op
+  // at pc needs the interpreter or the budget is spent, go straight on to
+  // pc's translation when it has one: its page in the fetch TLB (exactly
+  // where the interpreter would fetch it from), its decoded page's
+  // translations attached, its slot translated. Else return.
+  a.bind(dispatch);
+  a.test(x86::edx, x86::edx);
+  a.jnz(exit);
+  a.cmp(x86::r13, x86::r14);
+  a.jae(exit);
+  a.mov(x86::ecx, x86::eax);
+  a.shr(x86::ecx, kPageShift - 4);
+  a.and_(x86::ecx, (Memory::kFetchTlbSize - 1) << 4);
+  a.mov(x86::esi, x86::eax);
+  a.and_(x86::esi, static_cast<std::int32_t>(Memory::Internals::kPageMask));
+  a.cmp(x86::esi, x86::dword_ptr(x86::r15, x86::rcx, 0, fetch_delta + offsetof(Memory::FetchEntry, tag)));
+  a.jne(exit);
+  a.mov(x86::rsi, x86::qword_ptr(x86::r15, x86::rcx, 0, fetch_delta + offsetof(Memory::FetchEntry, ops)));
+  a.mov(x86::rsi, x86::qword_ptr(x86::rsi, offsetof(Memory::DecodedPage, jit)));
+  a.test(x86::rsi, x86::rsi);
+  a.jz(exit);
+  a.mov(x86::ecx, x86::eax);
+  a.and_(x86::ecx, static_cast<std::int32_t>(kPageSize - 2));  // 2 * slot
+  a.mov(x86::rcx, x86::qword_ptr(x86::rsi, x86::rcx, 2, offsetof(JitPage, code)));  // 8 bytes per slot
+  a.test(x86::rcx, x86::rcx);
+  a.jz(exit);
+  a.jmp(x86::rcx);
   a.bind(exit);
   a.mov(x86::qword_ptr(x86::r12, offsetof(JitContext, icount)), x86::r13);
   a.mov(x86::dword_ptr(x86::r12, offsetof(JitContext, pc)), x86::eax);

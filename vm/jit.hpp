@@ -35,8 +35,10 @@ void set_tier(Tier tier);
 // Does this build translate at all (x86-64 host, asmjit found at build time)?
 bool jit_supported();
 
-// Entries into a block before it is translated (default 50). Tests lower it
-// to 1 so that short programs run translated code.
+// Entries into a block before it is translated (default 50, or
+// RVRR_JIT_THRESHOLD). Tests lower it to 1 so that short programs run
+// translated code.
 void set_jit_threshold(std::uint32_t entries);
+std::uint32_t jit_threshold();
 
 }  // namespace rvrr::vm

@@ -104,6 +104,8 @@ struct Memory::Internals {
   }
   static const TlbEntry& read_entry(const Memory& m, Addr addr) { return tlb_entry(m.read_tlb_, addr); }
   static const TlbEntry& write_entry(const Memory& m, Addr addr) { return tlb_entry(m.write_tlb_, addr); }
+  // The fetch TLB itself (the translating tier looks jump targets up in it).
+  static const FetchEntry* fetch_tlb(const Memory& m) { return m.fetch_tlb_; }
   // The decoded page on a fetch-TLB hit, else null (then call fetch_slow).
   static const DecodedOp* fetch_hit(const Memory& m, Addr pc) {
     const FetchEntry& e = m.fetch_tlb_[(pc >> kPageShift) & (kFetchTlbSize - 1)];

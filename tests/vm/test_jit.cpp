@@ -23,10 +23,11 @@ namespace {
 // Restores the process-wide tier and threshold when a test ends.
 struct TierScope {
   Tier saved = current_tier();
+  std::uint32_t saved_threshold = jit_threshold();
   explicit TierScope(std::uint32_t threshold = 1) { set_jit_threshold(threshold); }
   ~TierScope() {
     set_tier(saved);
-    set_jit_threshold(50);
+    set_jit_threshold(saved_threshold);
   }
 };
 
