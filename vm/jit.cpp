@@ -30,6 +30,7 @@
 // the next pc has no translation).
 #include "vm/jit.hpp"
 
+#include <cassert>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -248,8 +249,11 @@ class Translator {
   // Null when the op at `start` is not translated.
   JitCode run() {
     if (!translatable(static_cast<Op>(ops_[start_].code & 0x7f))) return nullptr;
-    head_ = a_.newLabel();
-    a_.bind(head_);
+    plan();
+    body_ = a_.newLabel();
+    for (unsigned r : cached_) a_.mov(host(r), reg(r));
+    a_.bind(body_);  // a loop back to the block's start keeps the cached registers
+
     unsigned slot = start_, n = 0;
     for (bool open = true; open;) {
       const Addr pc = base_ + 2 * slot;
@@ -292,13 +296,103 @@ class Translator {
 
   static x86::Mem reg(unsigned r) { return x86::dword_ptr(x86::rbx, static_cast<std::int32_t>(4 * r)); }
 
+  // ---- the register cache ----
+  // The guest registers a block uses most (at least twice) live in host
+  // registers from its start to each exit: loaded at entry, stored at every
+  // exit (those the block writes) and around every call (the host registers
+  // are caller-saved, so they are reloaded after it). Everywhere else the
+  // guest register file in memory is the state, as for the interpreter.
+  static constexpr unsigned kHostRegs = 6;
+  static x86::Gp host_reg(unsigned i) {
+    static const x86::Gp regs[kHostRegs] = {x86::esi, x86::edi, x86::r8d, x86::r9d, x86::r10d, x86::r11d};
+    return regs[i];
+  }
+  x86::Gp host(unsigned r) const { return host_reg(static_cast<unsigned>(host_of_[r])); }
+  // Register r as an operand: its host register when cached, else its memory slot.
+  asmjit::Operand R(unsigned r) const {
+    if (host_of_[r] >= 0) return host(r);
+    return reg(r);
+  }
+  void ld(const x86::Gp& dst, unsigned r) { a_.emit(x86::Inst::kIdMov, dst, R(r)); }
+  // Every write of a cached register must be one plan() saw, or no exit would store it.
+  void check_planned(unsigned r) const { assert(host_of_[r] < 0 || written_[r]); }
+  void st(unsigned r, const x86::Gp& src) {
+    check_planned(r);
+    a_.emit(x86::Inst::kIdMov, R(r), src);
+  }
+  void st_imm(unsigned r, std::int32_t v) {
+    check_planned(r);
+    a_.emit(x86::Inst::kIdMov, R(r), asmjit::imm(v));
+  }
+  void op_r(asmjit::InstId id, const x86::Gp& dst, unsigned r) { a_.emit(id, dst, R(r)); }
+  void writeback() {
+    for (unsigned r : cached_)
+      if (written_[r]) a_.mov(reg(r), host(r));
+  }
+  void reload() {
+    for (unsigned r : cached_) a_.mov(host(r), reg(r));
+  }
+
+  // Which registers the block caches: a dry run of run()'s walk counting uses.
+  void plan() {
+    unsigned uses[kScratchReg + 1] = {};
+    auto use = [&](unsigned r) { if (r != 0) ++uses[r]; };
+    auto def = [&](unsigned r) {
+      if (r != 0) {
+        ++uses[r];
+        written_[r] = true;
+      }
+    };
+    unsigned slot = start_;
+    for (unsigned n = 0; slot < kSlotsPerPage && n < kMaxBlock; ++n) {
+      const DecodedOp& d = ops_[slot];
+      const Op o = static_cast<Op>(d.code & 0x7f);
+      if (!translatable(o)) break;
+      switch (o) {
+        case Op::Nop: case Op::FpOp: case Op::JumpL: break;
+        case Op::Lui: case Op::Auipc: case Op::Jal: case Op::JalL: def(d.rd); break;
+        case Op::Addi: case Op::Slti: case Op::Sltiu: case Op::Xori: case Op::Ori: case Op::Andi: case Op::Slli:
+        case Op::Srli: case Op::Srai: case Op::Lb: case Op::Lh: case Op::Lw: case Op::Lbu: case Op::Lhu:
+        case Op::Jalr:
+          use(d.rs1);
+          def(d.rd);
+          break;
+        case Op::AddiRd: use(d.rd); def(d.rd); break;
+        case Op::AddRd: use(d.rs2); use(d.rd); def(d.rd); break;
+        case Op::Sb: case Op::Sh: case Op::Sw: case Op::Beq: case Op::Bne: case Op::Blt: case Op::Bge:
+        case Op::Bltu: case Op::Bgeu: case Op::BeqL: case Op::BneL: case Op::BltL: case Op::BgeL: case Op::BltuL:
+        case Op::BgeuL:
+          use(d.rs1);
+          use(d.rs2);
+          break;
+        default:  // register-register ALU and M
+          use(d.rs1);
+          use(d.rs2);
+          def(d.rd);
+          break;
+      }
+      if (o == Op::Jal || o == Op::JalL || o == Op::JumpL || o == Op::Jalr) break;
+      slot += (d.code & 0x80) ? 1 : 2;
+    }
+    for (unsigned i = 0; i < kHostRegs; ++i) {
+      unsigned best = 0;
+      for (unsigned r = 1; r <= kScratchReg; ++r)
+        if (host_of_[r] < 0 && uses[r] >= 2 && uses[r] > uses[best]) best = r;
+      if (best == 0) break;
+      host_of_[best] = static_cast<int>(i);
+      cached_.push_back(best);
+    }
+  }
+
   void call(const void* fn) {
     a_.mov(x86::rax, asmjit::imm(reinterpret_cast<std::uint64_t>(fn)));
     a_.call(x86::rax);
   }
 
   // Leave with `retired` more instructions counted, at pc.
-  void exit(unsigned retired, Addr pc, bool interpret) {
+  // `stored`: the guest registers in memory are already current (after a call).
+  void exit(unsigned retired, Addr pc, bool interpret, bool stored = false) {
+    if (!stored) writeback();
     if (retired) a_.add(x86::r13, retired);
     a_.mov(x86::eax, pc);
     if (interpret) a_.mov(x86::edx, 1);
@@ -310,13 +404,17 @@ class Translator {
   // Either way only while icount < limit.
   void exit_to(unsigned retired, Addr target) {
     if (retired) a_.add(x86::r13, retired);
-    if ((target & ~(kPageSize - 1)) == base_) {
-      const unsigned tslot = (target & (kPageSize - 1)) >> 1;
+    const bool same_page = (target & ~(kPageSize - 1)) == base_;
+    const unsigned tslot = (target & (kPageSize - 1)) >> 1;
+    if (same_page && tslot == start_) {
+      a_.cmp(x86::r13, x86::r14);
+      a_.jb(body_);
+    }
+    writeback();
+    if (same_page && tslot != start_) {
       Label out = a_.newLabel();
       a_.cmp(x86::r13, x86::r14);
-      if (tslot == start_) {
-        a_.jb(head_);
-      } else {
+      {
         a_.jae(out);
         a_.mov(x86::rcx, asmjit::imm(reinterpret_cast<std::uint64_t>(&jp_->code[tslot])));
         a_.mov(x86::rcx, x86::qword_ptr(x86::rcx));
@@ -326,12 +424,12 @@ class Translator {
       }
       a_.bind(out);
     }
-    exit(0, target, false);
+    exit(0, target, false, true);
   }
 
   // eax = rs1 + imm (the guest address).
   void address(const DecodedOp& d) {
-    a_.mov(x86::eax, reg(d.rs1));
+    ld(x86::eax, d.rs1);
     if (d.imm) a_.add(x86::eax, d.imm);
   }
   // rcx = the TLB entry's offset, edx = the masked address, compared with the tag.
@@ -354,24 +452,26 @@ class Translator {
     if (size == 4) a_.mov(x86::ecx, src);
     else if (sign) a_.movsx(x86::ecx, src);
     else a_.movzx(x86::ecx, src);
-    a_.mov(reg(d.rd), x86::ecx);
+    st(d.rd, x86::ecx);
     a_.bind(done);
     const unsigned rd = d.rd;
     stubs_.push_back([this, slow, done, pc, n, size, sign, rd] {
       Label fault = a_.newLabel();
       a_.bind(slow);
+      writeback();
       a_.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, memory)));
       a_.mov(x86::esi, x86::eax);
       a_.mov(x86::edx, size);
       call(reinterpret_cast<const void*>(&jit_load_slow));
       a_.test(x86::rax, x86::rax);
       a_.js(fault);
+      reload();
       if (sign && size == 1) a_.movsx(x86::eax, x86::al);
       if (sign && size == 2) a_.movsx(x86::eax, x86::ax);
-      a_.mov(reg(rd), x86::eax);
+      st(rd, x86::eax);
       a_.jmp(done);
       a_.bind(fault);
-      exit(n, pc, true);
+      exit(n, pc, true, true);
     });
   }
 
@@ -379,7 +479,7 @@ class Translator {
     Label slow = a_.newLabel(), done = a_.newLabel();
     address(d);
     tlb_probe(size, wdelta_, slow);
-    a_.mov(x86::ecx, reg(d.rs2));
+    ld(x86::ecx, d.rs2);
     if (size == 4) a_.mov(x86::dword_ptr(x86::rdx, x86::rax), x86::ecx);
     else if (size == 2) a_.mov(x86::word_ptr(x86::rdx, x86::rax), x86::cx);
     else a_.mov(x86::byte_ptr(x86::rdx, x86::rax), x86::cl);
@@ -387,19 +487,24 @@ class Translator {
     const unsigned rs2 = d.rs2;
     stubs_.push_back([this, slow, done, pc, len, n, size, rs2] {
       Label fault = a_.newLabel();
+      Label stored = a_.newLabel();
       a_.bind(slow);
+      writeback();
       a_.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, memory)));
       a_.mov(x86::esi, x86::eax);
       a_.mov(x86::edx, size);
-      a_.mov(x86::ecx, reg(rs2));
+      a_.mov(x86::ecx, reg(rs2));  // memory is current after the writeback
       call(reinterpret_cast<const void*>(&jit_store_slow));
       a_.test(x86::eax, x86::eax);
-      a_.jz(done);
+      a_.jz(stored);
       a_.cmp(x86::eax, 1);
       a_.je(fault);
-      exit(n + 1, pc + len, false);  // decoded code was written: re-fetch after the store
+      exit(n + 1, pc + len, false, true);  // decoded code was written: re-fetch after the store
       a_.bind(fault);
-      exit(n, pc, true);
+      exit(n, pc, true, true);
+      a_.bind(stored);
+      reload();
+      a_.jmp(done);
     });
   }
 
@@ -409,51 +514,53 @@ class Translator {
     const unsigned len = (d.code & 0x80) ? 2 : 4;
     const auto imm = d.imm;
     auto alu_imm = [&](auto emit) {
-      a_.mov(x86::eax, reg(d.rs1));
+      ld(x86::eax, d.rs1);
       emit();
-      a_.mov(reg(d.rd), x86::eax);
+      st(d.rd, x86::eax);
     };
     auto alu_reg = [&](auto emit) {
-      a_.mov(x86::eax, reg(d.rs1));
+      ld(x86::eax, d.rs1);
       emit();
-      a_.mov(reg(d.rd), x86::eax);
+      st(d.rd, x86::eax);
     };
     auto set_if = [&](bool is_imm, bool is_signed) {
-      a_.mov(x86::eax, reg(d.rs1));
+      ld(x86::eax, d.rs1);
       a_.xor_(x86::ecx, x86::ecx);
       if (is_imm) a_.cmp(x86::eax, imm);
-      else a_.cmp(x86::eax, reg(d.rs2));
+      else op_r(x86::Inst::kIdCmp, x86::eax, d.rs2);
       if (is_signed) a_.setl(x86::cl);
       else a_.setb(x86::cl);
-      a_.mov(reg(d.rd), x86::ecx);
+      st(d.rd, x86::ecx);
     };
     auto shift_reg = [&](int kind) {
-      a_.mov(x86::eax, reg(d.rs1));
-      a_.mov(x86::ecx, reg(d.rs2));  // x86 masks a 32-bit shift count to 5 bits, as RV32 does
+      ld(x86::eax, d.rs1);
+      ld(x86::ecx, d.rs2);  // x86 masks a 32-bit shift count to 5 bits, as RV32 does
       if (kind == 0) a_.shl(x86::eax, x86::cl);
       else if (kind == 1) a_.shr(x86::eax, x86::cl);
       else a_.sar(x86::eax, x86::cl);
-      a_.mov(reg(d.rd), x86::eax);
+      st(d.rd, x86::eax);
     };
     auto helper2 = [&](const void* fn) {
+      writeback();  // the helper's arguments come from memory, which is then current
       a_.mov(x86::edi, reg(d.rs1));
       a_.mov(x86::esi, reg(d.rs2));
       call(fn);
-      a_.mov(reg(d.rd), x86::eax);
+      reload();
+      st(d.rd, x86::eax);
     };
     auto branch = [&](bool local, auto jump_if_not) {
       const Addr target = local ? base_ + 2 * static_cast<Addr>(imm) : pc + static_cast<Addr>(imm);
       Label not_taken = a_.newLabel();
-      a_.mov(x86::eax, reg(d.rs1));
-      a_.cmp(x86::eax, reg(d.rs2));
+      ld(x86::eax, d.rs1);
+      op_r(x86::Inst::kIdCmp, x86::eax, d.rs2);
       jump_if_not(not_taken);
       exit_to(n + 1, target);
       a_.bind(not_taken);
     };
     switch (o) {
       case Op::Nop: return true;
-      case Op::Lui: a_.mov(reg(d.rd), imm); return true;
-      case Op::Auipc: a_.mov(reg(d.rd), static_cast<std::int32_t>(pc + static_cast<Addr>(imm))); return true;
+      case Op::Lui: st_imm(d.rd, imm); return true;
+      case Op::Auipc: st_imm(d.rd, static_cast<std::int32_t>(pc + static_cast<Addr>(imm))); return true;
       case Op::Addi: alu_imm([&] { if (imm) a_.add(x86::eax, imm); }); return true;
       case Op::Slti: set_if(true, true); return true;
       case Op::Sltiu: set_if(true, false); return true;
@@ -463,34 +570,35 @@ class Translator {
       case Op::Slli: alu_imm([&] { a_.shl(x86::eax, imm & 31); }); return true;
       case Op::Srli: alu_imm([&] { a_.shr(x86::eax, imm & 31); }); return true;
       case Op::Srai: alu_imm([&] { a_.sar(x86::eax, imm & 31); }); return true;
-      case Op::Add: alu_reg([&] { a_.add(x86::eax, reg(d.rs2)); }); return true;
-      case Op::Sub: alu_reg([&] { a_.sub(x86::eax, reg(d.rs2)); }); return true;
-      case Op::Xor: alu_reg([&] { a_.xor_(x86::eax, reg(d.rs2)); }); return true;
-      case Op::Or: alu_reg([&] { a_.or_(x86::eax, reg(d.rs2)); }); return true;
-      case Op::And: alu_reg([&] { a_.and_(x86::eax, reg(d.rs2)); }); return true;
+      case Op::Add: alu_reg([&] { op_r(x86::Inst::kIdAdd, x86::eax, d.rs2); }); return true;
+      case Op::Sub: alu_reg([&] { op_r(x86::Inst::kIdSub, x86::eax, d.rs2); }); return true;
+      case Op::Xor: alu_reg([&] { op_r(x86::Inst::kIdXor, x86::eax, d.rs2); }); return true;
+      case Op::Or: alu_reg([&] { op_r(x86::Inst::kIdOr, x86::eax, d.rs2); }); return true;
+      case Op::And: alu_reg([&] { op_r(x86::Inst::kIdAnd, x86::eax, d.rs2); }); return true;
       case Op::Sll: shift_reg(0); return true;
       case Op::Srl: shift_reg(1); return true;
       case Op::Sra: shift_reg(2); return true;
       case Op::Slt: set_if(false, true); return true;
       case Op::Sltu: set_if(false, false); return true;
-      case Op::AddiRd: if (imm) a_.add(reg(d.rd), imm); return true;
+      case Op::AddiRd: check_planned(d.rd); if (imm) a_.emit(x86::Inst::kIdAdd, R(d.rd), asmjit::imm(imm)); return true;
       case Op::AddRd:
-        a_.mov(x86::eax, reg(d.rs2));
-        a_.add(reg(d.rd), x86::eax);
+        ld(x86::eax, d.rs2);
+        check_planned(d.rd);
+        a_.emit(x86::Inst::kIdAdd, R(d.rd), x86::eax);
         return true;
-      case Op::Mul: alu_reg([&] { a_.imul(x86::eax, reg(d.rs2)); }); return true;
+      case Op::Mul: alu_reg([&] { op_r(x86::Inst::kIdImul, x86::eax, d.rs2); }); return true;
       case Op::Mulh:
       case Op::Mulhsu:
       case Op::Mulhu:
         // The 64-bit product of the (sign- or zero-extended) operands; its
         // low 64 bits are exact in every case, and rd takes bits 63:32.
-        if (o == Op::Mulhu) a_.mov(x86::eax, reg(d.rs1));
-        else a_.movsxd(x86::rax, reg(d.rs1));
-        if (o == Op::Mulh) a_.movsxd(x86::rcx, reg(d.rs2));
-        else a_.mov(x86::ecx, reg(d.rs2));
+        if (o == Op::Mulhu) ld(x86::eax, d.rs1);
+        else op_r(x86::Inst::kIdMovsxd, x86::rax, d.rs1);
+        if (o == Op::Mulh) op_r(x86::Inst::kIdMovsxd, x86::rcx, d.rs2);
+        else ld(x86::ecx, d.rs2);
         a_.imul(x86::rax, x86::rcx);
         a_.shr(x86::rax, 32);
-        a_.mov(reg(d.rd), x86::eax);
+        st(d.rd, x86::eax);
         return true;
       case Op::Div: helper2(reinterpret_cast<const void*>(&jit_div)); return true;
       case Op::Divu: helper2(reinterpret_cast<const void*>(&jit_divu)); return true;
@@ -511,11 +619,11 @@ class Translator {
       case Op::Bltu: case Op::BltuL: branch(o == Op::BltuL, [&](Label l) { a_.jae(l); }); return true;
       case Op::Bgeu: case Op::BgeuL: branch(o == Op::BgeuL, [&](Label l) { a_.jb(l); }); return true;
       case Op::Jal:
-        a_.mov(reg(d.rd), static_cast<std::int32_t>(pc + len));
+        st_imm(d.rd, static_cast<std::int32_t>(pc + len));
         exit_to(n + 1, pc + static_cast<Addr>(imm));
         return false;
       case Op::JalL:
-        a_.mov(reg(d.rd), static_cast<std::int32_t>(pc + len));
+        st_imm(d.rd, static_cast<std::int32_t>(pc + len));
         exit_to(n + 1, base_ + 2 * static_cast<Addr>(imm));
         return false;
       case Op::JumpL:
@@ -527,7 +635,8 @@ class Translator {
         Label out = a_.newLabel();
         address(d);
         a_.and_(x86::eax, ~1);
-        a_.mov(reg(d.rd), static_cast<std::int32_t>(pc + len));
+        st_imm(d.rd, static_cast<std::int32_t>(pc + len));
+        writeback();
         a_.add(x86::r13, n + 1);
         a_.mov(x86::ecx, x86::eax);
         a_.and_(x86::ecx, static_cast<std::int32_t>(~(kPageSize - 1)));
@@ -551,14 +660,16 @@ class Translator {
         // fp_execute has no effect when it refuses (illegal rounding mode):
         // the interpreter then reports the illegal instruction.
         Label refused = a_.newLabel();
+        writeback();  // it reads and writes the guest registers in memory
         a_.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, machine)));
         a_.mov(x86::rsi, asmjit::imm(reinterpret_cast<std::uint64_t>(&ops_[slot])));
         call(reinterpret_cast<const void*>(&jit_fp));
         a_.test(x86::al, x86::al);
         a_.jz(refused);
+        reload();
         stubs_.push_back([this, refused, pc, n] {
           a_.bind(refused);
-          exit(n, pc, true);
+          exit(n, pc, true, true);
         });
         return true;
       }
@@ -575,8 +686,12 @@ class Translator {
   std::int32_t wdelta_;
   asmjit::CodeHolder code_;
   x86::Assembler a_;
-  Label head_;
-  std::vector<std::function<void()>> stubs_;  // out-of-line paths, emitted after the body
+  Label body_;
+  std::vector<std::function<void()>> stubs_;
+  int host_of_[kScratchReg + 1] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                   -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+  bool written_[kScratchReg + 1] = {};
+  std::vector<unsigned> cached_;  // out-of-line paths, emitted after the body
 };
 
 }  // namespace
