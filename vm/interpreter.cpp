@@ -87,7 +87,8 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
   [[maybe_unused]] ExecutedRun tbuf[kTrace ? kExecTraceBatch : 1];
   [[maybe_unused]] std::uint64_t* const read_bits = kTrace ? m.trace->read_page_bits() : nullptr;
   // kJit: translated code stopped before an op the interpreter must run (see do_jump).
-  static_assert(!kJit || (!kExact && !kPoints && !kTrace), "the translating tier runs only in the plain fast path");
+  // With points, only breakpoints (no watchpoints): translated code runs in pages without one.
+  static_assert(!kJit || (!kExact && !kTrace), "the translating tier runs only in the fast path");
   [[maybe_unused]] bool jit_interpret_next = false;
 
 #include "vm/run_loop_macros.hpp"
@@ -418,8 +419,14 @@ do_jump:
   if constexpr (kJit) {
     // Every pc reached by a jump or a page change: run its translation (or
     // count it towards one). Translated code may have changed TLB entries.
-    if (!jit_interpret_next) {
-      const JitRun r = jit_at(m, page_ops, new_pc, ic, limit, new_pc);
+    bool may_translate = !jit_interpret_next;
+    if constexpr (kPatched) {
+      may_translate = may_translate && watch_bits == nullptr;
+      const std::uint32_t pg = new_pc >> kPageShift;
+      may_translate = may_translate && !(bp_bits[pg >> 6] >> (pg & 63) & 1);
+    }
+    if (may_translate) {
+      const JitRun r = jit_at(m, page_ops, new_pc, ic, limit, new_pc, kPatched ? bp_bits : nullptr);
       if (r.ran) {
         DROP_CACHES();
         jit_interpret_next = r.interpret;
@@ -485,5 +492,7 @@ template StopInfo interpret<false, true, true>(Machine::Impl&, Environment&, std
 template StopInfo interpret<true, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<false, false, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*,
                                                       bool);
+template StopInfo interpret<false, true, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*,
+                                                     bool);
 
 }  // namespace rvrr::vm

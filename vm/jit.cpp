@@ -165,6 +165,19 @@ Runtime* make_runtime() {
   a.jnz(exit);
   a.cmp(x86::r13, x86::r14);
   a.jae(exit);
+  // Not into a page with a breakpoint (the interpreter finds them there).
+  Label no_breakpoints = a.newLabel();
+  a.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, breakpoint_pages)));
+  a.test(x86::rdi, x86::rdi);
+  a.jz(no_breakpoints);
+  a.mov(x86::r8d, x86::eax);
+  a.shr(x86::r8d, kPageShift);
+  a.mov(x86::r9d, x86::r8d);
+  a.shr(x86::r9d, 6);
+  a.mov(x86::r9, x86::qword_ptr(x86::rdi, x86::r9, 3));
+  a.bt(x86::r9, x86::r8);  // bit (page & 63)
+  a.jc(exit);
+  a.bind(no_breakpoints);
   a.mov(x86::ecx, x86::eax);
   a.shr(x86::ecx, kPageShift - 4);
   a.and_(x86::ecx, (Memory::kFetchTlbSize - 1) << 4);
@@ -708,7 +721,7 @@ void release_jit_page(JitPage* page) {
 }
 
 JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount, std::uint64_t limit,
-                 Addr& new_pc) {
+                 Addr& new_pc, const std::uint64_t* bp_pages) {
   std::atomic<JitPage*>& attached = Memory::Internals::jit_slot(page_ops);
   JitPage* jp = attached.load(std::memory_order_acquire);
   if (jp == nullptr) {
@@ -747,7 +760,7 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint
     }
   }
   if (icount >= limit) return {};
-  JitContext ctx{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0};
+  JitContext ctx{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0, bp_pages};
   runtime().entry(&ctx, code);
   m.translated += ctx.icount - icount;
   icount = ctx.icount;
@@ -762,7 +775,9 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint
 namespace rvrr::vm {
 bool jit_supported() { return false; }
 void release_jit_page(JitPage* page) { delete page; }
-JitRun jit_enter(Machine::Impl&, const DecodedOp*, Addr, std::uint64_t&, std::uint64_t, Addr&) { return {}; }
+JitRun jit_enter(Machine::Impl&, const DecodedOp*, Addr, std::uint64_t&, std::uint64_t, Addr&, const std::uint64_t*) {
+  return {};
+}
 }  // namespace rvrr::vm
 
 #endif

@@ -34,6 +34,9 @@ struct JitContext {
   Machine::Impl* machine;
   Addr pc;                 // out: where execution goes on
   std::uint32_t interpret; // out: 1 = the interpreter must execute the op at pc (untranslated, or it faults)
+  // Pages holding a breakpoint (DebugPoints::breakpoint_page_bits), or null:
+  // translated code never goes on into such a page (the interpreter runs it).
+  const std::uint64_t* breakpoint_pages;
 };
 
 using JitCode = void (*)();  // a block's entry, reachable only through the entry trampoline
@@ -54,14 +57,15 @@ struct JitRun {
 };
 
 // The slow part of jit_at: attach a JitPage, translate a hot slot, or run code.
+// bp_pages: see JitContext::breakpoint_pages; pc's own page must hold none.
 JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount, std::uint64_t limit,
-                 Addr& new_pc);
+                 Addr& new_pc, const std::uint64_t* bp_pages);
 
 // At pc (whose page's decoded ops are page_ops), with icount before it and
 // the run's limit: run translated code if there is some for this slot, or
 // count this entry. Cheap when the slot is cold and counted.
 inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount,
-                     std::uint64_t limit, Addr& new_pc) {
+                     std::uint64_t limit, Addr& new_pc, const std::uint64_t* bp_pages) {
   const JitPage* jp = Memory::Internals::jit_page(page_ops);
   if (RVRR_LIKELY(jp != nullptr)) {
     const unsigned slot = (pc & (kPageSize - 1)) >> 1;
@@ -74,7 +78,7 @@ inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::
       }
     }
   }
-  return jit_enter(m, page_ops, pc, icount, limit, new_pc);
+  return jit_enter(m, page_ops, pc, icount, limit, new_pc, bp_pages);
 }
 
 }  // namespace rvrr::vm

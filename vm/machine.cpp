@@ -37,9 +37,16 @@ StopInfo run_with_points(Machine::Impl& m, Environment& env, std::uint64_t stop_
     stop = interpret<true, true, kTrace>(m, env, m.icount + 1, points, true);
     more = stop.kind == StopKind::Limit && m.icount < stop_at;
   }
+  // The translating tier runs in pages without breakpoints when no watchpoint is set (vm/jit.hpp).
+  const bool translate = !kTrace && !points->has_watches() && current_tier() == Tier::Auto && jit_supported();
   while (more) {
     if (stop_at - m.icount > kFastSlack) {
-      stop = interpret<false, true, kTrace>(m, env, stop_at - kFastSlack, points, false);
+      if constexpr (!kTrace) {
+        stop = translate ? interpret<false, true, false, true>(m, env, stop_at - kFastSlack, points, false)
+                         : interpret<false, true>(m, env, stop_at - kFastSlack, points, false);
+      } else {
+        stop = interpret<false, true, kTrace>(m, env, stop_at - kFastSlack, points, false);
+      }
       if (stop.kind == StopKind::Limit) continue;
     } else {
       stop = interpret<true, true, kTrace>(m, env, stop_at, points, false);

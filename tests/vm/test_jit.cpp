@@ -97,7 +97,7 @@ TEST_CASE("jit: random programs stop in the same state in both tiers at budgets,
       const std::uint32_t kind = rnd() % 8;
       // Budgets both below and well above the fast loop's slack (4096), so
       // the translating tier runs and the exact loop finishes.
-      o.stop_at = m.interp.icount() + 1 + rnd() % (kind < 4 ? 30000 : 6000);
+      o.stop_at = m.interp.icount() + 1 + rnd() % (kind < 5 ? 30000 : 6000);
       if (kind == 4) {  // a breakpoint somewhere in the program
         points.add_breakpoint(starts[rnd() % starts.size()]);
         o.points = &points;
@@ -251,5 +251,49 @@ TEST_CASE("jit: self-modifying code and fence.i behave as in the interpreter") {
     run_both(snap, o);
     CHECK(m.jit.state_hash() != snap.jit.state_hash());
     if (translating()) CHECK(snap.jit.translated_instructions() > 0);
+  }
+}
+
+TEST_CASE("jit: breakpoints set after code was translated still hit, in its page and in other pages") {
+  TierScope scope;
+  // Page 0: a loop calling f 20000 times. Page 1: f, whose `addi a1` runs only on call 12345.
+  Program p;
+  p.li(t1, 20000);
+  p.li(t2, 12345);
+  const Addr loop = p.here();
+  p.w(e::addi(t0, t0, 1));
+  const Addr call = p.here();
+  p.w(e::jal(ra, 0));  // patched below
+  const Addr in_loop = p.here();
+  p.w(e::addi(a2, a2, 1));
+  p.w(e::b(static_cast<std::int32_t>(loop - p.here()), t1, t0, 4));  // blt t0, t1, loop
+  p.h(e::kCEbreak);
+  while (p.here() < kCodeBase + 0x1000) p.h(0x0001);  // c.nop
+  const Addr f = p.here();
+  p.w(e::addi(a0, a0, 3));
+  p.w(e::bne(t0, t2, 8));
+  const Addr rare = p.here();
+  p.w(e::addi(a1, a1, 1));
+  p.w(e::jalr(zero, ra, 0));
+  const std::uint32_t j = e::jal(ra, static_cast<std::int32_t>(f - call));
+  for (int k = 0; k < 4; ++k) p.bytes[call - kCodeBase + k] = static_cast<std::uint8_t>(j >> (8 * k));
+  Machine base = make_machine(p);
+  for (Addr bp : {rare, in_loop}) {
+    CAPTURE(bp);
+    Pair m{base, base};
+    RunOptions warm;
+    warm.stop_at = 30000;  // both pages translated (threshold 1)
+    run_both(m, warm);
+    const std::uint64_t translated = m.jit.translated_instructions();
+    DebugPoints points;
+    points.add_breakpoint(bp);
+    RunOptions o;
+    o.points = &points;
+    CHECK(run_both(m, o).kind == StopKind::Breakpoint);
+    CHECK(m.jit.pc() == bp);
+    if (translating() && bp == rare) CHECK(m.jit.translated_instructions() > translated);  // page 0 ran translated
+    o.skip_points_at_start = true;
+    const StopInfo s = run_both(m, o);
+    CHECK(s.kind == (bp == rare ? StopKind::Fault : StopKind::Breakpoint));
   }
 }
