@@ -90,6 +90,8 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
   // With points, only breakpoints (no watchpoints): translated code runs in pages without one.
   static_assert(!kJit || (!kExact && !kTrace), "the translating tier runs only in the fast path");
   [[maybe_unused]] bool jit_interpret_next = false;
+  // kJit: the current page may run translated code (no breakpoint in it, no watchpoints).
+  [[maybe_unused]] bool page_translates = false;
 
 #include "vm/run_loop_macros.hpp"
 
@@ -211,7 +213,7 @@ HANDLER(Jal, {
 HANDLER(Jalr, {
   Addr target = (R[ip->rs1] + static_cast<std::uint32_t>(ip->imm)) & ~1u;
   R[ip->rd] = PC() + LEN();
-  if (!kJit && (target & ~kOffMask) == page_base) {  // returns and calls within the page: no fetch
+  if ((!kJit || !page_translates) && (target & ~kOffMask) == page_base) {  // returns and calls within the page: no fetch
     const DecodedOp* t = page_ops + ((target & kOffMask) >> 1);
     TRACE_RUN(PC() + LEN(), IC_BEFORE() + 1);
     if constexpr (kTrace) run_start = target;
@@ -419,13 +421,12 @@ do_jump:
   if constexpr (kJit) {
     // Every pc reached by a jump or a page change: run its translation (or
     // count it towards one). Translated code may have changed TLB entries.
-    bool may_translate = !jit_interpret_next;
+    page_translates = true;
     if constexpr (kPatched) {
-      may_translate = may_translate && watch_bits == nullptr;
       const std::uint32_t pg = new_pc >> kPageShift;
-      may_translate = may_translate && !(bp_bits[pg >> 6] >> (pg & 63) & 1);
+      page_translates = watch_bits == nullptr && !(bp_bits[pg >> 6] >> (pg & 63) & 1);
     }
-    if (may_translate) {
+    if (page_translates && !jit_interpret_next) {
       const JitRun r = jit_at(m, page_ops, new_pc, ic, limit, new_pc, kPatched ? bp_bits : nullptr);
       if (r.ran) {
         DROP_CACHES();
