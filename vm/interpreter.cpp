@@ -92,6 +92,7 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
   [[maybe_unused]] bool jit_interpret_next = false;
   // kJit: the current page may run translated code (no breakpoint in it, no watchpoints).
   [[maybe_unused]] bool page_translates = false;
+  [[maybe_unused]] const DecodedOp* patched_ops = nullptr;  // kPatched: the current page's, if it has breakpoints
 
 #include "vm/run_loop_macros.hpp"
 
@@ -418,16 +419,18 @@ do_jump:
     return fault(Signal::Segv, new_pc, "instruction fetch from " + hex(new_pc) + " (unmapped or not executable)");
   }
   page_base = new_pc & ~kOffMask;
+  if constexpr (kPatched) {
+    const std::uint32_t pg = new_pc >> kPageShift;
+    patched_ops = nullptr;
+    if (RVRR_UNLIKELY(bp_bits[pg >> 6] >> (pg & 63) & 1)) patched_ops = patched_page(m, page_ops, page_base, *points);
+  }
   if constexpr (kJit) {
     // Every pc reached by a jump or a page change: run its translation (or
     // count it towards one). Translated code may have changed TLB entries.
     page_translates = true;
-    if constexpr (kPatched) {
-      const std::uint32_t pg = new_pc >> kPageShift;
-      page_translates = watch_bits == nullptr && !(bp_bits[pg >> 6] >> (pg & 63) & 1);
-    }
+    if constexpr (kPatched) page_translates = watch_bits == nullptr;
     if (page_translates && !jit_interpret_next) {
-      const JitRun r = jit_at(m, page_ops, new_pc, ic, limit, new_pc, kPatched ? bp_bits : nullptr);
+      const JitRun r = jit_at(m, page_ops, new_pc, ic, limit, new_pc, kPatched ? bp_bits : nullptr, patched_ops);
       if (r.ran) {
         DROP_CACHES();
         jit_interpret_next = r.interpret;
@@ -437,8 +440,7 @@ do_jump:
     jit_interpret_next = false;
   }
   if constexpr (kPatched) {
-    const std::uint32_t pg = new_pc >> kPageShift;
-    if (RVRR_UNLIKELY(bp_bits[pg >> 6] >> (pg & 63) & 1)) page_ops = patched_page(m, page_ops, page_base, *points);
+    if (RVRR_UNLIKELY(patched_ops != nullptr)) page_ops = patched_ops;
   }
   ip = page_ops + ((new_pc & kOffMask) >> 1);
   if constexpr (!kExact) icr = static_cast<std::int64_t>(ic + ip->dist - lim);

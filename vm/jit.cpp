@@ -259,6 +259,9 @@ class Translator {
     code_.attach(&a_);
   }
 
+  // Slots from the start to the end of the last instruction the block may execute (after run()).
+  unsigned span() const { return end_ - start_; }
+
   // Null when the op at `start` is not translated.
   JitCode run() {
     if (!translatable(static_cast<Op>(ops_[start_].code & 0x7f))) return nullptr;
@@ -279,7 +282,9 @@ class Translator {
         break;
       }
       open = op(ops_[slot], slot, pc, n);
-      slot += (ops_[slot].code & 0x80) ? 1 : 2;
+      const unsigned step = (ops_[slot].code & 0x80) ? 1 : 2;
+      if (translatable(static_cast<Op>(ops_[slot].code & 0x7f))) end_ = slot + step;  // it may execute
+      slot += step;
       ++n;
     }
     for (auto& s : stubs_) s();
@@ -426,6 +431,7 @@ class Translator {
     writeback();
     if (same_page && tslot != start_) {
       Label out = a_.newLabel();
+      no_breakpoints_or(out);
       a_.cmp(x86::r13, x86::r14);
       {
         a_.jae(out);
@@ -438,6 +444,14 @@ class Translator {
       a_.bind(out);
     }
     exit(0, target, false, true);
+  }
+
+  // Straight into another block of this page only while no breakpoint is set
+  // at all: else through the dispatcher (which checks the target's page) and
+  // the interpreter (which checks the target block's range).
+  void no_breakpoints_or(Label out) {
+    a_.cmp(x86::qword_ptr(x86::r12, offsetof(JitContext, breakpoint_pages)), 0);
+    a_.jne(out);
   }
 
   // eax = rs1 + imm (the guest address).
@@ -655,6 +669,7 @@ class Translator {
         a_.and_(x86::ecx, static_cast<std::int32_t>(~(kPageSize - 1)));
         a_.cmp(x86::ecx, static_cast<std::int32_t>(base_));
         a_.jne(out);
+        no_breakpoints_or(out);
         a_.cmp(x86::r13, x86::r14);
         a_.jae(out);
         a_.mov(x86::ecx, x86::eax);
@@ -700,6 +715,7 @@ class Translator {
   asmjit::CodeHolder code_;
   x86::Assembler a_;
   Label body_;
+  unsigned end_ = 0;
   std::vector<std::function<void()>> stubs_;
   int host_of_[kScratchReg + 1] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
                                    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
@@ -721,7 +737,7 @@ void release_jit_page(JitPage* page) {
 }
 
 JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount, std::uint64_t limit,
-                 Addr& new_pc, const std::uint64_t* bp_pages) {
+                 Addr& new_pc, const std::uint64_t* bp_pages, const DecodedOp* patched) {
   std::atomic<JitPage*>& attached = Memory::Internals::jit_slot(page_ops);
   JitPage* jp = attached.load(std::memory_order_acquire);
   if (jp == nullptr) {
@@ -747,11 +763,13 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint
     const auto* write_tlb = &Memory::Internals::write_entry(m.memory, 0);
     const auto wdelta = static_cast<std::int32_t>(reinterpret_cast<const char*>(write_tlb) -
                                                   reinterpret_cast<const char*>(read_tlb));
-    JitCode fresh = Translator(page_ops, pc & ~(kPageSize - 1), slot, jp, wdelta).run();
+    Translator t(page_ops, pc & ~(kPageSize - 1), slot, jp, wdelta);
+    JitCode fresh = t.run();
     if (fresh == nullptr) {
       jp->count[slot].store(kJitNever, std::memory_order_relaxed);
       return {};
     }
+    jp->span[slot].store(static_cast<std::uint16_t>(t.span()), std::memory_order_relaxed);
     if (jp->code[slot].compare_exchange_strong(code, fresh, std::memory_order_acq_rel, std::memory_order_acquire)) {
       code = fresh;
     } else {  // another thread translated it first
@@ -760,6 +778,11 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint
     }
   }
   if (icount >= limit) return {};
+  if (patched != nullptr) {  // a page with breakpoints: not if one lies in this block
+    const unsigned end = slot + jp->span[slot].load(std::memory_order_relaxed);
+    for (unsigned s = slot; s < end; ++s)
+      if ((patched[s].code & 0x7f) == static_cast<std::uint8_t>(Op::BpStop)) return {};
+  }
   JitContext ctx{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0, bp_pages};
   runtime().entry(&ctx, code);
   m.translated += ctx.icount - icount;
@@ -775,7 +798,8 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint
 namespace rvrr::vm {
 bool jit_supported() { return false; }
 void release_jit_page(JitPage* page) { delete page; }
-JitRun jit_enter(Machine::Impl&, const DecodedOp*, Addr, std::uint64_t&, std::uint64_t, Addr&, const std::uint64_t*) {
+JitRun jit_enter(Machine::Impl&, const DecodedOp*, Addr, std::uint64_t&, std::uint64_t, Addr&, const std::uint64_t*,
+                 const DecodedOp*) {
   return {};
 }
 }  // namespace rvrr::vm

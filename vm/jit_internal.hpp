@@ -46,6 +46,10 @@ struct JitPage {
   std::atomic<JitCode> code[kSlotsPerPage] = {};
   // Entries counted while untranslated; kJitNever once translation was refused.
   std::atomic<std::uint16_t> count[kSlotsPerPage] = {};
+  // Slots from a translated slot to the end of the last instruction its
+  // block may execute (set before `code` is published): a block is entered
+  // only when no breakpoint lies in that range.
+  std::atomic<std::uint16_t> span[kSlotsPerPage] = {};
 };
 inline constexpr std::uint16_t kJitNever = 0xffff;
 // The threshold (set_jit_threshold); counts stop there.
@@ -57,15 +61,17 @@ struct JitRun {
 };
 
 // The slow part of jit_at: attach a JitPage, translate a hot slot, or run code.
-// bp_pages: see JitContext::breakpoint_pages; pc's own page must hold none.
+// bp_pages: see JitContext::breakpoint_pages. patched: when pc's page holds
+// a breakpoint, its ops with Op::BpStop at breakpoints (vm/interpreter_support.hpp),
+// else null; translated code whose block holds one is not run.
 JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount, std::uint64_t limit,
-                 Addr& new_pc, const std::uint64_t* bp_pages);
+                 Addr& new_pc, const std::uint64_t* bp_pages, const DecodedOp* patched);
 
 // At pc (whose page's decoded ops are page_ops), with icount before it and
 // the run's limit: run translated code if there is some for this slot, or
 // count this entry. Cheap when the slot is cold and counted.
 inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount,
-                     std::uint64_t limit, Addr& new_pc, const std::uint64_t* bp_pages) {
+                     std::uint64_t limit, Addr& new_pc, const std::uint64_t* bp_pages, const DecodedOp* patched) {
   const JitPage* jp = Memory::Internals::jit_page(page_ops);
   if (RVRR_LIKELY(jp != nullptr)) {
     const unsigned slot = (pc & (kPageSize - 1)) >> 1;
@@ -78,7 +84,7 @@ inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::
       }
     }
   }
-  return jit_enter(m, page_ops, pc, icount, limit, new_pc, bp_pages);
+  return jit_enter(m, page_ops, pc, icount, limit, new_pc, bp_pages, patched);
 }
 
 }  // namespace rvrr::vm

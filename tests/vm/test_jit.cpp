@@ -291,9 +291,39 @@ TEST_CASE("jit: breakpoints set after code was translated still hit, in its page
     o.points = &points;
     CHECK(run_both(m, o).kind == StopKind::Breakpoint);
     CHECK(m.jit.pc() == bp);
-    if (translating() && bp == rare) CHECK(m.jit.translated_instructions() > translated);  // page 0 ran translated
+    if (translating()) CHECK(m.jit.translated_instructions() > translated);  // blocks without the breakpoint ran translated
     o.skip_points_at_start = true;
     const StopInfo s = run_both(m, o);
     CHECK(s.kind == (bp == rare ? StopKind::Fault : StopKind::Breakpoint));
   }
+}
+
+TEST_CASE("jit: a block does not go straight on into a translated block holding a breakpoint") {
+  TierScope scope;
+  // loop: addi t0 ; j l2 ; (skipped) ; l2: addi a2 ; blt t0, t1, loop : two blocks of one page, each
+  // going on into the other. The breakpoint goes on l2 once both are translated.
+  Program p;
+  p.li(t1, 50000);
+  const Addr loop = p.here();
+  p.w(e::addi(t0, t0, 1));
+  p.w(e::jal(zero, 8));
+  p.w(e::addi(a3, a3, 1));  // never runs
+  const Addr l2 = p.here();
+  p.w(e::addi(a2, a2, 1));
+  p.w(e::b(static_cast<std::int32_t>(loop - p.here()), t1, t0, 4));
+  p.h(e::kCEbreak);
+  Machine base = make_machine(p);
+  Pair m{base, base};
+  RunOptions warm;
+  warm.stop_at = 20000;
+  run_both(m, warm);
+  DebugPoints points;
+  points.add_breakpoint(l2);
+  RunOptions o;
+  o.points = &points;
+  CHECK(run_both(m, o).kind == StopKind::Breakpoint);
+  CHECK(m.jit.pc() == l2);
+  CHECK(m.jit.icount() <= 20000 + 4);
+  o.skip_points_at_start = true;
+  CHECK(run_both(m, o).kind == StopKind::Breakpoint);  // the next pass
 }
