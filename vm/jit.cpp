@@ -106,6 +106,7 @@ std::uint32_t jit_threshold() { return g_jit_threshold.load(std::memory_order_re
 #include <asmjit/x86.h>
 
 #include "vm/fp_exec.hpp"
+#include "vm/interpreter_support.hpp"
 
 namespace rvrr::vm {
 namespace {
@@ -128,12 +129,14 @@ struct Runtime {
   EntryFn entry = nullptr;
 };
 
+JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr pc);  // below
+
 Runtime* make_runtime() {
   auto* r = new Runtime;
   asmjit::CodeHolder code;
   code.init(r->rt.environment());
   x86::Assembler a(&code);
-  Label dispatch = a.newLabel(), exit = a.newLabel();
+  Label dispatch = a.newLabel(), exit = a.newLabel(), breakpoint_page = a.newLabel();
   // The fetch TLB's offset from the read TLB: the same in every Memory.
   static_assert(sizeof(Memory::FetchEntry) == 16 && std::is_standard_layout_v<Memory::DecodedPage>);
   const Memory probe;
@@ -176,7 +179,7 @@ Runtime* make_runtime() {
   a.shr(x86::r9d, 6);
   a.mov(x86::r9, x86::qword_ptr(x86::rdi, x86::r9, 3));
   a.bt(x86::r9, x86::r8);  // bit (page & 63)
-  a.jc(exit);
+  a.jc(breakpoint_page);
   a.bind(no_breakpoints);
   a.mov(x86::ecx, x86::eax);
   a.shr(x86::ecx, kPageShift - 4);
@@ -192,6 +195,21 @@ Runtime* make_runtime() {
   a.mov(x86::ecx, x86::eax);
   a.and_(x86::ecx, static_cast<std::int32_t>(kPageSize - 2));  // 2 * slot
   a.mov(x86::rcx, x86::qword_ptr(x86::rsi, x86::rcx, 2, offsetof(JitPage, code)));  // 8 bytes per slot
+  a.test(x86::rcx, x86::rcx);
+  a.jz(exit);
+  a.jmp(x86::rcx);
+  // A page with a breakpoint: ask C (eax kept on the stack, which stays 16-byte aligned).
+  a.bind(breakpoint_page);
+  a.sub(x86::rsp, 16);
+  a.mov(x86::dword_ptr(x86::rsp), x86::eax);
+  a.mov(x86::rdi, x86::r12);
+  a.mov(x86::esi, x86::eax);
+  a.mov(x86::rax, asmjit::imm(reinterpret_cast<std::uint64_t>(&jit_breakpoint_page_entry)));
+  a.call(x86::rax);
+  a.mov(x86::rcx, x86::rax);
+  a.mov(x86::eax, x86::dword_ptr(x86::rsp));
+  a.add(x86::rsp, 16);
+  a.xor_(x86::edx, x86::edx);
   a.test(x86::rcx, x86::rcx);
   a.jz(exit);
   a.jmp(x86::rcx);
@@ -222,6 +240,40 @@ Runtime& runtime() {
 }
 
 // ---- call-outs from translated code (plain C ABI) ----
+
+// Does the block translated at `slot` of decoded page `ops` hold no
+// breakpoint? Remembered per machine (PatchedPages::jit_memo); `patched` (the
+// page's ops with Op::BpStop at breakpoints) is looked up when null.
+bool breakpoint_free(Machine::Impl& m, const JitPage& jp, const DecodedOp* ops, Addr pc, const DebugPoints& points,
+                     const DecodedOp* patched) {
+  const unsigned slot = (pc & (kPageSize - 1)) >> 1;
+  const std::uint64_t serial = Memory::Internals::decoded_serial(ops), generation = points.generation();
+  PatchedPages::JitMemo& memo =
+      m.patched.jit_memo[(slot ^ static_cast<unsigned>(serial * 0x9e3779b1u)) % PatchedPages::kJitMemo];
+  if (memo.serial == serial && memo.generation == generation && memo.slot == slot) return memo.free;
+  if (patched == nullptr) patched = interp::patched_page(m, ops, pc & ~(kPageSize - 1), points);
+  bool free = true;
+  const unsigned end = slot + jp.span[slot].load(std::memory_order_relaxed);
+  for (unsigned s = slot; s < end && free; ++s)
+    free = (patched[s].code & 0x7f) != static_cast<std::uint8_t>(Op::BpStop);
+  memo = PatchedPages::JitMemo{serial, generation, slot, free};
+  return free;
+}
+
+// The dispatcher's way into a page holding a breakpoint: pc's translation
+// when it has one and no breakpoint lies in its block, else null (return to
+// the interpreter). What the interpreter's own entry checks, without leaving.
+JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr pc) {
+  Machine::Impl& m = *ctx->machine;
+  const DecodedOp* ops = Memory::Internals::fetch_hit(m.memory, pc);
+  if (ops == nullptr) return nullptr;
+  const JitPage* jp = Memory::Internals::jit_page(ops);
+  if (jp == nullptr) return nullptr;
+  const unsigned slot = (pc & (kPageSize - 1)) >> 1;
+  const JitCode code = jp->code[slot].load(std::memory_order_acquire);
+  if (code == nullptr) return nullptr;
+  return breakpoint_free(m, *jp, ops, pc, *ctx->points, nullptr) ? code : nullptr;
+}
 
 // The value, zero-extended, or -1 when the load would fault.
 std::int64_t jit_load_slow(Memory* mem, std::uint32_t addr, std::uint32_t size) {
@@ -737,7 +789,7 @@ void release_jit_page(JitPage* page) {
 }
 
 JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount, std::uint64_t limit,
-                 Addr& new_pc, const std::uint64_t* bp_pages, const DecodedOp* patched) {
+                 Addr& new_pc, const DebugPoints* points, const DecodedOp* patched) {
   std::atomic<JitPage*>& attached = Memory::Internals::jit_slot(page_ops);
   JitPage* jp = attached.load(std::memory_order_acquire);
   if (jp == nullptr) {
@@ -778,12 +830,9 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint
     }
   }
   if (icount >= limit) return {};
-  if (patched != nullptr) {  // a page with breakpoints: not if one lies in this block
-    const unsigned end = slot + jp->span[slot].load(std::memory_order_relaxed);
-    for (unsigned s = slot; s < end; ++s)
-      if ((patched[s].code & 0x7f) == static_cast<std::uint8_t>(Op::BpStop)) return {};
-  }
-  JitContext ctx{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0, bp_pages};
+  if (patched != nullptr && !breakpoint_free(m, *jp, page_ops, pc, *points, patched)) return {};  // one lies in this block
+  JitContext ctx{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
+                 points ? points->breakpoint_page_bits() : nullptr, points};
   runtime().entry(&ctx, code);
   m.translated += ctx.icount - icount;
   icount = ctx.icount;
@@ -798,7 +847,7 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint
 namespace rvrr::vm {
 bool jit_supported() { return false; }
 void release_jit_page(JitPage* page) { delete page; }
-JitRun jit_enter(Machine::Impl&, const DecodedOp*, Addr, std::uint64_t&, std::uint64_t, Addr&, const std::uint64_t*,
+JitRun jit_enter(Machine::Impl&, const DecodedOp*, Addr, std::uint64_t&, std::uint64_t, Addr&, const DebugPoints*,
                  const DecodedOp*) {
   return {};
 }

@@ -37,6 +37,7 @@ struct JitContext {
   // Pages holding a breakpoint (DebugPoints::breakpoint_page_bits), or null:
   // translated code never goes on into such a page (the interpreter runs it).
   const std::uint64_t* breakpoint_pages;
+  const DebugPoints* points;  // the run's points when breakpoint_pages is set
 };
 
 using JitCode = void (*)();  // a block's entry, reachable only through the entry trampoline
@@ -61,17 +62,17 @@ struct JitRun {
 };
 
 // The slow part of jit_at: attach a JitPage, translate a hot slot, or run code.
-// bp_pages: see JitContext::breakpoint_pages. patched: when pc's page holds
+// points: the run's breakpoints (no watchpoints), or null. patched: when pc's page holds
 // a breakpoint, its ops with Op::BpStop at breakpoints (vm/interpreter_support.hpp),
 // else null; translated code whose block holds one is not run.
 JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount, std::uint64_t limit,
-                 Addr& new_pc, const std::uint64_t* bp_pages, const DecodedOp* patched);
+                 Addr& new_pc, const DebugPoints* points, const DecodedOp* patched);
 
 // At pc (whose page's decoded ops are page_ops), with icount before it and
 // the run's limit: run translated code if there is some for this slot, or
 // count this entry. Cheap when the slot is cold and counted.
 inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount,
-                     std::uint64_t limit, Addr& new_pc, const std::uint64_t* bp_pages, const DecodedOp* patched) {
+                     std::uint64_t limit, Addr& new_pc, const DebugPoints* points, const DecodedOp* patched) {
   const JitPage* jp = Memory::Internals::jit_page(page_ops);
   if (RVRR_LIKELY(jp != nullptr)) {
     const unsigned slot = (pc & (kPageSize - 1)) >> 1;
@@ -84,7 +85,7 @@ inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::
       }
     }
   }
-  return jit_enter(m, page_ops, pc, icount, limit, new_pc, bp_pages, patched);
+  return jit_enter(m, page_ops, pc, icount, limit, new_pc, points, patched);
 }
 
 }  // namespace rvrr::vm

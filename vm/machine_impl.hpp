@@ -29,6 +29,16 @@ struct PatchedPages {
   Entry entries[kSets * kWays];
   std::uint8_t recent[kSets] = {};  // the way used last in each set
   std::vector<Addr> scratch;
+  // The translating tier's answers to "does the block translated at this slot
+  // hold no breakpoint", by decoded page serial, point set generation and slot
+  // (vm/jit.cpp): direct-mapped.
+  struct JitMemo {
+    std::uint64_t serial = 0, generation = 0;
+    std::uint32_t slot = ~0u;
+    bool free = false;
+  };
+  static constexpr unsigned kJitMemo = 256;
+  JitMemo jit_memo[kJitMemo];
 
   PatchedPages() = default;
   PatchedPages(const PatchedPages&) {}
