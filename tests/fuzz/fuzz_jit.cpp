@@ -6,11 +6,13 @@
 // Input: the first byte picks an intermediate budget; the rest is code,
 // loaded after a fixed preamble that points a few registers into the data
 // segment (so loads and stores mostly hit memory) at a segment that is
-// readable, writable and executable (so stores may rewrite code).
+// readable, writable and executable (so stores may rewrite code). The last
+// run has a breakpoint at an address the first byte picks.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "vm/debug_points.hpp"
 #include "vm/elf_loader.hpp"
 #include "vm/environment.hpp"
 #include "vm/jit.hpp"
@@ -68,11 +70,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   Machine a(img, options), b(img, options);
   NullEnvironment env_a, env_b;
-  // Budgets above the fast loop's slack (4096), so the translating tier runs.
-  const std::uint64_t budgets[] = {4200 + std::uint64_t{data[0]} * 97, 60000};
+  // Budgets above the fast loop's slack (4096), so the translating tier runs;
+  // the last run also has a breakpoint somewhere in the code (blocks were
+  // translated by then).
+  DebugPoints points;
+  points.add_breakpoint(kCode + 2 * static_cast<Addr>((data[0] * 7919u) % (code.size() / 2)));
+  const std::uint64_t budgets[] = {4200 + std::uint64_t{data[0]} * 97, 60000, 120000};
   for (const std::uint64_t stop_at : budgets) {
     RunOptions o;
     o.stop_at = stop_at;
+    if (stop_at == 120000) {
+      o.points = &points;
+      o.skip_points_at_start = true;
+    }
     set_tier(Tier::Interp);
     const StopInfo sa = a.run(o, env_a);
     set_tier(Tier::Auto);
