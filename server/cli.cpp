@@ -402,7 +402,7 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || o.log_level == l;
   if (!level_ok) throw CliError("bad --log-level '" + o.log_level + "'", req.help_text);
-  if (!o.tier.empty() && !vm::parse_tier(o.tier))
+  if (vm.count("tier") && !vm::parse_tier(o.tier))
     throw CliError("bad --tier '" + o.tier + "' (expected interp or auto)", req.help_text);
 
   if (wants_program) {
