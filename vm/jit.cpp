@@ -34,6 +34,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -302,6 +303,50 @@ std::uint32_t jit_rem(std::uint32_t a, std::uint32_t b) {
 std::uint32_t jit_divu(std::uint32_t a, std::uint32_t b) { return b ? a / b : 0xffffffffu; }
 std::uint32_t jit_remu(std::uint32_t a, std::uint32_t b) { return b ? a % b : a; }
 bool jit_fp(Machine::Impl* m, const DecodedOp* op) { return fp_execute(*m, *op); }
+// F/D loads and stores, as the interpreter's Flw/Fsw/Fld/Fsd handlers do them.
+// Loads: true when done; false (nothing changed) when the load would fault.
+bool jit_flw(Machine::Impl* m, Addr a, unsigned rd) {
+  std::uint32_t v = 0;
+  if (!Memory::Internals::load<std::uint32_t>(m->memory, a, v)) return false;
+  m->fregs[rd & 31] = 0xffffffff00000000ull | v;  // NaN-boxed
+  return true;
+}
+bool jit_fld(Machine::Impl* m, Addr a, unsigned rd) {
+  std::uint64_t v;
+  const Memory::TlbEntry& e = Memory::Internals::read_entry(m->memory, a);
+  if ((a & (Memory::Internals::kPageMask | 7)) == e.tag) {
+    std::memcpy(&v, reinterpret_cast<const void*>(e.addend + a), 8);
+  } else {
+    std::uint32_t lo = 0, hi = 0;
+    if (!Memory::Internals::load_slow(m->memory, a, 4, lo) || !Memory::Internals::load_slow(m->memory, a + 4, 4, hi))
+      return false;
+    v = lo | (static_cast<std::uint64_t>(hi) << 32);
+  }
+  m->fregs[rd & 31] = v;
+  return true;
+}
+// Stores: 0 stored; 1 faults (the interpreter executes it again: the same
+// bytes, if any, are written again before the same fault); 2 stored and
+// retired decoded code.
+std::uint32_t jit_fsw(Machine::Impl* m, Addr a, unsigned rs2) {
+  const auto v = static_cast<std::uint32_t>(m->fregs[rs2]);
+  if (Memory::Internals::store_fast<std::uint32_t>(m->memory, a, v)) return 0;
+  return jit_store_slow(&m->memory, a, 4, v);
+}
+std::uint32_t jit_fsd(Machine::Impl* m, Addr a, unsigned rs2) {
+  Memory& mem = m->memory;
+  const std::uint64_t v = m->fregs[rs2];
+  const Memory::TlbEntry& e = Memory::Internals::write_entry(mem, a);
+  if ((a & (Memory::Internals::kPageMask | 7)) == e.tag) {
+    std::memcpy(reinterpret_cast<void*>(e.addend + a), &v, 8);
+    return 0;
+  }
+  if (((a ^ (a + 7)) & Memory::Internals::kPageMask) && !(mem.perms(a + 7) & PermWrite)) return 1;
+  if (!Memory::Internals::store_slow(mem, a, 4, static_cast<std::uint32_t>(v)) ||
+      !Memory::Internals::store_slow(mem, a + 4, 4, static_cast<std::uint32_t>(v >> 32)))
+    return 1;
+  return Memory::Internals::take_code_written(mem) ? 2 : 0;
+}
 
 class Translator {
  public:
@@ -357,7 +402,7 @@ class Translator {
       case Op::Sb: case Op::Sh: case Op::Sw: case Op::Beq: case Op::Bne: case Op::Blt: case Op::Bge:
       case Op::Bltu: case Op::Bgeu: case Op::BeqL: case Op::BneL: case Op::BltL: case Op::BgeL: case Op::BltuL:
       case Op::BgeuL: case Op::Jal: case Op::JalL: case Op::Jalr: case Op::JumpL: case Op::AddiRd:
-      case Op::AddRd: case Op::FpOp:
+      case Op::AddRd: case Op::FpOp: case Op::Flw: case Op::Fld: case Op::Fsw: case Op::Fsd:
         return true;
       default:
         return false;
@@ -420,6 +465,7 @@ class Translator {
       if (!translatable(o)) break;
       switch (o) {
         case Op::Nop: case Op::FpOp: case Op::JumpL: break;
+        case Op::Flw: case Op::Fld: case Op::Fsw: case Op::Fsd: use(d.rs1); break;  // rd/rs2 are float registers
         case Op::Lui: case Op::Auipc: case Op::Jal: case Op::JalL: def(d.rd); break;
         case Op::Addi: case Op::Slti: case Op::Sltiu: case Op::Xori: case Op::Ori: case Op::Andi: case Op::Slli:
         case Op::Srli: case Op::Srai: case Op::Lb: case Op::Lh: case Op::Lw: case Op::Lbu: case Op::Lhu:
@@ -735,6 +781,43 @@ class Translator {
         a_.xor_(x86::edx, x86::edx);
         a_.jmp(x86::rbp);
         return false;
+      }
+      case Op::Flw:
+      case Op::Fld:
+      case Op::Fsw:
+      case Op::Fsd: {
+        // Through C (rare in hot integer code): the guest registers are
+        // stored first; a refusal (a fault) leaves before the instruction.
+        const bool is_load = o == Op::Flw || o == Op::Fld;
+        Label fault = a_.newLabel(), written = a_.newLabel();
+        address(d);
+        writeback();
+        a_.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, machine)));
+        a_.mov(x86::esi, x86::eax);
+        a_.mov(x86::edx, is_load ? d.rd : d.rs2);
+        call(o == Op::Flw ? reinterpret_cast<const void*>(&jit_flw)
+             : o == Op::Fld ? reinterpret_cast<const void*>(&jit_fld)
+             : o == Op::Fsw ? reinterpret_cast<const void*>(&jit_fsw)
+                            : reinterpret_cast<const void*>(&jit_fsd));
+        if (is_load) {
+          a_.test(x86::al, x86::al);
+          a_.jz(fault);
+        } else {
+          a_.test(x86::eax, x86::eax);
+          a_.jnz(written);  // 1 or 2, sorted out of line
+        }
+        reload();
+        stubs_.push_back([this, fault, written, is_load, pc, len, n] {
+          if (!is_load) {
+            a_.bind(written);
+            a_.cmp(x86::eax, 1);
+            a_.je(fault);
+            exit(n + 1, pc + len, false, true);  // decoded code was written: re-fetch after the store
+          }
+          a_.bind(fault);
+          exit(n, pc, true, true);
+        });
+        return true;
       }
       case Op::FpOp: {
         // fp_execute has no effect when it refuses (illegal rounding mode):

@@ -327,3 +327,30 @@ TEST_CASE("jit: a block does not go straight on into a translated block holding 
   o.skip_points_at_start = true;
   CHECK(run_both(m, o).kind == StopKind::Breakpoint);  // the next pass
 }
+
+TEST_CASE("jit: F/D loads and stores in translated blocks, up to the fault at the data's end") {
+  TierScope scope;
+  for (Addr start : {kDataBase, kDataBase + 4, kDataBase + 6}) {  // aligned, 8-byte misaligned, straddling
+    CAPTURE(start);
+    Program p;
+    p.li(s0, start);
+    p.li(t0, 0x3ff00000);  // 1.0 as a double's high word
+    p.w(e::sw(t0, s0, 4));
+    const Addr loop = p.here();
+    p.w(e::i(0, s0, 3, 1, 0x07));           // fld f1, 0(s0)
+    p.w(e::r(0x01, 1, 2, 7, 2, 0x53));      // fadd.d f2, f2, f1
+    p.w(e::s(8, 2, s0, 3, 0x27));           // fsd f2, 8(s0)
+    p.w(e::i(4, s0, 2, 3, 0x07));           // flw f3, 4(s0)
+    p.w(e::s(16, 3, s0, 2, 0x27));          // fsw f3, 16(s0)
+    p.w(e::addi(s0, s0, 2));
+    p.w(e::jal(zero, static_cast<std::int32_t>(loop - p.here())));
+    Machine base = make_machine(p);
+    Pair m{base, base};
+    RunOptions o;
+    o.stop_at = 30001;
+    run_both(m, o);
+    const StopInfo s = run_both(m, RunOptions{});
+    CHECK(s.kind == StopKind::Fault);
+    if (translating()) CHECK(m.jit.translated_instructions() > 20000);
+  }
+}
