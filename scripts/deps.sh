@@ -3,12 +3,12 @@
 RVRR_PACKAGES=(g++ cmake ninja-build libboost-dev libboost-program-options-dev libspdlog-dev
   doctest-dev gdb-multiarch gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
   picolibc-riscv64-unknown-elf libdw-dev libelf-dev pkg-config qemu-user clang lld libclang-rt-14-dev python3
-  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)
+  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross libasmjit-dev)
 
 # What demo.sh needs: no qemu, clang or lld (those serve tests and benchmarks).
 RVRR_DEMO_PACKAGES=(g++ cmake ninja-build libboost-dev libboost-program-options-dev libspdlog-dev
   doctest-dev gdb-multiarch gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
-  picolibc-riscv64-unknown-elf libdw-dev libelf-dev pkg-config)
+  picolibc-riscv64-unknown-elf libdw-dev libelf-dev pkg-config libasmjit-dev)
 
 # install_deps [PACKAGE...]: the given packages, default all of RVRR_PACKAGES.
 install_deps() {

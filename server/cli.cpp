@@ -7,6 +7,8 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "vm/jit.hpp"
+
 namespace po = boost::program_options;
 
 namespace rvrr::server {
@@ -170,6 +172,12 @@ void add_limits(po::options_description& d, CliOptions& o, bool host_files) {
                     "the program may not open host files (by default it may open them, read-only)");
 }
 
+void add_tier(po::options_description& d, CliOptions& o) {
+  d.add_options()("tier", po::value(&o.tier)->value_name("TIER"),
+                  "how to execute: auto (translate hot code to host code where supported; the default, "
+                  "or RVRR_TIER) or interp (interpret only); results are identical");
+}
+
 void add_server(po::options_description& d, CliOptions& o) {
   add_number(d, kPort, "N",
              "only serve: listen on port N (0 = any free port) and print how to connect; "
@@ -295,7 +303,8 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
     case Subcommand::Run:
       add_limits(d, o, true);
       d.add_options()("stats", po::bool_switch(&o.stats),
-                      "print instructions, wall time and MIPS to stderr at the end");
+                      "print instructions (and how many ran translated), wall time and MIPS to stderr at the end");
+      add_tier(d, o);
       wants_program = true;
       break;
     case Subcommand::Record:
@@ -304,6 +313,7 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
       add_limits(d, o, true);
       d.add_options()("stats", po::bool_switch(&o.stats),
                       "print instructions, wall time and MIPS to stderr at the end");
+      add_tier(d, o);
       wants_program = true;
       break;
     case Subcommand::Debug:
@@ -311,10 +321,12 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
                       "where to write the trace (default: a new trace in the trace store)");
       add_limits(d, o, true);
       add_server(d, o);
+      add_tier(d, o);
       wants_program = true;
       break;
     case Subcommand::Replay:
       add_server(d, o);
+      add_tier(d, o);
       break;
     case Subcommand::TraceInfo:
       d.add_options()("verify", po::bool_switch(&o.verify),
@@ -390,6 +402,8 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || o.log_level == l;
   if (!level_ok) throw CliError("bad --log-level '" + o.log_level + "'", req.help_text);
+  if (vm.count("tier") && !vm::parse_tier(o.tier))
+    throw CliError("bad --tier '" + o.tier + "' (expected interp or auto)", req.help_text);
 
   if (wants_program) {
     if (positional.empty()) throw CliError("missing PROGRAM", req.help_text);

@@ -38,6 +38,7 @@ struct CliOptions {
   std::uint64_t memory_limit_mib = 512;       // guest memory the program may map
   bool no_host_files = false;                 // refuse guest opens of host files
   bool stats = false;                         // run/record: print figures at the end
+  std::string tier;                           // run/record/debug/replay: --tier interp|auto (empty: RVRR_TIER, else auto)
   bool verify = false;                        // trace info: replay to the end and compare with the footer
   // Questions asked of a trace (trace lines/profile/dump/writes/diff/memory).
   bool json = false;                          // machine-readable output

@@ -51,7 +51,9 @@ std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memo
 int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, std::uint64_t icount,
                 unsigned xlen = 32);
 // "instructions: N", "wall time: X s", "MIPS: Y" on stderr.
-void print_run_stats(std::uint64_t instructions, double seconds);
+// `translated`: of `instructions`, those the translating tier ran (rvrr run; record does not say).
+void print_run_stats(std::uint64_t instructions, double seconds,
+                     std::optional<std::uint64_t> translated = std::nullopt);
 // Where a new trace goes: -o PATH, or the next free name in the trace store
 // (reserved on disk). Throws on failure (one-line what()).
 struct TraceTarget {

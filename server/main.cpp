@@ -9,6 +9,7 @@
 #include "server/cli.hpp"
 #include "server/commands.hpp"
 #include "server/log.hpp"
+#include "vm/jit.hpp"
 
 int main(int argc, char** argv) {
   using namespace rvrr::server;
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   }
   // A gdb that disconnects must not kill us with SIGPIPE; writes report EPIPE instead.
   std::signal(SIGPIPE, SIG_IGN);
+  if (!request.options.tier.empty()) rvrr::vm::set_tier(*rvrr::vm::parse_tier(request.options.tier));
   try {
     setup_logging(request.options.log_level);
     switch (request.command) {

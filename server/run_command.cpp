@@ -6,6 +6,7 @@
 
 #include "server/commands.hpp"
 #include "vm/environment.hpp"
+#include "vm/jit.hpp"
 #include "vm/load_warnings.hpp"
 #include "vm/machine.hpp"
 
@@ -62,8 +63,16 @@ void print_load_warnings(const vm::ElfImage& image, const std::string& program, 
     std::fprintf(stderr, "rvrr: warning: %s: %s\n", program.c_str(), w.c_str());
 }
 
-void print_run_stats(std::uint64_t instructions, double seconds) {
-  std::fprintf(stderr, "instructions: %" PRIu64 "\nwall time: %.3f s\nMIPS: %.1f\n", instructions, seconds,
+void print_run_stats(std::uint64_t instructions, double seconds, std::optional<std::uint64_t> translated) {
+  std::fprintf(stderr, "instructions: %" PRIu64 "\n", instructions);
+  if (translated) {
+    std::fprintf(stderr, "  translated: %" PRIu64 "\n  interpreted: %" PRIu64 "\ntier: %s\n", *translated,
+                 instructions - *translated,
+                 vm::current_tier() == vm::Tier::Interp ? "interp"
+                 : vm::jit_supported()                  ? "auto (translating)"
+                                                        : "auto (this build interprets only)");
+  }
+  std::fprintf(stderr, "wall time: %.3f s\nMIPS: %.1f\n", seconds,
                seconds > 0 ? static_cast<double>(instructions) / seconds / 1e6 : 0.0);
 }
 
@@ -99,7 +108,7 @@ int run_command(const CliRequest& request) {
   std::fflush(stdout);
 
   int status = report_stop(stop, machine->pc(), machine->memory(), machine->icount(), machine->xlen());
-  if (o.stats) print_run_stats(machine->icount(), seconds);
+  if (o.stats) print_run_stats(machine->icount(), seconds, machine->translated_instructions());
   return status;
 }
 

@@ -15,6 +15,7 @@
 #include "vm/fpu.hpp"
 #include "vm/machine_impl.hpp"
 #include "vm/interpreter_support.hpp"
+#include "vm/jit_internal.hpp"
 #include "vm/memory_internals.hpp"
 
 // Not every stop label is reachable in every instantiation of the run loop.
@@ -28,7 +29,7 @@ using namespace interp;
 
 // Keep one indirect jump per handler (GCC otherwise merges them into one
 // shared dispatch, which defeats the branch predictor).
-template <bool kExact, bool kPoints, bool kTrace>
+template <bool kExact, bool kPoints, bool kTrace, bool kJit>
 __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
     Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points, bool skip_first) {
   // Entry i: the handler of Op i for a 4-byte instruction; entry i | 0x80: for a 2-byte one.
@@ -88,6 +89,13 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
   [[maybe_unused]] std::size_t tn = 0;
   [[maybe_unused]] ExecutedRun tbuf[kTrace ? kExecTraceBatch : 1];
   [[maybe_unused]] std::uint64_t* const read_bits = kTrace ? m.trace->read_page_bits() : nullptr;
+  // kJit: translated code stopped before an op the interpreter must run (see do_jump).
+  // With points, only breakpoints (no watchpoints): translated code runs in pages without one.
+  static_assert(!kJit || (!kExact && !kTrace), "the translating tier runs only in the fast path");
+  [[maybe_unused]] bool jit_interpret_next = false;
+  // kJit: the current page may run translated code (no breakpoint in it, no watchpoints).
+  [[maybe_unused]] bool page_translates = false;
+  [[maybe_unused]] const DecodedOp* patched_ops = nullptr;  // kPatched: the current page's, if it has breakpoints
 
 #include "vm/run_loop_macros.hpp"
 
@@ -209,7 +217,7 @@ HANDLER(Jal, {
 HANDLER(Jalr, {
   Addr target = (R[ip->rs1] + static_cast<std::uint32_t>(ip->imm)) & ~1u;
   R[ip->rd] = PC() + LEN();
-  if ((target & ~kOffMask) == page_base) {  // returns and calls within the page: no fetch
+  if ((!kJit || !page_translates) && (target & ~kOffMask) == page_base) {  // returns and calls within the page: no fetch
     const DecodedOp* t = page_ops + ((target & kOffMask) >> 1);
     TRACE_RUN(PC() + LEN(), IC_BEFORE() + 1);
     if constexpr (kTrace) run_start = target;
@@ -416,7 +424,26 @@ do_jump:
   page_base = new_pc & ~kOffMask;
   if constexpr (kPatched) {
     const std::uint32_t pg = new_pc >> kPageShift;
-    if (RVRR_UNLIKELY(bp_bits[pg >> 6] >> (pg & 63) & 1)) page_ops = patched_page(m, page_ops, page_base, *points);
+    patched_ops = nullptr;
+    if (RVRR_UNLIKELY(bp_bits[pg >> 6] >> (pg & 63) & 1)) patched_ops = patched_page(m, page_ops, page_base, *points);
+  }
+  if constexpr (kJit) {
+    // Every pc reached by a jump or a page change: run its translation (or
+    // count it towards one). Translated code may have changed TLB entries.
+    page_translates = true;
+    if constexpr (kPatched) page_translates = watch_bits == nullptr;
+    if (page_translates && !jit_interpret_next) {
+      const JitRun r = jit_at(m, page_ops, new_pc, ic, limit, new_pc, kPatched ? points : nullptr, patched_ops);
+      if (r.ran) {
+        DROP_CACHES();
+        jit_interpret_next = r.interpret;
+        goto do_jump;
+      }
+    }
+    jit_interpret_next = false;
+  }
+  if constexpr (kPatched) {
+    if (RVRR_UNLIKELY(patched_ops != nullptr)) page_ops = patched_ops;
   }
   ip = page_ops + ((new_pc & kOffMask) >> 1);
   if constexpr (!kExact) icr = static_cast<std::int64_t>(ic + ip->dist - lim);
@@ -469,5 +496,9 @@ template StopInfo interpret<false, false, true>(Machine::Impl&, Environment&, st
 template StopInfo interpret<true, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<false, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
 template StopInfo interpret<true, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*, bool);
+template StopInfo interpret<false, false, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*,
+                                                      bool);
+template StopInfo interpret<false, true, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*,
+                                                     bool);
 
 }  // namespace rvrr::vm

@@ -2,6 +2,7 @@
 #include "vm/machine.hpp"
 
 #include "vm/hash.hpp"
+#include "vm/jit.hpp"
 #include "vm/machine_impl.hpp"
 #include "vm/process_layout.hpp"
 #include "vm/memory_internals.hpp"
@@ -36,9 +37,16 @@ StopInfo run_with_points(Machine::Impl& m, Environment& env, std::uint64_t stop_
     stop = interpret<true, true, kTrace>(m, env, m.icount + 1, points, true);
     more = stop.kind == StopKind::Limit && m.icount < stop_at;
   }
+  // The translating tier runs in pages without breakpoints when no watchpoint is set (vm/jit.hpp).
+  const bool translate = !kTrace && !points->has_watches() && current_tier() == Tier::Auto && jit_supported();
   while (more) {
     if (stop_at - m.icount > kFastSlack) {
-      stop = interpret<false, true, kTrace>(m, env, stop_at - kFastSlack, points, false);
+      if constexpr (!kTrace) {
+        stop = translate ? interpret<false, true, false, true>(m, env, stop_at - kFastSlack, points, false)
+                         : interpret<false, true>(m, env, stop_at - kFastSlack, points, false);
+      } else {
+        stop = interpret<false, true, kTrace>(m, env, stop_at - kFastSlack, points, false);
+      }
       if (stop.kind == StopKind::Limit) continue;
     } else {
       stop = interpret<true, true, kTrace>(m, env, stop_at, points, false);
@@ -87,9 +95,12 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
       break;
     }
   } else {
+    // The translating tier only in this plain fast path (see vm/jit.hpp).
+    const bool translate = current_tier() == Tier::Auto && jit_supported();
     for (;;) {
       if (stop_at - m.icount > kFastSlack) {
-        stop = interpret<false, false>(m, env, stop_at - kFastSlack, nullptr, false);
+        stop = translate ? interpret<false, false, false, true>(m, env, stop_at - kFastSlack, nullptr, false)
+                         : interpret<false, false>(m, env, stop_at - kFastSlack, nullptr, false);
         if (stop.kind == StopKind::Limit) continue;
       } else {
         stop = interpret<true, false>(m, env, stop_at, nullptr, false);
@@ -114,6 +125,7 @@ StopInfo Machine::step(Environment& env, const DebugPoints* points, bool skip_po
 }
 
 std::uint64_t Machine::icount() const { return impl_->icount; }
+std::uint64_t Machine::translated_instructions() const { return impl_->translated; }
 unsigned Machine::xlen() const { return impl_->xlen; }
 std::uint32_t Machine::reg(unsigned index) const { return static_cast<std::uint32_t>(reg64(index)); }
 void Machine::set_reg(unsigned index, std::uint32_t value) { set_reg64(index, value); }

@@ -76,6 +76,10 @@ class Machine {
   StopInfo step(Environment& env, const DebugPoints* points = nullptr, bool skip_points_at_start = true);
 
   std::uint64_t icount() const;
+  // Of the instructions this machine (and the machines it was copied from)
+  // retired, how many ran as translated code (vm/jit.hpp); the rest were
+  // interpreted. Speed bookkeeping only: not part of the state or its hashes.
+  std::uint64_t translated_instructions() const;
   // 32 for an RV32 program, 64 for an RV64 one (from the ELF class).
   unsigned xlen() const;
   // x0..x31; x0 is always 0. On RV64, reg() is the low 32 bits and set_reg

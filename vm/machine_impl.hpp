@@ -29,6 +29,16 @@ struct PatchedPages {
   Entry entries[kSets * kWays];
   std::uint8_t recent[kSets] = {};  // the way used last in each set
   std::vector<Addr> scratch;
+  // The translating tier's answers to "does the block translated at this slot
+  // hold no breakpoint", by decoded page serial, point set generation and slot
+  // (vm/jit.cpp): direct-mapped.
+  struct JitMemo {
+    std::uint64_t serial = 0, generation = 0;
+    std::uint32_t slot = ~0u;
+    bool free = false;
+  };
+  static constexpr unsigned kJitMemo = 256;
+  JitMemo jit_memo[kJitMemo];
 
   PatchedPages() = default;
   PatchedPages(const PatchedPages&) {}
@@ -66,6 +76,9 @@ struct Machine::Impl {
   PatchedPages patched;
   // While a traced run is in progress (RunOptions::trace), its sink; else null.
   ExecTraceSink* trace = nullptr;
+  // Instructions retired by translated code (vm/jit.cpp) over the machine's
+  // life; not guest state (never hashed): for `rvrr run --stats` and tests.
+  std::uint64_t translated = 0;
 };
 
 // A host call turned memory `before` into `after`: the first write or access
@@ -87,7 +100,9 @@ inline constexpr std::uint64_t kFastSlack = 4096;
 // m.trace when set. A separate, simpler loop: RV32's is never slowed by RV64.
 StopInfo interpret64(Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points,
                      bool skip_first);
-template <bool kExact, bool kPoints, bool kTrace = false>
+// kJit: the fast path with the translating tier (vm/jit_internal.hpp); only
+// with !kExact && !kPoints && !kTrace.
+template <bool kExact, bool kPoints, bool kTrace = false, bool kJit = false>
 StopInfo interpret(Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points,
                    bool skip_first);
 

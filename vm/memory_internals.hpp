@@ -9,11 +9,24 @@
 
 namespace rvrr::vm {
 
+// The translating tier's per-page state (vm/jit_internal.hpp); freed with its decoded page.
+struct JitPage;
+void release_jit_page(JitPage* page);  // vm/jit.cpp
+
 struct Memory::DecodedPage {
   DecodedOp ops[kSlotsPerPage + 2];  // first member: a pointer to ops is one to the page
   // Process-unique, never reused: names this decoding for caches that must
   // not mistake a later page at the same host address for it.
   std::uint64_t serial = 0;
+  // Translations of this page's code, attached (compare-exchange) on first
+  // use by the translating tier; a cache of the immutable ops like `ops`.
+  std::atomic<JitPage*> jit{nullptr};
+  DecodedPage() = default;
+  DecodedPage(const DecodedPage&) = delete;
+  DecodedPage& operator=(const DecodedPage&) = delete;
+  ~DecodedPage() {
+    if (JitPage* j = jit.load(std::memory_order_acquire)) release_jit_page(j);
+  }
 };
 
 // A page's bytes plus, once executed, its decoded form. Shared pages are
@@ -96,6 +109,8 @@ struct Memory::Internals {
   }
   static const TlbEntry& read_entry(const Memory& m, Addr addr) { return tlb_entry(m.read_tlb_, addr); }
   static const TlbEntry& write_entry(const Memory& m, Addr addr) { return tlb_entry(m.write_tlb_, addr); }
+  // The fetch TLB itself (the translating tier looks jump targets up in it).
+  static const FetchEntry* fetch_tlb(const Memory& m) { return m.fetch_tlb_; }
   // The decoded page on a fetch-TLB hit, else null (then call fetch_slow).
   static const DecodedOp* fetch_hit(const Memory& m, Addr pc) {
     const FetchEntry& e = m.fetch_tlb_[(pc >> kPageShift) & (kFetchTlbSize - 1)];
@@ -134,6 +149,13 @@ struct Memory::Internals {
     return w;
   }
   static void release_retired(Memory& m) { m.retired_.clear(); }
+  // The translating tier's state of the decoded page whose ops fetch() returned (null: none yet).
+  static JitPage* jit_page(const DecodedOp* ops) {
+    return reinterpret_cast<const DecodedPage*>(ops)->jit.load(std::memory_order_acquire);
+  }
+  static std::atomic<JitPage*>& jit_slot(const DecodedOp* ops) {
+    return const_cast<DecodedPage*>(reinterpret_cast<const DecodedPage*>(ops))->jit;
+  }
   // For tests: does `page` currently hold a decoded form?
   static bool has_decoded(const Memory& m, Addr addr);
 };

@@ -70,8 +70,17 @@
       if (RVRR_UNLIKELY(icr >= 0)) goto fast_limit_check;         \
     }                                                             \
   } while (0)
+// kJit: local jumps in a page that may run translated code are fetched like
+// any other, so the translating tier sees their targets.
 #define JUMP_LOCAL()                                                                       \
   do {                                                                                     \
+    if constexpr (kJit) {                                                                  \
+      if (page_translates) {                                                               \
+        new_pc = page_base + (static_cast<Addr>(ip->imm) << 1);                            \
+        RETIRE();                                                                          \
+        goto do_jump;                                                                      \
+      }                                                                                    \
+    }                                                                                      \
     TRACE_RUN(PC() + kLen, IC_BEFORE() + 1);                                               \
     if constexpr (kExact) ++ic;                                                            \
     else icr += ip->delta;                                                                 \

@@ -307,7 +307,8 @@ def interrupt_long_seek():
         "monitor when",                   # 7
         "kill",                           # 8
     ]
-    with g.Server.debug(elf, "5000") as srv:
+    # Interpreted, so that 1 s surely covers less than half of the seek (translated it may not).
+    with g.Server.debug(elf, "5000", options=["--tier", "interp"]) as srv:
         s = g.run_gdb(srv.port, elf, cmds, timeout=120)
         ck.begin("interrupted seek", s, srv)
         ck.contains(1, "SIGINT")

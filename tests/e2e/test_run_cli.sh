@@ -120,6 +120,30 @@ if grep -qiE 'instructions:|MIPS' "$tmp/err"; then
   fail "without --stats, statistics were printed: $(cat "$tmp/err")"
 fi
 
+# --- --tier: the same output and count in both tiers; --stats says how many ran translated ---
+run --stats --tier interp "$ex/linux_compute.elf" 5
+cp "$tmp/out" "$tmp/out.interp"
+ni=$(grep -oE 'instructions: [0-9]+' "$tmp/err" | grep -oE '[0-9]+')
+ti=$(grep -oE 'translated: [0-9]+' "$tmp/err" | grep -oE '[0-9]+')
+run --stats --tier auto "$ex/linux_compute.elf" 5
+na=$(grep -oE 'instructions: [0-9]+' "$tmp/err" | grep -oE '[0-9]+')
+ta=$(grep -oE 'translated: [0-9]+' "$tmp/err" | grep -oE '[0-9]+')
+if [ -z "$ni" ] || [ "$ni" != "$na" ] || ! cmp -s "$tmp/out" "$tmp/out.interp"; then
+  fail "--tier: interp and auto differ (instructions '$ni' / '$na', or output)"
+elif [ "$ti" != 0 ]; then
+  fail "--tier interp: $ti instructions reported translated"
+elif grep -q 'tier: auto (translating)' "$tmp/err" && [ "${ta:-0}" -le $((na / 2)) ]; then
+  fail "--tier auto: only '$ta' of $na instructions ran translated: $(cat "$tmp/err")"
+else
+  pass "--tier: $na instructions in both tiers, $ta translated in auto"
+fi
+run --tier fast "$ex/linux_hello.elf"
+if [ "$rc" -ne 2 ] || ! grep -q "bad --tier 'fast'" "$tmp/err"; then
+  fail "--tier fast: exit $rc (expected 2 and a clear message): $(head -2 "$tmp/err")"
+else
+  pass "--tier fast: usage error"
+fi
+
 # --- --max-instructions stops a guest that would run (nearly) forever ---
 run --stats --max-instructions 200000 "$ex/linux_compute.elf" 100000000
 no_crash "--max-instructions"

@@ -215,3 +215,14 @@ TEST_CASE("cli: numeric options are range-checked, never wrapped") {
   CHECK(r.options.checkpoint_memory_mib == 256);  // defaults untouched
   CHECK(r.options.memory_limit_mib == 512);
 }
+
+TEST_CASE("cli: --tier on run, record, debug and replay; a bad tier is a usage error") {
+  CHECK(parse({"run", "--tier", "interp", "prog.elf"}).options.tier == "interp");
+  CHECK(parse({"record", "--tier", "auto", "prog.elf"}).options.tier == "auto");
+  CHECK(parse({"debug", "--tier=interp", "prog.elf"}).options.tier == "interp");
+  CHECK(parse({"replay", "t.rvrr", "--tier", "interp"}).options.tier == "interp");
+  CHECK(parse({"run", "prog.elf"}).options.tier.empty());  // RVRR_TIER, else auto
+  CHECK_THROWS_AS(parse({"run", "--tier", "fast", "prog.elf"}), CliError);
+  CHECK_THROWS_AS(parse({"run", "--tier", "", "prog.elf"}), CliError);
+  CHECK_THROWS_AS(parse({"trace", "info", "--tier", "interp", "t.rvrr"}), CliError);
+}

@@ -1,0 +1,356 @@
+// tests/vm/test_jit.cpp - the translating tier against the interpreter.
+//
+// Every test runs the same machine twice, once per tier, and compares the
+// whole state (Machine::state_hash: registers, pc, icount, memory, syscall
+// state) at every stop. The threshold is 1 so short programs run translated
+// code; each test also checks that translated code did run (when the build
+// has the tier), so none of them can pass by interpreting everything.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "vm/debug_points.hpp"
+#include "vm/jit.hpp"
+#include "vm/machine.hpp"
+#include "vm_fixture.hpp"
+
+using namespace rvrr::vm;
+using namespace rvrr::vm::test;
+namespace e = rvrr::vm::test::enc;
+
+namespace {
+
+// Restores the process-wide tier and threshold when a test ends.
+struct TierScope {
+  Tier saved = current_tier();
+  std::uint32_t saved_threshold = jit_threshold();
+  explicit TierScope(std::uint32_t threshold = 1) { set_jit_threshold(threshold); }
+  ~TierScope() {
+    set_tier(saved);
+    set_jit_threshold(saved_threshold);
+  }
+};
+
+struct Pair {
+  Machine interp, jit;
+};
+
+// Runs both machines with the same options, each in its tier; checks that the stops and states agree.
+StopInfo run_both(Pair& p, const RunOptions& o) {
+  NullEnvironment env_a, env_b;
+  set_tier(Tier::Interp);
+  const std::uint64_t before = p.interp.translated_instructions();
+  const StopInfo a = p.interp.run(o, env_a);
+  CHECK(p.interp.translated_instructions() == before);  // the interp tier never translates
+  set_tier(Tier::Auto);
+  const StopInfo b = p.jit.run(o, env_b);
+  CHECK(static_cast<int>(a.kind) == static_cast<int>(b.kind));
+  CHECK(static_cast<int>(a.signal) == static_cast<int>(b.signal));
+  CHECK(a.addr == b.addr);
+  CHECK(a.message == b.message);
+  CHECK(p.interp.pc() == p.jit.pc());
+  CHECK(p.interp.icount() == p.jit.icount());
+  CHECK(p.interp.state_hash() == p.jit.state_hash());
+  return a;
+}
+
+bool translating() { return jit_supported(); }
+
+// The program's text segment writable too (self-modifying code).
+Machine make_rwx_machine(const Program& p) {
+  ElfImage img = make_image(p.bytes);
+  img.segments[0].perms = PermRead | PermWrite | PermExec;
+  MachineOptions o;
+  o.argv = {"test"};
+  return Machine(img, o);
+}
+
+// Rewrites the 8-byte `li rd, value` at byte offset `at`.
+void patch_li(Program& p, std::size_t at, unsigned rd, std::uint32_t value) {
+  Program q;
+  q.li(rd, value);
+  std::copy(q.bytes.begin(), q.bytes.end(), p.bytes.begin() + static_cast<std::ptrdiff_t>(at));
+}
+
+}  // namespace
+
+TEST_CASE("jit: random programs stop in the same state in both tiers at budgets, breakpoints and watchpoints") {
+  TierScope scope;
+  Rng rnd{0x5eed1234};
+  std::uint64_t translated = 0, stops = 0;
+  for (int round = 0; round < 24; ++round) {
+    CAPTURE(round);
+    std::vector<Addr> starts;
+    const bool looping = round % 3 != 0;
+    Program p = looping ? looping_program(rnd, 200 + static_cast<int>(rnd() % 1000), 30 + rnd() % 40, &starts)
+                        : random_program(rnd, 400);
+    if (!looping) {
+      p.h(e::kCEbreak);
+      for (Addr a = kCodeBase + 8; a < p.here(); a += 2) starts.push_back(a);
+    }
+    Machine base = make_machine(p);
+    Pair m{base, base};
+    for (int k = 0; k < 40 && !m.interp.halted(); ++k) {
+      CAPTURE(k);
+      RunOptions o;
+      DebugPoints points;
+      const std::uint32_t kind = rnd() % 8;
+      // Budgets both below and well above the fast loop's slack (4096), so
+      // the translating tier runs and the exact loop finishes.
+      o.stop_at = m.interp.icount() + 1 + rnd() % (kind < 5 ? 30000 : 6000);
+      if (kind == 4) {  // a breakpoint somewhere in the program
+        points.add_breakpoint(starts[rnd() % starts.size()]);
+        o.points = &points;
+        o.skip_points_at_start = rnd() & 1;
+      } else if (kind == 5) {  // a watchpoint on the data the program loads and stores
+        points.add_watch(kDataBase + 0x100 + rnd() % 256, 1 + rnd() % 4,
+                         static_cast<WatchKind>(1 + rnd() % 3));
+        o.points = &points;
+        o.skip_points_at_start = true;
+      } else if (kind == 6) {
+        o.stop_at = m.interp.icount() + 1;  // a single step
+      }
+      run_both(m, o);
+      ++stops;
+    }
+    translated += m.jit.translated_instructions();
+  }
+  CHECK(stops > 250);
+  MESSAGE("stops compared: " << stops << ", instructions translated: " << translated);
+  if (translating()) CHECK(translated > 100000);
+}
+
+TEST_CASE("jit: a budget ends translated loops on the exact instruction") {
+  TierScope scope;
+  // addi a0,a0,1 ; bne a0,a1,-4 : a hot one-block loop, stopped at every budget from 4097 on.
+  Program p;
+  p.li(a1, 1000000);
+  p.w(e::addi(a0, a0, 1));
+  p.w(e::bne(a0, a1, -4));
+  p.h(e::kCEbreak);
+  Machine base = make_machine(p);
+  for (std::uint64_t stop_at : {4097ull, 4098ull, 5000ull, 5001ull, 12345ull, 100001ull, 1999999ull}) {
+    CAPTURE(stop_at);
+    Pair m{base, base};
+    RunOptions o;
+    o.stop_at = stop_at;
+    CHECK(run_both(m, o).kind == StopKind::Limit);
+    CHECK(m.jit.icount() == stop_at);
+    if (translating() && stop_at > 6000) CHECK(m.jit.translated_instructions() > 0);
+  }
+  Pair m{base, base};
+  CHECK(run_both(m, RunOptions{}).kind == StopKind::Fault);  // the c.ebreak
+  CHECK(m.jit.reg(a0) == 1000000);
+  if (translating()) CHECK(m.jit.translated_instructions() > 1900000);
+}
+
+TEST_CASE("jit: a load or store that faults inside a translated block stops on that instruction") {
+  TierScope scope;
+  // lw a0, 0(s0) / sw / lw straddling: walk s0 up through the data segment until it leaves it.
+  struct Case { std::uint32_t word; Addr start; std::int32_t stride; };
+  const Case cases[] = {
+      {e::lw(a0, s0, 0), kDataBase, 4},                            // load from the unmapped page after the data
+      {e::sw(a0, s0, 0), kDataBase, 4},                            // store to it
+      {e::lw(a0, s0, 0), kDataBase + 2, 4},                        // misaligned, straddling into it
+      {e::i(0, s0, 1, a0, 0x03), kDataBase + 1, 2},                // lh, odd addresses
+      {e::s(0, a0, s0, 1, 0x23), kDataBase + 3, 4},                // sh straddling
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.word);
+    Program p;
+    p.li(s0, c.start);
+    const Addr loop = p.here();
+    p.w(e::addi(t0, t0, 1));
+    p.w(c.word);
+    p.w(e::addi(s0, s0, c.stride));
+    p.w(e::add(a1, a1, t0));
+    p.w(e::jal(zero, static_cast<std::int32_t>(loop - p.here())));
+    Machine base = make_machine(p);
+    Pair m{base, base};
+    const StopInfo s = run_both(m, RunOptions{});
+    CHECK(s.kind == StopKind::Fault);
+    CHECK(s.signal == Signal::Segv);
+    CHECK(m.jit.pc() == loop + 4);
+    if (translating()) CHECK(m.jit.translated_instructions() > 0);
+  }
+}
+
+TEST_CASE("jit: self-modifying code and fence.i behave as in the interpreter") {
+  TierScope scope;
+  SUBCASE("a store rewrites an instruction of a hot loop half-way") {
+    // addi a0,a0,1 becomes addi a0,a0,2 after 1500 of 3000 iterations.
+    Program p;
+    p.li(t1, 3000);
+    p.li(t2, 1500);
+    p.li(t3, e::addi(a0, a0, 2));
+    const std::size_t li_at = p.bytes.size();
+    p.li(t4, 0);
+    const Addr loop = p.here();
+    p.w(e::addi(a0, a0, 1));
+    p.w(e::addi(t0, t0, 1));
+    p.w(e::bne(t0, t2, 12));
+    p.w(e::sw(t3, t4, 0));
+    p.w(0x0000100fu);  // fence.i
+    p.w(e::b(static_cast<std::int32_t>(loop - p.here()), t1, t0, 4));  // blt t0, t1, loop
+    p.h(e::kCEbreak);
+    patch_li(p, li_at, t4, loop);
+    Machine base = make_rwx_machine(p);
+    Pair m{base, base};
+    CHECK(run_both(m, RunOptions{}).kind == StopKind::Fault);
+    CHECK(m.jit.reg(a0) == 4500);
+    if (translating()) CHECK(m.jit.translated_instructions() > 5000);
+  }
+  SUBCASE("a store rewrites the next instruction of its own block") {
+    Program p;
+    p.li(t1, 3000);
+    p.li(t3, e::addi(a0, a0, 2));
+    const std::size_t li_at = p.bytes.size();
+    p.li(t4, 0);
+    const Addr loop = p.here();
+    p.w(e::addi(t0, t0, 1));
+    p.w(e::sw(t3, t4, 0));
+    const Addr next = p.here();
+    p.w(e::addi(a0, a0, 1));  // rewritten by the sw just before it, on the first iteration
+    p.w(e::b(static_cast<std::int32_t>(loop - p.here()), t1, t0, 4));
+    p.h(e::kCEbreak);
+    patch_li(p, li_at, t4, next);
+    Machine base = make_rwx_machine(p);
+    Pair m{base, base};
+    // Stop at a few budgets on the way, then run to the end.
+    for (std::uint64_t at : {5000ull, 5003ull, 9001ull}) {
+      RunOptions o;
+      o.stop_at = at;
+      run_both(m, o);
+    }
+    CHECK(run_both(m, RunOptions{}).kind == StopKind::Fault);
+    CHECK(m.jit.reg(a0) == 6000);
+  }
+  SUBCASE("a snapshot keeps the old code while its copy rewrites it") {
+    Program p;
+    p.li(t1, 6000);
+    p.li(t3, e::addi(a0, a0, 3));
+    const std::size_t li_at = p.bytes.size();
+    p.li(t4, 0);
+    const Addr loop = p.here();
+    p.w(e::addi(a0, a0, 1));
+    p.w(e::addi(t0, t0, 1));
+    p.w(e::b(static_cast<std::int32_t>(loop - p.here()), t1, t0, 4));
+    p.w(e::sw(t3, t4, 0));  // after the loop: rewrite it, then run it again
+    p.w(e::addi(t1, t1, 6000));
+    p.w(e::jal(zero, static_cast<std::int32_t>(loop - p.here())));
+    patch_li(p, li_at, t4, loop);
+    Machine base = make_rwx_machine(p);
+    Pair m{base, base};
+    RunOptions o;
+    o.stop_at = 20000;  // inside the first loop, its code translated
+    run_both(m, o);
+    Pair snap{m.interp, m.jit};  // copy-on-write snapshots sharing the translated page
+    o.stop_at = 50000;           // past the rewrite
+    run_both(m, o);
+    o.stop_at = 45000;  // the snapshots run on through the rewrite on their own
+    run_both(snap, o);
+    CHECK(m.jit.state_hash() != snap.jit.state_hash());
+    if (translating()) CHECK(snap.jit.translated_instructions() > 0);
+  }
+}
+
+TEST_CASE("jit: breakpoints set after code was translated still hit, in its page and in other pages") {
+  TierScope scope;
+  // Page 0: a loop calling f 20000 times. Page 1: f, whose `addi a1` runs only on call 12345.
+  Program p;
+  p.li(t1, 20000);
+  p.li(t2, 12345);
+  const Addr loop = p.here();
+  p.w(e::addi(t0, t0, 1));
+  const Addr call = p.here();
+  p.w(e::jal(ra, 0));  // patched below
+  const Addr in_loop = p.here();
+  p.w(e::addi(a2, a2, 1));
+  p.w(e::b(static_cast<std::int32_t>(loop - p.here()), t1, t0, 4));  // blt t0, t1, loop
+  p.h(e::kCEbreak);
+  while (p.here() < kCodeBase + 0x1000) p.h(0x0001);  // c.nop
+  const Addr f = p.here();
+  p.w(e::addi(a0, a0, 3));
+  p.w(e::bne(t0, t2, 8));
+  const Addr rare = p.here();
+  p.w(e::addi(a1, a1, 1));
+  p.w(e::jalr(zero, ra, 0));
+  const std::uint32_t j = e::jal(ra, static_cast<std::int32_t>(f - call));
+  for (int k = 0; k < 4; ++k) p.bytes[call - kCodeBase + k] = static_cast<std::uint8_t>(j >> (8 * k));
+  Machine base = make_machine(p);
+  for (Addr bp : {rare, in_loop}) {
+    CAPTURE(bp);
+    Pair m{base, base};
+    RunOptions warm;
+    warm.stop_at = 30000;  // both pages translated (threshold 1)
+    run_both(m, warm);
+    const std::uint64_t translated = m.jit.translated_instructions();
+    DebugPoints points;
+    points.add_breakpoint(bp);
+    RunOptions o;
+    o.points = &points;
+    CHECK(run_both(m, o).kind == StopKind::Breakpoint);
+    CHECK(m.jit.pc() == bp);
+    if (translating()) CHECK(m.jit.translated_instructions() > translated);  // blocks without the breakpoint ran translated
+    o.skip_points_at_start = true;
+    const StopInfo s = run_both(m, o);
+    CHECK(s.kind == (bp == rare ? StopKind::Fault : StopKind::Breakpoint));
+  }
+}
+
+TEST_CASE("jit: a block does not go straight on into a translated block holding a breakpoint") {
+  TierScope scope;
+  // loop: addi t0 ; j l2 ; (skipped) ; l2: addi a2 ; blt t0, t1, loop : two blocks of one page, each
+  // going on into the other. The breakpoint goes on l2 once both are translated.
+  Program p;
+  p.li(t1, 50000);
+  const Addr loop = p.here();
+  p.w(e::addi(t0, t0, 1));
+  p.w(e::jal(zero, 8));
+  p.w(e::addi(a3, a3, 1));  // never runs
+  const Addr l2 = p.here();
+  p.w(e::addi(a2, a2, 1));
+  p.w(e::b(static_cast<std::int32_t>(loop - p.here()), t1, t0, 4));
+  p.h(e::kCEbreak);
+  Machine base = make_machine(p);
+  Pair m{base, base};
+  RunOptions warm;
+  warm.stop_at = 20000;
+  run_both(m, warm);
+  DebugPoints points;
+  points.add_breakpoint(l2);
+  RunOptions o;
+  o.points = &points;
+  CHECK(run_both(m, o).kind == StopKind::Breakpoint);
+  CHECK(m.jit.pc() == l2);
+  CHECK(m.jit.icount() <= 20000 + 4);
+  o.skip_points_at_start = true;
+  CHECK(run_both(m, o).kind == StopKind::Breakpoint);  // the next pass
+}
+
+TEST_CASE("jit: F/D loads and stores in translated blocks, up to the fault at the data's end") {
+  TierScope scope;
+  for (Addr start : {kDataBase, kDataBase + 4, kDataBase + 6}) {  // aligned, 8-byte misaligned, straddling
+    CAPTURE(start);
+    Program p;
+    p.li(s0, start);
+    p.li(t0, 0x3ff00000);  // 1.0 as a double's high word
+    p.w(e::sw(t0, s0, 4));
+    const Addr loop = p.here();
+    p.w(e::i(0, s0, 3, 1, 0x07));           // fld f1, 0(s0)
+    p.w(e::r(0x01, 1, 2, 7, 2, 0x53));      // fadd.d f2, f2, f1
+    p.w(e::s(8, 2, s0, 3, 0x27));           // fsd f2, 8(s0)
+    p.w(e::i(4, s0, 2, 3, 0x07));           // flw f3, 4(s0)
+    p.w(e::s(16, 3, s0, 2, 0x27));          // fsw f3, 16(s0)
+    p.w(e::addi(s0, s0, 2));
+    p.w(e::jal(zero, static_cast<std::int32_t>(loop - p.here())));
+    Machine base = make_machine(p);
+    Pair m{base, base};
+    RunOptions o;
+    o.stop_at = 30001;
+    run_both(m, o);
+    const StopInfo s = run_both(m, RunOptions{});
+    CHECK(s.kind == StopKind::Fault);
+    if (translating()) CHECK(m.jit.translated_instructions() > 20000);
+  }
+}

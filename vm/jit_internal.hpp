@@ -1,0 +1,91 @@
+// vm/jit_internal.hpp - the translating tier's side of the RV32 run loop (private to vm/).
+//
+// Translations hang off the decoded page they were made from (Memory::
+// DecodedPage::jit), so they share its lifetime and its invalidation: a guest
+// store to a page with decoded code retires the decoded page (vm/memory.cpp),
+// and with it every translation of that page's code. A translation is a pure
+// function of the decoded page's immutable ops, so snapshots and machines on
+// other threads that share the page share its translations too.
+//
+// The run loop (interpret<..., kJit = true>, vm/interpreter.cpp) calls
+// jit_at() wherever it is about to fetch the op at a new pc (every taken jump
+// and page change; with kJit local jumps go that way too). jit_at counts the
+// entries of each slot, translates a slot's block once it is hot, and runs
+// translated code when there is some; the code returns at a block boundary
+// with the exact instruction count and the pc to go on at.
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "vm/decoder.hpp"
+#include "vm/machine_impl.hpp"
+#include "vm/memory_internals.hpp"
+
+namespace rvrr::vm {
+
+// What translated code needs and returns. The field offsets are part of the
+// generated code's convention (vm/jit.cpp).
+struct JitContext {
+  std::uint32_t* regs;     // x0..x31 and the scratch register (Machine::Impl::regs)
+  std::uint64_t icount;    // in: the count before the block; out: the count after the last retired instruction
+  std::uint64_t limit;     // translated code starts a block (or a loop iteration) only while icount < limit
+  Memory* memory;
+  const Memory::TlbEntry* read_tlb;  // the memory's read TLB; the write TLB follows at a fixed offset
+  Machine::Impl* machine;
+  Addr pc;                 // out: where execution goes on
+  std::uint32_t interpret; // out: 1 = the interpreter must execute the op at pc (untranslated, or it faults)
+  // Pages holding a breakpoint (DebugPoints::breakpoint_page_bits), or null:
+  // translated code never goes on into such a page (the interpreter runs it).
+  const std::uint64_t* breakpoint_pages;
+  const DebugPoints* points;  // the run's points when breakpoint_pages is set
+};
+
+using JitCode = void (*)();  // a block's entry, reachable only through the entry trampoline
+
+// Per decoded page: each slot's translation (null: none yet) and entry count.
+struct JitPage {
+  std::atomic<JitCode> code[kSlotsPerPage] = {};
+  // Entries counted while untranslated; kJitNever once translation was refused.
+  std::atomic<std::uint16_t> count[kSlotsPerPage] = {};
+  // Slots from a translated slot to the end of the last instruction its
+  // block may execute (set before `code` is published): a block is entered
+  // only when no breakpoint lies in that range.
+  std::atomic<std::uint16_t> span[kSlotsPerPage] = {};
+};
+inline constexpr std::uint16_t kJitNever = 0xffff;
+// The threshold (set_jit_threshold); counts stop there.
+extern std::atomic<std::uint16_t> g_jit_threshold;
+
+struct JitRun {
+  bool ran = false;        // translated code executed (icount, pc updated)
+  bool interpret = false;  // the op at the new pc must be run by the interpreter
+};
+
+// The slow part of jit_at: attach a JitPage, translate a hot slot, or run code.
+// points: the run's breakpoints (no watchpoints), or null. patched: when pc's page holds
+// a breakpoint, its ops with Op::BpStop at breakpoints (vm/interpreter_support.hpp),
+// else null; translated code whose block holds one is not run.
+JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount, std::uint64_t limit,
+                 Addr& new_pc, const DebugPoints* points, const DecodedOp* patched);
+
+// At pc (whose page's decoded ops are page_ops), with icount before it and
+// the run's limit: run translated code if there is some for this slot, or
+// count this entry. Cheap when the slot is cold and counted.
+inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount,
+                     std::uint64_t limit, Addr& new_pc, const DebugPoints* points, const DecodedOp* patched) {
+  const JitPage* jp = Memory::Internals::jit_page(page_ops);
+  if (RVRR_LIKELY(jp != nullptr)) {
+    const unsigned slot = (pc & (kPageSize - 1)) >> 1;
+    if (jp->code[slot].load(std::memory_order_relaxed) == nullptr) {
+      auto& c = const_cast<std::atomic<std::uint16_t>&>(jp->count[slot]);
+      const std::uint16_t n = c.load(std::memory_order_relaxed);
+      if (n + 1 < g_jit_threshold.load(std::memory_order_relaxed) || n == kJitNever) {
+        if (n != kJitNever) c.store(static_cast<std::uint16_t>(n + 1), std::memory_order_relaxed);
+        return {};
+      }
+    }
+  }
+  return jit_enter(m, page_ops, pc, icount, limit, new_pc, points, patched);
+}
+
+}  // namespace rvrr::vm
