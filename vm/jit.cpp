@@ -130,7 +130,7 @@ struct Runtime {
   EntryFn entry = nullptr;
 };
 
-JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr pc);  // below
+JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc);  // below
 
 Runtime* make_runtime() {
   auto* r = new Runtime;
@@ -245,7 +245,7 @@ Runtime& runtime() {
 // Does the block translated at `slot` of decoded page `ops` hold no
 // breakpoint? Remembered per machine (PatchedPages::jit_memo); `patched` (the
 // page's ops with Op::BpStop at breakpoints) is looked up when null.
-bool breakpoint_free(Machine::Impl& m, const JitPage& jp, const DecodedOp* ops, Addr pc, const DebugPoints& points,
+bool breakpoint_free(Machine::Impl& m, const JitPage& jp, const DecodedOp* ops, Addr32 pc, const DebugPoints& points,
                      const DecodedOp* patched) {
   const unsigned slot = (pc & (kPageSize - 1)) >> 1;
   const std::uint64_t serial = Memory::Internals::decoded_serial(ops), generation = points.generation();
@@ -264,7 +264,7 @@ bool breakpoint_free(Machine::Impl& m, const JitPage& jp, const DecodedOp* ops, 
 // The dispatcher's way into a page holding a breakpoint: pc's translation
 // when it has one and no breakpoint lies in its block, else null (return to
 // the interpreter). What the interpreter's own entry checks, without leaving.
-JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr pc) {
+JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc) {
   Machine::Impl& m = *ctx->machine;
   const DecodedOp* ops = Memory::Internals::fetch_hit(m.memory, pc);
   if (ops == nullptr) return nullptr;
@@ -305,13 +305,13 @@ std::uint32_t jit_remu(std::uint32_t a, std::uint32_t b) { return b ? a % b : a;
 bool jit_fp(Machine::Impl* m, const DecodedOp* op) { return fp_execute(*m, *op); }
 // F/D loads and stores, as the interpreter's Flw/Fsw/Fld/Fsd handlers do them.
 // Loads: true when done; false (nothing changed) when the load would fault.
-bool jit_flw(Machine::Impl* m, Addr a, unsigned rd) {
+bool jit_flw(Machine::Impl* m, Addr32 a, unsigned rd) {
   std::uint32_t v = 0;
   if (!Memory::Internals::load<std::uint32_t>(m->memory, a, v)) return false;
   m->fregs[rd & 31] = 0xffffffff00000000ull | v;  // NaN-boxed
   return true;
 }
-bool jit_fld(Machine::Impl* m, Addr a, unsigned rd) {
+bool jit_fld(Machine::Impl* m, Addr32 a, unsigned rd) {
   std::uint64_t v;
   const Memory::TlbEntry& e = Memory::Internals::read_entry(m->memory, a);
   if ((a & (Memory::Internals::kPageMask | 7)) == e.tag) {
@@ -328,12 +328,12 @@ bool jit_fld(Machine::Impl* m, Addr a, unsigned rd) {
 // Stores: 0 stored; 1 faults (the interpreter executes it again: the same
 // bytes, if any, are written again before the same fault); 2 stored and
 // retired decoded code.
-std::uint32_t jit_fsw(Machine::Impl* m, Addr a, unsigned rs2) {
+std::uint32_t jit_fsw(Machine::Impl* m, Addr32 a, unsigned rs2) {
   const auto v = static_cast<std::uint32_t>(m->fregs[rs2]);
   if (Memory::Internals::store_fast<std::uint32_t>(m->memory, a, v)) return 0;
   return jit_store_slow(&m->memory, a, 4, v);
 }
-std::uint32_t jit_fsd(Machine::Impl* m, Addr a, unsigned rs2) {
+std::uint32_t jit_fsd(Machine::Impl* m, Addr32 a, unsigned rs2) {
   Memory& mem = m->memory;
   const std::uint64_t v = m->fregs[rs2];
   const Memory::TlbEntry& e = Memory::Internals::write_entry(mem, a);
@@ -350,7 +350,7 @@ std::uint32_t jit_fsd(Machine::Impl* m, Addr a, unsigned rs2) {
 
 class Translator {
  public:
-  Translator(const DecodedOp* ops, Addr page_base, unsigned start, JitPage* jp, std::int32_t write_tlb_delta)
+  Translator(const DecodedOp* ops, Addr32 page_base, unsigned start, JitPage* jp, std::int32_t write_tlb_delta)
       : ops_(ops), base_(page_base), start_(start), jp_(jp), wdelta_(write_tlb_delta) {
     code_.init(runtime().rt.environment());
     code_.attach(&a_);
@@ -369,7 +369,7 @@ class Translator {
 
     unsigned slot = start_, n = 0;
     for (bool open = true; open;) {
-      const Addr pc = base_ + 2 * slot;
+      const Addr32 pc = base_ + 2 * slot;
       if (slot >= kSlotsPerPage) {  // sequential flow reached the page's end
         exit(n, pc, false);
         break;
@@ -507,7 +507,7 @@ class Translator {
 
   // Leave with `retired` more instructions counted, at pc.
   // `stored`: the guest registers in memory are already current (after a call).
-  void exit(unsigned retired, Addr pc, bool interpret, bool stored = false) {
+  void exit(unsigned retired, Addr32 pc, bool interpret, bool stored = false) {
     if (!stored) writeback();
     if (retired) a_.add(x86::r13, retired);
     a_.mov(x86::eax, pc);
@@ -518,7 +518,7 @@ class Translator {
   // Leave for a known target: loop when it is this block's start, go straight
   // to its translation when it is in this page and translated, else return.
   // Either way only while icount < limit.
-  void exit_to(unsigned retired, Addr target) {
+  void exit_to(unsigned retired, Addr32 target) {
     if (retired) a_.add(x86::r13, retired);
     const bool same_page = (target & ~(kPageSize - 1)) == base_;
     const unsigned tslot = (target & (kPageSize - 1)) >> 1;
@@ -569,7 +569,7 @@ class Translator {
     a_.mov(x86::rdx, x86::qword_ptr(x86::r15, x86::rcx, 0, tlb_offset + 8));
   }
 
-  void load(const DecodedOp& d, Addr pc, unsigned n, unsigned size, bool sign) {
+  void load(const DecodedOp& d, Addr32 pc, unsigned n, unsigned size, bool sign) {
     Label slow = a_.newLabel(), done = a_.newLabel();
     address(d);
     tlb_probe(size, 0, slow);
@@ -600,7 +600,7 @@ class Translator {
     });
   }
 
-  void store(const DecodedOp& d, Addr pc, unsigned len, unsigned n, unsigned size) {
+  void store(const DecodedOp& d, Addr32 pc, unsigned len, unsigned n, unsigned size) {
     Label slow = a_.newLabel(), done = a_.newLabel();
     address(d);
     tlb_probe(size, wdelta_, slow);
@@ -634,7 +634,7 @@ class Translator {
   }
 
   // One op at `pc` with n instructions of this iteration before it; false when the block ends here.
-  bool op(const DecodedOp& d, unsigned slot, Addr pc, unsigned n) {
+  bool op(const DecodedOp& d, unsigned slot, Addr32 pc, unsigned n) {
     const Op o = static_cast<Op>(d.code & 0x7f);
     const unsigned len = (d.code & 0x80) ? 2 : 4;
     const auto imm = d.imm;
@@ -674,7 +674,7 @@ class Translator {
       st(d.rd, x86::eax);
     };
     auto branch = [&](bool local, auto jump_if_not) {
-      const Addr target = local ? base_ + 2 * static_cast<Addr>(imm) : pc + static_cast<Addr>(imm);
+      const Addr32 target = local ? base_ + 2 * static_cast<Addr32>(imm) : pc + static_cast<Addr32>(imm);
       Label not_taken = a_.newLabel();
       ld(x86::eax, d.rs1);
       op_r(x86::Inst::kIdCmp, x86::eax, d.rs2);
@@ -685,7 +685,7 @@ class Translator {
     switch (o) {
       case Op::Nop: return true;
       case Op::Lui: st_imm(d.rd, imm); return true;
-      case Op::Auipc: st_imm(d.rd, static_cast<std::int32_t>(pc + static_cast<Addr>(imm))); return true;
+      case Op::Auipc: st_imm(d.rd, static_cast<std::int32_t>(pc + static_cast<Addr32>(imm))); return true;
       case Op::Addi: alu_imm([&] { if (imm) a_.add(x86::eax, imm); }); return true;
       case Op::Slti: set_if(true, true); return true;
       case Op::Sltiu: set_if(true, false); return true;
@@ -745,14 +745,14 @@ class Translator {
       case Op::Bgeu: case Op::BgeuL: branch(o == Op::BgeuL, [&](Label l) { a_.jb(l); }); return true;
       case Op::Jal:
         st_imm(d.rd, static_cast<std::int32_t>(pc + len));
-        exit_to(n + 1, pc + static_cast<Addr>(imm));
+        exit_to(n + 1, pc + static_cast<Addr32>(imm));
         return false;
       case Op::JalL:
         st_imm(d.rd, static_cast<std::int32_t>(pc + len));
-        exit_to(n + 1, base_ + 2 * static_cast<Addr>(imm));
+        exit_to(n + 1, base_ + 2 * static_cast<Addr32>(imm));
         return false;
       case Op::JumpL:
-        exit_to(n + 1, base_ + 2 * static_cast<Addr>(imm));
+        exit_to(n + 1, base_ + 2 * static_cast<Addr32>(imm));
         return false;
       case Op::Jalr: {
         // The target first: rd may be rs1. Then a target in this page goes
@@ -843,7 +843,7 @@ class Translator {
   }
 
   const DecodedOp* ops_;
-  Addr base_;
+  Addr32 base_;
   unsigned start_;
   JitPage* jp_;
   std::int32_t wdelta_;
@@ -871,8 +871,8 @@ void release_jit_page(JitPage* page) {
   delete page;
 }
 
-JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount, std::uint64_t limit,
-                 Addr& new_pc, const DebugPoints* points, const DecodedOp* patched) {
+JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::uint64_t& icount, std::uint64_t limit,
+                 Addr32& new_pc, const DebugPoints* points, const DecodedOp* patched) {
   std::atomic<JitPage*>& attached = Memory::Internals::jit_slot(page_ops);
   JitPage* jp = attached.load(std::memory_order_acquire);
   if (jp == nullptr) {
@@ -930,7 +930,7 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint
 namespace rvrr::vm {
 bool jit_supported() { return false; }
 void release_jit_page(JitPage* page) { delete page; }
-JitRun jit_enter(Machine::Impl&, const DecodedOp*, Addr, std::uint64_t&, std::uint64_t, Addr&, const DebugPoints*,
+JitRun jit_enter(Machine::Impl&, const DecodedOp*, Addr32, std::uint64_t&, std::uint64_t, Addr32&, const DebugPoints*,
                  const DecodedOp*) {
   return {};
 }

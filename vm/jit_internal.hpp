@@ -23,6 +23,10 @@
 
 namespace rvrr::vm {
 
+// The tier translates RV32 code only: its addresses are 32 bits and wrap at
+// 4 GiB, as in the RV32 interpreter (vm::Addr is 64 bits wide for RV64).
+using Addr32 = std::uint32_t;
+
 // What translated code needs and returns. The field offsets are part of the
 // generated code's convention (vm/jit.cpp).
 struct JitContext {
@@ -32,7 +36,7 @@ struct JitContext {
   Memory* memory;
   const Memory::TlbEntry* read_tlb;  // the memory's read TLB; the write TLB follows at a fixed offset
   Machine::Impl* machine;
-  Addr pc;                 // out: where execution goes on
+  Addr32 pc;                 // out: where execution goes on
   std::uint32_t interpret; // out: 1 = the interpreter must execute the op at pc (untranslated, or it faults)
   // Pages holding a breakpoint (DebugPoints::breakpoint_page_bits), or null:
   // translated code never goes on into such a page (the interpreter runs it).
@@ -65,14 +69,14 @@ struct JitRun {
 // points: the run's breakpoints (no watchpoints), or null. patched: when pc's page holds
 // a breakpoint, its ops with Op::BpStop at breakpoints (vm/interpreter_support.hpp),
 // else null; translated code whose block holds one is not run.
-JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount, std::uint64_t limit,
-                 Addr& new_pc, const DebugPoints* points, const DecodedOp* patched);
+JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::uint64_t& icount, std::uint64_t limit,
+                 Addr32& new_pc, const DebugPoints* points, const DecodedOp* patched);
 
 // At pc (whose page's decoded ops are page_ops), with icount before it and
 // the run's limit: run translated code if there is some for this slot, or
 // count this entry. Cheap when the slot is cold and counted.
-inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr pc, std::uint64_t& icount,
-                     std::uint64_t limit, Addr& new_pc, const DebugPoints* points, const DecodedOp* patched) {
+inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::uint64_t& icount,
+                     std::uint64_t limit, Addr32& new_pc, const DebugPoints* points, const DecodedOp* patched) {
   const JitPage* jp = Memory::Internals::jit_page(page_ops);
   if (RVRR_LIKELY(jp != nullptr)) {
     const unsigned slot = (pc & (kPageSize - 1)) >> 1;
