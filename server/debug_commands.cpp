@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <spdlog/spdlog.h>
 
 #include "server/commands.hpp"
@@ -31,6 +32,10 @@ timeline::TimelineOptions timeline_options(const CliOptions& o, ProgressMeter& m
   t.checkpoint_memory = o.checkpoint_memory_mib << 20;
   t.checkpoint_interval = o.checkpoint_interval;
   t.max_instructions = o.max_instructions;
+  // Index history on the other hardware thread as it grows (live) or from the
+  // start (replay): the first far reverse-continue then finds it indexed. One
+  // hardware thread: it would only slow the session down.
+  t.index_in_background = std::thread::hardware_concurrency() > 1;
   return t;
 }
 

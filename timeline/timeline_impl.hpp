@@ -12,6 +12,7 @@
 
 #include "timeline/checkpoint_store.hpp"
 #include "timeline/hit_cache.hpp"
+#include "timeline/index_builder.hpp"
 #include "timeline/recording_index.hpp"
 #include "timeline/timeline.hpp"
 
@@ -103,6 +104,9 @@ struct Timeline::Impl {
   HitCache cache;
   RecordingIndex index;                     // per stretch of `interval` instructions (stretch k starts at k*interval)
   StretchRecorder recorder;                 // scratch for building index entries during scans
+  // The background indexer (index_builder.hpp), started lazily by sync_index.
+  std::unique_ptr<IndexBuilder> builder;
+  std::uint64_t background_stretches = 0;   // stretches it added
   std::optional<std::uint64_t> halt_at;     // where the guest exited/faulted, once seen
   std::uint64_t focus = kNoLimit;  // while a seek runs: its target (thinning centres there); else now()
   std::uint64_t last_auto_checkpoint = 0;  // count of the last automatic checkpoint taken (maybe evicted since)
@@ -150,6 +154,11 @@ struct Timeline::Impl {
   const vm::DebugPoints& watches_of_points();  // watch_only, rebuilt when points change
 
   // ---- timeline.cpp ----
+  // Hands the background indexer what history grew by and takes what it
+  // finished into the index (starting it first if it should run). Cheap: call
+  // it between slices and around every operation.
+  void sync_index();
+  void ensure_builder();
   void begin_operation(std::uint64_t expected);  // progress bookkeeping around resume/seek/restart
   void end_operation();
   void report_progress() {                        // between slices: one branch when no callback

@@ -351,6 +351,7 @@ ScanResult Timeline::Impl::latest_hit(const std::vector<vm::Addr>& bps, const st
   const bool cacheable = !ranges_overlap(watches);
   ScanResult out;
   while (to > 0 && (!bps.empty() || !watches.empty())) {
+    sync_index();  // stretches the background indexer finished meanwhile are skipped too
     ScanResult r;
     std::uint64_t from = 0;
     if (scan_threads > 1) {
