@@ -119,13 +119,7 @@ class SidecarKeeper {
 // A live session's index describes the history its finished trace holds:
 // keep it next to the trace, so the first replay starts with it.
 void save_live_index(const timeline::Timeline& timeline, const std::string& trace_path) {
-  if (timeline.index().stretches() == 0) return;
-  std::vector<std::uint8_t> bytes;
-  vm::FileReadError error;
-  int error_number;
-  if (!vm::read_file_bytes(trace_path, bytes, error, error_number)) return;
-  const timeline::IndexSidecarKey key = timeline::sidecar_key(timeline::sha256(bytes), timeline.index().span());
-  if (auto failed = timeline::write_index_sidecar(timeline::sidecar_path(trace_path), key, timeline.index()))
+  if (auto failed = timeline::save_index_for_trace(trace_path, timeline.index()))
     std::fprintf(stderr, "rvrr: warning: the recording index is not saved (%s)\n", failed->c_str());
 }
 
@@ -180,7 +174,15 @@ int debug_command(const CliRequest& request) {
       }
     }
     if (writer) timeline::finish_live_trace(*writer, timeline.machine(), stats.history_end, stopped_by);
-    if (writer && !writer->error()) save_live_index(timeline, target.path.string());
+    if (writer && !writer->error()) {
+      // The indexer follows the run on another thread: let it finish the
+      // history for the replays, unless told to stop (then save what it has).
+      if (timeline.stats().indexing == timeline::TimelineStats::Indexing::Running && stop_signals.received() == 0) {
+        std::fprintf(stderr, "rvrr: indexing the rest of the history for replays (Ctrl-C skips it)\n");
+        timeline.wait_for_index([&] { return stop_signals.received() != 0; });
+      }
+      save_live_index(timeline, target.path.string());
+    }
   }
   if (status != 0 && length == 0) {
     // The server never ran (port in use, gdb missing): no trace worth keeping.

@@ -1,5 +1,6 @@
 // server/trace_commands.cpp - `rvrr record` and `rvrr trace info`.
 #include <chrono>
+#include <thread>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -76,6 +77,9 @@ int record_command(const CliRequest& request) {
   ro.live.interrupt = stop_signals.interrupt();
   ro.interrupted_by = [&stop_signals] { return stop_signals.name(); };
   ro.max_instructions = o.max_instructions;
+  // Index the history on the other hardware thread while recording, for the
+  // replays (TRACE.idx); with one hardware thread it would slow the recording.
+  ro.index = std::thread::hardware_concurrency() > 1;
   ProgressMeter meter = ProgressMeter::for_stderr("recording");
   if (meter.enabled()) {
     ro.progress = meter.callback();
@@ -132,6 +136,9 @@ int record_command(const CliRequest& request) {
     if (o.stats) print_run_stats(result.instructions, seconds);
     return 1;
   }
+  if (result.index_error)
+    std::fprintf(stderr, "rvrr: warning: the recording index is not saved (%s); replays rebuild it\n",
+                 result.index_error->c_str());
   std::string replay = target.store_dir ? "rvrr replay" : "rvrr replay " + target.path.string();
   std::fprintf(stderr, "rvrr: trace written to %s (%s instructions, %s host events, %s); replay it with: %s\n",
                target.path.c_str(), timeline::group_digits(result.instructions).c_str(),

@@ -75,11 +75,11 @@ std::optional<std::string> IndexBuilder::failure() const {
   return failure_;
 }
 
-bool IndexBuilder::wait_done(const std::atomic<bool>* cancel_flag) {
+bool IndexBuilder::wait_done(const std::function<bool()>& stop) {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     if (idle_ || failure_ || stop_) return true;
-    if (cancel_flag != nullptr && cancel_flag->load(std::memory_order_relaxed)) return false;
+    if (stop && stop()) return false;
     cv_.wait_for(lock, std::chrono::milliseconds(20));
   }
 }

@@ -28,6 +28,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -61,8 +62,9 @@ class IndexBuilder {
   // Stretches finished since the last call, ascending.
   std::vector<IndexedStretch> take();
   // Blocks until every stretch of what was published is indexed (or the
-  // worker failed), or `cancel_flag` becomes true. Returns true when done.
-  bool wait_done(const std::atomic<bool>* cancel_flag);
+  // worker failed), or `stop()` (polled every 20 ms, if given) says so.
+  // Returns true when done.
+  bool wait_done(const std::function<bool()>& stop);
   // Everything published is indexed (and nothing more can be, until more is published).
   bool done() const;
   std::uint64_t position() const { return position_.load(std::memory_order_relaxed); }

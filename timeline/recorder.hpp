@@ -26,6 +26,12 @@ struct RecordOptions {
   // Optional: what stopped the recording when live.interrupt was raised
   // ("SIGTERM"), for the footer (TraceEnd::Interrupted).
   std::function<std::string()> interrupted_by;
+  // Index the history on a worker thread as it is recorded
+  // (timeline/index_builder.hpp) and save it next to the trace (TRACE.idx),
+  // so the first replay starts with it. At the end the recording waits for
+  // the worker to catch up, unless live.interrupt is raised (then it saves
+  // what is indexed). For machines with a hardware thread to spare.
+  bool index = false;
 };
 
 struct RecordResult {
@@ -37,6 +43,8 @@ struct RecordResult {
   std::uint64_t events = 0;            // host calls recorded
   std::uint64_t trace_bytes = 0;
   std::optional<std::string> trace_error;  // an I/O error while writing: the trace is incomplete
+  std::uint64_t indexed_stretches = 0;     // RecordOptions::index: stretches saved in the sidecar
+  std::optional<std::string> index_error;  // ... or why the sidecar is not there
 };
 
 // Records `program_path` into `trace_path`. Throws std::runtime_error (program

@@ -35,6 +35,7 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
     a = advance(current, now() + 1, w.empty() ? nullptr : &w, false, nullptr, true);
   } else {
     skip_ahead(cancel);
+    if (scan_threads > 1 && !points.empty()) forward_parallel(cancel);
     a = advance(current, kNoLimit, &points, false, &cancel, true);
   }
   StopEvent e = stop_at(StopKind::Step, now());
@@ -320,11 +321,11 @@ const RecordingIndex& Timeline::index() const {
   return impl_->index;
 }
 
-bool Timeline::wait_for_index(const CancelToken& cancel) {
+bool Timeline::wait_for_index(const std::function<bool()>& stop) {
   Impl& m = *impl_;
   m.sync_index();
-  if (!m.builder) return false;
-  const bool finished = m.builder->wait_done(&cancel.requested);
+  if (!m.builder) return m.options.index_in_background && (m.live() || !m.env->history().open_ended);  // nothing left
+  const bool finished = m.builder->wait_done(stop);
   m.sync_index();
   return finished && !m.builder->failure();
 }
@@ -385,6 +386,7 @@ TimelineStats Timeline::stats() const {
   s.scan_threads = m.scan_threads;
   s.parallel_scan_jobs = m.parallel_scan_jobs;
   s.parallel_scan_batches = m.parallel_scan_batches;
+  s.forward_scan_jobs = m.forward_scan_jobs;
   return s;
 }
 

@@ -86,6 +86,7 @@ struct TimelineStats {
   unsigned scan_threads = 1;  // threads a reverse scan re-runs intervals on
   std::uint64_t parallel_scan_jobs = 0;     // intervals re-run by parallel scans so far
   std::uint64_t parallel_scan_batches = 0;  // ... in this many batches (jobs > batches: some ran together)
+  std::uint64_t forward_scan_jobs = 0;      // intervals re-run at once by forward continues
 };
 
 class Timeline {
@@ -164,9 +165,9 @@ class Timeline {
   // adopted and false is returned. Stretches already known are kept.
   bool adopt_index(std::vector<IndexedStretch> stretches);
   // Waits until the background indexer has indexed all of history so far
-  // (TimelineOptions::index_in_background), or `cancel`. True when the index
-  // then covers every whole stretch of history; false if cancelled, off or failed.
-  bool wait_for_index(const CancelToken& cancel);
+  // (TimelineOptions::index_in_background), or `stop()` (polled every 20 ms)
+  // says to give up. True when it is done; false if stopped, off or failed.
+  bool wait_for_index(const std::function<bool()>& stop = {});
   // Re-runs history [0, to) on a copy of the start of history with `trace`
   // seeing every instruction (vm/exec_trace.hpp), for questions about the
   // whole history so far (line hits, profiles). The position, checkpoints

@@ -194,7 +194,16 @@ struct Timeline::Impl {
   ScanResult scan_back_parallel(std::uint64_t& to, const std::vector<vm::Addr>& bps,
                                 const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
                                 const CancelToken& cancel, std::uint64_t& hit_from);
-  ScanJob make_scan_job(const ScanPlan& plan) const;
+  // A job re-running plan's interval from `start` (the state at plan.from).
+  ScanJob make_scan_job(const ScanPlan& plan, const vm::Machine& start) const;
+  // Before a forward continue in known history, with more than one scan
+  // thread: re-runs the next intervals that may hit (from now, then from the
+  // checkpoints ahead) at once, and moves to the earliest event any of them
+  // found, or past them when none did, until the end of history is near. The
+  // run from there (Impl::advance) then stops exactly where a run from the
+  // start would have.
+  void forward_parallel(const CancelToken& cancel);
+  std::uint64_t forward_scan_jobs = 0;  // statistics: intervals forward_parallel re-ran
   void merge_scan_job(const ScanPlan& plan, ScanJobResult& result, bool cacheable_watches);
   // The latest hit in [from, to). Indexes every whole stretch the run covers.
   ScanResult scan_interval(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,

@@ -76,8 +76,7 @@ TEST_CASE("the index built behind a live run equals the one a full scan builds, 
 
   Rig live(g, options(true));
   grow_history(live);
-  CancelToken c;
-  REQUIRE(live.t().wait_for_index(c));
+  REQUIRE(live.t().wait_for_index());
   const TimelineStats s = live.t().stats();
   CHECK(s.indexing == TimelineStats::Indexing::Done);
   CHECK(s.background_stretches == s.indexed_stretches);
@@ -97,13 +96,12 @@ TEST_CASE("a debugger write behind the live frontier restarts the indexer on the
   const Guest g = make_guest(120000, true);
   Rig live(g, options(true));
   REQUIRE(live.seek(500'000).kind == StopKind::SeekDone);
-  CancelToken c;
-  REQUIRE(live.t().wait_for_index(c));
+  REQUIRE(live.t().wait_for_index());
   // Back to the middle of a stretch and change history there: the future is discarded.
   REQUIRE(live.seek(275'000).kind == StopKind::SeekDone);
   REQUIRE_FALSE(live.t().write_register(a5, 1234).has_value());
   REQUIRE(live.cont().kind == StopKind::HistoryEnd);
-  REQUIRE(live.t().wait_for_index(c));
+  REQUIRE(live.t().wait_for_index());
 
   Rig ref(g, options(false));
   REQUIRE(ref.seek(275'000).kind == StopKind::SeekDone);
@@ -117,8 +115,7 @@ TEST_CASE("a history whose tail is not indexed yet gives exactly the hits of a p
   const Guest g = make_guest(150000, true);
   Rig built(g, options(true));
   REQUIRE(built.cont().kind == StopKind::HistoryEnd);
-  CancelToken c;
-  REQUIRE(built.t().wait_for_index(c));
+  REQUIRE(built.t().wait_for_index());
   const std::uint64_t end = built.t().now();
   std::vector<IndexedStretch> head;
   for (const IndexedStretch& s : stretches_of(built.t().index()))
@@ -167,8 +164,7 @@ TEST_CASE("a tampered sidecar is ignored and the replay's background indexer reb
   const Guest g = make_guest(150000, true);
   Rig live(g, options(true));
   REQUIRE(live.cont().kind == StopKind::HistoryEnd);
-  CancelToken c;
-  REQUIRE(live.t().wait_for_index(c));
+  REQUIRE(live.t().wait_for_index());
   const std::vector<IndexedStretch> want = stretches_of(live.t().index());
 
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / "rvrr-test-index-builder";
@@ -192,7 +188,7 @@ TEST_CASE("a tampered sidecar is ignored and the replay's background indexer reb
 
   // The replay starts with nothing and indexes all of history in the background.
   Rig replay(g, options(true), HistoryEnvironment::Mode::Replay, live.history);
-  REQUIRE(replay.t().wait_for_index(c));
+  REQUIRE(replay.t().wait_for_index());
   require_same(stretches_of(replay.t().index()), want);
   CHECK(replay.t().stats().instructions_executed == 0);
   REQUIRE_FALSE(write_index_sidecar(path, key, replay.t().index()).has_value());
