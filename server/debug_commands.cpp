@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <spdlog/spdlog.h>
 
 #include "server/commands.hpp"
@@ -13,6 +12,7 @@
 #include "server/stop_signals.hpp"
 #include "timeline/checksums.hpp"
 #include "timeline/index_sidecar.hpp"
+#include "timeline/index_builder.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline.hpp"
 #include "timeline/trace_format.hpp"
@@ -35,7 +35,7 @@ timeline::TimelineOptions timeline_options(const CliOptions& o, ProgressMeter& m
   // Index history on the other hardware thread as it grows (live) or from the
   // start (replay): the first far reverse-continue then finds it indexed. One
   // hardware thread: it would only slow the session down.
-  t.index_in_background = std::thread::hardware_concurrency() > 1;
+  t.index_in_background = timeline::default_index_in_background();
   return t;
 }
 

@@ -1,6 +1,5 @@
 // server/trace_commands.cpp - `rvrr record` and `rvrr trace info`.
 #include <chrono>
-#include <thread>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "timeline/replay_session.hpp"
 #include "timeline/host_call_text.hpp"
 #include "timeline/index_sidecar.hpp"
+#include "timeline/index_builder.hpp"
 #include "timeline/recorder.hpp"
 #include "timeline/trace_format.hpp"
 #include "timeline/trace_store.hpp"
@@ -79,7 +79,7 @@ int record_command(const CliRequest& request) {
   ro.max_instructions = o.max_instructions;
   // Index the history on the other hardware thread while recording, for the
   // replays (TRACE.idx); with one hardware thread it would slow the recording.
-  ro.index = std::thread::hardware_concurrency() > 1;
+  ro.index = timeline::default_index_in_background();
   ProgressMeter meter = ProgressMeter::for_stderr("recording");
   if (meter.enabled()) {
     ro.progress = meter.callback();

@@ -2,6 +2,7 @@
 #include "timeline/index_builder.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 
 #include "timeline/session_setup.hpp"
@@ -14,6 +15,14 @@ namespace {
 // (a debugger write, the end of a session) never waits long.
 constexpr std::uint64_t kWorkerSlice = 1u << 20;
 }  // namespace
+
+bool default_index_in_background() {
+  if (const char* s = std::getenv("RVRR_BACKGROUND_INDEX")) {
+    if (std::string(s) == "0") return false;
+    if (std::string(s) == "1") return true;
+  }
+  return std::thread::hardware_concurrency() > 1;
+}
 
 IndexBuilder::IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known,
                            const History* fixed)

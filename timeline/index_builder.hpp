@@ -42,6 +42,12 @@
 
 namespace rvrr::timeline {
 
+// Whether sessions and recordings index history on a worker thread:
+// RVRR_BACKGROUND_INDEX=0 or 1 if set (for tests and benchmarks), else when
+// there is more than one hardware thread (with one, it would only slow the
+// run that makes history down).
+bool default_index_in_background();
+
 class IndexBuilder {
  public:
   // `start`: a copy of the state (debugger writes applied) at a multiple of

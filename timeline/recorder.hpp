@@ -28,9 +28,9 @@ struct RecordOptions {
   std::function<std::string()> interrupted_by;
   // Index the history on a worker thread as it is recorded
   // (timeline/index_builder.hpp) and save it next to the trace (TRACE.idx),
-  // so the first replay starts with it. At the end the recording waits for
-  // the worker to catch up, unless live.interrupt is raised (then it saves
-  // what is indexed). For machines with a hardware thread to spare.
+  // so the first replay starts with it. At the end it saves what the worker
+  // has indexed, without waiting for the rest (a replay indexes that in the
+  // background). For machines with a hardware thread to spare.
   bool index = false;
 };
 
