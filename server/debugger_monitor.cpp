@@ -264,7 +264,9 @@ Outcome Debugger::monitor_info_timeline() {
               group_digits(s.background_stretches) + " stretches so far)\n";
       break;
     case timeline::TimelineStats::Indexing::Done:
-      text += "indexing: done (" + group_digits(s.background_stretches) + " stretches indexed in the background)\n";
+      text += "indexing: done (" + group_digits(s.background_stretches) + " stretches indexed in the background";
+      if (s.indexing_seconds > 0) text += ", " + human_duration(s.indexing_seconds) + " of work";
+      text += ")\n";
       break;
     case timeline::TimelineStats::Indexing::Failed:
       text += "indexing: stopped (" + s.indexing_failure + "); scans index what they run\n";

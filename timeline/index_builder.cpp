@@ -2,6 +2,7 @@
 #include "timeline/index_builder.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <exception>
 
@@ -169,7 +170,12 @@ void IndexBuilder::work() {
       vm::RunOptions run;
       run.stop_at = limit;
       run.trace = rec_start ? &recorder : nullptr;
+      const auto t0 = std::chrono::steady_clock::now();
       const vm::StopInfo info = m.run(run, env);
+      busy_ns_.fetch_add(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                        std::chrono::steady_clock::now() - t0)
+                                                        .count()),
+                         std::memory_order_relaxed);
       executed_.fetch_add(m.icount() - at, std::memory_order_relaxed);
       position_.store(m.icount(), std::memory_order_relaxed);
       if (info.kind != vm::StopKind::Limit || m.icount() != limit) {

@@ -75,6 +75,8 @@ class IndexBuilder {
   bool done() const;
   std::uint64_t position() const { return position_.load(std::memory_order_relaxed); }
   std::uint64_t executed() const { return executed_.load(std::memory_order_relaxed); }
+  // Time the worker spent running (not waiting for history), in seconds: the index's build cost.
+  double busy_seconds() const { return static_cast<double>(busy_ns_.load(std::memory_order_relaxed)) * 1e-9; }
   // Why the worker stopped early (a re-run that did not match history), if it did.
   std::optional<std::string> failure() const;
 
@@ -105,6 +107,7 @@ class IndexBuilder {
   std::atomic<bool> stop_flag_{false};
   std::atomic<std::uint64_t> position_{0};
   std::atomic<std::uint64_t> executed_{0};
+  std::atomic<std::uint64_t> busy_ns_{0};
   std::thread worker_;            // last: starts once everything above exists
 };
 

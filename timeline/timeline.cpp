@@ -35,8 +35,16 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
     a = advance(current, now() + 1, w.empty() ? nullptr : &w, false, nullptr, true);
   } else {
     skip_ahead(cancel);
-    if (scan_threads > 1 && !points.empty()) forward_parallel(cancel);
-    a = advance(current, kNoLimit, &points, false, &cancel, true);
+    bool stopped = false;
+    const std::uint64_t near = interval / kNearProbeFraction;
+    if (scan_threads > 1 && !points.empty() && now() + near < frontier()) {
+      // The continues behind gdb's `finish` and `next` usually stop close
+      // by: look there alone first, then hand the rest to parallel re-runs.
+      a = advance(current, now() + near, &points, false, &cancel, true);
+      stopped = a.outcome != Outcome::Reached;
+      if (!stopped) forward_parallel(cancel);
+    }
+    if (!stopped) a = advance(current, kNoLimit, &points, false, &cancel, true);
   }
   StopEvent e = stop_at(StopKind::Step, now());
   switch (a.outcome) {
@@ -374,6 +382,7 @@ TimelineStats Timeline::stats() const {
   s.background_stretches = m.background_stretches;
   if (m.builder) {
     s.indexing_at = m.builder->position();
+    s.indexing_seconds = m.builder->busy_seconds();
     if (auto failed = m.builder->failure()) {
       s.indexing = TimelineStats::Indexing::Failed;
       s.indexing_failure = *failed;

@@ -82,6 +82,7 @@ struct TimelineStats {
   enum class Indexing : std::uint8_t { Off, Running, Done, Failed } indexing = Indexing::Off;
   std::uint64_t indexing_at = 0;           // the instruction it has reached
   std::uint64_t background_stretches = 0;  // stretches it added to the index
+  double indexing_seconds = 0;             // time it spent running (its build cost so far)
   std::string indexing_failure;            // Failed: why
   unsigned scan_threads = 1;  // threads a reverse scan re-runs intervals on
   std::uint64_t parallel_scan_jobs = 0;     // intervals re-run by parallel scans so far

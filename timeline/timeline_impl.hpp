@@ -39,6 +39,11 @@ inline constexpr std::uint64_t kCancelSlice = 1u << 20;
 inline constexpr std::uint64_t kShortRangeFar = 32 * 1024;
 inline constexpr std::uint64_t kShortRangeNear = 2 * 1024;
 
+// A forward continue in known history with several scan threads first runs
+// this fraction of a checkpoint interval alone (~1 ms at the automatic
+// spacing): a near stop costs no thread start-up or machine copies.
+inline constexpr std::uint64_t kNearProbeFraction = 16;
+
 inline constexpr std::uint64_t kNoLimit = std::numeric_limits<std::uint64_t>::max();
 
 // How a run of the forward engine ended.

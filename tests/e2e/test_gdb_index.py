@@ -30,7 +30,7 @@ UNITS = "200"   # ~220 million instructions: ~55 stretches of 4M
 WAIT_INDEXED = ("python import time; [time.sleep(0.1) for _ in iter(lambda: 'indexing: done' not in "
                 "gdb.execute('monitor info timeline', to_string=True), False)]")
 EXECUTED = re.compile(r"instructions executed: ([\d,]+)")
-BACKGROUND = re.compile(r"indexing: done \(([\d,]+) stretches indexed in the background\)")
+BACKGROUND = re.compile(r"indexing: done \(([\d,]+) stretches indexed in the background[,)]")
 
 
 class background_index:
