@@ -35,7 +35,9 @@ timeline::TimelineOptions timeline_options(const CliOptions& o, ProgressMeter& m
   // Index history on the other hardware thread as it grows (live) or from the
   // start (replay): the first far reverse-continue then finds it indexed. One
   // hardware thread: it would only slow the session down.
-  t.index_in_background = timeline::default_index_in_background();
+  const timeline::BackgroundIndexChoice background = timeline::default_index_in_background();
+  t.index_in_background = background.on;
+  t.index_at_idle_priority = background.idle_priority;
   return t;
 }
 

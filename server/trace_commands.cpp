@@ -79,7 +79,9 @@ int record_command(const CliRequest& request) {
   ro.max_instructions = o.max_instructions;
   // Index the history on the other hardware thread while recording, for the
   // replays (TRACE.idx); with one hardware thread it would slow the recording.
-  ro.index = timeline::default_index_in_background();
+  const timeline::BackgroundIndexChoice background = timeline::default_index_in_background();
+  ro.index = background.on;
+  ro.index_at_idle_priority = background.idle_priority;
   ProgressMeter meter = ProgressMeter::for_stderr("recording");
   if (meter.enabled()) {
     ro.progress = meter.callback();

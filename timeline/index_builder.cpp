@@ -1,6 +1,11 @@
 // timeline/index_builder.cpp - the background indexer's worker (see index_builder.hpp).
 #include "timeline/index_builder.hpp"
 
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -15,19 +20,31 @@ namespace {
 // frontier: ~2-5 ms of execution, so a Timeline that resets the builder
 // (a debugger write, the end of a session) never waits long.
 constexpr std::uint64_t kWorkerSlice = 1u << 20;
+// The worker takes only CPU time nobody else wants: on a machine with a free
+// hardware thread it runs at full speed; on a busy one it must not slow the
+// recording (or anything else) down. Linux: SCHED_IDLE, else nice 19. A
+// failure leaves it at normal priority (still correct, only less polite).
+void lower_own_priority() {
+#ifdef SCHED_IDLE
+  sched_param param{};
+  if (sched_setscheduler(0, SCHED_IDLE, &param) == 0) return;  // 0: the calling thread
+#endif
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+}
+
 }  // namespace
 
-bool default_index_in_background() {
+BackgroundIndexChoice default_index_in_background() {
   if (const char* s = std::getenv("RVRR_BACKGROUND_INDEX")) {
-    if (std::string(s) == "0") return false;
-    if (std::string(s) == "1") return true;
+    if (std::string(s) == "0") return {false, true};
+    if (std::string(s) == "1") return {true, false};
   }
-  return std::thread::hardware_concurrency() > 1;
+  return {std::thread::hardware_concurrency() > 1, true};
 }
 
 IndexBuilder::IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known,
-                           const History* fixed)
-    : span_(span), known_(std::move(known)), fixed_(fixed), machine_(std::move(start)) {
+                           const History* fixed, bool idle_priority)
+    : span_(span), known_(std::move(known)), fixed_(fixed), idle_priority_(idle_priority), machine_(std::move(start)) {
   position_.store(machine_.icount(), std::memory_order_relaxed);
   if (fixed_ != nullptr) {
     in_frontier_ = fixed_->frontier;
@@ -97,6 +114,7 @@ bool IndexBuilder::wait_done(const std::function<bool()>& stop) {
 bool IndexBuilder::known(std::uint64_t k) const { return std::binary_search(known_.begin(), known_.end(), k); }
 
 void IndexBuilder::work() {
+  if (idle_priority_) lower_own_priority();
   const History& history = fixed_ != nullptr ? *fixed_ : local_;
   HistoryReader env(history);
   StretchRecorder recorder;

@@ -42,11 +42,18 @@
 
 namespace rvrr::timeline {
 
-// Whether sessions and recordings index history on a worker thread:
-// RVRR_BACKGROUND_INDEX=0 or 1 if set (for tests and benchmarks), else when
-// there is more than one hardware thread (with one, it would only slow the
-// run that makes history down).
-bool default_index_in_background();
+// Whether sessions and recordings index history on a worker thread, and at
+// which priority. Unset RVRR_BACKGROUND_INDEX: on when there is more than one
+// hardware thread (with one, it would only slow the run that makes history
+// down), at idle priority (it takes only CPU time nobody else wants, so a
+// busy machine's recording is not slowed). RVRR_BACKGROUND_INDEX=0: off;
+// =1: on at normal priority (tests and benchmarks whose result must not
+// depend on the machine's other load).
+struct BackgroundIndexChoice {
+  bool on = false;
+  bool idle_priority = true;
+};
+BackgroundIndexChoice default_index_in_background();
 
 class IndexBuilder {
  public:
@@ -55,7 +62,9 @@ class IndexBuilder {
   // without the hooks). `fixed`: the History of a replay, which must not
   // change while the builder exists (then publish() is not used), or null for
   // a live run, whose history arrives through publish().
-  IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known, const History* fixed);
+  // `idle_priority`: the worker runs at the host's idle priority.
+  IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known, const History* fixed,
+               bool idle_priority);
   ~IndexBuilder();  // stops the worker (within a slice) and joins it
   IndexBuilder(const IndexBuilder&) = delete;
   IndexBuilder& operator=(const IndexBuilder&) = delete;
@@ -87,6 +96,7 @@ class IndexBuilder {
   const std::uint64_t span_;
   const std::vector<std::uint64_t> known_;
   const History* fixed_;
+  const bool idle_priority_;
   History local_;                 // live: the worker's copy (only the worker touches it)
   vm::Machine machine_;           // the worker's
   // Published, guarded by mu_.

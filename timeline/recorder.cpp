@@ -40,7 +40,8 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
 
   // The indexer follows the recording from the start, on its own copy.
   std::unique_ptr<IndexBuilder> builder;
-  if (options.index) builder = std::make_unique<IndexBuilder>(machine, kAutoInterval, std::vector<std::uint64_t>{}, nullptr);
+  if (options.index) builder = std::make_unique<IndexBuilder>(machine, kAutoInterval, std::vector<std::uint64_t>{}, nullptr,
+                                                               options.index_at_idle_priority);
 
   vm::StopInfo stop;
   bool interrupted = false;

@@ -32,6 +32,7 @@ struct RecordOptions {
   // has indexed, without waiting for the rest (a replay indexes that in the
   // background). For machines with a hardware thread to spare.
   bool index = false;
+  bool index_at_idle_priority = true;  // ... taking only CPU time nobody else wants
 };
 
 struct RecordResult {

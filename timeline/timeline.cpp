@@ -136,7 +136,7 @@ void Timeline::Impl::ensure_builder() {
     if (s.from >= from->icount) known.push_back(s.from / span);
   });
   builder = std::make_unique<IndexBuilder>(from->machine, span, std::move(known),
-                                           live() ? nullptr : &env->history());
+                                           live() ? nullptr : &env->history(), options.index_at_idle_priority);
 }
 
 void Timeline::Impl::sync_index() {

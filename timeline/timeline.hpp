@@ -53,6 +53,7 @@ struct TimelineOptions {
   // reverse-continue finds it indexed. Off: stretches are indexed only by
   // the scans that run them. Not for the replay of a cut-short trace.
   bool index_in_background = false;
+  bool index_at_idle_priority = false;  // the indexer takes only CPU time nobody else wants
 };
 
 struct CheckpointInfo {
