@@ -155,11 +155,13 @@ void Timeline::Impl::sync_index() {
 std::optional<std::string> Timeline::Impl::prepare_write() {
   if (!live()) return std::string("this is a replay, and replays are read-only: the recorded history cannot be changed");
   const std::uint64_t here = now();
-  // The background indexer follows the history as it was: take what it has
-  // finished, stop it; the next operation starts it again from a checkpoint
-  // before what is not indexed (the index forgets the stretches after here).
+  // Behind the frontier, or once the guest ended, the background indexer
+  // follows a history that is about to change: take what it has finished,
+  // stop it; the next operation starts it again from a checkpoint before
+  // what is not indexed (the index forgets the stretches after here). A
+  // write at the growing end it simply receives with the history.
   sync_index();
-  builder.reset();
+  if (here < frontier() || history_final()) builder.reset();
   if (here < frontier()) {
     // Writing behind the end changes history: the future is discarded and
     // this point becomes the new end.
