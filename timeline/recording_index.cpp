@@ -44,6 +44,8 @@ StretchRecorder::StretchRecorder() : read_bits_((std::uint64_t{1} << (32 - vm::k
 void StretchRecorder::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
     const std::uint64_t key = std::uint64_t{r.start} << 32 | r.end;
+    if (key == last_) continue;  // a tight loop: the same run again, no hashing
+    last_ = key;
     std::uint64_t& slot = filter_[(r.start >> 1 ^ r.end >> 3) & (kFilter - 1)];
     if (slot == key) continue;
     slot = key;
@@ -95,6 +97,7 @@ IndexedStretch StretchRecorder::finish(std::uint64_t from, std::uint64_t to, con
 
 void StretchRecorder::reset() {
   runs_.clear();
+  last_ = 0;
   std::fill(filter_.begin(), filter_.end(), 0);
   host_calls_ = false;
   std::fill(read_bits_.begin(), read_bits_.end(), 0);
