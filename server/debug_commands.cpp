@@ -176,15 +176,10 @@ int debug_command(const CliRequest& request) {
       }
     }
     if (writer) timeline::finish_live_trace(*writer, timeline.machine(), stats.history_end, stopped_by);
-    if (writer && !writer->error()) {
-      // The indexer follows the run on another thread: let it finish the
-      // history for the replays, unless told to stop (then save what it has).
-      if (timeline.stats().indexing == timeline::TimelineStats::Indexing::Running && stop_signals.received() == 0) {
-        std::fprintf(stderr, "rvrr: indexing the rest of the history for replays (Ctrl-C skips it)\n");
-        timeline.wait_for_index([&] { return stop_signals.received() != 0; });
-      }
-      save_live_index(timeline, target.path.string());
-    }
+    // What the indexer behind the run has finished is saved, as `rvrr record`
+    // does; it is not waited for (at idle priority on a busy machine that
+    // could take long), and the replay indexes the rest in the background.
+    if (writer && !writer->error()) save_live_index(timeline, target.path.string());
   }
   if (status != 0 && length == 0) {
     // The server never ran (port in use, gdb missing): no trace worth keeping.
