@@ -75,9 +75,15 @@ def scenario(name, src, args, stop_line_text, watch, early_line_text):
     return cmds, labels
 
 
-def long_scenario(src):
+# Waits (inside gdb) until the background indexer has caught up with history.
+WAIT_INDEXED = ("python import time; [time.sleep(0.05) for _ in iter(lambda: 'indexing: done' not in "
+                "gdb.execute('monitor info timeline', to_string=True), False)]")
+
+
+def long_scenario(src, wait_index=False):
     """The issue-10 benchmark on tests/e2e/guests/long_history.c: a line and a
-    global touched only in the first instructions of a history of billions."""
+    global touched only in the first instructions of a history of billions.
+    wait_index: let the background indexer finish before the first reverse-continue."""
     base = os.path.basename(src)
     early = g.marker_line(src, "early_write")
     cmds, labels = [], []
@@ -87,6 +93,9 @@ def long_scenario(src):
         labels.append(label)
 
     add("continue", "continue to the end (live: records the history)")
+    if wait_index:
+        add(WAIT_INDEXED, "then waiting for the background indexer to finish")
+    add("monitor info timeline")
     add(f"break {base}:{early}")
     add("reverse-continue", "reverse-continue to a line at the start, 1st (scans, indexes)")
     add("delete")
@@ -175,6 +184,8 @@ def main():
                     help="long_history units (~1.1M instructions each; 4600: ~5.1 billion)")
     ap.add_argument("--only", choices=["corrupt_late", "compute", "long_history"])
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--wait-index", action="store_true",
+                    help="long_history: let the background indexer finish before the first reverse-continue")
     a = ap.parse_args()
     os.environ["RVRR"] = a.rvrr
     os.environ["RVRR_EXAMPLES_DIR"] = a.examples
@@ -193,7 +204,7 @@ def main():
         if name == "long_history":
             elf = g.build_guest(name)
             src = g.guest_source(name)
-            cmds, labels = long_scenario(src)
+            cmds, labels = long_scenario(src, a.wait_index)
         else:
             elf = g.example(name)
             src = g.example_source(name)
@@ -215,6 +226,30 @@ def main():
             print(f"  one plain replay of the trace (trace info --verify): "
                   f"{t_replay if isinstance(t_replay, str) else f'{t_replay:.2f} s'}; "
                   f"hardware threads used by scans: {m.group(1) if m else '?'}")
+            # The index build alone: a replay without a sidecar indexes the whole
+            # history on its one background thread; time it from gdb's connection.
+            idx = trace + ".idx"
+            if os.path.exists(idx):
+                os.remove(idx)
+            # At normal priority: the build's cost, not how busy the machine is.
+            saved = os.environ.get("RVRR_BACKGROUND_INDEX")
+            os.environ["RVRR_BACKGROUND_INDEX"] = "1"
+            srv = g.Server([a.rvrr, "replay", "--port", "0", trace])
+            try:
+                srv.start()
+                r = g.run_gdb(srv.port, elf, [WAIT_INDEXED, "monitor info timeline", "kill"], timeout=a.timeout)
+            finally:
+                srv.stop()
+                if saved is None:
+                    os.environ.pop("RVRR_BACKGROUND_INDEX", None)
+                else:
+                    os.environ["RVRR_BACKGROUND_INDEX"] = saved
+            built = r.steps[0].seconds if r.steps else None
+            print(f"  index build in a replay without TRACE.idx (1 background thread): "
+                  f"{f'{built:.2f} s' if built is not None else '?'}"
+                  + (f" = {built / t_replay:.2f}x one plain replay" if built and not isinstance(t_replay, str) else ""))
+            for line in (r.steps[1].output.strip().splitlines() if len(r.steps) > 1 else []):
+                print("  replay timeline: " + line)
 
     print(f"\n== recording overhead (median of {a.repeat} runs, wall time) ==")
     print(f"  {'program':16}{'rvrr run':>14}{'rvrr record':>14}{'overhead':>10}")

@@ -12,6 +12,7 @@
 #include "server/stop_signals.hpp"
 #include "timeline/checksums.hpp"
 #include "timeline/index_sidecar.hpp"
+#include "timeline/index_builder.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline.hpp"
 #include "timeline/trace_format.hpp"
@@ -31,6 +32,12 @@ timeline::TimelineOptions timeline_options(const CliOptions& o, ProgressMeter& m
   t.checkpoint_memory = o.checkpoint_memory_mib << 20;
   t.checkpoint_interval = o.checkpoint_interval;
   t.max_instructions = o.max_instructions;
+  // Index history on the other hardware thread as it grows (live) or from the
+  // start (replay): the first far reverse-continue then finds it indexed. One
+  // hardware thread: it would only slow the session down.
+  const timeline::BackgroundIndexChoice background = timeline::default_index_in_background();
+  t.index_in_background = background.on;
+  t.index_at_idle_priority = background.idle_priority;
   return t;
 }
 
@@ -114,13 +121,7 @@ class SidecarKeeper {
 // A live session's index describes the history its finished trace holds:
 // keep it next to the trace, so the first replay starts with it.
 void save_live_index(const timeline::Timeline& timeline, const std::string& trace_path) {
-  if (timeline.index().stretches() == 0) return;
-  std::vector<std::uint8_t> bytes;
-  vm::FileReadError error;
-  int error_number;
-  if (!vm::read_file_bytes(trace_path, bytes, error, error_number)) return;
-  const timeline::IndexSidecarKey key = timeline::sidecar_key(timeline::sha256(bytes), timeline.index().span());
-  if (auto failed = timeline::write_index_sidecar(timeline::sidecar_path(trace_path), key, timeline.index()))
+  if (auto failed = timeline::save_index_for_trace(trace_path, timeline.index()))
     std::fprintf(stderr, "rvrr: warning: the recording index is not saved (%s)\n", failed->c_str());
 }
 
@@ -167,6 +168,9 @@ int debug_command(const CliRequest& request) {
     // The footer describes the end of history (its state hash, and the exit
     // or fault that ended it), not wherever gdb left us.
     if (writer) timeline.finish_trace(*writer, stopped_by);
+    // What the indexer behind the run has finished is saved, as `rvrr record`
+    // does; it is not waited for (at idle priority on a busy machine that
+    // could take long), and the replay indexes the rest in the background.
     if (writer && !writer->error()) save_live_index(timeline, target.path.string());
   }
   if (status != 0 && length == 0) {

@@ -246,6 +246,22 @@ Outcome Debugger::monitor_info_timeline() {
           " (peak " + human_bytes(s.peak_checkpoint_bytes) + ", budget " + human_bytes(s.budget_bytes) + ")\n";
   text += "index: " + group_digits(s.indexed_stretches) + " stretches of " + group_digits(s.stretch_span) +
           " instructions known (" + human_bytes(s.index_bytes) + "); reverse scans skip those that cannot hit\n";
+  switch (s.indexing) {
+    case timeline::TimelineStats::Indexing::Off:
+      break;
+    case timeline::TimelineStats::Indexing::Running:
+      text += "indexing: in the background, at instruction " + group_digits(s.indexing_at) + " (" +
+              group_digits(s.background_stretches) + " stretches so far)\n";
+      break;
+    case timeline::TimelineStats::Indexing::Done:
+      text += "indexing: done (" + group_digits(s.background_stretches) + " stretches indexed in the background";
+      if (s.indexing_seconds > 0) text += ", " + human_duration(s.indexing_seconds) + " of work";
+      text += ")\n";
+      break;
+    case timeline::TimelineStats::Indexing::Failed:
+      text += "indexing: stopped (" + s.indexing_failure + "); scans index what they run\n";
+      break;
+  }
   text += "reverse scans: re-run intervals on " + std::to_string(s.scan_threads) + " thread" +
           (s.scan_threads == 1 ? "" : "s at once") + "\n";
   return console_then_ok(std::move(text));

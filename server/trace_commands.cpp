@@ -11,6 +11,7 @@
 #include "timeline/replay_session.hpp"
 #include "timeline/host_call_text.hpp"
 #include "timeline/index_sidecar.hpp"
+#include "timeline/index_builder.hpp"
 #include "timeline/recorder.hpp"
 #include "timeline/trace_format.hpp"
 #include "timeline/trace_store.hpp"
@@ -76,6 +77,11 @@ int record_command(const CliRequest& request) {
   ro.live.interrupt = stop_signals.interrupt();
   ro.interrupted_by = [&stop_signals] { return stop_signals.name(); };
   ro.max_instructions = o.max_instructions;
+  // Index the history on the other hardware thread while recording, for the
+  // replays (TRACE.idx); with one hardware thread it would slow the recording.
+  const timeline::BackgroundIndexChoice background = timeline::default_index_in_background();
+  ro.index = background.on;
+  ro.index_at_idle_priority = background.idle_priority;
   ProgressMeter meter = ProgressMeter::for_stderr("recording");
   if (meter.enabled()) {
     ro.progress = meter.callback();
@@ -132,6 +138,9 @@ int record_command(const CliRequest& request) {
     if (o.stats) print_run_stats(result.instructions, seconds);
     return 1;
   }
+  if (result.index_error)
+    std::fprintf(stderr, "rvrr: warning: the recording index is not saved (%s); replays rebuild it\n",
+                 result.index_error->c_str());
   std::string replay = target.store_dir ? "rvrr replay" : "rvrr replay " + target.path.string();
   std::fprintf(stderr, "rvrr: trace written to %s (%s instructions, %s host events, %s); replay it with: %s\n",
                target.path.c_str(), timeline::group_digits(result.instructions).c_str(),

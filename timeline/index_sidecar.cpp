@@ -211,6 +211,15 @@ std::optional<std::string> write_index_sidecar(const std::string& path, const In
   return std::nullopt;
 }
 
+std::optional<std::string> save_index_for_trace(const std::string& trace_path, const RecordingIndex& index) {
+  if (index.stretches() == 0) return std::nullopt;
+  std::vector<std::uint8_t> bytes;
+  vm::FileReadError error;
+  int error_number;
+  if (!vm::read_file_bytes(trace_path, bytes, error, error_number)) return "cannot read " + trace_path;
+  return write_index_sidecar(sidecar_path(trace_path), sidecar_key(sha256(bytes), index.span()), index);
+}
+
 std::variant<std::vector<IndexedStretch>, std::string> read_index_sidecar(const std::string& path,
                                                                           const IndexSidecarKey& key) {
   std::error_code ec;

@@ -74,6 +74,11 @@ std::variant<SidecarSummary, std::string> summarize_index_sidecar(std::span<cons
 std::optional<std::string> write_index_sidecar(const std::string& path, const IndexSidecarKey& key,
                                                const RecordingIndex& index);
 
+// Saves `index` as the sidecar of the finished trace at `trace_path` (its
+// key: the trace file's hash, the index's span). Nothing to do for an empty
+// index. Returns the error instead of throwing.
+std::optional<std::string> save_index_for_trace(const std::string& trace_path, const RecordingIndex& index);
+
 // The stretches of the sidecar at `path`, or why it is not used ("none" if
 // there is no file).
 std::variant<std::vector<IndexedStretch>, std::string> read_index_sidecar(const std::string& path,

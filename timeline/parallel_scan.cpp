@@ -26,7 +26,7 @@ void apply_writes(vm::Machine& m, const History& history, std::uint64_t icount) 
 // no checkpoints and nothing written outside the job.
 Advance run_to(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts, bool skip_first,
                const CancelToken* cancel, vm::Environment& env, const History& history,
-               vm::ExecTraceSink* trace, std::atomic<std::uint64_t>& executed) {
+               vm::ExecTraceSink* trace, std::atomic<std::uint64_t>& executed, const ScanJob& job) {
   if (pts != nullptr && pts->empty()) pts = nullptr;
   bool skip = skip_first;
   const std::uint64_t start = m.icount();
@@ -42,6 +42,12 @@ Advance run_to(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts,
     }
     if (at >= target) return Advance{Outcome::Reached, {}};
     if (cancel != nullptr && cancel->cancelled()) return Advance{Outcome::Cancelled, {}};
+    if (job.earliest && job.earliest->load(std::memory_order_relaxed) < job.order) {
+      // An earlier interval already holds the answer: this one is not needed.
+      vm::StopInfo info;
+      info.kind = vm::StopKind::Limit;
+      return Advance{Outcome::End, info};
+    }
     std::uint64_t limit = std::min(target, at + kCancelSlice);
     if (auto w = history.next_write_at_or_after(at + 1)) limit = std::min(limit, *w);
 
@@ -130,7 +136,7 @@ ScanJobResult run_job(ScanJob& job, const History& history, const CancelToken* c
   std::uint64_t boundaries = 0;
   for (;;) {
     const std::uint64_t boundary = std::min(job.to, stretch_end(m.icount() / span));
-    Advance a = run_to(m, boundary, &points, skip, cancel, env, history, rec_start ? &recorder : nullptr, executed);
+    Advance a = run_to(m, boundary, &points, skip, cancel, env, history, rec_start ? &recorder : nullptr, executed, job);
     if (a.outcome == Outcome::Reached && m.icount() < job.to) {
       if (rec_start) out.stretches.push_back(recorder.finish(rec_start->icount(), m.icount(), *rec_start, m));
       if (++boundaries % job.checkpoint_stride == 0) out.checkpoints.push_back(m);
@@ -153,6 +159,15 @@ ScanJobResult run_job(ScanJob& job, const History& history, const CancelToken* c
     const std::uint64_t e = m.icount();
     if (e >= job.to) {
       out.complete = true;
+      break;
+    }
+    if (!out.first_event) out.first_event = e;
+    if (job.stop_at_first) {
+      if (job.earliest) {
+        std::uint64_t seen = job.earliest->load(std::memory_order_relaxed);
+        while (job.order < seen && !job.earliest->compare_exchange_weak(seen, job.order, std::memory_order_relaxed)) {
+        }
+      }
       break;
     }
     if (a.info.kind == vm::StopKind::Breakpoint) {

@@ -62,6 +62,12 @@ struct ScanJob {
   // Keep a copy of the state at every `checkpoint_stride`-th stretch boundary
   // the job crosses (bounded: the Timeline thins them anyway).
   std::uint64_t checkpoint_stride = 1;
+  // Going forward: stop at the first event (first_event), and give up as
+  // soon as an earlier job of the same batch found one (its `order` is below
+  // this job's in *earliest, shared by the batch).
+  bool stop_at_first = false;
+  std::uint64_t order = 0;
+  std::shared_ptr<std::atomic<std::uint64_t>> earliest;
 };
 
 struct ScanJobResult {
@@ -69,6 +75,7 @@ struct ScanJobResult {
   std::vector<std::vector<std::uint64_t>> bp_events;  // per job.bps, ascending (the latest kept)
   std::vector<std::vector<std::uint64_t>> w_events;   // per job.watches
   bool complete = false;                         // ran to `to` (the events are all of [from, to))
+  std::optional<std::uint64_t> first_event;      // the earliest event's count (before it executes)
   std::optional<Advance> failure;                // Cancelled or Divergence
   std::optional<std::uint64_t> halted_at;        // the guest exited or faulted there
   std::vector<IndexedStretch> stretches;         // newly indexed, ascending

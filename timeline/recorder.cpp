@@ -2,6 +2,11 @@
 #include "timeline/recorder.hpp"
 
 #include <algorithm>
+#include <memory>
+
+#include "timeline/index_builder.hpp"
+#include "timeline/index_sidecar.hpp"
+#include "timeline/timeline_impl.hpp"
 
 namespace rvrr::timeline {
 
@@ -33,6 +38,11 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
   const std::uint64_t slice = interrupt ? kInterruptSlice : options.progress ? kProgressSlice : kSlice;
   const std::uint64_t total = options.max_instructions;
 
+  // The indexer follows the recording from the start, on its own copy.
+  std::unique_ptr<IndexBuilder> builder;
+  if (options.index) builder = std::make_unique<IndexBuilder>(machine, kAutoInterval, std::vector<std::uint64_t>{}, nullptr,
+                                                               options.index_at_idle_priority);
+
   vm::StopInfo stop;
   bool interrupted = false;
   for (;;) {
@@ -44,6 +54,7 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
     run.stop_at = std::min(limit, machine.icount() + slice);
     stop = machine.run(run, env);
     env.advance_frontier(machine.icount());
+    if (builder) builder->publish(env.history(), false);
     if (stop.kind == vm::StopKind::Interrupted) {
       interrupted = true;  // inside a read: it did not happen and is not recorded
       break;
@@ -68,6 +79,16 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
     setup.writer->finish(result.footer);
     result.trace_bytes = setup.writer->bytes_written();
     result.trace_error = setup.writer->error();
+  }
+  if (builder && !result.trace_error) {
+    // What the indexer finished by now is saved; it is not waited for (it
+    // runs ~10-20% slower than the recording, and the recording's time is
+    // what `record` is about). A replay indexes the rest in the background.
+    RecordingIndex index(kAutoInterval);
+    for (IndexedStretch& s : builder->take()) index.add(std::move(s));
+    builder.reset();
+    result.indexed_stretches = index.stretches();
+    result.index_error = save_index_for_trace(trace_path, index);
   }
   return result;
 }

@@ -26,6 +26,13 @@ struct RecordOptions {
   // Optional: what stopped the recording when live.interrupt was raised
   // ("SIGTERM"), for the footer (TraceEnd::Interrupted).
   std::function<std::string()> interrupted_by;
+  // Index the history on a worker thread as it is recorded
+  // (timeline/index_builder.hpp) and save it next to the trace (TRACE.idx),
+  // so the first replay starts with it. At the end it saves what the worker
+  // has indexed, without waiting for the rest (a replay indexes that in the
+  // background). For machines with a hardware thread to spare.
+  bool index = false;
+  bool index_at_idle_priority = true;  // ... taking only CPU time nobody else wants
 };
 
 struct RecordResult {
@@ -37,6 +44,8 @@ struct RecordResult {
   std::uint64_t events = 0;            // host calls recorded
   std::uint64_t trace_bytes = 0;
   std::optional<std::string> trace_error;  // an I/O error while writing: the trace is incomplete
+  std::uint64_t indexed_stretches = 0;     // RecordOptions::index: stretches saved in the sidecar
+  std::optional<std::string> index_error;  // ... or why the sidecar is not there
 };
 
 // Records `program_path` into `trace_path`. Throws std::runtime_error (program

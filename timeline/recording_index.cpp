@@ -63,6 +63,8 @@ void StretchRecorder::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
     const vm::Addr start = std::min(r.start, kTopCode - 1), end = std::max(std::min(r.end, kTopCode), start + 1);
     const std::uint64_t key = start << 32 | end;
+    if (key == last_) continue;  // a tight loop: the same run again, no hashing
+    last_ = key;
     std::uint64_t& slot = filter_[(start >> 1 ^ end >> 3) & (kFilter - 1)];
     if (slot == key) continue;
     slot = key;
@@ -114,6 +116,7 @@ IndexedStretch StretchRecorder::finish(std::uint64_t from, std::uint64_t to, con
 
 void StretchRecorder::reset() {
   runs_.clear();
+  last_ = 0;
   std::fill(filter_.begin(), filter_.end(), 0);
   host_calls_ = false;
   std::fill(read_bits_.begin(), read_bits_.end(), 0);

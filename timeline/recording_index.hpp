@@ -65,6 +65,7 @@ class StretchRecorder : public vm::ExecTraceSink {
   static constexpr std::size_t kFilter = 4096;
   std::vector<std::uint64_t> filter_ = std::vector<std::uint64_t>(kFilter, 0);
   std::unordered_set<std::uint64_t> runs_;  // drained in sorted order
+  std::uint64_t last_ = 0;                  // the run seen last (0: none; end > start, so never a run)
   std::vector<std::uint64_t> read_bits_;  // one bit per guest page
   bool host_calls_ = false;
 };

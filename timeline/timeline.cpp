@@ -35,13 +35,23 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
     a = advance(current, now() + 1, w.empty() ? nullptr : &w, false, nullptr, true);
   } else {
     skip_ahead(cancel);
-    a = advance(current, kNoLimit, &points, false, &cancel, true);
+    bool stopped = false;
+    const std::uint64_t near = interval / kNearProbeFraction;
+    if (scan_threads > 1 && !points.empty() && now() + near < frontier()) {
+      // The continues behind gdb's `finish` and `next` usually stop close
+      // by: look there alone first, then hand the rest to parallel re-runs.
+      a = advance(current, now() + near, &points, false, &cancel, true);
+      stopped = a.outcome != Outcome::Reached;
+      if (!stopped) forward_parallel(cancel);
+    }
+    if (!stopped) a = advance(current, kNoLimit, &points, false, &cancel, true);
   }
   return event_of(a, StopKind::Step, was_halted);
 }
 
 void Timeline::Impl::skip_ahead(const CancelToken& cancel) {
   if (current.halted()) return;
+  sync_index();
   if (points.empty()) {
     // Nothing can stop the run before the end of history: get there as a
     // seek does (from the nearest checkpoint), one instruction short, so the
@@ -61,9 +71,53 @@ void Timeline::Impl::skip_ahead(const CancelToken& cancel) {
   if (t > now()) seek_to(t, &cancel);  // a failed seek leaves the run below to report what stopped it
 }
 
+void Timeline::Impl::ensure_builder() {
+  if (builder || !options.index_in_background) return;
+  // A cut-short trace's replay may still find where its history ends: its
+  // History changes, so its stretches are left to scans.
+  if (!live() && env->history().open_ended) return;
+  const std::uint64_t span = index.span();
+  // The first stretch not indexed yet; a replay whose index is whole needs no builder.
+  std::uint64_t first = 0;
+  while (index.find(first) != nullptr) ++first;
+  if (!live() && first * span >= frontier()) return;
+  // Start from the latest checkpoint on a stretch boundary at or before it
+  // (the one at 0 always is), running through known stretches without hooks.
+  const Checkpoint* from = store.at_or_before(0);
+  for (const Checkpoint* cp : store.list()) {
+    if (cp->icount % span == 0 && cp->icount <= first * span) from = cp;
+  }
+  std::vector<std::uint64_t> known;
+  index.for_each([&](const IndexedStretch& s) {
+    if (s.from >= from->icount) known.push_back(s.from / span);
+  });
+  builder = std::make_unique<IndexBuilder>(from->machine, span, std::move(known),
+                                           live() ? nullptr : &env->history(), options.index_at_idle_priority);
+}
+
+void Timeline::Impl::sync_index() {
+  ensure_builder();
+  if (!builder) return;
+  if (live()) builder->publish(env->history(), history_final());
+  for (IndexedStretch& s : builder->take()) {
+    const std::uint64_t k = s.from / index.span();
+    if (index.find(k) == nullptr && s.to <= frontier()) {
+      index.add(std::move(s));
+      ++background_stretches;
+    }
+  }
+}
+
 std::optional<std::string> Timeline::Impl::prepare_write() {
   if (!live()) return std::string("this is a replay, and replays are read-only: the recorded history cannot be changed");
   const std::uint64_t here = now();
+  // Behind the frontier, or once the guest ended, the background indexer
+  // follows a history that is about to change: take what it has finished,
+  // stop it; the next operation starts it again from a checkpoint before
+  // what is not indexed (the index forgets the stretches after here). A
+  // write at the growing end it simply receives with the history.
+  sync_index();
+  if (here < frontier() || history_final()) builder.reset();
   if (here < frontier()) {
     // Writing behind the end changes history: the future is discarded and
     // this point becomes the new end.
@@ -187,6 +241,7 @@ void Timeline::Impl::end_operation() {
 }
 
 StopEvent Timeline::resume(Direction direction, ResumeKind kind, const CancelToken& cancel) {
+  impl_->sync_index();
   impl_->begin_operation(0);  // where it stops is what it is looking for
   StopEvent e;
   if (direction == Direction::Forward) {
@@ -196,6 +251,7 @@ StopEvent Timeline::resume(Direction direction, ResumeKind kind, const CancelTok
   } else {
     e = impl_->reverse_continue(cancel);
   }
+  impl_->sync_index();
   impl_->rebalance();
   impl_->end_operation();
   return e;
@@ -207,8 +263,10 @@ StopEvent Timeline::seek(std::uint64_t icount, const CancelToken& cancel) {
   std::uint64_t expected = 0;
   if (const Checkpoint* cp = impl_->store.at_or_before(icount)) expected = icount - cp->icount;
   if (icount > impl_->now()) expected = std::min(expected, icount - impl_->now());
+  impl_->sync_index();
   impl_->begin_operation(expected);
   StopEvent e = impl_->seek_to(icount, &cancel);
+  impl_->sync_index();
   impl_->rebalance();
   impl_->end_operation();
   return e;
@@ -290,7 +348,19 @@ std::optional<StopEvent> Timeline::restart(std::uint64_t id) {
   return stop_at(StopKind::SeekDone, impl_->now());
 }
 
-const RecordingIndex& Timeline::index() const { return impl_->index; }
+const RecordingIndex& Timeline::index() const {
+  impl_->sync_index();
+  return impl_->index;
+}
+
+bool Timeline::wait_for_index(const std::function<bool()>& stop) {
+  Impl& m = *impl_;
+  m.sync_index();
+  if (!m.builder) return m.options.index_in_background && (m.live() || !m.env->history().open_ended);  // nothing left
+  const bool finished = m.builder->wait_done(stop);
+  m.sync_index();
+  return finished && !m.builder->failure();
+}
 
 bool Timeline::adopt_index(std::vector<IndexedStretch> stretches) {
   Impl& m = *impl_;
@@ -299,16 +369,24 @@ bool Timeline::adopt_index(std::vector<IndexedStretch> stretches) {
     const std::uint64_t k = s.from / span;
     if (s.from != k * span || (s.to <= m.frontier() && s.to != m.stretch_end(k))) return false;
   }
+  bool added = false;
   for (IndexedStretch& s : stretches) {
     // Past the frontier of a cut-short trace's replay (a lower bound until
     // replay reaches it): not known to be history yet.
-    if (s.to <= m.frontier() && m.index.find(s.from / span) == nullptr) m.index.add(std::move(s));
+    if (s.to <= m.frontier() && m.index.find(s.from / span) == nullptr) {
+      m.index.add(std::move(s));
+      added = true;
+    }
   }
+  // A background indexer started before would index them again: start it
+  // anew (at the next operation), past what is known now.
+  if (added) m.builder.reset();
   return true;
 }
 
 TimelineStats Timeline::stats() const {
-  const Impl& m = *impl_;
+  Impl& m = *impl_;
+  m.sync_index();
   TimelineStats s;
   s.now = m.now();
   s.history_end = m.frontier();
@@ -325,9 +403,23 @@ TimelineStats Timeline::stats() const {
   s.indexed_stretches = m.index.stretches();
   s.stretch_span = m.index.span();
   s.index_bytes = m.index.bytes();
+  s.background_stretches = m.background_stretches;
+  if (m.builder) {
+    s.indexing_at = m.builder->position();
+    s.indexing_seconds = m.builder->busy_seconds();
+    if (auto failed = m.builder->failure()) {
+      s.indexing = TimelineStats::Indexing::Failed;
+      s.indexing_failure = *failed;
+    } else {
+      s.indexing = m.builder->done() ? TimelineStats::Indexing::Done : TimelineStats::Indexing::Running;
+    }
+  } else if (m.options.index_in_background && (m.live() || !m.env->history().open_ended)) {
+    s.indexing = TimelineStats::Indexing::Done;  // nothing left to index
+  }
   s.scan_threads = m.scan_threads;
   s.parallel_scan_jobs = m.parallel_scan_jobs;
   s.parallel_scan_batches = m.parallel_scan_batches;
+  s.forward_scan_jobs = m.forward_scan_jobs;
   return s;
 }
 

@@ -52,6 +52,12 @@ struct TimelineOptions {
   // (timeline/parallel_scan.hpp). 0 = every hardware thread (or the
   // RVRR_SCAN_THREADS environment variable); 1 = the single-threaded scan.
   unsigned scan_threads = 0;
+  // Index history on a worker thread as it grows (live) or from the start
+  // (replay), behind the run (timeline/index_builder.hpp), so a far
+  // reverse-continue finds it indexed. Off: stretches are indexed only by
+  // the scans that run them. Not for the replay of a cut-short trace.
+  bool index_in_background = false;
+  bool index_at_idle_priority = false;  // the indexer takes only CPU time nobody else wants
 };
 
 struct CheckpointInfo {
@@ -77,9 +83,16 @@ struct TimelineStats {
   std::size_t indexed_stretches = 0;
   std::uint64_t stretch_span = 0;
   std::uint64_t index_bytes = 0;
+  // The background indexer (TimelineOptions::index_in_background).
+  enum class Indexing : std::uint8_t { Off, Running, Done, Failed } indexing = Indexing::Off;
+  std::uint64_t indexing_at = 0;           // the instruction it has reached
+  std::uint64_t background_stretches = 0;  // stretches it added to the index
+  double indexing_seconds = 0;             // time it spent running (its build cost so far)
+  std::string indexing_failure;            // Failed: why
   unsigned scan_threads = 1;  // threads a reverse scan re-runs intervals on
   std::uint64_t parallel_scan_jobs = 0;     // intervals re-run by parallel scans so far
   std::uint64_t parallel_scan_batches = 0;  // ... in this many batches (jobs > batches: some ran together)
+  std::uint64_t forward_scan_jobs = 0;      // intervals re-run at once by forward continues
 };
 
 class Timeline {
@@ -184,6 +197,10 @@ class Timeline {
   // Timeline cuts it (span, ends within history); if any is not, none is
   // adopted and false is returned. Stretches already known are kept.
   bool adopt_index(std::vector<IndexedStretch> stretches);
+  // Waits until the background indexer has indexed all of history so far
+  // (TimelineOptions::index_in_background), or `stop()` (polled every 20 ms)
+  // says to give up. True when it is done; false if stopped, off or failed.
+  bool wait_for_index(const std::function<bool()>& stop = {});
   // Re-runs history [0, to) on a copy of the start of history with `trace`
   // seeing every instruction (vm/exec_trace.hpp), for questions about the
   // whole history so far (line hits, profiles). The position, checkpoints

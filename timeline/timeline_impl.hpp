@@ -12,6 +12,7 @@
 
 #include "timeline/checkpoint_store.hpp"
 #include "timeline/hit_cache.hpp"
+#include "timeline/index_builder.hpp"
 #include "timeline/recording_index.hpp"
 #include "timeline/timeline.hpp"
 
@@ -37,6 +38,11 @@ inline constexpr std::uint64_t kCancelSlice = 1u << 20;
 // interval; the far run is paid once per ~2k steps.
 inline constexpr std::uint64_t kShortRangeFar = 32 * 1024;
 inline constexpr std::uint64_t kShortRangeNear = 2 * 1024;
+
+// A forward continue in known history with several scan threads first runs
+// this fraction of a checkpoint interval alone (~1 ms at the automatic
+// spacing): a near stop costs no thread start-up or machine copies.
+inline constexpr std::uint64_t kNearProbeFraction = 16;
 
 inline constexpr std::uint64_t kNoLimit = std::numeric_limits<std::uint64_t>::max();
 
@@ -103,6 +109,9 @@ struct Timeline::Impl {
   HitCache cache;
   RecordingIndex index;                     // per stretch of `interval` instructions (stretch k starts at k*interval)
   StretchRecorder recorder;                 // scratch for building index entries during scans
+  // The background indexer (index_builder.hpp), started lazily by sync_index.
+  std::unique_ptr<IndexBuilder> builder;
+  std::uint64_t background_stretches = 0;   // stretches it added
   std::optional<std::uint64_t> halt_at;     // where the guest exited/faulted, once seen
   std::uint64_t focus = kNoLimit;  // while a seek runs: its target (thinning centres there); else now()
   std::uint64_t last_auto_checkpoint = 0;  // count of the last automatic checkpoint taken (maybe evicted since)
@@ -149,6 +158,11 @@ struct Timeline::Impl {
   const vm::DebugPoints& watches_of_points() const { return watch_only; }
 
   // ---- timeline.cpp ----
+  // Hands the background indexer what history grew by and takes what it
+  // finished into the index (starting it first if it should run). Cheap: call
+  // it between slices and around every operation.
+  void sync_index();
+  void ensure_builder();
   void begin_operation(std::uint64_t expected);  // progress bookkeeping around resume/seek/restart
   void end_operation();
   void report_progress() {                        // between slices: one branch when no callback
@@ -184,7 +198,16 @@ struct Timeline::Impl {
   ScanResult scan_back_parallel(std::uint64_t& to, const std::vector<vm::Addr>& bps,
                                 const std::vector<vm::WatchRange>& watches, bool cacheable_watches,
                                 const CancelToken& cancel, std::uint64_t& hit_from);
-  ScanJob make_scan_job(const ScanPlan& plan) const;
+  // A job re-running plan's interval from `start` (the state at plan.from).
+  ScanJob make_scan_job(const ScanPlan& plan, const vm::Machine& start) const;
+  // Before a forward continue in known history, with more than one scan
+  // thread: re-runs the next intervals that may hit (from now, then from the
+  // checkpoints ahead) at once, and moves to the earliest event any of them
+  // found, or past them when none did, until the end of history is near. The
+  // run from there (Impl::advance) then stops exactly where a run from the
+  // start would have.
+  void forward_parallel(const CancelToken& cancel);
+  std::uint64_t forward_scan_jobs = 0;  // statistics: intervals forward_parallel re-ran
   void merge_scan_job(const ScanPlan& plan, ScanJobResult& result, bool cacheable_watches);
   // The latest hit in [from, to). Indexes every whole stretch the run covers.
   ScanResult scan_interval(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,

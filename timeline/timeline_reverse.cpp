@@ -242,10 +242,9 @@ ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, c
   return out;
 }
 
-ScanJob Timeline::Impl::make_scan_job(const ScanPlan& plan) const {
-  // plan.from is a checkpoint (scan_start); copy it here, on the calling
-  // thread (a copy touches its source's TLBs).
-  ScanJob job{store.at_or_before(plan.from)->machine};
+ScanJob Timeline::Impl::make_scan_job(const ScanPlan& plan, const vm::Machine& start) const {
+  // Copied here, on the calling thread (a copy touches its source's TLBs).
+  ScanJob job{start};
   job.to = plan.to;
   job.bps = plan.need_bp;
   job.watches = plan.need_w;
@@ -294,7 +293,7 @@ ScanResult Timeline::Impl::scan_back_parallel(std::uint64_t& to, const std::vect
   for (std::size_t i = 0; i < plans.size(); ++i) {
     if (!plans[i].needs_run()) continue;
     job_of[i] = jobs.size();
-    jobs.push_back(make_scan_job(plans[i]));
+    jobs.push_back(make_scan_job(plans[i], store.at_or_before(plans[i].from)->machine));  // from: a checkpoint (scan_start)
   }
   std::vector<ScanJobResult> results;
   if (!jobs.empty()) {
@@ -332,6 +331,83 @@ ScanResult Timeline::Impl::scan_back_parallel(std::uint64_t& to, const std::vect
   return out;
 }
 
+void Timeline::Impl::forward_parallel(const CancelToken& cancel) {
+  const std::vector<vm::Addr> bps = points.breakpoint_addresses();
+  const std::vector<vm::WatchRange> watches = points.watches();
+  const bool cacheable = !ranges_overlap(watches);
+  const std::uint64_t span = index.span();
+  // Could [a, b) hold an event? Unless the index rules out every stretch it touches.
+  auto may_hit = [&](std::uint64_t a, std::uint64_t b) {
+    for (std::uint64_t k = a / span; k * span < b; ++k) {
+      const IndexedStretch* s = index.find(k);
+      if (s == nullptr || RecordingIndex::may_hit(*s, bps, watches)) return true;
+    }
+    return false;
+  };
+  for (;;) {
+    sync_index();
+    // The last instruction of history is left to the plain run, which
+    // reports the end (or a point there) as a run all the way does.
+    if (current.halted() || cancel.cancelled() || now() + 1 >= frontier()) return;
+    const std::uint64_t end = frontier() - 1;
+    std::vector<ScanPlan> plans;
+    std::uint64_t t = now();
+    while (t < end && plans.size() < scan_threads) {
+      const Checkpoint* next = store.after(t);
+      const std::uint64_t to = next != nullptr ? std::min(next->icount, end) : end;
+      if (may_hit(t, to)) {
+        ScanPlan p;
+        p.from = t;
+        p.to = to;
+        p.need_bp = bps;
+        p.need_w = watches;
+        plans.push_back(std::move(p));
+      }
+      t = to;
+    }
+    if (plans.empty()) {
+      seek_to(t, &cancel);  // nothing ahead can hit: the plain run goes on from the end
+      return;
+    }
+    auto earliest = std::make_shared<std::atomic<std::uint64_t>>(kNoLimit);
+    std::vector<ScanJob> jobs;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      // The first interval starts here (events at now count, as for the
+      // plain run); the others at the checkpoints that begin them.
+      jobs.push_back(make_scan_job(plans[i], plans[i].from == now() ? current : store.at(plans[i].from)->machine));
+      jobs.back().stop_at_first = true;
+      jobs.back().order = i;
+      jobs.back().earliest = earliest;
+    }
+    forward_scan_jobs += jobs.size();
+    const std::uint64_t base = executed;
+    std::vector<ScanJobResult> results = run_scan_jobs(jobs, env->history(), &cancel, [&](std::uint64_t run) {
+      executed = base + run;
+      report_progress();
+    });
+    executed = base;
+    for (const ScanJobResult& r : results) executed += r.executed;
+    std::optional<std::uint64_t> hit;
+    bool failed = false;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      merge_scan_job(plans[i], results[i], cacheable);
+      if (hit || failed) continue;
+      if (results[i].first_event) {
+        hit = results[i].first_event;
+      } else if (results[i].failure) {
+        failed = true;  // the plain run from here meets it (Ctrl-C, a divergence) itself
+      }
+    }
+    if (hit) {
+      seek_to(*hit, &cancel);
+      return;
+    }
+    if (failed) return;
+    seek_to(t, &cancel);
+    if (now() != t) return;  // interrupted or stopped short: the plain run reports it
+  }
+}
+
 std::uint64_t Timeline::Impl::scan_start(std::uint64_t to) const {
   // A scan must run from a checkpoint: start at the one before `to` and scan
   // everything from there (starting later would re-run [cp, from) for every
@@ -351,6 +427,7 @@ ScanResult Timeline::Impl::latest_hit(const std::vector<vm::Addr>& bps, const st
   const bool cacheable = !ranges_overlap(watches);
   ScanResult out;
   while (to > 0 && (!bps.empty() || !watches.empty())) {
+    sync_index();  // stretches the background indexer finished meanwhile are skipped too
     ScanResult r;
     std::uint64_t from = 0;
     if (scan_threads > 1) {

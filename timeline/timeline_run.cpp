@@ -109,6 +109,7 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
     report_progress();
     if (reached > at) skip = false;
     if (live() || open_ended) env->advance_frontier(reached);
+    if (builder && live()) builder->publish(env->history(), history_final());
 
     // A machine that reports another stop exactly at the limit has still
     // arrived there: the debugger writes of that count apply first.

@@ -20,6 +20,9 @@ import gdbtest as g  # noqa: E402
 import rspclient as r  # noqa: E402
 
 ck = g.Checker("test_fault_disconnect")
+# The faults must land inside long scans: a background indexer that caught up
+# would answer the reverse-continues at once (tests/e2e/test_gdb_index.py tests it).
+os.environ["RVRR_BACKGROUND_INDEX"] = "0"
 MARK = 1_000_000          # a point in history taken before each fault
 HUGE = "100000000"        # compute iterations: about 10^14 instructions, i.e. forever
 

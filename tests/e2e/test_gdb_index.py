@@ -26,6 +26,30 @@ HISTORY = re.compile(r"history: ([\d,]+) instructions")
 UNITS = "200"   # ~220 million instructions: ~55 stretches of 4M
 
 
+# Waits (inside gdb) until the background indexer has caught up with history.
+WAIT_INDEXED = ("python import time; [time.sleep(0.1) for _ in iter(lambda: 'indexing: done' not in "
+                "gdb.execute('monitor info timeline', to_string=True), False)]")
+EXECUTED = re.compile(r"instructions executed: ([\d,]+)")
+BACKGROUND = re.compile(r"indexing: done \(([\d,]+) stretches indexed in the background[,)]")
+
+
+class background_index:
+    """Sets RVRR_BACKGROUND_INDEX for the sessions started inside: "0" for the
+    scenarios about what scans index (the background indexer would race them)."""
+    def __init__(self, value):
+        self.value = value
+
+    def __enter__(self):
+        self.saved = os.environ.get("RVRR_BACKGROUND_INDEX")
+        os.environ["RVRR_BACKGROUND_INDEX"] = self.value
+
+    def __exit__(self, *exc):
+        if self.saved is None:
+            os.environ.pop("RVRR_BACKGROUND_INDEX", None)
+        else:
+            os.environ["RVRR_BACKGROUND_INDEX"] = self.saved
+
+
 def number(rx, session, i):
     m = rx.search(session[i].output) if i < len(session.steps) else None
     return int(m.group(1).replace(",", "")) if m else None
@@ -80,6 +104,11 @@ def far_reverse_continue():
 
 @g.scenario(ck, "a replay saves its index in TRACE.idx; the next replay loads it; a tampered one is rebuilt")
 def sidecar_across_sessions():
+    with background_index("0"):
+        sidecar_across_sessions_scanned()
+
+
+def sidecar_across_sessions_scanned():
     elf = g.build_guest("long_history")
     tmp = tempfile.mkdtemp(prefix="rvrr-e2e-index-")
     try:
@@ -159,6 +188,11 @@ def sidecar_across_sessions():
 
 @g.scenario(ck, "a debug session keeps its index next to the trace it wrote; the replay starts with it")
 def live_index_kept():
+    with background_index("0"):
+        live_index_kept_scanned()
+
+
+def live_index_kept_scanned():
     elf = g.build_guest("long_history")
     tmp = tempfile.mkdtemp(prefix="rvrr-e2e-index-")
     try:
@@ -192,6 +226,11 @@ def live_index_kept():
 
 @g.scenario(ck, "a sidecar that cannot be written or read is a warning, not an error")
 def sidecar_unwritable():
+    with background_index("0"):
+        sidecar_unwritable_scanned()
+
+
+def sidecar_unwritable_scanned():
     elf = g.build_guest("long_history")
     tmp = tempfile.mkdtemp(prefix="rvrr-e2e-index-")
     try:
@@ -321,7 +360,70 @@ def interrupt_long_seek():
         ck.check(number(WHEN, s, 7) == 2000, f"monitor when: {s[7].output}")
 
 
+@g.scenario(ck, "indexed behind the live run: a first far reverse-continue re-runs one stretch, not the history")
+def indexed_while_recording():
+    elf = g.build_guest("long_history")
+    tmp = tempfile.mkdtemp(prefix="rvrr-e2e-index-")
+    try:
+        with background_index("1"):
+            trace = os.path.join(tmp, "live.rvrr")
+            cmds = [
+                "continue",                                   # 0  ~220M instructions, indexed behind the run
+                WAIT_INDEXED,                                 # 1  (the indexer follows on its own thread)
+                "monitor info timeline",                      # 2
+                "monitor stats",                              # 3
+                f"break long_history.c:{L['early_write']}",   # 4
+                "reverse-continue",                           # 5  the first one: answered from the index
+                "p v",                                        # 6
+                "monitor stats",                              # 7
+                "kill",                                       # 8
+            ]
+            with g.Server.debug(elf, UNITS, options=("-o", trace)) as srv:
+                s = g.run_gdb(srv.port, elf, cmds, timeout=120)
+                ck.begin("live session indexed in the background", s, srv)
+                ck.contains(0, "exited with status 0")
+                history = number(HISTORY, s, 2)
+                stretches = number(INDEX, s, 2)
+                ck.check(history is not None and stretches == (history + 3_999_999) // 4_000_000
+                         and number(BACKGROUND, s, 2) == stretches,
+                         f"every stretch indexed in the background before any scan:\n{s[2].output}")
+                ck.at_line(5, L["early_write"], "the first reverse-continue:")
+                ck.value(6, 2, "the latest hit is prepare(2):")
+                before, after = number(EXECUTED, s, 3), number(EXECUTED, s, 7)
+                ck.check(before is not None and after is not None and after - before <= 2 * 4_000_000,
+                         f"the reverse-continue re-ran {None if None in (before, after) else after - before} "
+                         f"instructions of {history} (at most two stretches expected)")
+                srv.wait(20)
+            info = g.run_rvrr(["trace", "info", trace])
+            ck.check(f": {stretches} stretches of" in info.stdout,
+                     f"the sidecar holds the whole index:\n{info.stdout}")
+
+            # rvrr record indexes while recording and saves what is done in TRACE.idx.
+            recorded = os.path.join(tmp, "recorded.rvrr")
+            r = g.run_rvrr(["record", "-o", recorded, elf, UNITS], timeout=120)
+            ck.begin("record with the indexer")
+            ck.check(r.returncode == 0, f"rvrr record: exit {r.returncode}\n{r.stderr}")
+            info = g.run_rvrr(["trace", "info", recorded])
+            m = re.search(r"index:         recorded\.rvrr\.idx, [^:]+: ([\d,]+) stretches", info.stdout)
+            ck.check(m is not None and int(m.group(1).replace(",", "")) > 0,
+                     f"rvrr record wrote a sidecar:\n{info.stdout}")
+            cmds = [WAIT_INDEXED, "monitor info timeline", "continue", f"break long_history.c:{L['early_write']}",
+                    "monitor stats", "reverse-continue", "p v", "monitor stats", "kill"]
+            with g.Server.replay(recorded) as srv:
+                s = g.run_gdb(srv.port, elf, cmds, timeout=120)
+                ck.begin("replay of the recorded trace", s, srv)
+                ck.check(number(INDEX, s, 1) == stretches, f"the replay completes the index:\n{s[1].output}")
+                ck.at_line(5, L["early_write"])
+                ck.value(6, 2)
+                before, after = number(EXECUTED, s, 4), number(EXECUTED, s, 7)
+                ck.check(before is not None and after is not None and after - before <= 2 * 4_000_000,
+                         f"the replay's reverse-continue re-ran {None if None in (before, after) else after - before}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
+    indexed_while_recording()
     far_reverse_continue()
     sidecar_across_sessions()
     live_index_kept()

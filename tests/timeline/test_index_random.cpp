@@ -155,9 +155,12 @@ std::vector<Event> plain_scan(const Guest& g, const vm::DebugPoints& points, std
 
 namespace {
 
-// Seeds [first, last] with reverse scans re-running `threads` intervals at once.
-void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned threads) {
+// Seeds [first, last] with scans re-running `threads` intervals at once
+// (backward, and forward), the index built by the scans or, with
+// `background`, also by the background indexer racing them.
+void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned threads, bool background = false) {
   CAPTURE(threads);
+  CAPTURE(background);
   for (std::uint64_t seed = first; seed <= last; ++seed) {
     CAPTURE(seed);
     std::mt19937_64 rng(seed * 7919);
@@ -166,6 +169,7 @@ void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned thr
     o.checkpoint_interval = 2000 + rng() % 8000;
     o.checkpoint_memory = seed % 3 == 0 ? 256 * 1024 : 64ull << 20;  // some with constant eviction
     o.scan_threads = threads;
+    o.index_in_background = background;
     Rig rig(rg.guest, o);
     REQUIRE(rig.cont().kind == StopKind::HistoryEnd);  // the whole history, nothing indexed yet
     const std::uint64_t end = rig.t().now();
@@ -250,9 +254,11 @@ void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned thr
     CHECK(rig.t().stats().indexed_stretches > 0);
     if (threads > 1) {
       // Not vacuous: some batches re-ran several intervals at once.
-      CHECK(rig.t().stats().parallel_scan_jobs > rig.t().stats().parallel_scan_batches);
+      if (!background) CHECK(rig.t().stats().parallel_scan_jobs > rig.t().stats().parallel_scan_batches);
+      CHECK(rig.t().stats().forward_scan_jobs > 0);
     } else {
       CHECK(rig.t().stats().parallel_scan_jobs == 0);
+      CHECK(rig.t().stats().forward_scan_jobs == 0);
     }
   }
 }
@@ -267,6 +273,13 @@ TEST_CASE("index-driven continues stop exactly where a plain scan says, both way
 // from its own checkpoint copy (timeline/parallel_scan.hpp), must stop exactly
 // where the plain scan (and so the single-threaded scan above) says: 2-4
 // workers, whatever the machine's core count.
-TEST_CASE("parallel reverse scans stop exactly where a plain scan says, on random programs") {
+TEST_CASE("parallel reverse scans and parallel forward continues stop exactly where a plain scan says, on random programs") {
   for (unsigned threads = 2; threads <= 4; ++threads) check_random_programs(1 + threads, 6 + threads, threads);
+}
+
+// The background indexer (index_builder.hpp) races the scans: whatever it has
+// indexed when a continue asks, the answer is the plain scan's.
+TEST_CASE("continues with the index built in the background stop exactly where a plain scan says, on random programs") {
+  check_random_programs(20, 25, 1, true);
+  check_random_programs(26, 31, 2, true);
 }

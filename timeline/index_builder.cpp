@@ -1,0 +1,213 @@
+// timeline/index_builder.cpp - the background indexer's worker (see index_builder.hpp).
+#include "timeline/index_builder.hpp"
+
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+
+#include "timeline/session_setup.hpp"
+
+namespace rvrr::timeline {
+
+namespace {
+// Instructions between two looks at the stop flag and the published
+// frontier: ~2-5 ms of execution, so a Timeline that resets the builder
+// (a debugger write, the end of a session) never waits long.
+constexpr std::uint64_t kWorkerSlice = 1u << 20;
+// The worker takes only CPU time nobody else wants: on a machine with a free
+// hardware thread it runs at full speed; on a busy one it must not slow the
+// recording (or anything else) down. Linux: SCHED_IDLE, else nice 19. A
+// failure leaves it at normal priority (still correct, only less polite).
+void lower_own_priority() {
+#ifdef SCHED_IDLE
+  sched_param param{};
+  if (sched_setscheduler(0, SCHED_IDLE, &param) == 0) return;  // 0: the calling thread
+#endif
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+}
+
+}  // namespace
+
+BackgroundIndexChoice default_index_in_background() {
+  if (const char* s = std::getenv("RVRR_BACKGROUND_INDEX")) {
+    if (std::string(s) == "0") return {false, true};
+    if (std::string(s) == "1") return {true, false};
+  }
+  return {std::thread::hardware_concurrency() > 1, true};
+}
+
+IndexBuilder::IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known,
+                           const History* fixed, bool idle_priority)
+    : span_(span), known_(std::move(known)), fixed_(fixed), idle_priority_(idle_priority), machine_(std::move(start)) {
+  position_.store(machine_.icount(), std::memory_order_relaxed);
+  if (fixed_ != nullptr) {
+    in_frontier_ = fixed_->frontier;
+    in_final_ = true;  // a replay's history does not grow (the caller does not build for cut-short traces)
+  }
+  worker_ = std::thread([this] { work(); });
+}
+
+IndexBuilder::~IndexBuilder() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  stop_flag_.store(true, std::memory_order_relaxed);
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void IndexBuilder::publish(const History& history, bool final) {
+  if (fixed_ != nullptr) return;
+  if (events_sent_ == history.events.size() && writes_sent_ == history.writes.size() &&
+      frontier_sent_ == history.frontier && final_sent_ == final)
+    return;  // nothing new: no lock taken
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_events_.insert(in_events_.end(), history.events.begin() + static_cast<std::ptrdiff_t>(events_sent_),
+                      history.events.end());
+    in_writes_.insert(in_writes_.end(), history.writes.begin() + static_cast<std::ptrdiff_t>(writes_sent_),
+                      history.writes.end());
+    in_frontier_ = history.frontier;
+    in_final_ = final;
+    idle_ = false;
+  }
+  events_sent_ = history.events.size();
+  writes_sent_ = history.writes.size();
+  frontier_sent_ = history.frontier;
+  final_sent_ = final;
+  cv_.notify_all();
+}
+
+std::vector<IndexedStretch> IndexBuilder::take() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<IndexedStretch> out;
+  out.swap(out_);
+  return out;
+}
+
+bool IndexBuilder::done() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return idle_ || failure_.has_value();
+}
+
+std::optional<std::string> IndexBuilder::failure() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failure_;
+}
+
+bool IndexBuilder::wait_done(const std::function<bool()>& stop) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (idle_ || failure_ || stop_) return true;
+    if (stop && stop()) return false;
+    cv_.wait_for(lock, std::chrono::milliseconds(20));
+  }
+}
+
+bool IndexBuilder::known(std::uint64_t k) const { return std::binary_search(known_.begin(), known_.end(), k); }
+
+void IndexBuilder::work() {
+  if (idle_priority_) lower_own_priority();
+  const History& history = fixed_ != nullptr ? *fixed_ : local_;
+  HistoryReader env(history);
+  StretchRecorder recorder;
+  vm::Machine& m = machine_;
+  std::optional<vm::Machine> rec_start;  // the state where the stretch being indexed began
+  std::uint64_t target = 0;
+  bool final = false;
+  auto fail = [&](std::string why) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failure_ = std::move(why);
+    cv_.notify_all();
+  };
+  // Where the stretch that began at `from` ends, as far as is known now.
+  auto end_of = [&](std::uint64_t from) {
+    const std::uint64_t end = (from / span_ + 1) * span_;
+    return final ? std::min(end, target) : end;
+  };
+  auto apply_writes = [&](std::uint64_t at) {
+    // Idempotent (a write sets bytes): applying the writes at a count again
+    // when the run resumes there changes nothing.
+    for (const DebuggerWrite* w : history.writes_at(at)) apply_debugger_write(m, *w);
+  };
+  try {
+    for (;;) {
+      const std::uint64_t at = m.icount();
+      {
+        // Take what was published; wait when nothing can be done without more.
+        std::unique_lock<std::mutex> lock(mu_);
+        for (;;) {
+          if (stop_) return;
+          if (fixed_ == nullptr) {
+            local_.events.insert(local_.events.end(), std::make_move_iterator(in_events_.begin()),
+                                 std::make_move_iterator(in_events_.end()));
+            local_.writes.insert(local_.writes.end(), std::make_move_iterator(in_writes_.begin()),
+                                 std::make_move_iterator(in_writes_.end()));
+            in_events_.clear();
+            in_writes_.clear();
+            local_.frontier = in_frontier_;
+          }
+          target = in_frontier_;
+          final = in_final_;
+          // A stretch ending at the frontier is finished only once history has
+          // grown past it or can no longer grow: a debugger write may still
+          // come at that count, and the stretch's end state includes it.
+          const bool can_finish = rec_start && (at < target || final) && at == end_of(rec_start->icount());
+          if (at < target || can_finish) break;
+          idle_ = true;
+          cv_.notify_all();
+          cv_.wait(lock);
+        }
+        idle_ = false;
+      }
+      const std::uint64_t k = at / span_;
+      const std::uint64_t stretch_end = end_of(at);
+      if (rec_start && at == end_of(rec_start->icount()) && (at < target || final)) {
+        apply_writes(at);  // the end state of a stretch includes the writes at its end
+        IndexedStretch s = recorder.finish(rec_start->icount(), at, *rec_start, m);
+        rec_start.reset();
+        std::lock_guard<std::mutex> lock(mu_);
+        out_.push_back(std::move(s));
+        cv_.notify_all();
+      }
+      if (at >= target) continue;  // waits above (or finishes the short last stretch)
+      apply_writes(at);
+      if (!rec_start && at % span_ == 0 && !known(k)) {
+        recorder.reset();
+        rec_start = m;
+      }
+      std::uint64_t limit = std::min({target, stretch_end, at + kWorkerSlice});
+      if (auto w = history.next_write_at_or_after(at + 1)) limit = std::min(limit, *w);
+      vm::RunOptions run;
+      run.stop_at = limit;
+      run.trace = rec_start ? &recorder : nullptr;
+      const auto t0 = std::chrono::steady_clock::now();
+      const vm::StopInfo info = m.run(run, env);
+      busy_ns_.fetch_add(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                        std::chrono::steady_clock::now() - t0)
+                                                        .count()),
+                         std::memory_order_relaxed);
+      executed_.fetch_add(m.icount() - at, std::memory_order_relaxed);
+      position_.store(m.icount(), std::memory_order_relaxed);
+      if (info.kind != vm::StopKind::Limit || m.icount() != limit) {
+        // Behind the frontier the guest neither exits nor faults (that is
+        // where history ends): anything else is a re-run that does not match.
+        fail(info.message.empty() ? "the re-run stopped at instruction " + std::to_string(m.icount())
+                                  : info.message);
+        return;
+      }
+      if (stop_flag_.load(std::memory_order_relaxed)) return;
+    }
+  } catch (const std::exception& e) {  // out of memory: no index, not a dead process
+    fail(std::string("indexing failed: ") + e.what());
+  }
+}
+
+}  // namespace rvrr::timeline
