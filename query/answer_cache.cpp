@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "timeline/little_endian.hpp"
 #include "timeline/trace_format.hpp"
 #include "vm/host_io.hpp"
 
@@ -19,35 +20,8 @@ namespace {
 constexpr std::size_t kMagicSize = sizeof kAnswerCacheMagic - 1;
 constexpr std::size_t kPrefix = kMagicSize + 4 + 4;  // magic, version, payload length
 
-void put_le(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
-struct Reader {
-  std::span<const std::uint8_t> b;
-  std::size_t pos = 0;
-  bool ok = true;
-  std::uint64_t get(int bytes) {
-    if (!ok || b.size() - pos < static_cast<std::size_t>(bytes)) {
-      ok = false;
-      return 0;
-    }
-    std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= std::uint64_t{b[pos + i]} << (8 * i);
-    pos += bytes;
-    return v;
-  }
-  std::span<const std::uint8_t> take(std::uint64_t n) {
-    if (!ok || b.size() - pos < n) {
-      ok = false;
-      return {};
-    }
-    auto s = b.subspan(pos, n);
-    pos += n;
-    return s;
-  }
-  std::size_t left() const { return b.size() - pos; }
-};
+using timeline::put_le;
+using Reader = timeline::LeReader;
 
 }  // namespace
 

@@ -1,15 +1,15 @@
 // query/answer_codec.cpp - little-endian encodings of the answers, checked on decode.
 #include "query/answer_codec.hpp"
 
+#include "timeline/little_endian.hpp"
+
 namespace rvrr::query {
 
 namespace {
 
 struct Out {
   std::vector<std::uint8_t> b;
-  void u(std::uint64_t v, int bytes = 8) {
-    for (int i = 0; i < bytes; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-  }
+  void u(std::uint64_t v, int bytes = 8) { timeline::put_le(b, v, bytes); }
   void bytes(const std::vector<std::uint8_t>& v) {
     u(v.size(), 4);
     b.insert(b.end(), v.begin(), v.end());
@@ -20,20 +20,8 @@ struct Out {
   }
 };
 
-struct In {
-  std::span<const std::uint8_t> b;
-  std::size_t pos = 0;
-  bool ok = true;
-  std::uint64_t u(int bytes = 8) {
-    if (!ok || b.size() - pos < static_cast<std::size_t>(bytes)) {
-      ok = false;
-      return 0;
-    }
-    std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= std::uint64_t{b[pos + i]} << (8 * i);
-    pos += bytes;
-    return v;
-  }
+struct In : timeline::LeReader {
+  std::uint64_t u(int bytes = 8) { return get(bytes); }
   std::uint32_t u32() { return static_cast<std::uint32_t>(u(4)); }
   // A count of items of at least `min_size` bytes each that fit in what is left.
   std::uint64_t count(std::size_t min_size) {
@@ -75,7 +63,7 @@ std::vector<std::uint8_t> encode_lines(const LineReport& r) {
 }
 
 std::optional<LineReport> decode_lines(std::span<const std::uint8_t> bytes, const debuginfo::DebugInfo& debug) {
-  In in{bytes};
+  In in{{bytes}};
   LineReport r;
   r.instructions = in.u();
   r.without_line = in.u();
@@ -120,7 +108,7 @@ std::vector<std::uint8_t> encode_profile(const Profile& p) {
 }
 
 std::optional<Profile> decode_profile(std::span<const std::uint8_t> bytes, const debuginfo::DebugInfo& debug) {
-  In in{bytes};
+  In in{{bytes}};
   Profile p;
   p.window.from = in.u();
   p.window.to = in.u();
@@ -180,7 +168,7 @@ std::vector<std::uint8_t> encode_calls(const std::vector<CallRecord>& calls) {
 
 std::optional<std::vector<CallRecord>> decode_calls(std::span<const std::uint8_t> bytes,
                                                     const debuginfo::DebugInfo& debug) {
-  In in{bytes};
+  In in{{bytes}};
   std::vector<CallRecord> calls;
   constexpr std::size_t kRecord = 8 + 4 * 4 + 1 + 8 + 2 + 8 * 4 + 8 * 8 + 8 * 4 + 4 + 4 + 8;
   for (std::uint64_t i = 0, n = in.count(kRecord); i < n && in.ok; ++i) {
@@ -225,7 +213,7 @@ std::vector<std::uint8_t> encode_accesses(const std::vector<timeline::MemoryAcce
 }
 
 std::optional<std::vector<timeline::MemoryAccess>> decode_accesses(std::span<const std::uint8_t> bytes) {
-  In in{bytes};
+  In in{{bytes}};
   std::vector<timeline::MemoryAccess> out;
   for (std::uint64_t i = 0, n = in.count(8 + 4 + 2 + 12); i < n && in.ok; ++i) {
     timeline::MemoryAccess a;

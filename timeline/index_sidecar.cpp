@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "timeline/little_endian.hpp"
 #include "timeline/trace_format.hpp"
 #include "vm/host_io.hpp"
 
@@ -20,27 +21,7 @@ constexpr std::size_t kMagicSize = 9;
 constexpr std::size_t kPrefix = kMagicSize + 4 + 4;  // magic, version, payload length
 constexpr std::uint32_t kMaxPages = 1u << (32 - vm::kPageShift);
 
-void put(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
-// Bounds-checked little-endian reading; `ok` turns false at the first overrun.
-struct Reader {
-  std::span<const std::uint8_t> b;
-  std::size_t pos = 0;
-  bool ok = true;
-  std::uint64_t get(int bytes) {
-    if (!ok || b.size() - pos < static_cast<std::size_t>(bytes)) {
-      ok = false;
-      return 0;
-    }
-    std::uint64_t v = 0;
-    for (int i = 0; i < bytes; ++i) v |= std::uint64_t{b[pos + i]} << (8 * i);
-    pos += bytes;
-    return v;
-  }
-  std::size_t left() const { return b.size() - pos; }
-};
+using Reader = LeReader;
 
 // The payload after its checks of framing (magic, version, length, checksum),
 // or the reason it is unusable.
@@ -89,29 +70,29 @@ std::vector<std::uint8_t> encode_index_sidecar(const IndexSidecarKey& key, const
   std::vector<std::uint8_t> p;
   p.insert(p.end(), key.trace_sha256.begin(), key.trace_sha256.end());
   const std::string version = key.rvrr_version.substr(0, 0xffff);
-  put(p, version.size(), 2);
+  put_le(p, version.size(), 2);
   p.insert(p.end(), version.begin(), version.end());
-  put(p, key.span, 8);
-  put(p, index.stretches(), 8);
+  put_le(p, key.span, 8);
+  put_le(p, index.stretches(), 8);
   index.for_each([&](const IndexedStretch& s) {
-    put(p, s.from, 8);
-    put(p, s.to, 8);
-    put(p, (s.unmapped ? 1u : 0u) | (s.host_calls ? 2u : 0u), 1);
-    put(p, s.code.size(), 4);
+    put_le(p, s.from, 8);
+    put_le(p, s.to, 8);
+    put_le(p, (s.unmapped ? 1u : 0u) | (s.host_calls ? 2u : 0u), 1);
+    put_le(p, s.code.size(), 4);
     for (const auto& [start, end] : s.code) {
-      put(p, start, 4);
-      put(p, end, 4);
+      put_le(p, start, 4);
+      put_le(p, end, 4);
     }
-    put(p, s.written.size(), 4);
-    for (std::uint32_t page : s.written) put(p, page, 4);
-    put(p, s.read.size(), 4);
-    for (std::uint32_t page : s.read) put(p, page, 4);
+    put_le(p, s.written.size(), 4);
+    for (std::uint32_t page : s.written) put_le(p, page, 4);
+    put_le(p, s.read.size(), 4);
+    for (std::uint32_t page : s.read) put_le(p, page, 4);
   });
   std::vector<std::uint8_t> out(kIndexSidecarMagic, kIndexSidecarMagic + kMagicSize);
-  put(out, kIndexSidecarVersion, 4);
-  put(out, p.size(), 4);
+  put_le(out, kIndexSidecarVersion, 4);
+  put_le(out, p.size(), 4);
   out.insert(out.end(), p.begin(), p.end());
-  put(out, crc32(p), 4);
+  put_le(out, crc32(p), 4);
   return out;
 }
 
