@@ -219,17 +219,11 @@ Outcome Debugger::on_D() {
 // In extended-remote mode the server outlives the process: gdb kills it to
 // `run` it again (vRun), so a kill only marks it gone. A plain `target
 // remote` kill ends the session and the server (the trace is finished).
-Outcome Debugger::on_k() {
-  Outcome o;  // RSP: no reply to 'k'
-  if (extended_)
-    killed_ = true;
-  else
-    o.action = SessionAction::Kill;
-  return o;
-}
+Outcome Debugger::on_k() { return kill(Outcome{}); }  // RSP: no reply to 'k'
 
-Outcome Debugger::on_vKill() {
-  Outcome o = reply(protocol::Ok{});
+Outcome Debugger::on_vKill() { return kill(reply(protocol::Ok{})); }
+
+Outcome Debugger::kill(Outcome o) {
   if (extended_)
     killed_ = true;
   else

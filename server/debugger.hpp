@@ -158,6 +158,8 @@ class Debugger {
   Outcome on_D();
   Outcome on_k();
   Outcome on_vKill();
+  // k / vKill: the replies `o`, ending the session unless in extended mode.
+  Outcome kill(Outcome o);
   Outcome on_vRun(const protocol::VRun& c);
 
   // Monitor commands (debugger_monitor.cpp).
