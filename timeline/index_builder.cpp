@@ -63,13 +63,22 @@ IndexBuilder::~IndexBuilder() {
   if (worker_.joinable()) worker_.join();
 }
 
-void IndexBuilder::publish(const History& history, bool final) {
+void IndexBuilder::publish(const History& history, bool final, bool wait) {
   if (fixed_ != nullptr) return;
   if (events_sent_ == history.events.size() && writes_sent_ == history.writes.size() &&
       frontier_sent_ == history.frontier && final_sent_ == final)
     return;  // nothing new: no lock taken
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    // The worker runs at idle priority and may be descheduled while it holds
+    // the lock: a busy host can starve it for seconds. A run must not wait
+    // for it every slice, so an ordinary publish is skipped when the lock is
+    // taken (what it holds goes with the next one); the final one waits.
+    std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
+    if (final || wait) {
+      lock.lock();
+    } else if (!lock.try_lock()) {
+      return;
+    }
     in_events_.insert(in_events_.end(), history.events.begin() + static_cast<std::ptrdiff_t>(events_sent_),
                       history.events.end());
     in_writes_.insert(in_writes_.end(), history.writes.begin() + static_cast<std::ptrdiff_t>(writes_sent_),
@@ -85,9 +94,14 @@ void IndexBuilder::publish(const History& history, bool final) {
   cv_.notify_all();
 }
 
-std::vector<IndexedStretch> IndexBuilder::take() {
-  std::lock_guard<std::mutex> lock(mu_);
+std::vector<IndexedStretch> IndexBuilder::take(bool wait) {
   std::vector<IndexedStretch> out;
+  std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
+  if (wait) {
+    lock.lock();
+  } else if (!lock.try_lock()) {
+    return out;  // the worker holds it (see publish): the stretches come next time
+  }
   out.swap(out_);
   return out;
 }

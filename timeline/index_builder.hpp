@@ -72,10 +72,12 @@ class IndexBuilder {
   // Live only, on the thread that grows `history`: hand over what it holds
   // beyond what was handed before, and its frontier. `final`: history ends
   // at the frontier (the guest exited or faulted there; the last stretch
-  // ends there).
-  void publish(const History& history, bool final);
-  // Stretches finished since the last call, ascending.
-  std::vector<IndexedStretch> take();
+  // ends there). Skipped if the worker holds the lock just now (the next
+  // publish hands over the rest), unless `final` or `wait`.
+  void publish(const History& history, bool final, bool wait = false);
+  // Stretches finished since the last call, ascending. `wait` false: none
+  // if the worker holds the lock just now (a caller that must not stall).
+  std::vector<IndexedStretch> take(bool wait = true);
   // Blocks until every stretch of what was published is indexed (or the
   // worker failed), or `stop()` (polled every 20 ms, if given) says so.
   // Returns true when done.

@@ -95,11 +95,11 @@ void Timeline::Impl::ensure_builder() {
                                            live() ? nullptr : &env->history(), options.index_at_idle_priority);
 }
 
-void Timeline::Impl::sync_index() {
+void Timeline::Impl::sync_index(bool wait) {
   ensure_builder();
   if (!builder) return;
-  if (live()) builder->publish(env->history(), history_final());
-  for (IndexedStretch& s : builder->take()) {
+  if (live()) builder->publish(env->history(), history_final(), wait);
+  for (IndexedStretch& s : builder->take(wait)) {
     const std::uint64_t k = s.from / index.span();
     if (index.find(k) == nullptr && s.to <= frontier()) {
       index.add(std::move(s));
@@ -349,16 +349,16 @@ std::optional<StopEvent> Timeline::restart(std::uint64_t id) {
 }
 
 const RecordingIndex& Timeline::index() const {
-  impl_->sync_index();
+  impl_->sync_index(/*wait=*/true);  // e.g. to be saved: everything finished so far
   return impl_->index;
 }
 
 bool Timeline::wait_for_index(const std::function<bool()>& stop) {
   Impl& m = *impl_;
-  m.sync_index();
+  m.sync_index(/*wait=*/true);
   if (!m.builder) return m.options.index_in_background && (m.live() || !m.env->history().open_ended);  // nothing left
   const bool finished = m.builder->wait_done(stop);
-  m.sync_index();
+  m.sync_index(/*wait=*/true);
   return finished && !m.builder->failure();
 }
 

@@ -161,7 +161,10 @@ struct Timeline::Impl {
   // Hands the background indexer what history grew by and takes what it
   // finished into the index (starting it first if it should run). Cheap: call
   // it between slices and around every operation.
-  void sync_index();
+  // Hands the indexer the history so far and takes what it finished. Not
+  // `wait`: skips either when the idle-priority worker holds the lock (see
+  // IndexBuilder::publish), so a run never stalls behind it.
+  void sync_index(bool wait = false);
   void ensure_builder();
   void begin_operation(std::uint64_t expected);  // progress bookkeeping around resume/seek/restart
   void end_operation();

@@ -26,7 +26,6 @@ void Timeline::Impl::add_checkpoint(const vm::Machine& m, bool pinned) {
   store.enforce(focus != kNoLimit ? focus : now(), current);
 }
 
-
 Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts,
                                 bool skip_first, const CancelToken* cancel, bool checkpoints,
                                 vm::ExecTraceSink* trace) {
