@@ -11,23 +11,17 @@
 // from the environment (a history serves a call already made at that count).
 // Writes that leave the bytes as they were are not reported: gdb's `watch`
 // ignores them anyway.
-#include <vector>
-
 #include "vm/machine_impl.hpp"
 
 namespace rvrr::vm {
 
 std::optional<WatchHit> host_write_hit(const Memory& before, const Memory& after, const DebugPoints& points) {
-  std::vector<std::uint8_t> a, b;
   for (const WatchRange& w : points.watches()) {
     if (w.kind == WatchKind::Read) continue;
-    const std::uint32_t len = w.len ? w.len : 1;
-    if (len - 1 > ~w.addr) continue;  // wraps past the top of the space
-    a.resize(len);
-    b.resize(len);
-    // Unmapped before (brk mapping fresh zero pages) is not a write.
-    if (!before.read_bytes(w.addr, a) || !after.read_bytes(w.addr, b)) continue;
-    if (a != b) return WatchHit{w.addr, w.kind};
+    // Unmapped before (brk mapping fresh zero pages) is not a write. Pages
+    // the call left shared are not read: a watch on a large array costs
+    // what the call wrote, not the array's size, at every host call.
+    if (before.range_differs(after, w.addr, w.len ? w.len : 1).value_or(false)) return WatchHit{w.addr, w.kind};
   }
   return std::nullopt;
 }

@@ -223,6 +223,23 @@ bool Memory::read_bytes(Addr addr, std::span<std::uint8_t> out) const {
   return true;
 }
 
+std::optional<bool> Memory::range_differs(const Memory& other, Addr addr, std::uint64_t len) const {
+  if (len == 0 || len - 1 > ~addr) return std::nullopt;
+  const std::uint64_t first = addr >> kPageShift, last = (addr + (len - 1)) >> kPageShift;
+  // Mapped in both first (as read_bytes on each would require), then compared.
+  for (std::uint64_t page = first; page <= last; ++page)
+    if (!host_ptr_const(page) || !other.host_ptr_const(page)) return std::nullopt;
+  for (std::uint64_t page = first; page <= last; ++page) {
+    const std::uint8_t* a = host_ptr_const(page);
+    const std::uint8_t* b = other.host_ptr_const(page);
+    if (a == b) continue;  // one shared page
+    const std::uint64_t from = page == first ? (addr & (kPageSize - 1)) : 0;
+    const std::uint64_t to = page == last ? ((addr + (len - 1)) & (kPageSize - 1)) + 1 : kPageSize;
+    if (std::memcmp(a + from, b + from, to - from) != 0) return true;
+  }
+  return false;
+}
+
 bool Memory::write_bytes(Addr addr, std::span<const std::uint8_t> in) {
   if (in.empty()) return true;
   if (in.size() - 1 > ~addr) return false;  // wraps past the top of the space

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -54,6 +55,11 @@ class Memory {
   // ignored; write_bytes invalidates decoded instructions it overlaps.
   bool read_bytes(Addr addr, std::span<std::uint8_t> out) const;
   bool write_bytes(Addr addr, std::span<const std::uint8_t> in);
+  // Whether [addr, addr+len) (len > 0) holds different bytes here and in
+  // `other`, typically a snapshot of this Memory: pages the two share are
+  // skipped unread, so a large range costs what differs, not what it spans.
+  // nullopt if any byte of it is unmapped in either (or it wraps).
+  std::optional<bool> range_differs(const Memory& other, Addr addr, std::uint64_t len) const;
 
   std::size_t page_count() const;
   // Pages unmapped so far in this Memory's history (snapshots inherit it).

@@ -1,6 +1,7 @@
 // tests/vm/test_memory.cpp - paged copy-on-write memory.
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -107,6 +108,38 @@ TEST_CASE("memory: a snapshot shares pages until one side writes") {
   for (const Memory* m : {&a, &b, &c})
     for (const void* id : identities(*m)) unique.insert(id);
   CHECK(unique.size() == 5);
+}
+
+TEST_CASE("memory: range_differs compares only what a snapshot no longer shares, to the byte") {
+  Memory a;
+  REQUIRE(a.map(0x10000, 0x3000, PermRead | PermWrite));
+  put32(a, 0x11000, 5);
+  Memory b = a;
+  CHECK(b.range_differs(a, 0x10000, 0x3000) == std::optional<bool>(false));
+  put32(b, 0x11000, 5);  // cloned, same bytes
+  CHECK(b.range_differs(a, 0x10000, 0x3000) == std::optional<bool>(false));
+  put32(b, 0x11ffc, 0x0900ff09);  // the last word of the middle page: 09 ff 00 09
+  CHECK(b.range_differs(a, 0x10000, 0x3000) == std::optional<bool>(true));
+  CHECK(a.range_differs(b, 0x11ffc, 1) == std::optional<bool>(true));
+  CHECK(a.range_differs(b, 0x11ffb, 1) == std::optional<bool>(false));  // the byte before
+  CHECK(a.range_differs(b, 0x11000, 0xffc) == std::optional<bool>(false));
+  CHECK(a.range_differs(b, 0x12000, 0x1000) == std::optional<bool>(false));
+  CHECK(a.range_differs(b, 0x11ffe, 3) == std::optional<bool>(true));  // across the page line
+  // Any byte unmapped in either (or a range wrapping the space): no answer.
+  CHECK_FALSE(a.range_differs(b, 0x12000, 0x1001).has_value());
+  CHECK_FALSE(a.range_differs(b, 0xf000, 0x3000).has_value());
+  CHECK_FALSE(a.range_differs(b, ~Addr{0}, 2).has_value());
+  CHECK_FALSE(a.range_differs(b, 0x10000, 0).has_value());
+  Memory c = a;
+  c.unmap(0x12000, 0x1000);
+  CHECK_FALSE(a.range_differs(c, 0x11000, 0x2000).has_value());
+  // A range of 256 MiB whose pages are all shared is answered without reading them.
+  Memory big;
+  REQUIRE(big.map(0x20000000, 0x10000000, PermRead | PermWrite));
+  Memory big2 = big;
+  CHECK(big.range_differs(big2, 0x20000000, 0x10000000) == std::optional<bool>(false));
+  put32(big2, 0x2ffffff0, 1);
+  CHECK(big.range_differs(big2, 0x20000000, 0x10000000) == std::optional<bool>(true));
 }
 
 TEST_CASE("memory: snapshots can be dropped in any order") {
