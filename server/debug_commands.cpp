@@ -169,8 +169,8 @@ int debug_command(const CliRequest& request) {
     // or fault that ended it), not wherever gdb left us.
     if (writer) timeline.finish_trace(*writer, stopped_by);
     // What the indexer behind the run has finished is saved, as `rvrr record`
-    // does; it is not waited for (at idle priority on a busy machine that
-    // could take long), and the replay indexes the rest in the background.
+    // does; it is not waited for (yielding to a busy machine, it could take
+    // long), and the replay indexes the rest in the background.
     if (writer && !writer->error()) save_live_index(timeline, target.path.string());
   }
   if (status != 0 && length == 0) {

@@ -1,10 +1,7 @@
 // timeline/index_builder.cpp - the background indexer's worker (see index_builder.hpp).
 #include "timeline/index_builder.hpp"
 
-#include <sched.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -22,14 +19,21 @@ namespace {
 constexpr std::uint64_t kWorkerSlice = 1u << 20;
 // The worker takes only CPU time nobody else wants: on a machine with a free
 // hardware thread it runs at full speed; on a busy one it must not slow the
-// recording (or anything else) down. Linux: SCHED_IDLE, else nice 19. A
-// failure leaves it at normal priority (still correct, only less polite).
-void lower_own_priority() {
-#ifdef SCHED_IDLE
-  sched_param param{};
-  if (sched_setscheduler(0, SCHED_IDLE, &param) == 0) return;  // 0: the calling thread
-#endif
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+// recording (or anything else) down. It stays in the normal scheduling class
+// and yields by itself: a slice in which it got much less CPU time than wall
+// time means no hardware thread was free, and it then pauses for several
+// times that slice. The host's idle class (SCHED_IDLE) would do the same
+// with no code, but a thread in it can be starved for seconds while it holds
+// the lock a run or the server then waits for, and an unprivileged process
+// cannot lift it out of that class again to join or wait for it.
+constexpr double kContendedShare = 0.75;  // CPU time / wall time below this: no free hardware thread
+constexpr int kPauseFactor = 8;           // pause for this many times the contended slice's wall time
+constexpr std::chrono::milliseconds kMaxPause{100};
+
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return {};
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
 }  // namespace
@@ -44,7 +48,7 @@ BackgroundIndexChoice default_index_in_background() {
 
 IndexBuilder::IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known,
                            const History* fixed, bool idle_priority)
-    : span_(span), known_(std::move(known)), fixed_(fixed), idle_priority_(idle_priority), machine_(std::move(start)) {
+    : span_(span), known_(std::move(known)), fixed_(fixed), yields_(idle_priority), machine_(std::move(start)) {
   position_.store(machine_.icount(), std::memory_order_relaxed);
   if (fixed_ != nullptr) {
     in_frontier_ = fixed_->frontier;
@@ -69,10 +73,10 @@ void IndexBuilder::publish(const History& history, bool final, bool wait) {
       frontier_sent_ == history.frontier && final_sent_ == final)
     return;  // nothing new: no lock taken
   {
-    // The worker runs at idle priority and may be descheduled while it holds
-    // the lock: a busy host can starve it for seconds. A run must not wait
-    // for it every slice, so an ordinary publish is skipped when the lock is
-    // taken (what it holds goes with the next one); the final one waits.
+    // The worker may be descheduled while it holds the lock (a busy host).
+    // A run need not wait for it every slice: an ordinary publish is skipped
+    // when the lock is taken (what it holds goes with the next one); the
+    // final one waits (briefly: the worker is in the normal scheduling class).
     std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
     if (final || wait) {
       lock.lock();
@@ -128,7 +132,6 @@ bool IndexBuilder::wait_done(const std::function<bool()>& stop) {
 bool IndexBuilder::known(std::uint64_t k) const { return std::binary_search(known_.begin(), known_.end(), k); }
 
 void IndexBuilder::work() {
-  if (idle_priority_) lower_own_priority();
   const History& history = fixed_ != nullptr ? *fixed_ : local_;
   HistoryReader env(history);
   StretchRecorder recorder;
@@ -203,10 +206,11 @@ void IndexBuilder::work() {
       run.stop_at = limit;
       run.trace = rec_start ? &recorder : nullptr;
       const auto t0 = std::chrono::steady_clock::now();
+      const auto cpu0 = thread_cpu_time();
       const vm::StopInfo info = m.run(run, env);
-      busy_ns_.fetch_add(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                        std::chrono::steady_clock::now() - t0)
-                                                        .count()),
+      const auto wall = std::chrono::steady_clock::now() - t0;
+      const auto cpu = thread_cpu_time() - cpu0;
+      busy_ns_.fetch_add(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(wall).count()),
                          std::memory_order_relaxed);
       executed_.fetch_add(m.icount() - at, std::memory_order_relaxed);
       position_.store(m.icount(), std::memory_order_relaxed);
@@ -218,6 +222,13 @@ void IndexBuilder::work() {
         return;
       }
       if (stop_flag_.load(std::memory_order_relaxed)) return;
+      if (yields_ && cpu.count() > 0 && static_cast<double>(cpu.count()) < kContendedShare * static_cast<double>(wall.count())) {
+        // Others wanted the hardware threads during that slice: leave them
+        // alone for a while (woken early only to stop).
+        const auto pause = std::min<std::chrono::nanoseconds>(kPauseFactor * wall, kMaxPause);
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, pause, [&] { return stop_; });
+      }
     }
   } catch (const std::exception& e) {  // out of memory: no index, not a dead process
     fail(std::string("indexing failed: ") + e.what());

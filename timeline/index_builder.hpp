@@ -42,13 +42,14 @@
 
 namespace rvrr::timeline {
 
-// Whether sessions and recordings index history on a worker thread, and at
-// which priority. Unset RVRR_BACKGROUND_INDEX: on when there is more than one
-// hardware thread (with one, it would only slow the run that makes history
-// down), at idle priority (it takes only CPU time nobody else wants, so a
-// busy machine's recording is not slowed). RVRR_BACKGROUND_INDEX=0: off;
-// =1: on at normal priority (tests and benchmarks whose result must not
-// depend on the machine's other load).
+// Whether sessions and recordings index history on a worker thread, and
+// whether it yields to a busy machine. Unset RVRR_BACKGROUND_INDEX: on when
+// there is more than one hardware thread (with one, it would only slow the
+// run that makes history down), yielding (it takes only CPU time nobody
+// else wants, so a busy machine's recording is not slowed: see
+// index_builder.cpp). RVRR_BACKGROUND_INDEX=0: off; =1: on, never yielding
+// (tests and benchmarks whose result must not depend on the machine's other
+// load).
 struct BackgroundIndexChoice {
   bool on = false;
   bool idle_priority = true;
@@ -62,7 +63,9 @@ class IndexBuilder {
   // without the hooks). `fixed`: the History of a replay, which must not
   // change while the builder exists (then publish() is not used), or null for
   // a live run, whose history arrives through publish().
-  // `idle_priority`: the worker runs at the host's idle priority.
+  // `idle_priority`: the worker pauses when it finds no hardware thread free
+  // (it stays in the host's normal scheduling class, so nobody waiting for
+  // its lock or its end is ever stuck behind a starved thread).
   IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known, const History* fixed,
                bool idle_priority);
   ~IndexBuilder();  // stops the worker (within a slice) and joins it
@@ -98,7 +101,7 @@ class IndexBuilder {
   const std::uint64_t span_;
   const std::vector<std::uint64_t> known_;
   const History* fixed_;
-  const bool idle_priority_;
+  const bool yields_;               // pauses when the machine is busy (idle_priority)
   History local_;                 // live: the worker's copy (only the worker touches it)
   vm::Machine machine_;           // the worker's
   // Published, guarded by mu_.
