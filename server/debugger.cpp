@@ -488,10 +488,7 @@ timeline::StopEvent Debugger::execute(const Work& work, const timeline::CancelTo
   work_error_.clear();
   timeline::StopEvent event;
   // What a Work that does not move reports: the position it left alone.
-  auto stay = [&] {
-    event.kind = timeline::StopKind::SeekDone;
-    event.icount = target_.now();
-  };
+  auto stay = [&] { event = timeline::StopEvent::seek_done(target_.now()); };
   std::visit(
       overloaded{
           [&](const Work::Resume& r) { event = target_.resume(r.direction, r.kind, cancel); },
@@ -526,24 +523,24 @@ Outcome Debugger::finish(const Work& work, const timeline::StopEvent& event) {
   if (!work.ends_with_stop_reply()) return finish_monitor(work, event);
   Outcome o;
   deliver_notes(o);
-  if (event.kind == timeline::StopKind::HistoryEnd) {
+  if (event.kind() == timeline::StopKind::HistoryEnd) {
     std::string text;
-    if (event.exited) {
-      text = "[rvrr] the program exited with status " + std::to_string(event.exit_code) +
+    if (event.exited()) {
+      text = "[rvrr] the program exited with status " + std::to_string(event.exit_code()) +
              "; reverse-step or reverse-continue to go back\n";
-    } else if (event.signal != vm::Signal::None) {
-      text = std::string("[rvrr] end of history: the program was stopped by ") + vm::signal_name(event.signal) +
-             (event.message.empty() ? std::string() : " (" + event.message + ")") +
+    } else if (event.signal() != vm::Signal::None) {
+      text = std::string("[rvrr] end of history: the program was stopped by ") + vm::signal_name(event.signal()) +
+             (event.message().empty() ? std::string() : " (" + event.message() + ")") +
              "; reverse-step or reverse-continue to go back\n";
     } else {
-      text = "[rvrr] end of history at instruction " + std::to_string(event.icount) +
-             (event.message.empty() ? std::string() : " (" + event.message + ")") +
+      text = "[rvrr] end of history at instruction " + std::to_string(event.icount()) +
+             (event.message().empty() ? std::string() : " (" + event.message() + ")") +
              "; reverse-step or reverse-continue to go back\n";
     }
     o.replies.push_back(protocol::ConsoleOutput{std::move(text)});
-  } else if (event.kind == timeline::StopKind::Divergence) {
-    o.replies.push_back(protocol::ConsoleOutput{"[rvrr] replay diverged: " + event.message + "\n"});
-  } else if (event.kind == timeline::StopKind::HistoryBegin) {
+  } else if (event.kind() == timeline::StopKind::Divergence) {
+    o.replies.push_back(protocol::ConsoleOutput{"[rvrr] replay diverged: " + event.message() + "\n"});
+  } else if (event.kind() == timeline::StopKind::HistoryBegin) {
     o.replies.push_back(protocol::ConsoleOutput{"[rvrr] reached the start of history\n"});
   }
   o.replies.push_back(stop_reply(event));
@@ -565,7 +562,7 @@ protocol::StopReply Debugger::stop_reply(const timeline::StopEvent& event) {
   r.pid = kPid;
   r.tid = kTid;
   r.multiprocess = negotiated_.multiprocess;
-  switch (event.kind) {
+  switch (event.kind()) {
     case timeline::StopKind::Step:
     case timeline::StopKind::SeekDone:
     case timeline::StopKind::Divergence:
@@ -581,14 +578,14 @@ protocol::StopReply Debugger::stop_reply(const timeline::StopEvent& event) {
       break;
     }
     case timeline::StopKind::Watchpoint:
-      r.reason = event.watch_kind == vm::WatchKind::Write  ? StopReason::Watch
-                 : event.watch_kind == vm::WatchKind::Read ? StopReason::ReadWatch
+      r.reason = event.watch_kind() == vm::WatchKind::Write  ? StopReason::Watch
+                 : event.watch_kind() == vm::WatchKind::Read ? StopReason::ReadWatch
                                                            : StopReason::AccessWatch;
-      r.watch_addr = event.watch_addr;
+      r.watch_addr = event.watch_addr();
       break;
     case timeline::StopKind::Signal:
       r.signal = protocol::gdb_signal_from_linux(
-          static_cast<int>(event.signal == vm::Signal::None ? vm::Signal::Trap : event.signal));
+          static_cast<int>(event.signal() == vm::Signal::None ? vm::Signal::Trap : event.signal()));
       break;
     case timeline::StopKind::HistoryBegin:
       r.reason = StopReason::HistoryBegin;
@@ -611,14 +608,14 @@ protocol::SigInfo Debugger::siginfo_of(const timeline::StopEvent& event) const {
   namespace sc = protocol::si_code;
   const vm::Addr pc = target_.reg64(kPcRegno);
   protocol::SigInfo info{static_cast<std::int32_t>(Signal::Trap), sc::kTrapBrkpt, pc};
-  if (event.kind == timeline::StopKind::Interrupted) return {static_cast<std::int32_t>(Signal::Int), sc::kKernel, 0};
-  bool fault = event.kind == timeline::StopKind::Signal ||
-               (event.kind == timeline::StopKind::HistoryEnd && !event.exited && event.signal != Signal::None);
+  if (event.kind() == timeline::StopKind::Interrupted) return {static_cast<std::int32_t>(Signal::Int), sc::kKernel, 0};
+  bool fault = event.kind() == timeline::StopKind::Signal ||
+               (event.kind() == timeline::StopKind::HistoryEnd && !event.exited() && event.signal() != Signal::None);
   if (!fault) return info;
   const vm::Addr addr = target_.fault_address().value_or(pc);
-  info.signo = static_cast<std::int32_t>(event.signal);
+  info.signo = static_cast<std::int32_t>(event.signal());
   info.addr = addr;
-  switch (event.signal) {
+  switch (event.signal()) {
     case Signal::Segv: {
       // Mapped but not allowed (a store to code, a fetch from data) vs not there at all.
       std::uint8_t byte = 0;

@@ -296,7 +296,7 @@ Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEven
   if (!work_error_.empty()) return console_then_ok(std::move(work_error_));
   if (std::holds_alternative<Work::Heap>(work.what)) {
     if (!heap_walk_) return console_then_ok("The program has no malloc, calloc, realloc or free symbols: no heap to walk\n");
-    return console_then_ok(format_heap(*heap_walk_, event.icount));
+    return console_then_ok(format_heap(*heap_walk_, event.icount()));
   }
   if (const auto* find = std::get_if<Work::FindWrite>(&work.what)) {
     stop_reply(event);
@@ -305,9 +305,9 @@ Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEven
   }
   // The position changed without gdb knowing; remember a plain stop for '?'.
   stop_reply(event);
-  std::string n = std::to_string(event.icount);
+  std::string n = std::to_string(event.icount());
   std::string text;
-  switch (event.kind) {
+  switch (event.kind()) {
     case timeline::StopKind::SeekDone:
     case timeline::StopKind::Step:
     case timeline::StopKind::Breakpoint:
@@ -320,13 +320,13 @@ Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEven
     case timeline::StopKind::HistoryEnd:
     case timeline::StopKind::Signal:
       text = "Reached the end of history: now at instruction " + n +
-             (event.message.empty() ? std::string() : " (" + event.message + ")") + "\n";
+             (event.message().empty() ? std::string() : " (" + event.message() + ")") + "\n";
       break;
     case timeline::StopKind::Interrupted:
       text = "Interrupted: now at instruction " + n + "\n";
       break;
     case timeline::StopKind::Divergence:
-      text = "Replay diverged: " + event.message + "\n";
+      text = "Replay diverged: " + event.message() + "\n";
       break;
   }
   return console_then_ok(std::move(text));

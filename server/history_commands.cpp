@@ -192,7 +192,7 @@ int trace_writes_command(const CliRequest& request) {
       }
     }
     out += "]";
-    if (failure) out += ",\"error\":" + json_string(failure->message);
+    if (failure) out += ",\"error\":" + json_string(failure->message());
     std::printf("%s}\n", out.c_str());
   } else {
     char head[160];
@@ -221,7 +221,7 @@ int trace_writes_command(const CliRequest& request) {
   std::fflush(stdout);
   if (failure) {
     std::fprintf(stderr, "rvrr: %s: the replay stopped early: %s\n", t.path.c_str(),
-                 failure->message.empty() ? "interrupted" : failure->message.c_str());
+                 failure->message().empty() ? "interrupted" : failure->message().c_str());
     return 1;
   }
   return 0;
@@ -363,8 +363,8 @@ int trace_memory_command(const CliRequest& request) {
   }
   timeline::CancelToken never;
   timeline::StopEvent e = t.timeline->seek(at, never);
-  if (e.kind == timeline::StopKind::Divergence || e.kind == timeline::StopKind::Interrupted) {
-    std::fprintf(stderr, "rvrr: %s: the replay stopped early: %s\n", t.path.c_str(), e.message.c_str());
+  if (e.kind() == timeline::StopKind::Divergence || e.kind() == timeline::StopKind::Interrupted) {
+    std::fprintf(stderr, "rvrr: %s: the replay stopped early: %s\n", t.path.c_str(), e.message().c_str());
     return 1;
   }
   std::vector<timeline::MemoryRegion> regions = t.timeline->memory_map(image, t.header.program_name);

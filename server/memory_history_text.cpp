@@ -69,11 +69,11 @@ std::string format_write_search(const timeline::WriteSearch& search, bool forwar
                 len == 1 ? "" : "s");
   const std::string where = std::string(forward ? "after" : "before") + " instruction " + timeline::group_digits(from);
   if (!search.found) {
-    switch (search.event.kind) {
+    switch (search.event.kind()) {
       case timeline::StopKind::Interrupted:
         return "Interrupted: no write to " + std::string(range) + " found " + where + " so far; not moved\n";
       case timeline::StopKind::Divergence:
-        return "Replay diverged: " + search.event.message + "\n";
+        return "Replay diverged: " + search.event.message() + "\n";
       default:
         return "No write to " + std::string(range) + " " + where +
                (forward ? " in the recorded history" : "") + "; not moved\n";
@@ -92,8 +92,8 @@ std::string format_write_search(const timeline::WriteSearch& search, bool forwar
 
 std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
   if (walk.failure) {
-    return walk.failure->kind == timeline::StopKind::Interrupted ? std::string("Interrupted: no heap shown\n")
-                                                                 : "Replay diverged: " + walk.failure->message + "\n";
+    return walk.failure->kind() == timeline::StopKind::Interrupted ? std::string("Interrupted: no heap shown\n")
+                                                                 : "Replay diverged: " + walk.failure->message() + "\n";
   }
   std::uint64_t bytes = 0;
   for (const auto& b : walk.live) bytes += b.size;

@@ -98,8 +98,7 @@ class Target {
   virtual timeline::WriteSearch find_write(timeline::Direction, vm::Addr, std::uint32_t,
                                            const timeline::CancelToken&) {
     timeline::WriteSearch none;
-    none.event.kind = timeline::StopKind::SeekDone;
-    none.event.icount = now();
+    none.event = timeline::StopEvent::seek_done(now());
     return none;
   }
 

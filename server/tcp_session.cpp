@@ -201,7 +201,7 @@ void GdbServer::work_done(const Work& work, const timeline::StopEvent& event,
   if (session && session->open() && session == active_) {
     session->work_finished(outcome);
   } else {
-    spdlog::info("gdb went away during an operation (stopped at instruction {}); history kept", event.icount);
+    spdlog::info("gdb went away during an operation (stopped at instruction {}); history kept", event.icount());
   }
   if (active_ && active_ != session && active_->open()) active_->resume_processing();
   if (after_work) asio::post(io_, [this] { if (!stopped_ && !busy_ && after_work) after_work(); });

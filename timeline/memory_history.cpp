@@ -60,7 +60,7 @@ WriteSearch Timeline::find_write(Direction direction, vm::Addr addr, std::uint32
   t.begin_operation(0);
   const std::uint64_t here = t.now();
   WriteSearch out;
-  out.event = stop_at(StopKind::SeekDone, here);
+  out.event = StopEvent::seek_done(here);
   if (len == 0) len = 1;
   const vm::WatchRange range{addr, len, vm::WatchKind::Write};
   vm::Machine at = t.current;  // the state before the write, once found
@@ -117,7 +117,7 @@ WriteSearch Timeline::find_write(Direction direction, vm::Addr addr, std::uint32
   }
   if (out.found) {
     t.current = std::move(at);
-    out.event = stop_at(StopKind::SeekDone, t.now());
+    out.event = StopEvent::seek_done(t.now());
   }
   t.rebalance();
   t.end_operation();

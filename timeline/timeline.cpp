@@ -46,7 +46,7 @@ StopEvent Timeline::Impl::forward(ResumeKind kind, const CancelToken& cancel) {
     }
     if (!stopped) a = advance(current, kNoLimit, &points, false, &cancel, true);
   }
-  return event_of(a, StopKind::Step, was_halted);
+  return event_of(a, Arrival::Step, was_halted);
 }
 
 void Timeline::Impl::skip_ahead(const CancelToken& cancel) {
@@ -345,7 +345,7 @@ std::optional<StopEvent> Timeline::restart(std::uint64_t id) {
   if (cp == nullptr) return std::nullopt;
   impl_->current = cp->machine;
   impl_->rebalance();
-  return stop_at(StopKind::SeekDone, impl_->now());
+  return StopEvent::seek_done(impl_->now());
 }
 
 const RecordingIndex& Timeline::index() const {

@@ -233,16 +233,17 @@ struct Timeline::Impl {
   // True if no write can have touched `range` in [from, to): the pages under
   // it are the very same page objects in the states at (or before) both ends.
   bool pages_unchanged(std::uint64_t from, std::uint64_t to, const vm::WatchRange& range) const;
+  // What an operation reports when its run got where it was going.
+  enum class Arrival : std::uint8_t { Step, SeekDone };
   // The one mapping from how a forward run ended to the event an operation
   // reports, at now(): `reached` when it got where it was going. A fault is
   // reported as the signal when the run arrives at it, and as the end of
   // history when the operation began at it (`began_halted`): gdb shows a
   // fault once, then a resume from it is the end. A replay whose recorded end
   // does not match is a Divergence.
-  StopEvent event_of(const Advance& a, StopKind reached, bool began_halted);
+  StopEvent event_of(const Advance& a, Arrival reached, bool began_halted);
 };
 
-StopEvent stop_at(StopKind kind, std::uint64_t icount);
 // The event for a scan or run that could not finish (Interrupted or Divergence) at `icount`.
 StopEvent failure_event(const Advance& a, std::uint64_t icount);
 

@@ -45,14 +45,9 @@ std::vector<const void*> page_identities(const vm::Machine& m, const vm::WatchRa
 }  // namespace
 
 StopEvent failure_event(const Advance& a, std::uint64_t icount) {
-  StopEvent e = stop_at(StopKind::Divergence, icount);
-  if (a.outcome == Outcome::Cancelled) {
-    e.kind = StopKind::Interrupted;
-    e.signal = vm::Signal::Int;
-  } else {
-    e.message = a.info.message.empty() ? std::string("history could not be re-executed") : a.info.message;
-  }
-  return e;
+  if (a.outcome == Outcome::Cancelled) return StopEvent::interrupted(icount);
+  return StopEvent::divergence(icount, a.info.message.empty() ? std::string("history could not be re-executed")
+                                                              : a.info.message);
 }
 
 bool Timeline::Impl::pages_unchanged(std::uint64_t from, std::uint64_t to, const vm::WatchRange& range) const {
@@ -70,7 +65,7 @@ bool Timeline::Impl::pages_unchanged(std::uint64_t from, std::uint64_t to, const
 
 StopEvent Timeline::Impl::reverse_step() {
   const std::uint64_t here = now();
-  if (here == 0) return stop_at(StopKind::HistoryBegin, 0);
+  if (here == 0) return StopEvent::history_begin();
   vm::Machine m = store.at_or_before(here - 1)->machine;
   Advance a = reach(m, here - 1, nullptr);
   if (a.outcome != Outcome::Reached) return failure_event(a, here);
@@ -80,15 +75,10 @@ StopEvent Timeline::Impl::reverse_step() {
     // Then gdb expects the watchpoint, reported where we are.
     vm::Machine probe = m;
     vm::StopInfo info = probe.step(*env, &watches, false);
-    if (info.kind == vm::StopKind::Watchpoint) {
-      StopEvent e = stop_at(StopKind::Watchpoint, here);
-      e.watch_addr = info.addr;
-      e.watch_kind = info.watch;
-      return e;
-    }
+    if (info.kind == vm::StopKind::Watchpoint) return StopEvent::watchpoint(here, info.addr, info.watch);
   }
   current = std::move(m);
-  return stop_at(StopKind::Step, now());
+  return StopEvent::step(now());
 }
 
 ScanPlan Timeline::Impl::plan_scan(std::uint64_t from, std::uint64_t to, const std::vector<vm::Addr>& bps,
@@ -469,21 +459,13 @@ StopEvent Timeline::Impl::reverse_continue(const CancelToken& cancel) {
   const Hit best = r.hit;
   if (!best.found) {
     StopEvent e = seek_to(0, nullptr);
-    if (e.kind == StopKind::SeekDone) e.kind = StopKind::HistoryBegin;
-    return e;
+    return e.kind() == StopKind::SeekDone ? StopEvent::history_begin() : e;
   }
   if (best.pos != here) {
     StopEvent moved = seek_to(best.pos, nullptr);
-    if (moved.kind != StopKind::SeekDone) return moved;
+    if (moved.kind() != StopKind::SeekDone) return moved;
   }
-  StopEvent e = stop_at(best.watch ? StopKind::Watchpoint : StopKind::Breakpoint, now());
-  if (best.watch) {
-    e.watch_addr = best.addr;
-    e.watch_kind = best.kind;
-  } else {
-    e.signal = vm::Signal::Trap;
-  }
-  return e;
+  return best.watch ? StopEvent::watchpoint(now(), best.addr, best.kind) : StopEvent::breakpoint(now());
 }
 
 }  // namespace rvrr::timeline

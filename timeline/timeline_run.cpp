@@ -7,13 +7,6 @@
 
 namespace rvrr::timeline {
 
-StopEvent stop_at(StopKind kind, std::uint64_t icount) {
-  StopEvent e;
-  e.kind = kind;
-  e.icount = icount;
-  return e;
-}
-
 void Timeline::Impl::apply_writes_at(vm::Machine& m, std::uint64_t icount) {
   // Recorded writes were checked when made (or when the trace was read).
   for (const DebuggerWrite* w : env->history().writes_at(icount)) apply_debugger_write(m, *w);
@@ -224,7 +217,7 @@ std::optional<std::string> Timeline::Impl::check_recorded_end(Outcome outcome) {
 StopEvent Timeline::Impl::seek_to(std::uint64_t target, const CancelToken* cancel) {
   const bool began_halted = current.halted();
   const std::uint64_t here = now();
-  if (target == here) return stop_at(StopKind::SeekDone, here);
+  if (target == here) return StopEvent::seek_done(here);
   Advance a;
   const Checkpoint* cp = store.at_or_before(target);
   if (target > here && !current.halted() && (target - here) <= (target - cp->icount)) {
@@ -232,55 +225,31 @@ StopEvent Timeline::Impl::seek_to(std::uint64_t target, const CancelToken* cance
   } else {
     vm::Machine m = cp->machine;
     a = reach(m, target, cancel);
-    if (a.outcome == Outcome::Cancelled) {
-      StopEvent e = stop_at(StopKind::Interrupted, here);
-      e.signal = vm::Signal::Int;
-      return e;
-    }
+    if (a.outcome == Outcome::Cancelled) return StopEvent::interrupted(here);
     current = std::move(m);
   }
-  return event_of(a, StopKind::SeekDone, began_halted);
+  return event_of(a, Arrival::SeekDone, began_halted);
 }
 
-StopEvent Timeline::Impl::event_of(const Advance& a, StopKind reached, bool began_halted) {
-  StopEvent e = stop_at(reached, now());
+StopEvent Timeline::Impl::event_of(const Advance& a, Arrival reached, bool began_halted) {
+  const std::uint64_t here = now();
+  if (a.outcome == Outcome::Divergence || a.outcome == Outcome::Cancelled) return failure_event(a, here);
+  if (auto diverged = check_recorded_end(a.outcome)) return StopEvent::divergence(here, std::move(*diverged));
   switch (a.outcome) {
-    case Outcome::Reached:
-      break;
     case Outcome::Point:
-      if (a.info.kind == vm::StopKind::Watchpoint) {
-        e.kind = StopKind::Watchpoint;
-        e.watch_addr = a.info.addr;
-        e.watch_kind = a.info.watch;
-      } else {
-        e.kind = StopKind::Breakpoint;
-        e.signal = vm::Signal::Trap;
-      }
-      break;
+      if (a.info.kind == vm::StopKind::Watchpoint) return StopEvent::watchpoint(here, a.info.addr, a.info.watch);
+      return StopEvent::breakpoint(here);
     case Outcome::Halted:
-      e.message = a.info.message;
-      if (a.info.kind == vm::StopKind::Exited) {
-        e.kind = StopKind::HistoryEnd;
-        e.exited = true;
-        e.exit_code = a.info.exit_code;
-      } else {
-        e.kind = began_halted ? StopKind::HistoryEnd : StopKind::Signal;
-        e.signal = a.info.signal;
-      }
-      break;
+      if (a.info.kind == vm::StopKind::Exited) return StopEvent::exited(here, a.info.exit_code, a.info.message);
+      // The first arrival at a fault reports it; arriving at it again is the end of history.
+      return began_halted ? StopEvent::history_end(here, a.info.signal, a.info.message)
+                          : StopEvent::fault(here, a.info.signal, a.info.message);
     case Outcome::End:
-      e.kind = StopKind::HistoryEnd;
+      return StopEvent::history_end(here);
+    default:
       break;
-    case Outcome::Divergence:
-    case Outcome::Cancelled:
-      return failure_event(a, now());
   }
-  if (auto diverged = check_recorded_end(a.outcome)) {
-    e.kind = StopKind::Divergence;
-    e.signal = vm::Signal::None;
-    e.message = *diverged;
-  }
-  return e;
+  return reached == Arrival::Step ? StopEvent::step(here) : StopEvent::seek_done(here);
 }
 
 bool Timeline::trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel) {

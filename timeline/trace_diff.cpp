@@ -18,24 +18,20 @@ StopEvent Timeline::run_traced(std::uint64_t icount, vm::ExecTraceSink& trace, c
   Impl& t = *impl_;
   Advance a = t.advance(t.current, icount, nullptr, false, &cancel, true, &trace);
   t.rebalance();
-  StopEvent e = stop_at(StopKind::SeekDone, t.now());
   switch (a.outcome) {
     case Outcome::Reached:
     case Outcome::Point:
       break;
     case Outcome::Halted:
     case Outcome::End:
-      e.kind = StopKind::HistoryEnd;
-      e.exited = a.outcome == Outcome::Halted && a.info.kind == vm::StopKind::Exited;
-      e.exit_code = a.info.exit_code;
-      e.message = a.info.message;
-      break;
+      if (a.outcome == Outcome::Halted && a.info.kind == vm::StopKind::Exited)
+        return StopEvent::exited(t.now(), a.info.exit_code, a.info.message);
+      return StopEvent::history_end(t.now(), vm::Signal::None, a.info.message);
     case Outcome::Divergence:
     case Outcome::Cancelled:
-      e = failure_event(a, t.now());
-      break;
+      return failure_event(a, t.now());
   }
-  return e;
+  return StopEvent::seek_done(t.now());
 }
 
 namespace {
@@ -331,8 +327,8 @@ TraceDiff diff_traces(const TraceData& a, const TraceData& b) {
       d.traced += (sa.t().now() - c) + (sb.t().now() - c);
     }
     for (const StopEvent* e : {&ea, &eb}) {
-      if (e->kind == StopKind::Divergence) {
-        d.error = std::string(e == &ea ? "A" : "B") + ": the replay diverged from its own trace: " + e->message;
+      if (e->kind() == StopKind::Divergence) {
+        d.error = std::string(e == &ea ? "A" : "B") + ": the replay diverged from its own trace: " + e->message();
         return d;
       }
     }
@@ -349,7 +345,7 @@ TraceDiff diff_traces(const TraceData& a, const TraceData& b) {
       break;
     }
     const std::uint64_t here = std::min(sa.t().now(), sb.t().now());
-    const bool a_done = ea.kind != StopKind::SeekDone, b_done = eb.kind != StopKind::SeekDone;
+    const bool a_done = ea.kind() != StopKind::SeekDone, b_done = eb.kind() != StopKind::SeekDone;
     if (a_done || b_done) {
       // The same path to here; does one end where the other goes on, or
       // end differently (one exits, the other faults at that pc)?

@@ -58,17 +58,11 @@ class FakeTarget : public Target {
   timeline::StopEvent resume(timeline::Direction d, timeline::ResumeKind k,
                              const timeline::CancelToken& cancel) override {
     if (on_resume) return on_resume(d, k, cancel);
-    timeline::StopEvent e;
-    e.kind = timeline::StopKind::Step;
-    e.icount = d == timeline::Direction::Forward ? ++icount : (icount ? --icount : 0);
-    return e;
+    return timeline::StopEvent::step(d == timeline::Direction::Forward ? ++icount : (icount ? --icount : 0));
   }
   timeline::StopEvent seek(std::uint64_t target, const timeline::CancelToken&) override {
     icount = target;
-    timeline::StopEvent e;
-    e.kind = timeline::StopKind::SeekDone;
-    e.icount = target;
-    return e;
+    return timeline::StopEvent::seek_done(target);
   }
   std::optional<timeline::StopEvent> restart(std::uint64_t id) override {
     for (const auto& cp : pinned)

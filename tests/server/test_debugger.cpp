@@ -59,11 +59,19 @@ std::string console(const std::string& reply) {
   return *text;
 }
 
+// The events of the kinds that carry nothing but where they happened.
 timeline::StopEvent event_of(timeline::StopKind kind, std::uint64_t icount) {
-  timeline::StopEvent e;
-  e.kind = kind;
-  e.icount = icount;
-  return e;
+  switch (kind) {
+    case timeline::StopKind::Step: return timeline::StopEvent::step(icount);
+    case timeline::StopKind::Breakpoint: return timeline::StopEvent::breakpoint(icount);
+    case timeline::StopKind::HistoryBegin: return timeline::StopEvent::history_begin();
+    case timeline::StopKind::HistoryEnd: return timeline::StopEvent::history_end(icount);
+    case timeline::StopKind::Interrupted: return timeline::StopEvent::interrupted(icount);
+    case timeline::StopKind::SeekDone: return timeline::StopEvent::seek_done(icount);
+    default: break;
+  }
+  FAIL("event_of: this kind carries more than a count");
+  return {};
 }
 
 }  // namespace
@@ -247,14 +255,12 @@ TEST_CASE("a Z1 breakpoint reports hwbreak") {
 TEST_CASE("watchpoint stops name the kind and the watched address") {
   Conversation c;
   c.negotiate();
-  timeline::StopEvent e = event_of(timeline::StopKind::Watchpoint, 9);
+  timeline::StopEvent e = timeline::StopEvent::watchpoint(9, 0x10100, vm::WatchKind::Write);
   c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) { return e; };
-  e.watch_addr = 0x10100;
-  e.watch_kind = vm::WatchKind::Write;
   CHECK(c.one("c").rfind("T05watch:10100;thread:p1.1;", 0) == 0);
-  e.watch_kind = vm::WatchKind::Read;
+  e = timeline::StopEvent::watchpoint(9, 0x10100, vm::WatchKind::Read);
   CHECK(c.one("bc").rfind("T05rwatch:10100;thread:p1.1;", 0) == 0);
-  e.watch_kind = vm::WatchKind::Access;
+  e = timeline::StopEvent::watchpoint(9, 0x10100, vm::WatchKind::Access);
   CHECK(c.one("c").rfind("T05awatch:10100;thread:p1.1;", 0) == 0);
 }
 
@@ -276,10 +282,7 @@ TEST_CASE("the guest's exit: console output, then T05 replaylog:end (never W)") 
   Conversation c;
   c.negotiate();
   c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) {
-    timeline::StopEvent e = event_of(timeline::StopKind::HistoryEnd, 500);
-    e.exited = true;
-    e.exit_code = 3;
-    return e;
+    return timeline::StopEvent::exited(500, 3);
   };
   auto replies = c.send("vCont;c:p1.-1");
   REQUIRE(replies.size() == 2);
@@ -291,19 +294,17 @@ TEST_CASE("the guest's exit: console output, then T05 replaylog:end (never W)") 
 TEST_CASE("faults report their signal - interrupts T02 - divergence is explained") {
   Conversation c;
   c.negotiate();
-  timeline::StopEvent e = event_of(timeline::StopKind::Signal, 40);
-  e.signal = vm::Signal::Segv;
+  timeline::StopEvent e = timeline::StopEvent::fault(40, vm::Signal::Segv, "");
   c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) { return e; };
   CHECK(c.one("c").rfind("T0bthread:p1.1;", 0) == 0);
-  e.signal = vm::Signal::Ill;
+  e = timeline::StopEvent::fault(40, vm::Signal::Ill, "");
   CHECK(c.one("vCont;C0b:p1.1").rfind("T04thread:p1.1;", 0) == 0);
   e = event_of(timeline::StopKind::Interrupted, 41);
   CHECK(c.one("c").rfind("T02thread:p1.1;", 0) == 0);
-  e = event_of(timeline::StopKind::Divergence, 42);
-  e.message = "divergence at instruction 42: the trace has read(fd 0, 16 bytes) here";
+  e = timeline::StopEvent::divergence(42, "divergence at instruction 42: the trace has read(fd 0, 16 bytes) here");
   auto replies = c.send("c");
   REQUIRE(replies.size() == 2);
-  CHECK(console(replies[0]) == "[rvrr] replay diverged: " + e.message + "\n");
+  CHECK(console(replies[0]) == "[rvrr] replay diverged: " + e.message() + "\n");
   CHECK(replies[1].rfind("T05thread:p1.1;", 0) == 0);
   e = event_of(timeline::StopKind::Step, 43);
   CHECK(c.one("vCont;s:p1.1").rfind("T05thread:p1.1;", 0) == 0);
@@ -479,11 +480,10 @@ TEST_CASE("arriving at the fatal fault again reports the signal - resuming from 
   c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) {
     // What the Timeline reports (its tests hold the rule): the signal when a
     // run arrives at the fault, the end of history when it starts there.
-    timeline::StopEvent e = event_of(c.target.icount == 12 ? timeline::StopKind::HistoryEnd : timeline::StopKind::Signal, 12);
-    e.signal = vm::Signal::Segv;
-    e.message = "store to 0x00000000";
+    const bool began_there = c.target.icount == 12;
     c.target.icount = 12;
-    return e;
+    return began_there ? timeline::StopEvent::history_end(12, vm::Signal::Segv, "store to 0x00000000")
+                       : timeline::StopEvent::fault(12, vm::Signal::Segv, "store to 0x00000000");
   };
   CHECK(c.one("c").rfind("T0bthread:p1.1;", 0) == 0);  // from 10 to the fault at 12
   auto replies = c.send("c");                           // from the fault: nowhere to go
@@ -529,14 +529,14 @@ TEST_CASE("hostile input: random and mutated packets never crash the Debugger") 
 TEST_CASE("signals in stop replies use gdb's numbering: SIGBUS is 10, never Linux's 7 (gdb's SIGEMT)") {
   Conversation c;
   c.negotiate();
-  timeline::StopEvent e = event_of(timeline::StopKind::Signal, 40);
+  timeline::StopEvent e;
   c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) { return e; };
   const std::pair<vm::Signal, const char*> expected[] = {
       {vm::Signal::Bus, "T0athread:"}, {vm::Signal::Segv, "T0bthread:"}, {vm::Signal::Ill, "T04thread:"},
       {vm::Signal::Trap, "T05thread:"}, {vm::Signal::Int, "T02thread:"}};
   for (auto [signal, prefix] : expected) {
     CAPTURE(vm::signal_name(signal));
-    e.signal = signal;
+    e = timeline::StopEvent::fault(40, signal, "");
     CHECK(c.one("c").rfind(prefix, 0) == 0);
     CHECK(c.one("?").rfind(prefix, 0) == 0);
   }
@@ -557,10 +557,10 @@ TEST_CASE("$_siginfo: qXfer:siginfo:read gives the Linux ILP32 siginfo of the la
   };
   // Before any stop: the SIGTRAP the first '?' reports.
   CHECK(c.one("qXfer:siginfo:read::0,4") == std::string("m\x05\x00\x00\x00", 5));
-  timeline::StopEvent e = event_of(timeline::StopKind::Signal, 40);
+  timeline::StopEvent e;
   c.target.on_resume = [&](timeline::Direction, timeline::ResumeKind, const timeline::CancelToken&) { return e; };
 
-  e.signal = vm::Signal::Bus;  // a misaligned atomic at 0x10003
+  e = timeline::StopEvent::fault(40, vm::Signal::Bus, "");  // a misaligned atomic at 0x10003
   c.target.fault = 0x10003;
   c.send("c");
   std::string b = siginfo();
@@ -568,7 +568,7 @@ TEST_CASE("$_siginfo: qXfer:siginfo:read gives the Linux ILP32 siginfo of the la
   CHECK(le32(b, 8) == 1);        // si_code: BUS_ADRALN
   CHECK(le32(b, 12) == 0x10003); // si_addr
 
-  e.signal = vm::Signal::Segv;   // unmapped
+  e = timeline::StopEvent::fault(40, vm::Signal::Segv, "");   // unmapped
   c.target.fault = 0x4;
   c.send("c");
   b = siginfo();

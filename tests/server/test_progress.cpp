@@ -53,7 +53,7 @@ TEST_CASE("Timeline progress: a seek reports done/total between slices, then fin
   timeline::CancelToken cancel;
 
   timeline::StopEvent e = tl.seek(5'000'000, cancel);
-  CHECK(e.kind == timeline::StopKind::SeekDone);
+  CHECK(e.kind() == timeline::StopKind::SeekDone);
   CHECK(tl.now() == 5'000'000);
   REQUIRE(seen.size() >= 3);  // sliced at least every ~1M instructions
   for (std::size_t i = 0; i + 1 < seen.size(); ++i) {
@@ -72,7 +72,7 @@ TEST_CASE("Timeline progress: a seek reports done/total between slices, then fin
   timeline::SessionSetup setup2 = spin_setup();
   timeline::Timeline tl2(std::move(setup2.initial), setup2.env, limited);
   e = tl2.resume(timeline::Direction::Forward, timeline::ResumeKind::Continue, cancel);
-  CHECK(e.kind == timeline::StopKind::HistoryEnd);
+  CHECK(e.kind() == timeline::StopKind::HistoryEnd);
   REQUIRE(seen.size() >= 2);
   CHECK(seen.front().total == 0);
   int finished = 0;
@@ -84,7 +84,7 @@ TEST_CASE("Timeline progress: a seek reports done/total between slices, then fin
   // Without a callback nothing is reported (and nothing breaks).
   timeline::SessionSetup setup3 = spin_setup();
   timeline::Timeline quiet(std::move(setup3.initial), setup3.env, timeline::TimelineOptions{});
-  CHECK(quiet.seek(2'000'000, cancel).kind == timeline::StopKind::SeekDone);
+  CHECK(quiet.seek(2'000'000, cancel).kind() == timeline::StopKind::SeekDone);
 }
 
 TEST_CASE("ProgressMeter: silent for short work, in place with \\r, at most 5 a second, erased at the end") {

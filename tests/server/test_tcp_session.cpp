@@ -131,9 +131,7 @@ TEST_CASE("tcp: the interrupt byte cancels a running continue within millisecond
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!cancel.cancelled() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::microseconds(200));
-    timeline::StopEvent e;
-    e.kind = cancel.cancelled() ? timeline::StopKind::Interrupted : timeline::StopKind::Step;
-    return e;
+    return cancel.cancelled() ? timeline::StopEvent::interrupted(0) : timeline::StopEvent::step(0);
   };
   Client gdb(f.server.port());
   gdb.packet("qSupported:multiprocess+");
@@ -204,9 +202,7 @@ TEST_CASE("tcp: a gdb that disconnects mid-continue cancels it - the next one is
     while (!cancel.cancelled() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     cancelled = cancel.cancelled();
-    timeline::StopEvent e;
-    e.kind = timeline::StopKind::Interrupted;
-    return e;
+    return timeline::StopEvent::interrupted(0);
   };
   {
     Client gdb(f.server.port());

@@ -47,20 +47,20 @@ void require_same(const std::vector<IndexedStretch>& a, const std::vector<Indexe
 // writes at the frontier in between (one of them on a stretch boundary),
 // then runs to the exit.
 void grow_history(Rig& rig) {
-  REQUIRE(rig.seek(333'333).kind == StopKind::SeekDone);
+  REQUIRE(rig.seek(333'333).kind() == StopKind::SeekDone);
   const std::uint8_t bytes[4] = {1, 2, 3, 4};
   REQUIRE_FALSE(rig.t().write_memory(kData + 200, bytes).has_value());
-  REQUIRE(rig.seek(8 * kSpan).kind == StopKind::SeekDone);
+  REQUIRE(rig.seek(8 * kSpan).kind() == StopKind::SeekDone);
   REQUIRE_FALSE(rig.t().write_memory(kBig + 5 * 0x1000 + 8, bytes).has_value());
   REQUIRE_FALSE(rig.t().write_register(a5, 99).has_value());
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
 }
 
 // A reverse-continue to the set-up code (run once, at the start) from the
 // end: a full scan, which indexes every stretch.
 void scan_everything(Rig& rig) {
   rig.t().add_breakpoint(kCode + 8);
-  REQUIRE(rig.cont(Direction::Backward).kind == StopKind::Breakpoint);
+  REQUIRE(rig.cont(Direction::Backward).kind() == StopKind::Breakpoint);
   rig.t().remove_breakpoint(kCode + 8);
 }
 
@@ -87,26 +87,26 @@ TEST_CASE("the index built behind a live run equals the one a full scan builds, 
   // A far reverse-continue now re-runs only the first stretch (the one that can hit).
   live.t().add_breakpoint(kCode + 8);
   StopEvent e = live.cont(Direction::Backward);
-  CHECK(e.kind == StopKind::Breakpoint);
-  CHECK(e.icount == 2);
+  CHECK(e.kind() == StopKind::Breakpoint);
+  CHECK(e.icount() == 2);
   CHECK(live.t().stats().instructions_executed - s.instructions_executed <= 2 * kSpan);
 }
 
 TEST_CASE("a debugger write behind the live frontier restarts the indexer on the new history") {
   const Guest g = make_guest(120000, true);
   Rig live(g, options(true));
-  REQUIRE(live.seek(500'000).kind == StopKind::SeekDone);
+  REQUIRE(live.seek(500'000).kind() == StopKind::SeekDone);
   REQUIRE(live.t().wait_for_index());
   // Back to the middle of a stretch and change history there: the future is discarded.
-  REQUIRE(live.seek(275'000).kind == StopKind::SeekDone);
+  REQUIRE(live.seek(275'000).kind() == StopKind::SeekDone);
   REQUIRE_FALSE(live.t().write_register(a5, 1234).has_value());
-  REQUIRE(live.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(live.cont().kind() == StopKind::HistoryEnd);
   REQUIRE(live.t().wait_for_index());
 
   Rig ref(g, options(false));
-  REQUIRE(ref.seek(275'000).kind == StopKind::SeekDone);
+  REQUIRE(ref.seek(275'000).kind() == StopKind::SeekDone);
   REQUIRE_FALSE(ref.t().write_register(a5, 1234).has_value());
-  REQUIRE(ref.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(ref.cont().kind() == StopKind::HistoryEnd);
   scan_everything(ref);
   require_same(stretches_of(live.t().index()), stretches_of(ref.t().index()));
 }
@@ -114,7 +114,7 @@ TEST_CASE("a debugger write behind the live frontier restarts the indexer on the
 TEST_CASE("a history whose tail is not indexed yet gives exactly the hits of a plain run") {
   const Guest g = make_guest(150000, true);
   Rig built(g, options(true));
-  REQUIRE(built.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(built.cont().kind() == StopKind::HistoryEnd);
   REQUIRE(built.t().wait_for_index());
   const std::uint64_t end = built.t().now();
   std::vector<IndexedStretch> head;
@@ -129,41 +129,41 @@ TEST_CASE("a history whose tail is not indexed yet gives exactly the hits of a p
     CAPTURE(threads);
     // What the indexer had done when the scans below run: the first half only.
     Rig rig(g, options(false, threads));
-    REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+    REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
     REQUIRE(rig.t().adopt_index(head));
     // The latest hit before the end, in the tail nobody indexed.
     rig.t().add_breakpoint(g.store_eighth);
     StopEvent e = rig.cont(Direction::Backward);
-    CHECK(e.kind == StopKind::Breakpoint);
-    CHECK(e.icount == eighth.back());
+    CHECK(e.kind() == StopKind::Breakpoint);
+    CHECK(e.icount() == eighth.back());
     rig.t().clear_points();
     // A watched write: the last store_eighth's, landing just after it.
     rig.seek(end);
     rig.t().add_watch(kData + 4, 4, vm::WatchKind::Write);
     e = rig.cont(Direction::Backward);
-    CHECK(e.kind == StopKind::Watchpoint);
-    CHECK(e.icount == eighth.back() + 1);
+    CHECK(e.kind() == StopKind::Watchpoint);
+    CHECK(e.icount() == eighth.back() + 1);
     rig.t().clear_points();
     // The start, across the tail (scanned) and the head (answered by the index).
     rig.seek(end);
     rig.t().add_breakpoint(kCode + 8);
     e = rig.cont(Direction::Backward);
-    CHECK(e.kind == StopKind::Breakpoint);
-    CHECK(e.icount == setup.front());
+    CHECK(e.kind() == StopKind::Breakpoint);
+    CHECK(e.icount() == setup.front());
     // And forward again to the first store_eighth after a point in the head.
     rig.t().clear_points();
     rig.t().add_breakpoint(g.store_eighth);
     rig.seek(end / 4);
     e = rig.cont();
-    CHECK(e.kind == StopKind::Breakpoint);
-    CHECK(e.icount == *std::lower_bound(eighth.begin(), eighth.end(), end / 4));
+    CHECK(e.kind() == StopKind::Breakpoint);
+    CHECK(e.icount() == *std::lower_bound(eighth.begin(), eighth.end(), end / 4));
   }
 }
 
 TEST_CASE("a tampered sidecar is ignored and the replay's background indexer rebuilds the same index") {
   const Guest g = make_guest(150000, true);
   Rig live(g, options(true));
-  REQUIRE(live.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(live.cont().kind() == StopKind::HistoryEnd);
   REQUIRE(live.t().wait_for_index());
   const std::vector<IndexedStretch> want = stretches_of(live.t().index());
 
@@ -202,8 +202,8 @@ TEST_CASE("a tampered sidecar is ignored and the replay's background indexer reb
   const std::uint64_t before = replay.t().stats().instructions_executed;
   replay.t().add_breakpoint(kCode + 8);
   StopEvent e = replay.cont(Direction::Backward);
-  CHECK(e.kind == StopKind::Breakpoint);
-  CHECK(e.icount == 2);
+  CHECK(e.kind() == StopKind::Breakpoint);
+  CHECK(e.icount() == 2);
   CHECK(replay.t().stats().instructions_executed - before <= 2 * kSpan);
   std::filesystem::remove_all(dir);
 }

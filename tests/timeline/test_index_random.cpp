@@ -171,7 +171,7 @@ void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned thr
     o.scan_threads = threads;
     o.index_in_background = background;
     Rig rig(rg.guest, o);
-    REQUIRE(rig.cont().kind == StopKind::HistoryEnd);  // the whole history, nothing indexed yet
+    REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);  // the whole history, nothing indexed yet
     const std::uint64_t end = rig.t().now();
 
     for (int round = 0; round < 12; ++round) {
@@ -207,7 +207,7 @@ void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned thr
       for (int hop = 0; hop < 6; ++hop) {
         CAPTURE(hop);
         CAPTURE(n);
-        REQUIRE(rig.seek(n).icount == n);
+        REQUIRE(rig.seek(n).icount() == n);
         // The latest event before n: a breakpoint at p < n lands at p; a
         // watched access by j < n lands at j+1 (<= n); a watchpoint wins a tie.
         std::uint64_t want = 0;
@@ -221,10 +221,10 @@ void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned thr
           }
         }
         StopEvent got = rig.cont(Direction::Backward);
-        REQUIRE(got.kind == kind);
-        REQUIRE(got.icount == want);
-        if (got.icount == 0) break;
-        n = got.icount - 1;
+        REQUIRE(got.kind() == kind);
+        REQUIRE(got.icount() == want);
+        if (got.icount() == 0) break;
+        n = got.icount() - 1;
       }
       // Forward from a random point, then on from just after each stop: the
       // earliest event at or after it (a breakpoint first at one count).
@@ -232,7 +232,7 @@ void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned thr
       for (int hop = 0; hop < 6 && n <= end; ++hop) {
         CAPTURE(hop);
         CAPTURE(n);
-        REQUIRE(rig.seek(n).icount == n);
+        REQUIRE(rig.seek(n).icount() == n);
         std::uint64_t want = end;
         StopKind kind = StopKind::HistoryEnd;
         for (const Event& e : events) {
@@ -245,9 +245,9 @@ void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned thr
           }
         }
         StopEvent got = rig.cont();
-        REQUIRE(got.kind == kind);
-        REQUIRE(got.icount == want);
-        n = got.icount + 1;
+        REQUIRE(got.kind() == kind);
+        REQUIRE(got.icount() == want);
+        n = got.icount() + 1;
       }
       REQUIRE(rig.t().machine().register_hash() == straight_run(rg.guest, rig.t().now()).register_hash());
     }

@@ -21,9 +21,9 @@ struct Indexed {
   Guest g = make_guest(200000, true);
   Rig rig;
   Indexed() : rig(g, options()) {
-    REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+    REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
     rig.t().add_breakpoint(kCode + 8);
-    REQUIRE(rig.cont(Direction::Backward).kind == StopKind::Breakpoint);
+    REQUIRE(rig.cont(Direction::Backward).kind() == StopKind::Breakpoint);
     rig.t().remove_breakpoint(kCode + 8);
     REQUIRE(rig.t().stats().indexed_stretches > 10);
   }
@@ -128,7 +128,7 @@ TEST_CASE("a well-checksummed sidecar with an impossible stretch is rejected, an
   auto decoded = decode_index_sidecar(encode_index_sidecar(key, other), key);
   REQUIRE(std::holds_alternative<std::vector<IndexedStretch>>(decoded));
   Rig fresh(x.g, Indexed::options());
-  REQUIRE(fresh.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(fresh.cont().kind() == StopKind::HistoryEnd);
   CHECK_FALSE(fresh.t().adopt_index(std::get<std::vector<IndexedStretch>>(std::move(decoded))));
   CHECK(fresh.t().stats().indexed_stretches == 0);
 }
@@ -143,15 +143,15 @@ TEST_CASE("an adopted index answers a far reverse-continue as the first session'
   REQUIRE(std::holds_alternative<std::vector<IndexedStretch>>(loaded));
 
   Rig fresh(x.g, Indexed::options());
-  REQUIRE(fresh.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(fresh.cont().kind() == StopKind::HistoryEnd);
   REQUIRE(fresh.t().adopt_index(std::get<std::vector<IndexedStretch>>(std::move(loaded))));
   CHECK(fresh.t().stats().indexed_stretches == x.rig.t().stats().indexed_stretches);
   // A line of the set-up code: only the first stretch can hold it.
   fresh.t().add_breakpoint(kCode + 4);
   const std::uint64_t before = fresh.t().stats().instructions_executed;
   StopEvent e = fresh.cont(Direction::Backward);
-  CHECK(e.kind == StopKind::Breakpoint);
-  CHECK(e.icount == 1);
+  CHECK(e.kind() == StopKind::Breakpoint);
+  CHECK(e.icount() == 1);
   CHECK(fresh.t().stats().instructions_executed - before <= kSpan + 2);
 }
 

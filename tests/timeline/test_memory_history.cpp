@@ -101,7 +101,7 @@ TEST_CASE("find_write backward walks the writes from the latest, then says none 
     CHECK(s.found->pc == g.store_eighth);
     CHECK(s.found->before == le32(8 * k));
     CHECK(s.found->after == le32(8 * (k + 1)));
-    CHECK(s.event.kind == StopKind::SeekDone);
+    CHECK(s.event.kind() == StopKind::SeekDone);
     // At the writing instruction, before it runs.
     CHECK(rig.t().now() == expected[k]);
     CHECK(rig.t().machine().pc() == g.store_eighth);
@@ -110,7 +110,7 @@ TEST_CASE("find_write backward walks the writes from the latest, then says none 
   const std::uint64_t first = rig.t().now();
   WriteSearch none = search(rig.t(), Direction::Backward, kData + 4, 4);
   CHECK_FALSE(none.found.has_value());
-  CHECK(none.event.kind == StopKind::SeekDone);
+  CHECK(none.event.kind() == StopKind::SeekDone);
   CHECK(rig.t().now() == first);
   // The host call's write is found going back, too.
   rig.seek(end);
@@ -150,7 +150,7 @@ TEST_CASE("find_write forward walks the writes after now, within the known histo
   SUBCASE("the same answers with the index built (a reverse scan indexed the stretches)") {
     rig.seek(end);
     rig.t().add_watch(kData + 8, 4, vm::WatchKind::Write);  // never written: scans everything
-    CHECK(rig.cont(Direction::Backward).kind == StopKind::HistoryBegin);
+    CHECK(rig.cont(Direction::Backward).kind() == StopKind::HistoryBegin);
     rig.t().remove_watch(kData + 8, 4, vm::WatchKind::Write);
     CHECK(rig.t().stats().indexed_stretches > 0);
     rig.seek(0);

@@ -19,7 +19,7 @@ namespace {
 using Stop = std::tuple<StopKind, std::uint64_t, std::uint64_t, std::uint32_t>;  // kind, count, registers, kData word
 
 Stop stop_of(Rig& rig, const StopEvent& e) {
-  return {e.kind, e.icount, rig.t().machine().register_hash(), read32(rig.t().machine(), kData)};
+  return {e.kind(), e.icount(), rig.t().machine().register_hash(), read32(rig.t().machine(), kData)};
 }
 
 // A live session with host calls at the start and debugger writes in the
@@ -31,11 +31,11 @@ std::vector<Stop> session(unsigned threads, std::string& output) {
   o.checkpoint_interval = 1000;
   o.scan_threads = threads;
   Rig rig(g, o);
-  REQUIRE(rig.seek(9000).kind == StopKind::SeekDone);
+  REQUIRE(rig.seek(9000).kind() == StopKind::SeekDone);
   REQUIRE_FALSE(rig.t().write_register(s1, rig.t().machine().reg(s1) + 100).has_value());
   const std::uint8_t poke[4] = {0xef, 0xbe, 0xad, 0xde};
   REQUIRE_FALSE(rig.t().write_memory(kData + 200, poke).has_value());
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
   REQUIRE(rig.t().stats().scan_threads == threads);
 
   std::vector<Stop> stops;
@@ -95,16 +95,16 @@ TEST_CASE("a cancelled parallel reverse scan stops every worker and moves nothin
   o.checkpoint_interval = 1000;
   o.scan_threads = 3;
   Rig rig(g, o);
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
   const std::uint64_t end = rig.t().now();
   rig.t().add_watch(kData + 64, 4, vm::WatchKind::Write);  // written only at the start
   CancelToken cancel;
   cancel.requested = true;
   StopEvent e = rig.t().resume(Direction::Backward, ResumeKind::Continue, cancel);
-  CHECK(e.kind == StopKind::Interrupted);
+  CHECK(e.kind() == StopKind::Interrupted);
   CHECK(rig.t().now() == end);
   // Not cancelled, the same scan finds the host call's write.
   StopEvent found = rig.cont(Direction::Backward);
-  CHECK(found.kind == StopKind::Watchpoint);
-  CHECK(found.icount < 20);
+  CHECK(found.kind() == StopKind::Watchpoint);
+  CHECK(found.icount() < 20);
 }

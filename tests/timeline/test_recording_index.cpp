@@ -95,16 +95,16 @@ TEST_CASE("a second reverse-continue to another point costs only the stretches t
   TimelineOptions o;
   o.checkpoint_interval = 50000;
   Rig rig(g, o);
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
   const std::uint64_t end = rig.t().now();
   // First question: a line run only at the start. Every stretch is scanned once (and indexed).
   rig.t().add_breakpoint(kCode + 8);
   StopEvent e = rig.cont(Direction::Backward);
-  REQUIRE(e.kind == StopKind::Breakpoint);
-  CHECK(e.icount == 2);
+  REQUIRE(e.kind() == StopKind::Breakpoint);
+  CHECK(e.icount() == 2);
   rig.t().remove_breakpoint(kCode + 8);
   CHECK(rig.t().stats().indexed_stretches >= end / 50000 - 1);
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
 
   // Second question, another address in the set-up code (so no hit cache
   // knows it): the index rules out every stretch but the first (the last,
@@ -112,8 +112,8 @@ TEST_CASE("a second reverse-continue to another point costs only the stretches t
   rig.t().add_breakpoint(kCode + 4);
   const std::uint64_t before = rig.t().stats().instructions_executed;
   e = rig.cont(Direction::Backward);
-  REQUIRE(e.kind == StopKind::Breakpoint);
-  CHECK(e.icount == 1);
+  REQUIRE(e.kind() == StopKind::Breakpoint);
+  CHECK(e.icount() == 1);
   const std::uint64_t cost = rig.t().stats().instructions_executed - before;
   CHECK(cost <= 50000 + 2);  // stretch 0 once, then the landing from the checkpoint at 0
   CHECK(rig.t().stats().indexed_stretches == (end + 49999) / 50000);
@@ -125,8 +125,8 @@ TEST_CASE("a second reverse-continue to another point costs only the stretches t
   rig.t().add_breakpoint(g.exit_ecall);
   const std::uint64_t before_fwd = rig.t().stats().instructions_executed;
   e = rig.cont();
-  CHECK(e.kind == StopKind::Breakpoint);
-  CHECK(e.icount == end);
+  CHECK(e.kind() == StopKind::Breakpoint);
+  CHECK(e.icount() == end);
   CHECK(rig.t().stats().instructions_executed - before_fwd < end / 4);
 }
 
@@ -141,17 +141,17 @@ TEST_CASE("a breakpoint the index cannot rule out anywhere costs one pass over h
   o.checkpoint_interval = 50000;
   o.checkpoint_memory = 600 * 1024;
   Rig rig(g, o);
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
   const std::uint64_t end = rig.t().now();
   rig.t().add_breakpoint(kCode + 8);  // hit only at the start: the scan indexes every stretch
-  REQUIRE(rig.cont(Direction::Backward).kind == StopKind::Breakpoint);
+  REQUIRE(rig.cont(Direction::Backward).kind() == StopKind::Breakpoint);
   rig.t().remove_breakpoint(kCode + 8);
   CHECK(rig.t().stats().indexed_stretches >= end / 50000 - 1);
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
   rig.t().add_breakpoint(g.loop + 2);
   const std::uint64_t before = rig.t().stats().instructions_executed;
   StopEvent e = rig.cont(Direction::Backward);
-  CHECK(e.kind == StopKind::HistoryBegin);
+  CHECK(e.kind() == StopKind::HistoryBegin);
   const std::uint64_t cost = rig.t().stats().instructions_executed - before;
   CHECK(cost <= end + end / 2);
 }
@@ -161,15 +161,15 @@ TEST_CASE("a forward continue with no points inside known history costs a seek t
   TimelineOptions o;
   o.checkpoint_interval = 50000;
   Rig rig(g, o);
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
   const std::uint64_t end = rig.t().now();
-  REQUIRE(rig.seek(1000).icount == 1000);
+  REQUIRE(rig.seek(1000).icount() == 1000);
   const std::uint64_t before = rig.t().stats().instructions_executed;
   StopEvent e = rig.cont();
-  CHECK(e.kind == StopKind::HistoryEnd);
-  CHECK(e.exited);
-  CHECK(e.exit_code == 7);
-  CHECK(e.icount == end);
+  CHECK(e.kind() == StopKind::HistoryEnd);
+  CHECK(e.exited());
+  CHECK(e.exit_code() == 7);
+  CHECK(e.icount() == end);
   CHECK(rig.t().stats().instructions_executed - before < end / 2);
   CHECK(rig.t().machine().register_hash() == straight_run(g, end).register_hash());
   CHECK(rig.output == "hi\n");  // the guest's output, once

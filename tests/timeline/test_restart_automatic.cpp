@@ -13,7 +13,7 @@ TEST_CASE("restart goes to any listed checkpoint, automatic ones too, and to the
   TimelineOptions o;
   o.checkpoint_interval = 1000;
   Rig rig(g, o);
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
   // As a user does: list, then restart one of the listed ids. (Moving may
   // thin out automatic checkpoints far from the new position, so the list is
   // read again before each restart.)
@@ -29,8 +29,8 @@ TEST_CASE("restart goes to any listed checkpoint, automatic ones too, and to the
     ++automatic;
     auto r = rig.t().restart(c.id);
     REQUIRE(r.has_value());
-    CHECK(r->kind == StopKind::SeekDone);
-    CHECK(r->icount == c.icount);
+    CHECK(r->kind() == StopKind::SeekDone);
+    CHECK(r->icount() == c.icount);
     CHECK(rig.t().now() == c.icount);
     vm::Machine straight = straight_run(g, c.icount);
     CHECK(rig.t().machine().state_hash() == straight.state_hash());

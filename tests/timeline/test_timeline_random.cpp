@@ -65,23 +65,23 @@ void random_walks(const Guest& g) {
         case 1: {
           std::uint64_t target = rng() % (end + 1);
           StopEvent e = rig.seek(target);
-          REQUIRE(e.icount == target);
+          REQUIRE(e.icount() == target);
           break;
         }
         case 2: {
           StopEvent e = rig.step(Direction::Backward);
           if (n > 0 && writes(n - 1)) {
-            REQUIRE(e.kind == StopKind::Watchpoint);
-            REQUIRE(e.icount == n);
+            REQUIRE(e.kind() == StopKind::Watchpoint);
+            REQUIRE(e.icount() == n);
           } else {
-            REQUIRE(e.icount == (n == 0 ? 0 : n - 1));
+            REQUIRE(e.icount() == (n == 0 ? 0 : n - 1));
           }
           break;
         }
         case 3: {
           StopEvent e = rig.step();
-          REQUIRE(e.icount == (writes(n) ? n : std::min(n + 1, end)));
-          REQUIRE(e.kind == (writes(n) ? StopKind::Watchpoint : n >= end ? StopKind::HistoryEnd : StopKind::Step));
+          REQUIRE(e.icount() == (writes(n) ? n : std::min(n + 1, end)));
+          REQUIRE(e.kind() == (writes(n) ? StopKind::Watchpoint : n >= end ? StopKind::HistoryEnd : StopKind::Step));
           break;
         }
         case 4: {  // reverse continue: latest i < n with a breakpoint at pcs[i]
@@ -101,8 +101,8 @@ void random_walks(const Guest& g) {
             }
           }
           StopEvent e = rig.cont(Direction::Backward);
-          REQUIRE(e.kind == kind);
-          REQUIRE(e.icount == want);
+          REQUIRE(e.kind() == kind);
+          REQUIRE(e.icount() == want);
           break;
         }
         case 5: {  // forward continue: earliest i >= n with a breakpoint, else the exit
@@ -116,8 +116,8 @@ void random_walks(const Guest& g) {
             }
           }
           StopEvent e = rig.cont();
-          REQUIRE(e.kind == kind);
-          REQUIRE(e.icount == want);
+          REQUIRE(e.kind() == kind);
+          REQUIRE(e.icount() == want);
           break;
         }
       }

@@ -20,13 +20,13 @@ TEST_CASE("writes at the end of history are re-applied when replaying through th
   const std::uint8_t poke[4] = {0xef, 0xbe, 0xad, 0xde};
   REQUIRE_FALSE(rig.t().write_memory(kData + 200, poke).has_value());
   CHECK(rig.t().machine().reg(s1) == s1_before + 100);
-  REQUIRE(rig.seek(6000).kind == StopKind::SeekDone);
+  REQUIRE(rig.seek(6000).kind() == StopKind::SeekDone);
   const vm::Machine at6000 = rig.t().machine();
   CHECK(read32(at6000, kData + 200) == 0xdeadbeef);
   // Back before the write and forward again: identical state.
-  REQUIRE(rig.seek(100).kind == StopKind::SeekDone);
+  REQUIRE(rig.seek(100).kind() == StopKind::SeekDone);
   CHECK(read32(rig.t().machine(), kData + 200) == 0);
-  REQUIRE(rig.seek(6000).kind == StopKind::SeekDone);
+  REQUIRE(rig.seek(6000).kind() == StopKind::SeekDone);
   CHECK(rig.t().machine().state_hash() == at6000.state_hash());
   CHECK(rig.t().machine().register_hash() == at6000.register_hash());
   // Exactly at the write's count the state includes it.
@@ -44,7 +44,7 @@ TEST_CASE("writes at the end of history are re-applied when replaying through th
   CHECK(read32(rig.t().machine(), kData + 200) == 0);
   // The program finishes 100 iterations earlier than it would have.
   StopEvent e = rig.cont();
-  CHECK(e.kind == StopKind::HistoryEnd);
+  CHECK(e.kind() == StopKind::HistoryEnd);
   CHECK(read32(rig.t().machine(), kData) == 2000);
 }
 
@@ -53,7 +53,7 @@ TEST_CASE("a write behind the end discards the future") {
   TimelineOptions o;
   o.checkpoint_interval = 1000;
   Rig rig(g, o);
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
   const std::uint64_t old_end = rig.t().now();
   rig.seek(4000);
   REQUIRE_FALSE(rig.t().write_register(s2, 1000).has_value());  // stop the loop early
@@ -62,8 +62,8 @@ TEST_CASE("a write behind the end discards the future") {
   CHECK(rig.env->history().frontier == 4000);
   for (const CheckpointInfo& c : rig.t().checkpoints()) CHECK(c.icount <= 4000);
   StopEvent e = rig.cont();
-  CHECK(e.kind == StopKind::HistoryEnd);
-  CHECK(e.exited);
+  CHECK(e.kind() == StopKind::HistoryEnd);
+  CHECK(e.exited());
   CHECK(rig.t().now() < old_end);
   CHECK(read32(rig.t().machine(), kData) == 1000);
   // The new history is consistent both ways.
@@ -78,7 +78,7 @@ TEST_CASE("a write behind the end discards the future") {
 TEST_CASE("replay mode refuses writes; bad writes are refused with a message") {
   Guest g = make_guest(500);
   Rig rig(g);
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
   Rig replay(g, {}, HistoryEnvironment::Mode::Replay, rig.history);
   replay.seek(100);
   auto r = replay.t().write_register(s1, 5);
@@ -100,8 +100,8 @@ TEST_CASE("writing pc at the frontier redirects execution and is replayed") {
   Rig rig(g);
   rig.t().add_breakpoint(g.store_eighth);
   StopEvent e = rig.cont();
-  REQUIRE(e.kind == StopKind::Breakpoint);
-  const std::uint64_t at = e.icount;
+  REQUIRE(e.kind() == StopKind::Breakpoint);
+  const std::uint64_t at = e.icount();
   rig.t().remove_breakpoint(g.store_eighth);
   REQUIRE_FALSE(rig.t().write_register(32, g.after_eighth).has_value());  // skip the store
   rig.step();
@@ -126,10 +126,10 @@ TEST_CASE("the checkpoint budget is never exceeded on a long run with a tiny bud
     TimelineStats s = rig.t().stats();
     CHECK(s.checkpoint_bytes <= s.budget_bytes);
   }
-  REQUIRE(rig.cont().kind == StopKind::HistoryEnd);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
   // Back and forth a little: reverse steps, reverse continues, seeks.
   rig.t().add_breakpoint(g.store_eighth);
-  for (int k = 0; k < 5; ++k) REQUIRE(rig.cont(Direction::Backward).kind == StopKind::Breakpoint);
+  for (int k = 0; k < 5; ++k) REQUIRE(rig.cont(Direction::Backward).kind() == StopKind::Breakpoint);
   rig.t().remove_breakpoint(g.store_eighth);
   for (int k = 0; k < 50; ++k) rig.step(Direction::Backward);
   rig.seek(1'234'567);
@@ -156,11 +156,11 @@ TEST_CASE("float register and fcsr writes are recorded and re-applied like the i
   CHECK(rig.t().machine().freg(5) == 0x400921fb54442d18ull);
   CHECK(rig.t().machine().fcsr() == 0x61);
   CHECK(rig.t().write_float_register(33, 0).has_value());  // no such register
-  REQUIRE(rig.seek(5000).kind == StopKind::SeekDone);
+  REQUIRE(rig.seek(5000).kind() == StopKind::SeekDone);
   const vm::Machine at5000 = rig.t().machine();
-  REQUIRE(rig.seek(100).kind == StopKind::SeekDone);
+  REQUIRE(rig.seek(100).kind() == StopKind::SeekDone);
   CHECK(rig.t().machine().freg(5) == 0);
-  REQUIRE(rig.seek(5000).kind == StopKind::SeekDone);  // through the write again
+  REQUIRE(rig.seek(5000).kind() == StopKind::SeekDone);  // through the write again
   CHECK(rig.t().machine().freg(5) == 0x400921fb54442d18ull);
   CHECK(rig.t().machine().fcsr() == 0x61);
   CHECK(rig.t().machine().state_hash() == at5000.state_hash());

@@ -97,8 +97,8 @@ TEST_CASE("live: an interrupt stops the guest inside its stdin read; going on re
     std::thread later = interrupt_later(*interrupt, &cancel);
     StopEvent e = t.resume(Direction::Forward, ResumeKind::Continue, cancel);
     later.join();
-    REQUIRE(e.kind == StopKind::Interrupted);
-    CHECK(e.signal == vm::Signal::Int);
+    REQUIRE(e.kind() == StopKind::Interrupted);
+    CHECK(e.signal() == vm::Signal::Int);
     at = t.now();
     CHECK(is_ecall_at_pc(t.machine()));  // stopped at the read, which did not retire
     CHECK(t.stats().history_end == at);
@@ -107,14 +107,14 @@ TEST_CASE("live: an interrupt stops the guest inside its stdin read; going on re
     cancel.requested.store(false);
     interrupt->clear();
     // History behind the read still works both ways.
-    CHECK(t.seek(at - 5, cancel).kind == StopKind::SeekDone);
-    CHECK(t.seek(at, cancel).kind == StopKind::SeekDone);
+    CHECK(t.seek(at - 5, cancel).kind() == StopKind::SeekDone);
+    CHECK(t.seek(at, cancel).kind() == StopKind::SeekDone);
 
     // The user types; the guest goes on and reads it, exactly once.
     in.put("typed later\n");
     e = t.resume(Direction::Forward, ResumeKind::Continue, cancel);
-    REQUIRE(e.kind == StopKind::HistoryEnd);
-    CHECK(e.exited);
+    REQUIRE(e.kind() == StopKind::HistoryEnd);
+    CHECK(e.exited());
     end = t.now();
     const auto& events = t.environment().history().events;
     REQUIRE(events.size() == 3);
@@ -179,10 +179,10 @@ TEST_CASE("record: interrupted inside a read, the trace is finished, marked inte
   Timeline timeline(std::move(setup.initial), setup.env, TimelineOptions{});
   CancelToken cancel;
   StopEvent e = timeline.resume(Direction::Forward, ResumeKind::Continue, cancel);
-  CHECK(e.kind == StopKind::HistoryEnd);
+  CHECK(e.kind() == StopKind::HistoryEnd);
   CHECK(timeline.now() == r.instructions);
   e = timeline.seek(r.instructions + 1000, cancel);
-  CHECK(e.kind == StopKind::HistoryEnd);
+  CHECK(e.kind() == StopKind::HistoryEnd);
   CHECK(timeline.now() == r.instructions);
   CHECK(timeline.machine().state_hash() == r.footer.state_hash);
 }
@@ -197,8 +197,8 @@ TEST_CASE("replay (Timeline): an end that differs from the footer is a divergenc
     SessionSetup setup = make_replay_setup(read_trace_file(rec.path.string()), discard);
     Timeline t(std::move(setup.initial), setup.env, TimelineOptions{});
     StopEvent e = t.resume(Direction::Forward, ResumeKind::Continue, cancel);
-    CHECK(e.kind == StopKind::HistoryEnd);
-    CHECK(e.exited);
+    CHECK(e.kind() == StopKind::HistoryEnd);
+    CHECK(e.exited());
   }
   // One input byte changed (checksum fixed): every host call still matches,
   // but the program ends differently.
@@ -206,15 +206,15 @@ TEST_CASE("replay (Timeline): an end that differs from the footer is a divergenc
   SessionSetup setup = make_replay_setup(tampered, discard);
   Timeline t(std::move(setup.initial), setup.env, TimelineOptions{});
   StopEvent e = t.resume(Direction::Forward, ResumeKind::Continue, cancel);
-  INFO(e.message);
-  CHECK(e.kind == StopKind::Divergence);
-  CHECK(e.message.find(recorded) != std::string::npos);
-  CHECK(e.message.find("the replay exited with status ") != std::string::npos);
+  INFO(e.message());
+  CHECK(e.kind() == StopKind::Divergence);
+  CHECK(e.message().find(recorded) != std::string::npos);
+  CHECK(e.message().find("the replay exited with status ") != std::string::npos);
   // Every arrival at the end says so, a seek there too; the past stays reachable.
-  CHECK(t.seek(1000, cancel).kind == StopKind::SeekDone);
+  CHECK(t.seek(1000, cancel).kind() == StopKind::SeekDone);
   e = t.seek(rec.result.instructions + 10, cancel);
-  CHECK(e.kind == StopKind::Divergence);
-  CHECK(t.resume(Direction::Backward, ResumeKind::Step, cancel).kind != StopKind::Divergence);
+  CHECK(e.kind() == StopKind::Divergence);
+  CHECK(t.resume(Direction::Backward, ResumeKind::Step, cancel).kind() != StopKind::Divergence);
 }
 
 TEST_CASE("replay (Timeline): a recording that stopped running checks the final state hash") {
@@ -226,15 +226,15 @@ TEST_CASE("replay (Timeline): a recording that stopped running checks the final 
     SessionSetup setup = make_replay_setup(read_trace_file(rec.path.string()), discard);
     Timeline t(std::move(setup.initial), setup.env, TimelineOptions{});
     StopEvent e = t.resume(Direction::Forward, ResumeKind::Continue, cancel);
-    CHECK(e.kind == StopKind::HistoryEnd);
+    CHECK(e.kind() == StopKind::HistoryEnd);
     CHECK(t.now() == 20000);
   }
   SessionSetup setup = make_replay_setup(read_trace(with_input_changed(rec.path)), discard);
   Timeline t(std::move(setup.initial), setup.env, TimelineOptions{});
   StopEvent e = t.resume(Direction::Forward, ResumeKind::Continue, cancel);
-  INFO(e.message);
-  CHECK(e.kind == StopKind::Divergence);
-  CHECK(e.message.find("divergence at instruction 20000") == 0);
-  CHECK(e.message.find("differs from the recording (state hash") != std::string::npos);
+  INFO(e.message());
+  CHECK(e.kind() == StopKind::Divergence);
+  CHECK(e.message().find("divergence at instruction 20000") == 0);
+  CHECK(e.message().find("differs from the recording (state hash") != std::string::npos);
   CHECK(t.now() == 20000);
 }

@@ -29,13 +29,13 @@ TEST_CASE("a live Timeline session writes a trace that replays to the same end")
     Timeline t(std::move(setup.initial), setup.env, TimelineOptions{});
     CancelToken cancel;
     StopEvent e = t.resume(Direction::Forward, ResumeKind::Continue, cancel);
-    REQUIRE(e.kind == StopKind::HistoryEnd);
-    REQUIRE(e.exited);
-    exit_code = e.exit_code;
+    REQUIRE(e.kind() == StopKind::HistoryEnd);
+    REQUIRE(e.exited());
+    exit_code = e.exit_code();
     end = t.now();
     end_hash = t.machine().state_hash();
     // Back and forth over the whole run: nothing printed twice, no new events.
-    CHECK(t.seek(10, cancel).kind == StopKind::SeekDone);
+    CHECK(t.seek(10, cancel).kind() == StopKind::SeekDone);
     t.resume(Direction::Forward, ResumeKind::Continue, cancel);
     CHECK(t.now() == end);
     CHECK(t.environment().history().events.size() == 3);
@@ -67,9 +67,9 @@ TEST_CASE("a live Timeline session writes a trace that replays to the same end")
   Timeline t(std::move(replay.initial), replay.env, TimelineOptions{});
   CancelToken cancel;
   StopEvent e = t.resume(Direction::Forward, ResumeKind::Continue, cancel);
-  CHECK(e.kind == StopKind::HistoryEnd);
-  CHECK(e.exited);
-  CHECK(e.exit_code == exit_code);
+  CHECK(e.kind() == StopKind::HistoryEnd);
+  CHECK(e.exited());
+  CHECK(e.exit_code() == exit_code);
   CHECK(t.now() == end);
   CHECK(t.machine().state_hash() == end_hash);
 }
@@ -89,16 +89,16 @@ TEST_CASE("rewriting the past in a live session: the trace replays the new futur
   {
     Timeline t(std::move(setup.initial), setup.env, TimelineOptions{});
     CancelToken cancel;
-    REQUIRE(t.resume(Direction::Forward, ResumeKind::Continue, cancel).kind == StopKind::HistoryEnd);
+    REQUIRE(t.resume(Direction::Forward, ResumeKind::Continue, cancel).kind() == StopKind::HistoryEnd);
     first_end = t.now();
     const std::uint64_t first_hash = t.machine().state_hash();
     // Go back into the loop and change a value: the future is discarded.
-    REQUIRE(t.seek(30000, cancel).kind == StopKind::SeekDone);
+    REQUIRE(t.seek(30000, cancel).kind() == StopKind::SeekDone);
     const std::uint8_t poke[4] = {1, 2, 3, 4};
     REQUIRE_FALSE(t.write_memory(table + 40, poke).has_value());
     CHECK(t.stats().history_end == 30000);
     StopEvent e = t.resume(Direction::Forward, ResumeKind::Continue, cancel);
-    REQUIRE(e.kind == StopKind::HistoryEnd);
+    REQUIRE(e.kind() == StopKind::HistoryEnd);
     end = t.now();
     end_hash = t.machine().state_hash();
     CHECK(end_hash != first_hash);
