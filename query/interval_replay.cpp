@@ -73,11 +73,11 @@ std::optional<std::string> run_job(Job& job, IntervalWorker& worker, const timel
     run.stop_at = job.to;
     run.trace = &worker.sink();
     const vm::StopInfo stop = job.start.run(run, reader);
-    if (stop.kind == vm::StopKind::HostFailure) {
-      error = "the replay diverged from the trace: " + stop.message;
+    if (stop.kind() == vm::StopKind::HostFailure) {
+      error = "the replay diverged from the trace: " + stop.message();
       break;
     }
-    if (stop.kind != vm::StopKind::Limit) break;  // the program ended (exit, fault)
+    if (stop.kind() != vm::StopKind::Limit) break;  // the program ended (exit, fault)
   }
   worker.end(job.index);
   return error;
@@ -130,8 +130,8 @@ IntervalRun replay_intervals(const timeline::TraceData& trace, std::uint64_t to,
     const std::uint64_t next = std::min(end, at + interval);
     queue.push(Job{index++, cutter.machine(), next});
     const vm::StopInfo stop = cutter.run_to(next);
-    if (stop.kind == vm::StopKind::HostFailure) {
-      note("the replay diverged from the trace: " + stop.message);
+    if (stop.kind() == vm::StopKind::HostFailure) {
+      note("the replay diverged from the trace: " + stop.message());
       break;
     }
     if (cutter.machine().icount() != next) break;  // the program ended inside this interval

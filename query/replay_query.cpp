@@ -24,7 +24,7 @@ auto traced(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
   RunMap map(debug, [&memory](vm::Addr a, std::span<std::uint8_t> out) { return memory.read_bytes(a, out); });
   auto sink = make(map);
   const vm::StopInfo stop = session.run_to(to, &sink);
-  if (stop.kind == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message);
+  if (stop.kind() == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message());
   return sink.finish();
 }
 
@@ -216,8 +216,8 @@ std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debug
     run.skip_points_at_start = skip;
     run.trace = &finder;
     const vm::StopInfo stop = m.run(run, reader);
-    if (stop.kind == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message);
-    if (stop.kind != vm::StopKind::Breakpoint) break;
+    if (stop.kind() == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message());
+    if (stop.kind() != vm::StopKind::Breakpoint) break;
     skip = true;
     const std::uint64_t at = m.icount();
     if (returns.contains(m.pc())) exits.emplace_back(at, ExitRegs{m.reg64(10), m.reg64(11), m.freg(10)});
@@ -268,7 +268,7 @@ std::vector<CallRecord> find_calls_two_passes(const timeline::TraceData& trace, 
   timeline::ReplaySession session(trace, [](int, std::span<const std::uint8_t>) {});
   for (const std::uint64_t at : reader.stops()) {
     const vm::StopInfo stop = session.run_to(at);
-    if (stop.kind == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message);
+    if (stop.kind() == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message());
     if (session.machine().icount() != at) break;  // the program ended first (cannot happen: the calls ran)
     reader.read(at, session.machine());
   }

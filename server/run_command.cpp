@@ -15,11 +15,11 @@ namespace rvrr::server {
 std::string describe_fault(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, unsigned xlen) {
   char buf[64];
   std::snprintf(buf, sizeof buf, " at pc 0x%08" PRIx64 ": ", static_cast<std::uint64_t>(pc));
-  std::string text = std::string("program received ") + vm::signal_name(stop.signal) + buf +
+  std::string text = std::string("program received ") + vm::signal_name(stop.signal()) + buf +
                      vm::disassemble(memory, pc, xlen);
   // The address matters for memory faults; for SIGILL/SIGTRAP it is the pc itself.
-  if (stop.signal == vm::Signal::Segv || stop.signal == vm::Signal::Bus) {
-    std::snprintf(buf, sizeof buf, " (address 0x%08" PRIx64 ")", static_cast<std::uint64_t>(stop.addr));
+  if (stop.signal() == vm::Signal::Segv || stop.signal() == vm::Signal::Bus) {
+    std::snprintf(buf, sizeof buf, " (address 0x%08" PRIx64 ")", static_cast<std::uint64_t>(stop.addr()));
     text += buf;
   }
   return text;
@@ -32,18 +32,18 @@ std::uint64_t host_epoch_ns() {
 
 int report_stop(const vm::StopInfo& stop, vm::Addr pc, const vm::Memory& memory, std::uint64_t icount,
                 unsigned xlen) {
-  switch (stop.kind) {
+  switch (stop.kind()) {
     case vm::StopKind::Exited:
-      return stop.exit_code & 0xff;
+      return stop.exit_code() & 0xff;
     case vm::StopKind::Fault:
       std::fprintf(stderr, "rvrr: %s\n", describe_fault(stop, pc, memory, xlen).c_str());
-      return 128 + static_cast<int>(stop.signal);
+      return 128 + static_cast<int>(stop.signal());
     case vm::StopKind::Limit:
       std::fprintf(stderr, "rvrr: stopped after %" PRIu64 " instructions (--max-instructions) at pc 0x%08" PRIx64 "\n",
                    icount, static_cast<std::uint64_t>(pc));
       return kExitInstructionLimit;
     case vm::StopKind::HostFailure:
-      std::fprintf(stderr, "rvrr: host call failed: %s\n", stop.message.c_str());
+      std::fprintf(stderr, "rvrr: host call failed: %s\n", stop.message().c_str());
       return 1;
     case vm::StopKind::Interrupted:  // the caller saw why (a signal) and reports it
       return 1;

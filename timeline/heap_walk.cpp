@@ -89,7 +89,7 @@ HeapWalk Timeline::heap_walk(const AllocatorEntries& entries, const CancelToken&
     }
     if (a.outcome != Outcome::Point) break;  // arrived at now (or the program ended)
     skip = true;
-    if (a.info.kind != vm::StopKind::Breakpoint) continue;
+    if (a.info.kind() != vm::StopKind::Breakpoint) continue;
     const vm::Addr pc = m.pc();
     if (pending) {
       // Inside a call: only its return counts (calls it makes itself are its business).

@@ -214,11 +214,11 @@ void IndexBuilder::work() {
                          std::memory_order_relaxed);
       executed_.fetch_add(m.icount() - at, std::memory_order_relaxed);
       position_.store(m.icount(), std::memory_order_relaxed);
-      if (info.kind != vm::StopKind::Limit || m.icount() != limit) {
+      if (info.kind() != vm::StopKind::Limit || m.icount() != limit) {
         // Behind the frontier the guest neither exits nor faults (that is
         // where history ends): anything else is a re-run that does not match.
-        fail(info.message.empty() ? "the re-run stopped at instruction " + std::to_string(m.icount())
-                                  : info.message);
+        fail(info.message().empty() ? "the re-run stopped at instruction " + std::to_string(m.icount())
+                                  : info.message());
         return;
       }
       if (stop_flag_.load(std::memory_order_relaxed)) return;

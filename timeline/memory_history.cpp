@@ -142,7 +142,7 @@ std::optional<StopEvent> Timeline::memory_accesses(vm::Addr addr, std::uint32_t 
     vm::Machine after = m;
     Advance b = t.advance(after, m.icount() + 1, nullptr, false, &cancel, false);
     if (b.outcome == Outcome::Cancelled || b.outcome == Outcome::Divergence) return failure_event(b, t.now());
-    if (!each(describe_access(m, after, addr, len, a.info.watch, t.env->history()))) return std::nullopt;
+    if (!each(describe_access(m, after, addr, len, a.info.watch(), t.env->history()))) return std::nullopt;
     skip = true;  // go on from the hit: its instruction runs without stopping again
   }
 }

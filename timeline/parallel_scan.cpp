@@ -34,8 +34,7 @@ Advance run_to(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts,
     const std::uint64_t at = m.icount();
     if (m.halted()) {
       if (pts != nullptr && !(skip && at == start) && pts->has_breakpoint(m.pc())) {
-        vm::StopInfo info;
-        info.kind = vm::StopKind::Breakpoint;
+        vm::StopInfo info = vm::StopInfo::breakpoint();
         return Advance{Outcome::Point, info};
       }
       return Advance{Outcome::Halted, m.halt_reason()};
@@ -44,8 +43,7 @@ Advance run_to(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts,
     if (cancel != nullptr && cancel->cancelled()) return Advance{Outcome::Cancelled, {}};
     if (job.earliest && job.earliest->load(std::memory_order_relaxed) < job.order) {
       // An earlier interval already holds the answer: this one is not needed.
-      vm::StopInfo info;
-      info.kind = vm::StopKind::Limit;
+      vm::StopInfo info = vm::StopInfo::limit();
       return Advance{Outcome::End, info};
     }
     std::uint64_t limit = std::min(target, at + kCancelSlice);
@@ -60,14 +58,12 @@ Advance run_to(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts,
     const std::uint64_t reached = m.icount();
     executed.fetch_add(reached - at, std::memory_order_relaxed);
     if (reached > at) skip = false;
-    if (info.kind != vm::StopKind::Limit && reached == limit && reached > at) apply_writes(m, history, reached);
-    switch (info.kind) {
+    if (info.kind() != vm::StopKind::Limit && reached == limit && reached > at) apply_writes(m, history, reached);
+    switch (info.kind()) {
       case vm::StopKind::Limit:
         if (reached != limit) {
-          vm::StopInfo bad;
-          bad.kind = vm::StopKind::HostFailure;
-          bad.message = "internal error: a run to instruction " + std::to_string(limit) + " stopped at " +
-                        std::to_string(reached);
+          vm::StopInfo bad = vm::StopInfo::host_failure("internal error: a run to instruction " + std::to_string(limit) + " stopped at " +
+                        std::to_string(reached));
           return Advance{Outcome::Divergence, bad};
         }
         apply_writes(m, history, reached);
@@ -109,9 +105,9 @@ ScanJobResult run_job(ScanJob& job, const History& history, const CancelToken* c
     if (v.size() > 2 * HitCache::kMaxEvents) v.erase(v.begin(), v.begin() + HitCache::kMaxEvents);
   };
   auto record_watch = [&](std::uint64_t e, const vm::StopInfo& info) {
-    consider(Hit{true, e + 1, true, info.addr, info.watch});
+    consider(Hit{true, e + 1, true, info.addr(), info.watch()});
     for (std::size_t k = 0; k < job.watches.size(); ++k) {
-      if (job.watches[k].addr == info.addr && job.watches[k].kind == info.watch) {
+      if (job.watches[k].addr == info.addr() && job.watches[k].kind == info.watch()) {
         push(out.w_events[k], e);
         break;
       }
@@ -170,7 +166,7 @@ ScanJobResult run_job(ScanJob& job, const History& history, const CancelToken* c
       }
       break;
     }
-    if (a.info.kind == vm::StopKind::Breakpoint) {
+    if (a.info.kind() == vm::StopKind::Breakpoint) {
       const vm::Addr pc = m.pc();
       auto it = std::find(job.bps.begin(), job.bps.end(), pc);
       if (it != job.bps.end()) push(out.bp_events[it - job.bps.begin()], e);
@@ -179,7 +175,7 @@ ScanJobResult run_job(ScanJob& job, const History& history, const CancelToken* c
         // Skipping the breakpoint below also skips this instruction's watch check.
         vm::Machine probe = m;
         vm::StopInfo info = probe.step(env, &watches, false);
-        if (info.kind == vm::StopKind::Watchpoint) record_watch(e, info);
+        if (info.kind() == vm::StopKind::Watchpoint) record_watch(e, info);
       }
     } else {
       record_watch(e, a.info);
@@ -195,9 +191,7 @@ ScanJobResult run_job_guarded(ScanJob& job, const History& history, const Cancel
     return run_job(job, history, cancel, executed);
   } catch (const std::exception& e) {  // out of memory: a failed scan, not a dead process
     ScanJobResult out;
-    vm::StopInfo info;
-    info.kind = vm::StopKind::HostFailure;
-    info.message = std::string("a parallel scan failed: ") + e.what();
+    vm::StopInfo info = vm::StopInfo::host_failure(std::string("a parallel scan failed: ") + e.what());
     out.failure = Advance{Outcome::Divergence, info};
     return out;
   }

@@ -55,11 +55,11 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
     stop = machine.run(run, env);
     env.advance_frontier(machine.icount());
     if (builder) builder->publish(env.history(), false);
-    if (stop.kind == vm::StopKind::Interrupted) {
+    if (stop.kind() == vm::StopKind::Interrupted) {
       interrupted = true;  // inside a read: it did not happen and is not recorded
       break;
     }
-    if (stop.kind != vm::StopKind::Limit || machine.icount() >= limit) break;
+    if (stop.kind() != vm::StopKind::Limit || machine.icount() >= limit) break;
     if (options.progress) options.progress(Progress{machine.icount(), total, false});
   }
   if (options.progress) options.progress(Progress{machine.icount(), total, true});

@@ -14,7 +14,7 @@ constexpr std::uint64_t kSlice = 1ull << 26;  // as the recorder: invisible per-
 
 std::string describe_stop(const vm::StopInfo& stop, const vm::Machine& machine) {
   vm::StopInfo s = stop;
-  if (s.kind == vm::StopKind::Limit) s.kind = vm::StopKind::Breakpoint;  // -> "stopped"
+  if (s.kind() == vm::StopKind::Limit) s = vm::StopInfo::breakpoint();  // -> "stopped"
   return describe_end(footer_for(machine, s)) + " at instruction " + std::to_string(machine.icount());
 }
 }  // namespace
@@ -98,9 +98,7 @@ vm::StopInfo ReplaySession::run_to(std::uint64_t icount, vm::ExecTraceSink* trac
     while (next_write_ < history.writes.size() && history.writes[next_write_].icount <= machine_.icount()) {
       const DebuggerWrite& w = history.writes[next_write_++];
       if (auto error = apply_debugger_write(machine_, w)) {
-        vm::StopInfo stop;
-        stop.kind = vm::StopKind::HostFailure;
-        stop.message = "divergence at instruction " + std::to_string(machine_.icount()) + ": " + *error;
+        vm::StopInfo stop = vm::StopInfo::host_failure("divergence at instruction " + std::to_string(machine_.icount()) + ": " + *error);
         return stop;
       }
     }
@@ -111,7 +109,7 @@ vm::StopInfo ReplaySession::run_to(std::uint64_t icount, vm::ExecTraceSink* trac
     run.stop_at = std::min(target, machine_.icount() + kSlice);
     if (next_write_ < history.writes.size()) run.stop_at = std::min(run.stop_at, history.writes[next_write_].icount);
     vm::StopInfo stop = machine_.run(run, *checker_);
-    if (stop.kind != vm::StopKind::Limit) return stop;
+    if (stop.kind() != vm::StopKind::Limit) return stop;
   }
 }
 
@@ -120,15 +118,15 @@ ReplayResult ReplaySession::run_to_end(vm::ExecTraceSink* trace) {
   r.stop = run_to(UINT64_MAX, trace);
   r.icount = machine_.icount();
   r.state_hash = machine_.state_hash();
-  if (r.stop.kind == vm::StopKind::HostFailure) {
-    r.diagnostic = r.stop.message;
+  if (r.stop.kind() == vm::StopKind::HostFailure) {
+    r.diagnostic = r.stop.message();
     return r;
   }
   if (auto skipped = checker_->skipped_before(r.icount, nullptr)) {
     r.diagnostic = *skipped;
     return r;
   }
-  const bool ended = r.stop.kind == vm::StopKind::Exited || r.stop.kind == vm::StopKind::Fault;
+  const bool ended = r.stop.kind() == vm::StopKind::Exited || r.stop.kind() == vm::StopKind::Fault;
   if (ended && checker_->unconsumed() > 0) {
     const HostEvent* next = checker_->next_event();
     r.diagnostic = "divergence: the program " + describe_stop(r.stop, machine_) + ", but the trace has " +
@@ -150,15 +148,15 @@ ReplayResult ReplaySession::run_to_end(vm::ExecTraceSink* trace) {
   bool same_end = false;
   switch (f.end) {
     case TraceEnd::Exited:
-      same_end = r.stop.kind == vm::StopKind::Exited && r.stop.exit_code == f.exit_code;
+      same_end = r.stop.kind() == vm::StopKind::Exited && r.stop.exit_code() == f.exit_code;
       break;
     case TraceEnd::Fault:
-      same_end = r.stop.kind == vm::StopKind::Fault && r.stop.signal == f.signal;
+      same_end = r.stop.kind() == vm::StopKind::Fault && r.stop.signal() == f.signal;
       break;
     case TraceEnd::Stopped:
     case TraceEnd::HostFailure:
     case TraceEnd::Interrupted:
-      same_end = r.stop.kind == vm::StopKind::Limit;
+      same_end = r.stop.kind() == vm::StopKind::Limit;
       break;
   }
   if (!same_end || r.icount != f.final_icount) {

@@ -189,8 +189,8 @@ std::size_t Timeline::read_memory(vm::Addr addr, std::span<std::uint8_t> out) co
 
 std::optional<vm::Addr> Timeline::fault_address() const {
   const vm::Machine& m = impl_->current;
-  if (!m.halted() || m.halt_reason().kind != vm::StopKind::Fault) return std::nullopt;
-  return m.halt_reason().addr;
+  if (!m.halted() || m.halt_reason().kind() != vm::StopKind::Fault) return std::nullopt;
+  return m.halt_reason().addr();
 }
 
 std::size_t Timeline::mapped_pages() const { return impl_->current.mapped_pages(); }

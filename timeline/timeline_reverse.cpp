@@ -46,8 +46,8 @@ std::vector<const void*> page_identities(const vm::Machine& m, const vm::WatchRa
 
 StopEvent failure_event(const Advance& a, std::uint64_t icount) {
   if (a.outcome == Outcome::Cancelled) return StopEvent::interrupted(icount);
-  return StopEvent::divergence(icount, a.info.message.empty() ? std::string("history could not be re-executed")
-                                                              : a.info.message);
+  return StopEvent::divergence(icount, a.info.message().empty() ? std::string("history could not be re-executed")
+                                                              : a.info.message());
 }
 
 bool Timeline::Impl::pages_unchanged(std::uint64_t from, std::uint64_t to, const vm::WatchRange& range) const {
@@ -75,7 +75,7 @@ StopEvent Timeline::Impl::reverse_step() {
     // Then gdb expects the watchpoint, reported where we are.
     vm::Machine probe = m;
     vm::StopInfo info = probe.step(*env, &watches, false);
-    if (info.kind == vm::StopKind::Watchpoint) return StopEvent::watchpoint(here, info.addr, info.watch);
+    if (info.kind() == vm::StopKind::Watchpoint) return StopEvent::watchpoint(here, info.addr(), info.watch());
   }
   current = std::move(m);
   return StopEvent::step(now());
@@ -153,9 +153,9 @@ ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, c
     if (v.size() > 2 * HitCache::kMaxEvents) v.erase(v.begin(), v.begin() + HitCache::kMaxEvents);
   };
   auto record_watch = [&](std::uint64_t e, const vm::StopInfo& info) {
-    consider(Hit{true, e + 1, true, info.addr, info.watch});
+    consider(Hit{true, e + 1, true, info.addr(), info.watch()});
     for (std::size_t k = 0; k < need_w.size(); ++k) {
-      if (need_w[k].addr == info.addr && need_w[k].kind == info.watch) {
+      if (need_w[k].addr == info.addr() && need_w[k].kind == info.watch()) {
         push(w_events[k], e);
         break;
       }
@@ -212,7 +212,7 @@ ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, c
       complete = true;
       break;
     }
-    if (a.info.kind == vm::StopKind::Breakpoint) {
+    if (a.info.kind() == vm::StopKind::Breakpoint) {
       const vm::Addr pc = m.pc();
       auto it = std::find(need_bp.begin(), need_bp.end(), pc);
       if (it != need_bp.end()) push(bp_events[it - need_bp.begin()], e);
@@ -221,7 +221,7 @@ ScanResult Timeline::Impl::scan_interval(std::uint64_t from, std::uint64_t to, c
         // Skipping the breakpoint below also skips this instruction's watch check.
         vm::Machine probe = m;
         vm::StopInfo info = probe.step(*env, &scan_watches, false);
-        if (info.kind == vm::StopKind::Watchpoint) record_watch(e, info);
+        if (info.kind() == vm::StopKind::Watchpoint) record_watch(e, info);
       }
     } else {
       record_watch(e, a.info);
@@ -442,7 +442,7 @@ ScanResult Timeline::Impl::latest_hit(const std::vector<vm::Addr>& bps, const st
           scan_watches.clear();
           for (const vm::WatchRange& w : watches) scan_watches.add_watch(w.addr, w.len, w.kind);
           vm::StopInfo info = m.step(*env, &scan_watches, false);
-          if (info.kind == vm::StopKind::Watchpoint) out.hit = Hit{true, from, true, info.addr, info.watch};
+          if (info.kind() == vm::StopKind::Watchpoint) out.hit = Hit{true, from, true, info.addr(), info.watch()};
         }
       }
       return out;

@@ -31,8 +31,7 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
       // A breakpoint on the exit/faulting instruction still fires first, as
       // it does for the same state reached by re-execution (not halted yet).
       if (pts != nullptr && !(skip && at == start) && pts->has_breakpoint(m.pc())) {
-        vm::StopInfo info;
-        info.kind = vm::StopKind::Breakpoint;
+        vm::StopInfo info = vm::StopInfo::breakpoint();
         return Advance{Outcome::Point, info};
       }
       return Advance{Outcome::Halted, m.halt_reason()};
@@ -51,13 +50,12 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
         // what we report. Probe on a copy: a plain instruction must not run
         // past the end of history.
         if (pts != nullptr && !(skip && at == start) && pts->has_breakpoint(m.pc())) {
-          vm::StopInfo info;
-          info.kind = vm::StopKind::Breakpoint;
+          vm::StopInfo info = vm::StopInfo::breakpoint();
           return Advance{Outcome::Point, info};
         }
         vm::Machine probe = m;
         vm::StopInfo info = probe.step(*env, nullptr, true);
-        if (info.kind == vm::StopKind::Exited || info.kind == vm::StopKind::Fault) {
+        if (info.kind() == vm::StopKind::Exited || info.kind() == vm::StopKind::Fault) {
           m = std::move(probe);
           halt_at = at;
           return Advance{Outcome::Halted, info};
@@ -105,15 +103,13 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
 
     // A machine that reports another stop exactly at the limit has still
     // arrived there: the debugger writes of that count apply first.
-    if (info.kind != vm::StopKind::Limit && reached == limit && reached > at) apply_writes_at(m, reached);
-    switch (info.kind) {
+    if (info.kind() != vm::StopKind::Limit && reached == limit && reached > at) apply_writes_at(m, reached);
+    switch (info.kind()) {
       case vm::StopKind::Limit:
         if (reached != limit) {
           // The machine must stop exactly at stop_at; anything else is a VM bug.
-          vm::StopInfo bad;
-          bad.kind = vm::StopKind::HostFailure;
-          bad.message = "internal error: a run to instruction " + std::to_string(limit) + " stopped at " +
-                        std::to_string(reached);
+          vm::StopInfo bad = vm::StopInfo::host_failure("internal error: a run to instruction " + std::to_string(limit) + " stopped at " +
+                        std::to_string(reached));
           return Advance{Outcome::Divergence, bad};
         }
         apply_writes_at(m, reached);
@@ -169,8 +165,8 @@ std::string describe_machine_end(const vm::Machine& m) {
     return buf;
   }
   const vm::StopInfo& h = m.halt_reason();
-  if (h.kind == vm::StopKind::Exited) return "exited with status " + std::to_string(h.exit_code);
-  return std::string("was killed by ") + vm::signal_name(h.signal);
+  if (h.kind() == vm::StopKind::Exited) return "exited with status " + std::to_string(h.exit_code());
+  return std::string("was killed by ") + vm::signal_name(h.signal());
 }
 }  // namespace
 
@@ -189,11 +185,11 @@ std::optional<std::string> Timeline::Impl::check_recorded_end(Outcome outcome) {
   if (same) {
     switch (want.kind) {
       case RecordedEnd::Kind::Exited:
-        same = m.halted() && m.halt_reason().kind == vm::StopKind::Exited &&
-               m.halt_reason().exit_code == want.exit_code;
+        same = m.halted() && m.halt_reason().kind() == vm::StopKind::Exited &&
+               m.halt_reason().exit_code() == want.exit_code;
         break;
       case RecordedEnd::Kind::Fault:
-        same = m.halted() && m.halt_reason().kind == vm::StopKind::Fault && m.halt_reason().signal == want.signal;
+        same = m.halted() && m.halt_reason().kind() == vm::StopKind::Fault && m.halt_reason().signal() == want.signal;
         break;
       case RecordedEnd::Kind::Running:
         same = !m.halted();
@@ -237,13 +233,13 @@ StopEvent Timeline::Impl::event_of(const Advance& a, Arrival reached, bool began
   if (auto diverged = check_recorded_end(a.outcome)) return StopEvent::divergence(here, std::move(*diverged));
   switch (a.outcome) {
     case Outcome::Point:
-      if (a.info.kind == vm::StopKind::Watchpoint) return StopEvent::watchpoint(here, a.info.addr, a.info.watch);
+      if (a.info.kind() == vm::StopKind::Watchpoint) return StopEvent::watchpoint(here, a.info.addr(), a.info.watch());
       return StopEvent::breakpoint(here);
     case Outcome::Halted:
-      if (a.info.kind == vm::StopKind::Exited) return StopEvent::exited(here, a.info.exit_code, a.info.message);
+      if (a.info.kind() == vm::StopKind::Exited) return StopEvent::exited(here, a.info.exit_code(), a.info.message());
       // The first arrival at a fault reports it; arriving at it again is the end of history.
-      return began_halted ? StopEvent::history_end(here, a.info.signal, a.info.message)
-                          : StopEvent::fault(here, a.info.signal, a.info.message);
+      return began_halted ? StopEvent::history_end(here, a.info.signal(), a.info.message())
+                          : StopEvent::fault(here, a.info.signal(), a.info.message());
     case Outcome::End:
       return StopEvent::history_end(here);
     default:

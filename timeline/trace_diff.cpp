@@ -24,9 +24,9 @@ StopEvent Timeline::run_traced(std::uint64_t icount, vm::ExecTraceSink& trace, c
       break;
     case Outcome::Halted:
     case Outcome::End:
-      if (a.outcome == Outcome::Halted && a.info.kind == vm::StopKind::Exited)
-        return StopEvent::exited(t.now(), a.info.exit_code, a.info.message);
-      return StopEvent::history_end(t.now(), vm::Signal::None, a.info.message);
+      if (a.outcome == Outcome::Halted && a.info.kind() == vm::StopKind::Exited)
+        return StopEvent::exited(t.now(), a.info.exit_code(), a.info.message());
+      return StopEvent::history_end(t.now(), vm::Signal::None, a.info.message());
     case Outcome::Divergence:
     case Outcome::Cancelled:
       return failure_event(a, t.now());

@@ -10,20 +10,20 @@ TraceFooter footer_for(const vm::Machine& machine, const vm::StopInfo& stop) {
   footer.pc = machine.pc();
   footer.has_state_hash = true;
   footer.state_hash = machine.state_hash();
-  switch (stop.kind) {
+  switch (stop.kind()) {
     case vm::StopKind::Exited:
       footer.end = TraceEnd::Exited;
-      footer.exit_code = stop.exit_code;
+      footer.exit_code = stop.exit_code();
       break;
     case vm::StopKind::Fault:
       footer.end = TraceEnd::Fault;
-      footer.signal = stop.signal;
-      footer.fault_addr = stop.addr;
-      footer.message = stop.message;
+      footer.signal = stop.signal();
+      footer.fault_addr = stop.addr();
+      footer.message = stop.message();
       break;
     case vm::StopKind::HostFailure:
       footer.end = TraceEnd::HostFailure;
-      footer.message = stop.message;
+      footer.message = stop.message();
       break;
     case vm::StopKind::Interrupted:
       footer.end = TraceEnd::Interrupted;

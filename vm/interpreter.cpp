@@ -341,9 +341,7 @@ L_Ebreak_C: L_Ebreak: {
       mem = *mem_before;
       m.sys = std::move(*sys_before);
       std::memcpy(R, regs_before, sizeof regs_before);
-      stop.kind = StopKind::Watchpoint;
-      stop.addr = hit->addr;
-      stop.watch = hit->kind;
+      stop = StopInfo::watchpoint(hit->addr, hit->kind);
       goto stop_here;
     }
   }
@@ -460,11 +458,11 @@ fault_misaligned:
   stop = fault(Signal::Bus, fault_addr, "misaligned atomic access at " + hex(fault_addr));
   goto stop_here;
 stop_breakpoint:
-  stop.kind = StopKind::Breakpoint;
+  stop = StopInfo::breakpoint();
   goto stop_here;
 stop_limit:
 stop_fast_limit:
-  stop.kind = StopKind::Limit;
+  stop = StopInfo::limit();
   goto stop_here;
 stop_here:
   SYNC_IC();
@@ -481,7 +479,7 @@ stop_fast_limit_pc:
   m.pc = stop_pc;
   m.icount = ic;
   R[0] = 0;
-  stop.kind = StopKind::Limit;
+  stop = StopInfo::limit();
   TRACE_FLUSH();
   return stop;
 

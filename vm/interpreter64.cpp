@@ -61,12 +61,7 @@ std::string hex64(u64 a) {
 }
 
 StopInfo fault(Signal sig, u64 addr, std::string message) {
-  StopInfo s;
-  s.kind = StopKind::Fault;
-  s.signal = sig;
-  s.addr = static_cast<Addr>(addr);
-  s.message = std::move(message);
-  return s;
+  return StopInfo::fault(sig, static_cast<Addr>(addr), std::move(message));
 }
 
 u64 mulhu64(u64 a, u64 b) { return static_cast<u64>((static_cast<u128>(a) * b) >> 64); }
@@ -152,9 +147,7 @@ struct Loop {
     }
     if (watching && !skip) {
       if (auto hit = points->check_access(a, size, write)) {
-        stop.kind = StopKind::Watchpoint;
-        stop.addr = hit->addr;
-        stop.watch = hit->kind;
+        stop = StopInfo::watchpoint(hit->addr, hit->kind);
         return false;
       }
     }
@@ -467,10 +460,7 @@ bool Loop::host_call(u64 pc, bool semihosting) {
       mem = *mem_before;
       m.sys = std::move(*sys_before);
       std::memcpy(X, regs_before, sizeof regs_before);
-      stop = StopInfo{};
-      stop.kind = StopKind::Watchpoint;
-      stop.addr = hit->addr;
-      stop.watch = hit->kind;
+      stop = StopInfo::watchpoint(hit->addr, hit->kind);
       return false;
     }
   }
@@ -671,11 +661,11 @@ StopInfo interpret64(Machine::Impl& m, Environment& env, std::uint64_t limit, co
   u64 pc = m.pc;
   for (;;) {
     if (m.icount >= limit) {
-      L.stop.kind = StopKind::Limit;
+      L.stop = StopInfo::limit();
       break;
     }
     if (points && !L.skip && points->has_breakpoint(static_cast<Addr>(pc))) {
-      L.stop.kind = StopKind::Breakpoint;
+      L.stop = StopInfo::breakpoint();
       break;
     }
     std::uint32_t w = 0;

@@ -77,12 +77,7 @@ inline void csr_write(Machine::Impl& m, std::int32_t csr, std::uint32_t v) {
 }
 
 inline StopInfo fault(Signal sig, Addr addr, std::string message) {
-  StopInfo s;
-  s.kind = StopKind::Fault;
-  s.signal = sig;
-  s.addr = addr;
-  s.message = std::move(message);
-  return s;
+  return StopInfo::fault(sig, addr, std::move(message));
 }
 
 inline std::string hex(Addr a) {

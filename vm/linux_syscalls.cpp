@@ -530,10 +530,7 @@ Result sys_getrandom(Call& c) {
 }
 
 Result sys_exit(Call& c) {
-  StopInfo s;
-  s.kind = StopKind::Exited;
-  s.exit_code = c.iarg(0) & 0xff;  // the process status a parent sees, as on Linux
-  return stop(s);
+  return stop(StopInfo::exited(static_cast<std::int32_t>(c.iarg(0) & 0xff)));  // the status a parent sees, as on Linux
 }
 
 Result unknown(Call& c, std::uint64_t nr) {

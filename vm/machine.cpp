@@ -35,7 +35,7 @@ StopInfo run_with_points(Machine::Impl& m, Environment& env, std::uint64_t stop_
   bool more = true;
   if (skip_at_start) {
     stop = interpret<true, true, kTrace>(m, env, m.icount + 1, points, true);
-    more = stop.kind == StopKind::Limit && m.icount < stop_at;
+    more = stop.kind() == StopKind::Limit && m.icount < stop_at;
   }
   // The translating tier runs in pages without breakpoints when no watchpoint is set (vm/jit.hpp).
   const bool translate = !kTrace && !points->has_watches() && current_tier() == Tier::Auto && jit_supported();
@@ -47,7 +47,7 @@ StopInfo run_with_points(Machine::Impl& m, Environment& env, std::uint64_t stop_
       } else {
         stop = interpret<false, true, kTrace>(m, env, stop_at - kFastSlack, points, false);
       }
-      if (stop.kind == StopKind::Limit) continue;
+      if (stop.kind() == StopKind::Limit) continue;
     } else {
       stop = interpret<true, true, kTrace>(m, env, stop_at, points, false);
     }
@@ -62,11 +62,7 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
   if (m.halted) return m.halt;
   Memory::Internals::release_retired(m.memory);
   if (m.pc & 1) {  // only set_pc can make it odd (IALIGN is 16)
-    StopInfo s;
-    s.kind = StopKind::Fault;
-    s.signal = Signal::Bus;
-    s.addr = m.pc;
-    s.message = "misaligned pc";
+    StopInfo s = StopInfo::fault(Signal::Bus, m.pc, "misaligned pc");
     m.halted = true;
     m.halt = s;
     return s;
@@ -76,7 +72,7 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
   const DebugPoints* points = options.points && !options.points->empty() ? options.points : nullptr;
   m.trace = options.trace;  // read by the kTrace instantiations only
   if (m.icount >= stop_at) {
-    stop.kind = StopKind::Limit;
+    stop = StopInfo::limit();
   } else if (m.xlen == 64) {
     stop = interpret64(m, env, stop_at, points, points && options.skip_points_at_start);
   } else if (points) {
@@ -88,7 +84,7 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
     for (;;) {
       if (stop_at - m.icount > kFastSlack) {
         stop = interpret<false, false, true>(m, env, stop_at - kFastSlack, nullptr, false);
-        if (stop.kind == StopKind::Limit) continue;
+        if (stop.kind() == StopKind::Limit) continue;
       } else {
         stop = interpret<true, false, true>(m, env, stop_at, nullptr, false);
       }
@@ -101,7 +97,7 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
       if (stop_at - m.icount > kFastSlack) {
         stop = translate ? interpret<false, false, false, true>(m, env, stop_at - kFastSlack, nullptr, false)
                          : interpret<false, false>(m, env, stop_at - kFastSlack, nullptr, false);
-        if (stop.kind == StopKind::Limit) continue;
+        if (stop.kind() == StopKind::Limit) continue;
       } else {
         stop = interpret<true, false>(m, env, stop_at, nullptr, false);
       }
@@ -109,7 +105,7 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
     }
   }
   m.trace = nullptr;
-  if (stop.kind == StopKind::Exited || stop.kind == StopKind::Fault) {
+  if (stop.kind() == StopKind::Exited || stop.kind() == StopKind::Fault) {
     m.halted = true;
     m.halt = stop;
   }

@@ -98,9 +98,7 @@
         if (RVRR_UNLIKELY(((watch_bits[wa >> 18] >> ((wa >> 12) & 63)) |                        \
                            (watch_bits[wl >> 18] >> ((wl >> 12) & 63))) & 1)) {                 \
           if (auto hit = points->check_access(wa, (w_size), (w_write))) {                       \
-            stop.kind = StopKind::Watchpoint;                                                   \
-            stop.addr = hit->addr;                                                              \
-            stop.watch = hit->kind;                                                             \
+            stop = StopInfo::watchpoint(hit->addr, hit->kind);                                  \
             goto stop_here;                                                                     \
           }                                                                                     \
         }                                                                                       \

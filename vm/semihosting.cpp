@@ -67,10 +67,7 @@ Result fail(Call& c, std::int32_t e) {
   return Result{-1, std::nullopt};
 }
 Result exited(std::int32_t code) {
-  StopInfo s;
-  s.kind = StopKind::Exited;
-  s.exit_code = code;
-  return stop(s);
+  return stop(StopInfo::exited(code));
 }
 
 Result sh_open(Call& c) {

@@ -28,12 +28,7 @@ struct Result {
 inline Result ok(std::int64_t v) { return Result{v, std::nullopt}; }
 inline Result stop(StopInfo s) { return Result{0, std::move(s)}; }
 // The host gave something the call cannot use: stop with this diagnostic.
-inline Result host_failure(std::string message) {
-  StopInfo s;
-  s.kind = StopKind::HostFailure;
-  s.message = std::move(message);
-  return stop(std::move(s));
-}
+inline Result host_failure(std::string message) { return stop(StopInfo::host_failure(std::move(message))); }
 
 // The call being served. Each ABI derives its argument accessors from it.
 struct CallBase {
@@ -52,12 +47,10 @@ class HostAnswer {
   HostReply* operator->() { return &reply_; }
   HostReply& operator*() { return reply_; }
   Result refused() const {
-    StopInfo s;
-    s.kind = reply_.interrupted ? StopKind::Interrupted : StopKind::HostFailure;
-    s.message = reply_.error.empty() ? std::string("environment refused host call ") + host_op_name(op_) +
-                                           " at instruction " + std::to_string(icount_)
-                                     : reply_.error;
-    return stop(std::move(s));
+    std::string why = reply_.error.empty() ? std::string("environment refused host call ") + host_op_name(op_) +
+                                                 " at instruction " + std::to_string(icount_)
+                                           : reply_.error;
+    return stop(reply_.interrupted ? StopInfo::interrupted(std::move(why)) : StopInfo::host_failure(std::move(why)));
   }
 
  private:

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace rvrr::vm {
 
@@ -47,13 +48,51 @@ enum class StopKind : std::uint8_t {
   Interrupted,  // a host call gave up waiting (HostInterrupt raised); NOT retired: running again retries it
 };
 
-struct StopInfo {
-  StopKind kind = StopKind::Limit;
-  Signal signal = Signal::None;        // Fault: the signal to report
-  Addr addr = 0;                       // Fault: faulting address; Watchpoint: start of the matching watch range
-  WatchKind watch = WatchKind::Write;  // Watchpoint: the kind of the watchpoint that matched
-  std::int32_t exit_code = 0;          // Exited: the guest's exit status
-  std::string message;                 // HostFailure / Fault: human-readable detail
+// Made only by one named constructor per kind, each taking what that kind
+// carries, and read through accessors: a breakpoint with an exit status or a
+// fault without a signal cannot be built. Fields a kind does not carry read
+// as their defaults.
+class StopInfo {
+ public:
+  StopInfo() = default;  // Limit
+  static StopInfo limit() { return {}; }
+  static StopInfo breakpoint() { return StopInfo(StopKind::Breakpoint); }
+  static StopInfo watchpoint(Addr addr, WatchKind kind) {
+    StopInfo s(StopKind::Watchpoint);
+    s.addr_ = addr;
+    s.watch_ = kind;
+    return s;
+  }
+  static StopInfo exited(std::int32_t code) {
+    StopInfo s(StopKind::Exited);
+    s.exit_code_ = code;
+    return s;
+  }
+  static StopInfo fault(Signal signal, Addr addr, std::string message) {
+    StopInfo s(StopKind::Fault, std::move(message));
+    s.signal_ = signal;
+    s.addr_ = addr;
+    return s;
+  }
+  static StopInfo host_failure(std::string message) { return StopInfo(StopKind::HostFailure, std::move(message)); }
+  static StopInfo interrupted(std::string message) { return StopInfo(StopKind::Interrupted, std::move(message)); }
+
+  StopKind kind() const { return kind_; }
+  Signal signal() const { return signal_; }          // Fault: the signal to report
+  Addr addr() const { return addr_; }                // Fault: faulting address; Watchpoint: start of the matching watch range
+  WatchKind watch() const { return watch_; }         // Watchpoint: the kind of the watchpoint that matched
+  std::int32_t exit_code() const { return exit_code_; }  // Exited: the guest's exit status
+  const std::string& message() const { return message_; }  // HostFailure / Fault / Interrupted: human-readable detail
+
+ private:
+  explicit StopInfo(StopKind kind, std::string message = {}) : kind_(kind), message_(std::move(message)) {}
+
+  StopKind kind_ = StopKind::Limit;
+  Signal signal_ = Signal::None;
+  Addr addr_ = 0;
+  WatchKind watch_ = WatchKind::Write;
+  std::int32_t exit_code_ = 0;
+  std::string message_;
 };
 
 }  // namespace rvrr::vm

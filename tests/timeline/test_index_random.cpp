@@ -134,18 +134,18 @@ std::vector<Event> plain_scan(const Guest& g, const vm::DebugPoints& points, std
     o.points = &points;
     o.skip_points_at_start = skip;
     vm::StopInfo info = m.run(o, env);
-    if (info.kind == vm::StopKind::Breakpoint || info.kind == vm::StopKind::Watchpoint) {
-      const bool bp = info.kind == vm::StopKind::Breakpoint;
+    if (info.kind() == vm::StopKind::Breakpoint || info.kind() == vm::StopKind::Watchpoint) {
+      const bool bp = info.kind() == vm::StopKind::Breakpoint;
       events.push_back(Event{m.icount(), !bp});
       if (bp && points.has_watches()) {
         // Skipping the breakpoint skips this instruction's watch check too: probe it.
         vm::Machine probe = m;
-        if (probe.step(env, &watches, false).kind == vm::StopKind::Watchpoint) events.push_back(Event{m.icount(), true});
+        if (probe.step(env, &watches, false).kind() == vm::StopKind::Watchpoint) events.push_back(Event{m.icount(), true});
       }
       skip = true;
       continue;
     }
-    REQUIRE(info.kind == vm::StopKind::Exited);
+    REQUIRE(info.kind() == vm::StopKind::Exited);
     end = m.icount();
     return events;
   }

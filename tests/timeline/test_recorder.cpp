@@ -33,7 +33,7 @@ TEST_CASE("recording the guest writes a complete, self-contained trace") {
   std::string output;
   fs::path trace = temp_path("recorder-guest.rvrr");
   RecordResult r = record_program(guest_path(), guest_options(&output), trace.string());
-  CHECK(r.stop.kind == vm::StopKind::Exited);
+  CHECK(r.stop.kind() == vm::StopKind::Exited);
   CHECK_FALSE(r.trace_error.has_value());
   CHECK(r.instructions > 100000);  // the guest's loop runs 40 x 1024 iterations
   CHECK(r.events == 3);            // getrandom(8), read(fd 0, 32), getrandom(4)
@@ -56,7 +56,7 @@ TEST_CASE("recording the guest writes a complete, self-contained trace") {
   CHECK(t.history.events[2].request.op == vm::HostOp::Random);
   REQUIRE(t.footer.has_value());
   CHECK(t.footer->end == TraceEnd::Exited);
-  CHECK(t.footer->exit_code == r.stop.exit_code);
+  CHECK(t.footer->exit_code == r.stop.exit_code());
   CHECK(t.footer->final_icount == r.instructions);
   CHECK(t.footer->has_state_hash);
   CHECK(t.footer->state_hash == r.footer.state_hash);
@@ -68,7 +68,7 @@ TEST_CASE("recording the guest writes a complete, self-contained trace") {
   CHECK(text.find("program:       trace_guest.elf (6,824 bytes, sha256 ") != std::string::npos);
   CHECK(text.find("command line:  trace_guest.elf one two\n") != std::string::npos);
   CHECK(text.find("host calls:    3 (read 1, getrandom 2)\n") != std::string::npos);
-  CHECK(text.find("ended:         exited with status " + std::to_string(r.stop.exit_code) + "\n") !=
+  CHECK(text.find("ended:         exited with status " + std::to_string(r.stop.exit_code()) + "\n") !=
         std::string::npos);
   CHECK(text.find("length:        " + group_digits(r.instructions) + " instructions\n") != std::string::npos);
 }
@@ -79,7 +79,7 @@ TEST_CASE("max_instructions stops the recording with a 'stopped' footer") {
   o.max_instructions = 5000;
   fs::path trace = temp_path("recorder-limit.rvrr");
   RecordResult r = record_program(guest_path(), o, trace.string());
-  CHECK(r.stop.kind == vm::StopKind::Limit);
+  CHECK(r.stop.kind() == vm::StopKind::Limit);
   CHECK(r.instructions == 5000);
   TraceData t = read_trace_file(trace.string());
   REQUIRE(t.footer.has_value());

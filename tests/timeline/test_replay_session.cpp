@@ -69,7 +69,7 @@ constexpr std::size_t kEventDataEmptyPath = 8 + 1 + 8 + 8 + 8 + 4 + 8 + 4;
 
 TEST_CASE("replaying a recording 20 times gives the recorded final state every time") {
   Recorded rec = record_guest("replay-20.rvrr");
-  REQUIRE(rec.result.stop.kind == vm::StopKind::Exited);
+  REQUIRE(rec.result.stop.kind() == vm::StopKind::Exited);
   std::vector<std::uint8_t> bytes = slurp(rec.path);
   for (int i = 0; i < 20; ++i) {
     CAPTURE(i);
@@ -78,8 +78,8 @@ TEST_CASE("replaying a recording 20 times gives the recorded final state every t
     CHECK(r.matches);
     CHECK(r.diagnostic == "");
     CHECK(r.verified_footer);
-    CHECK(r.stop.kind == vm::StopKind::Exited);
-    CHECK(r.stop.exit_code == rec.result.stop.exit_code);
+    CHECK(r.stop.kind() == vm::StopKind::Exited);
+    CHECK(r.stop.exit_code() == rec.result.stop.exit_code());
     CHECK(r.icount == rec.result.instructions);
     CHECK(r.state_hash == rec.result.footer.state_hash);
     CHECK(output == rec.output);  // the same output, printed once
@@ -102,7 +102,7 @@ TEST_CASE("a tampered read request diverges at its instruction count") {
   reseal_record(bytes, loc);
   ReplayResult r = replay(bytes);
   CHECK_FALSE(r.matches);
-  CHECK(r.stop.kind == vm::StopKind::HostFailure);
+  CHECK(r.stop.kind() == vm::StopKind::HostFailure);
   CHECK(r.icount == at);  // stopped at the diverging instruction, which did not retire
   CHECK(r.diagnostic == "divergence at instruction " + std::to_string(at) +
                             ": the trace has read(fd 0, 16 bytes) here, the program asked for read(fd 0, 32 bytes)");
@@ -143,7 +143,7 @@ TEST_CASE("a shorter recorded read changes the path: the next call is out of pla
   reseal_record(bytes, loc);
   ReplayResult r = replay(bytes);
   CHECK_FALSE(r.matches);
-  CHECK(r.stop.kind == vm::StopKind::HostFailure);
+  CHECK(r.stop.kind() == vm::StopKind::HostFailure);
   CHECK(r.icount < next_call);
   CHECK(r.diagnostic == "divergence at instruction " + std::to_string(r.icount) +
                             ": the trace has no host call here, the program asked for getrandom(4 bytes)");
@@ -166,7 +166,7 @@ TEST_CASE("a replay past the end of a cut-short trace stops at its end") {
   CHECK(r.icount == cut.history.events[1].icount + 1);
   // Running on asks the environment for a host call the trace does not hold.
   vm::StopInfo more = session.run_to(UINT64_MAX);
-  CHECK(more.kind == vm::StopKind::Limit);  // capped at the end of history
+  CHECK(more.kind() == vm::StopKind::Limit);  // capped at the end of history
   CHECK(session.machine().icount() == r.icount);
 }
 
@@ -195,7 +195,7 @@ TEST_CASE("debugger writes in a live session are recorded and replayed") {
   vm::RunOptions run;
   run.stop_at = 20000;
   vm::StopInfo stop = live.initial.run(run, *live.env);
-  REQUIRE(stop.kind == vm::StopKind::Limit);
+  REQUIRE(stop.kind() == vm::StopKind::Limit);
   live.env->advance_frontier(live.initial.icount());
   DebuggerWrite w;
   w.target = DebuggerWrite::Target::Memory;
@@ -213,7 +213,7 @@ TEST_CASE("debugger writes in a live session are recorded and replayed") {
   REQUIRE_FALSE(apply_debugger_write(live.initial, reg).has_value());
   run.stop_at = UINT64_MAX;
   stop = live.initial.run(run, *live.env);
-  REQUIRE(stop.kind == vm::StopKind::Exited);
+  REQUIRE(stop.kind() == vm::StopKind::Exited);
   live.env->advance_frontier(live.initial.icount());
   finish_live_trace(*live.writer, live.initial, live.env->history().frontier);
   REQUIRE_FALSE(live.writer->error().has_value());
@@ -250,15 +250,15 @@ TEST_CASE("a recorded fatal fault replays to the same fault, state and count") {
   o.live.output_to = [](int, std::span<const std::uint8_t>) {};
   std::string guest = std::string(RVRR_SOURCE_DIR) + "/tests/fixtures/fault_guest.elf";
   RecordResult rec = record_program(guest, o, path.string());
-  REQUIRE(rec.stop.kind == vm::StopKind::Fault);
-  CHECK(rec.stop.signal == vm::Signal::Segv);
+  REQUIRE(rec.stop.kind() == vm::StopKind::Fault);
+  CHECK(rec.stop.signal() == vm::Signal::Segv);
   CHECK(rec.footer.end == TraceEnd::Fault);
   CHECK(describe_end(rec.footer).rfind("killed by SIGSEGV at pc 0x", 0) == 0);
   for (int i = 0; i < 3; ++i) {
     ReplayResult r = replay(slurp(path));
     CHECK(r.matches);
-    CHECK(r.stop.kind == vm::StopKind::Fault);
-    CHECK(r.stop.addr == rec.stop.addr);
+    CHECK(r.stop.kind() == vm::StopKind::Fault);
+    CHECK(r.stop.addr() == rec.stop.addr());
     CHECK(r.icount == rec.instructions);
     CHECK(r.state_hash == rec.footer.state_hash);
   }

@@ -22,7 +22,7 @@ void random_walks(const Guest& g) {
     vm::NullEnvironment env;
     for (;;) {
       pcs.push_back(m.pc());
-      if (m.step(env).kind != vm::StopKind::Limit) break;
+      if (m.step(env).kind() != vm::StopKind::Limit) break;
     }
   }
   const std::uint64_t end = pcs.size() - 1;

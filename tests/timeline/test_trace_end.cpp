@@ -189,8 +189,8 @@ TEST_CASE("record: interrupted inside a read, the trace is finished, marked inte
 
 TEST_CASE("replay (Timeline): an end that differs from the footer is a divergence naming both ends") {
   Recorded rec = record_scripted("end-exit.rvrr");
-  REQUIRE(rec.result.stop.kind == vm::StopKind::Exited);
-  const std::string recorded = "the recording exited with status " + std::to_string(rec.result.stop.exit_code) +
+  REQUIRE(rec.result.stop.kind() == vm::StopKind::Exited);
+  const std::string recorded = "the recording exited with status " + std::to_string(rec.result.stop.exit_code()) +
                                " at instruction " + std::to_string(rec.result.instructions);
   CancelToken cancel;
   {  // The trace as recorded: no divergence.
@@ -219,7 +219,7 @@ TEST_CASE("replay (Timeline): an end that differs from the footer is a divergenc
 
 TEST_CASE("replay (Timeline): a recording that stopped running checks the final state hash") {
   Recorded rec = record_scripted("end-stopped.rvrr", 20000);  // well after the read
-  REQUIRE(rec.result.stop.kind == vm::StopKind::Limit);
+  REQUIRE(rec.result.stop.kind() == vm::StopKind::Limit);
   REQUIRE(rec.result.footer.end == TraceEnd::Stopped);
   CancelToken cancel;
   {

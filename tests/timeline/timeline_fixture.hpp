@@ -201,7 +201,7 @@ inline std::vector<std::uint64_t> counts_at_pc(const Guest& g, vm::Addr pc, std:
   while (m.icount() < limit && !m.halted()) {
     if (m.pc() == pc) out.push_back(m.icount());
     vm::StopInfo info = m.step(env);
-    if (info.kind != vm::StopKind::Limit) break;
+    if (info.kind() != vm::StopKind::Limit) break;
   }
   return out;
 }

@@ -271,15 +271,15 @@ TEST_CASE("cpu: illegal encodings stop with SIGILL before retiring") {
     p.w(word);
     Machine m = make_machine(p);
     StopInfo s = run(m);
-    CHECK(s.kind == StopKind::Fault);
-    CHECK(s.signal == Signal::Ill);
-    CHECK(s.addr == kCodeBase + 4);
+    CHECK(s.kind() == StopKind::Fault);
+    CHECK(s.signal() == Signal::Ill);
+    CHECK(s.addr() == kCodeBase + 4);
     CHECK(m.pc() == kCodeBase + 4);
     CHECK(m.icount() == 1);
     CHECK(m.halted());
     StopInfo again = run(m);
-    CHECK(again.kind == StopKind::Fault);
-    CHECK(again.signal == Signal::Ill);
+    CHECK(again.kind() == StopKind::Fault);
+    CHECK(again.signal() == Signal::Ill);
     CHECK(m.icount() == 1);
   }
 }
@@ -290,8 +290,8 @@ TEST_CASE("cpu: plain ebreak traps; unmapped accesses fault with the address") {
     p.w(e::kEbreak);
     Machine m = make_machine(p);
     StopInfo s = run(m);
-    CHECK(s.kind == StopKind::Fault);
-    CHECK(s.signal == Signal::Trap);
+    CHECK(s.kind() == StopKind::Fault);
+    CHECK(s.signal() == Signal::Trap);
     CHECK(m.pc() == kCodeBase);
     CHECK(m.icount() == 0);
   }
@@ -301,9 +301,9 @@ TEST_CASE("cpu: plain ebreak traps; unmapped accesses fault with the address") {
     p.w(e::lw(a1, a0, 8));   // lw a1, 8(a0): null page
     Machine m = make_machine(p);
     StopInfo s = run(m);
-    CHECK(s.kind == StopKind::Fault);
-    CHECK(s.signal == Signal::Segv);
-    CHECK(s.addr == 0x1008);
+    CHECK(s.kind() == StopKind::Fault);
+    CHECK(s.signal() == Signal::Segv);
+    CHECK(s.addr() == 0x1008);
     CHECK(m.pc() == kCodeBase + 8);
     CHECK(m.icount() == 2);
   }
@@ -313,8 +313,8 @@ TEST_CASE("cpu: plain ebreak traps; unmapped accesses fault with the address") {
     p.w(e::sw(a0, a0, 0));   // sw a0, 0(a0): code is not writable
     Machine m = make_machine(p);
     StopInfo s = run(m);
-    CHECK(s.signal == Signal::Segv);
-    CHECK(s.addr == kCodeBase);
+    CHECK(s.signal() == Signal::Segv);
+    CHECK(s.addr() == kCodeBase);
     CHECK(read32(m, kCodeBase) == e::lui(a0, (kCodeBase + 0x800) >> 12));  // unchanged
   }
   {
@@ -323,8 +323,8 @@ TEST_CASE("cpu: plain ebreak traps; unmapped accesses fault with the address") {
     p.w(e::jalr(zero, a0, 0));   // jump to a non-executable page
     Machine m = make_machine(p);
     StopInfo s = run(m);
-    CHECK(s.signal == Signal::Segv);
-    CHECK(s.addr == kDataBase);
+    CHECK(s.signal() == Signal::Segv);
+    CHECK(s.addr() == kDataBase);
     CHECK(m.pc() == kDataBase);
     CHECK(m.icount() == 3);
   }
@@ -381,9 +381,9 @@ TEST_CASE("cpu: misaligned LR/SC/AMO stop with SIGBUS") {
     p.w(op);
     Machine m = make_machine(p);
     StopInfo s = run(m);
-    CHECK(s.kind == StopKind::Fault);
-    CHECK(s.signal == Signal::Bus);
-    CHECK(s.addr == kDataBase + 2);
+    CHECK(s.kind() == StopKind::Fault);
+    CHECK(s.signal() == Signal::Bus);
+    CHECK(s.addr() == kDataBase + 2);
     CHECK(m.icount() == 2);
   }
 }
@@ -499,9 +499,9 @@ TEST_CASE("cpu: writes to read-only CSRs and unknown CSRs stop with SIGILL befor
     p.w(word);
     Machine m = make_machine(p);
     StopInfo s = run(m);
-    CHECK(s.kind == StopKind::Fault);
-    CHECK(s.signal == Signal::Ill);
-    CHECK(s.addr == kCodeBase + 4);
+    CHECK(s.kind() == StopKind::Fault);
+    CHECK(s.signal() == Signal::Ill);
+    CHECK(s.addr() == kCodeBase + 4);
     CHECK(m.pc() == kCodeBase + 4);
     CHECK(m.icount() == 1);
   }
@@ -523,17 +523,17 @@ TEST_CASE("cpu: CSR state is part of the snapshot and of the state hash") {
   RunOptions o;
   o.stop_at = 3;
   Machine m = make_machine(p);
-  REQUIRE(m.run(o, env).kind == StopKind::Limit);  // mscratch = 0xabcd
+  REQUIRE(m.run(o, env).kind() == StopKind::Limit);  // mscratch = 0xabcd
   Machine snap = m;
   CHECK(snap.state_hash() == m.state_hash());
   // The same program with a0 = 0 at the first csrw: afterwards code, memory,
   // registers (a0 cleared in both), pc and icount agree; only mscratch differs.
   Machine other = make_machine(p);
   o.stop_at = 2;
-  REQUIRE(other.run(o, env).kind == StopKind::Limit);
+  REQUIRE(other.run(o, env).kind() == StopKind::Limit);
   other.set_reg(a0, 0);
   o.stop_at = 3;
-  REQUIRE(other.run(o, env).kind == StopKind::Limit);  // mscratch = 0
+  REQUIRE(other.run(o, env).kind() == StopKind::Limit);  // mscratch = 0
   Machine m2 = m;
   m2.set_reg(a0, 0);
   CHECK(other.register_hash() == m2.register_hash());
@@ -543,12 +543,12 @@ TEST_CASE("cpu: CSR state is part of the snapshot and of the state hash") {
   CHECK(other.state_hash() == m2.state_hash());
   // The snapshot runs on independently and sees the value written before the copy.
   snap.set_reg(a0, 0x55);
-  CHECK(run(snap).signal == Signal::Trap);
+  CHECK(run(snap).signal() == Signal::Trap);
   CHECK(snap.reg(a1) == 0x55);
-  CHECK(run(m).signal == Signal::Trap);
+  CHECK(run(m).signal() == Signal::Trap);
   CHECK(m.reg(a1) == 0xabcd);
   // A machine that skipped the writes: csrr reads 0.
-  CHECK(run(m2).signal == Signal::Trap);
+  CHECK(run(m2).signal() == Signal::Trap);
   CHECK(m2.reg(a1) == 0);
 }
 
@@ -570,9 +570,9 @@ TEST_CASE("cpu: misaligned accesses in page 0 fault cleanly (empty TLB entries n
       p.w(op);
       Machine m = make_machine(p);
       StopInfo s = run(m);
-      CHECK(s.kind == StopKind::Fault);
-      CHECK(s.signal == Signal::Segv);
-      CHECK(s.addr == addr);
+      CHECK(s.kind() == StopKind::Fault);
+      CHECK(s.signal() == Signal::Segv);
+      CHECK(s.addr() == addr);
       CHECK(m.icount() == 2);
     }
   }

@@ -125,8 +125,8 @@ TEST_CASE("cpu float: reserved rm values are illegal; dynamic rm with an invalid
     p.w(op_fp(0, kD, fa0, fa1, fa2, 5));    // fadd.d fa0, fa1, fa2, rm=5
     Machine m = make_machine(p);
     StopInfo s = run(m);
-    CHECK(s.kind == StopKind::Fault);
-    CHECK(s.signal == Signal::Ill);
+    CHECK(s.kind() == StopKind::Fault);
+    CHECK(s.signal() == Signal::Ill);
     CHECK(m.pc() == bad);
     CHECK(m.icount() == 1);
   }
@@ -140,8 +140,8 @@ TEST_CASE("cpu float: reserved rm values are illegal; dynamic rm with an invalid
       p.w(fma4(0x43, kD, fa0, fa1, fa2, fa3, kDyn));  // fmadd.d fa0, fa1, fa2, fa3 (dynamic)
       Machine m = make_machine(p);
       StopInfo s = run(m);
-      CHECK(s.kind == StopKind::Fault);
-      CHECK(s.signal == Signal::Ill);
+      CHECK(s.kind() == StopKind::Fault);
+      CHECK(s.signal() == Signal::Ill);
       CHECK(m.pc() == bad);
       CHECK(m.icount() == 2);
     }

@@ -71,29 +71,29 @@ TEST_CASE("debug points: breakpoint stops before the instruction; skip-at-start 
   DebugPoints pts;
   pts.add_breakpoint(kCodeBase + 12);
   StopInfo s = run(m, ~0ull, &pts);
-  CHECK(s.kind == StopKind::Breakpoint);
+  CHECK(s.kind() == StopKind::Breakpoint);
   CHECK(m.pc() == kCodeBase + 12);
   CHECK(m.icount() == 3);
   CHECK(m.reg(a0) == 1);
   CHECK(read32(m, kDataBase + 0x10) == 0);  // the store has not executed
   // Resuming without skip stops again at once.
   s = run(m, ~0ull, &pts);
-  CHECK(s.kind == StopKind::Breakpoint);
+  CHECK(s.kind() == StopKind::Breakpoint);
   CHECK(m.icount() == 3);
   // With skip: one full loop iteration later.
   s = run(m, ~0ull, &pts, true);
-  CHECK(s.kind == StopKind::Breakpoint);
+  CHECK(s.kind() == StopKind::Breakpoint);
   CHECK(m.icount() == 7);
   CHECK(m.reg(a0) == 2);
   CHECK(read32(m, kDataBase + 0x10) == 1);
   // step() skips by default; with a breakpoint elsewhere it just steps.
   NullEnvironment env;
   s = m.step(env, &pts);
-  CHECK(s.kind == StopKind::Limit);
+  CHECK(s.kind() == StopKind::Limit);
   CHECK(m.icount() == 8);
   // The limit still applies with points present.
   s = run(m, 9, &pts);
-  CHECK(s.kind == StopKind::Limit);
+  CHECK(s.kind() == StopKind::Limit);
   CHECK(m.icount() == 9);
 }
 
@@ -102,14 +102,14 @@ TEST_CASE("debug points: watchpoints stop before the access with memory unchange
   DebugPoints pts;
   pts.add_watch(kDataBase + 0x12, 1, WatchKind::Write);  // inside the stored word
   StopInfo s = run(m, ~0ull, &pts);
-  CHECK(s.kind == StopKind::Watchpoint);
-  CHECK(s.addr == kDataBase + 0x12);
-  CHECK(s.watch == WatchKind::Write);
+  CHECK(s.kind() == StopKind::Watchpoint);
+  CHECK(s.addr() == kDataBase + 0x12);
+  CHECK(s.watch() == WatchKind::Write);
   CHECK(m.pc() == kCodeBase + 12);
   CHECK(m.icount() == 3);
   CHECK(read32(m, kDataBase + 0x10) == 0);
   s = run(m, ~0ull, &pts, true);  // step off: the store executes, next iteration stops
-  CHECK(s.kind == StopKind::Watchpoint);
+  CHECK(s.kind() == StopKind::Watchpoint);
   CHECK(m.icount() == 7);
   CHECK(read32(m, kDataBase + 0x10) == 1);
 
@@ -117,8 +117,8 @@ TEST_CASE("debug points: watchpoints stop before the access with memory unchange
   rd.add_watch(kDataBase + 0x10, 4, WatchKind::Read);
   Machine r = make_machine(counting_loop());
   s = run(r, ~0ull, &rd);
-  CHECK(s.kind == StopKind::Watchpoint);
-  CHECK(s.watch == WatchKind::Read);
+  CHECK(s.kind() == StopKind::Watchpoint);
+  CHECK(s.watch() == WatchKind::Read);
   CHECK(r.pc() == kCodeBase + 16);
   CHECK(r.reg(a1) == 0);
 }
@@ -134,8 +134,8 @@ TEST_CASE("debug points: an AMO triggers write and read watchpoints") {
     DebugPoints pts;
     pts.add_watch(kDataBase, 4, kind);
     StopInfo s = run(m, ~0ull, &pts);
-    CHECK(s.kind == StopKind::Watchpoint);
-    CHECK(s.watch == kind);
+    CHECK(s.kind() == StopKind::Watchpoint);
+    CHECK(s.watch() == kind);
     CHECK(m.icount() == 4);
     CHECK(read32(m, kDataBase) == 0);
   }
@@ -172,11 +172,11 @@ std::vector<Stop> continue_through(Machine& m, const DebugPoints& pts, std::uint
   while (m.icount() < cap && !m.halted() && stops.size() < 3000) {
     const std::uint64_t to = slice ? std::min(cap, m.icount() + slice) : cap;
     StopInfo s = run(m, to, &pts, skip);
-    if (s.kind == StopKind::Limit) {
+    if (s.kind() == StopKind::Limit) {
       skip = false;
       continue;
     }
-    stops.push_back(Stop{s.kind, m.icount(), m.pc(), s.addr});
+    stops.push_back(Stop{s.kind(), m.icount(), m.pc(), s.addr()});
     skip = true;
   }
   return stops;
@@ -228,13 +228,13 @@ TEST_CASE("debug points: changing the points between runs takes effect at once")
   DebugPoints pts;
   pts.add_breakpoint(kCodeBase + 12);
   StopInfo s = run(m, ~0ull, &pts);
-  CHECK(s.kind == StopKind::Breakpoint);
+  CHECK(s.kind() == StopKind::Breakpoint);
   CHECK(m.pc() == kCodeBase + 12);
   // Move the breakpoint within the same page: the old patched copy must go.
   pts.remove_breakpoint(kCodeBase + 12);
   pts.add_breakpoint(kCodeBase + 16);
   s = run(m, ~0ull, &pts, true);
-  CHECK(s.kind == StopKind::Breakpoint);
+  CHECK(s.kind() == StopKind::Breakpoint);
   CHECK(m.pc() == kCodeBase + 16);
   CHECK(m.icount() == 4);
   // A copy of the set with an extra breakpoint, then the original again.
@@ -250,13 +250,13 @@ TEST_CASE("debug points: changing the points between runs takes effect at once")
   pts.remove_breakpoint(kCodeBase + 16);
   pts.add_watch(kDataBase + 0x10, 4, WatchKind::Read);
   s = run(m, ~0ull, &pts, true);
-  CHECK(s.kind == StopKind::Watchpoint);
+  CHECK(s.kind() == StopKind::Watchpoint);
   CHECK(m.pc() == kCodeBase + 16);
   CHECK(m.icount() == 12);
   // A snapshot taken here runs with the same points and stops in the same place.
   Machine snap = m;
-  CHECK(run(snap, ~0ull, &pts, true).kind == StopKind::Watchpoint);
-  CHECK(run(m, ~0ull, &pts, true).kind == StopKind::Watchpoint);
+  CHECK(run(snap, ~0ull, &pts, true).kind() == StopKind::Watchpoint);
+  CHECK(run(m, ~0ull, &pts, true).kind() == StopKind::Watchpoint);
   CHECK(snap.icount() == 16);
   CHECK(snap.state_hash() == m.state_hash());
 }
@@ -296,8 +296,8 @@ TEST_CASE("debug points: a breakpoint in a page rewritten by the guest still hit
     bool skip = false;
     for (;;) {
       StopInfo s = run(m, ~0ull, &pts, skip);
-      if (s.kind != StopKind::Breakpoint) {
-        CHECK(s.signal == Signal::Trap);
+      if (s.kind() != StopKind::Breakpoint) {
+        CHECK(s.signal() == Signal::Trap);
         break;
       }
       CHECK(m.pc() == bp);
@@ -375,9 +375,9 @@ TEST_CASE("debug points: a host call writing a watched range stops before the ca
     DebugPoints pts;
     pts.add_watch(kDataBase + 0x24, 4, kind);
     StopInfo s = run(m, ~0ull, &pts);
-    CHECK(s.kind == StopKind::Watchpoint);
-    CHECK(s.addr == kDataBase + 0x24);
-    CHECK(s.watch == kind);
+    CHECK(s.kind() == StopKind::Watchpoint);
+    CHECK(s.addr() == kDataBase + 0x24);
+    CHECK(s.watch() == kind);
     CHECK(m.pc() == ecall_pc);
     CHECK(m.icount() == ecall_count);
     CHECK(read32(m, kDataBase + 0x20) == 0);  // not yet written
@@ -385,7 +385,7 @@ TEST_CASE("debug points: a host call writing a watched range stops before the ca
     CHECK(m.reg(a0) == kDataBase + 0x20);     // the call's result is not in a0 yet
     // Stepping off the stop runs the call.
     s = run(m, ~0ull, &pts, true);
-    CHECK(s.kind == StopKind::Fault);  // the c.ebreak after it
+    CHECK(s.kind() == StopKind::Fault);  // the c.ebreak after it
     CHECK(m.icount() == ecall_count + 1);
     CHECK(m.reg(a0) == 8);
     CHECK((read32(m, kDataBase + 0x20) | read32(m, kDataBase + 0x24)) != 0);
@@ -398,7 +398,7 @@ TEST_CASE("debug points: a host call writing a watched range stops before the ca
     DebugPoints pts;
     pts.add_watch(addr, 4, kind);
     StopInfo s = run(m, ~0ull, &pts);
-    CHECK(s.kind == StopKind::Fault);
+    CHECK(s.kind() == StopKind::Fault);
     CHECK(m.icount() == ecall_count + 1);
   }
 }

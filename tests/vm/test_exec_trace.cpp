@@ -74,7 +74,7 @@ TEST_CASE("traced runs name every executed instruction, in order, for random loo
     RunOptions o;
     o.trace = &sink;
     StopInfo s = m.run(o, env);
-    CHECK(s.kind != StopKind::Limit);
+    CHECK(s.kind() != StopKind::Limit);
     CHECK(m.state_hash() == plain.state_hash());
     CHECK(sink.runs.size() > kExecTraceBatch);  // batches were delivered
     check_runs_match(sink.runs, pcs, 0);
@@ -100,7 +100,7 @@ TEST_CASE("traced runs split by limits concatenate to the same stretches of inst
     o.stop_at = limit;
     StopInfo s = m.run(o, env);
     CHECK(m.icount() <= limit);
-    if (s.kind != StopKind::Limit) break;
+    if (s.kind() != StopKind::Limit) break;
     CHECK(m.icount() == limit);
   }
   check_runs_match(sink.runs, pcs, 0);
@@ -126,9 +126,9 @@ TEST_CASE("traced runs with breakpoints and watchpoints stop exactly and still n
     o.points = &pts;
     o.skip_points_at_start = skip;
     StopInfo s = m.run(o, env);
-    if (s.kind != StopKind::Breakpoint && s.kind != StopKind::Watchpoint) break;
+    if (s.kind() != StopKind::Breakpoint && s.kind() != StopKind::Watchpoint) break;
     ++stops;
-    if (s.kind == StopKind::Breakpoint) CHECK(pts.has_breakpoint(m.pc()));
+    if (s.kind() == StopKind::Breakpoint) CHECK(pts.has_breakpoint(m.pc()));
     skip = true;
   }
   CHECK(stops > 4);
@@ -185,14 +185,14 @@ TEST_CASE("rv64: traced runs name every executed instruction, with limits, break
       ro.stop_at = limit;
       ro.skip_points_at_start = skip;
       StopInfo s = m.run(ro, env);
-      if (s.kind == StopKind::Breakpoint || s.kind == StopKind::Watchpoint) {
+      if (s.kind() == StopKind::Breakpoint || s.kind() == StopKind::Watchpoint) {
         ++stops;
         skip = true;
         limit = m.icount();
         continue;
       }
       skip = false;
-      if (s.kind != StopKind::Limit) break;
+      if (s.kind() != StopKind::Limit) break;
       CHECK(m.icount() == limit);
     }
     CHECK(stops > 2);

@@ -66,8 +66,8 @@ TEST_CASE("guest programs: Linux ABI write and exit(argc)") {
   Machine m(*r.image, o);
   NullEnvironment env;
   StopInfo s = m.run(RunOptions{}, env);
-  CHECK(s.kind == StopKind::Exited);
-  CHECK(s.exit_code == 3);
+  CHECK(s.kind() == StopKind::Exited);
+  CHECK(s.exit_code() == 3);
   CHECK(env.out == "hi!\n");
   CHECK(m.icount() == 8);  // the exiting ecall does not retire
 }
@@ -86,7 +86,7 @@ TEST_CASE("guest programs: semihosting WRITE0 and EXIT_EXTENDED with __stack") {
   CHECK(m.reg(2) >= 0x23000);
   NullEnvironment env;
   StopInfo s = m.run(RunOptions{}, env);
-  CHECK(s.kind == StopKind::Exited);
-  CHECK(s.exit_code == 9);
+  CHECK(s.kind() == StopKind::Exited);
+  CHECK(s.exit_code() == 9);
   CHECK(env.out == "hi!\n");
 }

@@ -44,10 +44,10 @@ StopInfo run_both(Pair& p, const RunOptions& o) {
   CHECK(p.interp.translated_instructions() == before);  // the interp tier never translates
   set_tier(Tier::Auto);
   const StopInfo b = p.jit.run(o, env_b);
-  CHECK(static_cast<int>(a.kind) == static_cast<int>(b.kind));
-  CHECK(static_cast<int>(a.signal) == static_cast<int>(b.signal));
-  CHECK(a.addr == b.addr);
-  CHECK(a.message == b.message);
+  CHECK(static_cast<int>(a.kind()) == static_cast<int>(b.kind()));
+  CHECK(static_cast<int>(a.signal()) == static_cast<int>(b.signal()));
+  CHECK(a.addr() == b.addr());
+  CHECK(a.message() == b.message());
   CHECK(p.interp.pc() == p.jit.pc());
   CHECK(p.interp.icount() == p.jit.icount());
   CHECK(p.interp.state_hash() == p.jit.state_hash());
@@ -134,12 +134,12 @@ TEST_CASE("jit: a budget ends translated loops on the exact instruction") {
     Pair m{base, base};
     RunOptions o;
     o.stop_at = stop_at;
-    CHECK(run_both(m, o).kind == StopKind::Limit);
+    CHECK(run_both(m, o).kind() == StopKind::Limit);
     CHECK(m.jit.icount() == stop_at);
     if (translating() && stop_at > 6000) CHECK(m.jit.translated_instructions() > 0);
   }
   Pair m{base, base};
-  CHECK(run_both(m, RunOptions{}).kind == StopKind::Fault);  // the c.ebreak
+  CHECK(run_both(m, RunOptions{}).kind() == StopKind::Fault);  // the c.ebreak
   CHECK(m.jit.reg(a0) == 1000000);
   if (translating()) CHECK(m.jit.translated_instructions() > 1900000);
 }
@@ -168,8 +168,8 @@ TEST_CASE("jit: a load or store that faults inside a translated block stops on t
     Machine base = make_machine(p);
     Pair m{base, base};
     const StopInfo s = run_both(m, RunOptions{});
-    CHECK(s.kind == StopKind::Fault);
-    CHECK(s.signal == Signal::Segv);
+    CHECK(s.kind() == StopKind::Fault);
+    CHECK(s.signal() == Signal::Segv);
     CHECK(m.jit.pc() == loop + 4);
     if (translating()) CHECK(m.jit.translated_instructions() > 0);
   }
@@ -196,7 +196,7 @@ TEST_CASE("jit: self-modifying code and fence.i behave as in the interpreter") {
     patch_li(p, li_at, t4, loop);
     Machine base = make_rwx_machine(p);
     Pair m{base, base};
-    CHECK(run_both(m, RunOptions{}).kind == StopKind::Fault);
+    CHECK(run_both(m, RunOptions{}).kind() == StopKind::Fault);
     CHECK(m.jit.reg(a0) == 4500);
     if (translating()) CHECK(m.jit.translated_instructions() > 5000);
   }
@@ -222,7 +222,7 @@ TEST_CASE("jit: self-modifying code and fence.i behave as in the interpreter") {
       o.stop_at = at;
       run_both(m, o);
     }
-    CHECK(run_both(m, RunOptions{}).kind == StopKind::Fault);
+    CHECK(run_both(m, RunOptions{}).kind() == StopKind::Fault);
     CHECK(m.jit.reg(a0) == 6000);
   }
   SUBCASE("a snapshot keeps the old code while its copy rewrites it") {
@@ -289,12 +289,12 @@ TEST_CASE("jit: breakpoints set after code was translated still hit, in its page
     points.add_breakpoint(bp);
     RunOptions o;
     o.points = &points;
-    CHECK(run_both(m, o).kind == StopKind::Breakpoint);
+    CHECK(run_both(m, o).kind() == StopKind::Breakpoint);
     CHECK(m.jit.pc() == bp);
     if (translating()) CHECK(m.jit.translated_instructions() > translated);  // blocks without the breakpoint ran translated
     o.skip_points_at_start = true;
     const StopInfo s = run_both(m, o);
-    CHECK(s.kind == (bp == rare ? StopKind::Fault : StopKind::Breakpoint));
+    CHECK(s.kind() == (bp == rare ? StopKind::Fault : StopKind::Breakpoint));
   }
 }
 
@@ -321,11 +321,11 @@ TEST_CASE("jit: a block does not go straight on into a translated block holding 
   points.add_breakpoint(l2);
   RunOptions o;
   o.points = &points;
-  CHECK(run_both(m, o).kind == StopKind::Breakpoint);
+  CHECK(run_both(m, o).kind() == StopKind::Breakpoint);
   CHECK(m.jit.pc() == l2);
   CHECK(m.jit.icount() <= 20000 + 4);
   o.skip_points_at_start = true;
-  CHECK(run_both(m, o).kind == StopKind::Breakpoint);  // the next pass
+  CHECK(run_both(m, o).kind() == StopKind::Breakpoint);  // the next pass
 }
 
 TEST_CASE("jit: F/D loads and stores in translated blocks, up to the fault at the data's end") {
@@ -350,7 +350,7 @@ TEST_CASE("jit: F/D loads and stores in translated blocks, up to the fault at th
     o.stop_at = 30001;
     run_both(m, o);
     const StopInfo s = run_both(m, RunOptions{});
-    CHECK(s.kind == StopKind::Fault);
+    CHECK(s.kind() == StopKind::Fault);
     if (translating()) CHECK(m.jit.translated_instructions() > 20000);
   }
 }

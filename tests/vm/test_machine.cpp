@@ -53,12 +53,12 @@ TEST_CASE("machine: stop_at is exact across blocks and pages, and equals steppin
     CAPTURE(n);
     Machine m = base;
     StopInfo s = run(m, n);
-    CHECK(s.kind == StopKind::Limit);
+    CHECK(s.kind() == StopKind::Limit);
     CHECK(m.icount() == n);
     if (n <= 10000) {
       Machine stepped = base;
       NullEnvironment env;
-      for (std::uint64_t k = 0; k < n; ++k) REQUIRE(stepped.step(env).kind == StopKind::Limit);
+      for (std::uint64_t k = 0; k < n; ++k) REQUIRE(stepped.step(env).kind() == StopKind::Limit);
       CHECK(stepped.icount() == n);
       CHECK(stepped.pc() == m.pc());
       CHECK(stepped.state_hash() == m.state_hash());
@@ -147,7 +147,7 @@ TEST_CASE("machine: self-modifying code executes the new instruction") {
   o.argv = {"smc"};
   Machine w(img, o);
   StopInfo s = run(w);
-  CHECK(s.signal == Signal::Trap);
+  CHECK(s.signal() == Signal::Trap);
   CHECK(w.reg(a1) == 77);
 }
 
@@ -177,10 +177,10 @@ TEST_CASE("machine: a loop that rewrites its own next instruction sees every ver
   run(m, 12);                               // into the loop: the page is decoded
   Machine snap = m;                         // shares the page and its decoded form
   StopInfo s = run(m);
-  CHECK(s.signal == Signal::Trap);
+  CHECK(s.signal() == Signal::Trap);
   CHECK(m.reg(a1) == 1 + 2 + 3 + 4 + 5);
   s = run(snap);
-  CHECK(s.signal == Signal::Trap);
+  CHECK(s.signal() == Signal::Trap);
   CHECK(snap.reg(a1) == 15);
   CHECK(snap.state_hash() == m.state_hash());
 }
@@ -192,12 +192,12 @@ TEST_CASE("machine: exit through ecall halts with the status") {
   p.w(e::kEcall);
   Machine m = make_machine(p);
   StopInfo s = run(m);
-  CHECK(s.kind == StopKind::Exited);
-  CHECK(s.exit_code == 3);
+  CHECK(s.kind() == StopKind::Exited);
+  CHECK(s.exit_code() == 3);
   CHECK(m.halted());
-  CHECK(m.halt_reason().kind == StopKind::Exited);
+  CHECK(m.halt_reason().kind() == StopKind::Exited);
   CHECK(m.icount() == 2);
-  CHECK(run(m).kind == StopKind::Exited);
+  CHECK(run(m).kind() == StopKind::Exited);
 }
 
 TEST_CASE("machine: registers, pc and x0") {
@@ -249,10 +249,10 @@ TEST_CASE("machine: benchmark of the mixed integer loop" * doctest::skip()) {
   StopInfo s = m.run(ro, env);
   const std::clock_t t1 = std::clock();
   double sec = static_cast<double>(t1 - t0) / CLOCKS_PER_SEC;
-  CHECK((s.kind == StopKind::Limit || s.kind == StopKind::Exited));
+  CHECK((s.kind() == StopKind::Limit || s.kind() == StopKind::Exited));
   std::printf("%s%s: stop %d code %d, %.0f MIPS (%.2f s for %llu instructions)\n", env.out.c_str(),
               std::getenv("RVRR_BENCH_ELF") ? std::getenv("RVRR_BENCH_ELF") : "mixed loop",
-              static_cast<int>(s.kind), s.exit_code, m.icount() / sec / 1e6, sec,
+              static_cast<int>(s.kind()), s.exit_code(), m.icount() / sec / 1e6, sec,
               static_cast<unsigned long long>(m.icount()));
 }
 
@@ -274,8 +274,8 @@ TEST_CASE("machine: the semihosting sequence calls the host; a lone ebreak traps
   Machine m = make_machine(p);
   NullEnvironment env;
   StopInfo s = m.run(RunOptions{}, env);
-  CHECK(s.kind == StopKind::Exited);
-  CHECK(s.exit_code == 0);
+  CHECK(s.kind() == StopKind::Exited);
+  CHECK(s.exit_code() == 0);
   CHECK(env.out == "Z");
 
   Program q;
@@ -284,8 +284,8 @@ TEST_CASE("machine: the semihosting sequence calls the host; a lone ebreak traps
   q.w(e::kNop);
   Machine t = make_machine(q);
   s = run(t);
-  CHECK(s.kind == StopKind::Fault);
-  CHECK(s.signal == Signal::Trap);
+  CHECK(s.kind() == StopKind::Fault);
+  CHECK(s.signal() == Signal::Trap);
   CHECK(t.pc() == kCodeBase + 4);
   CHECK(t.icount() == 1);
 }
@@ -301,19 +301,19 @@ TEST_CASE("machine: breakpoint and step on an instruction straddling two pages")
   pts.add_breakpoint(0x10ffe);
   pts.add_breakpoint(0x11002);
   StopInfo s = run(m, ~0ull, &pts);
-  CHECK(s.kind == StopKind::Breakpoint);
+  CHECK(s.kind() == StopKind::Breakpoint);
   CHECK(m.pc() == 0x10ffe);
   CHECK(m.icount() == 0x7ff);
   NullEnvironment env;
   s = m.step(env, &pts);
-  CHECK(s.kind == StopKind::Limit);
+  CHECK(s.kind() == StopKind::Limit);
   CHECK(m.pc() == 0x11002);
   CHECK(m.reg(a1) == 9);
   s = run(m, ~0ull, &pts);
-  CHECK(s.kind == StopKind::Breakpoint);
+  CHECK(s.kind() == StopKind::Breakpoint);
   CHECK(m.pc() == 0x11002);
   s = run(m, ~0ull, &pts, true);
-  CHECK(s.kind == StopKind::Fault);
+  CHECK(s.kind() == StopKind::Fault);
   CHECK(m.reg(a2) == 10);
 }
 
@@ -344,17 +344,17 @@ TEST_CASE("machine: random programs give the same state on every run path") {
     StopInfo sa = run(a, cap);
     for (std::uint64_t cut : {std::uint64_t{17}, std::uint64_t{333}, std::uint64_t{4100}, std::uint64_t{9000}, cap}) {
       StopInfo sb = run(b, cut);
-      if (sb.kind != StopKind::Limit) break;
+      if (sb.kind() != StopKind::Limit) break;
     }
     NullEnvironment env;
     for (std::uint64_t k = 0; k < cap; ++k) {
       RunOptions o;
       o.stop_at = c.icount() + 1;
-      if (c.run(o, env).kind != StopKind::Limit) break;
+      if (c.run(o, env).kind() != StopKind::Limit) break;
     }
     DebugPoints never;
     never.add_breakpoint(never_hit);
-    CHECK(run(d, cap, &never).kind != StopKind::Breakpoint);
+    CHECK(run(d, cap, &never).kind() != StopKind::Breakpoint);
     CHECK(a.icount() == b.icount());
     CHECK(a.icount() == c.icount());
     CHECK(a.icount() == d.icount());

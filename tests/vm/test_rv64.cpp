@@ -41,9 +41,9 @@ Machine run64(Program& p) {
   p.h(e::kCEbreak);
   Machine m = machine64(p);
   StopInfo s = run(m);
-  INFO(s.message);
-  REQUIRE(s.kind == StopKind::Fault);
-  REQUIRE(s.signal == Signal::Trap);
+  INFO(s.message());
+  REQUIRE(s.kind() == StopKind::Fault);
+  REQUIRE(s.signal() == Signal::Trap);
   REQUIRE(m.pc() == p.here() - 2);
   return m;
 }
@@ -108,8 +108,8 @@ TEST_CASE("rv64 elf: ELF64 RISC-V loads with its width and program headers; othe
   CHECK(m.xlen() == 64);
   NullEnvironment env;
   StopInfo s = m.run(RunOptions{}, env);
-  CHECK(s.kind == StopKind::Exited);
-  CHECK(s.exit_code == 7);
+  CHECK(s.kind() == StopKind::Exited);
+  CHECK(s.exit_code() == 7);
   CHECK(m.icount() == 2);
 }
 
@@ -199,8 +199,8 @@ TEST_CASE("rv64 cpu: ld/sd/lwu, lr.d/sc.d, amoadd.d, misaligned AMO faults") {
   q.w(e::r(0x08, 0, t0, 3, a3, 0x2f));  // lr.d at a 4-aligned address: SIGBUS
   Machine mq = machine64(q);
   StopInfo s = run(mq);
-  CHECK(s.kind == StopKind::Fault);
-  CHECK(s.signal == Signal::Bus);
+  CHECK(s.kind() == StopKind::Fault);
+  CHECK(s.signal() == Signal::Bus);
 }
 
 TEST_CASE("rv64 compressed: RV64 forms expand as the spec says") {
@@ -282,21 +282,21 @@ TEST_CASE("rv64 process: lp64 initial stack with auxv, exact limits, breakpoints
   CHECK(hwcap);
 
   StopInfo s = run(m, 2);
-  CHECK(s.kind == StopKind::Limit);
+  CHECK(s.kind() == StopKind::Limit);
   CHECK(m.icount() == 2);
   CHECK(m.reg64(a0) == 2);
 
   DebugPoints points;
   points.add_watch(kDataBase + 16, 8, WatchKind::Write);
   s = run(m, ~0ull, &points);
-  CHECK(s.kind == StopKind::Watchpoint);
-  CHECK(s.addr == kDataBase + 16);
+  CHECK(s.kind() == StopKind::Watchpoint);
+  CHECK(s.addr() == kDataBase + 16);
   CHECK(m.pc() == kCodeBase + 16);  // at the sd, not executed
   const std::uint64_t at = m.icount();
   DebugPoints bp;
   bp.add_breakpoint(kCodeBase + 20);
   s = run(m, ~0ull, &bp, true);
-  CHECK(s.kind == StopKind::Breakpoint);
+  CHECK(s.kind() == StopKind::Breakpoint);
   CHECK(m.pc() == kCodeBase + 20);
   CHECK(m.icount() == at + 1);
   CHECK(word(kDataBase + 16) == 2);
@@ -323,12 +323,12 @@ TEST_CASE("rv64 process: the stack ends at 256 GiB (sv39's top); stores, watchpo
   DebugPoints points;
   points.add_watch(stack - 8, 8, WatchKind::Write);
   StopInfo s = run(m, ~0ull, &points);
-  CHECK(s.kind == StopKind::Watchpoint);
-  CHECK(s.addr == stack - 8);
+  CHECK(s.kind() == StopKind::Watchpoint);
+  CHECK(s.addr() == stack - 8);
   CHECK(m.icount() == 1);
   Machine snap = m;
   s = run(m, ~0ull, &points, true);  // step off: the second store stops it
-  CHECK(s.kind == StopKind::Watchpoint);
+  CHECK(s.kind() == StopKind::Watchpoint);
   CHECK(m.icount() == 3);
   std::uint8_t b[8] = {};
   REQUIRE(m.memory().read_bytes(stack - 8, b));
@@ -339,7 +339,7 @@ TEST_CASE("rv64 process: the stack ends at 256 GiB (sv39's top); stores, watchpo
   DebugPoints low;
   low.add_watch((stack - 8) & 0xffffffffu, 8, WatchKind::Write);
   s = run(snap, 3, &low);
-  CHECK(s.kind == StopKind::Limit);
+  CHECK(s.kind() == StopKind::Limit);
 }
 
 }  // namespace rvrr::vm::test
@@ -368,8 +368,8 @@ TEST_CASE("rv64 cpu: a store into the code page is seen by the next fetch (self-
   Machine m(img, o);
   const Machine snapshot = m;  // shares the code page: the store must copy it first
   StopInfo s = run(m);
-  REQUIRE(s.kind == StopKind::Fault);
-  CHECK(s.signal == Signal::Trap);
+  REQUIRE(s.kind() == StopKind::Fault);
+  CHECK(s.signal() == Signal::Trap);
   CHECK(m.reg64(a0) == 42);
   CHECK(snapshot.reg64(a0) == 0);
 }

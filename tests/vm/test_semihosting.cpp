@@ -177,14 +177,14 @@ TEST_CASE("semihosting: EXIT and EXIT_EXTENDED") {
   r.poke32(kBlock + 4, 42);
   auto stop = r.semihost(kExitExtended, kBlock);
   REQUIRE(stop);
-  CHECK(stop->kind == StopKind::Exited);
-  CHECK(stop->exit_code == 42);
+  CHECK(stop->kind() == StopKind::Exited);
+  CHECK(stop->exit_code() == 42);
   stop = r.semihost(kExit, 0x20026);  // RV32: the reason is a1 itself
   REQUIRE(stop);
-  CHECK(stop->exit_code == 0);
+  CHECK(stop->exit_code() == 0);
   stop = r.semihost(kExit, 0x20023);  // ADP_Stopped_RunTimeErrorUnknown
   REQUIRE(stop);
-  CHECK(stop->exit_code == 1);
+  CHECK(stop->exit_code() == 1);
 }
 
 TEST_CASE("semihosting: HEAPINFO, GET_CMDLINE, clocks, unknown ops") {

@@ -93,13 +93,13 @@ TEST_CASE("linux syscalls: read from stdin goes through the environment") {
   r.env.replies.push_back(refuse);
   auto stop = r.sys(kRead, 0, Rig::kRam, 10);
   REQUIRE(stop);
-  CHECK(stop->kind == StopKind::HostFailure);
-  CHECK(stop->message == "divergence at 5000: expected write, got read");
+  CHECK(stop->kind() == StopKind::HostFailure);
+  CHECK(stop->message() == "divergence at 5000: expected write, got read");
   // An environment that returns more than asked is a failure too, never an overflow.
   r.env.replies.push_back(reply_data("0123456789abc"));
   stop = r.sys(kRead, 0, Rig::kRam, 10);
   REQUIRE(stop);
-  CHECK(stop->kind == StopKind::HostFailure);
+  CHECK(stop->kind() == StopKind::HostFailure);
 }
 
 TEST_CASE("linux syscalls: openat is read-only, fds are deterministic") {
@@ -302,14 +302,14 @@ TEST_CASE("linux syscalls: exit, ioctl and unknown numbers") {
   Rig r;
   auto stop = r.sys(kExit, 3);
   REQUIRE(stop);
-  CHECK(stop->kind == StopKind::Exited);
-  CHECK(stop->exit_code == 3);
+  CHECK(stop->kind() == StopKind::Exited);
+  CHECK(stop->exit_code() == 3);
   stop = r.sys(kExitGroup, 300);
   REQUIRE(stop);
-  CHECK(stop->exit_code == 44);  // 300 & 0xff, as a Linux parent sees it
+  CHECK(stop->exit_code() == 44);  // 300 & 0xff, as a Linux parent sees it
   stop = r.sys(kExitGroup, static_cast<std::uint32_t>(-1));
   REQUIRE(stop);
-  CHECK(stop->exit_code == 255);
+  CHECK(stop->exit_code() == 255);
 
   CHECK_FALSE(r.sys(kIoctl, 1, 0x5401, Rig::kRam));
   CHECK(r.a0() == -kENOTTY);

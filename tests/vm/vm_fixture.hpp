@@ -244,8 +244,8 @@ inline Machine run_to_end(Program& p) {
   p.h(enc::kCEbreak);
   Machine m = make_machine(p);
   StopInfo s = run(m);
-  REQUIRE(s.kind == StopKind::Fault);
-  REQUIRE(s.signal == Signal::Trap);
+  REQUIRE(s.kind() == StopKind::Fault);
+  REQUIRE(s.signal() == Signal::Trap);
   REQUIRE(m.pc() == p.here() - 2);
   return m;
 }
