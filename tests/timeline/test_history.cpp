@@ -5,11 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "timeline/history.hpp"
-#include "timeline/host_call_text.hpp"
+#include "timeline/history_environment.hpp"
+#include "trace/host_call_text.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;
+using namespace rvrr::trace;
 
 namespace {
 

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "timeline/checksums.hpp"
-#include "timeline/trace_format.hpp"
+#include "trace/checksums.hpp"
+#include "trace/format.hpp"
 
 using namespace rvrr;
-using namespace rvrr::timeline;
+using namespace rvrr::trace;
 namespace fs = std::filesystem;
 
 namespace {

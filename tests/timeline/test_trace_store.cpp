@@ -5,11 +5,11 @@
 #include <optional>
 #include <string>
 
-#include "timeline/trace_format.hpp"
-#include "timeline/trace_store.hpp"
+#include "trace/format.hpp"
+#include "trace/store.hpp"
 #include "trace_test_util.hpp"
 
-using namespace rvrr::timeline;
+using namespace rvrr::trace;
 using namespace rvrr::trace_test;
 
 namespace {
