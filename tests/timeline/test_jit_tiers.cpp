@@ -9,7 +9,7 @@
 #include "timeline/recorder.hpp"
 #include "timeline/replay_session.hpp"
 #include "trace/format.hpp"
-#include "trace_test_util.hpp"
+#include "trace/trace_test_util.hpp"
 #include "vm/jit.hpp"
 
 using namespace rvrr;

@@ -7,7 +7,7 @@
 #include "trace/format.hpp"
 #include "trace/host_call_text.hpp"
 #include "trace/summary.hpp"
-#include "trace_test_util.hpp"
+#include "trace/trace_test_util.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;

@@ -8,7 +8,7 @@
 #include "timeline/replay_session.hpp"
 #include "timeline/session_setup.hpp"
 #include "trace/format.hpp"
-#include "trace_test_util.hpp"
+#include "trace/trace_test_util.hpp"
 #include "vm/elf_loader.hpp"
 
 using namespace rvrr;

@@ -13,7 +13,7 @@
 #include "timeline/replay_session.hpp"
 #include "timeline/trace_diff.hpp"
 #include "trace/format.hpp"
-#include "trace_test_util.hpp"
+#include "trace/trace_test_util.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;

@@ -16,7 +16,7 @@
 #include "trace/format.hpp"
 #include "trace/host_call_text.hpp"
 #include "trace/summary.hpp"
-#include "trace_test_util.hpp"
+#include "trace/trace_test_util.hpp"
 #include "vm/host_interrupt.hpp"
 
 using namespace rvrr;

@@ -8,7 +8,7 @@
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline.hpp"
 #include "trace/format.hpp"
-#include "trace_test_util.hpp"
+#include "trace/trace_test_util.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;

@@ -1,4 +1,4 @@
-// tests/timeline/test_trace_format.cpp - trace write -> read, torn tails, corruption.
+// tests/trace/test_trace_format.cpp - trace write -> read, torn tails, corruption.
 #include <doctest/doctest.h>
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-// tests/timeline/test_trace_store.cpp - default trace directory, naming, `latest`.
+// tests/trace/test_trace_store.cpp - default trace directory, naming, `latest`.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
