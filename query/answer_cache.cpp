@@ -9,8 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "timeline/little_endian.hpp"
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
+#include "trace/little_endian.hpp"
 #include "vm/host_io.hpp"
 
 namespace rvrr::query {
@@ -20,13 +20,13 @@ namespace {
 constexpr std::size_t kMagicSize = sizeof kAnswerCacheMagic - 1;
 constexpr std::size_t kPrefix = kMagicSize + 4 + 4;  // magic, version, payload length
 
-using timeline::put_le;
-using Reader = timeline::LeReader;
+using trace::put_le;
+using Reader = trace::LeReader;
 
 }  // namespace
 
 std::vector<std::uint8_t> encode_answer_cache(const std::vector<std::pair<std::string, Answer>>& entries,
-                                              const timeline::Sha256Digest& trace_sha256,
+                                              const trace::Sha256Digest& trace_sha256,
                                               const std::string& rvrr_version) {
   std::vector<std::uint8_t> payload(trace_sha256.begin(), trace_sha256.end());
   const std::string version = rvrr_version.substr(0, 0xffff);
@@ -43,12 +43,12 @@ std::vector<std::uint8_t> encode_answer_cache(const std::vector<std::pair<std::s
   put_le(out, kAnswerCacheVersion, 4);
   put_le(out, payload.size(), 4);
   out.insert(out.end(), payload.begin(), payload.end());
-  put_le(out, timeline::crc32(payload), 4);
+  put_le(out, trace::crc32(payload), 4);
   return out;
 }
 
 std::pair<std::vector<std::pair<std::string, Answer>>, std::string> decode_answer_cache(
-    std::span<const std::uint8_t> b, const timeline::Sha256Digest& trace_sha256, const std::string& rvrr_version) {
+    std::span<const std::uint8_t> b, const trace::Sha256Digest& trace_sha256, const std::string& rvrr_version) {
   std::vector<std::pair<std::string, Answer>> entries;
   if (b.size() < kMagicSize || std::memcmp(b.data(), kAnswerCacheMagic, kMagicSize) != 0)
     return {{}, "not an rvrr answer cache"};
@@ -60,9 +60,9 @@ std::pair<std::vector<std::pair<std::string, Answer>>, std::string> decode_answe
   if (r.left() != len + 4) return {{}, "corrupt: wrong length"};
   const std::span<const std::uint8_t> payload = b.subspan(kPrefix, len);
   r.pos = kPrefix + len;
-  if (timeline::crc32(payload) != r.get(4)) return {{}, "corrupt: checksum mismatch"};
+  if (trace::crc32(payload) != r.get(4)) return {{}, "corrupt: checksum mismatch"};
   Reader p{payload};
-  timeline::Sha256Digest hash{};
+  trace::Sha256Digest hash{};
   for (auto& byte : hash) byte = static_cast<std::uint8_t>(p.get(1));
   if (hash != trace_sha256) return {{}, "stale: written for another trace"};
   const auto vbytes = p.take(p.get(2));
@@ -80,7 +80,7 @@ std::pair<std::vector<std::pair<std::string, Answer>>, std::string> decode_answe
   return {std::move(entries), ""};
 }
 
-AnswerCache::AnswerCache(std::string trace_path, const timeline::Sha256Digest& trace_sha256)
+AnswerCache::AnswerCache(std::string trace_path, const trace::Sha256Digest& trace_sha256)
     : path_(path_for(trace_path)), sha_(trace_sha256) {
   const char* off = std::getenv("RVRR_NO_CACHE");
   enabled_ = off == nullptr || *off == '\0' || std::strcmp(off, "0") == 0;
@@ -102,7 +102,7 @@ std::vector<std::pair<std::string, Answer>> AnswerCache::load() {
     status_ = "unreadable";
     return {};
   }
-  auto [entries, why] = decode_answer_cache(bytes, sha_, timeline::rvrr_version_string());
+  auto [entries, why] = decode_answer_cache(bytes, sha_, trace::rvrr_version_string());
   status_ = why;
   return std::move(entries);
 }
@@ -129,7 +129,7 @@ void AnswerCache::put(const std::string& question, Answer answer) {
   std::erase_if(entries, [&](const auto& e) { return e.first == question; });
   while (entries.size() >= kMaxEntries) entries.erase(entries.begin());
   entries.emplace_back(question, std::move(answer));
-  const std::vector<std::uint8_t> bytes = encode_answer_cache(entries, sha_, timeline::rvrr_version_string());
+  const std::vector<std::uint8_t> bytes = encode_answer_cache(entries, sha_, trace::rvrr_version_string());
   const std::string tmp = path_ + ".tmp-" + std::to_string(::getpid());
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (f == nullptr) {

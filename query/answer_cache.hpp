@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-#include "timeline/checksums.hpp"
+#include "trace/checksums.hpp"
 
 namespace rvrr::query {
 
@@ -40,15 +40,15 @@ using Answer = std::vector<std::uint8_t>;
 // The sidecar's entries, or why it was rejected ("none", "stale: ...",
 // "corrupt: ..."). Never reads out of bounds, whatever the bytes.
 std::pair<std::vector<std::pair<std::string, Answer>>, std::string> decode_answer_cache(
-    std::span<const std::uint8_t> bytes, const timeline::Sha256Digest& trace_sha256, const std::string& rvrr_version);
+    std::span<const std::uint8_t> bytes, const trace::Sha256Digest& trace_sha256, const std::string& rvrr_version);
 std::vector<std::uint8_t> encode_answer_cache(const std::vector<std::pair<std::string, Answer>>& entries,
-                                              const timeline::Sha256Digest& trace_sha256,
+                                              const trace::Sha256Digest& trace_sha256,
                                               const std::string& rvrr_version);
 
 class AnswerCache {
  public:
   // The cache of the trace at `trace_path` whose file hashes to `trace_sha256`.
-  AnswerCache(std::string trace_path, const timeline::Sha256Digest& trace_sha256);
+  AnswerCache(std::string trace_path, const trace::Sha256Digest& trace_sha256);
   // TRACE -> TRACE.answers
   static std::string path_for(const std::string& trace_path);
   // The answer stored for `question`, if the sidecar is valid and has one.
@@ -67,7 +67,7 @@ class AnswerCache {
  private:
   std::vector<std::pair<std::string, Answer>> load();
   std::string path_;
-  timeline::Sha256Digest sha_;
+  trace::Sha256Digest sha_;
   bool enabled_ = true;
   std::string status_;
 };

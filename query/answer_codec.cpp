@@ -1,7 +1,7 @@
 // query/answer_codec.cpp - little-endian encodings of the answers, checked on decode.
 #include "query/answer_codec.hpp"
 
-#include "timeline/little_endian.hpp"
+#include "trace/little_endian.hpp"
 
 namespace rvrr::query {
 
@@ -9,7 +9,7 @@ namespace {
 
 struct Out {
   std::vector<std::uint8_t> b;
-  void u(std::uint64_t v, int bytes = 8) { timeline::put_le(b, v, bytes); }
+  void u(std::uint64_t v, int bytes = 8) { trace::put_le(b, v, bytes); }
   void bytes(const std::vector<std::uint8_t>& v) {
     u(v.size(), 4);
     b.insert(b.end(), v.begin(), v.end());
@@ -20,7 +20,7 @@ struct Out {
   }
 };
 
-struct In : timeline::LeReader {
+struct In : trace::LeReader {
   std::uint64_t u(int bytes = 8) { return get(bytes); }
   std::uint32_t u32() { return static_cast<std::uint32_t>(u(4)); }
   // A count of items of at least `min_size` bytes each that fit in what is left.

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "timeline/history.hpp"
+#include "timeline/history_environment.hpp"
 #include "timeline/parallel_scan.hpp"
 #include "timeline/replay_session.hpp"
 
@@ -63,7 +63,7 @@ class JobQueue {
 };
 
 // Runs one job with `worker`'s sink; returns the divergence, if any.
-std::optional<std::string> run_job(Job& job, IntervalWorker& worker, const timeline::History& history) {
+std::optional<std::string> run_job(Job& job, IntervalWorker& worker, const trace::History& history) {
   timeline::HistoryReader reader(history);
   worker.begin(job.index, job.start);
   std::optional<std::string> error;
@@ -85,7 +85,7 @@ std::optional<std::string> run_job(Job& job, IntervalWorker& worker, const timel
 
 }  // namespace
 
-IntervalRun replay_intervals(const timeline::TraceData& trace, std::uint64_t to, const IntervalPlan& plan,
+IntervalRun replay_intervals(const trace::TraceData& trace, std::uint64_t to, const IntervalPlan& plan,
                              const std::function<std::unique_ptr<IntervalWorker>()>& make) {
   const unsigned threads = std::max(1u, plan.threads);
   const std::uint64_t interval = std::max<std::uint64_t>(1, plan.interval);
@@ -93,7 +93,7 @@ IntervalRun replay_intervals(const timeline::TraceData& trace, std::uint64_t to,
   for (unsigned i = 0; i < threads; ++i) out.workers.push_back(make());
 
   timeline::ReplaySession cutter(trace, [](int, std::span<const std::uint8_t>) {});
-  const timeline::History& history = cutter.environment().history();
+  const trace::History& history = cutter.environment().history();
   // The recorded end: an exit or fault stops *at* its instruction, which a replay runs to see it.
   const std::uint64_t end = std::min(to, history.frontier + (history.halted_at_frontier ? 1 : 0));
 

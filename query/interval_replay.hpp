@@ -22,7 +22,7 @@
 #include <memory>
 #include <string>
 
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
 #include "vm/exec_trace.hpp"
 #include "vm/machine.hpp"
 
@@ -54,7 +54,7 @@ struct IntervalRun {
   std::size_t intervals = 0;  // numbered 0.. in execution order
 };
 IntervalRun replay_intervals(
-    const timeline::TraceData& trace, std::uint64_t to, const IntervalPlan& plan,
+    const trace::TraceData& trace, std::uint64_t to, const IntervalPlan& plan,
     const std::function<std::unique_ptr<IntervalWorker>()>& make);
 
 // Threads for whole-recording questions: RVRR_SCAN_THREADS or the hardware's (timeline/parallel_scan.hpp).

@@ -18,7 +18,7 @@ namespace {
 
 // Replays [0, to) into `sink`; throws QueryError on a divergence.
 template <typename MakeSink>
-auto traced(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, std::uint64_t to, MakeSink make) {
+auto traced(const trace::TraceData& trace, const debuginfo::DebugInfo& debug, std::uint64_t to, MakeSink make) {
   timeline::ReplaySession session(trace, [](int, std::span<const std::uint8_t>) {});
   const vm::Memory& memory = session.machine().memory();
   RunMap map(debug, [&memory](vm::Addr a, std::span<std::uint8_t> out) { return memory.read_bytes(a, out); });
@@ -30,7 +30,7 @@ auto traced(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
 
 }  // namespace
 
-debuginfo::DebugInfo debug_info_of(const timeline::TraceData& trace) {
+debuginfo::DebugInfo debug_info_of(const trace::TraceData& trace) {
   try {
     return debuginfo::DebugInfo(trace.header.program);
   } catch (const debuginfo::DebugInfoError& e) {
@@ -69,7 +69,7 @@ class LineWorker : public IntervalWorker {
 
 }  // namespace
 
-LineReport count_lines(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, std::uint64_t to,
+LineReport count_lines(const trace::TraceData& trace, const debuginfo::DebugInfo& debug, std::uint64_t to,
                        IntervalPlan plan) {
   if (plan.threads <= 1 || !trace.history.writes.empty())
     return traced(trace, debug, to, [](RunMap& map) { return LineCounter(map); });
@@ -140,7 +140,7 @@ class ProfileWorker : public IntervalWorker {
 
 }  // namespace
 
-Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window,
+Profile profile_trace(const trace::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window,
                       IntervalPlan plan) {
   if (plan.threads <= 1 || !trace.history.writes.empty())
     return traced(trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window); });
@@ -191,12 +191,12 @@ struct ExitRegs {
 // (kept by count: the finder decides afterwards which stops were returns of
 // calls of FUNC). The breakpoints cost stops only where calls of FUNC enter
 // and return (on the patched-page fast path in between).
-std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
+std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
                                    std::uint32_t func, std::uint64_t to) {
   if (!trace.history.writes.empty()) return find_calls_two_passes(trace, debug, func, to);
   timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
   vm::Machine m = std::move(setup.initial);
-  const timeline::History& history = setup.env->history();
+  const trace::History& history = setup.env->history();
   timeline::HistoryReader reader(history);
   const std::uint64_t end = std::min(to, history.frontier + (history.halted_at_frontier ? 1 : 0));
   RunMap map(debug, [&m](vm::Addr a, std::span<std::uint8_t> out) { return m.memory().read_bytes(a, out); });
@@ -261,7 +261,7 @@ std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debug
   return calls;
 }
 
-std::vector<CallRecord> find_calls_two_passes(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
+std::vector<CallRecord> find_calls_two_passes(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
                                               std::uint32_t func, std::uint64_t to) {
   std::vector<CallRecord> calls = traced(trace, debug, to, [&](RunMap& map) { return CallFinder(map, func); });
   CallRegisterReader reader(calls);

@@ -17,7 +17,7 @@
 #include "query/interval_replay.hpp"
 #include "query/line_hits.hpp"
 #include "query/profile.hpp"
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
 
 namespace rvrr::query {
 
@@ -27,27 +27,27 @@ class QueryError : public std::runtime_error {
 };
 
 // The DWARF and symbols of the program embedded in the trace. Throws QueryError.
-debuginfo::DebugInfo debug_info_of(const timeline::TraceData& trace);
+debuginfo::DebugInfo debug_info_of(const trace::TraceData& trace);
 
 // Line hits of [0, to). With plan.threads > 1 (default: query_threads()) the
 // trace is cut into intervals traced in parallel (query/interval_replay.hpp);
 // the answer is the same as on one thread.
-LineReport count_lines(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
+LineReport count_lines(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
                        std::uint64_t to = UINT64_MAX, IntervalPlan plan = IntervalPlan{query_threads()});
 // The exact profile of the window. With plan.threads > 1 the trace is cut
 // into intervals traced in parallel, each logging its shadow-stack moves,
 // made in order on one tree afterwards: the same profile as on one thread.
-Profile profile_trace(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window,
+Profile profile_trace(const trace::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window,
                       IntervalPlan plan = IntervalPlan{query_threads()});
 // Every call of function `func` (an index into debug.functions()) in [0, to),
 // with registers read: one traced replay that stops at the function's entry
 // and its calls' return addresses (a trace with recorded debugger writes:
 // find_calls_two_passes).
-std::vector<CallRecord> find_calls(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
+std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
                                    std::uint32_t func, std::uint64_t to = UINT64_MAX);
 // The same in two replays: a traced one finds the calls, an untraced one
 // stops at each entry and return to read the registers.
-std::vector<CallRecord> find_calls_two_passes(const timeline::TraceData& trace, const debuginfo::DebugInfo& debug,
+std::vector<CallRecord> find_calls_two_passes(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
                                               std::uint32_t func, std::uint64_t to = UINT64_MAX);
 
 }  // namespace rvrr::query

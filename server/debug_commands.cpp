@@ -10,13 +10,13 @@
 #include "server/progress_meter.hpp"
 #include "server/serve.hpp"
 #include "server/stop_signals.hpp"
-#include "timeline/checksums.hpp"
-#include "timeline/index_sidecar.hpp"
 #include "timeline/index_builder.hpp"
+#include "timeline/index_sidecar.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline.hpp"
-#include "timeline/trace_format.hpp"
-#include "timeline/trace_store.hpp"
+#include "trace/checksums.hpp"
+#include "trace/format.hpp"
+#include "trace/store.hpp"
 #include "vm/host_io.hpp"
 
 namespace rvrr::server {
@@ -54,8 +54,8 @@ ServeOptions serve_options(const CliOptions& o, const std::string& program) {
 // It goes to <tmp>/rvrr-programs/<sha256 prefix>/<name>: the same program
 // always lands in the same place (written once, atomically, and kept), so a
 // replay killed with SIGKILL leaves nothing new behind and replays share it.
-fs::path extract_program(const timeline::TraceHeader& header) {
-  std::string hash = timeline::to_hex(header.program_sha256).substr(0, 16);
+fs::path extract_program(const trace::TraceHeader& header) {
+  std::string hash = trace::to_hex(header.program_sha256).substr(0, 16);
   fs::path dir = fs::temp_directory_path() / "rvrr-programs" / hash;
   std::string name = fs::path(header.program_name).filename().string();
   fs::path path = dir / (name.empty() ? std::string("program") : name);
@@ -79,7 +79,7 @@ fs::path extract_program(const timeline::TraceHeader& header) {
 // written (read-only directory) costs a warning, once: the session goes on.
 class SidecarKeeper {
  public:
-  SidecarKeeper(timeline::Timeline& timeline, const std::string& trace_path, const timeline::Sha256Digest& hash)
+  SidecarKeeper(timeline::Timeline& timeline, const std::string& trace_path, const trace::Sha256Digest& hash)
       : timeline_(timeline),
         path_(timeline::sidecar_path(trace_path)),
         key_(timeline::sidecar_key(hash, timeline.index().span())) {
@@ -151,7 +151,7 @@ int debug_command(const CliRequest& request) {
     std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), e.what());
     return kExitUsage;
   }
-  std::shared_ptr<timeline::TraceWriter> writer = setup->writer;
+  std::shared_ptr<trace::TraceWriter> writer = setup->writer;
   int status;
   std::uint64_t length = 0;
   std::string stopped_by;
@@ -181,7 +181,7 @@ int debug_command(const CliRequest& request) {
   }
   if (target.store_dir) {
     try {
-      timeline::update_latest_link(*target.store_dir, target.path);
+      trace::update_latest_link(*target.store_dir, target.path);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "rvrr: warning: %s\n", e.what());
     }
@@ -200,10 +200,10 @@ int debug_command(const CliRequest& request) {
 int replay_command(const CliRequest& request) {
   const CliOptions& o = request.options;
   fs::path path;
-  std::optional<timeline::TraceData> data;
+  std::optional<trace::TraceData> data;
   try {
-    path = timeline::resolve_trace(request.trace);
-    data.emplace(timeline::read_trace_file(path.string()));
+    path = trace::resolve_trace(request.trace);
+    data.emplace(trace::read_trace_file(path.string()));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: %s\n", e.what());
     return kExitUsage;

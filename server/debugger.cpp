@@ -10,7 +10,7 @@
 #include "protocol/hex.hpp"
 #include "protocol/thread_id.hpp"
 #include "server/commands.hpp"
-#include "timeline/host_call_text.hpp"
+#include "trace/host_call_text.hpp"
 
 namespace rvrr::server {
 
@@ -145,9 +145,9 @@ std::optional<std::string> Debugger::write_history(const std::function<std::opti
   const std::uint64_t end = target_.history_end();
   std::optional<std::string> refusal = writes();
   if (here < target_.history_end() || here >= end) return refusal;  // nothing was discarded
-  std::string text = "[rvrr] warning: this write changed the past at instruction " + timeline::group_digits(here) +
-                     ": the recorded future after it (" + timeline::group_digits(end - here) +
-                     " instructions, up to instruction " + timeline::group_digits(end) +
+  std::string text = "[rvrr] warning: this write changed the past at instruction " + trace::group_digits(here) +
+                     ": the recorded future after it (" + trace::group_digits(end - here) +
+                     " instructions, up to instruction " + trace::group_digits(end) +
                      ") is discarded; history now ends here\n";
   spdlog::info("{}", text.substr(0, text.size() - 1));
   notes_ += text;

@@ -11,7 +11,7 @@
 
 #include "server/debugger.hpp"
 #include "server/memory_history_text.hpp"
-#include "timeline/host_call_text.hpp"
+#include "trace/host_call_text.hpp"
 #include "vm/memory.hpp"
 
 namespace rvrr::server {
@@ -81,9 +81,9 @@ std::optional<std::uint64_t> parse_seek_target(const std::string& text, std::uin
   return !text.empty() && text.back() == '%' ? parse_percent(text, length) : parse_count(text);
 }
 
-using timeline::group_digits;
-using timeline::human_bytes;
-using timeline::human_duration;
+using trace::group_digits;
+using trace::human_bytes;
+using trace::human_duration;
 
 constexpr const char* kHelp =
     "rvrr monitor commands:\n"

@@ -9,7 +9,7 @@
 #include "query/profile.hpp"
 #include "server/debugger.hpp"
 #include "server/query_output.hpp"
-#include "timeline/host_call_text.hpp"
+#include "trace/host_call_text.hpp"
 
 namespace rvrr::server {
 
@@ -102,7 +102,7 @@ std::string Debugger::query_lines(const std::vector<std::string>& words, const t
                                     " failed\n";
   }
   std::string listing = lines_text(*report, *debug, file, line);
-  std::string text = "Line entries in instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n";
+  std::string text = "Line entries in instructions 0 to " + trace::group_digits(now) + " (the history so far):\n";
   if (listing.empty()) {
     return text + debug->files()[*file] + (line ? ":" + std::to_string(*line) : std::string()) +
            " has no code (no line table entry)\n";
@@ -136,7 +136,7 @@ std::string Debugger::query_profile(const std::vector<std::string>& words, const
                               : "cannot profile: re-running the history up to instruction " + std::to_string(now) +
                                     " failed\n";
   }
-  return "Profile of instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n" +
+  return "Profile of instructions 0 to " + trace::group_digits(now) + " (the history so far):\n" +
          profile_text(*profile, *debug, top, "monitor profile K");
 }
 
@@ -168,7 +168,7 @@ std::string Debugger::query_calls(const std::vector<std::string>& words, const t
                               : "cannot list calls: re-running the history up to instruction " + std::to_string(now) +
                                     " failed\n";
   }
-  return "Calls in instructions 0 to " + timeline::group_digits(now) + " (the history so far):\n" +
+  return "Calls in instructions 0 to " + trace::group_digits(now) + " (the history so far):\n" +
          calls_text(*calls, *debug, *func);
 }
 

@@ -16,17 +16,17 @@
 #include "server/json_writer.hpp"
 #include "server/memory_history_text.hpp"
 #include "timeline/guest_memory_map.hpp"
-#include "timeline/host_call_text.hpp"
 #include "timeline/timeline.hpp"
 #include "timeline/trace_diff.hpp"
-#include "timeline/trace_format.hpp"
-#include "timeline/trace_store.hpp"
+#include "trace/format.hpp"
+#include "trace/host_call_text.hpp"
+#include "trace/store.hpp"
 #include "vm/elf_loader.hpp"
 
 namespace rvrr::server {
 
 namespace fs = std::filesystem;
-using timeline::group_digits;
+using trace::group_digits;
 
 namespace {
 
@@ -44,14 +44,14 @@ std::string json_hex(const std::vector<std::uint8_t>& bytes) {
 // A trace opened for questions: its data and a Timeline replaying it.
 struct OpenTrace {
   fs::path path;
-  timeline::Sha256Digest file_sha256{};  // names this exact trace (the answer cache)
-  timeline::TraceHeader header;
+  trace::Sha256Digest file_sha256{};  // names this exact trace (the answer cache)
+  trace::TraceHeader header;
   std::unique_ptr<timeline::Timeline> timeline;
 };
 
 // The DWARF and symbols of a trace's program, to name pcs; nullopt when
 // libelf cannot read it (the answers then give bare pcs).
-std::optional<debuginfo::DebugInfo> debug_info_of(const timeline::TraceHeader& header) {
+std::optional<debuginfo::DebugInfo> debug_info_of(const trace::TraceHeader& header) {
   try {
     return debuginfo::DebugInfo(header.program);
   } catch (const std::exception&) {
@@ -61,8 +61,8 @@ std::optional<debuginfo::DebugInfo> debug_info_of(const timeline::TraceHeader& h
 
 OpenTrace open_trace(const std::string& spec) {
   OpenTrace t;
-  t.path = timeline::resolve_trace(spec);
-  timeline::TraceData data = timeline::read_trace_file(t.path.string());
+  t.path = trace::resolve_trace(spec);
+  trace::TraceData data = trace::read_trace_file(t.path.string());
   t.file_sha256 = data.file_sha256;
   timeline::SessionSetup setup = timeline::make_replay_setup(data, [](int, std::span<const std::uint8_t>) {});
   t.header = setup.header;
@@ -97,7 +97,7 @@ std::optional<std::uint64_t> parse_unsigned(const std::string& text) {
   return v;
 }
 
-std::optional<Range> parse_range(const std::string& text, const timeline::TraceHeader& header, std::string& error) {
+std::optional<Range> parse_range(const std::string& text, const trace::TraceHeader& header, std::string& error) {
   const std::size_t comma = text.find(',');
   const std::string where = text.substr(0, comma);
   Range r;
@@ -265,13 +265,13 @@ std::string side_text(const char* name, const timeline::DiffSide& s, const debug
 
 int trace_diff_command(const CliRequest& request) {
   fs::path pa, pb;
-  timeline::TraceData a, b;
+  trace::TraceData a, b;
   timeline::TraceDiff d;
   try {
-    pa = timeline::resolve_trace(request.trace);
-    pb = timeline::resolve_trace(request.operands.at(0));
-    a = timeline::read_trace_file(pa.string());
-    b = timeline::read_trace_file(pb.string());
+    pa = trace::resolve_trace(request.trace);
+    pb = trace::resolve_trace(request.operands.at(0));
+    a = trace::read_trace_file(pa.string());
+    b = trace::read_trace_file(pb.string());
     d = timeline::diff_traces(a, b);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: %s\n", e.what());

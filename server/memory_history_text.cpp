@@ -5,7 +5,7 @@
 #include <map>
 
 #include "server/json_writer.hpp"
-#include "timeline/host_call_text.hpp"
+#include "trace/host_call_text.hpp"
 
 namespace rvrr::server {
 
@@ -67,7 +67,7 @@ std::string format_write_search(const timeline::WriteSearch& search, bool forwar
   char range[64];
   std::snprintf(range, sizeof range, "0x%08llx (%u byte%s)", static_cast<unsigned long long>(addr), static_cast<unsigned>(len),
                 len == 1 ? "" : "s");
-  const std::string where = std::string(forward ? "after" : "before") + " instruction " + timeline::group_digits(from);
+  const std::string where = std::string(forward ? "after" : "before") + " instruction " + trace::group_digits(from);
   if (!search.found) {
     switch (search.event.kind()) {
       case timeline::StopKind::Interrupted:
@@ -81,7 +81,7 @@ std::string format_write_search(const timeline::WriteSearch& search, bool forwar
   }
   const timeline::MemoryAccess& a = *search.found;
   std::string text = std::string(forward ? "Next" : "Last") + " write to " + range + " " + where + ": instruction " +
-                     timeline::group_digits(a.icount) + " at pc " + format_code_place(a.pc, debug) + "\n";
+                     trace::group_digits(a.icount) + " at pc " + format_code_place(a.pc, debug) + "\n";
   if (a.by_host_call) text += "  by the host call " + a.host_call + "\n";
   text += "  old: " + hex_bytes(a.before) + "\n";
   text += "  new: " + hex_bytes(a.after) + "\n";
@@ -97,9 +97,9 @@ std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
   }
   std::uint64_t bytes = 0;
   for (const auto& b : walk.live) bytes += b.size;
-  std::string out = "Live heap blocks at instruction " + timeline::group_digits(icount) + ": " +
-                    timeline::group_digits(walk.live.size()) + (walk.live.size() == 1 ? " block, " : " blocks, ") +
-                    timeline::group_digits(bytes) + " bytes (" + timeline::group_digits(walk.calls) +
+  std::string out = "Live heap blocks at instruction " + trace::group_digits(icount) + ": " +
+                    trace::group_digits(walk.live.size()) + (walk.live.size() == 1 ? " block, " : " blocks, ") +
+                    trace::group_digits(bytes) + " bytes (" + trace::group_digits(walk.calls) +
                     " allocator calls so far)\n";
   if (walk.call_in_progress) out += "  (an allocator call is in progress here: its block is not counted yet)\n";
   if (walk.live.empty()) return out;
@@ -108,7 +108,7 @@ std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
   std::map<vm::Addr, std::pair<std::uint64_t, std::uint64_t>> sites;  // call pc -> blocks, bytes
   for (const auto& b : walk.live) {
     std::snprintf(line, sizeof line, "  0x%08llx  %10u  %24s  %-11s  ", static_cast<unsigned long long>(b.addr),
-                  static_cast<unsigned>(b.size), timeline::group_digits(b.icount).c_str(), b.function.c_str());
+                  static_cast<unsigned>(b.size), trace::group_digits(b.icount).c_str(), b.function.c_str());
     out += line + format_code_place(b.call_pc) + "\n";
     auto& s = sites[b.call_pc];
     s.first += 1;
@@ -116,13 +116,13 @@ std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
   }
   out += "By allocation site:\n";
   for (const auto& [pc, s] : sites)
-    out += "  " + format_code_place(pc) + ": " + timeline::group_digits(s.first) + (s.first == 1 ? " block, " : " blocks, ") +
-           timeline::group_digits(s.second) + " bytes\n";
+    out += "  " + format_code_place(pc) + ": " + trace::group_digits(s.first) +
+           (s.first == 1 ? " block, " : " blocks, ") + trace::group_digits(s.second) + " bytes\n";
   return out;
 }
 
 std::string format_memory_map(const std::vector<timeline::MemoryRegion>& regions, std::uint64_t icount) {
-  std::string out = "Memory map at instruction " + timeline::group_digits(icount) + ":\n";
+  std::string out = "Memory map at instruction " + trace::group_digits(icount) + ":\n";
   out += "  start       end         perms  pages  resident  written  region\n";
   std::uint64_t pages = 0, resident = 0, written = 0;
   char line[128];
@@ -138,8 +138,8 @@ std::string format_memory_map(const std::vector<timeline::MemoryRegion>& regions
     resident += r.resident;
     written += r.written;
   }
-  out += "  " + timeline::group_digits(pages) + " pages mapped (" + timeline::human_bytes(pages * 4096) + "), " +
-         timeline::group_digits(resident) + " resident, " + timeline::group_digits(written) + " written since the start\n";
+  out += "  " + trace::group_digits(pages) + " pages mapped (" + trace::human_bytes(pages * 4096) + "), " +
+         trace::group_digits(resident) + " resident, " + trace::group_digits(written) + " written since the start\n";
   return out;
 }
 

@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "timeline/host_call_text.hpp"
+#include "trace/host_call_text.hpp"
 #include "vm/host_io.hpp"
 
 namespace rvrr::server {
@@ -17,10 +17,10 @@ ProgressMeter ProgressMeter::for_stderr(std::string label) {
 }
 
 std::string ProgressMeter::format(const std::string& label, std::uint64_t done, std::uint64_t total, double mips) {
-  std::string text = "rvrr: " + label + ": " + timeline::group_digits(done);
+  std::string text = "rvrr: " + label + ": " + trace::group_digits(done);
   if (total != 0) {
     std::uint64_t shown = done < total ? done : total;
-    text += " of " + timeline::group_digits(total) + " instructions (" +
+    text += " of " + trace::group_digits(total) + " instructions (" +
             std::to_string(shown * 100 / total) + "%)";
   } else {
     text += " instructions";

@@ -10,8 +10,8 @@
 #include "server/commands.hpp"
 #include "server/query_output.hpp"
 #include "server/trace_dump.hpp"
-#include "timeline/trace_format.hpp"
-#include "timeline/trace_store.hpp"
+#include "trace/format.hpp"
+#include "trace/store.hpp"
 
 namespace rvrr::server {
 
@@ -21,15 +21,15 @@ namespace {
 
 struct LoadedTrace {
   fs::path path;
-  timeline::TraceData data;
+  trace::TraceData data;
 };
 
 // The trace named on the command line; nullopt (after one line on stderr) when unreadable.
 std::optional<LoadedTrace> load_trace(const CliRequest& request) {
   try {
     LoadedTrace t;
-    t.path = timeline::resolve_trace(request.trace);
-    t.data = timeline::read_trace_file(t.path.string());
+    t.path = trace::resolve_trace(request.trace);
+    t.data = trace::read_trace_file(t.path.string());
     return t;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: %s\n", e.what());

@@ -25,9 +25,9 @@ struct Mixer {
 
 }  // namespace
 
-std::uint64_t history_prefix_hash(const timeline::History& history, std::uint64_t to) {
+std::uint64_t history_prefix_hash(const trace::History& history, std::uint64_t to) {
   Mixer m;
-  for (const timeline::HostEvent& e : history.events) {
+  for (const trace::HostEvent& e : history.events) {
     if (e.icount >= to) break;  // ascending
     m.add(e.icount);
     m.add(static_cast<std::uint64_t>(e.request.op));
@@ -40,7 +40,7 @@ std::uint64_t history_prefix_hash(const timeline::History& history, std::uint64_
     m.add_bytes(e.reply.data);
   }
   m.add(~0ull);  // separates events from writes
-  for (const timeline::DebuggerWrite& w : history.writes) {
+  for (const trace::DebuggerWrite& w : history.writes) {
     if (w.icount >= to) break;  // ascending
     m.add(w.icount);
     m.add(static_cast<std::uint64_t>(w.target));

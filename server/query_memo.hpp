@@ -13,12 +13,12 @@
 #include <optional>
 #include <string>
 
-#include "timeline/history.hpp"
+#include "trace/history.hpp"
 
 namespace rvrr::server {
 
 // A hash of the events and debugger writes that decide history [0, to). Cost: O(events + writes).
-std::uint64_t history_prefix_hash(const timeline::History& history, std::uint64_t to);
+std::uint64_t history_prefix_hash(const trace::History& history, std::uint64_t to);
 
 template <typename T>
 class QueryMemo {

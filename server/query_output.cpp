@@ -6,13 +6,13 @@
 #include <sstream>
 
 #include "server/json_writer.hpp"
-#include "timeline/host_call_text.hpp"
+#include "trace/host_call_text.hpp"
 
 namespace rvrr::server {
 
 namespace {
 
-using timeline::group_digits;
+using trace::group_digits;
 
 std::string percent(std::uint64_t part, std::uint64_t whole) {
   char buf[16];

@@ -8,14 +8,14 @@
 #include "server/commands.hpp"
 #include "server/progress_meter.hpp"
 #include "server/stop_signals.hpp"
-#include "timeline/replay_session.hpp"
-#include "timeline/host_call_text.hpp"
-#include "timeline/index_sidecar.hpp"
 #include "timeline/index_builder.hpp"
+#include "timeline/index_sidecar.hpp"
 #include "timeline/recorder.hpp"
-#include "timeline/trace_format.hpp"
-#include "timeline/trace_store.hpp"
-#include "timeline/trace_summary.hpp"
+#include "timeline/replay_session.hpp"
+#include "trace/format.hpp"
+#include "trace/host_call_text.hpp"
+#include "trace/store.hpp"
+#include "trace/summary.hpp"
 #include "vm/host_io.hpp"
 #include "vm/machine.hpp"
 
@@ -25,8 +25,8 @@ namespace fs = std::filesystem;
 
 TraceTarget choose_trace_path(const CliOptions& o, const std::string& program) {
   if (!o.output.empty()) return {fs::path(o.output), std::nullopt};
-  fs::path dir = timeline::default_trace_dir();
-  return {timeline::reserve_trace_path(dir, program), dir};
+  fs::path dir = trace::default_trace_dir();
+  return {trace::reserve_trace_path(dir, program), dir};
 }
 
 std::optional<RecordingPlan> plan_recording(const CliRequest& request) {
@@ -103,7 +103,7 @@ int record_command(const CliRequest& request) {
 
   if (target.store_dir) {
     try {
-      timeline::update_latest_link(*target.store_dir, target.path);
+      trace::update_latest_link(*target.store_dir, target.path);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "rvrr: warning: %s\n", e.what());
     }
@@ -114,7 +114,7 @@ int record_command(const CliRequest& request) {
   int status;
   if (result.interrupted) {
     std::fprintf(stderr, "rvrr: recording interrupted by %s at instruction %s (pc 0x%08llx)\n",
-                 stop_signals.name().c_str(), timeline::group_digits(result.instructions).c_str(),
+                 stop_signals.name().c_str(), trace::group_digits(result.instructions).c_str(),
                  static_cast<unsigned long long>(result.footer.pc));
     // As a shell expects of a program ended by a signal it handled: 130, 143.
     status = 128 + (stop_signals.received() != 0 ? stop_signals.received() : 2);
@@ -143,8 +143,8 @@ int record_command(const CliRequest& request) {
                  result.index_error->c_str());
   std::string replay = target.store_dir ? "rvrr replay" : "rvrr replay " + target.path.string();
   std::fprintf(stderr, "rvrr: trace written to %s (%s instructions, %s host events, %s); replay it with: %s\n",
-               target.path.c_str(), timeline::group_digits(result.instructions).c_str(),
-               timeline::group_digits(result.events).c_str(), timeline::human_bytes(result.trace_bytes).c_str(),
+               target.path.c_str(), trace::group_digits(result.instructions).c_str(),
+               trace::group_digits(result.events).c_str(), trace::human_bytes(result.trace_bytes).c_str(),
                replay.c_str());
   if (o.stats) print_run_stats(result.instructions, seconds);
   return status;
@@ -153,7 +153,7 @@ int record_command(const CliRequest& request) {
 namespace {
 
 // `trace info`'s line about the recording index sidecar (TRACE.idx).
-std::string index_line(const fs::path& trace, const timeline::Sha256Digest& hash) {
+std::string index_line(const fs::path& trace, const trace::Sha256Digest& hash) {
   const std::string idx = timeline::sidecar_path(trace.string());
   const std::string name = fs::path(idx).filename().string();
   std::error_code ec;
@@ -168,8 +168,8 @@ std::string index_line(const fs::path& trace, const timeline::Sha256Digest& hash
   if (auto* why = std::get_if<std::string>(&summary))
     return "index:         " + name + " unusable: " + *why + " (the next replay rebuilds it)\n";
   const auto& s = std::get<timeline::SidecarSummary>(summary);
-  std::string line = "index:         " + name + ", " + timeline::human_bytes(s.file_size) + ": " +
-                     timeline::group_digits(s.stretches) + " stretches of " + timeline::group_digits(s.span) +
+  std::string line = "index:         " + name + ", " + trace::human_bytes(s.file_size) + ": " +
+                     trace::group_digits(s.stretches) + " stretches of " + trace::group_digits(s.span) +
                      " instructions";
   if (!s.matches_trace) line += " (stale: built for another trace; the next replay rebuilds it)";
   return line + "\n";
@@ -178,7 +178,7 @@ std::string index_line(const fs::path& trace, const timeline::Sha256Digest& hash
 // `trace info --verify`: replay the whole trace (guest output discarded) and
 // compare its end with the footer. 0 and "verified: ..." when they agree; 1
 // and the divergence (where, expected, actual) when they do not.
-int verify_trace(timeline::TraceData data, const std::string& path) {
+int verify_trace(trace::TraceData data, const std::string& path) {
   const std::uint64_t length = data.history.frontier;
   const bool had_footer = data.footer.has_value();
   timeline::ReplaySession session(std::move(data), [](int, std::span<const std::uint8_t>) {});
@@ -191,10 +191,10 @@ int verify_trace(timeline::TraceData data, const std::string& path) {
   }
   if (had_footer) {
     std::printf("verify:        verified: the replay ends at instruction %s as recorded (same end, same final "
-                "state)\n", timeline::group_digits(r.icount).c_str());
+                "state)\n", trace::group_digits(r.icount).c_str());
   } else {
     std::printf("verify:        verified up to instruction %s (the trace was cut short: no recorded end to "
-                "compare with)\n", timeline::group_digits(std::max(r.icount, length)).c_str());
+                "compare with)\n", trace::group_digits(std::max(r.icount, length)).c_str());
   }
   return 0;
 }
@@ -202,13 +202,13 @@ int verify_trace(timeline::TraceData data, const std::string& path) {
 }  // namespace
 
 int trace_info_command(const CliRequest& request) {
-  timeline::TraceData data;
+  trace::TraceData data;
   fs::path path;
   try {
-    path = timeline::resolve_trace(request.trace);
-    data = timeline::read_trace_file(path.string());
-    timeline::TraceSummary summary = timeline::summarize_trace(data, path.string());
-    std::fputs(timeline::format_trace_summary(summary).c_str(), stdout);
+    path = trace::resolve_trace(request.trace);
+    data = trace::read_trace_file(path.string());
+    trace::TraceSummary summary = trace::summarize_trace(data, path.string());
+    std::fputs(trace::format_trace_summary(summary).c_str(), stdout);
     std::fputs(index_line(path, data.file_sha256).c_str(), stdout);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: %s\n", e.what());

@@ -5,9 +5,9 @@
 #include <sstream>
 
 #include "server/json_writer.hpp"
-#include "timeline/host_call_text.hpp"
 #include "timeline/session_setup.hpp"
-#include "timeline/trace_summary.hpp"
+#include "trace/host_call_text.hpp"
+#include "trace/summary.hpp"
 
 namespace rvrr::server {
 
@@ -45,7 +45,7 @@ std::string escaped(const std::vector<std::uint8_t>& data, std::size_t limit) {
   return out;
 }
 
-std::string reply_text(const timeline::HostEvent& e) {
+std::string reply_text(const trace::HostEvent& e) {
   std::string out = " = " + std::to_string(e.reply.value);
   if (!e.reply.data.empty()) {
     out += e.request.op == vm::HostOp::Random ? " " + hex_bytes(e.reply.data, kTextPreview / 2) +
@@ -55,8 +55,8 @@ std::string reply_text(const timeline::HostEvent& e) {
   return out;
 }
 
-std::string write_target(const timeline::DebuggerWrite& w) {
-  if (w.target == timeline::DebuggerWrite::Target::Memory) {
+std::string write_target(const trace::DebuggerWrite& w) {
+  if (w.target == trace::DebuggerWrite::Target::Memory) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "memory 0x%08llx", static_cast<unsigned long long>(w.where));
     return buf;
@@ -70,7 +70,7 @@ std::string write_target(const timeline::DebuggerWrite& w) {
 // Host calls and debugger writes merged by instruction count (writes at a
 // count apply after the call made at that count).
 template <typename OnEvent, typename OnWrite>
-void for_each_record(const timeline::History& h, OnEvent on_event, OnWrite on_write) {
+void for_each_record(const trace::History& h, OnEvent on_event, OnWrite on_write) {
   std::size_t e = 0, w = 0;
   while (e < h.events.size() || w < h.writes.size()) {
     if (w == h.writes.size() || (e < h.events.size() && h.events[e].icount <= h.writes[w].icount)) {
@@ -83,29 +83,29 @@ void for_each_record(const timeline::History& h, OnEvent on_event, OnWrite on_wr
 
 }  // namespace
 
-std::string dump_trace_text(const timeline::TraceData& trace, const std::string& path) {
+std::string dump_trace_text(const trace::TraceData& trace, const std::string& path) {
   std::ostringstream os;
-  os << timeline::format_trace_summary(timeline::summarize_trace(trace, path));
+  os << trace::format_trace_summary(trace::summarize_trace(trace, path));
   os << "events:        " << trace.history.events.size() + trace.history.writes.size()
      << " (instruction count: event)\n";
   for_each_record(
       trace.history,
-      [&](const timeline::HostEvent& e) {
-        os << e.icount << ": " << timeline::describe_request(e.request) << reply_text(e) << "\n";
+      [&](const trace::HostEvent& e) {
+        os << e.icount << ": " << trace::describe_request(e.request) << reply_text(e) << "\n";
       },
-      [&](const timeline::DebuggerWrite& w) {
+      [&](const trace::DebuggerWrite& w) {
         os << w.icount << ": debugger write " << write_target(w) << " = " << hex_bytes(w.bytes) << "\n";
       });
   if (trace.footer) {
-    os << trace.footer->final_icount << ": end: " << timeline::describe_end(*trace.footer) << "\n";
+    os << trace.footer->final_icount << ": end: " << trace::describe_end(*trace.footer) << "\n";
   } else {
     os << trace.history.frontier << ": end: " << trace.completeness() << "\n";
   }
   return os.str();
 }
 
-std::string dump_trace_json(const timeline::TraceData& trace, const std::string& path) {
-  const timeline::TraceSummary s = timeline::summarize_trace(trace, path);
+std::string dump_trace_json(const trace::TraceData& trace, const std::string& path) {
+  const trace::TraceSummary s = trace::summarize_trace(trace, path);
   JsonWriter j;
   j.begin_object();
   j.key("header").begin_object();
@@ -121,29 +121,29 @@ std::string dump_trace_json(const timeline::TraceData& trace, const std::string&
   j.key("events").begin_array();
   for_each_record(
       trace.history,
-      [&](const timeline::HostEvent& e) {
+      [&](const trace::HostEvent& e) {
         j.begin_object();
         j.field("icount", e.icount).field("kind", "host_call");
-        j.field("call", timeline::host_call_name(e.request.op)).field("text", timeline::describe_request(e.request));
+        j.field("call", trace::host_call_name(e.request.op)).field("text", trace::describe_request(e.request));
         j.field("handle", e.request.handle).field("arg0", e.request.arg0).field("arg1", e.request.arg1);
         if (e.request.op == vm::HostOp::Open) j.field("path", e.request.path);
         j.field("value", e.reply.value).field("data_hex", hex_bytes(e.reply.data));
         j.end_object();
       },
-      [&](const timeline::DebuggerWrite& w) {
+      [&](const trace::DebuggerWrite& w) {
         j.begin_object();
         j.field("icount", w.icount).field("kind", "debugger_write");
-        j.field("target", w.target == timeline::DebuggerWrite::Target::Memory ? "memory" : "register");
+        j.field("target", w.target == trace::DebuggerWrite::Target::Memory ? "memory" : "register");
         j.field("where", w.where).field("text", write_target(w)).field("bytes_hex", hex_bytes(w.bytes));
         j.end_object();
       });
   j.end_array();
   j.key("end").begin_object();
   if (trace.footer) {
-    const timeline::TraceFooter& f = *trace.footer;
-    j.field("icount", f.final_icount).field("kind", timeline::trace_end_name(f.end));
-    j.field("text", timeline::describe_end(f));
-    if (f.end == timeline::TraceEnd::Exited) j.field("exit_code", static_cast<int>(f.exit_code));
+    const trace::TraceFooter& f = *trace.footer;
+    j.field("icount", f.final_icount).field("kind", trace::trace_end_name(f.end));
+    j.field("text", trace::describe_end(f));
+    if (f.end == trace::TraceEnd::Exited) j.field("exit_code", static_cast<int>(f.exit_code));
     j.field("pc", f.pc);
     if (f.has_state_hash) j.field("state_hash", f.state_hash);
   } else {

@@ -9,11 +9,11 @@
 #pragma once
 #include <string>
 
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
 
 namespace rvrr::server {
 
-std::string dump_trace_text(const timeline::TraceData& trace, const std::string& path);
-std::string dump_trace_json(const timeline::TraceData& trace, const std::string& path);
+std::string dump_trace_text(const trace::TraceData& trace, const std::string& path);
+std::string dump_trace_json(const trace::TraceData& trace, const std::string& path);
 
 }  // namespace rvrr::server

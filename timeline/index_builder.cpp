@@ -47,7 +47,7 @@ BackgroundIndexChoice default_index_in_background() {
 }
 
 IndexBuilder::IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known,
-                           const History* fixed, bool idle_priority)
+                           const trace::History* fixed, bool idle_priority)
     : span_(span), known_(std::move(known)), fixed_(fixed), yields_(idle_priority), machine_(std::move(start)) {
   position_.store(machine_.icount(), std::memory_order_relaxed);
   if (fixed_ != nullptr) {
@@ -67,7 +67,7 @@ IndexBuilder::~IndexBuilder() {
   if (worker_.joinable()) worker_.join();
 }
 
-void IndexBuilder::publish(const History& history, bool final, bool wait) {
+void IndexBuilder::publish(const trace::History& history, bool final, bool wait) {
   if (fixed_ != nullptr) return;
   if (events_sent_ == history.events.size() && writes_sent_ == history.writes.size() &&
       frontier_sent_ == history.frontier && final_sent_ == final)
@@ -132,7 +132,7 @@ bool IndexBuilder::wait_done(const std::function<bool()>& stop) {
 bool IndexBuilder::known(std::uint64_t k) const { return std::binary_search(known_.begin(), known_.end(), k); }
 
 void IndexBuilder::work() {
-  const History& history = fixed_ != nullptr ? *fixed_ : local_;
+  const trace::History& history = fixed_ != nullptr ? *fixed_ : local_;
   HistoryReader env(history);
   StretchRecorder recorder;
   vm::Machine& m = machine_;
@@ -152,7 +152,7 @@ void IndexBuilder::work() {
   auto apply_writes = [&](std::uint64_t at) {
     // Idempotent (a write sets bytes): applying the writes at a count again
     // when the run resumes there changes nothing.
-    for (const DebuggerWrite* w : history.writes_at(at)) apply_debugger_write(m, *w);
+    for (const trace::DebuggerWrite* w : history.writes_at(at)) apply_debugger_write(m, *w);
   };
   try {
     for (;;) {

@@ -36,7 +36,7 @@
 #include <thread>
 #include <vector>
 
-#include "timeline/history.hpp"
+#include "timeline/history_environment.hpp"
 #include "timeline/recording_index.hpp"
 #include "vm/machine.hpp"
 
@@ -66,7 +66,7 @@ class IndexBuilder {
   // `idle_priority`: the worker pauses when it finds no hardware thread free
   // (it stays in the host's normal scheduling class, so nobody waiting for
   // its lock or its end is ever stuck behind a starved thread).
-  IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known, const History* fixed,
+  IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known, const trace::History* fixed,
                bool idle_priority);
   ~IndexBuilder();  // stops the worker (within a slice) and joins it
   IndexBuilder(const IndexBuilder&) = delete;
@@ -77,7 +77,7 @@ class IndexBuilder {
   // at the frontier (the guest exited or faulted there; the last stretch
   // ends there). Skipped if the worker holds the lock just now (the next
   // publish hands over the rest), unless `final` or `wait`.
-  void publish(const History& history, bool final, bool wait = false);
+  void publish(const trace::History& history, bool final, bool wait = false);
   // Stretches finished since the last call, ascending. `wait` false: none
   // if the worker holds the lock just now (a caller that must not stall).
   std::vector<IndexedStretch> take(bool wait = true);
@@ -100,15 +100,15 @@ class IndexBuilder {
 
   const std::uint64_t span_;
   const std::vector<std::uint64_t> known_;
-  const History* fixed_;
+  const trace::History* fixed_;
   const bool yields_;               // pauses when the machine is busy (idle_priority)
-  History local_;                 // live: the worker's copy (only the worker touches it)
+  trace::History local_;          // live: the worker's copy (only the worker touches it)
   vm::Machine machine_;           // the worker's
   // Published, guarded by mu_.
   mutable std::mutex mu_;
   std::condition_variable cv_;    // the worker waits for more history; wait_done for progress
-  std::vector<HostEvent> in_events_;
-  std::vector<DebuggerWrite> in_writes_;
+  std::vector<trace::HostEvent> in_events_;
+  std::vector<trace::DebuggerWrite> in_writes_;
   std::uint64_t in_frontier_ = 0;
   bool in_final_ = false;
   std::vector<IndexedStretch> out_;

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "timeline/little_endian.hpp"
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
+#include "trace/little_endian.hpp"
 #include "vm/host_io.hpp"
 
 namespace rvrr::timeline {
@@ -21,7 +21,7 @@ constexpr std::size_t kMagicSize = 9;
 constexpr std::size_t kPrefix = kMagicSize + 4 + 4;  // magic, version, payload length
 constexpr std::uint32_t kMaxPages = 1u << (32 - vm::kPageShift);
 
-using Reader = LeReader;
+using Reader = trace::LeReader;
 
 // The payload after its checks of framing (magic, version, length, checksum),
 // or the reason it is unusable.
@@ -39,7 +39,7 @@ std::variant<std::span<const std::uint8_t>, std::string> payload_of(std::span<co
   if (r.left() != len + 4) return std::string("corrupt: bytes after the checksum");
   std::span<const std::uint8_t> payload = b.subspan(kPrefix, len);
   r.pos = kPrefix + len;
-  if (crc32(payload) != r.get(4)) return std::string("corrupt: checksum mismatch");
+  if (trace::crc32(payload) != r.get(4)) return std::string("corrupt: checksum mismatch");
   return payload;
 }
 
@@ -60,8 +60,8 @@ bool read_pages(Reader& r, std::vector<std::uint32_t>& out) {
 
 }  // namespace
 
-IndexSidecarKey sidecar_key(const Sha256Digest& trace_sha256, std::uint64_t span) {
-  return IndexSidecarKey{trace_sha256, rvrr_version_string(), span};
+IndexSidecarKey sidecar_key(const trace::Sha256Digest& trace_sha256, std::uint64_t span) {
+  return IndexSidecarKey{trace_sha256, trace::rvrr_version_string(), span};
 }
 
 std::string sidecar_path(const std::string& trace_path) { return trace_path + ".idx"; }
@@ -70,29 +70,29 @@ std::vector<std::uint8_t> encode_index_sidecar(const IndexSidecarKey& key, const
   std::vector<std::uint8_t> p;
   p.insert(p.end(), key.trace_sha256.begin(), key.trace_sha256.end());
   const std::string version = key.rvrr_version.substr(0, 0xffff);
-  put_le(p, version.size(), 2);
+  trace::put_le(p, version.size(), 2);
   p.insert(p.end(), version.begin(), version.end());
-  put_le(p, key.span, 8);
-  put_le(p, index.stretches(), 8);
+  trace::put_le(p, key.span, 8);
+  trace::put_le(p, index.stretches(), 8);
   index.for_each([&](const IndexedStretch& s) {
-    put_le(p, s.from, 8);
-    put_le(p, s.to, 8);
-    put_le(p, (s.unmapped ? 1u : 0u) | (s.host_calls ? 2u : 0u), 1);
-    put_le(p, s.code.size(), 4);
+    trace::put_le(p, s.from, 8);
+    trace::put_le(p, s.to, 8);
+    trace::put_le(p, (s.unmapped ? 1u : 0u) | (s.host_calls ? 2u : 0u), 1);
+    trace::put_le(p, s.code.size(), 4);
     for (const auto& [start, end] : s.code) {
-      put_le(p, start, 4);
-      put_le(p, end, 4);
+      trace::put_le(p, start, 4);
+      trace::put_le(p, end, 4);
     }
-    put_le(p, s.written.size(), 4);
-    for (std::uint32_t page : s.written) put_le(p, page, 4);
-    put_le(p, s.read.size(), 4);
-    for (std::uint32_t page : s.read) put_le(p, page, 4);
+    trace::put_le(p, s.written.size(), 4);
+    for (std::uint32_t page : s.written) trace::put_le(p, page, 4);
+    trace::put_le(p, s.read.size(), 4);
+    for (std::uint32_t page : s.read) trace::put_le(p, page, 4);
   });
   std::vector<std::uint8_t> out(kIndexSidecarMagic, kIndexSidecarMagic + kMagicSize);
-  put_le(out, kIndexSidecarVersion, 4);
-  put_le(out, p.size(), 4);
+  trace::put_le(out, kIndexSidecarVersion, 4);
+  trace::put_le(out, p.size(), 4);
   out.insert(out.end(), p.begin(), p.end());
-  put_le(out, crc32(p), 4);
+  trace::put_le(out, trace::crc32(p), 4);
   return out;
 }
 
@@ -101,7 +101,7 @@ std::variant<std::vector<IndexedStretch>, std::string> decode_index_sidecar(std:
   auto framed = payload_of(bytes);
   if (auto* why = std::get_if<std::string>(&framed)) return *why;
   Reader r{std::get<std::span<const std::uint8_t>>(framed)};
-  Sha256Digest hash{};
+  trace::Sha256Digest hash{};
   for (auto& byte : hash) byte = static_cast<std::uint8_t>(r.get(1));
   if (!r.ok) return std::string("truncated");
   if (hash != key.trace_sha256) return std::string("stale: built for another trace (its hash differs)");
@@ -148,13 +148,13 @@ std::variant<std::vector<IndexedStretch>, std::string> decode_index_sidecar(std:
 }
 
 std::variant<SidecarSummary, std::string> summarize_index_sidecar(std::span<const std::uint8_t> bytes,
-                                                                 const Sha256Digest& trace_sha256) {
+                                                                 const trace::Sha256Digest& trace_sha256) {
   auto framed = payload_of(bytes);
   if (auto* why = std::get_if<std::string>(&framed)) return *why;
   Reader r{std::get<std::span<const std::uint8_t>>(framed)};
   SidecarSummary s;
   s.file_size = bytes.size();
-  Sha256Digest hash{};
+  trace::Sha256Digest hash{};
   for (auto& byte : hash) byte = static_cast<std::uint8_t>(r.get(1));
   s.matches_trace = hash == trace_sha256;
   const std::uint64_t vlen = r.get(2);
@@ -198,7 +198,7 @@ std::optional<std::string> save_index_for_trace(const std::string& trace_path, c
   vm::FileReadError error;
   int error_number;
   if (!vm::read_file_bytes(trace_path, bytes, error, error_number)) return "cannot read " + trace_path;
-  return write_index_sidecar(sidecar_path(trace_path), sidecar_key(sha256(bytes), index.span()), index);
+  return write_index_sidecar(sidecar_path(trace_path), sidecar_key(trace::sha256(bytes), index.span()), index);
 }
 
 std::variant<std::vector<IndexedStretch>, std::string> read_index_sidecar(const std::string& path,

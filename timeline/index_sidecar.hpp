@@ -28,8 +28,8 @@
 #include <variant>
 #include <vector>
 
-#include "timeline/checksums.hpp"
 #include "timeline/recording_index.hpp"
+#include "trace/checksums.hpp"
 
 namespace rvrr::timeline {
 
@@ -38,13 +38,13 @@ inline constexpr std::uint32_t kIndexSidecarVersion = 1;
 
 // What a sidecar must describe to be used.
 struct IndexSidecarKey {
-  Sha256Digest trace_sha256{};
+  trace::Sha256Digest trace_sha256{};
   std::string rvrr_version;
   std::uint64_t span = 0;
 };
 
 // The key for a trace read by read_trace (its file hash) at `span`, built by this rvrr.
-IndexSidecarKey sidecar_key(const Sha256Digest& trace_sha256, std::uint64_t span);
+IndexSidecarKey sidecar_key(const trace::Sha256Digest& trace_sha256, std::uint64_t span);
 
 // TRACE -> TRACE.idx
 std::string sidecar_path(const std::string& trace_path);
@@ -66,7 +66,7 @@ struct SidecarSummary {
   bool matches_trace = false;  // its trace hash is `trace_sha256`'s
 };
 std::variant<SidecarSummary, std::string> summarize_index_sidecar(std::span<const std::uint8_t> bytes,
-                                                                 const Sha256Digest& trace_sha256);
+                                                                 const trace::Sha256Digest& trace_sha256);
 
 // Writes atomically (a temporary file in the same directory, then rename):
 // a reader sees the old sidecar or the new one, never half of one. Returns

@@ -5,8 +5,8 @@
 // running that one instruction gives the "after" bytes.
 #include <algorithm>
 
-#include "timeline/host_call_text.hpp"
 #include "timeline/timeline_impl.hpp"
+#include "trace/host_call_text.hpp"
 
 namespace rvrr::timeline {
 
@@ -31,7 +31,7 @@ std::vector<std::uint8_t> bytes_of(const vm::Machine& m, vm::Addr addr, std::uin
 // The access by the instruction at `at` (the state before it), given the
 // state after it. `hit` is the watchpoint kind that stopped there.
 MemoryAccess describe_access(const vm::Machine& at, const vm::Machine& after, vm::Addr addr,
-                                    std::uint32_t len, vm::WatchKind hit, const History& history) {
+                                    std::uint32_t len, vm::WatchKind hit, const trace::History& history) {
   MemoryAccess a;
   a.icount = at.icount();
   a.pc = at.pc();
@@ -44,8 +44,8 @@ MemoryAccess describe_access(const vm::Machine& at, const vm::Machine& after, vm
   if (at.memory().read_bytes(a.pc, raw)) word = raw[0] | raw[1] << 8 | raw[2] << 16 | std::uint32_t{raw[3]} << 24;
   if (a.write && (word == kEcall || word == kEbreak)) {
     a.by_host_call = true;
-    if (const HostEvent* e = history.event_at(a.icount)) {
-      a.host_call = describe_request(e->request);
+    if (const trace::HostEvent* e = history.event_at(a.icount)) {
+      a.host_call = trace::describe_request(e->request);
     } else {
       a.host_call = word == kEcall ? "system call" : "semihosting call";
     }

@@ -17,15 +17,15 @@ namespace rvrr::timeline {
 
 namespace {
 
-void apply_writes(vm::Machine& m, const History& history, std::uint64_t icount) {
-  for (const DebuggerWrite* w : history.writes_at(icount)) apply_debugger_write(m, *w);
+void apply_writes(vm::Machine& m, const trace::History& history, std::uint64_t icount) {
+  for (const trace::DebuggerWrite* w : history.writes_at(icount)) apply_debugger_write(m, *w);
 }
 
 // Timeline::Impl::advance for a job: the same slices, debugger writes and
 // stop handling, but behind the frontier only (no end of history to meet),
 // no checkpoints and nothing written outside the job.
 Advance run_to(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts, bool skip_first,
-               const CancelToken* cancel, vm::Environment& env, const History& history,
+               const CancelToken* cancel, vm::Environment& env, const trace::History& history,
                vm::ExecTraceSink* trace, std::atomic<std::uint64_t>& executed, const ScanJob& job) {
   if (pts != nullptr && pts->empty()) pts = nullptr;
   bool skip = skip_first;
@@ -83,7 +83,7 @@ Advance run_to(vm::Machine& m, std::uint64_t target, const vm::DebugPoints* pts,
 }
 
 // One job, start to end: Timeline::Impl::scan_interval's run, on a copy.
-ScanJobResult run_job(ScanJob& job, const History& history, const CancelToken* cancel,
+ScanJobResult run_job(ScanJob& job, const trace::History& history, const CancelToken* cancel,
                       std::atomic<std::uint64_t>& executed) {
   ScanJobResult out;
   out.bp_events.resize(job.bps.size());
@@ -185,7 +185,7 @@ ScanJobResult run_job(ScanJob& job, const History& history, const CancelToken* c
   return out;
 }
 
-ScanJobResult run_job_guarded(ScanJob& job, const History& history, const CancelToken* cancel,
+ScanJobResult run_job_guarded(ScanJob& job, const trace::History& history, const CancelToken* cancel,
                               std::atomic<std::uint64_t>& executed) {
   try {
     return run_job(job, history, cancel, executed);
@@ -208,7 +208,7 @@ unsigned default_scan_threads() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-std::vector<ScanJobResult> run_scan_jobs(std::vector<ScanJob>& jobs, const History& history,
+std::vector<ScanJobResult> run_scan_jobs(std::vector<ScanJob>& jobs, const trace::History& history,
                                          const CancelToken* cancel,
                                          const std::function<void(std::uint64_t)>& progress) {
   const std::size_t n = jobs.size();

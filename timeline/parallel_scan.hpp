@@ -40,7 +40,7 @@
 #include <optional>
 #include <vector>
 
-#include "timeline/history.hpp"
+#include "timeline/history_environment.hpp"
 #include "timeline/recording_index.hpp"
 #include "timeline/timeline_impl.hpp"
 #include "vm/machine.hpp"
@@ -91,7 +91,7 @@ unsigned default_scan_threads();
 // `history` must not change until it returns. While waiting, calls
 // `progress(instructions run so far by all jobs)` about every 20 ms on the
 // calling thread. `cancel` (optional) stops every job within a slice.
-std::vector<ScanJobResult> run_scan_jobs(std::vector<ScanJob>& jobs, const History& history,
+std::vector<ScanJobResult> run_scan_jobs(std::vector<ScanJob>& jobs, const trace::History& history,
                                          const CancelToken* cancel,
                                          const std::function<void(std::uint64_t)>& progress);
 

@@ -68,9 +68,9 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
   result.trace_path = trace_path;
   result.stop = stop;
   result.interrupted = interrupted;
-  result.footer = footer_for(machine, stop);
+  result.footer = trace::footer_for(machine, stop);
   if (interrupted) {
-    result.footer.end = TraceEnd::Interrupted;
+    result.footer.end = trace::TraceEnd::Interrupted;
     result.footer.message = options.interrupted_by ? options.interrupted_by() : std::string();
   }
   result.instructions = machine.icount();

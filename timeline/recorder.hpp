@@ -12,7 +12,7 @@
 
 #include "timeline/progress.hpp"
 #include "timeline/session_setup.hpp"
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
 #include "vm/types.hpp"
 
 namespace rvrr::timeline {
@@ -39,7 +39,7 @@ struct RecordResult {
   std::string trace_path;
   vm::StopInfo stop;                   // how the run ended (Limit = max_instructions reached)
   bool interrupted = false;            // live.interrupt was raised: the footer says Interrupted
-  TraceFooter footer;                  // as written
+  trace::TraceFooter footer;           // as written
   std::uint64_t instructions = 0;
   std::uint64_t events = 0;            // host calls recorded
   std::uint64_t trace_bytes = 0;

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "timeline/host_call_text.hpp"
+#include "trace/host_call_text.hpp"
 
 namespace rvrr::timeline {
 
@@ -15,7 +15,7 @@ constexpr std::uint64_t kSlice = 1ull << 26;  // as the recorder: invisible per-
 std::string describe_stop(const vm::StopInfo& stop, const vm::Machine& machine) {
   vm::StopInfo s = stop;
   if (s.kind() == vm::StopKind::Limit) s = vm::StopInfo::breakpoint();  // -> "stopped"
-  return describe_end(footer_for(machine, s)) + " at instruction " + std::to_string(machine.icount());
+  return trace::describe_end(trace::footer_for(machine, s)) + " at instruction " + std::to_string(machine.icount());
 }
 }  // namespace
 
@@ -49,19 +49,19 @@ class ReplaySession::Checker : public vm::Environment {
   std::optional<std::string> skipped_before(std::uint64_t icount, const vm::HostRequest* next_request) const {
     const auto& events = env_.history().events;
     if (next_ >= events.size() || events[next_].icount >= icount) return std::nullopt;
-    const HostEvent& missed = events[next_];
+    const trace::HostEvent& missed = events[next_];
     std::ostringstream os;
-    os << "divergence at instruction " << missed.icount << ": the trace has " << describe_request(missed.request)
+    os << "divergence at instruction " << missed.icount << ": the trace has " << trace::describe_request(missed.request)
        << " here, the program made no host call there";
     if (next_request) {
-      os << " (its next call is " << describe_request(*next_request) << " at instruction " << icount << ")";
+      os << " (its next call is " << trace::describe_request(*next_request) << " at instruction " << icount << ")";
     } else {
       os << " (it went on to instruction " << icount << ")";
     }
     return os.str();
   }
   std::size_t unconsumed() const { return env_.history().events.size() - next_; }
-  const HostEvent* next_event() const {
+  const trace::HostEvent* next_event() const {
     const auto& events = env_.history().events;
     return next_ < events.size() ? &events[next_] : nullptr;
   }
@@ -71,10 +71,10 @@ class ReplaySession::Checker : public vm::Environment {
   std::size_t next_ = 0;
 };
 
-ReplaySession::ReplaySession(TraceData trace, std::function<void(int, std::span<const std::uint8_t>)> output_to)
+ReplaySession::ReplaySession(trace::TraceData trace, std::function<void(int, std::span<const std::uint8_t>)> output_to)
     : ReplaySession(make_replay_setup(trace, std::move(output_to)), std::move(trace)) {}
 
-ReplaySession::ReplaySession(SessionSetup&& setup, TraceData&& trace)
+ReplaySession::ReplaySession(SessionSetup&& setup, trace::TraceData&& trace)
     : trace_(std::move(trace)),
       machine_(std::move(setup.initial)),
       env_(std::move(setup.env)),
@@ -85,18 +85,18 @@ ReplaySession::~ReplaySession() = default;
 
 ReplaySession ReplaySession::open(const std::string& path,
                                   std::function<void(int, std::span<const std::uint8_t>)> output_to) {
-  return ReplaySession(read_trace_file(path), std::move(output_to));
+  return ReplaySession(trace::read_trace_file(path), std::move(output_to));
 }
 
 vm::StopInfo ReplaySession::run_to(std::uint64_t icount, vm::ExecTraceSink* trace) {
-  const History& history = env_->history();
+  const trace::History& history = env_->history();
   // A recording that ended in an exit or a fault ends *at* the instruction
   // that did it (it never retires): replay must execute it to see it stop.
   const std::uint64_t target = std::min(icount, history.frontier + (history.halted_at_frontier ? 1 : 0));
   for (;;) {
     // Debugger writes recorded at this count apply before the next instruction.
     while (next_write_ < history.writes.size() && history.writes[next_write_].icount <= machine_.icount()) {
-      const DebuggerWrite& w = history.writes[next_write_++];
+      const trace::DebuggerWrite& w = history.writes[next_write_++];
       if (auto error = apply_debugger_write(machine_, w)) {
         vm::StopInfo stop = vm::StopInfo::host_failure("divergence at instruction " + std::to_string(machine_.icount()) + ": " + *error);
         return stop;
@@ -128,10 +128,10 @@ ReplayResult ReplaySession::run_to_end(vm::ExecTraceSink* trace) {
   }
   const bool ended = r.stop.kind() == vm::StopKind::Exited || r.stop.kind() == vm::StopKind::Fault;
   if (ended && checker_->unconsumed() > 0) {
-    const HostEvent* next = checker_->next_event();
+    const trace::HostEvent* next = checker_->next_event();
     r.diagnostic = "divergence: the program " + describe_stop(r.stop, machine_) + ", but the trace has " +
                    std::to_string(checker_->unconsumed()) + " more host calls (the first: " +
-                   describe_request(next->request) + " at instruction " + std::to_string(next->icount) + ")";
+                   trace::describe_request(next->request) + " at instruction " + std::to_string(next->icount) + ")";
     return r;
   }
   if (!trace_.footer) {
@@ -143,29 +143,29 @@ ReplayResult ReplaySession::run_to_end(vm::ExecTraceSink* trace) {
     r.matches = true;  // everything the cut-short trace holds was replayed
     return r;
   }
-  const TraceFooter& f = *trace_.footer;
+  const trace::TraceFooter& f = *trace_.footer;
   r.verified_footer = true;
   bool same_end = false;
   switch (f.end) {
-    case TraceEnd::Exited:
+    case trace::TraceEnd::Exited:
       same_end = r.stop.kind() == vm::StopKind::Exited && r.stop.exit_code() == f.exit_code;
       break;
-    case TraceEnd::Fault:
+    case trace::TraceEnd::Fault:
       same_end = r.stop.kind() == vm::StopKind::Fault && r.stop.signal() == f.signal;
       break;
-    case TraceEnd::Stopped:
-    case TraceEnd::HostFailure:
-    case TraceEnd::Interrupted:
+    case trace::TraceEnd::Stopped:
+    case trace::TraceEnd::HostFailure:
+    case trace::TraceEnd::Interrupted:
       same_end = r.stop.kind() == vm::StopKind::Limit;
       break;
   }
   if (!same_end || r.icount != f.final_icount) {
-    r.diagnostic = "divergence: the recording " + describe_end(f) + " at instruction " +
+    r.diagnostic = "divergence: the recording " + trace::describe_end(f) + " at instruction " +
                    std::to_string(f.final_icount) + ", the replay " + describe_stop(r.stop, machine_);
     return r;
   }
   if (f.has_state_hash && f.state_hash != r.state_hash) {
-    r.diagnostic = "divergence: " + describe_state_divergence(r.icount, r.state_hash, f.state_hash);
+    r.diagnostic = "divergence: " + trace::describe_state_divergence(r.icount, r.state_hash, f.state_hash);
     return r;
   }
   r.matches = true;

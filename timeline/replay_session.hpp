@@ -17,9 +17,9 @@
 #include <span>
 #include <string>
 
-#include "timeline/history.hpp"
+#include "timeline/history_environment.hpp"
 #include "timeline/session_setup.hpp"
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
 #include "vm/machine.hpp"
 
 namespace rvrr::timeline {
@@ -37,14 +37,14 @@ class ReplaySession {
  public:
   // Throws TraceError when the trace's program cannot be loaded. `output_to`
   // null: guest output goes to the host's stdout/stderr (once).
-  explicit ReplaySession(TraceData trace,
+  explicit ReplaySession(trace::TraceData trace,
                          std::function<void(int fd, std::span<const std::uint8_t>)> output_to = {});
   static ReplaySession open(const std::string& path,
                             std::function<void(int fd, std::span<const std::uint8_t>)> output_to = {});
   ReplaySession(ReplaySession&&) noexcept;
   ~ReplaySession();
 
-  const TraceData& trace() const { return trace_; }
+  const trace::TraceData& trace() const { return trace_; }
   vm::Machine& machine() { return machine_; }
   HistoryEnvironment& environment() { return *env_; }
   std::uint64_t end_of_history() const { return env_->history().frontier; }
@@ -61,8 +61,8 @@ class ReplaySession {
 
   class Checker;  // the environment adapter that notices skipped events
  private:
-  ReplaySession(SessionSetup&& setup, TraceData&& trace);
-  TraceData trace_;
+  ReplaySession(SessionSetup&& setup, trace::TraceData&& trace);
+  trace::TraceData trace_;
   vm::Machine machine_;
   std::shared_ptr<HistoryEnvironment> env_;
   std::unique_ptr<Checker> checker_;

@@ -59,38 +59,38 @@ SessionSetup make_live_setup(std::vector<std::uint8_t> program, const std::strin
 
   vm::ElfImage image = load_or_throw(program, program_name);
   vm::Machine machine(image, mo);  // throws on an impossible layout, before any file is created
-  TraceHeader header = make_trace_header(std::move(program), program_name, mo);
+  trace::TraceHeader header = trace::make_trace_header(std::move(program), program_name, mo);
 
-  std::shared_ptr<TraceWriter> writer;
-  if (!trace_path.empty()) writer = std::make_shared<TraceWriter>(trace_path, header);
+  std::shared_ptr<trace::TraceWriter> writer;
+  if (!trace_path.empty()) writer = std::make_shared<trace::TraceWriter>(trace_path, header);
   std::shared_ptr<vm::Environment> live = options.live;
   if (!live) live = std::make_shared<vm::HostEnvironment>(options.allow_host_files, options.interrupt);
-  auto env = std::make_shared<HistoryEnvironment>(std::make_shared<History>(), HistoryEnvironment::Mode::Live,
+  auto env = std::make_shared<HistoryEnvironment>(std::make_shared<trace::History>(), HistoryEnvironment::Mode::Live,
                                                   std::move(live), writer.get());
   if (options.output_to) env->output_to = options.output_to;
   return SessionSetup{std::move(machine), std::move(env), std::move(writer), std::move(header)};
 }
 
-SessionSetup make_replay_setup(const TraceData& trace,
+SessionSetup make_replay_setup(const trace::TraceData& trace,
                                std::function<void(int fd, std::span<const std::uint8_t>)> output_to) {
   vm::ElfLoadResult loaded = vm::load_elf(trace.header.program);
   if (!loaded.image) {
-    throw TraceError("the program embedded in the trace does not load: " + loaded.error);
+    throw trace::TraceError("the program embedded in the trace does not load: " + loaded.error);
   }
   std::optional<vm::Machine> machine;
   try {
     machine.emplace(*loaded.image, trace.header.machine_options());
   } catch (const std::exception& e) {
-    throw TraceError(std::string("the program embedded in the trace cannot be laid out: ") + e.what());
+    throw trace::TraceError(std::string("the program embedded in the trace cannot be laid out: ") + e.what());
   }
-  auto history = std::make_shared<History>(trace.history);
+  auto history = std::make_shared<trace::History>(trace.history);
   auto env = std::make_shared<HistoryEnvironment>(std::move(history), HistoryEnvironment::Mode::Replay, nullptr);
   if (output_to) env->output_to = std::move(output_to);
   return SessionSetup{std::move(*machine), std::move(env), nullptr, trace.header};
 }
 
-std::optional<std::string> apply_debugger_write(vm::Machine& machine, const DebuggerWrite& write) {
-  if (write.target == DebuggerWrite::Target::Register) {
+std::optional<std::string> apply_debugger_write(vm::Machine& machine, const trace::DebuggerWrite& write) {
+  if (write.target == trace::DebuggerWrite::Target::Register) {
     if (write.where > kFcsrWrite) return "debugger write to register " + std::to_string(write.where) + ", which does not exist";
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < write.bytes.size() && i < 8; ++i) value |= std::uint64_t(write.bytes[i]) << (8 * i);
@@ -106,19 +106,19 @@ std::optional<std::string> apply_debugger_write(vm::Machine& machine, const Debu
   return std::nullopt;
 }
 
-void finish_live_trace(TraceWriter& writer, const vm::Machine& machine, std::uint64_t frontier,
+void finish_live_trace(trace::TraceWriter& writer, const vm::Machine& machine, std::uint64_t frontier,
                        const std::string& interrupted_by) {
-  TraceFooter footer;
+  trace::TraceFooter footer;
   if (machine.icount() == frontier) {
     vm::StopInfo stop;
     if (machine.halted()) stop = machine.halt_reason();
-    footer = footer_for(machine, stop);
+    footer = trace::footer_for(machine, stop);
   } else {
     footer.final_icount = frontier;
-    footer.end = TraceEnd::Stopped;
+    footer.end = trace::TraceEnd::Stopped;
   }
-  if (!interrupted_by.empty() && footer.end == TraceEnd::Stopped) {
-    footer.end = TraceEnd::Interrupted;
+  if (!interrupted_by.empty() && footer.end == trace::TraceEnd::Stopped) {
+    footer.end = trace::TraceEnd::Interrupted;
     footer.message = interrupted_by;
   }
   writer.finish(footer);

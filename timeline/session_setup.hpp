@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "timeline/history.hpp"
-#include "timeline/trace_format.hpp"
+#include "timeline/history_environment.hpp"
+#include "trace/format.hpp"
 #include "vm/host_interrupt.hpp"
 #include "vm/machine.hpp"
 
@@ -43,8 +43,8 @@ struct LiveOptions {
 struct SessionSetup {
   vm::Machine initial;                      // icount 0
   std::shared_ptr<HistoryEnvironment> env;  // Live or Replay
-  std::shared_ptr<TraceWriter> writer;      // live: the trace being written (the env's sink); replay: null
-  TraceHeader header;                       // what the trace says (or will say) about the program
+  std::shared_ptr<trace::TraceWriter> writer;  // live: the trace being written (the env's sink); replay: null
+  trace::TraceHeader header;                // what the trace says (or will say) about the program
 };
 
 // Reads an ELF file; throws std::runtime_error("PATH: reason") if it cannot be used.
@@ -64,7 +64,7 @@ SessionSetup make_live_setup(std::vector<std::uint8_t> program, const std::strin
 // options; a HistoryEnvironment in Replay mode over the trace's history
 // (frontier = end of the recording). Throws TraceError when the embedded
 // program does not load. `output_to` null: the host's stdout/stderr.
-SessionSetup make_replay_setup(const TraceData& trace,
+SessionSetup make_replay_setup(const trace::TraceData& trace,
                                std::function<void(int fd, std::span<const std::uint8_t>)> output_to = {});
 
 // Apply a recorded debugger write to a machine (register 0..31, 32 = pc,
@@ -73,13 +73,13 @@ SessionSetup make_replay_setup(const TraceData& trace,
 // Register numbers of recorded register writes: 0-31 x0-x31 and 32 pc
 // (4 bytes), 33-64 f0-f31 (8 bytes, raw), 65 fcsr (4 bytes).
 inline constexpr std::uint32_t kFirstFloatWrite = 33, kFcsrWrite = 65;
-std::optional<std::string> apply_debugger_write(vm::Machine& machine, const DebuggerWrite& write);
+std::optional<std::string> apply_debugger_write(vm::Machine& machine, const trace::DebuggerWrite& write);
 
 // Ends a live trace: a footer from `machine` (when it is at the end of history)
 // or a bare "stopped at `frontier`" footer without a state hash otherwise.
 // A non-empty `interrupted_by` ("SIGTERM") marks a still-running end as
 // TraceEnd::Interrupted (an exit or fault stays what it is).
-void finish_live_trace(TraceWriter& writer, const vm::Machine& machine, std::uint64_t frontier,
+void finish_live_trace(trace::TraceWriter& writer, const vm::Machine& machine, std::uint64_t frontier,
                        const std::string& interrupted_by = {});
 
 }  // namespace rvrr::timeline

@@ -137,7 +137,7 @@ std::optional<std::string> Timeline::Impl::prepare_write() {
   return std::nullopt;
 }
 
-void Timeline::Impl::finish_write(DebuggerWrite write) {
+void Timeline::Impl::finish_write(trace::DebuggerWrite write) {
   write.icount = now();
   env->record_write(std::move(write));
   // Checkpoints hold the state after the writes at their count.
@@ -215,7 +215,7 @@ void Timeline::clear_points() {
   impl_->watch_only.clear();
 }
 
-void Timeline::finish_trace(TraceWriter& writer, const std::string& interrupted_by) {
+void Timeline::finish_trace(trace::TraceWriter& writer, const std::string& interrupted_by) {
   const TimelineStats s = stats();
   CancelToken no_cancel;
   if (s.now != s.history_end) seek(s.history_end, no_cancel);
@@ -280,8 +280,8 @@ std::optional<std::string> Timeline::write_register(unsigned regno, std::uint64_
   } else {
     impl_->current.set_reg64(regno, value);
   }
-  DebuggerWrite w;
-  w.target = DebuggerWrite::Target::Register;
+  trace::DebuggerWrite w;
+  w.target = trace::DebuggerWrite::Target::Register;
   w.where = regno;
   // The register's width: 4 bytes on RV32 (as traces always held), 8 on RV64.
   const unsigned width = impl_->current.xlen() / 8;
@@ -293,8 +293,8 @@ std::optional<std::string> Timeline::write_register(unsigned regno, std::uint64_
 std::optional<std::string> Timeline::write_float_register(unsigned index, std::uint64_t value) {
   if (index > 32) return "no float register " + std::to_string(index) + " (0-31 are f0-f31, 32 is fcsr)";
   if (auto refused = impl_->prepare_write()) return refused;
-  DebuggerWrite w;
-  w.target = DebuggerWrite::Target::Register;
+  trace::DebuggerWrite w;
+  w.target = trace::DebuggerWrite::Target::Register;
   w.where = index < 32 ? kFirstFloatWrite + index : kFcsrWrite;
   const unsigned size = index < 32 ? 8 : 4;
   for (unsigned i = 0; i < size; ++i) w.bytes.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
@@ -318,8 +318,8 @@ std::optional<std::string> Timeline::write_memory(vm::Addr addr, std::span<const
   }
   if (auto refused = impl_->prepare_write()) return refused;
   impl_->current.memory().write_bytes(addr, bytes);
-  DebuggerWrite w;
-  w.target = DebuggerWrite::Target::Memory;
+  trace::DebuggerWrite w;
+  w.target = trace::DebuggerWrite::Target::Memory;
   w.where = addr;
   w.bytes.assign(bytes.begin(), bytes.end());
   impl_->finish_write(std::move(w));
@@ -391,10 +391,10 @@ TimelineStats Timeline::stats() const {
   s.now = m.now();
   s.history_end = m.frontier();
   // Replay: the trace is all there is. Live: complete once the guest exited or faulted.
-  const History& h = m.env->history();
+  const trace::History& h = m.env->history();
   s.history_cut_short = !m.live() && !h.recorded_end;
   s.history_complete = m.history_final();
-  s.recording_stopped = !m.live() && h.recorded_end && h.recorded_end->kind == RecordedEnd::Kind::Running;
+  s.recording_stopped = !m.live() && h.recorded_end && h.recorded_end->kind == trace::RecordedEnd::Kind::Running;
   s.checkpoints = m.store.size();
   s.checkpoint_bytes = m.store.measure(m.current);
   s.peak_checkpoint_bytes = std::max(m.store.peak_bytes(), s.checkpoint_bytes);

@@ -19,7 +19,7 @@
 
 #include "timeline/guest_memory_map.hpp"
 #include "timeline/heap_walk.hpp"
-#include "timeline/history.hpp"
+#include "timeline/history_environment.hpp"
 #include "timeline/memory_history.hpp"
 #include "timeline/progress.hpp"
 #include "timeline/recording_index.hpp"
@@ -28,9 +28,11 @@
 #include "vm/elf_loader.hpp"
 #include "vm/machine.hpp"
 
-namespace rvrr::timeline {
-
+namespace rvrr::trace {
 class TraceWriter;
+}  // namespace rvrr::trace
+
+namespace rvrr::timeline {
 
 struct CancelToken {
   std::atomic<bool> requested{false};
@@ -131,7 +133,7 @@ class Timeline {
   // Ends a live recording: goes to the end of history (and, when the program
   // had ended there, runs the exit or fault once more, without points, so the
   // footer describes it), then writes the footer (finish_live_trace).
-  void finish_trace(TraceWriter& writer, const std::string& interrupted_by);
+  void finish_trace(trace::TraceWriter& writer, const std::string& interrupted_by);
 
   // Continue or step in a direction. Forward continue stops at a breakpoint
   // (including one at the current pc, which gdb only leaves inserted when it

@@ -180,7 +180,7 @@ struct Timeline::Impl {
   void skip_ahead(const CancelToken& cancel);
   std::optional<std::string> prepare_write();
   void rebalance();  // enforce the checkpoint budget around the current position
-  void finish_write(DebuggerWrite write);
+  void finish_write(trace::DebuggerWrite write);
 
   // ---- timeline_reverse.cpp ----
   StopEvent reverse_step();

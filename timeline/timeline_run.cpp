@@ -9,7 +9,7 @@ namespace rvrr::timeline {
 
 void Timeline::Impl::apply_writes_at(vm::Machine& m, std::uint64_t icount) {
   // Recorded writes were checked when made (or when the trace was read).
-  for (const DebuggerWrite* w : env->history().writes_at(icount)) apply_debugger_write(m, *w);
+  for (const trace::DebuggerWrite* w : env->history().writes_at(icount)) apply_debugger_write(m, *w);
 }
 
 void Timeline::Impl::add_checkpoint(const vm::Machine& m, bool pinned) {
@@ -172,26 +172,27 @@ std::string describe_machine_end(const vm::Machine& m) {
 
 std::optional<std::string> Timeline::Impl::check_recorded_end(Outcome outcome) {
   if (live()) return std::nullopt;
-  const History& h = env->history();
+  const trace::History& h = env->history();
   if (!h.recorded_end || h.open_ended) return std::nullopt;
-  const RecordedEnd& want = *h.recorded_end;
+  const trace::RecordedEnd& want = *h.recorded_end;
   // A seek that lands exactly on the end of a recording that ended running is there too.
-  const bool at_end = outcome == Outcome::Halted || (outcome == Outcome::End && now() == frontier()) ||
-                      (outcome == Outcome::Reached && now() == frontier() && want.kind == RecordedEnd::Kind::Running);
+  const bool at_end =
+      outcome == Outcome::Halted || (outcome == Outcome::End && now() == frontier()) ||
+      (outcome == Outcome::Reached && now() == frontier() && want.kind == trace::RecordedEnd::Kind::Running);
   if (!at_end) return std::nullopt;
   if (end_checked_at == now()) return end_divergence;
   const vm::Machine& m = current;
   bool same = now() == frontier();
   if (same) {
     switch (want.kind) {
-      case RecordedEnd::Kind::Exited:
+      case trace::RecordedEnd::Kind::Exited:
         same = m.halted() && m.halt_reason().kind() == vm::StopKind::Exited &&
                m.halt_reason().exit_code() == want.exit_code;
         break;
-      case RecordedEnd::Kind::Fault:
+      case trace::RecordedEnd::Kind::Fault:
         same = m.halted() && m.halt_reason().kind() == vm::StopKind::Fault && m.halt_reason().signal() == want.signal;
         break;
-      case RecordedEnd::Kind::Running:
+      case trace::RecordedEnd::Kind::Running:
         same = !m.halted();
         break;
     }
@@ -203,7 +204,7 @@ std::optional<std::string> Timeline::Impl::check_recorded_end(Outcome outcome) {
               " at instruction " + std::to_string(now());
   } else if (want.state_hash && *want.state_hash != m.state_hash()) {
     verdict = "divergence at instruction " + std::to_string(now()) + " (the end of the recording): " +
-              describe_state_divergence(now(), m.state_hash(), *want.state_hash);
+              trace::describe_state_divergence(now(), m.state_hash(), *want.state_hash);
   }
   end_checked_at = now();
   end_divergence = verdict;

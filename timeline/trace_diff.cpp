@@ -7,10 +7,10 @@
 #include <span>
 #include <thread>
 
-#include "timeline/host_call_text.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline.hpp"
 #include "timeline/timeline_impl.hpp"
+#include "trace/host_call_text.hpp"
 
 namespace rvrr::timeline {
 
@@ -101,10 +101,10 @@ bool same_run(const vm::ExecutedRun& x, const vm::ExecutedRun& y) {
 }
 
 struct Side {
-  const TraceData* data = nullptr;
+  const trace::TraceData* data = nullptr;
   std::unique_ptr<Timeline> timeline;
 
-  explicit Side(const TraceData& d) : data(&d) {
+  explicit Side(const trace::TraceData& d) : data(&d) {
     SessionSetup s = make_replay_setup(d, [](int, std::span<const std::uint8_t>) {});
     timeline = std::make_unique<Timeline>(std::move(s.initial), s.env, TimelineOptions{});
   }
@@ -119,7 +119,7 @@ struct Side {
     s.ended = t().now() < n || t().machine().halted();
     s.exists = t().now() == n;
     s.what = s.exists ? vm::disassemble(t().machine().memory(), s.pc) : "(the run ended at instruction " +
-                                                                             group_digits(t().now()) + ")";
+                                                                             trace::group_digits(t().now()) + ")";
     return s;
   }
 };
@@ -128,17 +128,17 @@ bool differ(const DiffSide& a, const DiffSide& b) {
   return a.exists != b.exists || a.ended != b.ended || (a.exists && a.pc != b.pc);
 }
 
-bool same_event(const HostEvent& x, const HostEvent& y) {
+bool same_event(const trace::HostEvent& x, const trace::HostEvent& y) {
   return x.icount == y.icount && x.request.op == y.request.op && x.request.handle == y.request.handle &&
          x.request.arg0 == y.request.arg0 && x.request.arg1 == y.request.arg1 && x.request.path == y.request.path &&
          x.reply.value == y.reply.value && x.reply.data == y.reply.data && x.reply.ok == y.reply.ok;
 }
 
-std::string event_text(const HostEvent& e) {
-  return describe_request(e.request) + " = " + std::to_string(e.reply.value);
+std::string event_text(const trace::HostEvent& e) {
+  return trace::describe_request(e.request) + " = " + std::to_string(e.reply.value);
 }
 
-std::string hex_prefix(const Sha256Digest& d) {
+std::string hex_prefix(const trace::Sha256Digest& d) {
   std::string out;
   char b[4];
   for (std::size_t i = 0; i < 6 && i < d.size(); ++i) {
@@ -154,11 +154,11 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
-RunEndText end_of(const TraceData& d) {
+RunEndText end_of(const trace::TraceData& d) {
   RunEndText e;
   e.instructions = d.history.frontier;
   if (d.footer) {
-    e.description = describe_end(*d.footer);
+    e.description = trace::describe_end(*d.footer);
     if (d.footer->has_state_hash) e.state_hash = d.footer->state_hash;
   } else {
     e.description = "cut short (the recording was killed: no recorded end)";
@@ -166,20 +166,21 @@ RunEndText end_of(const TraceData& d) {
   return e;
 }
 
-std::optional<DiffPoint> first_host_call_difference(const TraceData& a, const TraceData& b, Side& sa, Side& sb) {
+std::optional<DiffPoint> first_host_call_difference(const trace::TraceData& a, const trace::TraceData& b, Side& sa,
+                                                    Side& sb) {
   const auto& ea = a.history.events;
   const auto& eb = b.history.events;
   std::size_t i = 0;
   while (i < ea.size() && i < eb.size() && same_event(ea[i], eb[i])) ++i;
   if (i == ea.size() && i == eb.size()) return std::nullopt;
   DiffPoint p;
-  auto side = [&](const std::vector<HostEvent>& events, Side& s, DiffSide& out) {
+  auto side = [&](const std::vector<trace::HostEvent>& events, Side& s, DiffSide& out) {
     if (i >= events.size()) {
       out.exists = false;
       out.what = "no more host calls";
       return;
     }
-    const HostEvent& e = events[i];
+    const trace::HostEvent& e = events[i];
     out = s.at(e.icount);
     out.what = event_text(e);
   };
@@ -242,7 +243,7 @@ DiffPoint narrow_state(Side& sa, Side& sb, std::uint64_t lo, std::uint64_t hi) {
 
 }  // namespace
 
-TraceDiff diff_traces(const TraceData& a, const TraceData& b) {
+TraceDiff diff_traces(const trace::TraceData& a, const trace::TraceData& b) {
   TraceDiff d;
   d.program_a = a.header.program_name;
   d.program_b = b.header.program_name;
@@ -368,8 +369,8 @@ TraceDiff diff_traces(const TraceData& a, const TraceData& b) {
     d.state = narrow_state(sa, sb, equal_state, d.control->icount);
   d.host_call = first_host_call_difference(a, b, sa, sb);
   d.replayed = sa.t().stats().instructions_executed + sb.t().stats().instructions_executed;
-  const TraceFooter* fa = a.footer ? &*a.footer : nullptr;
-  const TraceFooter* fb = b.footer ? &*b.footer : nullptr;
+  const trace::TraceFooter* fa = a.footer ? &*a.footer : nullptr;
+  const trace::TraceFooter* fb = b.footer ? &*b.footer : nullptr;
   d.same_end = fa && fb && fa->end == fb->end && fa->exit_code == fb->exit_code && fa->signal == fb->signal &&
                fa->final_icount == fb->final_icount && fa->pc == fb->pc;
   return d;

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
 #include "vm/types.hpp"
 
 namespace rvrr::timeline {
@@ -77,6 +77,6 @@ struct TraceDiff {
 // and a traced replay of what follows the state difference (up to where
 // the paths part, or the end). Throws TraceError if a trace's program
 // cannot be loaded.
-TraceDiff diff_traces(const TraceData& a, const TraceData& b);
+TraceDiff diff_traces(const trace::TraceData& a, const trace::TraceData& b);
 
 }  // namespace rvrr::timeline

@@ -1,9 +1,10 @@
 """The house rules of DESIGN.md ("Layout and dependency direction"), checked on
 every #include instead of resting on link lines alone.
 
-Dependencies point one way: server -> (query) -> timeline -> vm, server ->
-protocol, query/server -> debuginfo. protocol/ knows nothing of the VM or
-Asio; vm/ knows nothing of time travel; timeline/ knows nothing of gdb. The
+Dependencies point one way: server -> (query) -> timeline -> trace -> vm,
+server -> protocol, query/server -> debuginfo. protocol/ knows nothing of the
+VM or Asio; vm/ knows nothing of time travel; trace/ (the trace file) knows
+nothing of time travel either; timeline/ knows nothing of gdb. The
 libraries that belong to the front end (Boost.Asio, Boost.Program_options,
 spdlog) stay in server/. A folder listed here that does not exist yet is
 simply skipped, so the rule is in place before the folder arrives.
@@ -19,10 +20,11 @@ import sys
 ALLOWED = {
     "vm": set(),
     "protocol": set(),
-    "timeline": {"vm"},
+    "trace": {"vm"},
+    "timeline": {"vm", "trace"},
     "debuginfo": set(),
-    "query": {"timeline", "vm", "debuginfo"},
-    "server": {"protocol", "timeline", "vm", "query", "debuginfo"},
+    "query": {"timeline", "trace", "vm", "debuginfo"},
+    "server": {"protocol", "timeline", "trace", "vm", "query", "debuginfo"},
 }
 # Third-party headers only the front end (server/) may use.
 FRONT_END_ONLY = re.compile(r"^(boost/|spdlog/|asio)")
@@ -68,17 +70,20 @@ def self_test():
         os.makedirs(os.path.join(tmp, "protocol"))
         os.makedirs(os.path.join(tmp, "query"))
         os.makedirs(os.path.join(tmp, "debuginfo"))
+        os.makedirs(os.path.join(tmp, "trace"))
         with open(os.path.join(tmp, "query", "bad.cpp"), "w") as f:
-            f.write('#include "server/cli.hpp"\n#include <elfutils/libdw.h>\n#include "timeline/history.hpp"\n')
+            f.write('#include "server/cli.hpp"\n#include <elfutils/libdw.h>\n#include "timeline/timeline.hpp"\n')
         with open(os.path.join(tmp, "debuginfo", "bad.cpp"), "w") as f:
-            f.write('#include "timeline/history.hpp"\n#include <elfutils/libdw.h>\n#include <gelf.h>\n')
+            f.write('#include "timeline/timeline.hpp"\n#include <elfutils/libdw.h>\n#include <gelf.h>\n')
         with open(os.path.join(tmp, "vm", "bad.cpp"), "w") as f:
             f.write('#include "timeline/timeline.hpp"\n#include "vm/ok.hpp"\n')
         with open(os.path.join(tmp, "protocol", "bad.hpp"), "w") as f:
             f.write("#include <boost/asio.hpp>\n#include <string>\n")
+        with open(os.path.join(tmp, "trace", "bad.cpp"), "w") as f:
+            f.write('#include "timeline/history_environment.hpp"\n#include "trace/format.hpp"\n#include "vm/machine.hpp"\n')
         found = check(tmp)
-        # vm->timeline, protocol->asio, query->server, query->libdw, debuginfo->timeline
-        assert len(found) == 5, found
+        # vm->timeline, protocol->asio, query->server, query->libdw, debuginfo->timeline, trace->timeline
+        assert len(found) == 6, found
 
 
 def main():

@@ -27,7 +27,7 @@ INPUT = b"hello there\n"
 
 
 def records(data):
-    """(offset, type, body offset, body length) of every record (see timeline/trace_format.hpp)."""
+    """(offset, type, body offset, body length) of every record (see trace/format.hpp)."""
     pos = 9 + 4
     (header_len,) = struct.unpack_from("<I", data, pos)
     pos += 4 + header_len + 4

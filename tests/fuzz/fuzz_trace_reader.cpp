@@ -5,15 +5,15 @@
 #include <cstdint>
 #include <span>
 
-#include "timeline/trace_format.hpp"
-#include "timeline/trace_summary.hpp"
+#include "trace/format.hpp"
+#include "trace/summary.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    rvrr::timeline::TraceData t = rvrr::timeline::read_trace(std::span<const std::uint8_t>(data, size));
-    (void)rvrr::timeline::format_trace_summary(rvrr::timeline::summarize_trace(t, "fuzz"));
+    rvrr::trace::TraceData t = rvrr::trace::read_trace(std::span<const std::uint8_t>(data, size));
+    (void)rvrr::trace::format_trace_summary(rvrr::trace::summarize_trace(t, "fuzz"));
     (void)t.completeness();
-  } catch (const rvrr::timeline::TraceError&) {
+  } catch (const rvrr::trace::TraceError&) {
   }
   return 0;
 }

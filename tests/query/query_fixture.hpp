@@ -10,13 +10,13 @@
 #include "debuginfo/debug_info.hpp"
 #include "query/replay_query.hpp"
 #include "timeline/recorder.hpp"
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
 #include "vm/environment.hpp"
 
 namespace rvrr::query_test {
 
 struct Recording {
-  timeline::TraceData trace;
+  trace::TraceData trace;
   debuginfo::DebugInfo debug;
 };
 
@@ -29,7 +29,7 @@ inline const Recording& recording() {
     o.live.live = std::make_shared<vm::NullEnvironment>();
     o.live.output_to = [](int, std::span<const std::uint8_t>) {};
     timeline::record_program(fixture("query_guest.elf"), o, path.string());
-    Recording r{timeline::read_trace_file(path.string()), {}};
+    Recording r{trace::read_trace_file(path.string()), {}};
     r.debug = query::debug_info_of(r.trace);
     std::error_code ec;
     fs::remove(path, ec);

@@ -86,7 +86,7 @@ TEST_CASE("answer cache: the second answer is the first, from the sidecar") {
     CHECK(again.get("lines"));
   }
   SUBCASE("a sidecar of another trace (another hash) is not used") {
-    timeline::Sha256Digest other = r.trace.file_sha256;
+    trace::Sha256Digest other = r.trace.file_sha256;
     other[0] ^= 1;
     query::AnswerCache cache(t.trace, other);
     CHECK_FALSE(cache.get("lines"));

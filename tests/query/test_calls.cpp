@@ -152,7 +152,7 @@ const Recording& recording_of(const std::string& elf) {
   o.live.live = std::make_shared<vm::NullEnvironment>();
   o.live.output_to = [](int, std::span<const std::uint8_t>) {};
   timeline::record_program(fixture(elf), o, path.string());
-  Recording r{timeline::read_trace_file(path.string()), {}};
+  Recording r{trace::read_trace_file(path.string()), {}};
   r.debug = query::debug_info_of(r.trace);
   std::error_code ec;
   fs::remove(path, ec);

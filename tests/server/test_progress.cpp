@@ -13,10 +13,10 @@
 #include "protocol/reply.hpp"
 #include "server/debugger.hpp"
 #include "server/progress_meter.hpp"
-#include "timeline/host_call_text.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline.hpp"
 #include "tiny_elf.hpp"
+#include "trace/host_call_text.hpp"
 
 using namespace rvrr;
 using namespace rvrr::server;
@@ -134,16 +134,16 @@ TEST_CASE("ProgressMeter: silent for short work, in place with \\r, at most 5 a 
 }
 
 TEST_CASE("people-readable numbers: bytes, durations, monitor stats") {
-  CHECK(timeline::human_bytes(12) == "12 bytes");
-  CHECK(timeline::human_bytes(512 * 1024) == "512.0 KiB");
-  CHECK(timeline::human_bytes(3'565'158) == "3.4 MiB");
-  CHECK(timeline::human_bytes(3ull << 30) == "3.0 GiB");
-  CHECK(timeline::human_duration(0.0000042) == "4 us");
-  CHECK(timeline::human_duration(0.0042) == "4.2 ms");
-  CHECK(timeline::human_duration(12.26) == "12.3 s");
-  CHECK(timeline::human_duration(125) == "2 min 5 s");
-  CHECK(timeline::human_duration(7384) == "2 h 3 min");
-  CHECK(timeline::human_duration(-1) == "0 us");
+  CHECK(trace::human_bytes(12) == "12 bytes");
+  CHECK(trace::human_bytes(512 * 1024) == "512.0 KiB");
+  CHECK(trace::human_bytes(3'565'158) == "3.4 MiB");
+  CHECK(trace::human_bytes(3ull << 30) == "3.0 GiB");
+  CHECK(trace::human_duration(0.0000042) == "4 us");
+  CHECK(trace::human_duration(0.0042) == "4.2 ms");
+  CHECK(trace::human_duration(12.26) == "12.3 s");
+  CHECK(trace::human_duration(125) == "2 min 5 s");
+  CHECK(trace::human_duration(7384) == "2 h 3 min");
+  CHECK(trace::human_duration(-1) == "0 us");
 
   CHECK(format_execution_stats(0, {}) ==
         "instructions executed: 0 (including re-execution for reverse steps)\nexecution time: none yet\n");

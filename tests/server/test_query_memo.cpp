@@ -10,9 +10,9 @@ using namespace rvrr;
 
 namespace {
 
-timeline::History history_with_read(std::uint64_t at, std::vector<std::uint8_t> bytes) {
-  timeline::History h;
-  timeline::HostEvent e;
+trace::History history_with_read(std::uint64_t at, std::vector<std::uint8_t> bytes) {
+  trace::History h;
+  trace::HostEvent e;
   e.icount = at;
   e.request.op = vm::HostOp::Read;
   e.request.arg0 = 4;
@@ -26,21 +26,21 @@ timeline::History history_with_read(std::uint64_t at, std::vector<std::uint8_t> 
 }  // namespace
 
 TEST_CASE("history_prefix_hash: only what happened before the count matters") {
-  const timeline::History a = history_with_read(100, {'a', 'b'});
-  const timeline::History b = history_with_read(100, {'a', 'X'});
+  const trace::History a = history_with_read(100, {'a', 'b'});
+  const trace::History b = history_with_read(100, {'a', 'X'});
   // Up to the call (it is made by instruction 100): the same execution.
   CHECK(server::history_prefix_hash(a, 100) == server::history_prefix_hash(b, 100));
   // Past it: the result differs, so does the key.
   CHECK(server::history_prefix_hash(a, 101) != server::history_prefix_hash(b, 101));
   // More history appended later does not change an earlier prefix.
-  timeline::History grown = a;
-  grown.events.push_back(timeline::HostEvent{500, {}, {}});
+  trace::History grown = a;
+  grown.events.push_back(trace::HostEvent{500, {}, {}});
   grown.frontier = 2000;
   CHECK(server::history_prefix_hash(grown, 400) == server::history_prefix_hash(a, 400));
   CHECK(server::history_prefix_hash(grown, 501) != server::history_prefix_hash(a, 501));
   // A debugger write before the count is part of the execution.
-  timeline::History written = a;
-  written.writes.push_back(timeline::DebuggerWrite{200, timeline::DebuggerWrite::Target::Register, 10, {1, 0, 0, 0}});
+  trace::History written = a;
+  written.writes.push_back(trace::DebuggerWrite{200, trace::DebuggerWrite::Target::Register, 10, {1, 0, 0, 0}});
   CHECK(server::history_prefix_hash(written, 200) == server::history_prefix_hash(a, 200));
   CHECK(server::history_prefix_hash(written, 201) != server::history_prefix_hash(a, 201));
 }

@@ -9,6 +9,7 @@
 
 using namespace rvrr;
 using namespace rvrr::timeline;
+using namespace rvrr::trace;
 using namespace rvrr::timeline::test;
 
 namespace {

@@ -3,14 +3,15 @@
 
 #include <string>
 
-#include "timeline/host_call_text.hpp"
 #include "timeline/recorder.hpp"
-#include "timeline/trace_format.hpp"
-#include "timeline/trace_summary.hpp"
-#include "trace_test_util.hpp"
+#include "trace/format.hpp"
+#include "trace/host_call_text.hpp"
+#include "trace/summary.hpp"
+#include "trace/trace_test_util.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;
+using namespace rvrr::trace;
 using namespace rvrr::trace_test;
 
 namespace {

@@ -7,12 +7,13 @@
 #include "timeline/recorder.hpp"
 #include "timeline/replay_session.hpp"
 #include "timeline/session_setup.hpp"
-#include "timeline/trace_format.hpp"
-#include "trace_test_util.hpp"
+#include "trace/format.hpp"
+#include "trace/trace_test_util.hpp"
 #include "vm/elf_loader.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;
+using namespace rvrr::trace;
 using namespace rvrr::trace_test;
 
 namespace {

@@ -8,6 +8,7 @@
 
 using namespace rvrr;
 using namespace rvrr::timeline;
+using namespace rvrr::trace;
 using namespace rvrr::timeline::test;
 
 namespace {

@@ -12,11 +12,12 @@
 #include "timeline/recorder.hpp"
 #include "timeline/replay_session.hpp"
 #include "timeline/trace_diff.hpp"
-#include "timeline/trace_format.hpp"
-#include "trace_test_util.hpp"
+#include "trace/format.hpp"
+#include "trace/trace_test_util.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;
+using namespace rvrr::trace;
 using namespace rvrr::trace_test;
 
 namespace {

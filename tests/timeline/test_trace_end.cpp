@@ -8,19 +8,20 @@
 #include <string>
 #include <thread>
 
-#include "timeline/host_call_text.hpp"
+#include "stdin_pipe.hpp"
 #include "timeline/recorder.hpp"
 #include "timeline/replay_session.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline.hpp"
-#include "timeline/trace_format.hpp"
-#include "timeline/trace_summary.hpp"
-#include "stdin_pipe.hpp"
-#include "trace_test_util.hpp"
+#include "trace/format.hpp"
+#include "trace/host_call_text.hpp"
+#include "trace/summary.hpp"
+#include "trace/trace_test_util.hpp"
 #include "vm/host_interrupt.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;
+using namespace rvrr::trace;
 using namespace rvrr::trace_test;
 using rvrr::test::StdinPipe;
 

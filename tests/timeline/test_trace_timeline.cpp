@@ -7,11 +7,12 @@
 #include "timeline/replay_session.hpp"
 #include "timeline/session_setup.hpp"
 #include "timeline/timeline.hpp"
-#include "timeline/trace_format.hpp"
-#include "trace_test_util.hpp"
+#include "trace/format.hpp"
+#include "trace/trace_test_util.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;
+using namespace rvrr::trace;
 using namespace rvrr::trace_test;
 
 TEST_CASE("a live Timeline session writes a trace that replays to the same end") {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "timeline/history.hpp"
+#include "timeline/history_environment.hpp"
 #include "timeline/timeline.hpp"
 #include "vm/environment.hpp"
 #include "vm/machine.hpp"
@@ -149,14 +149,14 @@ inline Guest make_guest(std::uint32_t iterations, bool pages = false, bool fault
 
 // A Timeline over `guest` in live mode with a NullEnvironment as the host.
 struct Rig {
-  std::shared_ptr<History> history = std::make_shared<History>();
+  std::shared_ptr<trace::History> history = std::make_shared<trace::History>();
   std::shared_ptr<HistoryEnvironment> env;
   std::unique_ptr<Timeline> timeline;
   std::string output;  // guest output that reached the "terminal"
 
   Rig(const Guest& guest, TimelineOptions options = {},
       HistoryEnvironment::Mode mode = HistoryEnvironment::Mode::Live,
-      std::shared_ptr<History> from = nullptr) {
+      std::shared_ptr<trace::History> from = nullptr) {
     if (from) history = from;
     env = std::make_shared<HistoryEnvironment>(history, mode, std::make_shared<vm::NullEnvironment>());
     env->output_to = [this](int, std::span<const std::uint8_t> bytes) { output.append(bytes.begin(), bytes.end()); };

@@ -1,39 +1,19 @@
-// tests/timeline/test_history.cpp - History lookups and HistoryEnvironment semantics.
+// tests/timeline/test_history_environment.cpp - HistoryEnvironment semantics.
 #include <doctest/doctest.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "timeline/history.hpp"
-#include "timeline/host_call_text.hpp"
+#include "timeline/history_environment.hpp"
+#include "trace/history_test_util.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;
+using namespace rvrr::trace;
+using namespace rvrr::trace_test;
 
 namespace {
-
-vm::HostRequest read_req(std::int64_t fd, std::int64_t count) {
-  vm::HostRequest r;
-  r.op = vm::HostOp::Read;
-  r.handle = fd;
-  r.arg0 = count;
-  return r;
-}
-
-vm::HostRequest random_req(std::int64_t count) {
-  vm::HostRequest r;
-  r.op = vm::HostOp::Random;
-  r.arg0 = count;
-  return r;
-}
-
-vm::HostReply data_reply(std::vector<std::uint8_t> data) {
-  vm::HostReply r;
-  r.value = static_cast<std::int64_t>(data.size());
-  r.data = std::move(data);
-  return r;
-}
 
 // A fake live host: counts calls and answers with a recognisable pattern.
 struct FakeHost : vm::Environment {
@@ -54,55 +34,7 @@ struct RecordingSink : HistorySink {
   void on_truncate(std::uint64_t icount) override { truncates.push_back(icount); }
 };
 
-std::shared_ptr<History> sample_history() {
-  auto h = std::make_shared<History>();
-  h->events.push_back({10, read_req(0, 4), data_reply({'a', 'b', 'c', 'd'})});
-  h->events.push_back({20, random_req(2), data_reply({7, 8})});
-  h->events.push_back({1234, read_req(0, 16), data_reply({'x'})});
-  h->writes.push_back({15, DebuggerWrite::Target::Register, 10, {1, 0, 0, 0}});
-  h->writes.push_back({15, DebuggerWrite::Target::Memory, 0x20000, {9}});
-  h->writes.push_back({30, DebuggerWrite::Target::Register, 32, {0, 0, 1, 0}});
-  h->frontier = 2000;
-  return h;
-}
-
 }  // namespace
-
-TEST_CASE("history lookups by instruction count") {
-  auto h = sample_history();
-  REQUIRE(h->event_at(10) != nullptr);
-  CHECK(h->event_at(10)->request.op == vm::HostOp::Read);
-  CHECK(h->event_at(20)->reply.data == std::vector<std::uint8_t>{7, 8});
-  CHECK(h->event_at(11) == nullptr);
-  CHECK(h->event_at(0) == nullptr);
-  CHECK(h->event_at(5000) == nullptr);
-
-  CHECK(h->next_write_at_or_after(0) == 15u);
-  CHECK(h->next_write_at_or_after(15) == 15u);
-  CHECK(h->next_write_at_or_after(16) == 30u);
-  CHECK_FALSE(h->next_write_at_or_after(31).has_value());
-  CHECK(h->writes_at(15).size() == 2);
-  CHECK(h->writes_at(15)[1]->where == 0x20000u);
-  CHECK(h->writes_at(30).size() == 1);
-  CHECK(h->writes_at(16).empty());
-}
-
-TEST_CASE("history truncate forgets everything at or after the count") {
-  auto h = sample_history();
-  h->halted_at_frontier = true;
-  h->truncate(20);
-  CHECK(h->frontier == 20);
-  CHECK_FALSE(h->halted_at_frontier);
-  CHECK(h->events.size() == 1);
-  CHECK(h->event_at(20) == nullptr);
-  CHECK(h->writes.size() == 2);
-  h->truncate(15);
-  CHECK(h->writes.empty());
-  CHECK(h->events.size() == 1);
-  h->truncate(0);
-  CHECK(h->events.empty());
-  CHECK(h->frontier == 0);
-}
 
 TEST_CASE("replay answers recorded calls that match") {
   auto h = sample_history();
@@ -232,21 +164,4 @@ TEST_CASE("guest output is printed once across back-and-forth") {
   env.truncate(25);
   say(30, 1, "other");
   CHECK(shown == "1:hello;2:oops;1:more;1:other;");
-}
-
-TEST_CASE("host call descriptions") {
-  vm::HostRequest open;
-  open.op = vm::HostOp::Open;
-  open.path = "in\"put.txt";
-  CHECK(describe_request(open) == "open(\"in\\\"put.txt\", flags 0x0)");
-  vm::HostRequest seek;
-  seek.op = vm::HostOp::Seek;
-  seek.handle = 3;
-  seek.arg0 = -4;
-  seek.arg1 = 2;
-  CHECK(describe_request(seek) == "lseek(host file 3, offset -4, SEEK_END)");
-  CHECK(group_digits(0) == "0");
-  CHECK(group_digits(999) == "999");
-  CHECK(group_digits(1000) == "1,000");
-  CHECK(group_digits(1234567) == "1,234,567");
 }

@@ -1,4 +1,4 @@
-// timeline/trace_summary.hpp - `rvrr trace info TRACE`: what a trace holds.
+// trace/summary.hpp - `rvrr trace info TRACE`: what a trace holds.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -6,9 +6,9 @@
 #include <utility>
 #include <vector>
 
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 struct TraceSummary {
   std::string path;
@@ -38,4 +38,4 @@ TraceSummary summarize_trace(const TraceData& trace, const std::string& path);
 // Multi-line, human-readable, ends with a newline.
 std::string format_trace_summary(const TraceSummary& summary);
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

@@ -1,5 +1,5 @@
-// timeline/history.cpp - History lookups and the HistoryEnvironment.
-#include "timeline/history.hpp"
+// timeline/history_environment.cpp - the HistoryEnvironment and HistoryReader.
+#include "timeline/history_environment.hpp"
 
 #include <unistd.h>
 
@@ -7,45 +7,10 @@
 #include <cerrno>
 #include <sstream>
 
-#include "timeline/host_call_text.hpp"
+#include "trace/host_call_text.hpp"
 #include "vm/host_io.hpp"
 
 namespace rvrr::timeline {
-
-const HostEvent* History::event_at(std::uint64_t icount) const {
-  auto it = std::lower_bound(events.begin(), events.end(), icount,
-                             [](const HostEvent& e, std::uint64_t n) { return e.icount < n; });
-  if (it == events.end() || it->icount != icount) return nullptr;
-  return &*it;
-}
-
-std::optional<std::uint64_t> History::next_write_at_or_after(std::uint64_t icount) const {
-  auto it = std::lower_bound(writes.begin(), writes.end(), icount,
-                             [](const DebuggerWrite& w, std::uint64_t n) { return w.icount < n; });
-  if (it == writes.end()) return std::nullopt;
-  return it->icount;
-}
-
-std::vector<const DebuggerWrite*> History::writes_at(std::uint64_t icount) const {
-  std::vector<const DebuggerWrite*> out;
-  auto it = std::lower_bound(writes.begin(), writes.end(), icount,
-                             [](const DebuggerWrite& w, std::uint64_t n) { return w.icount < n; });
-  for (; it != writes.end() && it->icount == icount; ++it) out.push_back(&*it);
-  return out;
-}
-
-void History::truncate(std::uint64_t icount) {
-  auto ev = std::lower_bound(events.begin(), events.end(), icount,
-                             [](const HostEvent& e, std::uint64_t n) { return e.icount < n; });
-  events.erase(ev, events.end());
-  auto wr = std::lower_bound(writes.begin(), writes.end(), icount,
-                             [](const DebuggerWrite& w, std::uint64_t n) { return w.icount < n; });
-  writes.erase(wr, writes.end());
-  frontier = icount;
-  halted_at_frontier = false;
-  open_ended = false;
-  recorded_end.reset();
-}
 
 namespace {
 
@@ -79,27 +44,27 @@ vm::HostReply refuse(std::string message) {
 
 }  // namespace
 
-HistoryEnvironment::HistoryEnvironment(std::shared_ptr<History> history, Mode mode,
-                                       std::shared_ptr<vm::Environment> live, HistorySink* sink)
-    : history_(history ? std::move(history) : std::make_shared<History>()),
+HistoryEnvironment::HistoryEnvironment(std::shared_ptr<trace::History> history, Mode mode,
+                                       std::shared_ptr<vm::Environment> live, trace::HistorySink* sink)
+    : history_(history ? std::move(history) : std::make_shared<trace::History>()),
       mode_(mode),
       live_(std::move(live)),
       sink_(sink) {
   output_to = vm::write_guest_output;
 }
 
-std::optional<vm::HostReply> recorded_reply(const History& history, std::uint64_t icount,
+std::optional<vm::HostReply> recorded_reply(const trace::History& history, std::uint64_t icount,
                                             const vm::HostRequest& request) {
-  const HostEvent* recorded = history.event_at(icount);
+  const trace::HostEvent* recorded = history.event_at(icount);
   // Behind the frontier, or at a point already recorded (the instruction made
   // its call and then stopped before retiring, e.g. a fault writing the
   // buffer), the history is authoritative.
   if (recorded == nullptr && icount >= history.frontier) return std::nullopt;
   if (recorded == nullptr) {
-    return refuse(divergence_text(icount, nullptr, request));
+    return refuse(trace::divergence_text(icount, nullptr, request));
   }
   if (!same_request(recorded->request, request)) {
-    return refuse(divergence_text(icount, &recorded->request, request));
+    return refuse(trace::divergence_text(icount, &recorded->request, request));
   }
   vm::HostReply reply = recorded->reply;
   reply.ok = true;
@@ -124,13 +89,13 @@ vm::HostReply HistoryEnvironment::call(std::uint64_t icount, const vm::HostReque
     }
     std::ostringstream os;
     os << "end of the recorded history: at instruction " << icount
-       << " the program asked for " << describe_request(request)
+       << " the program asked for " << trace::describe_request(request)
        << ", past the end of the trace (" << history_->frontier << " instructions)";
     return refuse(os.str());
   }
   vm::HostReply reply = live_->call(icount, request);
   if (!reply.ok) return reply;  // the live host refused: nothing happened, nothing to record
-  HostEvent event{icount, request, reply};
+  trace::HostEvent event{icount, request, reply};
   event.reply.error.clear();
   // Keep events ascending: anything recorded past this point belongs to a
   // future that did not happen (cannot occur when the owner truncates first).
@@ -152,7 +117,7 @@ void HistoryEnvironment::advance_frontier(std::uint64_t icount) {
   if (icount > history_->frontier) history_->frontier = icount;
 }
 
-void HistoryEnvironment::record_write(DebuggerWrite write) {
+void HistoryEnvironment::record_write(trace::DebuggerWrite write) {
   write.icount = history_->frontier;
   // Writes stay ascending: any write recorded past the frontier is stale.
   while (!history_->writes.empty() && history_->writes.back().icount > write.icount) {

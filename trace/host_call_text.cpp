@@ -1,10 +1,10 @@
-// timeline/host_call_text.cpp - host calls as text.
-#include "timeline/host_call_text.hpp"
+// trace/host_call_text.cpp - host calls as text.
+#include "trace/host_call_text.hpp"
 
 #include <cstdio>
 #include <sstream>
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 std::string host_call_name(vm::HostOp op) {
   switch (op) {
@@ -139,4 +139,4 @@ std::string human_duration(double seconds) {
   return buf;
 }
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

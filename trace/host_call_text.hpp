@@ -1,4 +1,4 @@
-// timeline/host_call_text.hpp - host calls as text, for divergence diagnostics
+// trace/host_call_text.hpp - host calls as text, for divergence diagnostics
 // and trace summaries ("read(fd 0, 16 bytes)", "getrandom(8 bytes)").
 #pragma once
 #include <cstdint>
@@ -6,7 +6,7 @@
 
 #include "vm/environment.hpp"
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 // The call's name as the guest would know it: "read", "getrandom", ...
 // (an op this build does not know gives "host-op-N").
@@ -24,4 +24,4 @@ std::string human_bytes(std::uint64_t bytes);
 // 0.0042 -> "4.2 ms", 12.26 -> "12.3 s", 125 -> "2 min 5 s", 7384 -> "2 h 3 min".
 std::string human_duration(double seconds);
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

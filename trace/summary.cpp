@@ -1,13 +1,13 @@
-// timeline/trace_summary.cpp - summarising a trace for people.
-#include "timeline/trace_summary.hpp"
+// trace/summary.cpp - summarising a trace for people.
+#include "trace/summary.hpp"
 
 #include <cstdio>
 #include <ctime>
 #include <sstream>
 
-#include "timeline/host_call_text.hpp"
+#include "trace/host_call_text.hpp"
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 TraceSummary summarize_trace(const TraceData& t, const std::string& path) {
   TraceSummary s;
@@ -102,4 +102,4 @@ std::string format_trace_summary(const TraceSummary& s) {
   return os.str();
 }
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

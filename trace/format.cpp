@@ -1,9 +1,9 @@
-// timeline/trace_format.cpp - trace header/footer helpers and record encoding.
-#include "timeline/trace_format.hpp"
+// trace/format.cpp - trace header/footer helpers and record encoding.
+#include "trace/format.hpp"
 
 #include <cstdio>
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 const char* rvrr_version_string() { return "0.1.0"; }
 
@@ -197,4 +197,4 @@ void reseal_record(std::vector<std::uint8_t>& file, const RecordLocation& record
   put_u32_at(file, crc_at, crc32(f.subspan(start + 9, record.body_size)));
 }
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

@@ -1,8 +1,8 @@
-// timeline/trace_footer.cpp - the footer describing a machine's final state.
-// (Separate from trace_format.cpp so the file format itself needs no Machine.)
-#include "timeline/trace_format.hpp"
+// trace/footer.cpp - the footer describing a machine's final state.
+// (Separate from format.cpp so the file format itself needs no Machine.)
+#include "trace/format.hpp"
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 TraceFooter footer_for(const vm::Machine& machine, const vm::StopInfo& stop) {
   TraceFooter footer;
@@ -35,4 +35,4 @@ TraceFooter footer_for(const vm::Machine& machine, const vm::StopInfo& stop) {
   return footer;
 }
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

@@ -1,13 +1,15 @@
-// timeline/little_endian.hpp - the byte order of rvrr's own files (the trace
+// trace/little_endian.hpp - the byte order of rvrr's own files (the trace
 // index sidecar, the answer cache): little-endian integers, written by
-// appending and read back with every length checked.
+// appending and read back with every length checked. It lives with the trace
+// file code, the lowest layer that writes files, so timeline/ and query/
+// share it without depending on each other.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 // Appends the low `bytes` bytes of `v`, least significant first.
 inline void put_le(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes) {
@@ -43,4 +45,4 @@ struct LeReader {
   std::size_t left() const { return b.size() - pos; }
 };
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

@@ -1,7 +1,7 @@
-// timeline/checksums.cpp - CRC-32 and SHA-256.
-#include "timeline/checksums.hpp"
+// trace/checksums.cpp - CRC-32 and SHA-256.
+#include "trace/checksums.hpp"
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 namespace {
 
@@ -102,4 +102,4 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

@@ -1,14 +1,14 @@
-// timeline/trace_writer.cpp - streaming a trace to disk, one write() per record.
+// trace/writer.cpp - streaming a trace to disk, one write() per record.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
 #include "vm/host_io.hpp"
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 TraceWriter::TraceWriter(const std::string& path, const TraceHeader& header)
     : path_(path), version_(header.format_version) {
@@ -62,4 +62,4 @@ void TraceWriter::finish(const TraceFooter& footer) {
   fd_ = -1;
 }
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

@@ -1,4 +1,4 @@
-// tests/timeline/test_trace_format.cpp - trace write -> read, torn tails, corruption.
+// tests/trace/test_trace_format.cpp - trace write -> read, torn tails, corruption.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "timeline/checksums.hpp"
-#include "timeline/trace_format.hpp"
+#include "trace/checksums.hpp"
+#include "trace/format.hpp"
 
 using namespace rvrr;
-using namespace rvrr::timeline;
+using namespace rvrr::trace;
 namespace fs = std::filesystem;
 
 namespace {

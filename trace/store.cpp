@@ -1,5 +1,5 @@
-// timeline/trace_store.cpp - default trace directory, naming and `latest`.
-#include "timeline/trace_store.hpp"
+// trace/store.cpp - default trace directory, naming and `latest`.
+#include "trace/store.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,11 +8,11 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
 
 namespace fs = std::filesystem;
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 namespace {
 
@@ -95,4 +95,4 @@ fs::path resolve_trace(const std::string& spec) {
   return target.is_absolute() ? target : dir / target;
 }
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

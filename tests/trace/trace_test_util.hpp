@@ -1,4 +1,4 @@
-// tests/timeline/trace_test_util.hpp - shared helpers for the trace/replay tests.
+// tests/trace/trace_test_util.hpp - shared helpers for the trace/replay tests.
 #pragma once
 #include <unistd.h>
 

@@ -1,15 +1,15 @@
-// tests/timeline/test_trace_store.cpp - default trace directory, naming, `latest`.
+// tests/trace/test_trace_store.cpp - default trace directory, naming, `latest`.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <optional>
 #include <string>
 
-#include "timeline/trace_format.hpp"
-#include "timeline/trace_store.hpp"
+#include "trace/format.hpp"
+#include "trace/store.hpp"
 #include "trace_test_util.hpp"
 
-using namespace rvrr::timeline;
+using namespace rvrr::trace;
 using namespace rvrr::trace_test;
 
 namespace {

@@ -1,4 +1,4 @@
-// timeline/trace_format.hpp - the trace file: one self-contained, streamed file.
+// trace/format.hpp - the trace file: one self-contained, streamed file.
 //
 // Layout (all integers little-endian):
 //
@@ -28,12 +28,12 @@
 #include <string>
 #include <vector>
 
-#include "timeline/checksums.hpp"
-#include "timeline/history.hpp"
+#include "trace/checksums.hpp"
+#include "trace/history.hpp"
 #include "vm/machine.hpp"
 #include "vm/types.hpp"
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 inline constexpr char kTraceMagic[] = "RVRRTRACE";   // 9 bytes, no terminator on disk
 inline constexpr std::size_t kTraceMagicSize = 9;
@@ -191,4 +191,4 @@ class TraceWriter : public HistorySink {
   std::optional<std::string> error_;
 };
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

@@ -1,4 +1,4 @@
-// timeline/checksums.hpp - CRC-32 (record integrity) and SHA-256 (program identity).
+// trace/checksums.hpp - CRC-32 (record integrity) and SHA-256 (program identity).
 //
 // Both are the standard algorithms (CRC-32/ISO-HDLC as zlib computes it;
 // FIPS 180-4 SHA-256), so a trace can be checked with ordinary tools.
@@ -8,7 +8,7 @@
 #include <span>
 #include <string>
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 // crc32 of `bytes`, continuing from `crc` (0 to start). Cost: one table lookup per byte.
 std::uint32_t crc32(std::span<const std::uint8_t> bytes, std::uint32_t crc = 0);
@@ -17,4 +17,4 @@ using Sha256Digest = std::array<std::uint8_t, 32>;
 Sha256Digest sha256(std::span<const std::uint8_t> bytes);
 std::string to_hex(std::span<const std::uint8_t> bytes);
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

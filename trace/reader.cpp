@@ -1,4 +1,4 @@
-// timeline/trace_reader.cpp - parsing trace files, bounds-checked throughout.
+// trace/reader.cpp - parsing trace files, bounds-checked throughout.
 //
 // The reader is fuzzed: every length is checked against the bytes actually
 // present before anything is allocated or copied.
@@ -10,11 +10,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "timeline/host_call_text.hpp"
-#include "timeline/trace_format.hpp"
+#include "trace/format.hpp"
+#include "trace/host_call_text.hpp"
 #include "vm/host_io.hpp"
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 namespace {
 
@@ -334,4 +334,4 @@ TraceData read_trace_file(const std::string& path) {
   }
 }
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace

@@ -1,4 +1,4 @@
-// timeline/trace_store.hpp - where traces live by default, as rr does it.
+// trace/store.hpp - where traces live by default, as rr does it.
 //
 // Directory: $RVRR_TRACE_DIR, else $XDG_DATA_HOME/rvrr, else
 // ~/.local/share/rvrr. Traces are named PROGRAM-N.rvrr (the next free N,
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-namespace rvrr::timeline {
+namespace rvrr::trace {
 
 // The default trace directory (not created). Throws TraceError if neither
 // variable nor HOME is set.
@@ -26,4 +26,4 @@ void update_latest_link(const std::filesystem::path& dir, const std::filesystem:
 // Throws TraceError ("no traces recorded yet in DIR") when there is no latest.
 std::filesystem::path resolve_trace(const std::string& spec);
 
-}  // namespace rvrr::timeline
+}  // namespace rvrr::trace
