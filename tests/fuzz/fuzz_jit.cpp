@@ -36,7 +36,7 @@ void li(std::vector<std::uint8_t>& out, unsigned rd, std::uint32_t v) {
 }
 
 bool same(const Machine& a, const StopInfo& sa, const Machine& b, const StopInfo& sb) {
-  return sa.kind == sb.kind && sa.signal == sb.signal && sa.addr == sb.addr && sa.message == sb.message &&
+  return sa.kind() == sb.kind() && sa.signal() == sb.signal() && sa.addr() == sb.addr() && sa.message() == sb.message() &&
          a.pc() == b.pc() && a.icount() == b.icount() && a.state_hash() == b.state_hash();
 }
 
@@ -88,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     set_tier(Tier::Auto);
     const StopInfo sb = b.run(o, env_b);
     if (!same(a, sa, b, sb)) __builtin_trap();
-    if (sa.kind != StopKind::Limit) break;
+    if (sa.kind() != StopKind::Limit) break;
   }
   return 0;
 }
