@@ -83,6 +83,49 @@ CallRegisterReader::CallRegisterReader(std::vector<CallRecord>& calls) : calls_(
     if (stops_.empty() || stops_.back() != w.icount) stops_.push_back(w.icount);
 }
 
+void CallStopReader::stopped(const vm::Machine& m) {
+  const std::uint64_t at = m.icount();
+  if (returns_.contains(m.pc())) exits_.emplace_back(at, ExitRegs{m.reg64(10), m.reg64(11), m.freg(10)});
+  if (m.pc() != entry_) return;
+  EntryRegs regs;
+  const unsigned w = m.xlen() / 8;
+  for (unsigned k = 0; k < 8; ++k) {
+    regs.a[k] = m.reg64(10 + k);
+    regs.fa[k] = m.freg(10 + k);
+    std::uint8_t b[8] = {};
+    if (m.memory().read_bytes(m.reg64(2) + w * k, std::span(b, w))) std::memcpy(&regs.stack[k], b, w);  // little-endian host and guest
+  }
+  entries_.emplace_back(at, regs);
+  // Where this call returns: after the call instruction that got here, or
+  // (a tail call, a jump) where ra says.
+  const RunInfo* via = finder_.last_run();
+  const vm::Addr back = via != nullptr && via->transfer == Transfer::Call ? via->return_to : m.reg(1);
+  if (back != 0 && returns_.insert(back).second) points_.add_breakpoint(back);
+}
+
+void CallStopReader::fill(std::vector<CallRecord>& calls, unsigned xlen) const {
+  auto at_count = [](const auto& v, std::uint64_t n) {
+    auto it = std::lower_bound(v.begin(), v.end(), n, [](const auto& e, std::uint64_t k) { return e.first < k; });
+    return it != v.end() && it->first == n ? it : v.end();
+  };
+  for (CallRecord& c : calls) {
+    c.xlen = xlen;
+    if (auto e = at_count(entries_, c.entry); e != entries_.end()) {
+      c.a = e->second.a;
+      c.fa = e->second.fa;
+      c.stack = e->second.stack;
+      c.have_entry_regs = true;
+    }
+    if (c.end != CallEnd::Returned) continue;
+    if (auto x = at_count(exits_, c.exit); x != exits_.end()) {
+      c.ret_a0 = x->second.a0;
+      c.ret_a1 = x->second.a1;
+      c.ret_fa0 = x->second.fa0;
+      c.have_exit_regs = true;
+    }
+  }
+}
+
 void CallRegisterReader::read(std::uint64_t icount, const vm::Machine& m) {
   while (next_ < wants_.size() && wants_[next_].icount < icount) ++next_;  // skipped stops stay unread
   for (; next_ < wants_.size() && wants_[next_].icount == icount; ++next_) {

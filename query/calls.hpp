@@ -5,8 +5,9 @@
 // query/call_tree.hpp (so recursion, tail calls and longjmp are followed
 // exactly as the profile follows them); the registers are read where the
 // same replay stops at breakpoints on the function's entry and on each
-// call's return address (query/replay_query.cpp), or, where that cannot be
-// done, by a second, untraced replay that stops at each entry and return
+// call's return address (CallStopReader: `rvrr trace calls` and `monitor
+// calls`), or, for a trace with debugger writes (which a bare replay does not
+// apply), by a second, untraced replay that stops at each entry and return
 // count (ascending) (CallRegisterReader). Arguments and return values are decoded from
 // the registers by the RISC-V ilp32/ilp32f/ilp32d calling convention and the
 // function's DWARF types (call_values).
@@ -16,11 +17,15 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "query/call_tree.hpp"
 #include "query/run_map.hpp"
+#include "vm/debug_points.hpp"
 #include "vm/exec_trace.hpp"
+#include "vm/machine.hpp"
 
 namespace rvrr::vm {
 class Machine;
@@ -77,7 +82,45 @@ class CallFinder : public vm::ExecTraceSink {
   std::vector<std::uint32_t> open_;  // indices into calls_ of calls not ended, by depth
 };
 
-// Pass 2: which counts to stop at (ascending, unique), and the registers there.
+// One pass instead of two: run the traced pass with points() on. A
+// breakpoint at the function's entry, and one at each return address a call
+// of it will come back to, stop the run where registers must be read;
+// stopped() reads them there (keyed by count; the finder decides at the end
+// which stops were entries and returns of its calls), and fill() puts them
+// in the finished calls. The breakpoints cost stops only where calls of FUNC
+// enter and return.
+class CallStopReader {
+ public:
+  CallStopReader(vm::Addr entry, const CallFinder& finder) : entry_(entry), finder_(finder) {
+    points_.add_breakpoint(entry);
+  }
+  // The points to run with; stopped() adds to them.
+  const vm::DebugPoints& points() const { return points_; }
+  // The run stopped at one of points() (the finder has seen every
+  // instruction before this one).
+  void stopped(const vm::Machine& m);
+  void fill(std::vector<CallRecord>& calls, unsigned xlen) const;
+
+ private:
+  struct EntryRegs {
+    std::array<std::uint64_t, 8> a{};
+    std::array<std::uint64_t, 8> fa{};
+    std::array<std::uint64_t, 8> stack{};  // words of xlen bits
+  };
+  struct ExitRegs {
+    std::uint64_t a0 = 0, a1 = 0;
+    std::uint64_t fa0 = 0;
+  };
+  vm::Addr entry_;
+  const CallFinder& finder_;
+  vm::DebugPoints points_;
+  std::unordered_set<vm::Addr> returns_;  // return addresses with a breakpoint
+  // By count, ascending (stops come in order).
+  std::vector<std::pair<std::uint64_t, EntryRegs>> entries_;
+  std::vector<std::pair<std::uint64_t, ExitRegs>> exits_;
+};
+
+// Pass 2 (when a single pass cannot stop at breakpoints): which counts to stop at (ascending, unique), and the registers there.
 class CallRegisterReader {
  public:
   explicit CallRegisterReader(std::vector<CallRecord>& calls);

@@ -170,27 +170,8 @@ Profile profile_trace(const trace::TraceData& trace, const debuginfo::DebugInfo&
   return Profiler::make(tree, lines, without_line, window, end_icount, debug);
 }
 
-namespace {
-
-// The registers a call record wants, as read at a breakpoint stop.
-struct EntryRegs {
-  std::array<std::uint64_t, 8> a{};
-  std::array<std::uint64_t, 8> fa{};
-  std::array<std::uint64_t, 8> stack{};  // words of xlen bits
-};
-struct ExitRegs {
-  std::uint64_t a0 = 0, a1 = 0;
-  std::uint64_t fa0 = 0;
-};
-
-}  // namespace
-
-// One replay: traced for the shadow stack, with breakpoints on the function's
-// entry and, once a call is entered, on its return address. A stop at the
-// entry reads the arguments; a stop at a return address reads a0/a1/fa0
-// (kept by count: the finder decides afterwards which stops were returns of
-// calls of FUNC). The breakpoints cost stops only where calls of FUNC enter
-// and return (on the patched-page fast path in between).
+// One replay: traced for the shadow stack, stopping where CallStopReader
+// (query/calls.hpp) reads registers.
 std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
                                    std::uint32_t func, std::uint64_t to) {
   if (!trace.history.writes.empty()) return find_calls_two_passes(trace, debug, func, to);
@@ -201,63 +182,22 @@ std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginf
   const std::uint64_t end = std::min(to, history.frontier + (history.halted_at_frontier ? 1 : 0));
   RunMap map(debug, [&m](vm::Addr a, std::span<std::uint8_t> out) { return m.memory().read_bytes(a, out); });
   CallFinder finder(map, func);
-  const vm::Addr entry = debug.functions()[func].entry;
-  vm::DebugPoints points;
-  points.add_breakpoint(entry);
-  std::unordered_set<vm::Addr> returns;  // return addresses with a breakpoint
-  // By count, ascending (stops come in order).
-  std::vector<std::pair<std::uint64_t, EntryRegs>> entries;
-  std::vector<std::pair<std::uint64_t, ExitRegs>> exits;
+  CallStopReader stops(debug.functions()[func].entry, finder);
   bool skip = false;
   while (m.icount() < end && !m.halted()) {
     vm::RunOptions run;
     run.stop_at = end;
-    run.points = &points;
+    run.points = &stops.points();
     run.skip_points_at_start = skip;
     run.trace = &finder;
     const vm::StopInfo stop = m.run(run, reader);
     if (stop.kind() == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message());
     if (stop.kind() != vm::StopKind::Breakpoint) break;
     skip = true;
-    const std::uint64_t at = m.icount();
-    if (returns.contains(m.pc())) exits.emplace_back(at, ExitRegs{m.reg64(10), m.reg64(11), m.freg(10)});
-    if (m.pc() != entry) continue;
-    EntryRegs regs;
-    const unsigned w = m.xlen() / 8;
-    for (unsigned k = 0; k < 8; ++k) {
-      regs.a[k] = m.reg64(10 + k);
-      regs.fa[k] = m.freg(10 + k);
-      std::uint8_t b[8] = {};
-      if (m.memory().read_bytes(m.reg64(2) + w * k, std::span(b, w))) std::memcpy(&regs.stack[k], b, w);  // little-endian host and guest
-    }
-    entries.emplace_back(at, regs);
-    // Where this call returns: after the call instruction that got here, or
-    // (a tail call, a jump) where ra says.
-    const RunInfo* via = finder.last_run();
-    const vm::Addr back = via != nullptr && via->transfer == Transfer::Call ? via->return_to : m.reg(1);
-    if (back != 0 && returns.insert(back).second) points.add_breakpoint(back);
+    stops.stopped(m);
   }
   std::vector<CallRecord> calls = finder.finish();
-  auto at_count = [](auto& v, std::uint64_t n) {
-    auto it = std::lower_bound(v.begin(), v.end(), n, [](const auto& e, std::uint64_t k) { return e.first < k; });
-    return it != v.end() && it->first == n ? it : v.end();
-  };
-  for (CallRecord& c : calls) {
-    c.xlen = m.xlen();
-    if (auto e = at_count(entries, c.entry); e != entries.end()) {
-      c.a = e->second.a;
-      c.fa = e->second.fa;
-      c.stack = e->second.stack;
-      c.have_entry_regs = true;
-    }
-    if (c.end != CallEnd::Returned) continue;
-    if (auto x = at_count(exits, c.exit); x != exits.end()) {
-      c.ret_a0 = x->second.a0;
-      c.ret_a1 = x->second.a1;
-      c.ret_fa0 = x->second.fa0;
-      c.have_exit_regs = true;
-    }
-  }
+  stops.fill(calls, m.xlen());
   return calls;
 }
 

@@ -140,8 +140,8 @@ std::string Debugger::query_profile(const std::vector<std::string>& words, const
          profile_text(*profile, *debug, top, "monitor profile K");
 }
 
-// Two re-runs of the history: a traced one finds the calls, then one that
-// stops at each entry and return to read the registers (from checkpoints).
+// One traced re-run of the history finds the calls and stops at their
+// entries and returns to read the registers (query/calls.hpp, CallStopReader).
 std::string Debugger::query_calls(const std::vector<std::string>& words, const timeline::CancelToken& cancel) {
   if (words.size() != 2) return "usage: monitor calls FUNC (a function of the program)\n";
   const debuginfo::DebugInfo* debug = debug_info();
@@ -156,11 +156,11 @@ std::string Debugger::query_calls(const std::vector<std::string>& words, const t
                               [&]() -> std::optional<Calls> {
     query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
     query::CallFinder finder(map, *func);
-    if (!target_.trace_history(now, finder, cancel)) return std::nullopt;
-    Calls found = finder.finish();
-    query::CallRegisterReader reader(found);
-    if (!target_.visit_history(reader.stops(), [&](const vm::Machine& m) { reader.read(m.icount(), m); }, cancel))
+    query::CallStopReader stops(debug->functions()[*func].entry, finder);
+    if (!target_.trace_history(now, finder, cancel, &stops.points(), [&](const vm::Machine& m) { stops.stopped(m); }))
       return std::nullopt;
+    Calls found = finder.finish();
+    stops.fill(found, target_.xlen());
     return found;
   });
   if (calls == nullptr) {

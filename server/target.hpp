@@ -78,20 +78,18 @@ class Target {
   // A replay: every debugger write is refused.
   virtual bool read_only() const { return false; }
 
-  // Re-runs history [0, to) with `trace` seeing every instruction, leaving
-  // the position alone (Timeline::trace_history). false: not offered,
-  // cancelled, or the re-run diverged.
-  virtual bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel) {
+  // Re-runs history [0, to) with `trace` seeing every instruction (and
+  // stopping at `points` for `at_point`), leaving the position alone
+  // (Timeline::trace_history). false: not offered, cancelled, or the re-run
+  // diverged.
+  virtual bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel,
+                             const vm::DebugPoints* points = nullptr,
+                             const std::function<void(const vm::Machine&)>& at_point = {}) {
     return false;
   }
   // A key for the execution [0, to) (server/query_memo.hpp): equal keys, the
   // same execution. nullopt: not known (answers are not kept).
   virtual std::optional<std::uint64_t> history_key(std::uint64_t to) const { return std::nullopt; }
-  // Re-runs history and shows `at` the machine at each of `counts` (ascending) (Timeline::visit_history).
-  virtual bool visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
-                             const timeline::CancelToken& cancel) {
-    return false;
-  }
 
   // The nearest write to [addr, addr+len) before/after now; see
   // Timeline::find_write. By default (a target without history) none is found.
@@ -163,8 +161,9 @@ class TimelineTarget final : public Target {
   bool read_only() const override {
     return timeline_.environment().mode() == timeline::HistoryEnvironment::Mode::Replay;
   }
-  bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel) override {
-    return timeline_.trace_history(to, trace, cancel);
+  bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const timeline::CancelToken& cancel,
+                     const vm::DebugPoints* points, const std::function<void(const vm::Machine&)>& at_point) override {
+    return timeline_.trace_history(to, trace, cancel, points, at_point);
   }
   std::optional<std::uint64_t> history_key(std::uint64_t to) const override {
     return history_prefix_hash(timeline_.environment().history(), to);
@@ -180,10 +179,6 @@ class TimelineTarget final : public Target {
   }
   std::vector<timeline::MemoryRegion> memory_map() const override {
     return timeline_.memory_map(image_, program_name_);
-  }
-  bool visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
-                     const timeline::CancelToken& cancel) override {
-    return timeline_.visit_history(counts, at, cancel);
   }
   std::uint64_t pin_checkpoint() override { return timeline_.pin_checkpoint(); }
   std::vector<timeline::CheckpointInfo> checkpoints() const override { return timeline_.checkpoints(); }

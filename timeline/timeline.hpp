@@ -209,13 +209,13 @@ class Timeline {
   // and index are untouched; guest output is not printed again. `to` is
   // capped at the end of history. Returns false when cancelled or when the
   // re-run does not reach `to` (a divergence). Cost: one traced replay of
-  // [0, to); polls `cancel` every slice.
-  bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel);
-  // Re-runs history (untraced, from the nearest checkpoint) and calls `at` with the machine at
-  // each count of `counts` (ascending, inside the history), leaving the
-  // position alone. false when cancelled or a count is not reached.
-  bool visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
-                     const CancelToken& cancel);
+  // [0, to); polls `cancel` every slice. With `points`, the re-run also
+  // stops at each breakpoint among them (before the instruction there, the
+  // sink having seen everything before it), calls `at_point` with the
+  // machine, and goes on; `at_point` may add breakpoints to `points`.
+  bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel,
+                     const vm::DebugPoints* points = nullptr,
+                     const std::function<void(const vm::Machine&)>& at_point = {});
 
   struct Impl;
  private:

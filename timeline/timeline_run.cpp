@@ -249,31 +249,24 @@ StopEvent Timeline::Impl::event_of(const Advance& a, Arrival reached, bool began
   return reached == Arrival::Step ? StopEvent::step(here) : StopEvent::seek_done(here);
 }
 
-bool Timeline::trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel) {
+bool Timeline::trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel,
+                             const vm::DebugPoints* points, const std::function<void(const vm::Machine&)>& at_point) {
   Impl& t = *impl_;
   const Checkpoint* origin = t.store.at_or_before(0);  // never evicted
   if (origin == nullptr) return false;
   to = std::min(to, t.frontier());
   vm::Machine m = origin->machine;
   t.apply_writes_at(m, 0);
-  const Advance a = t.advance(m, to, nullptr, false, &cancel, false, &trace);
-  return m.icount() == to && (a.outcome == Outcome::Reached || a.outcome == Outcome::Halted);
-}
-
-bool Timeline::visit_history(std::span<const std::uint64_t> counts, const std::function<void(const vm::Machine&)>& at,
-                             const CancelToken& cancel) {
-  Impl& t = *impl_;
-  const Checkpoint* origin = t.store.at_or_before(0);  // never evicted
-  if (origin == nullptr) return false;
-  vm::Machine m = origin->machine;
-  t.apply_writes_at(m, 0);
-  for (const std::uint64_t to : counts) {
-    if (to > t.frontier()) return false;
-    const Advance a = t.reach(m, to, &cancel);  // from m or a later checkpoint, whichever is nearer
-    if (m.icount() != to || (a.outcome != Outcome::Reached && a.outcome != Outcome::Halted)) return false;
-    at(m);
+  bool skip = false;  // not the point just reported again
+  for (;;) {
+    const Advance a = t.advance(m, to, points, skip, &cancel, false, &trace);
+    if (a.outcome == Outcome::Point && m.icount() < to) {
+      if (at_point) at_point(m);
+      skip = true;
+      continue;
+    }
+    return m.icount() == to && (a.outcome == Outcome::Reached || a.outcome == Outcome::Halted);
   }
-  return true;
 }
 
 }  // namespace rvrr::timeline

@@ -2,6 +2,7 @@
 // seeks, steps both ways, forward stops, edges of history.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "timeline_fixture.hpp"
@@ -305,4 +306,36 @@ TEST_CASE("cancel stops a reverse continue without moving") {
   StopEvent full = rig.cont(Direction::Backward);
   CHECK(full.kind() == StopKind::Breakpoint);
   CHECK(full.icount() == 0);
+}
+
+TEST_CASE("trace_history with points stops at every hit, sees every instruction, and leaves the position alone") {
+  Guest g = make_guest(100);
+  Rig rig(g);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
+  const std::uint64_t end = rig.t().now();
+  REQUIRE(rig.seek(end / 2).kind() == StopKind::SeekDone);
+  struct Count : vm::ExecTraceSink {
+    std::uint64_t instructions = 0;
+    void executed(std::span<const vm::ExecutedRun> runs) override {
+      for (const vm::ExecutedRun& r : runs) instructions = r.icount_after;  // the count once the run retired
+    }
+  } sink;
+  vm::DebugPoints points;
+  points.add_breakpoint(g.store_eighth);
+  std::vector<std::uint64_t> hits;
+  CancelToken never;
+  // The first hit adds a second point, as `monitor calls` adds return addresses.
+  REQUIRE(rig.t().trace_history(end, sink, never, &points, [&](const vm::Machine& m) {
+    hits.push_back(m.icount());
+    CHECK(sink.instructions == m.icount());  // everything before the stop, nothing after
+    if (m.pc() == g.store_eighth && !points.has_breakpoint(g.after_eighth)) points.add_breakpoint(g.after_eighth);
+  }));
+  std::vector<std::uint64_t> want = counts_at_pc(g, g.store_eighth, end);
+  REQUIRE(want.size() > 2);
+  for (std::uint64_t n : counts_at_pc(g, g.after_eighth, end))
+    if (n > want.front()) want.push_back(n);  // once the point is there
+  std::sort(want.begin(), want.end());
+  CHECK(hits == want);
+  CHECK(sink.instructions == end);
+  CHECK(rig.t().now() == end / 2);
 }
