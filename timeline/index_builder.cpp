@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 
@@ -20,20 +21,41 @@ constexpr std::uint64_t kWorkerSlice = 1u << 20;
 // The worker takes only CPU time nobody else wants: on a machine with a free
 // hardware thread it runs at full speed; on a busy one it must not slow the
 // recording (or anything else) down. It stays in the normal scheduling class
-// and yields by itself: a slice in which it got much less CPU time than wall
-// time means no hardware thread was free, and it then pauses for several
-// times that slice. The host's idle class (SCHED_IDLE) would do the same
-// with no code, but a thread in it can be starved for seconds while it holds
-// the lock a run or the server then waits for, and an unprivileged process
+// and yields by itself: after each slice it looks at how many threads the
+// host has ready to run (Linux: /proc/loadavg), and when the others alone
+// would fill every hardware thread it pauses for several times that slice.
+// (Where that cannot be read: when the slice got much less CPU time than
+// wall time.) The host's idle class (SCHED_IDLE) would do the same with no
+// code, but a thread in it can be starved for seconds while it holds the
+// lock a run or the server then waits for, and an unprivileged process
 // cannot lift it out of that class again to join or wait for it.
-constexpr double kContendedShare = 0.75;  // CPU time / wall time below this: no free hardware thread
-constexpr int kPauseFactor = 8;           // pause for this many times the contended slice's wall time
+constexpr double kContendedShare = 0.75;  // fallback: CPU time / wall time below this means busy
+constexpr int kPauseFactor = 8;           // pause for this many times the slice's wall time
 constexpr std::chrono::milliseconds kMaxPause{100};
 
 std::chrono::nanoseconds thread_cpu_time() {
   timespec ts{};
   if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return {};
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+// Threads ready to run on the host just now, this one included (the fourth
+// field of /proc/loadavg, "running/total"); 0 where it cannot be read.
+unsigned runnable_threads() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (f == nullptr) return 0;
+  unsigned running = 0, total = 0;
+  const int got = std::fscanf(f, "%*f %*f %*f %u/%u", &running, &total);
+  std::fclose(f);
+  return got == 2 ? running : 0;
+}
+
+// Whether other threads want every hardware thread (so indexing now would
+// take time from them).
+bool machine_is_busy(std::chrono::nanoseconds cpu, std::chrono::nanoseconds wall) {
+  static const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+  if (const unsigned ready = runnable_threads(); ready > 0) return ready - 1 >= hardware;
+  return cpu.count() > 0 && static_cast<double>(cpu.count()) < kContendedShare * static_cast<double>(wall.count());
 }
 
 }  // namespace
@@ -222,7 +244,7 @@ void IndexBuilder::work() {
         return;
       }
       if (stop_flag_.load(std::memory_order_relaxed)) return;
-      if (yields_ && cpu.count() > 0 && static_cast<double>(cpu.count()) < kContendedShare * static_cast<double>(wall.count())) {
+      if (yields_ && machine_is_busy(cpu, wall)) {
         // Others wanted the hardware threads during that slice: leave them
         // alone for a while (woken early only to stop).
         const auto pause = std::min<std::chrono::nanoseconds>(kPauseFactor * wall, kMaxPause);
