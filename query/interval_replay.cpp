@@ -63,7 +63,9 @@ class JobQueue {
 };
 
 // Runs one job with `worker`'s sink; returns the divergence, if any.
-std::optional<std::string> run_job(Job& job, IntervalWorker& worker, const trace::History& history) {
+std::optional<std::string> run_job(Job& job, IntervalWorker& worker, const trace::History& history,
+                                   const std::atomic<bool>* cancel) {
+  if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return std::string("interrupted");
   timeline::HistoryReader reader(history);
   worker.begin(job.index, job.start);
   std::optional<std::string> error;
@@ -108,7 +110,7 @@ IntervalRun replay_intervals(const trace::TraceData& trace, std::uint64_t to, co
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) {
     pool.emplace_back([&, worker = out.workers[i].get()] {
-      while (std::optional<Job> job = queue.pop(true)) note(run_job(*job, *worker, history));
+      while (std::optional<Job> job = queue.pop(true)) note(run_job(*job, *worker, history, plan.cancel));
     });
   }
   // Cut: replay untraced to each boundary and queue a copy there. When
@@ -117,14 +119,16 @@ IntervalRun replay_intervals(const trace::TraceData& trace, std::uint64_t to, co
   const std::size_t max_queued = 2 * static_cast<std::size_t>(threads);
   std::uint64_t at = 0;
   std::size_t index = 0;
+  auto cancelled = [&] { return plan.cancel != nullptr && plan.cancel->load(std::memory_order_relaxed); };
   while (at < end && !cutter.machine().halted()) {
+    if (cancelled()) break;
     if (threads > 1 && queue.size() >= max_queued) {
-      if (std::optional<Job> job = queue.pop(false)) note(run_job(*job, *out.workers[0], history));
+      if (std::optional<Job> job = queue.pop(false)) note(run_job(*job, *out.workers[0], history, plan.cancel));
       continue;
     }
     if (threads == 1) {  // nothing to share the work with: one traced run, no cutting pass
       Job job{index++, cutter.machine(), end};
-      note(run_job(job, *out.workers[0], history));
+      note(run_job(job, *out.workers[0], history, plan.cancel));
       break;
     }
     const std::uint64_t next = std::min(end, at + interval);
@@ -138,8 +142,9 @@ IntervalRun replay_intervals(const trace::TraceData& trace, std::uint64_t to, co
     at = next;
   }
   queue.close();
-  while (std::optional<Job> job = queue.pop(false)) note(run_job(*job, *out.workers[0], history));
+  while (std::optional<Job> job = queue.pop(false)) note(run_job(*job, *out.workers[0], history, plan.cancel));
   for (std::thread& t : pool) t.join();
+  if (cancelled()) throw Interrupted();
   if (error) throw std::runtime_error(*error);
   out.intervals = index;
   return out;

@@ -17,9 +17,11 @@
 // HistoryReader over the trace's History (which nothing changes), and a
 // worker's sink is used by that worker's thread only.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "trace/format.hpp"
@@ -42,6 +44,15 @@ class IntervalWorker {
 struct IntervalPlan {
   unsigned threads = 1;
   std::uint64_t interval = 4'000'000;  // instructions: ~6 ms of execution, a few MiB of copies at most queued
+  // Polled between intervals (gdb's Ctrl-C in a session): once true, no
+  // interval is started and replay_intervals throws Interrupted.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Thrown by replay_intervals when IntervalPlan::cancel was set.
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted() : std::runtime_error("interrupted") {}
 };
 
 // Replays [0, to) of `trace` (capped at its end) on plan.threads threads with

@@ -76,6 +76,8 @@ LineReport count_lines(const trace::TraceData& trace, const debuginfo::DebugInfo
   IntervalRun run;
   try {
     run = replay_intervals(trace, to, plan, [&] { return std::make_unique<LineWorker>(debug); });
+  } catch (const Interrupted&) {
+    throw;
   } catch (const std::runtime_error& e) {
     throw QueryError(e.what());
   }
@@ -147,6 +149,8 @@ Profile profile_trace(const trace::TraceData& trace, const debuginfo::DebugInfo&
   IntervalRun run;
   try {
     run = replay_intervals(trace, window.to, plan, [&] { return std::make_unique<ProfileWorker>(debug, window); });
+  } catch (const Interrupted&) {
+    throw;
   } catch (const std::runtime_error& e) {
     throw QueryError(e.what());
   }

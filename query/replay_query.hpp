@@ -31,7 +31,8 @@ debuginfo::DebugInfo debug_info_of(const trace::TraceData& trace);
 
 // Line hits of [0, to). With plan.threads > 1 (default: query_threads()) the
 // trace is cut into intervals traced in parallel (query/interval_replay.hpp);
-// the answer is the same as on one thread.
+// the answer is the same as on one thread. Throws Interrupted when
+// plan.cancel is set meanwhile (only the split path polls it).
 LineReport count_lines(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
                        std::uint64_t to = UINT64_MAX, IntervalPlan plan = IntervalPlan{query_threads()});
 // The exact profile of the window. With plan.threads > 1 the trace is cut

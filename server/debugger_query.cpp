@@ -1,5 +1,7 @@
 // server/debugger_query.cpp - monitor commands that ask the history so far
 // (`monitor lines`): run on the worker thread as Work, Ctrl-C cancels them.
+// In a replay, lines and profile are split across threads as `rvrr trace`
+// splits them; in a live session the history is re-run on one thread.
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -7,6 +9,7 @@
 
 #include "query/line_hits.hpp"
 #include "query/profile.hpp"
+#include "query/replay_query.hpp"
 #include "server/debugger.hpp"
 #include "server/query_output.hpp"
 #include "trace/host_call_text.hpp"
@@ -33,6 +36,34 @@ const T* answer(QueryMemo<T>& memo, const std::string& question, std::uint64_t n
   if (!scratch || !key) return scratch ? &*scratch : nullptr;
   memo.keep(question, now, key, std::move(*scratch));
   return memo.find(question, now, key);
+}
+
+// The trace to answer from on all hardware threads, as `rvrr trace lines`
+// and `profile` do (query/replay_query.hpp), when this session replays one
+// with no debugger writes (the split path does not apply them) and there is
+// more than one thread; else null: the history is re-run on one thread.
+const trace::TraceData* split_trace(const Target& target) {
+  const trace::TraceData* trace = target.recorded_trace();
+  if (trace == nullptr || !trace->history.writes.empty() || query::query_threads() <= 1) return nullptr;
+  return trace;
+}
+
+query::IntervalPlan split_plan(const timeline::CancelToken& cancel) {
+  query::IntervalPlan plan{query::query_threads()};
+  plan.cancel = &cancel.requested;
+  return plan;
+}
+
+// run()'s answer; nullopt when Ctrl-C interrupted it or the replay failed.
+template <typename Run>
+auto split_query(Run run) -> std::optional<decltype(run())> {
+  try {
+    return run();
+  } catch (const query::Interrupted&) {
+    return std::nullopt;
+  } catch (const query::QueryError&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -91,6 +122,9 @@ std::string Debugger::query_lines(const std::vector<std::string>& words, const t
   std::optional<query::LineReport> scratch;
   const query::LineReport* report =
       answer(lines_memo_, "lines", now, target_.history_key(now), scratch, [&]() -> std::optional<query::LineReport> {
+        if (const trace::TraceData* trace = split_trace(target_)) {
+          return split_query([&] { return query::count_lines(*trace, *debug, now, split_plan(cancel)); });
+        }
         query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
         query::LineCounter counter(map);
         if (!target_.trace_history(now, counter, cancel)) return std::nullopt;
@@ -126,6 +160,10 @@ std::string Debugger::query_profile(const std::vector<std::string>& words, const
   std::optional<query::Profile> scratch;
   const query::Profile* profile =
       answer(profile_memo_, "profile", now, target_.history_key(now), scratch, [&]() -> std::optional<query::Profile> {
+        if (const trace::TraceData* trace = split_trace(target_)) {
+          return split_query(
+              [&] { return query::profile_trace(*trace, *debug, query::ProfileWindow{0, now}, split_plan(cancel)); });
+        }
         query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
         query::Profiler profiler(map, query::ProfileWindow{0, now});
         if (!target_.trace_history(now, profiler, cancel)) return std::nullopt;

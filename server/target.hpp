@@ -16,6 +16,7 @@
 #include "timeline/guest_memory_map.hpp"
 #include "timeline/stop_event.hpp"
 #include "timeline/timeline.hpp"
+#include "trace/format.hpp"
 #include "vm/debug_points.hpp"
 #include "vm/types.hpp"
 
@@ -87,6 +88,10 @@ class Target {
                              const std::function<void(const vm::Machine&)>& at_point = {}) {
     return false;
   }
+  // The trace this session replays (`rvrr replay`), null for a live one:
+  // whole-history questions can then be split across threads as `rvrr
+  // trace` splits them (query/replay_query.hpp).
+  virtual const trace::TraceData* recorded_trace() const { return nullptr; }
   // A key for the execution [0, to) (server/query_memo.hpp): equal keys, the
   // same execution. nullopt: not known (answers are not kept).
   virtual std::optional<std::uint64_t> history_key(std::uint64_t to) const { return std::nullopt; }
@@ -120,6 +125,9 @@ class TimelineTarget final : public Target {
     image_ = std::move(image);
     program_name_ = std::move(name);
   }
+  // The trace being replayed (it must outlive the target), or null.
+  void set_recorded_trace(const trace::TraceData* trace) { trace_ = trace; }
+  const trace::TraceData* recorded_trace() const override { return trace_; }
 
   std::uint64_t now() const override { return timeline_.now(); }
   std::uint32_t reg(unsigned regno) const override { return static_cast<std::uint32_t>(timeline_.reg(regno)); }
@@ -186,6 +194,7 @@ class TimelineTarget final : public Target {
   std::size_t mapped_pages() const override { return timeline_.mapped_pages(); }
 
  private:
+  const trace::TraceData* trace_ = nullptr;
   timeline::Timeline& timeline_;
   vm::ElfImage image_;
   std::string program_name_;

@@ -72,3 +72,13 @@ TEST_CASE("lines: split into intervals on 2 and 3 threads, the answer is the sin
   CHECK(b.instructions == half);
   for (std::size_t i = 0; i < a.lines.size(); ++i) CHECK(a.lines[i].hits == b.lines[i].hits);
 }
+
+TEST_CASE("lines: a split count stops when cancelled (gdb's Ctrl-C in a session) and says so") {
+  const Recording& r = recording();
+  std::atomic<bool> cancel{true};
+  query::IntervalPlan plan{2, 50};
+  plan.cancel = &cancel;
+  CHECK_THROWS_AS(query::count_lines(r.trace, r.debug, UINT64_MAX, plan), query::Interrupted);
+  cancel = false;  // not cancelled: the same plan answers
+  CHECK(count_of(query::count_lines(r.trace, r.debug, UINT64_MAX, plan), r.debug, line_of("LOOP_BODY")).hits == 37);
+}
