@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "timeline/history_environment.hpp"
@@ -107,11 +108,26 @@ IntervalRun replay_intervals(const trace::TraceData& trace, std::uint64_t to, co
     std::lock_guard lock(error_mutex);
     if (!error) error = std::move(e);
   };
+  // A worker thread's failure (out of memory) is an error of the whole run,
+  // not the process's end.
+  auto guarded = [&](Job& job, IntervalWorker& worker) {
+    try {
+      note(run_job(job, worker, history, plan.cancel));
+    } catch (const std::exception& e) {
+      note(std::string("a split replay failed: ") + e.what());
+    }
+  };
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) {
-    pool.emplace_back([&, worker = out.workers[i].get()] {
-      while (std::optional<Job> job = queue.pop(true)) note(run_job(*job, *worker, history, plan.cancel));
-    });
+  try {
+    for (unsigned i = 1; i < threads; ++i) {
+      pool.emplace_back([&, worker = out.workers[i].get()] {
+        while (std::optional<Job> job = queue.pop(true)) guarded(*job, *worker);
+      });
+    }
+  } catch (const std::system_error& e) {  // no more threads: stop the ones started, then fail
+    queue.close();
+    for (std::thread& t : pool) t.join();
+    throw std::runtime_error(std::string("cannot start a thread: ") + e.what());
   }
   // Cut: replay untraced to each boundary and queue a copy there. When
   // enough is queued for the others, run one job here instead (bounding

@@ -42,9 +42,14 @@ const T* answer(QueryMemo<T>& memo, const std::string& question, std::uint64_t n
 // and `profile` do (query/replay_query.hpp), when this session replays one
 // with no debugger writes (the split path does not apply them) and there is
 // more than one thread; else null: the history is re-run on one thread.
-const trace::TraceData* split_trace(const Target& target) {
+// Not for a cut-short trace: its replay may have run past what the file
+// proves (up to the next lost host call), which the split replays, reading
+// the file, would not count.
+const trace::TraceData* split_trace(const Target& target, std::uint64_t now) {
   const trace::TraceData* trace = target.recorded_trace();
-  if (trace == nullptr || !trace->history.writes.empty() || query::query_threads() <= 1) return nullptr;
+  if (trace == nullptr || !trace->history.writes.empty() || trace->history.open_ended ||
+      now > trace->history.frontier || query::query_threads() <= 1)
+    return nullptr;
   return trace;
 }
 
@@ -61,7 +66,7 @@ auto split_query(Run run) -> std::optional<decltype(run())> {
     return run();
   } catch (const query::Interrupted&) {
     return std::nullopt;
-  } catch (const query::QueryError&) {
+  } catch (const std::exception&) {  // QueryError (a divergence), or out of memory or threads
     return std::nullopt;
   }
 }
@@ -122,7 +127,7 @@ std::string Debugger::query_lines(const std::vector<std::string>& words, const t
   std::optional<query::LineReport> scratch;
   const query::LineReport* report =
       answer(lines_memo_, "lines", now, target_.history_key(now), scratch, [&]() -> std::optional<query::LineReport> {
-        if (const trace::TraceData* trace = split_trace(target_)) {
+        if (const trace::TraceData* trace = split_trace(target_, now)) {
           return split_query([&] { return query::count_lines(*trace, *debug, now, split_plan(cancel)); });
         }
         query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
@@ -160,7 +165,7 @@ std::string Debugger::query_profile(const std::vector<std::string>& words, const
   std::optional<query::Profile> scratch;
   const query::Profile* profile =
       answer(profile_memo_, "profile", now, target_.history_key(now), scratch, [&]() -> std::optional<query::Profile> {
-        if (const trace::TraceData* trace = split_trace(target_)) {
+        if (const trace::TraceData* trace = split_trace(target_, now)) {
           return split_query(
               [&] { return query::profile_trace(*trace, *debug, query::ProfileWindow{0, now}, split_plan(cancel)); });
         }
