@@ -11,7 +11,7 @@
 
 #include "timeline/history_environment.hpp"
 #include "timeline/parallel_scan.hpp"
-#include "timeline/replay_session.hpp"
+#include "timeline/session_setup.hpp"
 
 namespace rvrr::query {
 
@@ -90,13 +90,20 @@ std::optional<std::string> run_job(Job& job, IntervalWorker& worker, const trace
 
 IntervalRun replay_intervals(const trace::TraceData& trace, std::uint64_t to, const IntervalPlan& plan,
                              const std::function<std::unique_ptr<IntervalWorker>()>& make) {
+  const timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
+  return replay_intervals(RecordedRun{setup.initial, setup.env->history()}, to, plan, make);
+}
+
+IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, const IntervalPlan& plan,
+                             const std::function<std::unique_ptr<IntervalWorker>()>& make) {
   const unsigned threads = std::max(1u, plan.threads);
   const std::uint64_t interval = std::max<std::uint64_t>(1, plan.interval);
   IntervalRun out;
   for (unsigned i = 0; i < threads; ++i) out.workers.push_back(make());
 
-  timeline::ReplaySession cutter(trace, [](int, std::span<const std::uint8_t>) {});
-  const trace::History& history = cutter.environment().history();
+  const trace::History& history = recorded.history;
+  vm::Machine cutter = recorded.start;  // a copy-on-write copy, made on this thread
+  timeline::HistoryReader cutter_reader(history);
   // The recorded end: an exit or fault stops *at* its instruction, which a replay runs to see it.
   const std::uint64_t end = std::min(to, history.frontier + (history.halted_at_frontier ? 1 : 0));
 
@@ -136,25 +143,27 @@ IntervalRun replay_intervals(const trace::TraceData& trace, std::uint64_t to, co
   std::uint64_t at = 0;
   std::size_t index = 0;
   auto cancelled = [&] { return plan.cancel != nullptr && plan.cancel->load(std::memory_order_relaxed); };
-  while (at < end && !cutter.machine().halted()) {
+  while (at < end && !cutter.halted()) {
     if (cancelled()) break;
     if (threads > 1 && queue.size() >= max_queued) {
       if (std::optional<Job> job = queue.pop(false)) note(run_job(*job, *out.workers[0], history, plan.cancel));
       continue;
     }
     if (threads == 1) {  // nothing to share the work with: one traced run, no cutting pass
-      Job job{index++, cutter.machine(), end};
+      Job job{index++, cutter, end};
       note(run_job(job, *out.workers[0], history, plan.cancel));
       break;
     }
     const std::uint64_t next = std::min(end, at + interval);
-    queue.push(Job{index++, cutter.machine(), next});
-    const vm::StopInfo stop = cutter.run_to(next);
+    queue.push(Job{index++, cutter, next});
+    vm::RunOptions run;
+    run.stop_at = next;
+    const vm::StopInfo stop = cutter.run(run, cutter_reader);
     if (stop.kind() == vm::StopKind::HostFailure) {
       note("the replay diverged from the trace: " + stop.message());
       break;
     }
-    if (cutter.machine().icount() != next) break;  // the program ended inside this interval
+    if (cutter.icount() != next) break;  // the program ended inside this interval
     at = next;
   }
   queue.close();

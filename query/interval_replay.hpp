@@ -68,6 +68,18 @@ IntervalRun replay_intervals(
     const trace::TraceData& trace, std::uint64_t to, const IntervalPlan& plan,
     const std::function<std::unique_ptr<IntervalWorker>()>& make);
 
+// A recorded execution to split: the state at instruction 0 and the host
+// calls recorded since (a trace's, or a debugging session's history so
+// far). Its debugger writes are not applied: the caller splits only a
+// history without any. Neither may change while it is replayed.
+struct RecordedRun {
+  const vm::Machine& start;
+  const trace::History& history;
+};
+IntervalRun replay_intervals(
+    const RecordedRun& recorded, std::uint64_t to, const IntervalPlan& plan,
+    const std::function<std::unique_ptr<IntervalWorker>()>& make);
+
 // Threads for whole-recording questions: RVRR_SCAN_THREADS or the hardware's (timeline/parallel_scan.hpp).
 unsigned query_threads();
 

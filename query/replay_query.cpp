@@ -73,9 +73,15 @@ LineReport count_lines(const trace::TraceData& trace, const debuginfo::DebugInfo
                        IntervalPlan plan) {
   if (plan.threads <= 1 || !trace.history.writes.empty())
     return traced(trace, debug, to, [](RunMap& map) { return LineCounter(map); });
+  const timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
+  return count_lines(RecordedRun{setup.initial, setup.env->history()}, debug, to, plan);
+}
+
+LineReport count_lines(const RecordedRun& recorded, const debuginfo::DebugInfo& debug, std::uint64_t to,
+                       IntervalPlan plan) {
   IntervalRun run;
   try {
-    run = replay_intervals(trace, to, plan, [&] { return std::make_unique<LineWorker>(debug); });
+    run = replay_intervals(recorded, to, plan, [&] { return std::make_unique<LineWorker>(debug); });
   } catch (const Interrupted&) {
     throw;
   } catch (const std::runtime_error& e) {
@@ -146,9 +152,15 @@ Profile profile_trace(const trace::TraceData& trace, const debuginfo::DebugInfo&
                       IntervalPlan plan) {
   if (plan.threads <= 1 || !trace.history.writes.empty())
     return traced(trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window); });
+  const timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
+  return profile_run(RecordedRun{setup.initial, setup.env->history()}, debug, window, plan);
+}
+
+Profile profile_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug, ProfileWindow window,
+                    IntervalPlan plan) {
   IntervalRun run;
   try {
-    run = replay_intervals(trace, window.to, plan, [&] { return std::make_unique<ProfileWorker>(debug, window); });
+    run = replay_intervals(recorded, window.to, plan, [&] { return std::make_unique<ProfileWorker>(debug, window); });
   } catch (const Interrupted&) {
     throw;
   } catch (const std::runtime_error& e) {

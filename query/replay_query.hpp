@@ -40,6 +40,13 @@ LineReport count_lines(const trace::TraceData& trace, const debuginfo::DebugInfo
 // made in order on one tree afterwards: the same profile as on one thread.
 Profile profile_trace(const trace::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window,
                       IntervalPlan plan = IntervalPlan{query_threads()});
+// The same two, always split (a debugging session's history so far, or a
+// trace's): `recorded` must hold no debugger writes. Throw QueryError on a
+// divergence and Interrupted when plan.cancel is set meanwhile.
+LineReport count_lines(const RecordedRun& recorded, const debuginfo::DebugInfo& debug, std::uint64_t to,
+                       IntervalPlan plan);
+Profile profile_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug, ProfileWindow window,
+                    IntervalPlan plan);
 // Every call of function `func` (an index into debug.functions()) in [0, to),
 // with registers read: one traced replay that stops at the function's entry
 // and its calls' return addresses (a trace with recorded debugger writes:

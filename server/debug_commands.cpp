@@ -228,7 +228,6 @@ int replay_command(const CliRequest& request) {
   SidecarKeeper sidecar(timeline, path.string(), data->file_sha256);
   ServeOptions so = serve_options(o, program.string());
   so.after_work = [&] { sidecar.save(); };
-  so.trace = &*data;
   const int status = serve(timeline, so, stop_signals).status;
   sidecar.save();
   return status;

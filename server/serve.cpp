@@ -141,7 +141,6 @@ void end_gdb(pid_t pid) {
 ServeResult serve(timeline::Timeline& timeline, const ServeOptions& options, StopSignals& stop_signals) {
   asio::io_context io;
   TimelineTarget target(timeline);
-  target.set_recorded_trace(options.trace);
   if (!options.program.empty()) {
     vm::ElfLoadResult elf = vm::load_elf_file(options.program);
     if (elf.image) target.set_program(std::move(*elf.image), options.program);

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "timeline/timeline.hpp"
-#include "trace/format.hpp"
 #include "vm/host_interrupt.hpp"
 
 namespace rvrr::server {
@@ -25,8 +24,6 @@ struct ServeOptions {
   std::shared_ptr<vm::HostInterrupt> host_interrupt;
   // Called between operations (no Work running), after gdb got its replies.
   std::function<void()> after_work;
-  // `rvrr replay`: the trace served (it outlives serve()); null for a live session.
-  const trace::TraceData* trace = nullptr;
 };
 
 class StopSignals;

@@ -15,8 +15,8 @@
 #include "server/query_memo.hpp"
 #include "timeline/guest_memory_map.hpp"
 #include "timeline/stop_event.hpp"
+#include "query/interval_replay.hpp"
 #include "timeline/timeline.hpp"
-#include "trace/format.hpp"
 #include "vm/debug_points.hpp"
 #include "vm/types.hpp"
 
@@ -88,10 +88,10 @@ class Target {
                              const std::function<void(const vm::Machine&)>& at_point = {}) {
     return false;
   }
-  // The trace this session replays (`rvrr replay`), null for a live one:
-  // whole-history questions can then be split across threads as `rvrr
-  // trace` splits them (query/replay_query.hpp).
-  virtual const trace::TraceData* recorded_trace() const { return nullptr; }
+  // The history so far as a recorded execution (its start and its host
+  // calls), so whole-history questions can be split across threads as `rvrr
+  // trace` splits them (query/replay_query.hpp). nullopt: not offered.
+  virtual std::optional<query::RecordedRun> recorded_run() const { return std::nullopt; }
   // A key for the execution [0, to) (server/query_memo.hpp): equal keys, the
   // same execution. nullopt: not known (answers are not kept).
   virtual std::optional<std::uint64_t> history_key(std::uint64_t to) const { return std::nullopt; }
@@ -125,9 +125,9 @@ class TimelineTarget final : public Target {
     image_ = std::move(image);
     program_name_ = std::move(name);
   }
-  // The trace being replayed (it must outlive the target), or null.
-  void set_recorded_trace(const trace::TraceData* trace) { trace_ = trace; }
-  const trace::TraceData* recorded_trace() const override { return trace_; }
+  std::optional<query::RecordedRun> recorded_run() const override {
+    return query::RecordedRun{timeline_.start_of_history(), timeline_.environment().history()};
+  }
 
   std::uint64_t now() const override { return timeline_.now(); }
   std::uint32_t reg(unsigned regno) const override { return static_cast<std::uint32_t>(timeline_.reg(regno)); }
@@ -194,7 +194,6 @@ class TimelineTarget final : public Target {
   std::size_t mapped_pages() const override { return timeline_.mapped_pages(); }
 
  private:
-  const trace::TraceData* trace_ = nullptr;
   timeline::Timeline& timeline_;
   vm::ElfImage image_;
   std::string program_name_;

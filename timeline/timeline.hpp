@@ -203,6 +203,10 @@ class Timeline {
   // (TimelineOptions::index_in_background), or `stop()` (polled every 20 ms)
   // says to give up. True when it is done; false if stopped, off or failed.
   bool wait_for_index(const std::function<bool()>& stop = {});
+  // The state at instruction 0 (before any debugger write there), kept for
+  // the whole session: with environment().history(), what a replay of the
+  // history so far starts from.
+  const vm::Machine& start_of_history() const;
   // Re-runs history [0, to) on a copy of the start of history with `trace`
   // seeing every instruction (vm/exec_trace.hpp), for questions about the
   // whole history so far (line hits, profiles). The position, checkpoints

@@ -249,6 +249,8 @@ StopEvent Timeline::Impl::event_of(const Advance& a, Arrival reached, bool began
   return reached == Arrival::Step ? StopEvent::step(here) : StopEvent::seek_done(here);
 }
 
+const vm::Machine& Timeline::start_of_history() const { return impl_->store.at_or_before(0)->machine; }  // never evicted
+
 bool Timeline::trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel,
                              const vm::DebugPoints* points, const std::function<void(const vm::Machine&)>& at_point) {
   Impl& t = *impl_;
