@@ -20,10 +20,14 @@ std::uint32_t RunMap::function_at(vm::Addr pc) const {
   return f ? *f : kNoFunction;
 }
 
-RunInfo& RunMap::lookup_slow(std::uint64_t key) {
+RunInfo& RunMap::lookup_slow(std::uint64_t key, vm::Addr start, vm::Addr end) {
+  if (key & kOddKey) {
+    auto it = odd_runs_.find({start, end});
+    if (it != odd_runs_.end()) return it->second;
+    return odd_runs_.emplace(std::make_pair(start, end), describe(start, end)).first->second;
+  }
   auto it = runs_.find(key);
   if (it != runs_.end()) return it->second;
-  const vm::Addr start = key >> 32, end = static_cast<std::uint32_t>(key);  // code below 4 GiB (see lookup)
   return runs_.emplace(key, describe(start, end)).first->second;
 }
 

@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <map>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "debuginfo/debug_info.hpp"
@@ -48,7 +50,7 @@ struct alignas(64) RunInfo {
   // followed since (not yet credited to it). A run is usually followed by
   // the same run as last time (loops), so sinks count the edge here and
   // credit `next` when the successor changes or at the end.
-  std::uint64_t next_key = 0;    // next's start << 32 | end
+  std::uint64_t next_key = 0;    // next's RunMap::key_of
   RunInfo* next = nullptr;
   std::uint64_t next_count = 0;
   std::uint32_t next_insns = 0;  // next->insns
@@ -87,12 +89,21 @@ class RunMap {
   RunMap(const debuginfo::DebugInfo& debug, CodeReader read) : debug_(debug), read_(std::move(read)) {}
   // The description of [start, end), decoded on first sight. Pointers stay valid.
   RunInfo& lookup(vm::Addr start, vm::Addr end) {
-    const std::uint64_t key = std::uint64_t{start} << 32 | end;
+    const std::uint64_t key = key_of(start, end);
     Slot& s = filter_[(start >> 1 ^ end >> 3) & (kFilter - 1)];
     if (s.key == key && s.info) return *s.info;
-    RunInfo& info = lookup_slow(key);
+    RunInfo& info = lookup_slow(key, start, end);
     s = Slot{key, &info};
     return info;
+  }
+  // A run's key, one word: its start (user addresses of RV32 and of RV64's
+  // sv39/sv48 layouts are below 2^47) and its length (a straight-line run
+  // is far shorter than 64 KiB) in bits 47..62. Anything else (never seen in
+  // practice) is a hash with bit 63 set, looked up by its full range.
+  static std::uint64_t key_of(vm::Addr start, vm::Addr end) {
+    const std::uint64_t len = end - start;
+    if ((start >> kStartBits) == 0 && (len >> (63 - kStartBits)) == 0) return start | len << kStartBits;
+    return kOddKey | ((start * 0x9E3779B97F4A7C15ull) ^ (end + (end << 17)));
   }
   // Would control arriving at `next` from the end of `prev` be a new entry of
   // its line? (Inline: it runs once per run traced.)
@@ -114,7 +125,7 @@ class RunMap {
   // compare on prev's first cache line and counted on the edge
   // (next_count), credited to the successor only when the edge changes
   // (relink) or at the end (credit_all).
-  static std::uint64_t key_of(const vm::ExecutedRun& r) { return std::uint64_t{r.start} << 32 | r.end; }
+  static std::uint64_t key_of(const vm::ExecutedRun& r) { return key_of(r.start, r.end); }
   // The runs counted on `from`'s edge are executions of its successor, and
   // entries of its first line where the edge enters it.
   static void credit(RunInfo& from) {
@@ -142,16 +153,20 @@ class RunMap {
   }
   void credit_all() {
     for (auto& [key, info] : runs_) credit(info);
+    for (auto& [range, info] : odd_runs_) credit(info);
   }
   const debuginfo::DebugInfo& debug() const { return debug_; }
   std::uint32_t function_at(vm::Addr pc) const;
   template <typename F>
   void for_each(F&& f) {
     for (auto& [key, info] : runs_) f(info);
+    for (auto& [range, info] : odd_runs_) f(info);
   }
 
  private:
-  RunInfo& lookup_slow(std::uint64_t key);
+  static constexpr unsigned kStartBits = 47;
+  static constexpr std::uint64_t kOddKey = 1ull << 63;
+  RunInfo& lookup_slow(std::uint64_t key, vm::Addr start, vm::Addr end);
   RunInfo describe(vm::Addr start, vm::Addr end) const;
   struct Slot {
     std::uint64_t key = 0;
@@ -162,6 +177,7 @@ class RunMap {
   CodeReader read_;
   std::vector<Slot> filter_ = std::vector<Slot>(kFilter);
   std::unordered_map<std::uint64_t, RunInfo> runs_;  // node-based: references stay valid
+  std::map<std::pair<vm::Addr, vm::Addr>, RunInfo> odd_runs_;  // keys with kOddKey, by range
 };
 
 }  // namespace rvrr::query

@@ -2,6 +2,8 @@
 // known by construction (tests/fixtures/query_guest.c).
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "query_fixture.hpp"
 
 using namespace rvrr;
@@ -81,4 +83,35 @@ TEST_CASE("lines: a split count stops when cancelled (gdb's Ctrl-C in a session)
   CHECK_THROWS_AS(query::count_lines(r.trace, r.debug, UINT64_MAX, plan), query::Interrupted);
   cancel = false;  // not cancelled: the same plan answers
   CHECK(count_of(query::count_lines(r.trace, r.debug, UINT64_MAX, plan), r.debug, line_of("LOOP_BODY")).hits == 37);
+}
+
+TEST_CASE("run map: runs are told apart by their whole 64-bit range, above 4 GiB and beyond 2^47") {
+  const Recording& r = recording();
+  // Code everywhere is `addi x0, x0, 0` (nop), 4 bytes an instruction.
+  query::RunMap map(r.debug, [](vm::Addr, std::span<std::uint8_t> out) {
+    const std::uint8_t nop[4] = {0x13, 0, 0, 0};
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = nop[i % 4];
+    return true;
+  });
+  const vm::Addr low = 0x10000, high = low + (vm::Addr{1} << 32), far = vm::Addr{1} << 50;
+  query::RunInfo& a = map.lookup(low, low + 16);
+  query::RunInfo& b = map.lookup(high, high + 16);
+  query::RunInfo& c = map.lookup(high, high + 8);
+  query::RunInfo& d = map.lookup(far, far + 12);
+  CHECK(&a != &b);
+  CHECK(&b != &c);
+  CHECK(b.start == high);
+  CHECK(b.end == high + 16);
+  CHECK(b.insns == 4);
+  CHECK(c.insns == 2);
+  CHECK(d.start == far);
+  CHECK(d.insns == 3);
+  // Looked up again: the same descriptions.
+  CHECK(&map.lookup(high, high + 16) == &b);
+  CHECK(&map.lookup(far, far + 12) == &d);
+  CHECK(&map.lookup(low, low + 16) == &a);
+  std::set<vm::Addr> starts;
+  map.for_each([&](query::RunInfo& info) { starts.insert(info.start); });
+  CHECK(starts == std::set<vm::Addr>{low, high, far});
+  CHECK(query::RunMap::key_of(low, low + 16) != query::RunMap::key_of(high, high + 16));
 }
