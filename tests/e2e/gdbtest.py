@@ -14,6 +14,7 @@ instead of hanging CI.
 Environment (set by ctest): RVRR (the rvrr binary), RVRR_EXAMPLES_DIR (built
 guest examples), RVRR_SOURCE_DIR (the source tree, for gdbinit and sources).
 """
+import contextlib
 import os
 import re
 import shutil
@@ -50,6 +51,22 @@ def env_path(name, default=None):
     if not value:
         sys.exit(f"FAIL: environment variable {name} is not set (run through ctest)")
     return value
+
+
+@contextlib.contextmanager
+def environment(**values):
+    """Sets environment variables for the servers started inside, e.g.
+    RVRR_BACKGROUND_INDEX="0" where a scenario is about what a scan does."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def rvrr_binary():
