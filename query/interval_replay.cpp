@@ -115,8 +115,9 @@ IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, cons
     std::lock_guard lock(error_mutex);
     if (!error) error = std::move(e);
   };
-  // A worker thread's failure (out of memory) is an error of the whole run,
-  // not the process's end.
+  // A job's failure (out of memory), on any thread, is an error of the whole
+  // run: it must neither end a pool thread nor unwind this one past the
+  // pool's joinable threads (either would end the process).
   auto guarded = [&](Job& job, IntervalWorker& worker) {
     try {
       note(run_job(job, worker, history, plan.cancel));
@@ -146,12 +147,12 @@ IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, cons
   while (at < end && !cutter.halted()) {
     if (cancelled()) break;
     if (threads > 1 && queue.size() >= max_queued) {
-      if (std::optional<Job> job = queue.pop(false)) note(run_job(*job, *out.workers[0], history, plan.cancel));
+      if (std::optional<Job> job = queue.pop(false)) guarded(*job, *out.workers[0]);
       continue;
     }
     if (threads == 1) {  // nothing to share the work with: one traced run, no cutting pass
       Job job{index++, cutter, end};
-      note(run_job(job, *out.workers[0], history, plan.cancel));
+      guarded(job, *out.workers[0]);
       break;
     }
     const std::uint64_t next = std::min(end, at + interval);
@@ -167,7 +168,7 @@ IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, cons
     at = next;
   }
   queue.close();
-  while (std::optional<Job> job = queue.pop(false)) note(run_job(*job, *out.workers[0], history, plan.cancel));
+  while (std::optional<Job> job = queue.pop(false)) guarded(*job, *out.workers[0]);
   for (std::thread& t : pool) t.join();
   if (cancelled()) throw Interrupted();
   if (error) throw std::runtime_error(*error);

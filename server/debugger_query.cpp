@@ -66,9 +66,7 @@ template <typename Run>
 auto split_query(Run run) -> std::optional<decltype(run())> {
   try {
     return run();
-  } catch (const query::Interrupted&) {
-    return std::nullopt;
-  } catch (const std::exception&) {  // QueryError (a divergence), or out of memory or threads
+  } catch (const std::exception&) {  // query::Interrupted, QueryError (a divergence), out of memory or threads
     return std::nullopt;
   }
 }
