@@ -53,6 +53,9 @@ class StretchRecorder : public vm::ExecTraceSink {
   void executed(std::span<const vm::ExecutedRun> runs) override;
   std::uint64_t* read_page_bits() override { return read_bits_.data(); }
   void host_call(vm::Addr) override { host_calls_ = true; }
+  // Which code ran and which pages were read is all the index keeps: the
+  // run may translate (supersets only make a stretch "may hit" more often).
+  bool coverage_only() const override { return true; }
   // The stretch [from, to), given the states at both ends (for the written
   // pages). Leaves the recorder empty, ready for another stretch.
   IndexedStretch finish(std::uint64_t from, std::uint64_t to, const vm::Machine& at_from, const vm::Machine& at_to);

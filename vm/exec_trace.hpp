@@ -47,6 +47,14 @@ class ExecTraceSink {
   // A host call (ecall, semihosting) ran at `pc`: it may have read or written
   // guest memory that no guest load or store shows.
   virtual void host_call(Addr pc) {}
+  // True for a sink that needs only which code ran and which pages were
+  // read (the recording index), not the exact runs in order. Such a run may
+  // use the translating tier (vm/jit.hpp): code it ran arrives as ranges
+  // that may be larger than what ran (a translated block with its side
+  // exits, whole loops), possibly repeated, in any order, with icount_after
+  // only a count at or before the range's end. Pages read stay exact.
+  // Exact sinks (the queries) get the interpreter's runs.
+  virtual bool coverage_only() const { return false; }
 };
 
 inline std::uint32_t read_page_bit(Addr a) { return static_cast<std::uint32_t>(a >> 12) & ((1u << 20) - 1); }

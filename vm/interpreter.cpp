@@ -91,7 +91,9 @@ __attribute__((optimize("no-gcse", "no-crossjumping"))) StopInfo interpret(
   [[maybe_unused]] std::uint64_t* const read_bits = kTrace ? m.trace->read_page_bits() : nullptr;
   // kJit: translated code stopped before an op the interpreter must run (see do_jump).
   // With points, only breakpoints (no watchpoints): translated code runs in pages without one.
-  static_assert(!kJit || (!kExact && !kTrace), "the translating tier runs only in the fast path");
+  // With kTrace, only for a sink that needs no exact runs (ExecTraceSink::coverage_only):
+  // translated code reports its ranges itself (m.cover_filter).
+  static_assert(!kJit || !kExact, "the translating tier runs only in the fast path");
   [[maybe_unused]] bool jit_interpret_next = false;
   // kJit: the current page may run translated code (no breakpoint in it, no watchpoints).
   [[maybe_unused]] bool page_translates = false;
@@ -498,5 +500,9 @@ template StopInfo interpret<false, false, false, true>(Machine::Impl&, Environme
                                                       bool);
 template StopInfo interpret<false, true, false, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*,
                                                      bool);
+template StopInfo interpret<false, false, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*,
+                                                     bool);
+template StopInfo interpret<false, true, true, true>(Machine::Impl&, Environment&, std::uint64_t, const DebugPoints*,
+                                                    bool);
 
 }  // namespace rvrr::vm

@@ -30,15 +30,20 @@
 // the next pc has no translation).
 #include "vm/jit.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "vm/jit_internal.hpp"
@@ -131,6 +136,7 @@ struct Runtime {
 };
 
 JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc);  // below
+void jit_cover(JitContext* ctx, std::uint64_t covered, std::uint64_t icount);  // below
 
 Runtime* make_runtime() {
   auto* r = new Runtime;
@@ -165,6 +171,13 @@ Runtime* make_runtime() {
   // where the interpreter would fetch it from), its decoded page's
   // translations attached, its slot translated. Else return.
   a.bind(dispatch);
+  // Coverage first (r10 = what the block left ran): a filter hit costs a
+  // compare; a miss asks C to report it.
+  Label cover_check = a.newLabel(), covered = a.newLabel();
+  a.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, cover)));
+  a.test(x86::rdi, x86::rdi);
+  a.jnz(cover_check);
+  a.bind(covered);
   a.test(x86::edx, x86::edx);
   a.jnz(exit);
   a.cmp(x86::r13, x86::r14);
@@ -214,6 +227,28 @@ Runtime* make_runtime() {
   a.test(x86::rcx, x86::rcx);
   a.jz(exit);
   a.jmp(x86::rcx);
+  // The coverage filter (cover_slot(r10), kept in step with jit_internal.hpp).
+  a.bind(cover_check);
+  static_assert(kCoverFilter == 4096, "the mask below");
+  a.mov(x86::rcx, x86::r10);
+  a.shr(x86::rcx, 29);
+  a.xor_(x86::rcx, x86::r10);
+  a.shr(x86::rcx, 1);
+  a.and_(x86::ecx, static_cast<std::int32_t>(kCoverFilter - 1));
+  a.cmp(x86::qword_ptr(x86::rdi, x86::rcx, 3), x86::r10);
+  a.je(covered);
+  a.sub(x86::rsp, 16);
+  a.mov(x86::dword_ptr(x86::rsp), x86::eax);
+  a.mov(x86::dword_ptr(x86::rsp, 4), x86::edx);
+  a.mov(x86::rdi, x86::r12);
+  a.mov(x86::rsi, x86::r10);
+  a.mov(x86::rdx, x86::r13);
+  a.mov(x86::rax, asmjit::imm(reinterpret_cast<std::uint64_t>(&jit_cover)));
+  a.call(x86::rax);
+  a.mov(x86::eax, x86::dword_ptr(x86::rsp));
+  a.mov(x86::edx, x86::dword_ptr(x86::rsp, 4));
+  a.add(x86::rsp, 16);
+  a.jmp(covered);
   a.bind(exit);
   a.mov(x86::qword_ptr(x86::r12, offsetof(JitContext, icount)), x86::r13);
   a.mov(x86::dword_ptr(x86::r12, offsetof(JitContext, pc)), x86::eax);
@@ -274,6 +309,22 @@ JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc) {
   const JitCode code = jp->code[slot].load(std::memory_order_acquire);
   if (code == nullptr) return nullptr;
   return breakpoint_free(m, *jp, ops, pc, *ctx->points, nullptr) ? code : nullptr;
+}
+
+// A block reported the code it ran (start << 32 | end; 0: none) with the
+// count at or before its end: to the filter and the run's sink. No exception
+// may unwind through translated code: one is kept for jit_enter to rethrow,
+// and coverage stops for the rest of this entry.
+void jit_cover(JitContext* ctx, std::uint64_t covered, std::uint64_t icount) {
+  if (covered == 0) return;
+  ctx->cover[cover_slot(covered)] = covered;
+  const ExecutedRun run{covered >> 32, static_cast<Addr32>(covered), icount};
+  try {
+    ctx->machine->trace->executed(std::span<const ExecutedRun>(&run, 1));
+  } catch (...) {
+    ctx->machine->cover_error = std::current_exception();
+    ctx->cover = nullptr;
+  }
 }
 
 // The value, zero-extended, or -1 when the load would fault.
@@ -375,7 +426,7 @@ class Translator {
         break;
       }
       if (n == kMaxBlock) {
-        exit_to(n, pc);
+        exit_to(n, pc, pc);
         break;
       }
       open = op(ops_[slot], slot, pc, n);
@@ -487,6 +538,10 @@ class Translator {
           def(d.rd);
           break;
       }
+      if (const std::optional<Addr32> t = known_target(d, base_ + 2 * slot); t && *t == base_ + 2 * start_) {
+        const Addr32 past = base_ + 2 * slot + ((d.code & 0x80) ? 2u : 4u);
+        loop_end_ = std::max(loop_end_, past == 0 ? kLastAddress : past);  // the space's last page: saturate
+      }
       if (o == Op::Jal || o == Op::JalL || o == Op::JumpL || o == Op::Jalr) break;
       slot += (d.code & 0x80) ? 1 : 2;
     }
@@ -500,6 +555,36 @@ class Translator {
     }
   }
 
+  // The target of a branch or direct jump at pc (as op() computes it); none for other ops.
+  static constexpr Addr32 kLastAddress = 0xffffffffu;
+  static std::optional<Addr32> known_target(const DecodedOp& d, Addr32 pc) {
+    const Addr32 page = pc & ~(kPageSize - 1);
+    switch (static_cast<Op>(d.code & 0x7f)) {
+      case Op::Beq: case Op::Bne: case Op::Blt: case Op::Bge: case Op::Bltu: case Op::Bgeu: case Op::Jal:
+        return pc + static_cast<Addr32>(d.imm);
+      case Op::BeqL: case Op::BneL: case Op::BltL: case Op::BgeL: case Op::BltuL: case Op::BgeuL: case Op::JalL:
+      case Op::JumpL:
+        return page + 2 * static_cast<Addr32>(d.imm);
+      default:
+        return std::nullopt;
+    }
+  }
+
+  // Coverage (ExecTraceSink::coverage_only, JitContext::cover): every way out
+  // of the block to the dispatcher passes r10 = the code this pass ran, as
+  // start << 32 | end (0: none). Iterations of a loop back to the block's
+  // start stay inside it, so a looping block claims its loop's whole range
+  // on every way out: a superset, which a coverage sink accepts.
+  // An end at 4 GiB (the space's last page) saturates to its last byte, as
+  // the recording index clamps code there anyway.
+  void leave(Addr32 end) {
+    const Addr32 start = base_ + 2 * start_;
+    std::uint64_t covered = 0;  // end == start: nothing ran
+    if (end != start) covered = std::uint64_t{start} << 32 | (end < start ? kLastAddress : std::max(end, loop_end_));
+    a_.mov(x86::r10, asmjit::imm(covered));
+    a_.jmp(x86::rbp);
+  }
+
   void call(const void* fn) {
     a_.mov(x86::rax, asmjit::imm(reinterpret_cast<std::uint64_t>(fn)));
     a_.call(x86::rax);
@@ -507,18 +592,20 @@ class Translator {
 
   // Leave with `retired` more instructions counted, at pc.
   // `stored`: the guest registers in memory are already current (after a call).
-  void exit(unsigned retired, Addr32 pc, bool interpret, bool stored = false) {
+  // `end`: where the code this pass ran ends (0: at pc, the usual case).
+  void exit(unsigned retired, Addr32 pc, bool interpret, bool stored = false, Addr32 end = 0) {
     if (!stored) writeback();
     if (retired) a_.add(x86::r13, retired);
     a_.mov(x86::eax, pc);
     if (interpret) a_.mov(x86::edx, 1);
     else a_.xor_(x86::edx, x86::edx);
-    a_.jmp(x86::rbp);
+    leave(end != 0 ? end : pc);
   }
   // Leave for a known target: loop when it is this block's start, go straight
   // to its translation when it is in this page and translated, else return.
   // Either way only while icount < limit.
-  void exit_to(unsigned retired, Addr32 target) {
+  // `end`: the address just past the jump (or, at kMaxBlock, the next pc).
+  void exit_to(unsigned retired, Addr32 target, Addr32 end) {
     if (retired) a_.add(x86::r13, retired);
     const bool same_page = (target & ~(kPageSize - 1)) == base_;
     const unsigned tslot = (target & (kPageSize - 1)) >> 1;
@@ -541,14 +628,17 @@ class Translator {
       }
       a_.bind(out);
     }
-    exit(0, target, false, true);
+    exit(0, target, false, true, end);
   }
 
   // Straight into another block of this page only while no breakpoint is set
   // at all: else through the dispatcher (which checks the target's page) and
-  // the interpreter (which checks the target block's range).
+  // the interpreter (which checks the target block's range). Nor while code
+  // coverage is reported (the dispatcher reports it).
   void no_breakpoints_or(Label out) {
     a_.cmp(x86::qword_ptr(x86::r12, offsetof(JitContext, breakpoint_pages)), 0);
+    a_.jne(out);
+    a_.cmp(x86::qword_ptr(x86::r12, offsetof(JitContext, cover)), 0);
     a_.jne(out);
   }
 
@@ -679,7 +769,7 @@ class Translator {
       ld(x86::eax, d.rs1);
       op_r(x86::Inst::kIdCmp, x86::eax, d.rs2);
       jump_if_not(not_taken);
-      exit_to(n + 1, target);
+      exit_to(n + 1, target, pc + len);
       a_.bind(not_taken);
     };
     switch (o) {
@@ -745,14 +835,14 @@ class Translator {
       case Op::Bgeu: case Op::BgeuL: branch(o == Op::BgeuL, [&](Label l) { a_.jb(l); }); return true;
       case Op::Jal:
         st_imm(d.rd, static_cast<std::int32_t>(pc + len));
-        exit_to(n + 1, pc + static_cast<Addr32>(imm));
+        exit_to(n + 1, pc + static_cast<Addr32>(imm), pc + len);
         return false;
       case Op::JalL:
         st_imm(d.rd, static_cast<std::int32_t>(pc + len));
-        exit_to(n + 1, base_ + 2 * static_cast<Addr32>(imm));
+        exit_to(n + 1, base_ + 2 * static_cast<Addr32>(imm), pc + len);
         return false;
       case Op::JumpL:
-        exit_to(n + 1, base_ + 2 * static_cast<Addr32>(imm));
+        exit_to(n + 1, base_ + 2 * static_cast<Addr32>(imm), pc + len);
         return false;
       case Op::Jalr: {
         // The target first: rd may be rs1. Then a target in this page goes
@@ -779,7 +869,7 @@ class Translator {
         a_.jmp(x86::rcx);
         a_.bind(out);
         a_.xor_(x86::edx, x86::edx);
-        a_.jmp(x86::rbp);
+        leave(pc + len);
         return false;
       }
       case Op::Flw:
@@ -851,6 +941,7 @@ class Translator {
   x86::Assembler a_;
   Label body_;
   unsigned end_ = 0;
+  Addr32 loop_end_ = 0;  // past the last branch or jump back to the block's start (0: none)
   std::vector<std::function<void()>> stubs_;
   int host_of_[kScratchReg + 1] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
                                    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
@@ -915,8 +1006,14 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
   if (icount >= limit) return {};
   if (patched != nullptr && !breakpoint_free(m, *jp, page_ops, pc, *points, patched)) return {};  // one lies in this block
   JitContext ctx{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
-                 points ? points->breakpoint_page_bits() : nullptr, points};
+                 points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter};
   runtime().entry(&ctx, code);
+  if (m.cover_error) {  // the sink failed (out of memory): as if the interpreter's report had thrown
+    m.translated += ctx.icount - icount;
+    icount = ctx.icount;
+    new_pc = ctx.pc;
+    std::rethrow_exception(std::exchange(m.cover_error, nullptr));
+  }
   m.translated += ctx.icount - icount;
   icount = ctx.icount;
   new_pc = ctx.pc;

@@ -15,6 +15,7 @@
 // with the exact instruction count and the pc to go on at.
 #pragma once
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "vm/decoder.hpp"
@@ -42,7 +43,18 @@ struct JitContext {
   // translated code never goes on into such a page (the interpreter runs it).
   const std::uint64_t* breakpoint_pages;
   const DebugPoints* points;  // the run's points when breakpoint_pages is set
+  // Machine::Impl::cover_filter, or null. Set: every block leaves through the
+  // dispatcher, which reports the code it ran (start << 32 | end, in r10) to
+  // the run's coverage-only sink unless the filter holds it already.
+  std::uint64_t* cover;
 };
+
+// Entries of a coverage filter (Machine::Impl::cover_filter), each a
+// reported start << 32 | end (0: empty); a record lives at cover_slot(record).
+inline constexpr std::size_t kCoverFilter = 4096;
+inline std::size_t cover_slot(std::uint64_t record) {
+  return static_cast<std::size_t>((record ^ record >> 29) >> 1) & (kCoverFilter - 1);
+}
 
 using JitCode = void (*)();  // a block's entry, reachable only through the entry trampoline
 

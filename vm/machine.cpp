@@ -2,6 +2,7 @@
 #include "vm/machine.hpp"
 
 #include "vm/hash.hpp"
+#include "vm/jit_internal.hpp"
 #include "vm/jit.hpp"
 #include "vm/machine_impl.hpp"
 #include "vm/process_layout.hpp"
@@ -26,6 +27,37 @@ Machine& Machine::operator=(Machine&&) noexcept = default;
 Machine::~Machine() = default;
 
 namespace {
+// A traced run whose sink needs only coverage (ExecTraceSink::coverage_only)
+// may use the translating tier: translated code reports the code it ran
+// through m.cover_filter (vm/jit.cpp) and the pages it read through
+// read-TLB fills (Memory::Internals::observe_reads). Undone when the run
+// ends, however it ends.
+class CoverageRun {
+ public:
+  CoverageRun(Machine::Impl& m, bool on) : m_(m) {
+    if (!on) return;
+    filter_.assign(kCoverFilter, 0);
+    m.cover_filter = filter_.data();
+    Memory::Internals::observe_reads(m.memory, m.trace->read_page_bits());
+  }
+  ~CoverageRun() {
+    if (m_.cover_filter == nullptr) return;
+    m_.cover_filter = nullptr;
+    Memory::Internals::observe_reads(m_.memory, nullptr);
+  }
+  CoverageRun(const CoverageRun&) = delete;
+  CoverageRun& operator=(const CoverageRun&) = delete;
+
+ private:
+  Machine::Impl& m_;
+  std::vector<std::uint64_t> filter_;
+};
+
+// May this run use the translating tier? Traced runs only for a coverage-only sink.
+bool translates(const Machine::Impl& m) {
+  return (m.trace == nullptr || m.trace->coverage_only()) && current_tier() == Tier::Auto && jit_supported();
+}
+
 // Step off a stop exactly (ignoring points there), then run on with patched
 // pages until close to stop_at, and finish exactly.
 template <bool kTrace>
@@ -38,15 +70,12 @@ StopInfo run_with_points(Machine::Impl& m, Environment& env, std::uint64_t stop_
     more = stop.kind() == StopKind::Limit && m.icount < stop_at;
   }
   // The translating tier runs in pages without breakpoints when no watchpoint is set (vm/jit.hpp).
-  const bool translate = !kTrace && !points->has_watches() && current_tier() == Tier::Auto && jit_supported();
+  const bool translate = !points->has_watches() && translates(m);
+  const CoverageRun coverage(m, kTrace && translate);
   while (more) {
     if (stop_at - m.icount > kFastSlack) {
-      if constexpr (!kTrace) {
-        stop = translate ? interpret<false, true, false, true>(m, env, stop_at - kFastSlack, points, false)
-                         : interpret<false, true>(m, env, stop_at - kFastSlack, points, false);
-      } else {
-        stop = interpret<false, true, kTrace>(m, env, stop_at - kFastSlack, points, false);
-      }
+      stop = translate ? interpret<false, true, kTrace, true>(m, env, stop_at - kFastSlack, points, false)
+                       : interpret<false, true, kTrace>(m, env, stop_at - kFastSlack, points, false);
       if (stop.kind() == StopKind::Limit) continue;
     } else {
       stop = interpret<true, true, kTrace>(m, env, stop_at, points, false);
@@ -81,9 +110,12 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
     stop = options.trace ? run_with_points<true>(m, env, stop_at, points, options.skip_points_at_start)
                          : run_with_points<false>(m, env, stop_at, points, options.skip_points_at_start);
   } else if (options.trace) {
+    const bool translate = translates(m);
+    const CoverageRun coverage(m, translate);
     for (;;) {
       if (stop_at - m.icount > kFastSlack) {
-        stop = interpret<false, false, true>(m, env, stop_at - kFastSlack, nullptr, false);
+        stop = translate ? interpret<false, false, true, true>(m, env, stop_at - kFastSlack, nullptr, false)
+                         : interpret<false, false, true>(m, env, stop_at - kFastSlack, nullptr, false);
         if (stop.kind() == StopKind::Limit) continue;
       } else {
         stop = interpret<true, false, true>(m, env, stop_at, nullptr, false);
@@ -92,7 +124,7 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
     }
   } else {
     // The translating tier only in this plain fast path (see vm/jit.hpp).
-    const bool translate = current_tier() == Tier::Auto && jit_supported();
+    const bool translate = translates(m);
     for (;;) {
       if (stop_at - m.icount > kFastSlack) {
         stop = translate ? interpret<false, false, false, true>(m, env, stop_at - kFastSlack, nullptr, false)

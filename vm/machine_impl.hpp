@@ -1,6 +1,7 @@
 // vm/machine_impl.hpp - Machine's state, shared by machine.cpp and interpreter.cpp (private to vm/).
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -76,6 +77,11 @@ struct Machine::Impl {
   PatchedPages patched;
   // While a traced run is in progress (RunOptions::trace), its sink; else null.
   ExecTraceSink* trace = nullptr;
+  // While a coverage-only traced run uses the translating tier: the
+  // ranges translated code reported in this run (kCoverFilter entries,
+  // direct-mapped, so a hot loop reports its range once); else null.
+  std::uint64_t* cover_filter = nullptr;
+  std::exception_ptr cover_error;  // the sink threw inside translated code (vm/jit.cpp)
   // Instructions retired by translated code (vm/jit.cpp) over the machine's
   // life; not guest state (never hashed): for `rvrr run --stats` and tests.
   std::uint64_t translated = 0;
@@ -101,7 +107,7 @@ inline constexpr std::uint64_t kFastSlack = 4096;
 StopInfo interpret64(Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points,
                      bool skip_first);
 // kJit: the fast path with the translating tier (vm/jit_internal.hpp); only
-// with !kExact && !kPoints && !kTrace.
+// with !kExact, and with kTrace only for a coverage-only sink (m.cover_filter set).
 template <bool kExact, bool kPoints, bool kTrace = false, bool kJit = false>
 StopInfo interpret(Machine::Impl& m, Environment& env, std::uint64_t limit, const DebugPoints* points,
                    bool skip_first);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "vm/exec_trace.hpp"
 #include "vm/hash.hpp"
 #include "vm/memory_internals.hpp"
 
@@ -13,6 +14,12 @@ constexpr std::uint64_t chunk_of(std::uint64_t page) { return page >> 20; }
 constexpr std::uint32_t l1_index(std::uint64_t page) { return static_cast<std::uint32_t>(page >> 10) & 1023; }
 constexpr std::uint32_t l2_index(std::uint64_t page) { return static_cast<std::uint32_t>(page) & 1023; }
 constexpr std::uint64_t kPagesInSpace = std::uint64_t{1} << (64 - kPageShift);
+
+// Internals::observe_reads: the page holding `a` was read (or may be).
+void mark_read(std::uint64_t* bits, Addr a) {
+  const std::uint32_t bit = read_page_bit(a);
+  bits[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+}
 
 // Freshly mapped pages all share one zero page: mapping costs no memory and
 // no memset, and the first write clones it like any shared page (this holder
@@ -300,6 +307,7 @@ bool Memory::Internals::load_slow(Memory& m, Addr addr, std::uint32_t size, std:
     if (!(m.perms(a) & PermRead)) return false;
     const std::uint8_t* p = m.host_ptr_const(page);
     v |= static_cast<std::uint32_t>(p[a & (kPageSize - 1)]) << (8 * i);
+    if (m.read_marks_ != nullptr) mark_read(m.read_marks_, a);
     m.read_tlb_[page & (kTlbSize - 1)] =
         TlbEntry{page << kPageShift, reinterpret_cast<std::uintptr_t>(p) - (page << kPageShift)};
   }
@@ -316,7 +324,10 @@ bool Memory::Internals::store_slow(Memory& m, Addr addr, std::uint32_t size, std
     std::uint8_t* p = m.writable_page(page);
     p[a & (kPageSize - 1)] = static_cast<std::uint8_t>(value >> (8 * i));
     auto addend = reinterpret_cast<std::uintptr_t>(p) - (page << kPageShift);
-    if (m.perms(a) & PermRead) m.read_tlb_[page & (kTlbSize - 1)] = TlbEntry{page << kPageShift, addend};
+    // While reads are observed a store does not fill the read TLB: the
+    // page's next load must miss it to be seen.
+    if ((m.perms(a) & PermRead) && m.read_marks_ == nullptr)
+      m.read_tlb_[page & (kTlbSize - 1)] = TlbEntry{page << kPageShift, addend};
     m.write_tlb_[page & (kTlbSize - 1)] = TlbEntry{page << kPageShift, addend};
   }
   return true;

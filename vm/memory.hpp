@@ -145,6 +145,9 @@ class Memory {
   // freed when the next run starts (Internals::release_retired).
   std::vector<std::unique_ptr<DecodedPage>> retired_;
   bool code_written_ = false;  // set when a guest store invalidated decoded code
+  // Non-null while a run reports the pages it reads through read-TLB fills
+  // (Internals::observe_reads); never copied or moved with the Memory.
+  std::uint64_t* read_marks_ = nullptr;
 };
 
 }  // namespace rvrr::vm

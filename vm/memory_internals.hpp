@@ -149,6 +149,16 @@ struct Memory::Internals {
     return w;
   }
   static void release_retired(Memory& m) { m.retired_.clear(); }
+  // From now on every read-TLB fill sets the page's bit in `bits` (a
+  // read_page_bit bitmap, vm/exec_trace.hpp; null: stop). The read TLB is
+  // emptied first, so each page a load reads from now on misses it once:
+  // code that probes the TLB inline (the translating tier) then reports
+  // its reads with no per-load cost. (Stores stop filling the read TLB
+  // meanwhile.)
+  static void observe_reads(Memory& m, std::uint64_t* bits) {
+    m.read_marks_ = bits;
+    if (bits != nullptr) std::fill(std::begin(m.read_tlb_), std::end(m.read_tlb_), TlbEntry{});
+  }
   // The translating tier's state of the decoded page whose ops fetch() returned (null: none yet).
   static JitPage* jit_page(const DecodedOp* ops) {
     return reinterpret_cast<const DecodedPage*>(ops)->jit.load(std::memory_order_acquire);

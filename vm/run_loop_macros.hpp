@@ -78,6 +78,7 @@
       if (page_translates) {                                                               \
         new_pc = page_base + (static_cast<Addr>(ip->imm) << 1);                            \
         RETIRE();                                                                          \
+        TRACE_RUN(PC() + kLen, ic);                                                        \
         goto do_jump;                                                                      \
       }                                                                                    \
     }                                                                                      \

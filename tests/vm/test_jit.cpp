@@ -354,3 +354,87 @@ TEST_CASE("jit: F/D loads and stores in translated blocks, up to the fault at th
     if (translating()) CHECK(m.jit.translated_instructions() > 20000);
   }
 }
+
+namespace {
+// Code ranges and read pages reported to a sink, as byte and page sets.
+struct CoverageSink : ExecTraceSink {
+  bool coverage = false;
+  std::vector<std::uint64_t> bits = std::vector<std::uint64_t>((1u << 20) / 64);
+  std::vector<std::pair<Addr, Addr>> ranges;
+  void executed(std::span<const ExecutedRun> runs) override {
+    for (const ExecutedRun& r : runs) ranges.emplace_back(r.start, r.end);
+  }
+  std::uint64_t* read_page_bits() override { return bits.data(); }
+  bool coverage_only() const override { return coverage; }
+  bool ran(Addr a) const {
+    return std::any_of(ranges.begin(), ranges.end(), [&](const auto& r) { return r.first <= a && a < r.second; });
+  }
+  bool read(Addr page_addr) const { return bits[(page_addr >> 12) >> 6] >> ((page_addr >> 12) & 63) & 1; }
+};
+}  // namespace
+
+TEST_CASE("jit: a coverage-only traced run translates, covers every instruction that ran and none that did not, and "
+          "reports exactly the pages read") {
+  TierScope scope;
+  // A loop that reads one data page, writes another and skips a cold call
+  // every time; then a tight self-looping block; then c.ebreak. `cold` never runs.
+  Program p;
+  p.li(s11, kDataBase);
+  p.li(s10, kDataBase + 0x2000);
+  p.li(s0, 20000);
+  p.li(t1, 0xffffffffu);
+  const Addr loop = p.here();
+  p.w(e::lw(t2, s11, 0));
+  p.w(e::addi(t0, t0, 1));
+  p.w(e::bne(t0, t1, 8));  // always taken: over the cold call
+  const Addr cold_call = p.here();
+  p.w(e::jal(ra, 0));  // patched to call `cold`
+  p.w(e::sw(t0, s10, 0));
+  p.w(e::addi(s0, s0, -1));
+  p.w(e::bne(s0, zero, static_cast<std::int32_t>(loop - p.here())));
+  p.li(a0, 5000);
+  const Addr tight = p.here();
+  p.w(e::addi(a0, a0, -1));
+  p.w(e::bne(a0, zero, -4));
+  p.h(e::kCEbreak);
+  const Addr cold = p.here();
+  p.w(e::jalr(zero, ra, 0));
+  const std::uint32_t j = e::jal(ra, static_cast<std::int32_t>(cold - cold_call));
+  for (int k = 0; k < 4; ++k) p.bytes[cold_call - kCodeBase + k] = static_cast<std::uint8_t>(j >> (8 * k));
+  const Machine base = make_machine(p);
+
+  for (const bool with_breakpoint : {false, true}) {
+    CAPTURE(with_breakpoint);
+    DebugPoints points;
+    points.add_breakpoint(tight + 4);  // the self-loop's branch: stops in its first iteration
+    RunOptions o;
+    if (with_breakpoint) o.points = &points;
+    Pair m{base, base};
+    CoverageSink exact, cover;
+    cover.coverage = true;
+    NullEnvironment env_a, env_b;
+    set_tier(Tier::Interp);
+    o.trace = &exact;
+    const StopInfo a = m.interp.run(o, env_a);
+    set_tier(Tier::Auto);
+    o.trace = &cover;
+    const StopInfo b = m.jit.run(o, env_b);
+    CHECK(static_cast<int>(a.kind()) == static_cast<int>(b.kind()));
+    CHECK(m.interp.state_hash() == m.jit.state_hash());
+    if (translating()) CHECK(m.jit.translated_instructions() > 50000);
+    // A superset of what ran: every byte of every instruction the interpreter ran.
+    for (const auto& [start, end] : exact.ranges)
+      for (Addr x = start; x < end; x += 2) {
+        CAPTURE(x);
+        CHECK(cover.ran(x));
+      }
+    // ... and nothing that never ran: the cold call and `cold`.
+    CHECK_FALSE(exact.ran(cold_call));
+    CHECK_FALSE(cover.ran(cold_call));
+    CHECK_FALSE(cover.ran(cold));
+    // Pages read: exactly the interpreter's (the stored-to page is not one).
+    CHECK(cover.bits == exact.bits);
+    CHECK(cover.read(kDataBase));
+    CHECK_FALSE(cover.read(kDataBase + 0x2000));
+  }
+}
