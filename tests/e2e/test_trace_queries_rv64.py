@@ -180,6 +180,19 @@ def check_guest(name, high):
     ck.check(not [a for a in w["accesses"] if a["changed"] and a["by"] != "host call"],
              f"{name}: only the host call changes inbuf: {w}")
 
+    # trace memory: the program's segments where it was linked, the stack
+    # below 256 GiB; the text's columns stay under their headers.
+    mem = ask_json("trace", "memory", trace)
+    segs = [r for r in mem["regions"] if r["kind"] == "segment"]
+    ck.check(any(r["start"] <= sym["main"] < r["end"] and "x" in r["perms"] for r in segs)
+             and any(r["start"] <= sym["counter"] < r["end"] for r in segs)
+             and any(r["kind"] == "stack" and r["end"] == 0x40_0000_0000 for r in mem["regions"]),
+             f"{name}: trace memory: {mem['regions']}")
+    rows = ask("trace", "memory", trace).splitlines()
+    col = rows[1].find("perms") if len(rows) > 1 else -1
+    ck.check(col > 0 and all(re.match(r"[r-][w-][x-] ", row[col:]) for row in rows[2:-1]),
+             f"{name}: trace memory text columns:\n" + "\n".join(rows))
+
     # trace diff. A copy of a recording equals it. Two recordings of the guest
     # are not equal: static glibc reads 8 random bytes (getrandom, for
     # malloc's tcache key), which rvrr records as they came; they take the
