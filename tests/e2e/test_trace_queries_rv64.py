@@ -221,6 +221,49 @@ def check_guest(name, high):
              and "control flow: the same path" in text, f"{name}: diff text names the pc whole:\n{text}")
 
 
+@g.scenario(ck, "RV64 at 8 GiB, a long history split over threads: the same answers, exact counts")
+def split():
+    # tests/e2e/guests/long_history.c linked at 8 GiB: 10 units of spin(100000),
+    # 18M instructions, cut into 4M-instruction intervals replayed in parallel.
+    os.environ["RVRR_E2E_GUEST_ABI"] = "rv64-high"
+    try:
+        elf = g.build_guest("long_history")
+    finally:
+        del os.environ["RVRR_E2E_GUEST_ABI"]
+    trace = os.path.join(TMP, "long_high.rvrr")
+    r = g.run_rvrr(["record", "-o", trace, elf, "10"])
+    if r.returncode != 0:
+        raise g.TestFailure(f"record long_history: exit {r.returncode}: {r.stderr}")
+    spin_body = g.marker_line(g.guest_source("long_history"), "spin_body")
+    os.environ["RVRR_NO_CACHE"] = "1"
+    try:
+        for q in (["trace", "lines", "--json", trace], ["trace", "profile", "--json", trace],
+                  ["trace", "calls", "--json", trace, "spin"]):
+            answers = []
+            for n in ("1", "3"):
+                os.environ["RVRR_SCAN_THREADS"] = n
+                res = g.run_rvrr(q)
+                ck.check(res.returncode == 0, f"`rvrr {' '.join(q)}` on {n} threads: exit {res.returncode} {res.stderr}")
+                answers.append(res.stdout)
+            ck.check(answers[0] == answers[1], f"`rvrr {' '.join(q[:-1])}` on 1 and 3 threads differ")
+            doc = parse(answers[0])
+            if q[1] == "lines":
+                hits = [x["hits"] for x in doc.get("lines", []) if x["line"] == spin_body
+                        and os.path.basename(x["file"]) == "long_history.c"]
+                ck.check(hits == [1000000], f"spin's body entered 10 x 100000 times: {hits}")
+            elif q[1] == "profile":
+                spin = [f for f in doc.get("functions", []) if f["name"] == "spin"]
+                ck.check(len(spin) == 1 and spin[0]["calls"] == 10 and spin[0]["entry"] >= 1 << 33
+                         and sum(f["self"] for f in doc["functions"]) == doc["instructions"],
+                         f"spin called 10 times at 8 GiB: {spin}")
+            else:
+                ck.check([c["arguments"][0]["value"] for c in doc.get("calls", [])] == ["100000"] * 10,
+                         f"spin(100000) 10 times: {str(doc)[:500]}")
+    finally:
+        del os.environ["RVRR_NO_CACHE"]
+        os.environ.pop("RVRR_SCAN_THREADS", None)
+
+
 def parse(text):
     try:
         return json.loads(text)
@@ -241,6 +284,7 @@ def high():
 try:
     low()
     high()
+    split()
 finally:
     shutil.rmtree(TMP, ignore_errors=True)
 ck.finish()
