@@ -152,7 +152,9 @@ class _RvrrWriteSearch(_rvrr_gdb.Command):
         if value.address is None:
             raise _rvrr_gdb.GdbError("%s: '%s' is not in memory (give an lvalue: a variable, buf[3], *p)"
                                      % (self._name, arg))
-        address = int(value.address) & 0xffffffff
+        # As an unsigned number of the target's pointer width (RV64: 64 bits;
+        # the stack lies near 256 GiB, programs may be linked above 4 GiB).
+        address = int(value.address) & ((1 << (8 * value.address.type.sizeof)) - 1)
         size = max(int(value.type.sizeof), 1)
         text = _rvrr_gdb.execute("monitor %s 0x%x %d" % (self._name, address, size), to_string=True)
         _rvrr_gdb.write(text)

@@ -78,6 +78,9 @@ class DebugInfo {
   bool has_dwarf() const { return has_dwarf_; }
   // The ELF header's e_flags (RISC-V: the float ABI, RVC, RVE; vm/elf_flags.hpp).
   std::uint32_t elf_flags() const { return elf_flags_; }
+  // The register width the ELF's class gives (ELF64: an RV64 program, 64;
+  // else 32), as the loader decides it: RV64C reuses RV32C encodings.
+  unsigned xlen() const { return xlen_; }
 
   // The function whose code holds `pc` (DWARF first, then the symtab), as an
   // index into functions(). O(log functions).
@@ -114,6 +117,7 @@ class DebugInfo {
  private:
   bool has_dwarf_ = false;
   std::uint32_t elf_flags_ = 0;
+  unsigned xlen_ = 32;
   std::vector<Function> functions_;
   // (entry, end, index) sorted by entry, non-overlapping; DWARF and symtab separately.
   struct FnRange {

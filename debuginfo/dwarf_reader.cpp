@@ -273,6 +273,7 @@ DebugInfo::DebugInfo(std::span<const std::uint8_t> bytes) {
   std::unique_ptr<Elf, ElfCloser> elf(elf_memory(image.data(), image.size()));
   if (!elf || elf_kind(elf.get()) != ELF_K_ELF) throw DebugInfoError("not an ELF file (cannot read its symbols)");
   if (GElf_Ehdr eh; gelf_getehdr(elf.get(), &eh) != nullptr) elf_flags_ = eh.e_flags;
+  xlen_ = gelf_getclass(elf.get()) == ELFCLASS64 ? 64 : 32;
   Builder b{*this, {}, {}};
   b.read_dwarf(elf.get());
   std::sort(line_ranges_.begin(), line_ranges_.end(), [](const LineRange& a, const LineRange& b) { return a.lo < b.lo; });

@@ -33,7 +33,10 @@
 namespace rvrr::query {
 
 inline constexpr char kAnswerCacheMagic[] = "RVRRANSWERS";  // 11 bytes, no terminator on disk
-inline constexpr std::uint32_t kAnswerCacheVersion = 1;
+// 2: call registers, return addresses and access pcs are 64 bits wide, with
+// the register width (version 1 cut them to 32 bits: RV64 answers changed
+// when they came from the cache). A version-1 file is stale: recomputed.
+inline constexpr std::uint32_t kAnswerCacheVersion = 2;
 
 using Answer = std::vector<std::uint8_t>;
 

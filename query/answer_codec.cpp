@@ -151,16 +151,19 @@ std::vector<std::uint8_t> encode_calls(const std::vector<CallRecord>& calls) {
     o.u(c.depth, 4);
     o.u(c.caller_func, 4);
     o.u(c.caller_line, 4);
-    o.u(c.return_to, 4);
+    o.u(c.return_to);
     o.u(static_cast<std::uint8_t>(c.end), 1);
     o.u(c.exit);
     o.u(c.have_entry_regs, 1);
     o.u(c.have_exit_regs, 1);
-    for (std::uint32_t v : c.a) o.u(v, 4);
+    // RV64's registers and stack words are 64 bits, and the width decides
+    // how the arguments decode (lp64: one register per long or pointer).
+    o.u(c.xlen, 1);
+    for (std::uint64_t v : c.a) o.u(v);
     for (std::uint64_t v : c.fa) o.u(v);
-    for (std::uint32_t v : c.stack) o.u(v, 4);
-    o.u(c.ret_a0, 4);
-    o.u(c.ret_a1, 4);
+    for (std::uint64_t v : c.stack) o.u(v);
+    o.u(c.ret_a0);
+    o.u(c.ret_a1);
     o.u(c.ret_fa0);
   }
   return std::move(o.b);
@@ -170,25 +173,27 @@ std::optional<std::vector<CallRecord>> decode_calls(std::span<const std::uint8_t
                                                     const debuginfo::DebugInfo& debug) {
   In in{{bytes}};
   std::vector<CallRecord> calls;
-  constexpr std::size_t kRecord = 8 + 4 * 4 + 1 + 8 + 2 + 8 * 4 + 8 * 8 + 8 * 4 + 4 + 4 + 8;
+  constexpr std::size_t kRecord = 8 + 3 * 4 + 8 + 1 + 8 + 2 + 1 + 3 * 8 * 8 + 3 * 8;
   for (std::uint64_t i = 0, n = in.count(kRecord); i < n && in.ok; ++i) {
     CallRecord c;
     c.entry = in.u();
     c.depth = in.u32();
     c.caller_func = in.u32();
     c.caller_line = in.u32();
-    c.return_to = in.u32();
+    c.return_to = in.u();
     const std::uint64_t end = in.u(1);
     if (end > static_cast<std::uint64_t>(CallEnd::Open)) return std::nullopt;
     c.end = static_cast<CallEnd>(end);
     c.exit = in.u();
     c.have_entry_regs = in.u(1) != 0;
     c.have_exit_regs = in.u(1) != 0;
-    for (auto& v : c.a) v = in.u32();
+    c.xlen = static_cast<unsigned>(in.u(1));
+    if (c.xlen != 32 && c.xlen != 64) return std::nullopt;
+    for (auto& v : c.a) v = in.u();
     for (auto& v : c.fa) v = in.u();
-    for (auto& v : c.stack) v = in.u32();
-    c.ret_a0 = in.u32();
-    c.ret_a1 = in.u32();
+    for (auto& v : c.stack) v = in.u();
+    c.ret_a0 = in.u();
+    c.ret_a1 = in.u();
     c.ret_fa0 = in.u();
     if (!func_ok(c.caller_func, debug) || !line_or_none(c.caller_line, debug)) return std::nullopt;
     calls.push_back(c);
@@ -202,7 +207,7 @@ std::vector<std::uint8_t> encode_accesses(const std::vector<timeline::MemoryAcce
   o.u(accesses.size(), 4);
   for (const timeline::MemoryAccess& a : accesses) {
     o.u(a.icount);
-    o.u(a.pc, 4);
+    o.u(a.pc);  // RV64: code above 4 GiB
     o.u(a.write, 1);
     o.u(a.by_host_call, 1);
     o.text(a.host_call);
@@ -215,10 +220,10 @@ std::vector<std::uint8_t> encode_accesses(const std::vector<timeline::MemoryAcce
 std::optional<std::vector<timeline::MemoryAccess>> decode_accesses(std::span<const std::uint8_t> bytes) {
   In in{{bytes}};
   std::vector<timeline::MemoryAccess> out;
-  for (std::uint64_t i = 0, n = in.count(8 + 4 + 2 + 12); i < n && in.ok; ++i) {
+  for (std::uint64_t i = 0, n = in.count(8 + 8 + 2 + 12); i < n && in.ok; ++i) {
     timeline::MemoryAccess a;
     a.icount = in.u();
-    a.pc = in.u32();
+    a.pc = in.u();
     a.write = in.u(1) != 0;
     a.by_host_call = in.u(1) != 0;
     a.host_call = in.text();

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "vm/decoder.hpp"
+#include "vm/rv64_compressed.hpp"
 
 namespace rvrr::query {
 
@@ -12,6 +13,18 @@ namespace {
 bool is_link(unsigned reg) { return reg == 1 || reg == 5; }
 
 bool is_branch(vm::Op op) { return op >= vm::Op::Beq && op <= vm::Op::Bgeu; }
+
+// The instruction as the program's machine reads it. RV64C gives some RV32C
+// encodings other meanings: c.addiw is RV32's c.jal, which read as RV32 made
+// an RV64 run ending in c.addiw (at a page end) a call. An RV64 halfword is
+// expanded to its 32-bit form; RV64-only operations (addiw, ld, ...) then
+// decode as Illegal, which only says "no transfer" here, as it should.
+vm::Insn decode(std::uint32_t bits, unsigned xlen) {
+  if (xlen != 64 || (bits & 3) == 3) return vm::decode(bits);
+  vm::Insn in = vm::decode32(vm::expand_rv64c(static_cast<std::uint16_t>(bits)));
+  in.len = 2;
+  return in;
+}
 
 }  // namespace
 
@@ -45,7 +58,7 @@ RunInfo RunMap::describe(vm::Addr start, vm::Addr end) const {
       if (!read_(pc + 2, std::span(b.data() + 2, 2))) break;
       bits |= static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
     }
-    last = vm::decode(bits);
+    last = decode(bits, debug_.xlen());
     last_pc = pc;
     const auto line = debug_.line_id_at(pc);
     const Segment s{1, line ? *line : kNoLine, function_at(pc)};

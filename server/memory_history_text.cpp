@@ -1,6 +1,7 @@
 // server/memory_history_text.cpp - see memory_history_text.hpp.
 #include "server/memory_history_text.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -90,6 +91,18 @@ std::string format_write_search(const timeline::WriteSearch& search, bool forwar
   return text;
 }
 
+namespace {
+
+// Hex digits for a column of addresses: 8 (RV32's width), or more for RV64
+// addresses above 4 GiB, so the columns stay under their headers.
+int address_digits(vm::Addr highest) {
+  int digits = 8;
+  while (digits < 16 && (highest >> (4 * digits)) != 0) ++digits;
+  return digits;
+}
+
+}  // namespace
+
 std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
   if (walk.failure) {
     return walk.failure->kind() == timeline::StopKind::Interrupted ? std::string("Interrupted: no heap shown\n")
@@ -103,11 +116,15 @@ std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
                     " allocator calls so far)\n";
   if (walk.call_in_progress) out += "  (an allocator call is in progress here: its block is not counted yet)\n";
   if (walk.live.empty()) return out;
-  out += "  address     size        allocated at instruction  by           call site\n";
+  vm::Addr highest = 0;
+  for (const auto& b : walk.live) highest = std::max(highest, b.addr);
+  const int digits = address_digits(highest);
+  out += "  address   " + std::string(static_cast<std::size_t>(digits - 8), ' ') +
+         "  size        allocated at instruction  by           call site\n";
   char line[160];
   std::map<vm::Addr, std::pair<std::uint64_t, std::uint64_t>> sites;  // call pc -> blocks, bytes
   for (const auto& b : walk.live) {
-    std::snprintf(line, sizeof line, "  0x%08llx  %10u  %24s  %-11s  ", static_cast<unsigned long long>(b.addr),
+    std::snprintf(line, sizeof line, "  0x%0*llx  %10u  %24s  %-11s  ", digits, static_cast<unsigned long long>(b.addr),
                   static_cast<unsigned>(b.size), trace::group_digits(b.icount).c_str(), b.function.c_str());
     out += line + format_code_place(b.call_pc) + "\n";
     auto& s = sites[b.call_pc];
@@ -123,11 +140,16 @@ std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
 
 std::string format_memory_map(const std::vector<timeline::MemoryRegion>& regions, std::uint64_t icount) {
   std::string out = "Memory map at instruction " + trace::group_digits(icount) + ":\n";
-  out += "  start       end         perms  pages  resident  written  region\n";
+  vm::Addr highest = 0;
+  for (const timeline::MemoryRegion& r : regions) highest = std::max(highest, r.end);
+  const int digits = address_digits(highest);
+  const std::string pad(static_cast<std::size_t>(digits - 8), ' ');
+  out += "  start     " + pad + "  end       " + pad + "  perms  pages  resident  written  region\n";
   std::uint64_t pages = 0, resident = 0, written = 0;
-  char line[128];
+  char line[160];
   for (const timeline::MemoryRegion& r : regions) {
-    std::snprintf(line, sizeof line, "  0x%08llx  0x%08llx  %s  %5u  %8u  %7u  ", static_cast<unsigned long long>(r.start),
+    std::snprintf(line, sizeof line, "  0x%0*llx  0x%0*llx  %s  %5u  %8u  %7u  ", digits,
+                  static_cast<unsigned long long>(r.start), digits,
                   static_cast<unsigned long long>(r.end), timeline::perms_text(r.perms).substr(0, 3).c_str(),
                   r.pages, r.resident, r.written);
     out += line;

@@ -19,7 +19,11 @@ namespace {
 
 constexpr std::size_t kMagicSize = 9;
 constexpr std::size_t kPrefix = kMagicSize + 4 + 4;  // magic, version, payload length
-constexpr std::uint32_t kMaxPages = 1u << (32 - vm::kPageShift);
+// Written pages: any 32-bit page number (RV64's stack lies at page
+// 0x3fff800, far above RV32's 2^20); read pages: bits of the trace's read
+// bitmap (vm::read_page_bit), below 2^20.
+constexpr std::uint64_t kMaxWrittenPages = std::uint64_t{1} << 32;
+constexpr std::uint64_t kMaxReadPages = std::uint64_t{1} << 20;
 
 using Reader = trace::LeReader;
 
@@ -50,12 +54,12 @@ bool ascending(const std::vector<std::uint32_t>& v, std::uint64_t limit) {
   return true;
 }
 
-bool read_pages(Reader& r, std::vector<std::uint32_t>& out) {
+bool read_pages(Reader& r, std::vector<std::uint32_t>& out, std::uint64_t limit) {
   const std::uint64_t n = r.get(4);
   if (!r.ok || n > r.left() / 4) return false;
   out.resize(n);
   for (auto& p : out) p = static_cast<std::uint32_t>(r.get(4));
-  return ascending(out, kMaxPages);
+  return ascending(out, limit);
 }
 
 }  // namespace
@@ -80,8 +84,8 @@ std::vector<std::uint8_t> encode_index_sidecar(const IndexSidecarKey& key, const
     trace::put_le(p, (s.unmapped ? 1u : 0u) | (s.host_calls ? 2u : 0u), 1);
     trace::put_le(p, s.code.size(), 4);
     for (const auto& [start, end] : s.code) {
-      trace::put_le(p, start, 4);
-      trace::put_le(p, end, 4);
+      trace::put_le(p, start, 8);
+      trace::put_le(p, end, 8);
     }
     trace::put_le(p, s.written.size(), 4);
     for (std::uint32_t page : s.written) trace::put_le(p, page, 4);
@@ -130,17 +134,17 @@ std::variant<std::vector<IndexedStretch>, std::string> decode_index_sidecar(std:
     s.unmapped = flags & 1;
     s.host_calls = flags & 2;
     const std::uint64_t n = r.get(4);
-    if (!r.ok || n > r.left() / 8) return bad;
+    if (!r.ok || n > r.left() / 16) return bad;
     s.code.resize(n);
     for (auto& [start, end] : s.code) {
-      start = static_cast<vm::Addr>(r.get(4));
-      end = static_cast<vm::Addr>(r.get(4));
+      start = static_cast<vm::Addr>(r.get(8));
+      end = static_cast<vm::Addr>(r.get(8));
     }
     for (std::size_t k = 0; k < s.code.size(); ++k) {
       // Disjoint, ascending and not touching (adjacent ranges are merged).
       if (s.code[k].first >= s.code[k].second || (k > 0 && s.code[k].first <= s.code[k - 1].second)) return bad;
     }
-    if (!read_pages(r, s.written) || !read_pages(r, s.read)) return bad;
+    if (!read_pages(r, s.written, kMaxWrittenPages) || !read_pages(r, s.read, kMaxReadPages)) return bad;
     out.push_back(std::move(s));
   }
   if (r.left() != 0) return bad;

@@ -11,7 +11,7 @@
 //            u16 length + bytes: the rvrr version that built it
 //            u64 span (instructions per stretch)   u64 stretch count
 //            per stretch: u64 from, u64 to, u8 flags (1 unmapped, 2 host calls),
-//                         u32 n + n * (u32 start, u32 end)   code ranges
+//                         u32 n + n * (u64 start, u64 end)   code ranges
 //                         u32 n + n * u32                    pages written
 //                         u32 n + n * u32                    pages read
 //
@@ -34,7 +34,10 @@
 namespace rvrr::timeline {
 
 inline constexpr char kIndexSidecarMagic[] = "RVRRINDEX";  // 9 bytes, no terminator on disk
-inline constexpr std::uint32_t kIndexSidecarVersion = 1;
+// 2: code ranges are 64 bits (version 1 clamped RV64 code above 4 GiB to
+// one byte) and written pages may lie above 4 GiB (version 1 files of RV64
+// traces held the stack's pages and were rejected as ill-formed).
+inline constexpr std::uint32_t kIndexSidecarVersion = 2;
 
 // What a sidecar must describe to be used.
 struct IndexSidecarKey {

@@ -8,11 +8,25 @@ namespace rvrr::timeline {
 
 namespace {
 
-// RV64 addresses are 64 bits while the index (and its sidecar) keeps 32-bit
-// code addresses and page numbers: everything at or above the top value
-// shares it (clamp), which only ever turns "cannot" into "may".
-constexpr vm::Addr kTopCode = 0xffffffffu;
+// Page numbers are kept in 32 bits (RV64's sv39 space has 2^26 pages):
+// anything at or above the top value would share it (clamp), which only ever
+// turns "cannot" into "may".
 std::uint32_t clamp_page(std::uint64_t page) { return static_cast<std::uint32_t>(std::min<std::uint64_t>(page, 0xffffffffu)); }
+
+// A run's key, one word: its start (RV32's and RV64's sv39/sv48 user
+// addresses lie below 2^47) and its length in the bits above (a run never
+// crosses a page end: at most 4 KiB). Beyond that (never in rvrr's address
+// spaces) a run is recorded as the one byte at kTopCode - 1, which every pc
+// at or above it may have executed: conservative, as before.
+constexpr unsigned kStartBits = 47;
+constexpr vm::Addr kTopCode = vm::Addr{1} << kStartBits;
+std::uint64_t run_key(vm::Addr start, vm::Addr end) {
+  if (start < kTopCode && end > start && end - start < (vm::Addr{1} << (64 - kStartBits)))
+    return start | (end - start) << kStartBits;
+  return (kTopCode - 1) | std::uint64_t{1} << kStartBits;
+}
+vm::Addr key_start(std::uint64_t key) { return key & (kTopCode - 1); }
+vm::Addr key_end(std::uint64_t key) { return key_start(key) + (key >> kStartBits); }
 
 // Any page of [addr, addr+len) in `sorted` (written pages, clamped)?
 bool any_page(const std::vector<std::uint32_t>& sorted, vm::Addr addr, std::uint32_t len) {
@@ -44,7 +58,7 @@ std::vector<std::pair<std::uint64_t, const void*>> pages_of(const vm::Machine& m
 }  // namespace
 
 bool IndexedStretch::may_execute(vm::Addr pc) const {
-  pc = std::min(pc, kTopCode - 1);  // code above 4 GiB was recorded as [kTopCode - 1, kTopCode)
+  pc = std::min(pc, kTopCode - 1);  // code beyond 2^47 was recorded as [kTopCode - 1, kTopCode)
   // The last range starting at or before pc, if it reaches past pc.
   auto it = std::upper_bound(code.begin(), code.end(), pc,
                              [](vm::Addr a, const std::pair<vm::Addr, vm::Addr>& r) { return a < r.first; });
@@ -61,11 +75,10 @@ StretchRecorder::StretchRecorder() : read_bits_((std::uint64_t{1} << (32 - vm::k
 
 void StretchRecorder::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
-    const vm::Addr start = std::min(r.start, kTopCode - 1), end = std::max(std::min(r.end, kTopCode), start + 1);
-    const std::uint64_t key = start << 32 | end;
+    const std::uint64_t key = run_key(r.start, r.end);
     if (key == last_) continue;  // a tight loop: the same run again, no hashing
     last_ = key;
-    std::uint64_t& slot = filter_[(start >> 1 ^ end >> 3) & (kFilter - 1)];
+    std::uint64_t& slot = filter_[(r.start >> 1 ^ r.end >> 3) & (kFilter - 1)];
     if (slot == key) continue;
     slot = key;
     runs_.insert(key);
@@ -78,9 +91,12 @@ IndexedStretch StretchRecorder::finish(std::uint64_t from, std::uint64_t to, con
   s.from = from;
   s.to = to;
   std::vector<std::uint64_t> keys(runs_.begin(), runs_.end());
-  std::sort(keys.begin(), keys.end());  // no unordered iteration reaches the index
+  // By start, then end (no unordered iteration reaches the index).
+  std::sort(keys.begin(), keys.end(), [](std::uint64_t a, std::uint64_t b) {
+    return key_start(a) != key_start(b) ? key_start(a) < key_start(b) : key_end(a) < key_end(b);
+  });
   for (std::uint64_t key : keys) {
-    const vm::Addr start = key >> 32, end = static_cast<std::uint32_t>(key);
+    const vm::Addr start = key_start(key), end = key_end(key);
     if (!s.code.empty() && start <= s.code.back().second) {
       s.code.back().second = std::max(s.code.back().second, end);
     } else {

@@ -62,7 +62,8 @@ class StretchRecorder : public vm::ExecTraceSink {
   void reset();  // forget a stretch that was not run to its end
 
  private:
-  // Distinct executed runs as start << 32 | end. A hot loop repeats the same
+  // Distinct executed runs as start | length << 47 (all 64 bits of an RV64
+  // pc; recording_index.cpp). A hot loop repeats the same
   // few runs millions of times: a direct-mapped filter in front of the set
   // turns nearly all of them into one compare.
   static constexpr std::size_t kFilter = 4096;

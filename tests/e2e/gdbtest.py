@@ -548,7 +548,7 @@ RV64_GUEST_FLAGS = ["-static", "-g", "-gno-column-info", "-O0", "-Wall"]
 
 
 def guest_abi():
-    """RVRR_E2E_GUEST_ABI: "" (picolibc, RV32), "linux" (RV32, our crt0) or "rv64"."""
+    """RVRR_E2E_GUEST_ABI: "" (picolibc, RV32), "linux" (RV32, our crt0), "rv64" or "rv64-high"."""
     return os.environ.get("RVRR_E2E_GUEST_ABI", "")
 
 
@@ -559,7 +559,11 @@ def build_guest(name):
     of picolibc (Linux ecalls instead of semihosting; it then runs under
     qemu-riscv32 too, which helps to tell gdb's behaviour from rvrr's).
     RVRR_E2E_GUEST_ABI=rv64 builds it as an RV64 static glibc program with
-    Debian's riscv64-linux-gnu-gcc (stack near 256 GiB, lp64d)."""
+    Debian's riscv64-linux-gnu-gcc (stack near 256 GiB, lp64d);
+    RVRR_E2E_GUEST_ABI=rv64-high links that program at 8 GiB, so its code
+    and globals lie above 4 GiB too (glibc's crtbeginT.o cannot be linked
+    there: medlow; the start files are named without it, as
+    tests/CMakeLists.txt does for rv64_queries_high)."""
     global _GUEST_DIR
     if _GUEST_DIR is None:
         import atexit
@@ -570,6 +574,12 @@ def build_guest(name):
         cc = os.environ.get("RVRR_RISCV_GCC", "riscv64-unknown-elf-gcc")
         if guest_abi() == "rv64":
             argv = ["riscv64-linux-gnu-gcc", *RV64_GUEST_FLAGS, guest_source(name), "-o", out]
+        elif guest_abi() == "rv64-high":
+            crt = lambda f: subprocess.run(["riscv64-linux-gnu-gcc", "-print-file-name=" + f], capture_output=True,
+                                           text=True, timeout=60).stdout.strip()
+            argv = ["riscv64-linux-gnu-gcc", *RV64_GUEST_FLAGS, "-mcmodel=medany", "-nostartfiles",
+                    "-Wl,-Ttext-segment=0x200000000", crt("crt1.o"), crt("crti.o"), guest_source(name), crt("crtn.o"),
+                    "-o", out]
         elif guest_abi() == "linux":
             rt = os.path.join(source_dir(), "examples", "linux")
             argv = [cc, *LINUX_GUEST_FLAGS, "-I" + rt, os.path.join(rt, "crt0.S"), os.path.join(rt, "rt.c"),

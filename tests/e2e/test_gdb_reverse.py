@@ -13,8 +13,9 @@ sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbtest as g  # noqa: E402
 
-# RVRR_E2E_GUEST_ABI=rv64 (test_gdb_reverse_rv64.py) runs it all on an RV64 build of the guest.
-ck = g.Checker("test_gdb_reverse" + ("_rv64" if g.guest_abi() == "rv64" else ""))
+# RVRR_E2E_GUEST_ABI=rv64 (test_gdb_reverse_rv64.py) runs it all on an RV64 build of the guest, rv64-high
+# (test_gdb_reverse_rv64_high.py) on one linked at 8 GiB.
+ck = g.Checker("test_gdb_reverse" + ("_" + g.guest_abi().replace("-", "_") if g.guest_abi().startswith("rv64") else ""))
 SRC = g.guest_source("steps")
 L = {n: g.marker_line(SRC, n) for n in (
     "add_body", "add_return", "bump_write", "loop_body", "guard_read", "call_illegal", "call_add",

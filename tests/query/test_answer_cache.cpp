@@ -168,3 +168,42 @@ TEST_CASE("answer codecs: profiles, calls and write histories come back as they 
   cut.pop_back();
   CHECK_FALSE(query::decode_accesses(cut));
 }
+
+TEST_CASE("answer codecs: RV64 calls and accesses keep all 64 bits and the register width") {
+  // Cut to 32 bits (cache version 1), a cached RV64 answer decoded `long big`
+  // from two registers and named the writer at pc & 0xffffffff.
+  query::CallRecord c;
+  c.entry = 5276;
+  c.exit = 5309;
+  c.end = query::CallEnd::Returned;
+  c.have_entry_regs = c.have_exit_regs = true;
+  c.xlen = 64;
+  c.return_to = 0x2'0000'0730;
+  c.a = {1, 0x1'0000'0001, 0x2'0004'1ea8, 0xffff'ffff'ffff'fffd, 0, 0, 0, 0x8000'0000'0000'0000};
+  c.stack[0] = 0x3f'ffff'f000;
+  c.ret_a0 = 0x1'0000'0077;
+  c.ret_a1 = 0xdead'beef'0000'0001;
+  const auto back = query::decode_calls(query::encode_calls({c}), debuginfo::DebugInfo{});
+  REQUIRE(back);
+  REQUIRE(back->size() == 1);
+  const query::CallRecord& d = (*back)[0];
+  CHECK(d.xlen == 64);
+  CHECK(d.return_to == c.return_to);
+  CHECK(d.a == c.a);
+  CHECK(d.stack == c.stack);
+  CHECK(d.ret_a0 == c.ret_a0);
+  CHECK(d.ret_a1 == c.ret_a1);
+  c.xlen = 48;  // neither RV32 nor RV64: rejected
+  CHECK_FALSE(query::decode_calls(query::encode_calls({c}), debuginfo::DebugInfo{}));
+
+  timeline::MemoryAccess a;
+  a.icount = 5251;
+  a.pc = 0x2'0000'067c;
+  a.write = true;
+  a.before = std::vector<std::uint8_t>(8, 0);
+  a.after = {5, 0, 0, 0, 0, 0, 0, 0};
+  const auto w = query::decode_accesses(query::encode_accesses({a}));
+  REQUIRE(w);
+  REQUIRE(w->size() == 1);
+  CHECK((*w)[0].pc == 0x2'0000'067cull);
+}

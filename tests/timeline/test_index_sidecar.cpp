@@ -87,7 +87,7 @@ TEST_CASE("a sidecar for another trace, version, build or span, or with any byte
   CHECK_FALSE(rejection(good, other_span).empty());
 
   std::vector<std::uint8_t> version = good;
-  version[9] = 2;  // format version 2 does not exist yet
+  version[9] = 3;  // format version 3 does not exist yet
   CHECK(rejection(version, key).find("version") != std::string::npos);
 
   // Every single-byte change anywhere is caught (magic, framing, payload, checksum).
@@ -166,4 +166,36 @@ TEST_CASE("a sidecar that cannot be written is an error message, and a missing o
   REQUIRE(std::holds_alternative<std::string>(r));
   CHECK(std::get<std::string>(r) == "none");
   CHECK(sidecar_path("/a/b.rvrr") == "/a/b.rvrr.idx");
+}
+
+TEST_CASE("an RV64 stretch round-trips whole: code above 4 GiB, written pages near 256 GiB") {
+  // Version 1 kept code ranges in 32 bits and took page numbers of 2^20 and
+  // up for corrupt: every RV64 trace's sidecar (its stack lies just below
+  // 256 GiB) was thrown away and rebuilt.
+  const IndexSidecarKey key = key_of(1);
+  RecordingIndex index(kSpan);
+  IndexedStretch s;
+  s.from = 0;
+  s.to = kSpan;
+  s.code = {{0x10000, 0x10400}, {0x2'0000'0500, 0x2'0000'0a00}, {0x3f'ffff'0000, 0x3f'ffff'0010}};
+  s.written = {0x10, 0x20'0064, 0x3ff'ffff};
+  s.read = {0x64, 0xfffff};
+  s.host_calls = true;
+  index.add(s);
+  auto decoded = decode_index_sidecar(encode_index_sidecar(key, index), key);
+  REQUIRE(std::holds_alternative<std::vector<IndexedStretch>>(decoded));
+  const auto& got = std::get<std::vector<IndexedStretch>>(decoded);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].code == s.code);
+  CHECK(got[0].written == s.written);
+  CHECK(got[0].read == s.read);
+  CHECK(got[0].may_execute(0x2'0000'0500));
+  CHECK_FALSE(got[0].may_execute(0x2'0000'0a00));
+  CHECK_FALSE(got[0].may_execute(0x1'0000'0500));  // not the same code 4 GiB lower
+
+  IndexedStretch bad = s;
+  bad.read = {0x10'0000};  // a read bit is a page number modulo 2^20
+  RecordingIndex lying(kSpan);
+  lying.add(bad);
+  CHECK(rejection(encode_index_sidecar(key, lying), key).find("corrupt") != std::string::npos);
 }

@@ -66,6 +66,38 @@ TEST_CASE("executed code is kept as exact merged byte ranges") {
   CHECK(s.written.empty());
 }
 
+TEST_CASE("RV64 code above 4 GiB is kept whole: a range at 8 GiB is not one at 4 GiB or at 0") {
+  // The recorder kept runs as start << 32 | end, clamped to 4 GiB: all code
+  // above it was one byte, so a breakpoint anywhere there "may hit" in every
+  // stretch that ran any of it (a program linked at 8 GiB had no index).
+  StretchRecorder rec;
+  const vm::Addr high = vm::Addr{2} << 32;
+  const vm::ExecutedRun runs[] = {{high + 0x1000, high + 0x1008, 4}, {high + 0x1008, high + 0x1010, 7},
+                                  {0x1000, 0x1004, 8}, {high + 0x3000, high + 0x3002, 9},
+                                  {0x3f'ffff'f000, 0x3f'ffff'f010, 13}};
+  rec.executed(runs);
+  Guest g = make_guest(1);
+  vm::Machine m = g.machine();
+  IndexedStretch s = rec.finish(0, 13, m, m);
+  REQUIRE(s.code.size() == 4);
+  CHECK(s.code[0] == std::make_pair(vm::Addr{0x1000}, vm::Addr{0x1004}));
+  CHECK(s.code[1] == std::make_pair(high + 0x1000, high + 0x1010));
+  CHECK(s.code[2] == std::make_pair(high + 0x3000, high + 0x3002));
+  CHECK(s.code[3] == std::make_pair(vm::Addr{0x3f'ffff'f000}, vm::Addr{0x3f'ffff'f010}));
+  CHECK(s.may_execute(high + 0x100e));
+  CHECK_FALSE(s.may_execute(high + 0x2000));
+  CHECK_FALSE(s.may_execute(high + 0x1010));
+  CHECK_FALSE(s.may_execute(vm::Addr{1} << 32 | 0x1000));  // 4 GiB lower: never ran
+  CHECK(s.may_execute(0x1002));
+  // Beyond any user address space (2^47): conservatively "may".
+  StretchRecorder far;
+  const vm::ExecutedRun odd[] = {{vm::Addr{1} << 50, (vm::Addr{1} << 50) + 4, 1}};
+  far.executed(odd);
+  IndexedStretch f = far.finish(0, 1, m, m);
+  CHECK(f.may_execute(vm::Addr{1} << 50));
+  CHECK(f.may_execute((vm::Addr{1} << 52) + 8));
+}
+
 TEST_CASE("the index forgets truncated history and keeps its byte count exact") {
   RecordingIndex index(100);
   for (std::uint64_t k = 0; k < 5; ++k) {
