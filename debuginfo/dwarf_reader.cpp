@@ -131,12 +131,37 @@ struct DebugInfo::Builder {
     return it->second;
   }
 
+  // The CU's address ranges, ascending (empty when it has none).
+  static std::vector<std::pair<Dwarf_Addr, Dwarf_Addr>> cu_ranges(Dwarf_Die* cu) {
+    std::vector<std::pair<Dwarf_Addr, Dwarf_Addr>> out;
+    Dwarf_Addr base = 0, start = 0, end = 0;
+    for (ptrdiff_t off = 0; (off = dwarf_ranges(cu, off, &base, &start, &end)) > 0;)
+      if (end > start) out.emplace_back(start, end);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
   void read_lines(Dwarf_Die* cu) {
     Dwarf_Lines* lines = nullptr;
     std::size_t n = 0;
     if (dwarf_getsrclines(cu, &lines, &n) != 0) return;
     // Row i covers [addr_i, addr_i+1) within its sequence; of several rows at
-    // one address, the last one (the only non-empty range) wins.
+    // one address, the last one (the only non-empty range) wins. libdw sorts
+    // the rows of all sequences by address, so where sequences share an
+    // address (the line programs of functions --gc-sections dropped all sit
+    // at 0) the last row there is followed by the next sequence's first row:
+    // their "range" would claim every address up to it, main's included.
+    // So a range is kept only inside the CU's own address range holding its
+    // start, and cut at that range's end.
+    const auto ranges = cu_ranges(cu);
+    auto clip = [&](Dwarf_Addr lo, Dwarf_Addr hi) -> Dwarf_Addr {
+      if (ranges.empty()) return hi;  // a CU with no ranges: nothing to check against
+      auto it = std::upper_bound(ranges.begin(), ranges.end(), lo,
+                                 [](Dwarf_Addr a, const auto& r) { return a < r.first; });
+      if (it == ranges.begin()) return lo;
+      --it;
+      return lo < it->second ? std::min(hi, it->second) : lo;
+    };
     for (std::size_t i = 0; i + 1 < n; ++i) {
       Dwarf_Line* row = dwarf_onesrcline(lines, i);
       Dwarf_Line* next = dwarf_onesrcline(lines, i + 1);
@@ -145,7 +170,9 @@ struct DebugInfo::Builder {
       if (end_seq) continue;
       Dwarf_Addr lo = 0, hi = 0;
       int lineno = 0;
-      if (dwarf_lineaddr(row, &lo) != 0 || dwarf_lineaddr(next, &hi) != 0 || hi <= lo) continue;
+      if (dwarf_lineaddr(row, &lo) != 0 || dwarf_lineaddr(next, &hi) != 0) continue;
+      hi = clip(lo, hi);
+      if (hi <= lo) continue;
       if (dwarf_lineno(row, &lineno) != 0 || lineno <= 0) continue;  // line 0: no source line
       const char* src = dwarf_linesrc(row, nullptr, nullptr);
       if (!src) continue;

@@ -296,7 +296,7 @@ Outcome Debugger::finish_monitor_text(const Work& work, const timeline::StopEven
   if (!work_error_.empty()) return console_then_ok(std::move(work_error_));
   if (std::holds_alternative<Work::Heap>(work.what)) {
     if (!heap_walk_) return console_then_ok("The program has no malloc, calloc, realloc or free symbols: no heap to walk\n");
-    return console_then_ok(format_heap(*heap_walk_, event.icount()));
+    return console_then_ok(format_heap(*heap_walk_, event.icount(), debug_info()));
   }
   if (const auto* find = std::get_if<Work::FindWrite>(&work.what)) {
     stop_reply(event);

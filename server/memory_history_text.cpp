@@ -103,7 +103,7 @@ int address_digits(vm::Addr highest) {
 
 }  // namespace
 
-std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
+std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount, const debuginfo::DebugInfo* debug) {
   if (walk.failure) {
     return walk.failure->kind() == timeline::StopKind::Interrupted ? std::string("Interrupted: no heap shown\n")
                                                                  : "Replay diverged: " + walk.failure->message() + "\n";
@@ -126,14 +126,14 @@ std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount) {
   for (const auto& b : walk.live) {
     std::snprintf(line, sizeof line, "  0x%0*llx  %10u  %24s  %-11s  ", digits, static_cast<unsigned long long>(b.addr),
                   static_cast<unsigned>(b.size), trace::group_digits(b.icount).c_str(), b.function.c_str());
-    out += line + format_code_place(b.call_pc) + "\n";
+    out += line + format_code_place(b.call_pc, debug) + "\n";
     auto& s = sites[b.call_pc];
     s.first += 1;
     s.second += b.size;
   }
   out += "By allocation site:\n";
   for (const auto& [pc, s] : sites)
-    out += "  " + format_code_place(pc) + ": " + trace::group_digits(s.first) +
+    out += "  " + format_code_place(pc, debug) + ": " + trace::group_digits(s.first) +
            (s.first == 1 ? " block, " : " blocks, ") + trace::group_digits(s.second) + " bytes\n";
   return out;
 }

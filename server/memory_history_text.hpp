@@ -39,7 +39,8 @@ std::string format_write_search(const timeline::WriteSearch& search, bool forwar
                                 std::uint64_t from, const debuginfo::DebugInfo* debug = nullptr);
 
 // `monitor heap`: the live blocks and a summary by allocation site.
-std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount);
+std::string format_heap(const timeline::HeapWalk& walk, std::uint64_t icount,
+                        const debuginfo::DebugInfo* debug = nullptr);
 // `monitor info memory` / `rvrr trace memory`: a table of the regions.
 std::string format_memory_map(const std::vector<timeline::MemoryRegion>& regions, std::uint64_t icount);
 

@@ -139,9 +139,13 @@ def heap():
         ck.begin("monitor heap", s, srv)
         ck.contains(2, re.compile(r"Live heap blocks at instruction [\d,]+: 3 blocks, 142 bytes"))
         ck.contains(6, re.compile(r"Live heap blocks at instruction [\d,]+: 2 blocks, 232 bytes"))
-        ck.contains(6, re.compile(r"\s32\s+[\d,]+\s+calloc\s+0x[0-9a-f]{8}\n"))
-        ck.contains(6, re.compile(r"\s200\s+[\d,]+\s+realloc\s+0x[0-9a-f]{8}\n"))
+        # Each block's call site by pc, function and file:line (the line of the allocating call).
+        site = r"0x[0-9a-f]{{8}} in main at \S*heap_blocks\.c:{}\n"
+        ck.contains(6, re.compile(r"\s32\s+[\d,]+\s+calloc\s+" + site.format(g.marker_line(src, "alloc_b"))))
+        ck.contains(6, re.compile(r"\s200\s+[\d,]+\s+realloc\s+" + site.format(g.marker_line(src, "realloc_c"))))
         ck.contains(6, "By allocation site:")
+        ck.contains(6, re.compile(r"\n  0x[0-9a-f]{8} in main at \S*heap_blocks\.c:" +
+                                  str(g.marker_line(src, "alloc_b")) + ": 1 block, 32 bytes\n"))
         ck.check(when(s, 5) is not None and when(s, 5) == when(s, 7), "monitor heap does not move")
         m = re.search(r"= (0x[0-9a-f]+)", s[8].output) if len(s.steps) > 8 else None
         ck.check(m is not None and f"  {int(m.group(1), 16):#010x}  " in s[6].output,
