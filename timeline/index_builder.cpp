@@ -222,10 +222,17 @@ void IndexBuilder::work() {
         recorder.reset();
         rec_start = m;
       }
-      std::uint64_t limit = std::min({target, stretch_end, at + kWorkerSlice});
-      if (auto w = history.next_write_at_or_after(at + 1)) limit = std::min(limit, *w);
+      // Stretch ends, the frontier and debugger writes are exact stops; the
+      // end of a worker slice is only a pause point (a soft stop, which
+      // saves the exact loop's last few thousand instructions per slice)
+      // when it cannot overshoot one of them.
+      std::uint64_t hard = std::min(target, stretch_end);
+      if (auto w = history.next_write_at_or_after(at + 1)) hard = std::min(hard, *w);
+      const bool pause = at + kWorkerSlice + vm::RunOptions::kMaxOvershoot <= hard;
+      const std::uint64_t limit = pause ? at + kWorkerSlice : hard;
       vm::RunOptions run;
       run.stop_at = limit;
+      run.soft_stop = pause;
       run.trace = rec_start ? &recorder : nullptr;
       const auto t0 = std::chrono::steady_clock::now();
       const auto cpu0 = thread_cpu_time();
@@ -236,7 +243,7 @@ void IndexBuilder::work() {
                          std::memory_order_relaxed);
       executed_.fetch_add(m.icount() - at, std::memory_order_relaxed);
       position_.store(m.icount(), std::memory_order_relaxed);
-      if (info.kind() != vm::StopKind::Limit || m.icount() != limit) {
+      if (info.kind() != vm::StopKind::Limit || m.icount() < limit || m.icount() > hard) {
         // Behind the frontier the guest neither exits nor faults (that is
         // where history ends): anything else is a re-run that does not match.
         fail(info.message().empty() ? "the re-run stopped at instruction " + std::to_string(m.icount())

@@ -112,11 +112,14 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
   } else if (options.trace) {
     const bool translate = translates(m);
     const CoverageRun coverage(m, translate);
+    // A soft stop runs the fast path right up to stop_at (it may overshoot by
+    // less than kFastSlack) and never needs the exact loop.
+    const std::uint64_t fast_to = options.soft_stop ? stop_at : stop_at - kFastSlack;
     for (;;) {
-      if (stop_at - m.icount > kFastSlack) {
-        stop = translate ? interpret<false, false, true, true>(m, env, stop_at - kFastSlack, nullptr, false)
-                         : interpret<false, false, true>(m, env, stop_at - kFastSlack, nullptr, false);
-        if (stop.kind() == StopKind::Limit) continue;
+      if (options.soft_stop ? m.icount < stop_at : stop_at - m.icount > kFastSlack) {
+        stop = translate ? interpret<false, false, true, true>(m, env, fast_to, nullptr, false)
+                         : interpret<false, false, true>(m, env, fast_to, nullptr, false);
+        if (stop.kind() == StopKind::Limit && !options.soft_stop) continue;  // soft: at or just past stop_at
       } else {
         stop = interpret<true, false, true>(m, env, stop_at, nullptr, false);
       }
@@ -125,11 +128,12 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
   } else {
     // The translating tier only in this plain fast path (see vm/jit.hpp).
     const bool translate = translates(m);
+    const std::uint64_t fast_to = options.soft_stop ? stop_at : stop_at - kFastSlack;
     for (;;) {
-      if (stop_at - m.icount > kFastSlack) {
-        stop = translate ? interpret<false, false, false, true>(m, env, stop_at - kFastSlack, nullptr, false)
-                         : interpret<false, false>(m, env, stop_at - kFastSlack, nullptr, false);
-        if (stop.kind() == StopKind::Limit) continue;
+      if (options.soft_stop ? m.icount < stop_at : stop_at - m.icount > kFastSlack) {
+        stop = translate ? interpret<false, false, false, true>(m, env, fast_to, nullptr, false)
+                         : interpret<false, false>(m, env, fast_to, nullptr, false);
+        if (stop.kind() == StopKind::Limit && !options.soft_stop) continue;  // soft: at or just past stop_at
       } else {
         stop = interpret<true, false>(m, env, stop_at, nullptr, false);
       }

@@ -51,6 +51,16 @@ struct RunOptions {
   // Report what executes (straight-line runs, pages read) to this sink; see
   // vm/exec_trace.hpp. Works with or without points.
   ExecTraceSink* trace = nullptr;
+  // A pause point, not an exact stop: without points, the run may stop with
+  // StopKind::Limit anywhere from stop_at to kMaxOvershoot instructions past
+  // it, at a block boundary (where the fast path checks its limit), instead
+  // of finishing the last stretch instruction by instruction in the exact
+  // loop (10-20x slower than translated code). For callers that only need to
+  // look up now and then (the recorder's progress and interrupt checks, the
+  // background indexer's slices); the state where it stops is still exact
+  // and deterministic. Ignored with points (they stop exactly anyway).
+  bool soft_stop = false;
+  static constexpr std::uint64_t kMaxOvershoot = 4096;
 };
 
 class Machine {

@@ -101,6 +101,7 @@ std::optional<WatchHit> host_write_hit(const Memory& before, const Memory& after
 // (see vm/exec_trace.hpp).
 // Returns StopKind::Limit when the limit was reached.
 inline constexpr std::uint64_t kFastSlack = 4096;
+static_assert(kFastSlack == RunOptions::kMaxOvershoot, "a soft stop overshoots by what the fast path may");
 // The RV64 run loop (interpreter64.cpp): always exact (stops at `limit`
 // precisely), honours `points` (may be null) and `skip_first`, reports to
 // m.trace when set. A separate, simpler loop: RV32's is never slowed by RV64.

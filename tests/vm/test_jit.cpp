@@ -438,3 +438,33 @@ TEST_CASE("jit: a coverage-only traced run translates, covers every instruction 
     CHECK_FALSE(cover.read(kDataBase + 0x2000));
   }
 }
+
+TEST_CASE("a soft stop lands at most kMaxOvershoot past its count, in the state an exact run to that count has") {
+  TierScope scope;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    CAPTURE(seed);
+    Rng rnd(seed);
+    const Machine base = make_machine(looping_program(rnd, 600, 400));
+    for (const Tier tier : {Tier::Interp, Tier::Auto}) {
+      CAPTURE(tier_name(tier));
+      set_tier(tier);
+      Machine soft = base;
+      NullEnvironment env;
+      for (std::uint64_t stop_at = 10007; stop_at < 200000; stop_at += 37411) {
+        RunOptions o;
+        o.stop_at = stop_at;
+        o.soft_stop = true;
+        const StopInfo s = soft.run(o, env);
+        if (s.kind() != StopKind::Limit) break;  // the program ended first
+        CHECK(soft.icount() >= stop_at);
+        CHECK(soft.icount() <= stop_at + RunOptions::kMaxOvershoot);
+        Machine exact = base;
+        NullEnvironment env2;
+        RunOptions e;
+        e.stop_at = soft.icount();
+        CHECK(exact.run(e, env2).kind() == StopKind::Limit);
+        CHECK(exact.state_hash() == soft.state_hash());
+      }
+    }
+  }
+}
