@@ -52,7 +52,9 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
     }
     vm::RunOptions run;
     run.stop_at = std::min(limit, machine.icount() + slice);
-    run.soft_stop = run.stop_at != limit;  // a slice's end is only a pause point; --max-instructions is exact
+    // A slice's end is only a pause point; --max-instructions is exact: a
+    // slice ending closer to it than a soft stop may overshoot stops exactly.
+    run.soft_stop = limit - run.stop_at >= vm::RunOptions::kMaxOvershoot;
     stop = machine.run(run, env);
     env.advance_frontier(machine.icount());
     if (builder) builder->publish(env.history(), false);

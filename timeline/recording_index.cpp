@@ -75,10 +75,13 @@ StretchRecorder::StretchRecorder() : read_bits_((std::uint64_t{1} << (32 - vm::k
 
 void StretchRecorder::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
-    const std::uint64_t key = run_key(r.start, r.end);
+    // An RV32 run to the end of the 32-bit space reports an end that
+    // wrapped (0): it ran up to 4 GiB.
+    const vm::Addr end = r.end <= r.start && r.start <= 0xffffffffu ? vm::Addr{1} << 32 : r.end;
+    const std::uint64_t key = run_key(r.start, end);
     if (key == last_) continue;  // a tight loop: the same run again, no hashing
     last_ = key;
-    std::uint64_t& slot = filter_[(r.start >> 1 ^ r.end >> 3) & (kFilter - 1)];
+    std::uint64_t& slot = filter_[(r.start >> 1 ^ end >> 3) & (kFilter - 1)];
     if (slot == key) continue;
     slot = key;
     runs_.insert(key);

@@ -575,12 +575,15 @@ class Translator {
   // start << 32 | end (0: none). Iterations of a loop back to the block's
   // start stay inside it, so a looping block claims its loop's whole range
   // on every way out: a superset, which a coverage sink accepts.
-  // An end at 4 GiB (the space's last page) saturates to its last byte, as
-  // the recording index clamps code there anyway.
+  // An end at 4 GiB (the space's last page: it wrapped to a value below
+  // start) saturates to the last byte, which still holds the last
+  // instruction's pc. end == start: nothing ran in this pass, but earlier
+  // iterations of a looping block did (a fault at its first op).
   void leave(Addr32 end) {
     const Addr32 start = base_ + 2 * start_;
-    std::uint64_t covered = 0;  // end == start: nothing ran
-    if (end != start) covered = std::uint64_t{start} << 32 | (end < start ? kLastAddress : std::max(end, loop_end_));
+    std::uint64_t covered = 0;
+    if (end < start) covered = std::uint64_t{start} << 32 | kLastAddress;
+    else if (end > start || loop_end_ != 0) covered = std::uint64_t{start} << 32 | std::max(end, loop_end_);
     a_.mov(x86::r10, asmjit::imm(covered));
     a_.jmp(x86::rbp);
   }
@@ -592,14 +595,14 @@ class Translator {
 
   // Leave with `retired` more instructions counted, at pc.
   // `stored`: the guest registers in memory are already current (after a call).
-  // `end`: where the code this pass ran ends (0: at pc, the usual case).
-  void exit(unsigned retired, Addr32 pc, bool interpret, bool stored = false, Addr32 end = 0) {
+  // `end`: where the code this pass ran ends (none: at pc, the usual case).
+  void exit(unsigned retired, Addr32 pc, bool interpret, bool stored = false, std::optional<Addr32> end = {}) {
     if (!stored) writeback();
     if (retired) a_.add(x86::r13, retired);
     a_.mov(x86::eax, pc);
     if (interpret) a_.mov(x86::edx, 1);
     else a_.xor_(x86::edx, x86::edx);
-    leave(end != 0 ? end : pc);
+    leave(end.value_or(pc));
   }
   // Leave for a known target: loop when it is this block's start, go straight
   // to its translation when it is in this page and translated, else return.

@@ -8,6 +8,7 @@
 #include "trace/host_call_text.hpp"
 #include "trace/summary.hpp"
 #include "trace/trace_test_util.hpp"
+#include "tests/vm/elf_builder.hpp"
 
 using namespace rvrr;
 using namespace rvrr::timeline;
@@ -87,6 +88,33 @@ TEST_CASE("max_instructions stops the recording with a 'stopped' footer") {
   CHECK(t.footer->end == TraceEnd::Stopped);
   CHECK(t.footer->final_icount == 5000);
   CHECK(t.history.frontier == 5000);
+}
+
+TEST_CASE("max_instructions is exact past the recorder's slices, which are only pause points") {
+  // addi a0, a0, 1 ; addi a1, a1, 1 ; bne a0, zero, -8 : a 3-instruction
+  // loop (so iterations end off the pause counts) of 2^32 passes. With a
+  // progress callback the recorder pauses every 2^24 instructions (soft
+  // stops, which may overshoot); the limits just past a pause must not.
+  rvrr::test::TestSegment text;
+  for (std::uint32_t w : {0x00150513u, 0x00158593u, 0xfe051ce3u})
+    for (int k = 0; k < 4; ++k) text.data.push_back(static_cast<std::uint8_t>(w >> (8 * k)));
+  const std::vector<std::uint8_t> elf = rvrr::test::build_elf(0x10000, {text});
+  for (const std::uint64_t limit : {(1ull << 24) + 1, (1ull << 24) + 4095, 2 * (1ull << 24) + 7}) {
+    CAPTURE(limit);
+    std::string output;
+    RecordOptions o = guest_options(&output);
+    o.max_instructions = limit;
+    std::uint64_t pauses = 0;
+    o.progress = [&](const Progress&) { ++pauses; };
+    fs::path trace = temp_path("recorder-soft-limit.rvrr");
+    RecordResult r = record_program(elf, "loop.elf", o, trace.string());
+    CHECK(r.stop.kind() == vm::StopKind::Limit);
+    CHECK(r.instructions == limit);
+    CHECK(pauses >= 2);
+    TraceData t = read_trace_file(trace.string());
+    REQUIRE(t.footer.has_value());
+    CHECK(t.footer->final_icount == limit);
+  }
 }
 
 TEST_CASE("recording a program that is not an ELF fails before creating a trace") {

@@ -66,6 +66,20 @@ TEST_CASE("executed code is kept as exact merged byte ranges") {
   CHECK(s.written.empty());
 }
 
+TEST_CASE("an RV32 run to the end of the 32-bit space (its end wrapped to 0) is kept up to 4 GiB") {
+  StretchRecorder rec;
+  const vm::ExecutedRun runs[] = {{0xfffffff0, 0x0, 4}, {0xffffff00, 0xffffffff, 9}};  // the interpreter's, the JIT's
+  rec.executed(runs);
+  Guest g = make_guest(1);
+  vm::Machine m = g.machine();
+  IndexedStretch s = rec.finish(0, 9, m, m);
+  CHECK(s.may_execute(0xfffffff0));
+  CHECK(s.may_execute(0xfffffffc));  // the last instruction of the space
+  CHECK(s.may_execute(0xffffff00));
+  CHECK_FALSE(s.may_execute(0xfffffe00));
+  CHECK_FALSE(s.may_execute(0x0));
+}
+
 TEST_CASE("RV64 code above 4 GiB is kept whole: a range at 8 GiB is not one at 4 GiB or at 0") {
   // The recorder kept runs as start << 32 | end, clamped to 4 GiB: all code
   // above it was one byte, so a breakpoint anywhere there "may hit" in every
