@@ -58,6 +58,11 @@ class ExecTraceSink {
 };
 
 inline std::uint32_t read_page_bit(Addr a) { return static_cast<std::uint32_t>(a >> 12) & ((1u << 20) - 1); }
+// Sets the bit of the page holding `a` in such a bitmap.
+inline void mark_read_page(std::uint64_t* bits, Addr a) {
+  const std::uint32_t bit = read_page_bit(a);
+  bits[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+}
 
 // Batch size for delivering runs (records buffered before a call to executed()).
 inline constexpr std::size_t kExecTraceBatch = 1024;

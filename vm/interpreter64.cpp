@@ -132,10 +132,7 @@ struct Loop {
   }
   void trace_read(u64 a, unsigned size) {
     if (!read_bits) return;
-    for (const u64 x : {a, a + size - 1}) {
-      const std::uint32_t bit = read_page_bit(x);
-      read_bits[bit >> 6] |= 1ull << (bit & 63);
-    }
+    for (const u64 x : {a, a + size - 1}) mark_read_page(read_bits, x);
   }
 
   // ---- memory ----

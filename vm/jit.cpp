@@ -555,7 +555,7 @@ class Translator {
     }
   }
 
-  // The target of a branch or direct jump at pc (as op() computes it); none for other ops.
+  // The target of a branch or direct jump at pc (op() and plan() both ask here); none for other ops.
   static constexpr Addr32 kLastAddress = 0xffffffffu;
   static std::optional<Addr32> known_target(const DecodedOp& d, Addr32 pc) {
     const Addr32 page = pc & ~(kPageSize - 1);
@@ -766,8 +766,8 @@ class Translator {
       reload();
       st(d.rd, x86::eax);
     };
-    auto branch = [&](bool local, auto jump_if_not) {
-      const Addr32 target = local ? base_ + 2 * static_cast<Addr32>(imm) : pc + static_cast<Addr32>(imm);
+    auto branch = [&](auto jump_if_not) {
+      const Addr32 target = *known_target(d, pc);
       Label not_taken = a_.newLabel();
       ld(x86::eax, d.rs1);
       op_r(x86::Inst::kIdCmp, x86::eax, d.rs2);
@@ -830,22 +830,19 @@ class Translator {
       case Op::Sb: store(d, pc, len, n, 1); return true;
       case Op::Sh: store(d, pc, len, n, 2); return true;
       case Op::Sw: store(d, pc, len, n, 4); return true;
-      case Op::Beq: case Op::BeqL: branch(o == Op::BeqL, [&](Label l) { a_.jne(l); }); return true;
-      case Op::Bne: case Op::BneL: branch(o == Op::BneL, [&](Label l) { a_.je(l); }); return true;
-      case Op::Blt: case Op::BltL: branch(o == Op::BltL, [&](Label l) { a_.jge(l); }); return true;
-      case Op::Bge: case Op::BgeL: branch(o == Op::BgeL, [&](Label l) { a_.jl(l); }); return true;
-      case Op::Bltu: case Op::BltuL: branch(o == Op::BltuL, [&](Label l) { a_.jae(l); }); return true;
-      case Op::Bgeu: case Op::BgeuL: branch(o == Op::BgeuL, [&](Label l) { a_.jb(l); }); return true;
+      case Op::Beq: case Op::BeqL: branch([&](Label l) { a_.jne(l); }); return true;
+      case Op::Bne: case Op::BneL: branch([&](Label l) { a_.je(l); }); return true;
+      case Op::Blt: case Op::BltL: branch([&](Label l) { a_.jge(l); }); return true;
+      case Op::Bge: case Op::BgeL: branch([&](Label l) { a_.jl(l); }); return true;
+      case Op::Bltu: case Op::BltuL: branch([&](Label l) { a_.jae(l); }); return true;
+      case Op::Bgeu: case Op::BgeuL: branch([&](Label l) { a_.jb(l); }); return true;
       case Op::Jal:
-        st_imm(d.rd, static_cast<std::int32_t>(pc + len));
-        exit_to(n + 1, pc + static_cast<Addr32>(imm), pc + len);
-        return false;
       case Op::JalL:
         st_imm(d.rd, static_cast<std::int32_t>(pc + len));
-        exit_to(n + 1, base_ + 2 * static_cast<Addr32>(imm), pc + len);
+        exit_to(n + 1, *known_target(d, pc), pc + len);
         return false;
       case Op::JumpL:
-        exit_to(n + 1, base_ + 2 * static_cast<Addr32>(imm), pc + len);
+        exit_to(n + 1, *known_target(d, pc), pc + len);
         return false;
       case Op::Jalr: {
         // The target first: rd may be rs1. Then a target in this page goes

@@ -58,31 +58,43 @@ bool translates(const Machine::Impl& m) {
   return (m.trace == nullptr || m.trace->coverage_only()) && current_tier() == Tier::Auto && jit_supported();
 }
 
+// The fast path (the limit checked at block ends) until close to stop_at,
+// then the exact loop for the rest. A soft stop (RunOptions::soft_stop) runs
+// the fast path right up to stop_at, may overshoot it by less than
+// kFastSlack and never needs the exact loop. fast(limit) and exact(limit)
+// run the two loops.
+template <class Fast, class Exact>
+StopInfo fast_then_exact(const Machine::Impl& m, std::uint64_t stop_at, bool soft, Fast fast, Exact exact) {
+  const std::uint64_t fast_to = soft ? stop_at : stop_at - kFastSlack;
+  for (;;) {
+    if (soft ? m.icount < stop_at : stop_at - m.icount > kFastSlack) {
+      const StopInfo stop = fast(fast_to);
+      if (stop.kind() == StopKind::Limit && !soft) continue;
+      return stop;  // soft: at or just past stop_at
+    }
+    return exact(stop_at);
+  }
+}
+
 // Step off a stop exactly (ignoring points there), then run on with patched
 // pages until close to stop_at, and finish exactly.
 template <bool kTrace>
 StopInfo run_with_points(Machine::Impl& m, Environment& env, std::uint64_t stop_at, const DebugPoints* points,
                          bool skip_at_start) {
-  StopInfo stop;
-  bool more = true;
   if (skip_at_start) {
-    stop = interpret<true, true, kTrace>(m, env, m.icount + 1, points, true);
-    more = stop.kind() == StopKind::Limit && m.icount < stop_at;
+    const StopInfo stop = interpret<true, true, kTrace>(m, env, m.icount + 1, points, true);
+    if (stop.kind() != StopKind::Limit || m.icount >= stop_at) return stop;
   }
   // The translating tier runs in pages without breakpoints when no watchpoint is set (vm/jit.hpp).
   const bool translate = !points->has_watches() && translates(m);
   const CoverageRun coverage(m, kTrace && translate);
-  while (more) {
-    if (stop_at - m.icount > kFastSlack) {
-      stop = translate ? interpret<false, true, kTrace, true>(m, env, stop_at - kFastSlack, points, false)
-                       : interpret<false, true, kTrace>(m, env, stop_at - kFastSlack, points, false);
-      if (stop.kind() == StopKind::Limit) continue;
-    } else {
-      stop = interpret<true, true, kTrace>(m, env, stop_at, points, false);
-    }
-    break;
-  }
-  return stop;
+  return fast_then_exact(
+      m, stop_at, false,
+      [&](std::uint64_t limit) {
+        return translate ? interpret<false, true, kTrace, true>(m, env, limit, points, false)
+                         : interpret<false, true, kTrace>(m, env, limit, points, false);
+      },
+      [&](std::uint64_t limit) { return interpret<true, true, kTrace>(m, env, limit, points, false); });
 }
 }  // namespace
 
@@ -112,33 +124,23 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
   } else if (options.trace) {
     const bool translate = translates(m);
     const CoverageRun coverage(m, translate);
-    // A soft stop runs the fast path right up to stop_at (it may overshoot by
-    // less than kFastSlack) and never needs the exact loop.
-    const std::uint64_t fast_to = options.soft_stop ? stop_at : stop_at - kFastSlack;
-    for (;;) {
-      if (options.soft_stop ? m.icount < stop_at : stop_at - m.icount > kFastSlack) {
-        stop = translate ? interpret<false, false, true, true>(m, env, fast_to, nullptr, false)
-                         : interpret<false, false, true>(m, env, fast_to, nullptr, false);
-        if (stop.kind() == StopKind::Limit && !options.soft_stop) continue;  // soft: at or just past stop_at
-      } else {
-        stop = interpret<true, false, true>(m, env, stop_at, nullptr, false);
-      }
-      break;
-    }
+    stop = fast_then_exact(
+        m, stop_at, options.soft_stop,
+        [&](std::uint64_t limit) {
+          return translate ? interpret<false, false, true, true>(m, env, limit, nullptr, false)
+                           : interpret<false, false, true>(m, env, limit, nullptr, false);
+        },
+        [&](std::uint64_t limit) { return interpret<true, false, true>(m, env, limit, nullptr, false); });
   } else {
     // The translating tier only in this plain fast path (see vm/jit.hpp).
     const bool translate = translates(m);
-    const std::uint64_t fast_to = options.soft_stop ? stop_at : stop_at - kFastSlack;
-    for (;;) {
-      if (options.soft_stop ? m.icount < stop_at : stop_at - m.icount > kFastSlack) {
-        stop = translate ? interpret<false, false, false, true>(m, env, fast_to, nullptr, false)
-                         : interpret<false, false>(m, env, fast_to, nullptr, false);
-        if (stop.kind() == StopKind::Limit && !options.soft_stop) continue;  // soft: at or just past stop_at
-      } else {
-        stop = interpret<true, false>(m, env, stop_at, nullptr, false);
-      }
-      break;
-    }
+    stop = fast_then_exact(
+        m, stop_at, options.soft_stop,
+        [&](std::uint64_t limit) {
+          return translate ? interpret<false, false, false, true>(m, env, limit, nullptr, false)
+                           : interpret<false, false>(m, env, limit, nullptr, false);
+        },
+        [&](std::uint64_t limit) { return interpret<true, false>(m, env, limit, nullptr, false); });
   }
   m.trace = nullptr;
   if (stop.kind() == StopKind::Exited || stop.kind() == StopKind::Fault) {

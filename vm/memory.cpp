@@ -15,12 +15,6 @@ constexpr std::uint32_t l1_index(std::uint64_t page) { return static_cast<std::u
 constexpr std::uint32_t l2_index(std::uint64_t page) { return static_cast<std::uint32_t>(page) & 1023; }
 constexpr std::uint64_t kPagesInSpace = std::uint64_t{1} << (64 - kPageShift);
 
-// Internals::observe_reads: the page holding `a` was read (or may be).
-void mark_read(std::uint64_t* bits, Addr a) {
-  const std::uint32_t bit = read_page_bit(a);
-  bits[bit >> 6] |= std::uint64_t{1} << (bit & 63);
-}
-
 // Freshly mapped pages all share one zero page: mapping costs no memory and
 // no memset, and the first write clones it like any shared page (this holder
 // keeps its use count above one forever). Its bytes are never written, and it
@@ -307,7 +301,7 @@ bool Memory::Internals::load_slow(Memory& m, Addr addr, std::uint32_t size, std:
     if (!(m.perms(a) & PermRead)) return false;
     const std::uint8_t* p = m.host_ptr_const(page);
     v |= static_cast<std::uint32_t>(p[a & (kPageSize - 1)]) << (8 * i);
-    if (m.read_marks_ != nullptr) mark_read(m.read_marks_, a);
+    if (m.read_marks_ != nullptr) mark_read_page(m.read_marks_, a);
     m.read_tlb_[page & (kTlbSize - 1)] =
         TlbEntry{page << kPageShift, reinterpret_cast<std::uintptr_t>(p) - (page << kPageShift)};
   }

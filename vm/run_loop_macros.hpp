@@ -57,9 +57,8 @@
   do {                                                                                \
     if constexpr (kTrace) {                                                           \
       if (read_bits) {                                                                \
-        const Addr ra0 = (r_addr) >> kPageShift, ra1 = ((r_addr) + (r_size)-1) >> kPageShift; \
-        read_bits[ra0 >> 6] |= std::uint64_t{1} << (ra0 & 63);                       \
-        read_bits[ra1 >> 6] |= std::uint64_t{1} << (ra1 & 63);                        \
+        mark_read_page(read_bits, (r_addr));                                          \
+        mark_read_page(read_bits, (r_addr) + (r_size)-1);                             \
       }                                                                               \
     }                                                                                 \
   } while (0)
