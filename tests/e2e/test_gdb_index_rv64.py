@@ -6,15 +6,10 @@ long seek) against the same guest built as a static glibc RV64 program with
 Debian's riscv64-linux-gnu-gcc -static -g, whose stack pages lie just below
 256 GiB (a sidecar holding them was once rejected as ill-formed, so every
 RV64 replay rebuilt its index). Skipped when that compiler is not installed."""
-import os
-import runpy
-import shutil
+
 import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+from abi_rerun import rerun  # noqa: E402
 
-if not shutil.which("riscv64-linux-gnu-gcc"):
-    print("SKIP: riscv64-linux-gnu-gcc is not installed (the RV64 guest cannot be built)")
-    sys.exit(0)
-os.environ["RVRR_E2E_GUEST_ABI"] = "rv64"
-runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_gdb_index.py"), run_name="__main__")
+rerun("test_gdb_index.py", "rv64")

@@ -3,15 +3,10 @@
 RVRR_E2E_GUEST_ABI=rv64-high): a static glibc program whose code, globals and
 stack all lie above 4 GiB, so every breakpoint, watchpoint and pc the
 scenarios use does too. Skipped when riscv64-linux-gnu-gcc is not installed."""
-import os
-import runpy
-import shutil
+
 import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+from abi_rerun import rerun  # noqa: E402
 
-if not shutil.which("riscv64-linux-gnu-gcc"):
-    print("SKIP: riscv64-linux-gnu-gcc is not installed (the RV64 guest cannot be built)")
-    sys.exit(0)
-os.environ["RVRR_E2E_GUEST_ABI"] = "rv64-high"
-runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_gdb_reverse.py"), run_name="__main__")
+rerun("test_gdb_reverse.py", "rv64-high")
