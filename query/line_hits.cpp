@@ -10,34 +10,62 @@ void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
   // inside a run are the same every time, so both are multiplied out later.
   // The previous run lives in a local: as a member it would be stored and
   // reloaded around every increment (the compiler cannot tell they differ).
+  // A run whose count advanced by more than its own instructions followed
+  // counted runs (vm::ExecTraceSink::run_counters): an entry, and not an
+  // edge from the run before.
+  if (runs.empty()) return;
+  ended_counted_ = false;
   std::size_t i = 0;
-  if (prev_ == nullptr && !runs.empty()) {  // the first run (or the first after restart()): an entry
+  if (prev_ == nullptr) {  // the first run (or the first after restart()): an entry
     RunInfo& info = map_.lookup(runs[0].start, runs[0].end);
     ++info.executions;
     ++info.entries;
     prev_ = first_ = &info;
+    icount_ = runs[0].icount_after;
     i = 1;
   }
   RunInfo* prev = prev_;
+  std::uint64_t icount = icount_;
   for (; i < runs.size(); ++i) {
     const std::uint64_t key = RunMap::key_of(runs[i]);
-    if (prev->next_key == key) {
+    const std::uint64_t n = runs[i].icount_after - icount;
+    icount = runs[i].icount_after;
+    if (prev->next_key == key && n == prev->next_insns) {
       ++prev->next_count;
       prev = prev->next;
       continue;
     }
-    if (prev->next2_key == key && prev->next2 != nullptr) {  // the other way of a branch
+    if (prev->next2_key == key && prev->next2 != nullptr && n == prev->next2->insns) {  // the other way of a branch
       ++prev->next2_count;
       prev = prev->next2;
       continue;
     }
     RunInfo& info = map_.lookup(runs[i].start, runs[i].end);
-    RunMap::relink(*prev, info, key);
-    ++info.executions;
-    if (RunMap::enters(*prev, info)) ++info.entries;
+    if (n > info.insns) {
+      entered_after_counted(info);
+    } else {
+      RunMap::relink(*prev, info, key);
+      ++info.executions;
+      if (RunMap::enters(*prev, info)) ++info.entries;
+    }
     prev = &info;
   }
   prev_ = prev;
+  icount_ = icount;
+}
+
+void LineCounter::entered_after_counted(RunInfo& info) {
+  ++info.executions;
+  ++info.entries;
+}
+
+void LineCounter::counted_until(std::uint64_t icount) {
+  if (prev_ != nullptr && icount > icount_) ended_counted_ = true;
+  counters_.drain([&](const vm::CountedExit& e, std::uint64_t count) {
+    RunInfo& info = map_.lookup(e.start, e.end);
+    info.executions += count;
+    info.entries += count;  // entered by a taken branch or jump (see run_counters)
+  });
 }
 
 LineReport LineCounter::finish() {

@@ -15,6 +15,7 @@
 
 #include "query/run_map.hpp"
 #include "vm/exec_trace.hpp"
+#include "vm/run_counters.hpp"
 
 namespace rvrr::query {
 
@@ -30,12 +31,19 @@ struct LineReport {
   std::uint64_t without_line = 0;  // of them, in code without a source line (libc without -g, ...)
 };
 
-// A trace sink: give it to a traced run, then ask finish().
+// A trace sink: give it to a traced run, then ask finish(). It takes counts
+// (vm::ExecTraceSink::run_counters): a counted run was entered by a taken
+// branch or jump, so each of its executions is an entry of its first line,
+// and so is a reported run that follows counted ones.
 class LineCounter : public vm::ExecTraceSink {
  public:
   // `map` must be used by no other sink (its per-run accumulators are ours).
   explicit LineCounter(RunMap& map) : map_(map) {}
   void executed(std::span<const vm::ExecutedRun> runs) override;
+  vm::RunCounters* run_counters() override { return &counters_; }
+  // Credits the counted runs (their descriptions read the machine's code,
+  // which is still there).
+  void counted_until(std::uint64_t icount) override;
   LineReport finish();
   // The runs that come next do not follow the last one seen (the next
   // interval of a parallel pass, query/interval_replay.hpp): the first of
@@ -44,14 +52,20 @@ class LineCounter : public vm::ExecTraceSink {
   void restart() {
     prev_ = nullptr;
     first_ = nullptr;
+    ended_counted_ = false;
   }
   const RunInfo* first_run() const { return first_; }
-  const RunInfo* last_run() const { return prev_; }
+  // Null too when counted runs came after it: the next run is then an entry anyway.
+  const RunInfo* last_run() const { return ended_counted_ ? nullptr : prev_; }
 
  private:
+  void entered_after_counted(RunInfo& info);
   RunMap& map_;
   RunInfo* prev_ = nullptr;
   RunInfo* first_ = nullptr;   // the first run since the start or restart()
+  std::uint64_t icount_ = 0;   // prev_'s icount_after
+  bool ended_counted_ = false; // the last run ended after prev_ (counted runs followed it)
+  vm::RunCounters counters_;
 };
 
 }  // namespace rvrr::query

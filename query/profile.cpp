@@ -2,6 +2,7 @@
 #include "query/profile.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace rvrr::query {
 
@@ -38,18 +39,34 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
   icount_ = icount;
 }
 
-// A run off the hot path: a new successor, a change of stack, or a run the window cuts.
+// A run off the hot path: a new successor, a change of stack, a run the
+// window cuts, or one after counted runs.
 void Profiler::slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint64_t n, std::uint64_t key) {
   RunInfo& info = map_.lookup(r.start, r.end);
-  if (prev_ != nullptr) {
+  bool after_counted = std::exchange(after_counted_, false);
+  if (counts_ && prev_ != nullptr && n > info.insns) {  // counted runs came between (run_counters)
+    counted(first, n - info.insns);
+    first += n - info.insns;
+    n = info.insns;
+    after_counted = true;
+  }
+  if (after_counted) {
+    // The run before was a counted branch or jump to r.start, inside the
+    // function on top of the stack (checked when drained).
+    if (info.first_func != cur_func_) {
+      counts_exact_ = false;
+      flush();
+      stack_transfer(Transfer::Branch, r.start, info.first_func, 0, first >= window_.from && first < window_.to);
+    }
+  } else if (prev_ != nullptr) {
     RunMap::relink(*prev_, info, key);
     // Straight on or a branch, within one function on both sides: the
     // stack stays and the run goes whole to the current node.
     prev_->next_fast = (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
                        prev_->one_function && info.one_function && info.first_func == prev_->first_func;
   }
-  if (prev_ && (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
-      info.first_func == cur_func_) {
+  if (after_counted || (prev_ && (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
+                        info.first_func == cur_func_)) {
     // Straight on, or a branch within the function: the stack stays (the hot case).
   } else {
     flush();
@@ -70,6 +87,38 @@ void Profiler::slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint
   }
   flush();
   partial(info, first, n);
+}
+
+// `n` instructions of counted runs from `first` on, after prev_: they start
+// at the target of prev_'s branch or jump and stay in its function, so the
+// stack makes prev_'s move and they go to its top.
+void Profiler::counted(std::uint64_t first, std::uint64_t n) {
+  if (prev_ == nullptr || (prev_->transfer != Transfer::Branch && prev_->transfer != Transfer::Jump)) {
+    counts_exact_ = false;
+  } else if (const std::uint32_t func = map_.function_at(prev_->target); func != cur_func_) {
+    flush();
+    stack_transfer(prev_->transfer, prev_->target, func, prev_->return_to, first >= window_.from && first < window_.to);
+  }
+  if (first < window_.from || first + n > window_.to) counts_exact_ = false;  // not cut by a window (see run_counters)
+  pending_ += n;
+}
+
+void Profiler::counted_until(std::uint64_t icount) {
+  if (icount > icount_) {  // counted runs ended the run
+    counted(icount_, icount - icount_);
+    icount_ = icount;
+    if (log_ != nullptr) counts_exact_ = false;  // the next interval's seam would not know its run before
+    prev_ = nullptr;
+    after_counted_ = true;
+  }
+  counters_.drain([&](const vm::CountedExit& e, std::uint64_t count) {
+    RunInfo& info = map_.lookup(e.start, e.end);
+    info.executions += count;  // for the lines (add_lines)
+    if (info.insns != e.insns || !info.one_function ||
+        (info.transfer != Transfer::Branch && info.transfer != Transfer::Jump) ||
+        map_.function_at(e.target) != info.first_func)
+      counts_exact_ = false;
+  });
 }
 
 void Profiler::stack_start(std::uint32_t func, vm::Addr target, bool count_call) {

@@ -15,6 +15,7 @@
 #include "query/call_tree.hpp"
 #include "query/run_map.hpp"
 #include "vm/exec_trace.hpp"
+#include "vm/run_counters.hpp"
 
 namespace rvrr::query {
 
@@ -68,12 +69,23 @@ struct StackMove {
 // Makes `moves` on `tree`; `before`: the run that preceded the first Seam (null: the start of history).
 void apply_moves(CallTree& tree, const std::vector<StackMove>& moves, const RunInfo* before, const RunMap& map);
 
+// It takes counts (vm::ExecTraceSink::run_counters) when the window starts at
+// 0 and `counts` allows: counted runs are branches and jumps inside one
+// function, so the instructions between two reported runs go to the stack's
+// top after the move of the first one's branch or jump, and their lines come
+// from the counters. A counted run that leaves its function, or spans two,
+// would put them on the wrong frame: counts_exact() then says so and the
+// caller asks again with counts off.
 class Profiler : public vm::ExecTraceSink {
  public:
   // `map` must be used by no other sink. `start_icount`: the machine's count when tracing starts.
-  Profiler(RunMap& map, ProfileWindow window, std::uint64_t start_icount = 0)
-      : map_(map), window_(window), icount_(start_icount) {}
+  Profiler(RunMap& map, ProfileWindow window, std::uint64_t start_icount = 0, bool counts = true)
+      : map_(map), window_(window), icount_(start_icount), counts_(counts && window.from == 0) {}
   void executed(std::span<const vm::ExecutedRun> runs) override;
+  vm::RunCounters* run_counters() override { return counts_ ? &counters_ : nullptr; }
+  void counted_until(std::uint64_t icount) override;
+  // False when counted runs broke the rules above (ask again with counts off).
+  bool counts_exact() const { return counts_exact_; }
   Profile finish();
 
   // Parallel passes: log the stack's moves to `log` instead of making them
@@ -93,6 +105,7 @@ class Profiler : public vm::ExecTraceSink {
  private:
   static constexpr std::uint32_t kUnknownFunc = 0xfffffffeu;  // logging: the stack after a move is not known
   void slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint64_t n, std::uint64_t key);
+  void counted(std::uint64_t first, std::uint64_t n);
   void partial(const RunInfo& info, std::uint64_t first, std::uint64_t n);
   // The stack's moves: made on tree_, or logged.
   void stack_start(std::uint32_t func, vm::Addr target, bool count_call);
@@ -120,6 +133,10 @@ class Profiler : public vm::ExecTraceSink {
   std::uint64_t pending_ = 0;             // instructions for tree_.current() not yet added
   std::vector<std::uint64_t> partial_lines_;  // per LineId: instructions of runs cut by the window or segmented
   std::uint64_t partial_without_line_ = 0;
+  bool counts_;                 // run_counters() offers counters
+  bool counts_exact_ = true;
+  bool after_counted_ = false;  // prev_ is null because counted runs ended the last run
+  vm::RunCounters counters_;
 };
 
 // "a;b;c 1234" lines (flamegraph.pl, inferno, speedscope), one per path, by path.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
@@ -16,16 +17,22 @@ namespace rvrr::query {
 
 namespace {
 
-// Replays [0, to) into `sink`; throws QueryError on a divergence.
-template <typename MakeSink>
-auto traced(const trace::TraceData& trace, const debuginfo::DebugInfo& debug, std::uint64_t to, MakeSink make) {
+// Replays [0, to) into `sink` and returns finish(sink) (default: sink.finish());
+// throws QueryError on a divergence.
+template <typename MakeSink, typename Finish>
+auto traced(const trace::TraceData& trace, const debuginfo::DebugInfo& debug, std::uint64_t to, MakeSink make,
+            Finish finish) {
   timeline::ReplaySession session(trace, [](int, std::span<const std::uint8_t>) {});
   const vm::Memory& memory = session.machine().memory();
   RunMap map(debug, [&memory](vm::Addr a, std::span<std::uint8_t> out) { return memory.read_bytes(a, out); });
   auto sink = make(map);
   const vm::StopInfo stop = session.run_to(to, &sink);
   if (stop.kind() == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message());
-  return sink.finish();
+  return finish(sink);
+}
+template <typename MakeSink>
+auto traced(const trace::TraceData& trace, const debuginfo::DebugInfo& debug, std::uint64_t to, MakeSink make) {
+  return traced(trace, debug, to, make, [](auto& sink) { return sink.finish(); });
 }
 
 }  // namespace
@@ -123,9 +130,9 @@ namespace {
 // known only once the intervals before it are merged).
 class ProfileWorker : public IntervalWorker {
  public:
-  ProfileWorker(const debuginfo::DebugInfo& debug, ProfileWindow window)
+  ProfileWorker(const debuginfo::DebugInfo& debug, ProfileWindow window, bool counts)
       : map_(debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return machine_->memory().read_bytes(a, out); }),
-        profiler_(map_, window) {}
+        profiler_(map_, window, 0, counts) {}
   void begin(std::size_t index, const vm::Machine& m) override {
     machine_ = &m;
     profiler_.restart_logging(&moves_[index], m.icount());
@@ -150,21 +157,41 @@ class ProfileWorker : public IntervalWorker {
 
 Profile profile_trace(const trace::TraceData& trace, const debuginfo::DebugInfo& debug, ProfileWindow window,
                       IntervalPlan plan) {
-  if (plan.threads <= 1 || !trace.history.writes.empty())
-    return traced(trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window); });
+  if (plan.threads <= 1 || !trace.history.writes.empty()) {
+    // Counted runs first; again without when they broke the profiler's rules (query/profile.hpp).
+    std::optional<Profile> p = traced(
+        trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window); },
+        [](Profiler& sink) { return sink.counts_exact() ? std::optional<Profile>(sink.finish()) : std::nullopt; });
+    if (p) return std::move(*p);
+    return traced(trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window, 0, false); });
+  }
   const timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
   return profile_run(RecordedRun{setup.initial, setup.env->history()}, debug, window, plan);
 }
 
-Profile profile_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug, ProfileWindow window,
-                    IntervalPlan plan) {
-  IntervalRun run;
+namespace {
+IntervalRun profile_intervals(const RecordedRun& recorded, const debuginfo::DebugInfo& debug, ProfileWindow window,
+                              const IntervalPlan& plan, bool counts) {
   try {
-    run = replay_intervals(recorded, window.to, plan, [&] { return std::make_unique<ProfileWorker>(debug, window); });
+    return replay_intervals(recorded, window.to, plan,
+                            [&] { return std::make_unique<ProfileWorker>(debug, window, counts); });
   } catch (const Interrupted&) {
     throw;
   } catch (const std::runtime_error& e) {
     throw QueryError(e.what());
+  }
+}
+}  // namespace
+
+Profile profile_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug, ProfileWindow window,
+                    IntervalPlan plan) {
+  // Counted runs first; again without when they broke the profiler's rules (query/profile.hpp).
+  IntervalRun run = profile_intervals(recorded, debug, window, plan, true);
+  for (const auto& w : run.workers) {
+    if (!static_cast<ProfileWorker&>(*w).profiler_.counts_exact()) {
+      run = profile_intervals(recorded, debug, window, plan, false);
+      break;
+    }
   }
   std::vector<std::uint64_t> lines;
   std::uint64_t without_line = 0, end_icount = 0;

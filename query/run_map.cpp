@@ -83,6 +83,7 @@ RunInfo RunMap::describe(vm::Addr start, vm::Addr end) const {
     r.transfer = Transfer::Branch;
     r.target = last_pc + static_cast<vm::Addr>(last.imm);
   } else if (last.op == vm::Op::Jal || last.op == vm::Op::Jalr) {
+    if (last.op == vm::Op::Jal) r.target = last_pc + static_cast<vm::Addr>(last.imm);
     if (is_link(last.rd)) {
       r.transfer = Transfer::Call;
       r.return_to = last_pc + last.len;

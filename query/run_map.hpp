@@ -67,7 +67,7 @@ struct alignas(64) RunInfo {
   // What the run is (read on the slower paths).
   vm::Addr start = 0, end = 0;
   std::uint32_t insns = 0;       // instructions decoded in [start, end)
-  vm::Addr target = 0;           // Branch: its target
+  vm::Addr target = 0;           // Branch, and a jal (Call or Jump): its target
   vm::Addr return_to = 0;        // Call: the address after the call
   std::uint32_t first_line = kNoLine, last_line = kNoLine;  // of the first and last instruction
   // Accumulators for sinks that count per distinct run (one sink per map).

@@ -22,6 +22,8 @@
 
 namespace rvrr::vm {
 
+class RunCounters;  // vm/run_counters.hpp
+
 // A plain record (no initialisers: the run loop fills a stack buffer of them).
 struct ExecutedRun {
   Addr start;                  // pc of the first instruction
@@ -55,6 +57,24 @@ class ExecTraceSink {
   // only a count at or before the range's end. Pages read stay exact.
   // Exact sinks (the queries) get the interpreter's runs.
   virtual bool coverage_only() const { return false; }
+  // An exact sink that can take counts (vm/run_counters.hpp) returns its
+  // counters: the run may then use the translating tier (RV32), which
+  // counts some runs there instead of reporting them. The rest are reported
+  // in order as before, and these rules hold:
+  //  - A counted run ends in a taken branch or a jump without link (jal
+  //    x0 / jal with rd other than ra and t0) to its CountedExit::target,
+  //    and the run before it ended in such a transfer too, to its start.
+  //  - Between two reported runs P and R with R.icount_after -
+  //    P.icount_after larger than R's own instructions, the difference was
+  //    counted runs: the first starts at the target of P's last instruction
+  //    (P ended in such a transfer) and R starts at the last one's target.
+  //    With no difference, R followed P directly.
+  //  - Runs counted after the last reported one end where the run ended:
+  //    counted_until() gives that count.
+  // Counters add up until the sink drains them.
+  virtual RunCounters* run_counters() { return nullptr; }
+  // A run given run_counters() ended with the machine's count at `icount`.
+  virtual void counted_until(std::uint64_t icount) {}
 };
 
 inline std::uint32_t read_page_bit(Addr a) { return static_cast<std::uint32_t>(a >> 12) & ((1u << 20) - 1); }

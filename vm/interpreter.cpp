@@ -433,7 +433,8 @@ do_jump:
     page_translates = true;
     if constexpr (kPatched) page_translates = watch_bits == nullptr;
     if (page_translates && !jit_interpret_next) {
-      const JitRun r = jit_at(m, page_ops, new_pc, ic, limit, new_pc, kPatched ? points : nullptr, patched_ops);
+      const JitRun r = jit_at(m, page_ops, new_pc, ic, limit, new_pc, kPatched ? points : nullptr, patched_ops,
+                              [&] { TRACE_FLUSH(); });
       if (r.ran) {
         DROP_CACHES();
         jit_interpret_next = r.interpret;

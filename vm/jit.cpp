@@ -113,6 +113,7 @@ std::uint32_t jit_threshold() { return g_jit_threshold.load(std::memory_order_re
 
 #include "vm/fp_exec.hpp"
 #include "vm/interpreter_support.hpp"
+#include "vm/run_counters.hpp"
 
 namespace rvrr::vm {
 namespace {
@@ -133,15 +134,19 @@ struct Runtime {
   asmjit::JitRuntime rt;
   std::mutex lock;  // serialises adding and releasing code
   EntryFn entry = nullptr;
+  EntryFn counting_entry = nullptr;  // for runs with counters: the pages' counting translations
 };
 
 JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc);  // below
 void jit_cover(JitContext* ctx, std::uint64_t covered, std::uint64_t icount);  // below
+void jit_report(JitContext* ctx, std::uint64_t run, std::uint64_t icount);  // below
 
-Runtime* make_runtime() {
-  auto* r = new Runtime;
+// The entry trampoline and the dispatcher behind it. `counting`: for runs
+// with counters (JitContext::counts): blocks leave with r10 = a run to
+// report (0: none) and go on to the pages' counting translations.
+EntryFn make_entry(asmjit::JitRuntime& rt, bool counting) {
   asmjit::CodeHolder code;
-  code.init(r->rt.environment());
+  code.init(rt.environment());
   x86::Assembler a(&code);
   Label dispatch = a.newLabel(), exit = a.newLabel(), breakpoint_page = a.newLabel();
   // The fetch TLB's offset from the read TLB: the same in every Memory.
@@ -172,11 +177,16 @@ Runtime* make_runtime() {
   // translations attached, its slot translated. Else return.
   a.bind(dispatch);
   // Coverage first (r10 = what the block left ran): a filter hit costs a
-  // compare; a miss asks C to report it.
+  // compare; a miss asks C to report it. Counting: a run to report, if any.
   Label cover_check = a.newLabel(), covered = a.newLabel();
-  a.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, cover)));
-  a.test(x86::rdi, x86::rdi);
-  a.jnz(cover_check);
+  if (counting) {
+    a.test(x86::r10, x86::r10);
+    a.jnz(cover_check);
+  } else {
+    a.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, cover)));
+    a.test(x86::rdi, x86::rdi);
+    a.jnz(cover_check);
+  }
   a.bind(covered);
   a.test(x86::edx, x86::edx);
   a.jnz(exit);
@@ -206,6 +216,11 @@ Runtime* make_runtime() {
   a.mov(x86::rsi, x86::qword_ptr(x86::rsi, offsetof(Memory::DecodedPage, jit)));
   a.test(x86::rsi, x86::rsi);
   a.jz(exit);
+  if (counting) {
+    a.mov(x86::rsi, x86::qword_ptr(x86::rsi, offsetof(JitPage, counting)));
+    a.test(x86::rsi, x86::rsi);
+    a.jz(exit);
+  }
   a.mov(x86::ecx, x86::eax);
   a.and_(x86::ecx, static_cast<std::int32_t>(kPageSize - 2));  // 2 * slot
   a.mov(x86::rcx, x86::qword_ptr(x86::rsi, x86::rcx, 2, offsetof(JitPage, code)));  // 8 bytes per slot
@@ -229,21 +244,24 @@ Runtime* make_runtime() {
   a.jmp(x86::rcx);
   // The coverage filter (cover_slot(r10), kept in step with jit_internal.hpp).
   a.bind(cover_check);
-  static_assert(kCoverFilter == 4096, "the mask below");
-  a.mov(x86::rcx, x86::r10);
-  a.shr(x86::rcx, 29);
-  a.xor_(x86::rcx, x86::r10);
-  a.shr(x86::rcx, 1);
-  a.and_(x86::ecx, static_cast<std::int32_t>(kCoverFilter - 1));
-  a.cmp(x86::qword_ptr(x86::rdi, x86::rcx, 3), x86::r10);
-  a.je(covered);
+  if (!counting) {
+    static_assert(kCoverFilter == 4096, "the mask below");
+    a.mov(x86::rcx, x86::r10);
+    a.shr(x86::rcx, 29);
+    a.xor_(x86::rcx, x86::r10);
+    a.shr(x86::rcx, 1);
+    a.and_(x86::ecx, static_cast<std::int32_t>(kCoverFilter - 1));
+    a.cmp(x86::qword_ptr(x86::rdi, x86::rcx, 3), x86::r10);
+    a.je(covered);
+  }
   a.sub(x86::rsp, 16);
   a.mov(x86::dword_ptr(x86::rsp), x86::eax);
   a.mov(x86::dword_ptr(x86::rsp, 4), x86::edx);
   a.mov(x86::rdi, x86::r12);
   a.mov(x86::rsi, x86::r10);
   a.mov(x86::rdx, x86::r13);
-  a.mov(x86::rax, asmjit::imm(reinterpret_cast<std::uint64_t>(&jit_cover)));
+  a.mov(x86::rax, asmjit::imm(counting ? reinterpret_cast<std::uint64_t>(&jit_report)
+                                       : reinterpret_cast<std::uint64_t>(&jit_cover)));
   a.call(x86::rax);
   a.mov(x86::eax, x86::dword_ptr(x86::rsp));
   a.mov(x86::edx, x86::dword_ptr(x86::rsp, 4));
@@ -262,11 +280,18 @@ Runtime* make_runtime() {
   a.pop(x86::rbx);
   a.ret();
   void* fn = nullptr;
-  if (r->rt.add(&fn, &code) != asmjit::kErrorOk) {
+  if (rt.add(&fn, &code) != asmjit::kErrorOk) return nullptr;
+  return reinterpret_cast<EntryFn>(fn);
+}
+
+Runtime* make_runtime() {
+  auto* r = new Runtime;
+  r->entry = make_entry(r->rt, false);
+  r->counting_entry = make_entry(r->rt, true);
+  if (r->entry == nullptr || r->counting_entry == nullptr) {
+    r->entry = nullptr;
     std::fprintf(stderr, "rvrr: cannot create the translating tier's code buffer; interpreting only\n");
-    return r;
   }
-  r->entry = reinterpret_cast<EntryFn>(fn);
   return r;
 }
 
@@ -325,6 +350,31 @@ void jit_cover(JitContext* ctx, std::uint64_t covered, std::uint64_t icount) {
     ctx->machine->cover_error = std::current_exception();
     ctx->cover = nullptr;
   }
+}
+
+// Counting (JitContext::counts): a block reported the run it ran (start <<
+// 32 | end, never 0) with the count after it. A report from the dispatcher
+// (a way out that is never counted) makes the next counted exit report too;
+// one from a counted exit (jit_report_counted) does not.
+void append_report(JitContext* ctx, std::uint64_t run, std::uint64_t icount) {
+  Machine::Impl& m = *ctx->machine;
+  if (m.cover_error) return;  // the sink failed: jit_enter rethrows when the code returns
+  m.jit_runs.push_back(ExecutedRun{run >> 32, static_cast<Addr32>(run), icount});
+  if (m.jit_runs.size() < kExecTraceBatch) return;
+  try {
+    m.trace->executed(m.jit_runs);
+  } catch (...) {
+    m.cover_error = std::current_exception();
+  }
+  m.jit_runs.clear();
+}
+void jit_report(JitContext* ctx, std::uint64_t run, std::uint64_t icount) {
+  append_report(ctx, run, icount);
+  ctx->report_next = 1;
+}
+void jit_report_counted(JitContext* ctx, std::uint64_t run, std::uint64_t icount) {
+  append_report(ctx, run, icount);
+  ctx->report_next = 0;
 }
 
 // The value, zero-extended, or -1 when the load would fault.
@@ -401,8 +451,10 @@ std::uint32_t jit_fsd(Machine::Impl* m, Addr32 a, unsigned rs2) {
 
 class Translator {
  public:
-  Translator(const DecodedOp* ops, Addr32 page_base, unsigned start, JitPage* jp, std::int32_t write_tlb_delta)
-      : ops_(ops), base_(page_base), start_(start), jp_(jp), wdelta_(write_tlb_delta) {
+  // `counting`: for runs with counters (JitContext::counts; jp is then the page's counting JitPage).
+  Translator(const DecodedOp* ops, Addr32 page_base, unsigned start, JitPage* jp, std::int32_t write_tlb_delta,
+             bool counting)
+      : ops_(ops), base_(page_base), start_(start), jp_(jp), wdelta_(write_tlb_delta), counting_(counting) {
     code_.init(runtime().rt.environment());
     code_.attach(&a_);
   }
@@ -413,6 +465,8 @@ class Translator {
   // Null when the op at `start` is not translated.
   JitCode run() {
     if (!translatable(static_cast<Op>(ops_[start_].code & 0x7f))) return nullptr;
+    // Counting: a run's end must not wrap at 4 GiB (CountedExit, the reported runs).
+    if (counting_ && base_ == (kLastAddress & ~(kPageSize - 1))) return nullptr;
     plan();
     body_ = a_.newLabel();
     for (unsigned r : cached_) a_.mov(host(r), reg(r));
@@ -426,7 +480,7 @@ class Translator {
         break;
       }
       if (n == kMaxBlock) {
-        exit_to(n, pc, pc);
+        exit_to(n, pc, pc, false);
         break;
       }
       open = op(ops_[slot], slot, pc, n);
@@ -436,6 +490,7 @@ class Translator {
       ++n;
     }
     for (auto& s : stubs_) s();
+    if (out_of_ids_) return nullptr;
     void* fn = nullptr;
     std::lock_guard<std::mutex> g(runtime().lock);
     if (runtime().rt.add(&fn, &code_) != asmjit::kErrorOk) return nullptr;
@@ -579,13 +634,53 @@ class Translator {
   // start) saturates to the last byte, which still holds the last
   // instruction's pc. end == start: nothing ran in this pass, but earlier
   // iterations of a looping block did (a fault at its first op).
-  void leave(Addr32 end) {
+  //
+  // Counting (counting_): r10 = the run this pass ran, to report in order
+  // (ExecTraceSink::run_counters), or 0 when there is none or it was counted
+  // (`counted`: count_run below has dealt with it). Loop iterations are
+  // counted or reported one by one, so nothing is claimed for the loop.
+  void leave(Addr32 end, bool counted = false) {
     const Addr32 start = base_ + 2 * start_;
     std::uint64_t covered = 0;
-    if (end < start) covered = std::uint64_t{start} << 32 | kLastAddress;
-    else if (end > start || loop_end_ != 0) covered = std::uint64_t{start} << 32 | std::max(end, loop_end_);
+    if (counting_) {
+      if (!counted && end > start) covered = std::uint64_t{start} << 32 | end;
+    } else if (end < start) {
+      covered = std::uint64_t{start} << 32 | kLastAddress;
+    } else if (end > start || loop_end_ != 0) {
+      covered = std::uint64_t{start} << 32 | std::max(end, loop_end_);
+    }
     a_.mov(x86::r10, asmjit::imm(covered));
     a_.jmp(x86::rbp);
+  }
+
+  // Counting: this pass's run [start, end) of `insns` instructions ends in a
+  // taken branch or jump without link to `target`, with r13 already past it:
+  // count it under a new id, or report it when it is the first exit after a
+  // reported one (JitContext::report_next). Only rcx is used.
+  void count_run(Addr32 end, Addr32 target, unsigned insns) {
+    const Addr32 start = base_ + 2 * start_;
+    const std::size_t id = add_counted_exit(CountedExit{start, end, target, insns});
+    if (id >= kMaxCountedExits) {
+      out_of_ids_ = true;
+      return;
+    }
+    Label report = a_.newLabel(), back = a_.newLabel();
+    a_.cmp(x86::dword_ptr(x86::r12, offsetof(JitContext, report_next)), 0);
+    a_.jne(report);
+    a_.mov(x86::rcx, x86::qword_ptr(x86::r12, offsetof(JitContext, counts)));
+    a_.add(x86::qword_ptr(x86::rcx, static_cast<std::int32_t>(id * 8)), 1);
+    a_.bind(back);
+    const std::uint64_t run = std::uint64_t{start} << 32 | end;
+    stubs_.push_back([this, report, back, run] {
+      a_.bind(report);
+      writeback();  // the host registers holding guest ones are caller-saved
+      a_.mov(x86::rdi, x86::r12);
+      a_.mov(x86::rsi, asmjit::imm(run));
+      a_.mov(x86::rdx, x86::r13);
+      call(reinterpret_cast<const void*>(&jit_report_counted));
+      reload();
+      a_.jmp(back);
+    });
   }
 
   void call(const void* fn) {
@@ -596,28 +691,35 @@ class Translator {
   // Leave with `retired` more instructions counted, at pc.
   // `stored`: the guest registers in memory are already current (after a call).
   // `end`: where the code this pass ran ends (none: at pc, the usual case).
-  void exit(unsigned retired, Addr32 pc, bool interpret, bool stored = false, std::optional<Addr32> end = {}) {
+  // `counted`: counting, the run was counted or reported already (exit_to).
+  void exit(unsigned retired, Addr32 pc, bool interpret, bool stored = false, std::optional<Addr32> end = {},
+            bool counted = false) {
     if (!stored) writeback();
     if (retired) a_.add(x86::r13, retired);
     a_.mov(x86::eax, pc);
     if (interpret) a_.mov(x86::edx, 1);
     else a_.xor_(x86::edx, x86::edx);
-    leave(end.value_or(pc));
+    leave(end.value_or(pc), counted);
   }
   // Leave for a known target: loop when it is this block's start, go straight
   // to its translation when it is in this page and translated, else return.
   // Either way only while icount < limit.
   // `end`: the address just past the jump (or, at kMaxBlock, the next pc).
-  void exit_to(unsigned retired, Addr32 target, Addr32 end) {
+  // `countable`: a taken branch or a jump without link (counting: its run is
+  // counted, and it may loop or chain as usual; any other way out reports
+  // its run through the dispatcher).
+  void exit_to(unsigned retired, Addr32 target, Addr32 end, bool countable) {
     if (retired) a_.add(x86::r13, retired);
+    const bool chains = !counting_ || countable;
+    if (counting_ && countable) count_run(end, target, retired);
     const bool same_page = (target & ~(kPageSize - 1)) == base_;
     const unsigned tslot = (target & (kPageSize - 1)) >> 1;
-    if (same_page && tslot == start_) {
+    if (chains && same_page && tslot == start_) {
       a_.cmp(x86::r13, x86::r14);
       a_.jb(body_);
     }
     writeback();
-    if (same_page && tslot != start_) {
+    if (chains && same_page && tslot != start_) {
       Label out = a_.newLabel();
       no_breakpoints_or(out);
       a_.cmp(x86::r13, x86::r14);
@@ -631,7 +733,7 @@ class Translator {
       }
       a_.bind(out);
     }
-    exit(0, target, false, true, end);
+    exit(0, target, false, true, end, counting_ && countable);
   }
 
   // Straight into another block of this page only while no breakpoint is set
@@ -772,7 +874,7 @@ class Translator {
       ld(x86::eax, d.rs1);
       op_r(x86::Inst::kIdCmp, x86::eax, d.rs2);
       jump_if_not(not_taken);
-      exit_to(n + 1, target, pc + len);
+      exit_to(n + 1, target, pc + len, true);
       a_.bind(not_taken);
     };
     switch (o) {
@@ -838,11 +940,12 @@ class Translator {
       case Op::Bgeu: case Op::BgeuL: branch([&](Label l) { a_.jb(l); }); return true;
       case Op::Jal:
       case Op::JalL:
+        // A call (rd = ra or t0) is never counted: the queries follow calls in order.
         st_imm(d.rd, static_cast<std::int32_t>(pc + len));
-        exit_to(n + 1, *known_target(d, pc), pc + len);
+        exit_to(n + 1, *known_target(d, pc), pc + len, d.rd != 1 && d.rd != 5);
         return false;
       case Op::JumpL:
-        exit_to(n + 1, *known_target(d, pc), pc + len);
+        exit_to(n + 1, *known_target(d, pc), pc + len, true);
         return false;
       case Op::Jalr: {
         // The target first: rd may be rs1. Then a target in this page goes
@@ -857,6 +960,7 @@ class Translator {
         a_.and_(x86::ecx, static_cast<std::int32_t>(~(kPageSize - 1)));
         a_.cmp(x86::ecx, static_cast<std::int32_t>(base_));
         a_.jne(out);
+        if (counting_) a_.jmp(out);  // reported through the dispatcher
         no_breakpoints_or(out);
         a_.cmp(x86::r13, x86::r14);
         a_.jae(out);
@@ -937,6 +1041,8 @@ class Translator {
   unsigned start_;
   JitPage* jp_;
   std::int32_t wdelta_;
+  bool counting_;
+  bool out_of_ids_ = false;  // counting: no counted-exit id was left (the block is not translated)
   asmjit::CodeHolder code_;
   x86::Assembler a_;
   Label body_;
@@ -954,6 +1060,7 @@ class Translator {
 bool jit_supported() { return runtime().entry != nullptr; }
 
 void release_jit_page(JitPage* page) {
+  if (JitPage* counting = page->counting.load(std::memory_order_acquire)) release_jit_page(counting);
   {
     std::lock_guard<std::mutex> g(runtime().lock);
     for (auto& c : page->code)
@@ -962,21 +1069,31 @@ void release_jit_page(JitPage* page) {
   delete page;
 }
 
+namespace {
+// The JitPage in `slot`, attached first when there is none.
+JitPage* attach(std::atomic<JitPage*>& slot) {
+  JitPage* jp = slot.load(std::memory_order_acquire);
+  if (jp != nullptr) return jp;
+  auto* fresh = new JitPage();
+  if (slot.compare_exchange_strong(jp, fresh, std::memory_order_acq_rel, std::memory_order_acquire)) return fresh;
+  delete fresh;  // another thread attached one first
+  return jp;
+}
+}  // namespace
+
 JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::uint64_t& icount, std::uint64_t limit,
                  Addr32& new_pc, const DebugPoints* points, const DecodedOp* patched) {
-  std::atomic<JitPage*>& attached = Memory::Internals::jit_slot(page_ops);
-  JitPage* jp = attached.load(std::memory_order_acquire);
-  if (jp == nullptr) {
-    auto* fresh = new JitPage();
-    if (attached.compare_exchange_strong(jp, fresh, std::memory_order_acq_rel, std::memory_order_acquire)) jp = fresh;
-    else delete fresh;  // another thread attached one first
-  }
+  JitPage* jp = attach(Memory::Internals::jit_slot(page_ops));
+  // A run with counters runs the page's counting translations, made on
+  // their first entry (the plain page's count says the slot is hot).
+  const bool counting = m.run_counts != nullptr;
+  if (counting) jp = attach(jp->counting);
   const unsigned slot = (pc & (kPageSize - 1)) >> 1;
   JitCode code = jp->code[slot].load(std::memory_order_acquire);
   if (code == nullptr) {
     const std::uint16_t n = jp->count[slot].load(std::memory_order_relaxed);
     if (n == kJitNever) return {};
-    if (n + 1 < g_jit_threshold.load(std::memory_order_relaxed)) {
+    if (!counting && n + 1 < g_jit_threshold.load(std::memory_order_relaxed)) {
       jp->count[slot].store(static_cast<std::uint16_t>(n + 1), std::memory_order_relaxed);
       return {};
     }
@@ -989,7 +1106,7 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
     const auto* write_tlb = &Memory::Internals::write_entry(m.memory, 0);
     const auto wdelta = static_cast<std::int32_t>(reinterpret_cast<const char*>(write_tlb) -
                                                   reinterpret_cast<const char*>(read_tlb));
-    Translator t(page_ops, pc & ~(kPageSize - 1), slot, jp, wdelta);
+    Translator t(page_ops, pc & ~(kPageSize - 1), slot, jp, wdelta, counting);
     JitCode fresh = t.run();
     if (fresh == nullptr) {
       jp->count[slot].store(kJitNever, std::memory_order_relaxed);
@@ -1006,17 +1123,24 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
   if (icount >= limit) return {};
   if (patched != nullptr && !breakpoint_free(m, *jp, page_ops, pc, *points, patched)) return {};  // one lies in this block
   JitContext ctx{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
-                 points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter};
-  runtime().entry(&ctx, code);
-  if (m.cover_error) {  // the sink failed (out of memory): as if the interpreter's report had thrown
-    m.translated += ctx.icount - icount;
-    icount = ctx.icount;
-    new_pc = ctx.pc;
-    std::rethrow_exception(std::exchange(m.cover_error, nullptr));
-  }
+                 points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter, m.run_counts, 1};
+  (counting ? runtime().counting_entry : runtime().entry)(&ctx, code);
   m.translated += ctx.icount - icount;
   icount = ctx.icount;
   new_pc = ctx.pc;
+  if (m.cover_error) {  // the sink failed (out of memory): as if the interpreter's report had thrown
+    m.jit_runs.clear();
+    std::rethrow_exception(std::exchange(m.cover_error, nullptr));
+  }
+  if (!m.jit_runs.empty()) {  // the runs reported, before the interpreter's next ones
+    try {
+      m.trace->executed(m.jit_runs);
+    } catch (...) {
+      m.jit_runs.clear();
+      throw;
+    }
+    m.jit_runs.clear();
+  }
   return {true, ctx.interpret != 0};
 }
 

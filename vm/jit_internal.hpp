@@ -47,6 +47,14 @@ struct JitContext {
   // dispatcher, which reports the code it ran (start << 32 | end, in r10) to
   // the run's coverage-only sink unless the filter holds it already.
   std::uint64_t* cover;
+  // ExecTraceSink::run_counters' counters, or null. Set: the code is the
+  // page's counting translations (JitPage::counting), which count the runs
+  // of their counted exits (vm/run_counters.hpp) here and report the others
+  // through the dispatcher, in order, to Machine::Impl::jit_runs.
+  std::uint64_t* counts;
+  // Counting: 1 while the next counted exit must report its run instead
+  // (the first after a reported one; see ExecTraceSink::run_counters).
+  std::uint32_t report_next;
 };
 
 // Entries of a coverage filter (Machine::Impl::cover_filter), each a
@@ -67,6 +75,9 @@ struct JitPage {
   // block may execute (set before `code` is published): a block is entered
   // only when no breakpoint lies in that range.
   std::atomic<std::uint16_t> span[kSlotsPerPage] = {};
+  // The same page's translations for runs with counters (JitContext::counts),
+  // made on their first entry in such a run; null until then.
+  std::atomic<JitPage*> counting{nullptr};
 };
 inline constexpr std::uint16_t kJitNever = 0xffff;
 // The threshold (set_jit_threshold); counts stop there.
@@ -86,9 +97,13 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
 
 // At pc (whose page's decoded ops are page_ops), with icount before it and
 // the run's limit: run translated code if there is some for this slot, or
-// count this entry. Cheap when the slot is cold and counted.
+// count this entry. Cheap when the slot is cold and counted. before_enter()
+// is called first when translated code may run (a traced run flushes the
+// runs it has buffered, so that they reach the sink before the code's).
+template <typename BeforeEnter>
 inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::uint64_t& icount,
-                     std::uint64_t limit, Addr32& new_pc, const DebugPoints* points, const DecodedOp* patched) {
+                     std::uint64_t limit, Addr32& new_pc, const DebugPoints* points, const DecodedOp* patched,
+                     BeforeEnter&& before_enter) {
   const JitPage* jp = Memory::Internals::jit_page(page_ops);
   if (RVRR_LIKELY(jp != nullptr)) {
     const unsigned slot = (pc & (kPageSize - 1)) >> 1;
@@ -101,6 +116,7 @@ inline JitRun jit_at(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std
       }
     }
   }
+  before_enter();
   return jit_enter(m, page_ops, pc, icount, limit, new_pc, points, patched);
 }
 

@@ -6,6 +6,7 @@
 #include "vm/jit.hpp"
 #include "vm/machine_impl.hpp"
 #include "vm/process_layout.hpp"
+#include "vm/run_counters.hpp"
 #include "vm/memory_internals.hpp"
 
 namespace rvrr::vm {
@@ -53,9 +54,31 @@ class CoverageRun {
   std::vector<std::uint64_t> filter_;
 };
 
-// May this run use the translating tier? Traced runs only for a coverage-only sink.
-bool translates(const Machine::Impl& m) {
-  return (m.trace == nullptr || m.trace->coverage_only()) && current_tier() == Tier::Auto && jit_supported();
+// A traced run whose sink takes counts (ExecTraceSink::run_counters) may use
+// the translating tier too: translated code counts runs in the sink's
+// counters and reports the rest through m.jit_runs (vm/jit.cpp). The sink
+// hears where the run ended, however it ends.
+class CountingRun {
+ public:
+  CountingRun(Machine::Impl& m, bool on) : m_(m) {
+    if (!on) return;
+    m.run_counts = m.trace->run_counters()->data();
+    m.jit_runs.reserve(kExecTraceBatch);
+  }
+  ~CountingRun() { m_.run_counts = nullptr; }
+  CountingRun(const CountingRun&) = delete;
+  CountingRun& operator=(const CountingRun&) = delete;
+
+ private:
+  Machine::Impl& m_;
+};
+
+// May this run use the translating tier? Traced runs only for a coverage-only
+// sink, or (`counting`: the plain traced path) one that takes counts.
+bool translates(const Machine::Impl& m, bool counting = false) {
+  const bool sink_ok = m.trace == nullptr || m.trace->coverage_only() ||
+                       (counting && m.trace->run_counters() != nullptr);
+  return sink_ok && current_tier() == Tier::Auto && jit_supported();
 }
 
 // The fast path (the limit checked at block ends) until close to stop_at,
@@ -122,8 +145,10 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
     stop = options.trace ? run_with_points<true>(m, env, stop_at, points, options.skip_points_at_start)
                          : run_with_points<false>(m, env, stop_at, points, options.skip_points_at_start);
   } else if (options.trace) {
-    const bool translate = translates(m);
-    const CoverageRun coverage(m, translate);
+    const bool translate = translates(m, true);
+    const bool coverage_only = options.trace->coverage_only();
+    const CoverageRun coverage(m, translate && coverage_only);
+    const CountingRun counting(m, translate && !coverage_only);
     stop = fast_then_exact(
         m, stop_at, options.soft_stop,
         [&](std::uint64_t limit) {
@@ -131,6 +156,7 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
                            : interpret<false, false, true>(m, env, limit, nullptr, false);
         },
         [&](std::uint64_t limit) { return interpret<true, false, true>(m, env, limit, nullptr, false); });
+    if (translate && !coverage_only) options.trace->counted_until(m.icount);
   } else {
     // The translating tier only in this plain fast path (see vm/jit.hpp).
     const bool translate = translates(m);

@@ -82,6 +82,11 @@ struct Machine::Impl {
   // direct-mapped, so a hot loop reports its range once); else null.
   std::uint64_t* cover_filter = nullptr;
   std::exception_ptr cover_error;  // the sink threw inside translated code (vm/jit.cpp)
+  // While a traced run lets translated code count runs (ExecTraceSink::
+  // run_counters): the sink's counters, and the runs translated code
+  // reported, delivered to the sink when it returns (or when full).
+  std::uint64_t* run_counts = nullptr;
+  std::vector<ExecutedRun> jit_runs;
   // Instructions retired by translated code (vm/jit.cpp) over the machine's
   // life; not guest state (never hashed): for `rvrr run --stats` and tests.
   std::uint64_t translated = 0;
