@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -20,22 +21,26 @@ struct Recording {
   debuginfo::DebugInfo debug;
 };
 
-inline const Recording& recording() {
-  static const Recording rec = [] {
+// A recording of tests/fixtures/`elf` (default: the query guest), made on first use.
+inline const Recording& recording(const std::string& elf = "query_guest.elf") {
+  static std::map<std::string, Recording> made;
+  if (auto it = made.find(elf); it != made.end()) return it->second;
+  Recording rec = [&elf] {
     namespace fs = std::filesystem;
-    const fs::path path = fs::temp_directory_path() / ("rvrr-query-test-" + std::to_string(::getpid()) + ".rvrr");
+    const fs::path path =
+        fs::temp_directory_path() / ("rvrr-query-test-" + std::to_string(::getpid()) + "-" + elf + ".rvrr");
     timeline::RecordOptions o;
     o.live.epoch_ns = 1;
     o.live.live = std::make_shared<vm::NullEnvironment>();
     o.live.output_to = [](int, std::span<const std::uint8_t>) {};
-    timeline::record_program(fixture("query_guest.elf"), o, path.string());
+    timeline::record_program(fixture(elf), o, path.string());
     Recording r{trace::read_trace_file(path.string()), {}};
     r.debug = query::debug_info_of(r.trace);
     std::error_code ec;
     fs::remove(path, ec);
     return r;
   }();
-  return rec;
+  return made.emplace(elf, std::move(rec)).first->second;
 }
 
 // The LineCount of query_guest.c's line `line` (hits 0 if the line has no code: a test bug).

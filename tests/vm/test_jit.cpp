@@ -7,11 +7,13 @@
 // has the tier), so none of them can pass by interpreting everything.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <vector>
 
 #include "vm/debug_points.hpp"
 #include "vm/jit.hpp"
 #include "vm/machine.hpp"
+#include "vm/run_counters.hpp"
 #include "vm_fixture.hpp"
 
 using namespace rvrr::vm;
@@ -436,6 +438,131 @@ TEST_CASE("jit: a coverage-only traced run translates, covers every instruction 
     CHECK(cover.bits == exact.bits);
     CHECK(cover.read(kDataBase));
     CHECK_FALSE(cover.read(kDataBase + 0x2000));
+  }
+}
+
+namespace {
+// A sink that takes counts: the runs reported to it, in order, its counters
+// and the counts counted_until gave.
+struct CountingSink : ExecTraceSink {
+  std::vector<ExecutedRun> runs;
+  RunCounters counters;
+  std::vector<std::uint64_t> ends;
+  void executed(std::span<const ExecutedRun> r) override { runs.insert(runs.end(), r.begin(), r.end()); }
+  RunCounters* run_counters() override { return &counters; }
+  void counted_until(std::uint64_t icount) override { ends.push_back(icount); }
+};
+
+// The instructions of [start, end) in `m`'s memory (2 or 4 bytes each).
+std::vector<Addr> instructions_of(const Machine& m, Addr start, Addr end) {
+  std::vector<Addr> pcs;
+  for (Addr pc = start; pc < end;) {
+    std::uint8_t b[2] = {};
+    REQUIRE(m.memory().read_bytes(pc, std::span(b, 2)));
+    pcs.push_back(pc);
+    pc += (b[0] & 3) == 3 ? 4 : 2;
+  }
+  return pcs;
+}
+}  // namespace
+
+TEST_CASE("jit: a traced run with counters translates; its reported and counted runs name every instruction that "
+          "ran, and keep the rules of ExecTraceSink::run_counters") {
+  TierScope scope;
+  // Random looping programs (CSR accesses among them keep blocks short), and
+  // one whose loops, jumps, call and return translate whole: a loop that
+  // skips an instruction, calls a function with a loop of its own and jumps
+  // over an instruction without link.
+  Program structured;
+  {
+    Program& p = structured;
+    p.li(s0, 3000);
+    p.li(t1, 0x7fffffff);
+    const Addr loop = p.here();
+    p.w(e::addi(t0, t0, 3));
+    p.w(e::bne(t0, t1, 8));  // taken: over the next one
+    p.w(e::addi(t2, t2, 1));
+    const Addr call = p.here();
+    p.w(e::jal(ra, 0));      // patched to call `func`
+    p.w(e::jal(zero, 8));    // over the next one
+    p.w(e::addi(t3, t3, 1));
+    p.w(e::addi(s0, s0, -1));
+    p.w(e::bne(s0, zero, static_cast<std::int32_t>(loop - p.here())));
+    p.h(e::kCEbreak);
+    const Addr func = p.here();
+    p.li(a0, 20);
+    p.w(e::addi(a0, a0, -1));
+    p.w(e::bne(a0, zero, -4));
+    p.w(e::jalr(zero, ra, 0));
+    const std::uint32_t j = e::jal(ra, static_cast<std::int32_t>(func - call));
+    for (int k = 0; k < 4; ++k) p.bytes[call - kCodeBase + k] = static_cast<std::uint8_t>(j >> (8 * k));
+  }
+  for (std::uint64_t seed = 0; seed <= 4; ++seed) {
+    CAPTURE(seed);
+    Rng rnd(seed);
+    const Machine base = make_machine(seed == 0 ? structured : looping_program(rnd, 600, 300));
+    // Reference: the interpreter's exact runs, as executions per instruction.
+    Machine a = base;
+    CountingSink exact;  // the interpreter never counts
+    set_tier(Tier::Interp);
+    NullEnvironment env_a;
+    RunOptions o;
+    o.trace = &exact;
+    a.run(o, env_a);
+    CHECK(exact.ends.empty());
+    std::map<Addr, std::uint64_t> want, got;
+    for (const ExecutedRun& r : exact.runs)
+      for (Addr pc : instructions_of(a, r.start, r.end)) ++want[pc];
+
+    // Translated, in slices (runs end at limits as well as at the program's end).
+    set_tier(Tier::Auto);
+    Machine b = base;
+    CountingSink sink;
+    NullEnvironment env_b;
+    // (A run's last kFastSlack instructions are interpreted: the structured program takes longer slices.)
+    const std::uint64_t slice_length = seed == 0 ? 50000 : 7919;
+    for (std::uint64_t stop_at = slice_length; !b.halted(); stop_at += slice_length) {
+      RunOptions slice;
+      slice.trace = &sink;
+      slice.stop_at = stop_at;
+      const StopInfo stop = b.run(slice, env_b);
+      if (stop.kind() != StopKind::Limit) break;
+    }
+    CHECK(b.state_hash() == a.state_hash());
+    if (!translating()) continue;
+    CHECK(b.translated_instructions() > 20000);
+    REQUIRE_FALSE(sink.ends.empty());
+    CHECK(sink.ends.back() == b.icount());
+    // Reported runs: in order, each naming its own instructions; where the
+    // count advanced further, counted runs came between.
+    std::uint64_t icount = 0, reported = 0, gaps = 0;
+    for (const ExecutedRun& r : sink.runs) {
+      const std::vector<Addr> pcs = instructions_of(b, r.start, r.end);
+      REQUIRE(r.icount_after >= icount + pcs.size());
+      if (r.icount_after > icount + pcs.size()) ++gaps;
+      icount = r.icount_after;
+      reported += pcs.size();
+      for (Addr pc : pcs) ++got[pc];
+    }
+    std::uint64_t counted = 0;
+    sink.counters.drain([&](const CountedExit& e, std::uint64_t count) {
+      const std::vector<Addr> pcs = instructions_of(b, e.start, e.end);
+      CHECK(pcs.size() == e.insns);
+      // It ends in a branch or a jump without link: bits 0-6 of the last instruction.
+      std::uint8_t w[4] = {};
+      REQUIRE(b.memory().read_bytes(pcs.back(), std::span(w, 4)));
+      const unsigned opcode = w[0] & 0x7f;
+      const unsigned rd = (w[0] >> 7 | w[1] << 1) & 31;
+      const bool compressed = (w[0] & 3) != 3;
+      CHECK((compressed || opcode == 0x63 || (opcode == 0x6f && rd != 1 && rd != 5)));
+      counted += count * e.insns;
+      for (Addr pc : pcs) got[pc] += count;
+    });
+    CHECK(gaps > 0);
+    CHECK(counted > 100);
+    if (seed == 0) CHECK(counted > b.icount() / 2);  // most of it
+    CHECK(reported + counted == b.icount());
+    CHECK(got == want);
   }
 }
 

@@ -1,0 +1,131 @@
+// tests/query/test_counted_runs.cpp - line hits and profiles taken from
+// translated code that counts runs (vm::ExecTraceSink::run_counters) are the
+// interpreter's, on one thread and split, with and without a window; and the
+// translating tier really does count for them.
+#include <doctest/doctest.h>
+
+#include <span>
+
+#include "query_fixture.hpp"
+#include "timeline/replay_session.hpp"
+#include "vm/jit.hpp"
+#include "vm/run_counters.hpp"
+
+using namespace rvrr;
+using namespace rvrr::query_test;
+
+namespace {
+
+// Every block translated on its first entry, so the small guest runs translated code; restored after.
+struct TierScope {
+  vm::Tier saved = vm::current_tier();
+  std::uint32_t saved_threshold = vm::jit_threshold();
+  TierScope() { vm::set_jit_threshold(1); }
+  ~TierScope() {
+    vm::set_tier(saved);
+    vm::set_jit_threshold(saved_threshold);
+  }
+};
+
+void check_same(const query::LineReport& a, const query::LineReport& b) {
+  CHECK(a.instructions == b.instructions);
+  CHECK(a.without_line == b.without_line);
+  REQUIRE(a.lines.size() == b.lines.size());
+  for (std::size_t i = 0; i < a.lines.size(); ++i) {
+    CAPTURE(i);
+    CHECK(a.lines[i].line == b.lines[i].line);
+    CHECK(a.lines[i].hits == b.lines[i].hits);
+    CHECK(a.lines[i].instructions == b.lines[i].instructions);
+  }
+}
+
+void check_same(const query::Profile& a, const query::Profile& b, const debuginfo::DebugInfo& d) {
+  CHECK(a.instructions == b.instructions);
+  CHECK(a.without_line == b.without_line);
+  CHECK(query::folded_stacks(a, d) == query::folded_stacks(b, d));
+  REQUIRE(a.functions.size() == b.functions.size());
+  for (std::size_t i = 0; i < a.functions.size(); ++i) {
+    CHECK(a.functions[i].func == b.functions[i].func);
+    CHECK(a.functions[i].self == b.functions[i].self);
+    CHECK(a.functions[i].inclusive == b.functions[i].inclusive);
+    CHECK(a.functions[i].calls == b.functions[i].calls);
+  }
+  REQUIRE(a.lines.size() == b.lines.size());
+  for (std::size_t i = 0; i < a.lines.size(); ++i) {
+    CHECK(a.lines[i].line == b.lines[i].line);
+    CHECK(a.lines[i].instructions == b.lines[i].instructions);
+  }
+}
+
+// A line counter that notes whether translated code counted any run for it.
+class PeekingCounter : public query::LineCounter {
+ public:
+  using LineCounter::LineCounter;
+  void counted_until(std::uint64_t icount) override {
+    const std::uint64_t* counts = run_counters()->data();
+    for (std::size_t id = 0; id < vm::counted_exits(); ++id) counted_ += counts[id];
+    LineCounter::counted_until(icount);
+  }
+  std::uint64_t counted() const { return counted_; }
+
+ private:
+  std::uint64_t counted_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("counted runs: line hits and profiles, whole and in windows, are the interpreter's, on one thread and split") {
+  // trace_guest: 740k instructions of loops, calls and host calls (the query guest is too short to translate).
+  const Recording& r = recording("trace_guest.elf");
+  TierScope scope;
+  const std::uint64_t end = r.trace.history.frontier;
+  const query::ProfileWindow windows[] = {{}, {0, end / 2}, {end / 3, 2 * end / 3}};
+  vm::set_tier(vm::Tier::Interp);
+  const query::LineReport lines = query::count_lines(r.trace, r.debug, UINT64_MAX, query::IntervalPlan{1});
+  const query::LineReport half = query::count_lines(r.trace, r.debug, end / 2, query::IntervalPlan{1});
+  std::vector<query::Profile> profiles;
+  for (const query::ProfileWindow& w : windows)
+    profiles.push_back(query::profile_trace(r.trace, r.debug, w, query::IntervalPlan{1}));
+
+  vm::set_tier(vm::Tier::Auto);
+  for (const query::IntervalPlan plan : {query::IntervalPlan{1}, query::IntervalPlan{2, 37}, query::IntervalPlan{2, 400},
+                                         query::IntervalPlan{3, 5000}}) {
+    CAPTURE(plan.threads);
+    CAPTURE(plan.interval);
+    check_same(query::count_lines(r.trace, r.debug, UINT64_MAX, plan), lines);
+    check_same(query::count_lines(r.trace, r.debug, end / 2, plan), half);
+    for (std::size_t k = 0; k < std::size(windows); ++k) {
+      CAPTURE(windows[k].from);
+      CAPTURE(windows[k].to);
+      check_same(query::profile_trace(r.trace, r.debug, windows[k], plan), profiles[k], r.debug);
+    }
+  }
+}
+
+TEST_CASE("counted runs: the translating tier counts runs for a line count instead of reporting each") {
+  if (!vm::jit_supported()) return;
+  const Recording& r = recording("trace_guest.elf");
+  TierScope scope;
+  vm::set_tier(vm::Tier::Auto);
+  timeline::ReplaySession session(r.trace, [](int, std::span<const std::uint8_t>) {});
+  const vm::Memory& memory = session.machine().memory();
+  query::RunMap map(r.debug, [&memory](vm::Addr a, std::span<std::uint8_t> out) { return memory.read_bytes(a, out); });
+  PeekingCounter counter(map);
+  session.run_to(UINT64_MAX, &counter);
+  CHECK(counter.counted() > 10000);
+  CHECK(counter.finish().instructions == session.machine().icount());
+}
+
+TEST_CASE("counted runs: a profile of the trace guest keeps the profiler's rules (no second replay without counts)") {
+  if (!vm::jit_supported()) return;
+  const Recording& r = recording("trace_guest.elf");
+  TierScope scope;
+  vm::set_tier(vm::Tier::Auto);
+  timeline::ReplaySession session(r.trace, [](int, std::span<const std::uint8_t>) {});
+  const vm::Memory& memory = session.machine().memory();
+  query::RunMap map(r.debug, [&memory](vm::Addr a, std::span<std::uint8_t> out) { return memory.read_bytes(a, out); });
+  query::Profiler profiler(map, {});
+  session.run_to(UINT64_MAX, &profiler);
+  CHECK(profiler.counts_exact());
+  CHECK(profiler.finish().instructions == session.machine().icount());
+}
