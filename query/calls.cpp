@@ -14,16 +14,27 @@ namespace rvrr::query {
 
 void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
-    const std::uint64_t at = icount_;
+    std::uint64_t at = icount_;
     icount_ = r.icount_after;
     // The successor cache (run_map.hpp) spares the map lookup; nothing is counted on edges here.
     const std::uint64_t key = RunMap::key_of(r);
     RunInfo& info = prev_ != nullptr && prev_->next_key == key ? *prev_->next : map_.lookup(r.start, r.end);
-    if (prev_ != nullptr && prev_->next != &info) {
+    // Counted runs came between (run_counters): from prev_'s branch or jump
+    // target to this run's start, all in the function on top of the stack,
+    // which stays (anything else: counts_exact_ is false).
+    const bool after_counted = counts_ && prev_ != nullptr && r.icount_after - at > info.insns;
+    if (after_counted) {
+      const bool inside = (prev_->transfer == Transfer::Branch || prev_->transfer == Transfer::Jump) &&
+                          map_.function_at(prev_->target) == tree_.current_func() && prev_->target != entry_ &&
+                          info.first_func == tree_.current_func() && r.start != entry_;
+      if (!inside) counts_exact_ = false;
+    } else if (prev_ != nullptr && prev_->next != &info) {
       prev_->next = &info;
       prev_->next_key = key;
     }
-    if (prev_ == nullptr) {
+    if (after_counted) {
+      // The stack stays.
+    } else if (prev_ == nullptr) {
       tree_.start(info.first_func);
       maybe_enter(nullptr, info, r.start, at);
     } else if ((prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
@@ -40,6 +51,18 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
     }
     prev_ = &info;
   }
+}
+
+void CallFinder::counted_until(std::uint64_t icount) {
+  // Counted runs that end a run leave last_run() stale for CallStopReader.
+  if (icount > icount_) counts_exact_ = false;
+  counters_.drain([&](const vm::CountedExit& e, std::uint64_t) {
+    const RunInfo& info = map_.lookup(e.start, e.end);
+    if (info.insns != e.insns || !info.one_function ||
+        (info.transfer != Transfer::Branch && info.transfer != Transfer::Jump) ||
+        map_.function_at(e.target) != info.first_func || e.target == entry_)
+      counts_exact_ = false;
+  });
 }
 
 // Calls whose frames the last transfer popped have ended: the one a return

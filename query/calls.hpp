@@ -25,6 +25,7 @@
 #include "query/run_map.hpp"
 #include "vm/debug_points.hpp"
 #include "vm/exec_trace.hpp"
+#include "vm/run_counters.hpp"
 #include "vm/machine.hpp"
 
 namespace rvrr::vm {
@@ -58,11 +59,19 @@ struct CallRecord {
 };
 
 // Pass 1: a sink that finds the calls of function `func` (an index into the map's DebugInfo).
+// It takes counts (vm::ExecTraceSink::run_counters) unless `counts` is
+// false: counted runs are branches and jumps inside one function, which move
+// no frame. One that leaves its function, spans two or lands on FUNC's entry
+// (a call of it by a jump) would hide a move: counts_exact() then says so and
+// the caller asks again with counts off.
 class CallFinder : public vm::ExecTraceSink {
  public:
-  CallFinder(RunMap& map, std::uint32_t func, std::uint64_t start_icount = 0)
-      : map_(map), func_(func), entry_(map.debug().functions()[func].entry), icount_(start_icount) {}
+  CallFinder(RunMap& map, std::uint32_t func, std::uint64_t start_icount = 0, bool counts = true)
+      : map_(map), func_(func), entry_(map.debug().functions()[func].entry), icount_(start_icount), counts_(counts) {}
   void executed(std::span<const vm::ExecutedRun> runs) override;
+  vm::RunCounters* run_counters() override { return counts_ ? &counters_ : nullptr; }
+  void counted_until(std::uint64_t icount) override;
+  bool counts_exact() const { return counts_exact_; }
   // The calls in entry order; those not ended are Open.
   std::vector<CallRecord> finish() { return std::move(calls_); }
   // The last run delivered (null before the first): stopped at the function's
@@ -80,6 +89,9 @@ class CallFinder : public vm::ExecTraceSink {
   CallTree tree_;
   std::vector<CallRecord> calls_;
   std::vector<std::uint32_t> open_;  // indices into calls_ of calls not ended, by depth
+  bool counts_;
+  bool counts_exact_ = true;
+  vm::RunCounters counters_;
 };
 
 // One pass instead of two: run the traced pass with points() on. A

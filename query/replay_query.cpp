@@ -215,16 +215,18 @@ Profile profile_run(const RecordedRun& recorded, const debuginfo::DebugInfo& deb
 
 // One replay: traced for the shadow stack, stopping where CallStopReader
 // (query/calls.hpp) reads registers.
-std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
-                                   std::uint32_t func, std::uint64_t to) {
-  if (!trace.history.writes.empty()) return find_calls_two_passes(trace, debug, func, to);
+namespace {
+// find_calls with counted runs or without (nullopt: they broke the finder's rules, query/calls.hpp).
+std::optional<std::vector<CallRecord>> find_calls_once(const trace::TraceData& trace,
+                                                       const debuginfo::DebugInfo& debug, std::uint32_t func,
+                                                       std::uint64_t to, bool counts) {
   timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
   vm::Machine m = std::move(setup.initial);
   const trace::History& history = setup.env->history();
   timeline::HistoryReader reader(history);
   const std::uint64_t end = std::min(to, history.frontier + (history.halted_at_frontier ? 1 : 0));
   RunMap map(debug, [&m](vm::Addr a, std::span<std::uint8_t> out) { return m.memory().read_bytes(a, out); });
-  CallFinder finder(map, func);
+  CallFinder finder(map, func, 0, counts);
   CallStopReader stops(debug.functions()[func].entry, finder);
   bool skip = false;
   while (m.icount() < end && !m.halted()) {
@@ -239,14 +241,27 @@ std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginf
     skip = true;
     stops.stopped(m);
   }
+  if (!finder.counts_exact()) return std::nullopt;
   std::vector<CallRecord> calls = finder.finish();
   stops.fill(calls, m.xlen());
   return calls;
 }
+}  // namespace
+
+std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
+                                   std::uint32_t func, std::uint64_t to) {
+  if (!trace.history.writes.empty()) return find_calls_two_passes(trace, debug, func, to);
+  if (auto calls = find_calls_once(trace, debug, func, to, true)) return std::move(*calls);
+  return std::move(*find_calls_once(trace, debug, func, to, false));
+}
 
 std::vector<CallRecord> find_calls_two_passes(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
                                               std::uint32_t func, std::uint64_t to) {
-  std::vector<CallRecord> calls = traced(trace, debug, to, [&](RunMap& map) { return CallFinder(map, func); });
+  std::optional<std::vector<CallRecord>> found = traced(
+      trace, debug, to, [&](RunMap& map) { return CallFinder(map, func); },
+      [](CallFinder& sink) { return sink.counts_exact() ? std::optional(sink.finish()) : std::nullopt; });
+  if (!found) found = traced(trace, debug, to, [&](RunMap& map) { return CallFinder(map, func, 0, false); });
+  std::vector<CallRecord>& calls = *found;
   CallRegisterReader reader(calls);
   timeline::ReplaySession session(trace, [](int, std::span<const std::uint8_t>) {});
   for (const std::uint64_t at : reader.stops()) {

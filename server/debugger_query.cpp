@@ -165,10 +165,14 @@ std::string Debugger::query_profile(const std::vector<std::string>& words, const
   std::optional<query::Profile> scratch;
   const query::Profile* profile =
       answer(profile_memo_, "profile", now, target_.history_key(now), scratch, [&]() -> std::optional<query::Profile> {
-        query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
-        query::Profiler profiler(map, query::ProfileWindow{0, now});
-        if (!target_.trace_history(now, profiler, cancel)) return std::nullopt;
-        return profiler.finish();
+        // Counted runs first; again without when they broke the profiler's rules (query/profile.hpp).
+        for (const bool counts : {true, false}) {
+          query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
+          query::Profiler profiler(map, query::ProfileWindow{0, now}, 0, counts);
+          if (!target_.trace_history(now, profiler, cancel)) return std::nullopt;
+          if (profiler.counts_exact()) return profiler.finish();
+        }
+        return std::nullopt;
       });
   if (profile == nullptr) {
     return cancel.cancelled() ? "interrupted: no profile\n"
@@ -193,14 +197,19 @@ std::string Debugger::query_calls(const std::vector<std::string>& words, const t
   std::optional<Calls> scratch;
   const Calls* calls = answer(calls_memo_, "calls " + std::to_string(*func), now, target_.history_key(now), scratch,
                               [&]() -> std::optional<Calls> {
-    query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
-    query::CallFinder finder(map, *func);
-    query::CallStopReader stops(debug->functions()[*func].entry, finder);
-    if (!target_.trace_history(now, finder, cancel, &stops.points(), [&](const vm::Machine& m) { stops.stopped(m); }))
-      return std::nullopt;
-    Calls found = finder.finish();
-    stops.fill(found, target_.xlen());
-    return found;
+    // Counted runs first; again without when they broke the finder's rules (query/calls.hpp).
+    for (const bool counts : {true, false}) {
+      query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
+      query::CallFinder finder(map, *func, 0, counts);
+      query::CallStopReader stops(debug->functions()[*func].entry, finder);
+      if (!target_.trace_history(now, finder, cancel, &stops.points(), [&](const vm::Machine& m) { stops.stopped(m); }))
+        return std::nullopt;
+      if (!finder.counts_exact()) continue;
+      Calls found = finder.finish();
+      stops.fill(found, target_.xlen());
+      return found;
+    }
+    return std::nullopt;
   });
   if (calls == nullptr) {
     return cancel.cancelled() ? "interrupted: no calls\n"

@@ -329,6 +329,7 @@ JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc) {
   const DecodedOp* ops = Memory::Internals::fetch_hit(m.memory, pc);
   if (ops == nullptr) return nullptr;
   const JitPage* jp = Memory::Internals::jit_page(ops);
+  if (jp != nullptr && ctx->counts != nullptr) jp = jp->counting.load(std::memory_order_acquire);  // counting code
   if (jp == nullptr) return nullptr;
   const unsigned slot = (pc & (kPageSize - 1)) >> 1;
   const JitCode code = jp->code[slot].load(std::memory_order_acquire);

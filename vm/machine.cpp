@@ -109,15 +109,19 @@ StopInfo run_with_points(Machine::Impl& m, Environment& env, std::uint64_t stop_
     if (stop.kind() != StopKind::Limit || m.icount >= stop_at) return stop;
   }
   // The translating tier runs in pages without breakpoints when no watchpoint is set (vm/jit.hpp).
-  const bool translate = !points->has_watches() && translates(m);
-  const CoverageRun coverage(m, kTrace && translate);
-  return fast_then_exact(
+  const bool translate = !points->has_watches() && translates(m, true);
+  const bool coverage_only = kTrace && m.trace->coverage_only();
+  const CoverageRun coverage(m, kTrace && translate && coverage_only);
+  const CountingRun counting(m, kTrace && translate && !coverage_only);
+  const StopInfo stop = fast_then_exact(
       m, stop_at, false,
       [&](std::uint64_t limit) {
         return translate ? interpret<false, true, kTrace, true>(m, env, limit, points, false)
                          : interpret<false, true, kTrace>(m, env, limit, points, false);
       },
       [&](std::uint64_t limit) { return interpret<true, true, kTrace>(m, env, limit, points, false); });
+  if (kTrace && translate && !coverage_only) m.trace->counted_until(m.icount);
+  return stop;
 }
 }  // namespace
 
