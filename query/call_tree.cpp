@@ -7,7 +7,7 @@ CallTree::CallTree() { nodes_.push_back(CallNode{}); }
 
 std::uint32_t CallTree::child(std::uint32_t parent, std::uint32_t func) {
   const std::uint64_t key = std::uint64_t{parent} << 32 | func;
-  auto [it, fresh] = children_.emplace(key, static_cast<std::uint32_t>(nodes_.size()));
+  auto [it, fresh] = children_.try_emplace(key, static_cast<std::uint32_t>(nodes_.size()));  // no allocation when known
   if (fresh) nodes_.push_back(CallNode{parent, func, 0, 0});
   return it->second;
 }

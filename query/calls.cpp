@@ -19,13 +19,19 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
     // The successor cache (run_map.hpp) spares the map lookup; nothing is counted on edges here.
     const std::uint64_t key = RunMap::key_of(r);
     RunInfo& info = prev_ != nullptr && prev_->next_key == key ? *prev_->next : map_.lookup(r.start, r.end);
-    // Counted runs came between (run_counters): from prev_'s branch or jump
-    // target to this run's start, all in the function on top of the stack,
-    // which stays (anything else: counts_exact_ is false).
+    // Counted runs came between (run_counters): from the target of prev_'s
+    // branch, jump or call by jal to this run's start, all in the function
+    // on top of the stack, which stays (anything else: counts_exact_ is false).
     const bool after_counted = counts_ && prev_ != nullptr && r.icount_after - at > info.insns;
     if (after_counted) {
-      const bool inside = (prev_->transfer == Transfer::Branch || prev_->transfer == Transfer::Jump) &&
-                          map_.function_at(prev_->target) == tree_.current_func() && prev_->target != entry_ &&
+      // After a call by jal, the counted runs run in the callee (a new frame).
+      const std::uint32_t func = prev_->target_func;
+      if (prev_->transfer == Transfer::Call && prev_->target != entry_) {
+        tree_.transfer(Transfer::Call, prev_->target, func, prev_->return_to, true, map_);
+      }
+      const bool inside = (prev_->transfer == Transfer::Branch || prev_->transfer == Transfer::Jump ||
+                           prev_->transfer == Transfer::Call) &&
+                          func == tree_.current_func() && prev_->target != entry_ &&
                           info.first_func == tree_.current_func() && r.start != entry_;
       if (!inside) counts_exact_ = false;
     } else if (prev_ != nullptr && prev_->next != &info) {

@@ -42,7 +42,9 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
 // A run off the hot path: a new successor, a change of stack, a run the
 // window cuts, or one after counted runs.
 void Profiler::slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint64_t n, std::uint64_t key) {
-  RunInfo& info = map_.lookup(r.start, r.end);
+  RunInfo& info = prev_ != nullptr && prev_->next_key == key                         ? *prev_->next
+                  : prev_ != nullptr && prev_->next2_key == key && prev_->next2 != nullptr ? *prev_->next2
+                                                                                      : map_.lookup(r.start, r.end);
   bool after_counted = std::exchange(after_counted_, false);
   if (counts_ && prev_ != nullptr && n > info.insns) {  // counted runs came between (run_counters)
     counted(first, n - info.insns);
@@ -59,7 +61,7 @@ void Profiler::slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint
       stack_transfer(Transfer::Branch, r.start, info.first_func, 0, first >= window_.from && first < window_.to);
     }
   } else if (prev_ != nullptr) {
-    RunMap::relink(*prev_, info, key);
+    if (prev_->next != &info) RunMap::relink(*prev_, info, key);
     // Straight on or a branch, within one function on both sides: the
     // stack stays and the run goes whole to the current node.
     prev_->next_fast = (prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
@@ -90,12 +92,13 @@ void Profiler::slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint
 }
 
 // `n` instructions of counted runs from `first` on, after prev_: they start
-// at the target of prev_'s branch or jump and stay in its function, so the
-// stack makes prev_'s move and they go to its top.
+// at the target of prev_'s branch, jump or call by jal and stay in its
+// function, so the stack makes prev_'s move and they go to its top.
 void Profiler::counted(std::uint64_t first, std::uint64_t n) {
-  if (prev_ == nullptr || (prev_->transfer != Transfer::Branch && prev_->transfer != Transfer::Jump)) {
+  if (prev_ == nullptr ||
+      (prev_->transfer != Transfer::Branch && prev_->transfer != Transfer::Jump && prev_->transfer != Transfer::Call)) {
     counts_exact_ = false;
-  } else if (const std::uint32_t func = map_.function_at(prev_->target); func != cur_func_) {
+  } else if (const std::uint32_t func = prev_->target_func; func != cur_func_ || prev_->transfer == Transfer::Call) {
     flush();
     stack_transfer(prev_->transfer, prev_->target, func, prev_->return_to, first >= window_.from && first < window_.to);
   }

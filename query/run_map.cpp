@@ -93,6 +93,7 @@ RunInfo RunMap::describe(vm::Addr start, vm::Addr end) const {
       r.transfer = Transfer::Jump;
     }
   }
+  if (r.target != 0) r.target_func = function_at(r.target);
   return r;
 }
 

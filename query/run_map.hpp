@@ -68,6 +68,7 @@ struct alignas(64) RunInfo {
   vm::Addr start = 0, end = 0;
   std::uint32_t insns = 0;       // instructions decoded in [start, end)
   vm::Addr target = 0;           // Branch, and a jal (Call or Jump): its target
+  std::uint32_t target_func = kNoFunction;  // the function holding `target` (when set)
   vm::Addr return_to = 0;        // Call: the address after the call
   std::uint32_t first_line = kNoLine, last_line = kNoLine;  // of the first and last instruction
   // Accumulators for sinks that count per distinct run (one sink per map).

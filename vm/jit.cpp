@@ -139,7 +139,36 @@ struct Runtime {
 
 JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc);  // below
 void jit_cover(JitContext* ctx, std::uint64_t covered, std::uint64_t icount);  // below
-void jit_report(JitContext* ctx, std::uint64_t run, std::uint64_t icount);  // below
+void jit_flush_reports(JitContext* ctx);  // below
+
+// Counting: writes the run (start << 32 | end in `run`, never 0) at
+// ctx->report_at with the count r13, and sets ctx->report_next: to `next`,
+// or (next < 0) to 0 when bit 0 of `run` is set, else 1 (see Translator::
+// leave). Uses rax and rcx. Jumps to `full` when the buffer is full, else
+// falls through.
+void emit_report(x86::Assembler& a, const x86::Gp& run, int next, Label full) {
+  a.mov(x86::rcx, x86::qword_ptr(x86::r12, offsetof(JitContext, report_at)));
+  a.mov(x86::rax, run);
+  a.shr(x86::rax, 32);
+  a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, start)), x86::rax);
+  a.mov(x86::eax, run.r32());  // zero-extends
+  if (next < 0) {
+    a.and_(x86::eax, ~1);
+    a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, end)), x86::rax);
+    a.mov(x86::eax, run.r32());
+    a.and_(x86::eax, 1);
+    a.xor_(x86::eax, 1);
+    a.mov(x86::dword_ptr(x86::r12, offsetof(JitContext, report_next)), x86::eax);
+  } else {
+    a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, end)), x86::rax);
+    a.mov(x86::dword_ptr(x86::r12, offsetof(JitContext, report_next)), next);
+  }
+  a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, icount_after)), x86::r13);
+  a.add(x86::rcx, sizeof(ExecutedRun));
+  a.mov(x86::qword_ptr(x86::r12, offsetof(JitContext, report_at)), x86::rcx);
+  a.cmp(x86::rcx, x86::qword_ptr(x86::r12, offsetof(JitContext, report_end)));
+  a.jae(full);
+}
 
 // The entry trampoline and the dispatcher behind it. `counting`: for runs
 // with counters (JitContext::counts): blocks leave with r10 = a run to
@@ -243,8 +272,18 @@ EntryFn make_entry(asmjit::JitRuntime& rt, bool counting) {
   a.jz(exit);
   a.jmp(x86::rcx);
   // The coverage filter (cover_slot(r10), kept in step with jit_internal.hpp).
+  // Counting: the run in r10 goes to the report buffer (eax and edx kept),
+  // to the sink through C when it is full.
   a.bind(cover_check);
-  if (!counting) {
+  if (counting) {
+    Label full = a.newLabel();
+    a.mov(x86::r8d, x86::eax);
+    emit_report(a, x86::r10, -1, full);
+    a.mov(x86::eax, x86::r8d);
+    a.jmp(covered);
+    a.bind(full);
+    a.mov(x86::eax, x86::r8d);
+  } else {
     static_assert(kCoverFilter == 4096, "the mask below");
     a.mov(x86::rcx, x86::r10);
     a.shr(x86::rcx, 29);
@@ -260,7 +299,7 @@ EntryFn make_entry(asmjit::JitRuntime& rt, bool counting) {
   a.mov(x86::rdi, x86::r12);
   a.mov(x86::rsi, x86::r10);
   a.mov(x86::rdx, x86::r13);
-  a.mov(x86::rax, asmjit::imm(counting ? reinterpret_cast<std::uint64_t>(&jit_report)
+  a.mov(x86::rax, asmjit::imm(counting ? reinterpret_cast<std::uint64_t>(&jit_flush_reports)
                                        : reinterpret_cast<std::uint64_t>(&jit_cover)));
   a.call(x86::rax);
   a.mov(x86::eax, x86::dword_ptr(x86::rsp));
@@ -353,29 +392,19 @@ void jit_cover(JitContext* ctx, std::uint64_t covered, std::uint64_t icount) {
   }
 }
 
-// Counting (JitContext::counts): a block reported the run it ran (start <<
-// 32 | end, never 0) with the count after it. A report from the dispatcher
-// (a way out that is never counted) makes the next counted exit report too;
-// one from a counted exit (jit_report_counted) does not.
-void append_report(JitContext* ctx, std::uint64_t run, std::uint64_t icount) {
+// Counting (JitContext::counts): the report buffer is full; to the sink with
+// it. A sink that throws is not called again in this entry: jit_enter
+// rethrows once the code returns (no exception may unwind through it).
+void jit_flush_reports(JitContext* ctx) {
   Machine::Impl& m = *ctx->machine;
-  if (m.cover_error) return;  // the sink failed: jit_enter rethrows when the code returns
-  m.jit_runs.push_back(ExecutedRun{run >> 32, static_cast<Addr32>(run), icount});
-  if (m.jit_runs.size() < kExecTraceBatch) return;
+  const std::span<const ExecutedRun> runs(m.jit_reports, ctx->report_at);
+  ctx->report_at = m.jit_reports;
+  if (m.cover_error) return;
   try {
-    m.trace->executed(m.jit_runs);
+    m.trace->executed(runs);
   } catch (...) {
     m.cover_error = std::current_exception();
   }
-  m.jit_runs.clear();
-}
-void jit_report(JitContext* ctx, std::uint64_t run, std::uint64_t icount) {
-  append_report(ctx, run, icount);
-  ctx->report_next = 1;
-}
-void jit_report_counted(JitContext* ctx, std::uint64_t run, std::uint64_t icount) {
-  append_report(ctx, run, icount);
-  ctx->report_next = 0;
 }
 
 // The value, zero-extended, or -1 when the load would fault.
@@ -640,11 +669,14 @@ class Translator {
   // (ExecTraceSink::run_counters), or 0 when there is none or it was counted
   // (`counted`: count_run below has dealt with it). Loop iterations are
   // counted or reported one by one, so nothing is claimed for the loop.
-  void leave(Addr32 end, bool counted = false) {
+  // Bit 0 (pcs are even) set: a call by jal, to a target the sinks know
+  // (RunInfo::target), so the next counted exit need not report
+  // (JitContext::report_next); after any other way out it must.
+  void leave(Addr32 end, bool counted = false, bool jal_call = false) {
     const Addr32 start = base_ + 2 * start_;
     std::uint64_t covered = 0;
     if (counting_) {
-      if (!counted && end > start) covered = std::uint64_t{start} << 32 | end;
+      if (!counted && end > start) covered = std::uint64_t{start} << 32 | end | (jal_call ? 1 : 0);
     } else if (end < start) {
       covered = std::uint64_t{start} << 32 | kLastAddress;
     } else if (end > start || loop_end_ != 0) {
@@ -657,7 +689,7 @@ class Translator {
   // Counting: this pass's run [start, end) of `insns` instructions ends in a
   // taken branch or jump without link to `target`, with r13 already past it:
   // count it under a new id, or report it when it is the first exit after a
-  // reported one (JitContext::report_next). Only rcx is used.
+  // reported one (JitContext::report_next). Only rax and rcx are used.
   void count_run(Addr32 end, Addr32 target, unsigned insns) {
     const Addr32 start = base_ + 2 * start_;
     const std::size_t id = add_counted_exit(CountedExit{start, end, target, insns});
@@ -673,12 +705,16 @@ class Translator {
     a_.bind(back);
     const std::uint64_t run = std::uint64_t{start} << 32 | end;
     stubs_.push_back([this, report, back, run] {
+      Label full = a_.newLabel();
       a_.bind(report);
+      a_.mov(x86::rax, asmjit::imm(run));
+      a_.mov(x86::rdx, x86::rax);  // rdx: not a cached guest register, free here
+      emit_report(a_, x86::rdx, 0, full);
+      a_.jmp(back);
+      a_.bind(full);
       writeback();  // the host registers holding guest ones are caller-saved
       a_.mov(x86::rdi, x86::r12);
-      a_.mov(x86::rsi, asmjit::imm(run));
-      a_.mov(x86::rdx, x86::r13);
-      call(reinterpret_cast<const void*>(&jit_report_counted));
+      call(reinterpret_cast<const void*>(&jit_flush_reports));
       reload();
       a_.jmp(back);
     });
@@ -694,13 +730,13 @@ class Translator {
   // `end`: where the code this pass ran ends (none: at pc, the usual case).
   // `counted`: counting, the run was counted or reported already (exit_to).
   void exit(unsigned retired, Addr32 pc, bool interpret, bool stored = false, std::optional<Addr32> end = {},
-            bool counted = false) {
+            bool counted = false, bool jal_call = false) {
     if (!stored) writeback();
     if (retired) a_.add(x86::r13, retired);
     a_.mov(x86::eax, pc);
     if (interpret) a_.mov(x86::edx, 1);
     else a_.xor_(x86::edx, x86::edx);
-    leave(end.value_or(pc), counted);
+    leave(end.value_or(pc), counted, jal_call);
   }
   // Leave for a known target: loop when it is this block's start, go straight
   // to its translation when it is in this page and translated, else return.
@@ -709,7 +745,8 @@ class Translator {
   // `countable`: a taken branch or a jump without link (counting: its run is
   // counted, and it may loop or chain as usual; any other way out reports
   // its run through the dispatcher).
-  void exit_to(unsigned retired, Addr32 target, Addr32 end, bool countable) {
+  // `jal_call`: a call by jal (see leave).
+  void exit_to(unsigned retired, Addr32 target, Addr32 end, bool countable, bool jal_call = false) {
     if (retired) a_.add(x86::r13, retired);
     const bool chains = !counting_ || countable;
     if (counting_ && countable) count_run(end, target, retired);
@@ -734,7 +771,7 @@ class Translator {
       }
       a_.bind(out);
     }
-    exit(0, target, false, true, end, counting_ && countable);
+    exit(0, target, false, true, end, counting_ && countable, jal_call);
   }
 
   // Straight into another block of this page only while no breakpoint is set
@@ -943,7 +980,7 @@ class Translator {
       case Op::JalL:
         // A call (rd = ra or t0) is never counted: the queries follow calls in order.
         st_imm(d.rd, static_cast<std::int32_t>(pc + len));
-        exit_to(n + 1, *known_target(d, pc), pc + len, d.rd != 1 && d.rd != 5);
+        exit_to(n + 1, *known_target(d, pc), pc + len, d.rd != 1 && d.rd != 5, d.rd == 1 || d.rd == 5);
         return false;
       case Op::JumpL:
         exit_to(n + 1, *known_target(d, pc), pc + len, true);
@@ -1124,24 +1161,15 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
   if (icount >= limit) return {};
   if (patched != nullptr && !breakpoint_free(m, *jp, page_ops, pc, *points, patched)) return {};  // one lies in this block
   JitContext ctx{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
-                 points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter, m.run_counts, 1};
+                 points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter, m.run_counts, 1,
+                 m.jit_reports, m.jit_reports + (counting ? kExecTraceBatch : 0)};
   (counting ? runtime().counting_entry : runtime().entry)(&ctx, code);
   m.translated += ctx.icount - icount;
   icount = ctx.icount;
   new_pc = ctx.pc;
-  if (m.cover_error) {  // the sink failed (out of memory): as if the interpreter's report had thrown
-    m.jit_runs.clear();
-    std::rethrow_exception(std::exchange(m.cover_error, nullptr));
-  }
-  if (!m.jit_runs.empty()) {  // the runs reported, before the interpreter's next ones
-    try {
-      m.trace->executed(m.jit_runs);
-    } catch (...) {
-      m.jit_runs.clear();
-      throw;
-    }
-    m.jit_runs.clear();
-  }
+  if (m.cover_error) std::rethrow_exception(std::exchange(m.cover_error, nullptr));  // the sink failed (out of memory)
+  if (ctx.report_at != m.jit_reports)  // the runs reported, before the interpreter's next ones
+    m.trace->executed(std::span<const ExecutedRun>(m.jit_reports, ctx.report_at));
   return {true, ctx.interpret != 0};
 }
 

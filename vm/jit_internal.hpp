@@ -55,6 +55,11 @@ struct JitContext {
   // Counting: 1 while the next counted exit must report its run instead
   // (the first after a reported one; see ExecTraceSink::run_counters).
   std::uint32_t report_next;
+  // Counting: where translated code writes the next reported run, and the
+  // end of that buffer (Machine::Impl::jit_reports, kExecTraceBatch runs);
+  // a full buffer goes to the sink (jit_flush_reports in vm/jit.cpp).
+  ExecutedRun* report_at;
+  ExecutedRun* report_end;
 };
 
 // Entries of a coverage filter (Machine::Impl::cover_filter), each a

@@ -63,14 +63,19 @@ class CountingRun {
   CountingRun(Machine::Impl& m, bool on) : m_(m) {
     if (!on) return;
     m.run_counts = m.trace->run_counters()->data();
-    m.jit_runs.reserve(kExecTraceBatch);
+    reports_.resize(kExecTraceBatch);
+    m.jit_reports = reports_.data();
   }
-  ~CountingRun() { m_.run_counts = nullptr; }
+  ~CountingRun() {
+    m_.run_counts = nullptr;
+    m_.jit_reports = nullptr;
+  }
   CountingRun(const CountingRun&) = delete;
   CountingRun& operator=(const CountingRun&) = delete;
 
  private:
   Machine::Impl& m_;
+  std::vector<ExecutedRun> reports_;
 };
 
 // May this run use the translating tier? Traced runs only for a coverage-only

@@ -83,10 +83,11 @@ struct Machine::Impl {
   std::uint64_t* cover_filter = nullptr;
   std::exception_ptr cover_error;  // the sink threw inside translated code (vm/jit.cpp)
   // While a traced run lets translated code count runs (ExecTraceSink::
-  // run_counters): the sink's counters, and the runs translated code
-  // reported, delivered to the sink when it returns (or when full).
+  // run_counters): the sink's counters, and a buffer of kExecTraceBatch
+  // runs for the runs translated code reports, delivered to the sink when
+  // the code returns (or when full).
   std::uint64_t* run_counts = nullptr;
-  std::vector<ExecutedRun> jit_runs;
+  ExecutedRun* jit_reports = nullptr;
   // Instructions retired by translated code (vm/jit.cpp) over the machine's
   // life; not guest state (never hashed): for `rvrr run --stats` and tests.
   std::uint64_t translated = 0;
