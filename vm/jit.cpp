@@ -39,6 +39,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -700,8 +701,8 @@ class Translator {
     Label report = a_.newLabel(), back = a_.newLabel();
     a_.cmp(x86::dword_ptr(x86::r12, offsetof(JitContext, report_next)), 0);
     a_.jne(report);
-    a_.mov(x86::rcx, x86::qword_ptr(x86::r12, offsetof(JitContext, counts)));
-    a_.add(x86::qword_ptr(x86::rcx, static_cast<std::int32_t>(id * 8)), 1);
+    // The context sits just before the counters (JitContext::counts).
+    a_.add(x86::qword_ptr(x86::r12, static_cast<std::int32_t>(RunCounters::kContextBytes + id * 8)), 1);
     a_.bind(back);
     const std::uint64_t run = std::uint64_t{start} << 32 | end;
     stubs_.push_back([this, report, back, run] {
@@ -744,20 +745,20 @@ class Translator {
   // `end`: the address just past the jump (or, at kMaxBlock, the next pc).
   // `countable`: a taken branch or a jump without link (counting: its run is
   // counted, and it may loop or chain as usual; any other way out reports
-  // its run through the dispatcher).
+  // its run here and then chains, but never loops inside the block).
   // `jal_call`: a call by jal (see leave).
   void exit_to(unsigned retired, Addr32 target, Addr32 end, bool countable, bool jal_call = false) {
     if (retired) a_.add(x86::r13, retired);
-    const bool chains = !counting_ || countable;
     if (counting_ && countable) count_run(end, target, retired);
     const bool same_page = (target & ~(kPageSize - 1)) == base_;
     const unsigned tslot = (target & (kPageSize - 1)) >> 1;
-    if (chains && same_page && tslot == start_) {
+    if ((!counting_ || countable) && same_page && tslot == start_) {
       a_.cmp(x86::r13, x86::r14);
       a_.jb(body_);
     }
     writeback();
-    if (chains && same_page && tslot != start_) {
+    if (counting_ && !countable) report_here(end, jal_call ? 0 : 1);
+    if (same_page && (tslot != start_ || (counting_ && !countable))) {
       Label out = a_.newLabel();
       no_breakpoints_or(out);
       a_.cmp(x86::r13, x86::r14);
@@ -771,7 +772,32 @@ class Translator {
       }
       a_.bind(out);
     }
-    exit(0, target, false, true, end, counting_ && countable, jal_call);
+    exit(0, target, false, true, end, counting_);
+  }
+
+  // Counting: reports this pass's run [start, end) here, in translated code,
+  // setting JitContext::report_next to `next`, for a way out that goes on
+  // without the dispatcher. The guest registers must be written back (the
+  // host registers are free); eax is kept; rcx, rdx and r10 are not.
+  void report_here(Addr32 end, int next) {
+    const Addr32 start = base_ + 2 * start_;
+    if (end <= start) return;  // nothing ran in this pass
+    Label full = a_.newLabel(), back = a_.newLabel();
+    a_.mov(x86::edx, x86::eax);
+    a_.mov(x86::r10, asmjit::imm(std::uint64_t{start} << 32 | end));
+    emit_report(a_, x86::r10, next, full);
+    a_.bind(back);
+    a_.mov(x86::eax, x86::edx);
+    stubs_.push_back([this, full, back] {
+      a_.bind(full);
+      a_.sub(x86::rsp, 16);  // keeps rsp 16-byte aligned
+      a_.mov(x86::dword_ptr(x86::rsp), x86::edx);
+      a_.mov(x86::rdi, x86::r12);
+      call(reinterpret_cast<const void*>(&jit_flush_reports));
+      a_.mov(x86::edx, x86::dword_ptr(x86::rsp));
+      a_.add(x86::rsp, 16);
+      a_.jmp(back);
+    });
   }
 
   // Straight into another block of this page only while no breakpoint is set
@@ -994,11 +1020,11 @@ class Translator {
         st_imm(d.rd, static_cast<std::int32_t>(pc + len));
         writeback();
         a_.add(x86::r13, n + 1);
+        if (counting_) report_here(pc + len, 1);
         a_.mov(x86::ecx, x86::eax);
         a_.and_(x86::ecx, static_cast<std::int32_t>(~(kPageSize - 1)));
         a_.cmp(x86::ecx, static_cast<std::int32_t>(base_));
         a_.jne(out);
-        if (counting_) a_.jmp(out);  // reported through the dispatcher
         no_breakpoints_or(out);
         a_.cmp(x86::r13, x86::r14);
         a_.jae(out);
@@ -1011,7 +1037,7 @@ class Translator {
         a_.jmp(x86::rcx);
         a_.bind(out);
         a_.xor_(x86::edx, x86::edx);
-        leave(pc + len);
+        leave(pc + len, counting_);  // counting: reported above
         return false;
       }
       case Op::Flw:
@@ -1160,9 +1186,13 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
   }
   if (icount >= limit) return {};
   if (patched != nullptr && !breakpoint_free(m, *jp, page_ops, pc, *points, patched)) return {};  // one lies in this block
-  JitContext ctx{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
-                 points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter, m.run_counts, 1,
-                 m.jit_reports, m.jit_reports + (counting ? kExecTraceBatch : 0)};
+  JitContext on_stack;
+  static_assert(sizeof(JitContext) <= RunCounters::kContextBytes && std::is_trivially_destructible_v<JitContext>);
+  JitContext& ctx = *(counting ? new (reinterpret_cast<char*>(m.run_counts) - RunCounters::kContextBytes) JitContext
+                               : &on_stack);
+  ctx = JitContext{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
+                   points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter, m.run_counts, 1,
+                   m.jit_reports, m.jit_reports + (counting ? kExecTraceBatch : 0)};
   (counting ? runtime().counting_entry : runtime().entry)(&ctx, code);
   m.translated += ctx.icount - icount;
   icount = ctx.icount;

@@ -49,8 +49,9 @@ struct JitContext {
   std::uint64_t* cover;
   // ExecTraceSink::run_counters' counters, or null. Set: the code is the
   // page's counting translations (JitPage::counting), which count the runs
-  // of their counted exits (vm/run_counters.hpp) here and report the others
-  // through the dispatcher, in order, to Machine::Impl::jit_runs.
+  // of their counted exits (vm/run_counters.hpp) there and report the
+  // others, in order, to the buffer below. The context then lives in the
+  // counters' RunCounters::kContextBytes (a counter is at a fixed offset).
   std::uint64_t* counts;
   // Counting: 1 while the next counted exit must report its run instead
   // (the first after a reported one; see ExecTraceSink::run_counters).

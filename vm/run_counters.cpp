@@ -53,12 +53,14 @@ std::size_t add_counted_exit(const CountedExit& exit) {
 }
 
 RunCounters::RunCounters() {
-  void* p = mmap(nullptr, kMaxCountedExits * sizeof(std::uint64_t), PROT_READ | PROT_WRITE,
+  void* p = mmap(nullptr, kContextBytes + kMaxCountedExits * sizeof(std::uint64_t), PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
-  counts_ = static_cast<std::uint64_t*>(p);
+  counts_ = reinterpret_cast<std::uint64_t*>(static_cast<char*>(p) + kContextBytes);
 }
 
-RunCounters::~RunCounters() { munmap(counts_, kMaxCountedExits * sizeof(std::uint64_t)); }
+RunCounters::~RunCounters() {
+  munmap(reinterpret_cast<char*>(counts_) - kContextBytes, kContextBytes + kMaxCountedExits * sizeof(std::uint64_t));
+}
 
 }  // namespace rvrr::vm

@@ -46,6 +46,9 @@ class RunCounters {
   RunCounters(const RunCounters&) = delete;
   RunCounters& operator=(const RunCounters&) = delete;
   std::uint64_t* data() { return counts_; }
+  // Room just before the counters for a run's context (vm/jit_internal.hpp's
+  // JitContext), so translated code reaches a counter at a fixed offset from it.
+  static constexpr std::size_t kContextBytes = 4096;
   // Calls f(exit, count) for every nonzero counter, in id order, and zeroes it.
   template <typename F>
   void drain(F&& f) {
