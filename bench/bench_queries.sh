@@ -6,8 +6,10 @@
 # Each query is one replay with a trace sink (vm/exec_trace.hpp); `trace lines`
 # also runs split over RVRR_SCAN_THREADS (default: every hardware thread),
 # which adds an untraced pass that cuts the intervals (more CPU, less wall
-# time); the ratio column is CPU time over the plain replay's. The last rows
-# ask again, answered from the TRACE.answers cache.
+# time). The ratio column is the median, over the runs, of a run's CPU time
+# over that of a plain replay run just before it (pairs, so that a shared
+# machine's load changes both sides alike). The last rows ask again,
+# answered from the TRACE.answers cache.
 #
 # Each command is run RUNS times; the table shows the median wall time.
 # Prints figures only; never passes or fails on time.
@@ -43,7 +45,7 @@ trace=$tmp/compute.rvrr
 [ -s "$trace" ] || { cat "$tmp/record.err" >&2; exit 1; }
 instructions=$("$RVRR" trace dump --json "$trace" | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["length"])')
 
-# time_of ARGS...: "WALL CPU", the medians of RUNS runs (output discarded);
+# time_of ARGS...: "WALL CPU", the medians of $runs runs (output discarded);
 # CPU is user + system time, steadier than wall time on a busy machine.
 time_of() {
   local walls=() cpus=()
@@ -65,14 +67,26 @@ printf '%-34s %7s %8s %8s %8s %10s\n' "command" "threads" "wall s" "cpu s" "MIPS
 read -r base_wall base_cpu <<< "$(time_of trace info --verify "$trace")"
 printf '%-34s %7s %8.2f %8.2f %8.0f %10s\n' "replay (trace info --verify)" 1 "$base_wall" "$base_cpu" \
   "$(calc "$instructions / $base_cpu / 1e6")" "1.00"
-# row THREADS LABEL ARGS...: one command under RVRR_SCAN_THREADS=THREADS.
+# row THREADS LABEL ARGS...: one command under RVRR_SCAN_THREADS=THREADS,
+# each of its RUNS runs right after a plain replay: the ratio column is the
+# median of those pairs' CPU ratios (steadier on a shared machine than two
+# medians taken minutes apart).
 row() {
   local n=$1 label=$2
   shift 2
-  read -r wall cpu <<< "$(RVRR_SCAN_THREADS=$n time_of "$@")"
+  local walls=() cpus=() ratios=()
+  for _ in $(seq "$runs"); do
+    read -r _ base <<< "$(runs=1 time_of trace info --verify "$trace")"
+    read -r wall cpu <<< "$(runs=1 RVRR_SCAN_THREADS=$n time_of "$@")"
+    walls+=("$wall")
+    cpus+=("$cpu")
+    ratios+=("$(calc "$cpu / ($base > 0 ? $base : 0.01)")")
+  done
+  wall=$(printf '%s\n' "${walls[@]}" | median)
+  cpu=$(printf '%s\n' "${cpus[@]}" | median)
   local mips="-"  # dump reads the trace without replaying it
   [ "$label" = "trace dump" ] || mips=$(printf '%.0f' "$(calc "$instructions / $cpu / 1e6")")
-  printf '%-34s %7s %8.2f %8.2f %8s %10.2f\n' "$label" "$n" "$wall" "$cpu" "$mips" "$(calc "$cpu / $base_cpu")"
+  printf '%-34s %7s %8.2f %8.2f %8s %10.2f\n' "$label" "$n" "$wall" "$cpu" "$mips" "$(printf '%s\n' "${ratios[@]}" | median)"
 }
 row 1 "trace lines" trace lines "$trace"
 [ "$threads" -gt 1 ] && row "$threads" "trace lines" trace lines "$trace"
