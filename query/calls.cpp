@@ -62,6 +62,9 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
 void CallFinder::counted_until(std::uint64_t icount) {
   // Counted runs that end a run leave last_run() stale for CallStopReader.
   if (icount > icount_) counts_exact_ = false;
+}
+
+bool CallFinder::counts_exact() {
   counters_.drain([&](const vm::CountedExit& e, std::uint64_t) {
     const RunInfo& info = map_.lookup(e.start, e.end);
     if (info.insns != e.insns || !info.one_function ||
@@ -69,6 +72,7 @@ void CallFinder::counted_until(std::uint64_t icount) {
         map_.function_at(e.target) != info.first_func || e.target == entry_)
       counts_exact_ = false;
   });
+  return counts_exact_;
 }
 
 // Calls whose frames the last transfer popped have ended: the one a return

@@ -71,7 +71,9 @@ class CallFinder : public vm::ExecTraceSink {
   void executed(std::span<const vm::ExecutedRun> runs) override;
   vm::RunCounters* run_counters() override { return counts_ ? &counters_ : nullptr; }
   void counted_until(std::uint64_t icount) override;
-  bool counts_exact() const { return counts_exact_; }
+  // Checks the runs counted so far (their descriptions read the traced
+  // machine's code: call it while that machine lives).
+  bool counts_exact();
   // The calls in entry order; those not ended are Open.
   std::vector<CallRecord> finish() { return std::move(calls_); }
   // The last run delivered (null before the first): stopped at the function's

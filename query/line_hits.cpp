@@ -61,6 +61,9 @@ void LineCounter::entered_after_counted(RunInfo& info) {
 
 void LineCounter::counted_until(std::uint64_t icount) {
   if (prev_ != nullptr && icount > icount_) ended_counted_ = true;
+}
+
+void LineCounter::take_counts() {
   counters_.drain([&](const vm::CountedExit& e, std::uint64_t count) {
     RunInfo& info = map_.lookup(e.start, e.end);
     info.executions += count;
@@ -69,6 +72,7 @@ void LineCounter::counted_until(std::uint64_t icount) {
 }
 
 LineReport LineCounter::finish() {
+  take_counts();
   map_.credit_all();
   const debuginfo::DebugInfo& debug = map_.debug();
   std::vector<LineCount> by_id(debug.lines().size());

@@ -41,9 +41,10 @@ class LineCounter : public vm::ExecTraceSink {
   explicit LineCounter(RunMap& map) : map_(map) {}
   void executed(std::span<const vm::ExecutedRun> runs) override;
   vm::RunCounters* run_counters() override { return &counters_; }
-  // Credits the counted runs (their descriptions read the machine's code,
-  // which is still there).
   void counted_until(std::uint64_t icount) override;
+  // Credits the runs counted so far. Their descriptions read the traced
+  // machine's code: call it while that machine lives (finish() does too).
+  void take_counts();
   LineReport finish();
   // The runs that come next do not follow the last one seen (the next
   // interval of a parallel pass, query/interval_replay.hpp): the first of

@@ -114,6 +114,9 @@ void Profiler::counted_until(std::uint64_t icount) {
     prev_ = nullptr;
     after_counted_ = true;
   }
+}
+
+void Profiler::take_counts() {
   counters_.drain([&](const vm::CountedExit& e, std::uint64_t count) {
     RunInfo& info = map_.lookup(e.start, e.end);
     info.executions += count;  // for the lines (add_lines)
@@ -217,6 +220,7 @@ void Profiler::partial(const RunInfo& info, std::uint64_t first, std::uint64_t n
 }
 
 void Profiler::add_lines(std::vector<std::uint64_t>& lines, std::uint64_t& without_line) {
+  take_counts();
   map_.credit_all();
   if (lines.empty()) lines.assign(map_.debug().lines().size(), 0);
   for (std::size_t id = 0; id < partial_lines_.size(); ++id) lines[id] += partial_lines_[id];
@@ -234,6 +238,7 @@ void Profiler::add_lines(std::vector<std::uint64_t>& lines, std::uint64_t& witho
 }
 
 Profile Profiler::finish() {
+  take_counts();
   flush();
   std::vector<std::uint64_t> lines;
   std::uint64_t without_line = 0;

@@ -84,8 +84,15 @@ class Profiler : public vm::ExecTraceSink {
   void executed(std::span<const vm::ExecutedRun> runs) override;
   vm::RunCounters* run_counters() override { return counts_ ? &counters_ : nullptr; }
   void counted_until(std::uint64_t icount) override;
+  // Takes the runs counted so far (for the lines, and to check them). Their
+  // descriptions read the traced machine's code: call it while that
+  // machine lives; counts_exact() and finish() do too.
+  void take_counts();
   // False when counted runs broke the rules above (ask again with counts off).
-  bool counts_exact() const { return counts_exact_; }
+  bool counts_exact() {
+    take_counts();
+    return counts_exact_;
+  }
   Profile finish();
 
   // Parallel passes: log the stack's moves to `log` instead of making them

@@ -59,7 +59,10 @@ class LineWorker : public IntervalWorker {
     counter_.restart();
   }
   vm::ExecTraceSink& sink() override { return counter_; }
-  void end(std::size_t index) override { seams_.emplace_back(index, Seam{counter_.first_run(), counter_.last_run()}); }
+  void end(std::size_t index) override {
+    counter_.take_counts();  // while the interval's machine lives
+    seams_.emplace_back(index, Seam{counter_.first_run(), counter_.last_run()});
+  }
 
   struct Seam {
     const RunInfo* first = nullptr;
@@ -139,6 +142,7 @@ class ProfileWorker : public IntervalWorker {
   }
   vm::ExecTraceSink& sink() override { return profiler_; }
   void end(std::size_t index) override {
+    profiler_.take_counts();  // while the interval's machine lives
     profiler_.end_logging();
     last_[index] = profiler_.last_run();
     end_icount_ = std::max(end_icount_, profiler_.icount());

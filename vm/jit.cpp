@@ -702,7 +702,7 @@ class Translator {
     a_.cmp(x86::dword_ptr(x86::r12, offsetof(JitContext, report_next)), 0);
     a_.jne(report);
     // The context sits just before the counters (JitContext::counts).
-    a_.add(x86::qword_ptr(x86::r12, static_cast<std::int32_t>(RunCounters::kContextBytes + id * 8)), 1);
+    a_.add(x86::qword_ptr(x86::r12, static_cast<std::int32_t>(RunCounters::kHeaderBytes + id * 8)), 1);
     a_.bind(back);
     const std::uint64_t run = std::uint64_t{start} << 32 | end;
     stubs_.push_back([this, report, back, run] {
@@ -1188,7 +1188,7 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
   if (patched != nullptr && !breakpoint_free(m, *jp, page_ops, pc, *points, patched)) return {};  // one lies in this block
   JitContext on_stack;
   static_assert(sizeof(JitContext) <= RunCounters::kContextBytes && std::is_trivially_destructible_v<JitContext>);
-  JitContext& ctx = *(counting ? new (reinterpret_cast<char*>(m.run_counts) - RunCounters::kContextBytes) JitContext
+  JitContext& ctx = *(counting ? new (reinterpret_cast<char*>(m.run_counts) - RunCounters::kHeaderBytes) JitContext
                                : &on_stack);
   ctx = JitContext{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
                    points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter, m.run_counts, 1,

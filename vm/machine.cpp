@@ -62,9 +62,9 @@ class CountingRun {
  public:
   CountingRun(Machine::Impl& m, bool on) : m_(m) {
     if (!on) return;
-    m.run_counts = m.trace->run_counters()->data();
-    reports_.resize(kExecTraceBatch);
-    m.jit_reports = reports_.data();
+    RunCounters& counters = *m.trace->run_counters();
+    m.run_counts = counters.data();
+    m.jit_reports = counters.report_buffer();
   }
   ~CountingRun() {
     m_.run_counts = nullptr;
@@ -75,7 +75,6 @@ class CountingRun {
 
  private:
   Machine::Impl& m_;
-  std::vector<ExecutedRun> reports_;
 };
 
 // May this run use the translating tier? Traced runs only for a coverage-only

@@ -53,14 +53,14 @@ std::size_t add_counted_exit(const CountedExit& exit) {
 }
 
 RunCounters::RunCounters() {
-  void* p = mmap(nullptr, kContextBytes + kMaxCountedExits * sizeof(std::uint64_t), PROT_READ | PROT_WRITE,
+  void* p = mmap(nullptr, kHeaderBytes + kMaxCountedExits * sizeof(std::uint64_t), PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
-  counts_ = reinterpret_cast<std::uint64_t*>(static_cast<char*>(p) + kContextBytes);
+  counts_ = reinterpret_cast<std::uint64_t*>(static_cast<char*>(p) + kHeaderBytes);
 }
 
 RunCounters::~RunCounters() {
-  munmap(reinterpret_cast<char*>(counts_) - kContextBytes, kContextBytes + kMaxCountedExits * sizeof(std::uint64_t));
+  munmap(reinterpret_cast<char*>(counts_) - kHeaderBytes, kHeaderBytes + kMaxCountedExits * sizeof(std::uint64_t));
 }
 
 }  // namespace rvrr::vm

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "vm/exec_trace.hpp"
 #include "vm/types.hpp"
 
 namespace rvrr::vm {
@@ -47,8 +48,15 @@ class RunCounters {
   RunCounters& operator=(const RunCounters&) = delete;
   std::uint64_t* data() { return counts_; }
   // Room just before the counters for a run's context (vm/jit_internal.hpp's
-  // JitContext), so translated code reaches a counter at a fixed offset from it.
-  static constexpr std::size_t kContextBytes = 4096;
+  // JitContext), so translated code reaches a counter at a fixed offset from
+  // it, and for the runs it reports (kExecTraceBatch of them, after the
+  // context's kContextBytes): kept here, a run with counters allocates nothing.
+  static constexpr std::size_t kContextBytes = 256;
+  static constexpr std::size_t kHeaderBytes = kContextBytes + kExecTraceBatch * sizeof(ExecutedRun);
+  ExecutedRun* report_buffer() {
+    return reinterpret_cast<ExecutedRun*>(reinterpret_cast<char*>(counts_) - kHeaderBytes + kContextBytes);
+  }
+  void* context_room() { return reinterpret_cast<char*>(counts_) - kHeaderBytes; }
   // Calls f(exit, count) for every nonzero counter, in id order, and zeroes it.
   template <typename F>
   void drain(F&& f) {
