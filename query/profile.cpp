@@ -26,6 +26,19 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
       prev = prev->next;
       continue;
     }
+    // Counted runs came between (run_counters), after a branch or jump that
+    // stayed in the function on top of the stack, and this run is whole in
+    // it too: the stack stays, and all of it goes to the current node.
+    if (counts_ && prev != nullptr && (prev->transfer == Transfer::Branch || prev->transfer == Transfer::Jump) &&
+        prev->target_func == cur && r.icount_after <= window_.to) {
+      RunInfo& info = map_.lookup(r.start, r.end);
+      if (n > info.insns && info.one_function && info.first_func == cur) {
+        pending += n;
+        ++info.executions;
+        prev = &info;
+        continue;
+      }
+    }
     prev_ = prev;
     pending_ = pending;
     icount_ = icount;

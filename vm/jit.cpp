@@ -364,17 +364,27 @@ bool breakpoint_free(Machine::Impl& m, const JitPage& jp, const DecodedOp* ops, 
 // The dispatcher's way into a page holding a breakpoint: pc's translation
 // when it has one and no breakpoint lies in its block, else null (return to
 // the interpreter). What the interpreter's own entry checks, without leaving.
+// Hot pages with a breakpoint come here on every way in (no block of theirs
+// goes straight on into another), so the answer is remembered per machine.
 JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc) {
   Machine::Impl& m = *ctx->machine;
   const DecodedOp* ops = Memory::Internals::fetch_hit(m.memory, pc);
   if (ops == nullptr) return nullptr;
+  const bool counting = ctx->counts != nullptr;
+  const std::uint64_t serial = Memory::Internals::decoded_serial(ops), generation = ctx->points->generation();
+  PatchedPages::EntryMemo& memo = m.patched.entry_memo[(pc >> 1) & (PatchedPages::kEntryMemo - 1)];
+  if (memo.pc == pc && memo.serial == serial && memo.generation == generation && memo.counting == counting)
+    return memo.code;
   const JitPage* jp = Memory::Internals::jit_page(ops);
-  if (jp != nullptr && ctx->counts != nullptr) jp = jp->counting.load(std::memory_order_acquire);  // counting code
+  if (jp != nullptr && counting) jp = jp->counting.load(std::memory_order_acquire);  // counting code
   if (jp == nullptr) return nullptr;
   const unsigned slot = (pc & (kPageSize - 1)) >> 1;
   const JitCode code = jp->code[slot].load(std::memory_order_acquire);
-  if (code == nullptr) return nullptr;
-  return breakpoint_free(m, *jp, ops, pc, *ctx->points, nullptr) ? code : nullptr;
+  if (code == nullptr) return nullptr;  // not translated yet: not remembered
+  // A published translation stays while its decoded page (serial) lives.
+  const JitCode enter = breakpoint_free(m, *jp, ops, pc, *ctx->points, nullptr) ? code : nullptr;
+  memo = PatchedPages::EntryMemo{serial, generation, pc, counting, enter};
+  return enter;
 }
 
 // A block reported the code it ran (start << 32 | end; 0: none) with the
@@ -800,13 +810,20 @@ class Translator {
     });
   }
 
-  // Straight into another block of this page only while no breakpoint is set
-  // at all: else through the dispatcher (which checks the target's page) and
-  // the interpreter (which checks the target block's range). Nor while code
-  // coverage is reported (the dispatcher reports it).
+  // Straight into another block of this page only while this page holds no
+  // breakpoint (so neither does that block): else through the dispatcher
+  // (which checks the target's page) and the interpreter (which checks the
+  // target block's range). Nor while code coverage is reported (the
+  // dispatcher reports it). Uses rcx.
   void no_breakpoints_or(Label out) {
-    a_.cmp(x86::qword_ptr(x86::r12, offsetof(JitContext, breakpoint_pages)), 0);
-    a_.jne(out);
+    Label no_points = a_.newLabel();
+    a_.mov(x86::rcx, x86::qword_ptr(x86::r12, offsetof(JitContext, breakpoint_pages)));
+    a_.test(x86::rcx, x86::rcx);
+    a_.jz(no_points);
+    const Addr32 page = base_ >> kPageShift;  // the bit DebugPoints::breakpoint_page_bits keeps for it
+    a_.bt(x86::qword_ptr(x86::rcx, static_cast<std::int32_t>((page >> 6) * 8)), static_cast<int>(page & 63));
+    a_.jc(out);
+    a_.bind(no_points);
     a_.cmp(x86::qword_ptr(x86::r12, offsetof(JitContext, cover)), 0);
     a_.jne(out);
   }

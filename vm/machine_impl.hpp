@@ -40,6 +40,18 @@ struct PatchedPages {
   };
   static constexpr unsigned kJitMemo = 256;
   JitMemo jit_memo[kJitMemo];
+  // The dispatcher's way into a page holding a breakpoint (vm/jit.cpp,
+  // jit_breakpoint_page_entry): the translation to enter at `pc` (null: one
+  // holding a breakpoint, run by the interpreter), by decoded page serial,
+  // point set generation, pc and kind of translation. Direct-mapped by pc.
+  struct EntryMemo {
+    std::uint64_t serial = 0, generation = 0;
+    std::uint32_t pc = 1;  // odd: empty
+    bool counting = false;
+    void (*code)() = nullptr;
+  };
+  static constexpr unsigned kEntryMemo = 512;
+  EntryMemo entry_memo[kEntryMemo];
 
   PatchedPages() = default;
   PatchedPages(const PatchedPages&) {}
