@@ -24,14 +24,16 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
     // on top of the stack, which stays (anything else: counts_exact_ is false).
     const bool after_counted = counts_ && prev_ != nullptr && r.icount_after - at > info.insns;
     if (after_counted) {
-      // After a call by jal, the counted runs run in the callee (a new frame).
+      // After a jal (a call, a tail call, a jump) the stack makes its move first.
       const std::uint32_t func = prev_->target_func;
-      if (prev_->transfer == Transfer::Call && prev_->target != entry_) {
-        tree_.transfer(Transfer::Call, prev_->target, func, prev_->return_to, true, map_);
+      const bool known = prev_->transfer == Transfer::Branch || prev_->transfer == Transfer::Jump ||
+                         prev_->transfer == Transfer::Call;
+      if (known && prev_->target != entry_ && prev_->transfer != Transfer::Branch &&
+          (prev_->transfer == Transfer::Call || func != tree_.current_func())) {
+        tree_.transfer(prev_->transfer, prev_->target, func, prev_->return_to, true, map_);
+        settle(*prev_, prev_->target, at);
       }
-      const bool inside = (prev_->transfer == Transfer::Branch || prev_->transfer == Transfer::Jump ||
-                           prev_->transfer == Transfer::Call) &&
-                          func == tree_.current_func() && prev_->target != entry_ &&
+      const bool inside = known && func == tree_.current_func() && prev_->target != entry_ &&
                           info.first_func == tree_.current_func() && r.start != entry_;
       if (!inside) counts_exact_ = false;
     } else if (prev_ != nullptr && prev_->next != &info) {
@@ -67,9 +69,8 @@ void CallFinder::counted_until(std::uint64_t icount) {
 bool CallFinder::counts_exact() {
   counters_.drain([&](const vm::CountedExit& e, std::uint64_t) {
     const RunInfo& info = map_.lookup(e.start, e.end);
-    if (info.insns != e.insns || !info.one_function ||
-        (info.transfer != Transfer::Branch && info.transfer != Transfer::Jump) ||
-        map_.function_at(e.target) != info.first_func || e.target == entry_)
+    if (info.insns != e.insns || !info.one_function || info.transfer != Transfer::Branch ||
+        info.target_func != info.first_func || e.target == entry_)
       counts_exact_ = false;
   });
   return counts_exact_;

@@ -60,10 +60,12 @@ struct CallRecord {
 
 // Pass 1: a sink that finds the calls of function `func` (an index into the map's DebugInfo).
 // It takes counts (vm::ExecTraceSink::run_counters) unless `counts` is
-// false: counted runs are branches and jumps inside one function, which move
-// no frame. One that leaves its function, spans two or lands on FUNC's entry
-// (a call of it by a jump) would hide a move: counts_exact() then says so and
-// the caller asks again with counts off.
+// false: counted runs are conditional branches, which move no frame when
+// they stay in one function; they start after the reported run's branch or
+// jal, whose move is made first. One that leaves its function (a branch
+// into another: never seen in compiled code), spans two or lands on FUNC's
+// entry would hide a move: counts_exact() then says so and the caller asks
+// again with counts off.
 class CallFinder : public vm::ExecTraceSink {
  public:
   CallFinder(RunMap& map, std::uint32_t func, std::uint64_t start_icount = 0, bool counts = true)

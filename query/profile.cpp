@@ -133,9 +133,8 @@ void Profiler::take_counts() {
   counters_.drain([&](const vm::CountedExit& e, std::uint64_t count) {
     RunInfo& info = map_.lookup(e.start, e.end);
     info.executions += count;  // for the lines (add_lines)
-    if (info.insns != e.insns || !info.one_function ||
-        (info.transfer != Transfer::Branch && info.transfer != Transfer::Jump) ||
-        map_.function_at(e.target) != info.first_func)
+    if (info.insns != e.insns || !info.one_function || info.transfer != Transfer::Branch ||
+        info.target_func != info.first_func)
       counts_exact_ = false;
   });
 }

@@ -70,12 +70,13 @@ struct StackMove {
 void apply_moves(CallTree& tree, const std::vector<StackMove>& moves, const RunInfo* before, const RunMap& map);
 
 // It takes counts (vm::ExecTraceSink::run_counters) when the window starts at
-// 0 and `counts` allows: counted runs are branches and jumps inside one
+// 0 and `counts` allows: counted runs are conditional branches inside one
 // function, so the instructions between two reported runs go to the stack's
-// top after the move of the first one's branch or jump, and their lines come
-// from the counters. A counted run that leaves its function, or spans two,
-// would put them on the wrong frame: counts_exact() then says so and the
-// caller asks again with counts off.
+// top after the move of the first one's branch or jal (a call, a tail call),
+// and their lines come from the counters. A counted run that leaves its
+// function (a branch into another: never seen in compiled code), or spans
+// two, would put them on the wrong frame: counts_exact() then says so and
+// the caller asks again with counts off.
 class Profiler : public vm::ExecTraceSink {
  public:
   // `map` must be used by no other sink. `start_icount`: the machine's count when tracing starts.

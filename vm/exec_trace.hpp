@@ -61,14 +61,13 @@ class ExecTraceSink {
   // counters: the run may then use the translating tier (RV32), which
   // counts some runs there instead of reporting them. The rest are reported
   // in order as before, and these rules hold:
-  //  - A counted run ends in a taken branch or a jump without link (jal
-  //    x0 / jal with rd other than ra and t0) to its CountedExit::target,
-  //    and the run before it ended in such a transfer or in a call by jal
-  //    (rd ra or t0), to its start.
+  //  - A counted run ends in a taken conditional branch to its
+  //    CountedExit::target, and the run before it ended in such a branch
+  //    or in a jal (any rd), to its start.
   //  - Between two reported runs P and R with R.icount_after -
   //    P.icount_after larger than R's own instructions, the difference was
   //    counted runs: the first starts at the target of P's last instruction
-  //    (P ended in such a transfer or call) and R starts at the last one's
+  //    (P ended in such a branch or a jal) and R starts at the last one's
   //    target. With no difference, R followed P directly.
   //  - Runs counted after the last reported one end where the run ended:
   //    counted_until() gives that count.

@@ -143,27 +143,17 @@ void jit_cover(JitContext* ctx, std::uint64_t covered, std::uint64_t icount);  /
 void jit_flush_reports(JitContext* ctx);  // below
 
 // Counting: writes the run (start << 32 | end in `run`, never 0) at
-// ctx->report_at with the count r13, and sets ctx->report_next: to `next`,
-// or (next < 0) to 0 when bit 0 of `run` is set, else 1 (see Translator::
-// leave). Uses rax and rcx. Jumps to `full` when the buffer is full, else
-// falls through.
-void emit_report(x86::Assembler& a, const x86::Gp& run, int next, Label full) {
+// ctx->report_at with the count r13, and sets ctx->report_next to `next`.
+// Uses rax and rcx. Jumps to `full` when the buffer is full, else falls
+// through.
+void emit_report(x86::Assembler& a, const x86::Gp& run, std::uint32_t next, Label full) {
   a.mov(x86::rcx, x86::qword_ptr(x86::r12, offsetof(JitContext, report_at)));
   a.mov(x86::rax, run);
   a.shr(x86::rax, 32);
   a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, start)), x86::rax);
   a.mov(x86::eax, run.r32());  // zero-extends
-  if (next < 0) {
-    a.and_(x86::eax, ~1);
-    a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, end)), x86::rax);
-    a.mov(x86::eax, run.r32());
-    a.and_(x86::eax, 1);
-    a.xor_(x86::eax, 1);
-    a.mov(x86::dword_ptr(x86::r12, offsetof(JitContext, report_next)), x86::eax);
-  } else {
-    a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, end)), x86::rax);
-    a.mov(x86::dword_ptr(x86::r12, offsetof(JitContext, report_next)), next);
-  }
+  a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, end)), x86::rax);
+  a.mov(x86::dword_ptr(x86::r12, offsetof(JitContext, report_next)), next);
   a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, icount_after)), x86::r13);
   a.add(x86::rcx, sizeof(ExecutedRun));
   a.mov(x86::qword_ptr(x86::r12, offsetof(JitContext, report_at)), x86::rcx);
@@ -279,7 +269,7 @@ EntryFn make_entry(asmjit::JitRuntime& rt, bool counting) {
   if (counting) {
     Label full = a.newLabel();
     a.mov(x86::r8d, x86::eax);
-    emit_report(a, x86::r10, -1, full);
+    emit_report(a, x86::r10, 1, full);
     a.mov(x86::eax, x86::r8d);
     a.jmp(covered);
     a.bind(full);
@@ -678,16 +668,14 @@ class Translator {
   //
   // Counting (counting_): r10 = the run this pass ran, to report in order
   // (ExecTraceSink::run_counters), or 0 when there is none or it was counted
-  // (`counted`: count_run below has dealt with it). Loop iterations are
-  // counted or reported one by one, so nothing is claimed for the loop.
-  // Bit 0 (pcs are even) set: a call by jal, to a target the sinks know
-  // (RunInfo::target), so the next counted exit need not report
-  // (JitContext::report_next); after any other way out it must.
-  void leave(Addr32 end, bool counted = false, bool jal_call = false) {
+  // (`counted`: count_run or report_here has dealt with it). Loop
+  // iterations are counted or reported one by one, so nothing is claimed
+  // for the loop.
+  void leave(Addr32 end, bool counted = false) {
     const Addr32 start = base_ + 2 * start_;
     std::uint64_t covered = 0;
     if (counting_) {
-      if (!counted && end > start) covered = std::uint64_t{start} << 32 | end | (jal_call ? 1 : 0);
+      if (!counted && end > start) covered = std::uint64_t{start} << 32 | end;
     } else if (end < start) {
       covered = std::uint64_t{start} << 32 | kLastAddress;
     } else if (end > start || loop_end_ != 0) {
@@ -698,7 +686,7 @@ class Translator {
   }
 
   // Counting: this pass's run [start, end) of `insns` instructions ends in a
-  // taken branch or jump without link to `target`, with r13 already past it:
+  // taken conditional branch to `target`, with r13 already past it:
   // count it under a new id, or report it when it is the first exit after a
   // reported one (JitContext::report_next). Only rax and rcx are used.
   void count_run(Addr32 end, Addr32 target, unsigned insns) {
@@ -741,23 +729,27 @@ class Translator {
   // `end`: where the code this pass ran ends (none: at pc, the usual case).
   // `counted`: counting, the run was counted or reported already (exit_to).
   void exit(unsigned retired, Addr32 pc, bool interpret, bool stored = false, std::optional<Addr32> end = {},
-            bool counted = false, bool jal_call = false) {
+            bool counted = false) {
     if (!stored) writeback();
     if (retired) a_.add(x86::r13, retired);
     a_.mov(x86::eax, pc);
     if (interpret) a_.mov(x86::edx, 1);
     else a_.xor_(x86::edx, x86::edx);
-    leave(end.value_or(pc), counted, jal_call);
+    leave(end.value_or(pc), counted);
   }
   // Leave for a known target: loop when it is this block's start, go straight
   // to its translation when it is in this page and translated, else return.
   // Either way only while icount < limit.
   // `end`: the address just past the jump (or, at kMaxBlock, the next pc).
-  // `countable`: a taken branch or a jump without link (counting: its run is
-  // counted, and it may loop or chain as usual; any other way out reports
-  // its run here and then chains, but never loops inside the block).
-  // `jal_call`: a call by jal (see leave).
-  void exit_to(unsigned retired, Addr32 target, Addr32 end, bool countable, bool jal_call = false) {
+  // `countable`: a taken conditional branch (counting: its run is counted,
+  // and it may loop or chain as usual; any other way out reports its run
+  // here and then chains, but never loops inside the block). Counting only
+  // branches keeps counted runs inside their function: a jal without link
+  // may be a tail call (`-msave-restore`'s jumps into __riscv_restore_N).
+  // `static_jump`: a jal, whose target the sinks know from its run
+  // (RunInfo::target): the next counted exit need not report
+  // (JitContext::report_next), unlike after a jump at kMaxBlock.
+  void exit_to(unsigned retired, Addr32 target, Addr32 end, bool countable, bool static_jump = false) {
     if (retired) a_.add(x86::r13, retired);
     if (counting_ && countable) count_run(end, target, retired);
     const bool same_page = (target & ~(kPageSize - 1)) == base_;
@@ -767,7 +759,7 @@ class Translator {
       a_.jb(body_);
     }
     writeback();
-    if (counting_ && !countable) report_here(end, jal_call ? 0 : 1);
+    if (counting_ && !countable) report_here(end, static_jump ? 0 : 1);
     if (same_page && (tslot != start_ || (counting_ && !countable))) {
       Label out = a_.newLabel();
       no_breakpoints_or(out);
@@ -1021,12 +1013,12 @@ class Translator {
       case Op::Bgeu: case Op::BgeuL: branch([&](Label l) { a_.jb(l); }); return true;
       case Op::Jal:
       case Op::JalL:
-        // A call (rd = ra or t0) is never counted: the queries follow calls in order.
+        // Never counted (see exit_to): the queries follow calls and tail calls in order.
         st_imm(d.rd, static_cast<std::int32_t>(pc + len));
-        exit_to(n + 1, *known_target(d, pc), pc + len, d.rd != 1 && d.rd != 5, d.rd == 1 || d.rd == 5);
+        exit_to(n + 1, *known_target(d, pc), pc + len, false, true);
         return false;
       case Op::JumpL:
-        exit_to(n + 1, *known_target(d, pc), pc + len, true);
+        exit_to(n + 1, *known_target(d, pc), pc + len, false, true);
         return false;
       case Op::Jalr: {
         // The target first: rd may be rs1. Then a target in this page goes

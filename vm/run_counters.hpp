@@ -10,7 +10,7 @@
 //
 // Each place in translated code that may count a run is a counted exit with
 // a process-wide id: it always counts the same run [start, end), which ends
-// in a taken branch or a jump without link to the fixed address `target`.
+// in a taken conditional branch to the fixed address `target`.
 // Ids are never reused (a retranslated block gets new ones), so a sink reads
 // what an id counted with counted_exit(id) whenever it likes.
 #pragma once
@@ -24,7 +24,7 @@ namespace rvrr::vm {
 
 struct CountedExit {
   Addr start = 0;              // the run's first instruction
-  Addr end = 0;                // just past its last one (a branch, or jal without link)
+  Addr end = 0;                // just past its last one (a conditional branch)
   Addr target = 0;             // where its last instruction goes
   std::uint32_t insns = 0;     // its instructions
 };

@@ -88,8 +88,10 @@ TEST_CASE("counted runs: line hits and profiles, whole and in windows, are the i
     profiles.push_back(query::profile_trace(r.trace, r.debug, w, query::IntervalPlan{1}));
 
   vm::set_tier(vm::Tier::Auto);
-  for (const query::IntervalPlan plan : {query::IntervalPlan{1}, query::IntervalPlan{2, 37}, query::IntervalPlan{2, 400},
-                                         query::IntervalPlan{3, 5000}}) {
+  // Intervals shorter than the exact tail of a run (vm's kFastSlack, 4096)
+  // are interpreted whole; the longer ones count inside.
+  for (const query::IntervalPlan plan : {query::IntervalPlan{1}, query::IntervalPlan{2, 37}, query::IntervalPlan{2, 5000},
+                                         query::IntervalPlan{2, 60000}, query::IntervalPlan{3, 200000}}) {
     CAPTURE(plan.threads);
     CAPTURE(plan.interval);
     check_same(query::count_lines(r.trace, r.debug, UINT64_MAX, plan), lines);
@@ -129,3 +131,30 @@ TEST_CASE("counted runs: a profile of the trace guest keeps the profiler's rules
   CHECK(profiler.counts_exact());
   CHECK(profiler.finish().instructions == session.machine().icount());
 }
+
+TEST_CASE("counted runs: every call of every function, with its registers, is the interpreter's") {
+  const Recording& r = recording("trace_guest.elf");
+  TierScope scope;
+  std::size_t calls = 0;
+  for (std::uint32_t f = 0; f < r.debug.functions().size(); ++f) {
+    CAPTURE(r.debug.functions()[f].name);
+    vm::set_tier(vm::Tier::Interp);
+    const std::vector<query::CallRecord> want = query::find_calls(r.trace, r.debug, f);
+    vm::set_tier(vm::Tier::Auto);
+    const std::vector<query::CallRecord> got = query::find_calls(r.trace, r.debug, f);
+    REQUIRE(got.size() == want.size());
+    calls += got.size();
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CHECK(got[i].entry == want[i].entry);
+      CHECK(got[i].depth == want[i].depth);
+      CHECK(got[i].caller_func == want[i].caller_func);
+      CHECK(got[i].caller_line == want[i].caller_line);
+      CHECK(static_cast<int>(got[i].end) == static_cast<int>(want[i].end));
+      CHECK(got[i].exit == want[i].exit);
+      CHECK(got[i].a == want[i].a);
+      CHECK(got[i].ret_a0 == want[i].ret_a0);
+    }
+  }
+  CHECK(calls >= 10);  // trace_guest inlines most of its helpers
+}
+

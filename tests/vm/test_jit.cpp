@@ -453,6 +453,22 @@ struct CountingSink : ExecTraceSink {
   void counted_until(std::uint64_t icount) override { ends.push_back(icount); }
 };
 
+// What the instruction at pc is, as far as counted runs care.
+constexpr unsigned kBranch = 1, kJal = 2, kOther = 3;
+unsigned transfer_of(const Machine& m, Addr pc) {
+  std::uint8_t w[4] = {};
+  REQUIRE(m.memory().read_bytes(pc, std::span(w, 2)));
+  const unsigned half = w[0] | w[1] << 8;
+  if ((half & 3) != 3) {  // RV32C: c.beqz/c.bnez (funct3 110/111), c.j (101), c.jal (001), quadrant 1
+    const unsigned f3 = half >> 13;
+    if ((half & 3) == 1 && (f3 == 6 || f3 == 7)) return kBranch;
+    if ((half & 3) == 1 && (f3 == 5 || f3 == 1)) return kJal;
+    return kOther;
+  }
+  const unsigned opcode = w[0] & 0x7f;
+  return opcode == 0x63 ? kBranch : opcode == 0x6f ? kJal : kOther;
+}
+
 // The instructions of [start, end) in `m`'s memory (2 or 4 bytes each).
 std::vector<Addr> instructions_of(const Machine& m, Addr start, Addr end) {
   std::vector<Addr> pcs;
@@ -534,27 +550,29 @@ TEST_CASE("jit: a traced run with counters translates; its reported and counted 
     REQUIRE_FALSE(sink.ends.empty());
     CHECK(sink.ends.back() == b.icount());
     // Reported runs: in order, each naming its own instructions; where the
-    // count advanced further, counted runs came between.
+    // count advanced further, counted runs came between, and the run before
+    // them ended in a conditional branch or a jal (their start is its target).
     std::uint64_t icount = 0, reported = 0, gaps = 0;
+    const ExecutedRun* before = nullptr;
     for (const ExecutedRun& r : sink.runs) {
       const std::vector<Addr> pcs = instructions_of(b, r.start, r.end);
       REQUIRE(r.icount_after >= icount + pcs.size());
-      if (r.icount_after > icount + pcs.size()) ++gaps;
+      if (r.icount_after > icount + pcs.size()) {
+        ++gaps;
+        REQUIRE(before != nullptr);
+        const unsigned kind = transfer_of(b, instructions_of(b, before->start, before->end).back());
+        CHECK((kind == kBranch || kind == kJal));
+      }
       icount = r.icount_after;
       reported += pcs.size();
       for (Addr pc : pcs) ++got[pc];
+      before = &r;
     }
     std::uint64_t counted = 0;
     sink.counters.drain([&](const CountedExit& e, std::uint64_t count) {
       const std::vector<Addr> pcs = instructions_of(b, e.start, e.end);
       CHECK(pcs.size() == e.insns);
-      // It ends in a branch or a jump without link: bits 0-6 of the last instruction.
-      std::uint8_t w[4] = {};
-      REQUIRE(b.memory().read_bytes(pcs.back(), std::span(w, 4)));
-      const unsigned opcode = w[0] & 0x7f;
-      const unsigned rd = (w[0] >> 7 | w[1] << 1) & 31;
-      const bool compressed = (w[0] & 3) != 3;
-      CHECK((compressed || opcode == 0x63 || (opcode == 0x6f && rd != 1 && rd != 5)));
+      CHECK(transfer_of(b, pcs.back()) == kBranch);  // a conditional branch, never a jump or call
       counted += count * e.insns;
       for (Addr pc : pcs) got[pc] += count;
     });
