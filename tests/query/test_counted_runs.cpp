@@ -104,32 +104,37 @@ TEST_CASE("counted runs: line hits and profiles, whole and in windows, are the i
   }
 }
 
-TEST_CASE("counted runs: the translating tier counts runs for a line count instead of reporting each") {
-  if (!vm::jit_supported()) return;
+// Replays trace_guest in the default tier into the sink make(map) returns,
+// then calls check(sink, machine).
+template <typename Make, typename Check>
+void replay_translated(Make make, Check check) {
   const Recording& r = recording("trace_guest.elf");
   TierScope scope;
   vm::set_tier(vm::Tier::Auto);
   timeline::ReplaySession session(r.trace, [](int, std::span<const std::uint8_t>) {});
   const vm::Memory& memory = session.machine().memory();
   query::RunMap map(r.debug, [&memory](vm::Addr a, std::span<std::uint8_t> out) { return memory.read_bytes(a, out); });
-  PeekingCounter counter(map);
-  session.run_to(UINT64_MAX, &counter);
-  CHECK(counter.counted() > 10000);
-  CHECK(counter.finish().instructions == session.machine().icount());
+  auto sink = make(map);
+  session.run_to(UINT64_MAX, &sink);
+  check(sink, session.machine());
+}
+
+TEST_CASE("counted runs: the translating tier counts runs for a line count instead of reporting each") {
+  if (!vm::jit_supported()) return;
+  replay_translated([](query::RunMap& map) { return PeekingCounter(map); },
+                    [](PeekingCounter& counter, const vm::Machine& m) {
+                      CHECK(counter.counted() > 10000);
+                      CHECK(counter.finish().instructions == m.icount());
+                    });
 }
 
 TEST_CASE("counted runs: a profile of the trace guest keeps the profiler's rules (no second replay without counts)") {
   if (!vm::jit_supported()) return;
-  const Recording& r = recording("trace_guest.elf");
-  TierScope scope;
-  vm::set_tier(vm::Tier::Auto);
-  timeline::ReplaySession session(r.trace, [](int, std::span<const std::uint8_t>) {});
-  const vm::Memory& memory = session.machine().memory();
-  query::RunMap map(r.debug, [&memory](vm::Addr a, std::span<std::uint8_t> out) { return memory.read_bytes(a, out); });
-  query::Profiler profiler(map, {});
-  session.run_to(UINT64_MAX, &profiler);
-  CHECK(profiler.counts_exact());
-  CHECK(profiler.finish().instructions == session.machine().icount());
+  replay_translated([](query::RunMap& map) { return query::Profiler(map, {}); },
+                    [](query::Profiler& profiler, const vm::Machine& m) {
+                      CHECK(profiler.counts_exact());
+                      CHECK(profiler.finish().instructions == m.icount());
+                    });
 }
 
 TEST_CASE("counted runs: every call of every function, with its registers, is the interpreter's") {
