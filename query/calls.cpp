@@ -69,9 +69,7 @@ void CallFinder::counted_until(std::uint64_t icount) {
 bool CallFinder::counts_exact() {
   counters_.drain([&](const vm::CountedExit& e, std::uint64_t) {
     const RunInfo& info = map_.lookup(e.start, e.end);
-    if (info.insns != e.insns || !info.one_function || info.transfer != Transfer::Branch ||
-        info.target_func != info.first_func || e.target == entry_)
-      counts_exact_ = false;
+    if (!RunMap::stays_in_function(info, e) || e.target == entry_) counts_exact_ = false;
   });
   return counts_exact_;
 }

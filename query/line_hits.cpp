@@ -41,8 +41,9 @@ void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
       continue;
     }
     RunInfo& info = map_.lookup(runs[i].start, runs[i].end);
-    if (n > info.insns) {
-      entered_after_counted(info);
+    if (n > info.insns) {  // after counted runs: an entry
+      ++info.executions;
+      ++info.entries;
     } else {
       RunMap::relink(*prev, info, key);
       ++info.executions;
@@ -52,11 +53,6 @@ void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
   }
   prev_ = prev;
   icount_ = icount;
-}
-
-void LineCounter::entered_after_counted(RunInfo& info) {
-  ++info.executions;
-  ++info.entries;
 }
 
 void LineCounter::counted_until(std::uint64_t icount) {

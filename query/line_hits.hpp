@@ -60,7 +60,6 @@ class LineCounter : public vm::ExecTraceSink {
   const RunInfo* last_run() const { return ended_counted_ ? nullptr : prev_; }
 
  private:
-  void entered_after_counted(RunInfo& info);
   RunMap& map_;
   RunInfo* prev_ = nullptr;
   RunInfo* first_ = nullptr;   // the first run since the start or restart()

@@ -133,9 +133,7 @@ void Profiler::take_counts() {
   counters_.drain([&](const vm::CountedExit& e, std::uint64_t count) {
     RunInfo& info = map_.lookup(e.start, e.end);
     info.executions += count;  // for the lines (add_lines)
-    if (info.insns != e.insns || !info.one_function || info.transfer != Transfer::Branch ||
-        info.target_func != info.first_func)
-      counts_exact_ = false;
+    if (!RunMap::stays_in_function(info, e)) counts_exact_ = false;
   });
 }
 

@@ -20,6 +20,7 @@
 
 #include "debuginfo/debug_info.hpp"
 #include "vm/exec_trace.hpp"
+#include "vm/run_counters.hpp"
 #include "vm/types.hpp"
 
 namespace rvrr::query {
@@ -145,6 +146,14 @@ class RunMap {
     prev.next_key = key;
     prev.next_count = 0;
     prev.next_insns = next.insns;
+  }
+  // Does the counted run `e` (vm/run_counters.hpp), described by `info`,
+  // stay inside one function: described as it ran (same length), one
+  // function throughout, its branch to a place in that function? (The
+  // profiler and the call finder rely on it; vm counts only branches.)
+  static bool stays_in_function(const RunInfo& info, const vm::CountedExit& e) {
+    return info.insns == e.insns && info.one_function && info.transfer == Transfer::Branch &&
+           info.target_func == info.first_func;
   }
   static void credit_edge(RunInfo& from, RunInfo* to, std::uint64_t& count) {
     if (to == nullptr || count == 0) return;

@@ -51,7 +51,8 @@ struct JitContext {
   // page's counting translations (JitPage::counting), which count the runs
   // of their counted exits (vm/run_counters.hpp) there and report the
   // others, in order, to the buffer below. The context then lives in the
-  // counters' RunCounters::context_room() (a counter is at a fixed offset).
+  // RunCounters::kHeaderBytes before the counters (a counter is at a fixed
+  // offset from it).
   std::uint64_t* counts;
   // Counting: 1 while the next counted exit must report its run instead
   // (the first after a reported one; see ExecTraceSink::run_counters).

@@ -56,11 +56,13 @@ class CoverageRun {
 
 // A traced run whose sink takes counts (ExecTraceSink::run_counters) may use
 // the translating tier too: translated code counts runs in the sink's
-// counters and reports the rest through m.jit_runs (vm/jit.cpp). The sink
-// hears where the run ended, however it ends.
+// counters and reports the rest through m.jit_reports (vm/jit.cpp). `on`:
+// the run translates and its sink is not coverage-only. ended() tells the
+// sink where the run ended (call it however the run ended, but not while an
+// exception unwinds).
 class CountingRun {
  public:
-  CountingRun(Machine::Impl& m, bool on) : m_(m) {
+  CountingRun(Machine::Impl& m, bool on) : m_(m), on_(on) {
     if (!on) return;
     RunCounters& counters = *m.trace->run_counters();
     m.run_counts = counters.data();
@@ -72,9 +74,13 @@ class CountingRun {
   }
   CountingRun(const CountingRun&) = delete;
   CountingRun& operator=(const CountingRun&) = delete;
+  void ended() const {
+    if (on_) m_.trace->counted_until(m_.icount);
+  }
 
  private:
   Machine::Impl& m_;
+  bool on_;
 };
 
 // May this run use the translating tier? Traced runs only for a coverage-only
@@ -124,7 +130,7 @@ StopInfo run_with_points(Machine::Impl& m, Environment& env, std::uint64_t stop_
                          : interpret<false, true, kTrace>(m, env, limit, points, false);
       },
       [&](std::uint64_t limit) { return interpret<true, true, kTrace>(m, env, limit, points, false); });
-  if (kTrace && translate && !coverage_only) m.trace->counted_until(m.icount);
+  counting.ended();
   return stop;
 }
 }  // namespace
@@ -164,7 +170,7 @@ StopInfo Machine::run(const RunOptions& options, Environment& env) {
                            : interpret<false, false, true>(m, env, limit, nullptr, false);
         },
         [&](std::uint64_t limit) { return interpret<true, false, true>(m, env, limit, nullptr, false); });
-    if (translate && !coverage_only) options.trace->counted_until(m.icount);
+    counting.ended();
   } else {
     // The translating tier only in this plain fast path (see vm/jit.hpp).
     const bool translate = translates(m);

@@ -56,7 +56,6 @@ class RunCounters {
   ExecutedRun* report_buffer() {
     return reinterpret_cast<ExecutedRun*>(reinterpret_cast<char*>(counts_) - kHeaderBytes + kContextBytes);
   }
-  void* context_room() { return reinterpret_cast<char*>(counts_) - kHeaderBytes; }
   // Calls f(exit, count) for every nonzero counter, in id order, and zeroes it.
   template <typename F>
   void drain(F&& f) {
