@@ -76,4 +76,54 @@ void CallTree::transfer(Transfer how, vm::Addr target, std::uint32_t func, vm::A
   }
 }
 
+bool CallTree::transfer_above_bottom(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to,
+                                     bool count_call, const RunMap& map) {
+  if (frames_.empty()) return false;
+  if (how == Transfer::Call) {
+    transfer(how, target, func, return_to, count_call, map);
+    return true;
+  }
+  if (frames_.size() == 1) return false;  // the top is the unknown stack
+  // Pops to the newest frame above the bottom one running `func`; false when none does.
+  auto resync_above = [&] {
+    for (std::size_t i = frames_.size(); i-- > 1;) {
+      if (nodes_[frames_[i].node].func == func) {
+        frames_.resize(i + 1);
+        return true;
+      }
+    }
+    return false;  // transfer() would search the unknown frames, then replace the top
+  };
+  switch (how) {
+    case Transfer::None:
+    case Transfer::Branch:
+      return current_func() == func || resync_above();
+    case Transfer::Call: break;
+    case Transfer::Return:
+      for (std::size_t i = frames_.size(); i-- > 1;) {
+        if (frames_[i].return_to == target && target != 0) {
+          frames_.resize(i);
+          return true;
+        }
+      }
+      return false;  // the unknown frames may expect it
+    case Transfer::Jump: {
+      if (current_func() == func) return true;
+      const debuginfo::Function* f = func == kNoFunction ? nullptr : &map.debug().functions()[func];
+      if (f && f->entry == target) {
+        replace_top(func, count_call);
+        return true;
+      }
+      return resync_above();
+    }
+  }
+  return false;
+}
+
+bool CallTree::fall_into_above_bottom(std::uint32_t func, bool count_call) {
+  if (frames_.size() <= 1) return false;
+  fall_into(func, count_call);
+  return true;
+}
+
 }  // namespace rvrr::query

@@ -47,12 +47,26 @@ class CallTree {
   // Execution moved into `func` without a transfer (fell off the end of a function).
   void fall_into(std::uint32_t func, bool count_call);
 
- private:
+  // A stack whose bottom frame stands for frames not known here (an
+  // interval of a parallel profile, query/partial_stack.hpp): the same
+  // moves, made only when their outcome depends on the frames above the
+  // bottom one alone (a call, a return to one of them, a jump inside the
+  // top one). False: nothing changed, the move needs the stack below.
+  bool transfer_above_bottom(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to, bool count_call,
+                             const RunMap& map);
+  bool fall_into_above_bottom(std::uint32_t func, bool count_call);
+
   struct Frame {
     std::uint32_t node;
     vm::Addr return_to;  // where the return from this frame goes (0: unknown)
   };
+  const std::vector<Frame>& frames() const { return frames_; }
+  void push_frame(Frame f) { frames_.push_back(f); }
+  void drop_frames() { frames_.clear(); }
+  // The node for `func` called from `parent` (made on first sight).
   std::uint32_t child(std::uint32_t parent, std::uint32_t func);
+
+ private:
   void replace_top(std::uint32_t func, bool count_call);
   void resync(std::uint32_t func, bool count_call);
   std::vector<CallNode> nodes_;

@@ -123,7 +123,6 @@ void Profiler::counted_until(std::uint64_t icount) {
   if (icount > icount_) {  // counted runs ended the run
     counted(icount_, icount - icount_);
     icount_ = icount;
-    if (log_ != nullptr) counts_exact_ = false;  // the next interval's seam would not know its run before
     prev_ = nullptr;
     after_counted_ = true;
   }
@@ -138,67 +137,43 @@ void Profiler::take_counts() {
 }
 
 void Profiler::stack_start(std::uint32_t func, vm::Addr target, bool count_call) {
-  if (log_ == nullptr) {
+  if (partial_ == nullptr) {
     tree_.start(func);
     cur_func_ = tree_.current_func();
     return;
   }
-  log_->push_back(StackMove{StackMove::Kind::Seam, Transfer::None, count_call, target, 0, func, 0});
-  cur_func_ = kUnknownFunc;  // the stack before is not known here
+  partial_->seam(target, func, count_call);
+  cur_func_ = partial_->current_func();
 }
 
 void Profiler::stack_transfer(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to,
                               bool count_call) {
-  if (log_ == nullptr) {
+  if (partial_ == nullptr) {
     tree_.transfer(how, target, func, return_to, count_call, map_);
     cur_func_ = tree_.current_func();
     return;
   }
-  log_->push_back(StackMove{StackMove::Kind::Transfer, how, count_call, target, return_to, func, 0});
-  // Every move but a return leaves `func` on top (call_tree.cpp); a return
-  // leaves the frame it pops to, not known here (a logged no-op move follows).
-  cur_func_ = how == Transfer::Return ? kUnknownFunc : func;
+  partial_->transfer(how, target, func, return_to, count_call, map_);
+  cur_func_ = partial_->current_func();
 }
 
 void Profiler::stack_fall_into(std::uint32_t func, bool count_call) {
-  if (log_ == nullptr) {
+  if (partial_ == nullptr) {
     tree_.fall_into(func, count_call);
     cur_func_ = tree_.current_func();
     return;
   }
-  log_->push_back(StackMove{StackMove::Kind::FallInto, Transfer::None, count_call, 0, 0, func, 0});
-  cur_func_ = func;
+  partial_->fall_into(func, count_call);
+  cur_func_ = partial_->current_func();
 }
 
-void Profiler::restart_logging(std::vector<StackMove>* log, std::uint64_t start_icount) {
+void Profiler::restart_logging(PartialStack* stack, std::uint64_t start_icount) {
   flush();
-  log_ = log;
+  partial_ = stack;
   prev_ = nullptr;
+  after_counted_ = false;  // the interval's first run is reported (run_counters): a seam
   icount_ = start_icount;
   cur_func_ = kUnknownFunc;
-}
-
-void apply_moves(CallTree& tree, const std::vector<StackMove>& moves, const RunInfo* before, const RunMap& map) {
-  for (const StackMove& m : moves) {
-    switch (m.kind) {
-      case StackMove::Kind::Seam:
-        // What Profiler::slow_run does for this run, knowing the run before.
-        if (before == nullptr) {
-          tree.start(m.func);
-        } else if (!((before->transfer == Transfer::None || before->transfer == Transfer::Branch) &&
-                     m.func == tree.current_func())) {
-          tree.transfer(before->transfer, m.target, m.func, before->return_to, m.count_call, map);
-        }
-        break;
-      case StackMove::Kind::Transfer:
-        tree.transfer(m.how, m.target, m.func, m.return_to, m.count_call, map);
-        break;
-      case StackMove::Kind::FallInto:
-        tree.fall_into(m.func, m.count_call);
-        break;
-    }
-    tree.node(tree.current()).self += m.self;
-  }
 }
 
 // A run cut by the window edges, spanning functions, or whose

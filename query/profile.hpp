@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "query/call_tree.hpp"
+#include "query/partial_stack.hpp"
 #include "query/run_map.hpp"
 #include "vm/exec_trace.hpp"
 #include "vm/run_counters.hpp"
@@ -48,27 +49,6 @@ struct Profile {
   std::vector<PathCost> paths;          // self > 0; by path
 };
 
-// One move of the shadow stack, logged by a Profiler that does not know the
-// stack it starts on (an interval of a parallel pass,
-// query/interval_replay.hpp); the merge makes the moves in interval order
-// on the real stack (apply_moves), which gives the single-threaded tree.
-struct StackMove {
-  enum class Kind : std::uint8_t {
-    Seam,      // the interval's first run: the run before it (the last of the interval before) decides
-    Transfer,  // CallTree::transfer
-    FallInto,  // CallTree::fall_into
-  };
-  Kind kind = Kind::Transfer;
-  Transfer how = Transfer::None;
-  bool count_call = false;
-  vm::Addr target = 0, return_to = 0;
-  std::uint32_t func = kNoFunction;
-  std::uint64_t self = 0;  // instructions for the node current after the move, until the next move
-};
-
-// Makes `moves` on `tree`; `before`: the run that preceded the first Seam (null: the start of history).
-void apply_moves(CallTree& tree, const std::vector<StackMove>& moves, const RunInfo* before, const RunMap& map);
-
 // It takes counts (vm::ExecTraceSink::run_counters) when the window starts at
 // 0 and `counts` allows: counted runs are conditional branches inside one
 // function, so the instructions between two reported runs go to the stack's
@@ -96,13 +76,18 @@ class Profiler : public vm::ExecTraceSink {
   }
   Profile finish();
 
-  // Parallel passes: log the stack's moves to `log` instead of making them
+  // Parallel passes: make the stack's moves on `stack` instead of the tree
   // (the runs that follow are a new interval starting at `start_icount`,
   // not following the last run seen).
-  void restart_logging(std::vector<StackMove>* log, std::uint64_t start_icount);
-  // Ends logging to the current log (its last move gets the pending instructions).
-  void end_logging() { flush(); }
-  const RunInfo* last_run() const { return prev_; }
+  void restart_logging(PartialStack* stack, std::uint64_t start_icount);
+  // Ends the interval: its stack gets the pending instructions and the frames it leaves.
+  void end_logging() {
+    flush();
+    if (partial_ != nullptr) partial_->close();
+  }
+  // The last run: the last one reported, or counted_branch() when counted
+  // runs came after it (all the seam needs: a taken branch ended the run).
+  const RunInfo* last_run() const { return after_counted_ ? &counted_branch() : prev_; }
   std::uint64_t icount() const { return icount_; }
   // Adds the instructions per line (and without one) counted so far to `lines` / `without_line`.
   void add_lines(std::vector<std::uint64_t>& lines, std::uint64_t& without_line);
@@ -111,19 +96,19 @@ class Profiler : public vm::ExecTraceSink {
                       ProfileWindow window, std::uint64_t end_icount, const debuginfo::DebugInfo& debug);
 
  private:
-  static constexpr std::uint32_t kUnknownFunc = 0xfffffffeu;  // logging: the stack after a move is not known
+  static constexpr std::uint32_t kUnknownFunc = PartialStack::kUnknownFunc;  // logging: the stack's top is not known
   void slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint64_t n, std::uint64_t key);
   void counted(std::uint64_t first, std::uint64_t n);
   void partial(const RunInfo& info, std::uint64_t first, std::uint64_t n);
-  // The stack's moves: made on tree_, or logged.
+  // The stack's moves: made on tree_, or on the interval's partial stack.
   void stack_start(std::uint32_t func, vm::Addr target, bool count_call);
   void stack_transfer(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to, bool count_call);
   void stack_fall_into(std::uint32_t func, bool count_call);
   void add_self(std::uint64_t n) {
-    if (log_ == nullptr) {
+    if (partial_ == nullptr) {
       tree_.node(tree_.current()).self += n;
-    } else if (!log_->empty()) {
-      log_->back().self += n;
+    } else {
+      partial_->add_self(n);
     }
   }
   // Adds the instructions counted for the current stack node since it last changed.
@@ -131,7 +116,7 @@ class Profiler : public vm::ExecTraceSink {
     add_self(pending_);
     pending_ = 0;
   }
-  std::vector<StackMove>* log_ = nullptr;
+  PartialStack* partial_ = nullptr;
   RunMap& map_;
   ProfileWindow window_;
   std::uint64_t icount_;           // instruction count after the last run seen

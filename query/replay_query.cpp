@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <map>
 #include <optional>
 #include <cstring>
@@ -36,6 +37,13 @@ auto traced(const trace::TraceData& trace, const debuginfo::DebugInfo& debug, st
 }
 
 }  // namespace
+
+namespace {
+std::atomic<std::uint64_t> g_asked_again{0};
+}
+
+void note_asked_again() { g_asked_again.fetch_add(1, std::memory_order_relaxed); }
+std::uint64_t asked_again_without_counts() { return g_asked_again.load(std::memory_order_relaxed); }
 
 debuginfo::DebugInfo debug_info_of(const trace::TraceData& trace) {
   try {
@@ -129,7 +137,7 @@ LineReport count_lines(const RecordedRun& recorded, const debuginfo::DebugInfo& 
 namespace {
 
 // One thread's share of a parallel profile: its own map and profiler, which
-// logs the stack's moves per interval (the stack an interval starts on is
+// keeps the stack's moves per interval on a PartialStack (the stack an interval starts on is
 // known only once the intervals before it are merged).
 class ProfileWorker : public IntervalWorker {
  public:
@@ -147,7 +155,7 @@ class ProfileWorker : public IntervalWorker {
     last_[index] = profiler_.last_run();
     end_icount_ = std::max(end_icount_, profiler_.icount());
   }
-  std::map<std::size_t, std::vector<StackMove>> moves_;  // by interval (node-based: the log pointer stays valid)
+  std::map<std::size_t, PartialStack> moves_;  // by interval (node-based: the pointer the profiler holds stays valid)
   std::map<std::size_t, const RunInfo*> last_;           // each interval's last run
   std::uint64_t end_icount_ = 0;
   RunMap map_;
@@ -167,6 +175,7 @@ Profile profile_trace(const trace::TraceData& trace, const debuginfo::DebugInfo&
         trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window); },
         [](Profiler& sink) { return sink.counts_exact() ? std::optional<Profile>(sink.finish()) : std::nullopt; });
     if (p) return std::move(*p);
+    note_asked_again();
     return traced(trace, debug, window.to, [&](RunMap& map) { return Profiler(map, window, 0, false); });
   }
   const timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
@@ -189,32 +198,34 @@ IntervalRun profile_intervals(const RecordedRun& recorded, const debuginfo::Debu
 
 Profile profile_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug, ProfileWindow window,
                     IntervalPlan plan) {
-  // Counted runs first; again without when they broke the profiler's rules (query/profile.hpp).
-  IntervalRun run = profile_intervals(recorded, debug, window, plan, true);
-  for (const auto& w : run.workers) {
-    if (!static_cast<ProfileWorker&>(*w).profiler_.counts_exact()) {
-      run = profile_intervals(recorded, debug, window, plan, false);
-      break;
+  // nullopt: counted runs broke the profiler's rules (query/profile.hpp), on a thread or at a seam.
+  auto attempt = [&](bool counts) -> std::optional<Profile> {
+    IntervalRun run = profile_intervals(recorded, debug, window, plan, counts);
+    for (const auto& w : run.workers)
+      if (!static_cast<ProfileWorker&>(*w).profiler_.counts_exact()) return std::nullopt;
+    std::vector<std::uint64_t> lines;
+    std::uint64_t without_line = 0, end_icount = 0;
+    std::vector<const PartialStack*> moves(run.intervals, nullptr);
+    std::vector<const RunInfo*> last(run.intervals, nullptr);
+    for (auto& w : run.workers) {
+      auto& worker = static_cast<ProfileWorker&>(*w);
+      worker.profiler_.add_lines(lines, without_line);
+      end_icount = std::max(end_icount, worker.end_icount_);
+      for (const auto& [index, m] : worker.moves_) moves[index] = &m;
+      for (const auto& [index, r] : worker.last_) last[index] = r;
     }
-  }
-  std::vector<std::uint64_t> lines;
-  std::uint64_t without_line = 0, end_icount = 0;
-  std::vector<const std::vector<StackMove>*> moves(run.intervals, nullptr);
-  std::vector<const RunInfo*> last(run.intervals, nullptr);
-  for (auto& w : run.workers) {
-    auto& worker = static_cast<ProfileWorker&>(*w);
-    worker.profiler_.add_lines(lines, without_line);
-    end_icount = std::max(end_icount, worker.end_icount_);
-    for (const auto& [index, m] : worker.moves_) moves[index] = &m;
-    for (const auto& [index, r] : worker.last_) last[index] = r;
-  }
-  // The stack's moves in execution order, on one tree: the single-threaded one.
-  CallTree tree;
-  const RunMap& functions = static_cast<ProfileWorker&>(*run.workers[0]).map_;  // any map: for function entries
-  for (std::size_t k = 0; k < run.intervals; ++k)
-    if (moves[k] != nullptr) apply_moves(tree, *moves[k], k == 0 ? nullptr : last[k - 1], functions);
-  if (lines.empty()) lines.assign(debug.lines().size(), 0);
-  return Profiler::make(tree, lines, without_line, window, end_icount, debug);
+    // The stack's moves in execution order, on one tree: the single-threaded one.
+    CallTree tree;
+    const RunMap& functions = static_cast<ProfileWorker&>(*run.workers[0]).map_;  // any map: for function entries
+    for (std::size_t k = 0; k < run.intervals; ++k)
+      if (moves[k] != nullptr && !moves[k]->apply(tree, k == 0 ? nullptr : last[k - 1], functions))
+        return std::nullopt;
+    if (lines.empty()) lines.assign(debug.lines().size(), 0);
+    return Profiler::make(tree, lines, without_line, window, end_icount, debug);
+  };
+  if (std::optional<Profile> p = attempt(true)) return std::move(*p);
+  note_asked_again();
+  return std::move(*attempt(false));  // without counts there is nothing to break
 }
 
 // One replay: traced for the shadow stack, stopping where CallStopReader
@@ -256,6 +267,7 @@ std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginf
                                    std::uint32_t func, std::uint64_t to) {
   if (!trace.history.writes.empty()) return find_calls_two_passes(trace, debug, func, to);
   if (auto calls = find_calls_once(trace, debug, func, to, true)) return std::move(*calls);
+  note_asked_again();
   return std::move(*find_calls_once(trace, debug, func, to, false));
 }
 
@@ -264,6 +276,7 @@ std::vector<CallRecord> find_calls_two_passes(const trace::TraceData& trace, con
   std::optional<std::vector<CallRecord>> found = traced(
       trace, debug, to, [&](RunMap& map) { return CallFinder(map, func); },
       [](CallFinder& sink) { return sink.counts_exact() ? std::optional(sink.finish()) : std::nullopt; });
+  if (!found) note_asked_again();
   if (!found) found = traced(trace, debug, to, [&](RunMap& map) { return CallFinder(map, func, 0, false); });
   std::vector<CallRecord>& calls = *found;
   CallRegisterReader reader(calls);

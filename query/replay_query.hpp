@@ -26,6 +26,13 @@ class QueryError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// How often this process asked a question a second time without counted
+// runs (vm::ExecTraceSink::run_counters) because they broke a sink's rules
+// (query/profile.hpp, query/calls.hpp): each costs one more replay. Tests
+// check that the guests they know never need it; note_asked_again() counts one.
+std::uint64_t asked_again_without_counts();
+void note_asked_again();
+
 // The DWARF and symbols of the program embedded in the trace. Throws QueryError.
 debuginfo::DebugInfo debug_info_of(const trace::TraceData& trace);
 

@@ -171,6 +171,7 @@ std::string Debugger::query_profile(const std::vector<std::string>& words, const
           query::Profiler profiler(map, query::ProfileWindow{0, now}, 0, counts);
           if (!target_.trace_history(now, profiler, cancel)) return std::nullopt;
           if (profiler.counts_exact()) return profiler.finish();
+          query::note_asked_again();
         }
         return std::nullopt;
       });
@@ -204,7 +205,10 @@ std::string Debugger::query_calls(const std::vector<std::string>& words, const t
       query::CallStopReader stops(debug->functions()[*func].entry, finder);
       if (!target_.trace_history(now, finder, cancel, &stops.points(), [&](const vm::Machine& m) { stops.stopped(m); }))
         return std::nullopt;
-      if (!finder.counts_exact()) continue;
+      if (!finder.counts_exact()) {
+        query::note_asked_again();
+        continue;
+      }
       Calls found = finder.finish();
       stops.fill(found, target_.xlen());
       return found;

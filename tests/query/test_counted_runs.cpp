@@ -88,6 +88,7 @@ TEST_CASE("counted runs: line hits and profiles, whole and in windows, are the i
     profiles.push_back(query::profile_trace(r.trace, r.debug, w, query::IntervalPlan{1}));
 
   vm::set_tier(vm::Tier::Auto);
+  const std::uint64_t asked_again = query::asked_again_without_counts();
   // Intervals shorter than the exact tail of a run (vm's kFastSlack, 4096)
   // are interpreted whole; the longer ones count inside.
   for (const query::IntervalPlan plan : {query::IntervalPlan{1}, query::IntervalPlan{2, 37}, query::IntervalPlan{2, 5000},
@@ -102,6 +103,9 @@ TEST_CASE("counted runs: line hits and profiles, whole and in windows, are the i
       check_same(query::profile_trace(r.trace, r.debug, windows[k], plan), profiles[k], r.debug);
     }
   }
+  // Counted runs kept the sinks' rules on every thread and at every seam:
+  // no question was asked a second time without them.
+  CHECK(query::asked_again_without_counts() == asked_again);
 }
 
 // Replays trace_guest in the default tier into the sink make(map) returns,
