@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "trace/format.hpp"
+#include "trace/framed_file.hpp"
 #include "trace/little_endian.hpp"
 #include "vm/host_io.hpp"
 
@@ -130,24 +131,8 @@ void AnswerCache::put(const std::string& question, Answer answer) {
   while (entries.size() >= kMaxEntries) entries.erase(entries.begin());
   entries.emplace_back(question, std::move(answer));
   const std::vector<std::uint8_t> bytes = encode_answer_cache(entries, sha_, trace::rvrr_version_string());
-  const std::string tmp = path_ + ".tmp-" + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) {
-    status_ = "not stored: cannot write " + tmp + ": " + std::strerror(errno);
-    return;
-  }
-  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  std::error_code ec;
-  if (std::fclose(f) != 0 || !written) {
-    std::filesystem::remove(tmp, ec);
-    status_ = "not stored: cannot write " + tmp;
-    return;
-  }
-  std::filesystem::rename(tmp, path_, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    status_ = "not stored: " + ec.message();
+  if (std::optional<std::string> error = trace::write_file_atomically(path_, bytes)) {
+    status_ = "not stored: " + *error;
     return;
   }
   status_ = "stored";

@@ -12,6 +12,7 @@
 #include "timeline/history_environment.hpp"
 #include "timeline/parallel_scan.hpp"
 #include "timeline/session_setup.hpp"
+#include "vm/machine_delta.hpp"
 
 namespace rvrr::query {
 
@@ -157,6 +158,22 @@ IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, cons
     }
     const std::uint64_t next = std::min(end, at + interval);
     queue.push(Job{index++, cutter, next});
+    // State `index - 1` of plan.states is at `next` when a job starts there.
+    const std::size_t state = index - 1;
+    timeline::StoredStates* states = next < end && next == (state + 1) * interval ? plan.states : nullptr;
+    if (states != nullptr) {
+      if (const vm::MachineDelta* delta = states->at(state)) {
+        vm::Machine rebuilt = cutter;
+        if (vm::apply_delta(rebuilt, *delta) && rebuilt.icount() == next) {
+          cutter = std::move(rebuilt);
+          at = next;
+          continue;
+        }
+        states->drop_from(state);  // kept by a build whose states differ: execute, and keep ours
+      }
+    }
+    std::optional<vm::Machine> base;  // the state at `at`, to keep the one at `next` as its difference
+    if (states != nullptr && states->wants(state)) base.emplace(cutter);
     vm::RunOptions run;
     run.stop_at = next;
     const vm::StopInfo stop = cutter.run(run, cutter_reader);
@@ -165,6 +182,7 @@ IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, cons
       break;
     }
     if (cutter.icount() != next) break;  // the program ended inside this interval
+    if (base && !cutter.halted()) states->add(state, vm::delta_between(*base, cutter));
     at = next;
   }
   queue.close();

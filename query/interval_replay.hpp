@@ -3,7 +3,8 @@
 // A question about every instruction of a recording (line hits) is answered
 // interval by interval: the calling thread replays the trace untraced (full
 // interpreter speed) and leaves a copy-on-write copy of the machine at every
-// interval boundary; worker threads take the intervals in any order and run
+// interval boundary (or rebuilds it from states a question before kept,
+// IntervalPlan::states: then no thread waits for that pass); worker threads take the intervals in any order and run
 // each from its copy with their own trace sink; the caller merges what they
 // found in interval order, fixing up what only the interval before knows (the
 // run that precedes an interval's first run). With T threads the untraced
@@ -24,6 +25,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "timeline/state_sidecar.hpp"
 #include "trace/format.hpp"
 #include "vm/exec_trace.hpp"
 #include "vm/machine.hpp"
@@ -47,6 +49,11 @@ struct IntervalPlan {
   // Polled between intervals (gdb's Ctrl-C in a session): once true, no
   // interval is started and replay_intervals throws Interrupted.
   const std::atomic<bool>* cancel = nullptr;
+  // States at the boundaries kept across runs (timeline/state_sidecar.hpp;
+  // its interval must be `interval`), or null. The cutting pass rebuilds
+  // the boundaries kept there instead of executing up to them, and keeps
+  // those it executes to. Used on the calling thread only.
+  timeline::StoredStates* states = nullptr;
 };
 
 // Thrown by replay_intervals when IntervalPlan::cancel was set.

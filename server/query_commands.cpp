@@ -71,6 +71,19 @@ bool annotate(const query::LineReport& report, const debuginfo::DebugInfo& debug
   return true;
 }
 
+// Runs ask(plan) on every thread, with the states kept next to the trace
+// (timeline/state_sidecar.hpp), and keeps those it reached for the next question.
+template <typename Ask>
+auto with_stored_states(const LoadedTrace& t, Ask ask) {
+  query::IntervalPlan plan{query::query_threads()};
+  timeline::StoredStates states(t.path.string(), t.data.file_sha256, plan.interval);
+  plan.states = &states;
+  auto answer = ask(plan);
+  if (std::optional<std::string> error = states.save())
+    std::fprintf(stderr, "rvrr: warning: the states along the trace were not kept: %s\n", error->c_str());
+  return answer;
+}
+
 }  // namespace
 
 int trace_lines_command(const CliRequest& request) {
@@ -83,7 +96,9 @@ int trace_lines_command(const CliRequest& request) {
                    t->data.header.program_name.c_str());
     query::AnswerCache cache(t->path.string(), t->data.file_sha256);
     const query::LineReport report = query::answer_cached(
-        cache, "lines", [&] { return query::count_lines(t->data, debug); }, query::encode_lines,
+        cache, "lines", [&] { return with_stored_states(*t, [&](query::IntervalPlan plan) {
+          return query::count_lines(t->data, debug, UINT64_MAX, plan);
+        }); }, query::encode_lines,
         [&](const query::Answer& a) { return query::decode_lines(a, debug); });
     if (!request.options.annotate.empty()) return annotate(report, debug, request.options.annotate) ? 0 : kExitUsage;
     std::fputs((request.options.json ? lines_json(report, debug) : lines_text(report, debug)).c_str(), stdout);
@@ -109,7 +124,9 @@ int trace_profile_command(const CliRequest& request) {
     const query::ProfileWindow window{o.from, o.to};
     const query::Profile p = query::answer_cached(
         cache, "profile " + std::to_string(o.from) + " " + std::to_string(o.to),
-        [&] { return query::profile_trace(t->data, debug, window); }, query::encode_profile,
+        [&] { return with_stored_states(*t, [&](query::IntervalPlan plan) {
+          return query::profile_trace(t->data, debug, window, plan);
+        }); }, query::encode_profile,
         [&](const query::Answer& a) { return query::decode_profile(a, debug); });
     std::string out = o.folded ? query::folded_stacks(p, debug) : o.json ? profile_json(p, debug) : profile_text(p, debug, o.top);
     std::fputs(out.c_str(), stdout);

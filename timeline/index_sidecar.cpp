@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "trace/format.hpp"
+#include "trace/framed_file.hpp"
 #include "trace/little_endian.hpp"
 #include "vm/host_io.hpp"
 
@@ -172,28 +173,7 @@ std::variant<SidecarSummary, std::string> summarize_index_sidecar(std::span<cons
 
 std::optional<std::string> write_index_sidecar(const std::string& path, const IndexSidecarKey& key,
                                                const RecordingIndex& index) {
-  namespace fs = std::filesystem;
-  const std::vector<std::uint8_t> bytes = encode_index_sidecar(key, index);
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (f == nullptr) return "cannot write " + tmp + ": " + std::strerror(errno);
-    const bool written = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-    const int saved = errno;
-    if (std::fclose(f) != 0 || !written) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return "cannot write " + tmp + ": " + std::strerror(written ? errno : saved);
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    return "cannot write " + path + ": " + ec.message();
-  }
-  return std::nullopt;
+  return trace::write_file_atomically(path, encode_index_sidecar(key, index));
 }
 
 std::optional<std::string> save_index_for_trace(const std::string& trace_path, const RecordingIndex& index) {

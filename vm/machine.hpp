@@ -63,6 +63,8 @@ struct RunOptions {
   static constexpr std::uint64_t kMaxOvershoot = 4096;
 };
 
+struct MachineDelta;
+
 class Machine {
  public:
   // A machine at icount 0, ready to execute the image's entry point: segments
@@ -129,6 +131,8 @@ class Machine {
 
   struct Impl;
  private:
+  friend MachineDelta delta_between(const Machine& base, const Machine& now);  // vm/machine_delta.hpp
+  friend bool apply_delta(Machine& m, const MachineDelta& d);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -279,6 +279,39 @@ void Memory::for_each_page(const std::function<void(std::uint64_t, const void*)>
   for (const auto& [chunk, dir] : high_) walk(chunk, dir.get());
 }
 
+void Memory::for_each_difference(const Memory& base, const std::function<void(std::uint64_t)>& f) const {
+  auto walk = [&](std::uint64_t chunk, const Dir* was, const Dir* is) {
+    if (was == is) return;
+    for (std::uint32_t i = 0; i < kTableEntries; ++i) {
+      const Table* a = was ? was->tables[i].get() : nullptr;
+      const Table* b = is ? is->tables[i].get() : nullptr;
+      if (a == b) continue;
+      for (std::uint32_t j = 0; j < kTableEntries; ++j) {
+        const Page* pa = a ? a->pages[j].get() : nullptr;
+        const Page* pb = b ? b->pages[j].get() : nullptr;
+        const std::uint8_t perms_a = pa ? a->perms[j] : 0, perms_b = pb ? b->perms[j] : 0;
+        if (pa != pb || perms_a != perms_b) f((chunk << 20) | (i << 10) | j);
+      }
+    }
+  };
+  walk(0, base.low_.get(), low_.get());
+  // The high chunks of both, merged by chunk number.
+  std::size_t i = 0, j = 0;
+  while (i < base.high_.size() || j < high_.size()) {
+    if (j == high_.size() || (i < base.high_.size() && base.high_[i].first < high_[j].first)) {
+      walk(base.high_[i].first, base.high_[i].second.get(), nullptr);
+      ++i;
+    } else if (i == base.high_.size() || high_[j].first < base.high_[i].first) {
+      walk(high_[j].first, nullptr, high_[j].second.get());
+      ++j;
+    } else {
+      walk(high_[j].first, base.high_[i].second.get(), high_[j].second.get());
+      ++i;
+      ++j;
+    }
+  }
+}
+
 std::uint64_t Memory::hash() const {
   // Page numbers hash as 64-bit values: an RV32 state hashes as before.
   Hasher h;

@@ -70,6 +70,11 @@ class Memory {
   // Memories that share a page give the same identity pointer, so callers can
   // count unique pages across snapshots.
   void for_each_page(const std::function<void(std::uint64_t page, const void* identity)>& f) const;
+  // f(page_number) for every page whose page object or permissions differ
+  // between `base` and this Memory (mapped in one and not the other
+  // included), ascending. Directories and tables the two share are skipped
+  // whole: comparing a snapshot's descendant with it costs what changed.
+  void for_each_difference(const Memory& base, const std::function<void(std::uint64_t page)>& f) const;
   // The identity (as for_each_page gives it) of the page every freshly
   // mapped page shares until it is first written: such a page holds only zeros.
   static const void* zero_page_identity();
