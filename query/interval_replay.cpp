@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -95,8 +96,30 @@ IntervalRun replay_intervals(const trace::TraceData& trace, std::uint64_t to, co
   return replay_intervals(RecordedRun{setup.initial, setup.env->history()}, to, plan, make);
 }
 
-IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, const IntervalPlan& plan,
-                             const std::function<std::unique_ptr<IntervalWorker>()>& make) {
+namespace {
+
+// The register hashes at the seams between intervals: where a job ended
+// (executed), and where the next one started when that state was rebuilt
+// from plan.states. They differ only when the stored states are not what
+// this build executes.
+struct SeamHashes {
+  std::mutex mutex;
+  std::map<std::size_t, std::uint64_t> ended;    // by job index
+  std::map<std::size_t, std::uint64_t> rebuilt;  // by job index
+  void end(std::size_t index, std::uint64_t hash) {
+    std::lock_guard lock(mutex);
+    ended[index] = hash;
+  }
+  bool agree() {
+    std::lock_guard lock(mutex);
+    for (const auto& [index, hash] : rebuilt)
+      if (auto it = ended.find(index - 1); it != ended.end() && it->second != hash) return false;
+    return true;
+  }
+};
+
+IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to, const IntervalPlan& plan,
+                                  const std::function<std::unique_ptr<IntervalWorker>()>& make, SeamHashes& seams) {
   const unsigned threads = std::max(1u, plan.threads);
   const std::uint64_t interval = std::max<std::uint64_t>(1, plan.interval);
   IntervalRun out;
@@ -122,6 +145,7 @@ IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, cons
   auto guarded = [&](Job& job, IntervalWorker& worker) {
     try {
       note(run_job(job, worker, history, plan.cancel));
+      if (job.start.icount() == job.to && !job.start.halted()) seams.end(job.index, job.start.register_hash());
     } catch (const std::exception& e) {
       note(std::string("a split replay failed: ") + e.what());
     }
@@ -165,6 +189,8 @@ IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, cons
       if (const vm::MachineDelta* delta = states->at(state)) {
         vm::Machine rebuilt = cutter;
         if (vm::apply_delta(rebuilt, *delta) && rebuilt.icount() == next) {
+          std::lock_guard lock(seams.mutex);
+          seams.rebuilt[index] = rebuilt.register_hash();  // where job `index` will start
           cutter = std::move(rebuilt);
           at = next;
           continue;
@@ -192,6 +218,21 @@ IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, cons
   if (error) throw std::runtime_error(*error);
   out.intervals = index;
   return out;
+}
+
+}  // namespace
+
+IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, const IntervalPlan& plan,
+                             const std::function<std::unique_ptr<IntervalWorker>()>& make) {
+  SeamHashes seams;
+  IntervalRun run = replay_intervals_once(recorded, to, plan, make, seams);
+  if (seams.agree()) return run;
+  // A stored state is not where this build's execution goes (kept by a
+  // build that executes differently): forget them all and ask again,
+  // keeping the states this run executes to instead.
+  plan.states->drop_from(0);
+  SeamHashes again;
+  return replay_intervals_once(recorded, to, plan, make, again);
 }
 
 }  // namespace rvrr::query

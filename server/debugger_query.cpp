@@ -165,6 +165,10 @@ std::string Debugger::query_profile(const std::vector<std::string>& words, const
   std::optional<query::Profile> scratch;
   const query::Profile* profile =
       answer(profile_memo_, "profile", now, target_.history_key(now), scratch, [&]() -> std::optional<query::Profile> {
+        if (auto run = split_run(target_, now)) {
+          return split_query(
+              [&] { return query::profile_run(*run, *debug, query::ProfileWindow{0, now}, split_plan(cancel)); });
+        }
         // Counted runs first; again without when they broke the profiler's rules (query/profile.hpp).
         for (const bool counts : {true, false}) {
           query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });

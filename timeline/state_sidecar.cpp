@@ -284,8 +284,12 @@ const vm::MachineDelta* StoredStates::at(std::size_t k) {
   if (k >= states_.size()) return nullptr;
   decoded_.reset();
   if (load(k)) decoded_ = decode_state(states_[k].bytes, (k + 1) * key_.interval);
-  if (!decoded_) drop_from(k);
-  return decoded_ ? &*decoded_ : nullptr;
+  if (!decoded_) {
+    drop_from(k);
+    return nullptr;
+  }
+  ++used_;
+  return &*decoded_;
 }
 
 void StoredStates::add(std::size_t k, const vm::MachineDelta& delta) {

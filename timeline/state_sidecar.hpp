@@ -105,6 +105,8 @@ class StoredStates {
   void drop_from(std::size_t k);
   // Writes the file when states were added or dropped; the error, if writing failed.
   std::optional<std::string> save();
+  // States at() gave (decoded and checked), for tests and logs.
+  std::size_t used() const { return used_; }
   // "read the header of N states", "none", or why the file was not used.
   const std::string& status() const { return status_; }
   static std::string path_for(const std::string& trace_path) { return trace_path + ".states"; }
@@ -123,6 +125,7 @@ class StoredStates {
   std::vector<State> states_;
   std::optional<vm::MachineDelta> decoded_;  // at()'s answer
   std::uint64_t bytes_ = 0;
+  std::size_t used_ = 0;
   bool changed_ = false;
   bool full_ = false;
   std::string status_;

@@ -224,6 +224,31 @@ def compute():
         finally:
             del os.environ["RVRR_NO_CACHE"]
             os.environ.pop("RVRR_SCAN_THREADS", None)
+        # The states the first split question reached are kept (TRACE.states)
+        # and the next questions start there: the same answers as one thread,
+        # also after the file is damaged (it is checked, dropped and rewritten).
+        single = {}
+        os.environ["RVRR_SCAN_THREADS"] = "1"
+        try:
+            for q in ("lines", "profile"):
+                single[q] = ok(["trace", q, "--json", long_trace], f"{q} on 1 thread")
+                os.remove(long_trace + ".answers")
+            os.environ["RVRR_SCAN_THREADS"] = "3"
+            states = long_trace + ".states"
+            for damage in (None, "flip", "truncate"):
+                if damage == "flip":
+                    data = bytearray(open(states, "rb").read())
+                    data[len(data) // 2] ^= 0x55
+                    open(states, "wb").write(bytes(data))
+                elif damage == "truncate":
+                    os.truncate(states, os.path.getsize(states) // 3)
+                for q in ("lines", "profile"):
+                    got = ok(["trace", q, "--json", long_trace], f"{q} on 3 threads, states {damage}")
+                    ck.check(got == single[q], f"`trace {q}` with kept states ({damage}) differs from one thread")
+                    os.remove(long_trace + ".answers")
+                    ck.check(os.path.getsize(states) > 4096, f"{states} kept after `trace {q}` ({damage})")
+        finally:
+            os.environ.pop("RVRR_SCAN_THREADS", None)
         text = ok(["trace", "lines", "--annotate", "compute.c", trace], "compute annotate")
         ck.check(re.search(r"^\s+#####:\s+\d+:", text, re.M) or re.search(r"^\s+\d+:\s+\d+:.*composite", text, re.M),
                  f"compute annotate:\n{text[:3000]}")

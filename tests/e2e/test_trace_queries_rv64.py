@@ -262,6 +262,22 @@ def split():
     finally:
         del os.environ["RVRR_NO_CACHE"]
         os.environ.pop("RVRR_SCAN_THREADS", None)
+    # With the states kept next to the trace (TRACE.states: registers, the
+    # stack near 256 GiB, the program at 8 GiB): the second split question
+    # starts from them, and answers as one thread does.
+    os.environ["RVRR_SCAN_THREADS"] = "3"
+    try:
+        for q in (["trace", "lines", "--json", trace], ["trace", "profile", "--json", trace]):
+            res = g.run_rvrr(q)
+            ck.check(res.returncode == 0 and os.path.exists(trace + ".states"),
+                     f"`rvrr {' '.join(q)}` keeps the states: exit {res.returncode} {res.stderr}")
+            os.environ["RVRR_SCAN_THREADS"] = "1"
+            os.remove(trace + ".answers")
+            single = g.run_rvrr(q).stdout
+            os.environ["RVRR_SCAN_THREADS"] = "3"
+            ck.check(res.stdout == single, f"`rvrr {' '.join(q[:-1])}` with kept states differs from one thread")
+    finally:
+        os.environ.pop("RVRR_SCAN_THREADS", None)
 
 
 def parse(text):
