@@ -6,9 +6,12 @@ namespace rvrr::query {
 CallTree::CallTree() { nodes_.push_back(CallNode{}); }
 
 std::uint32_t CallTree::child(std::uint32_t parent, std::uint32_t func) {
+  if (nodes_[parent].last_child != 0 && nodes_[parent].last_child_func == func) return nodes_[parent].last_child;
   const std::uint64_t key = std::uint64_t{parent} << 32 | func;
   auto [it, fresh] = children_.try_emplace(key, static_cast<std::uint32_t>(nodes_.size()));  // no allocation when known
   if (fresh) nodes_.push_back(CallNode{parent, func, 0, 0});
+  nodes_[parent].last_child_func = func;
+  nodes_[parent].last_child = it->second;
   return it->second;
 }
 

@@ -25,6 +25,9 @@ struct CallNode {
   std::uint32_t func = kNoFunction;
   std::uint64_t self = 0;       // instructions executed with this exact path on the stack
   std::uint64_t calls = 0;      // times this path was entered by a call or tail call
+  // The child looked up last (CallTree::child): a loop calls the same
+  // function again and again, so this saves the hash lookup.
+  std::uint32_t last_child_func = kNoFunction, last_child = 0;
 };
 
 class CallTree {

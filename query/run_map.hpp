@@ -92,7 +92,9 @@ class RunMap {
   // The description of [start, end), decoded on first sight. Pointers stay valid.
   RunInfo& lookup(vm::Addr start, vm::Addr end) {
     const std::uint64_t key = key_of(start, end);
-    Slot& s = filter_[(start >> 1 ^ end >> 3) & (kFilter - 1)];
+    // A multiplicative hash of the whole key: runs that share a start and
+    // end a few bytes apart (a block's side exits) get different slots.
+    Slot& s = filter_[(key * 0x9E3779B97F4A7C15ull) >> (64 - kFilterBits)];
     if (s.key == key && s.info) return *s.info;
     RunInfo& info = lookup_slow(key, start, end);
     s = Slot{key, &info};
@@ -182,7 +184,8 @@ class RunMap {
     std::uint64_t key = 0;
     RunInfo* info = nullptr;
   };
-  static constexpr std::size_t kFilter = 4096;  // power of two; hot loops use a few dozen runs
+  static constexpr unsigned kFilterBits = 12;
+  static constexpr std::size_t kFilter = std::size_t{1} << kFilterBits;  // hot loops use a few dozen runs
   const debuginfo::DebugInfo& debug_;
   CodeReader read_;
   std::vector<Slot> filter_ = std::vector<Slot>(kFilter);

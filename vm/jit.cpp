@@ -247,8 +247,30 @@ EntryFn make_entry(asmjit::JitRuntime& rt, bool counting) {
   a.test(x86::rcx, x86::rcx);
   a.jz(exit);
   a.jmp(x86::rcx);
-  // A page with a breakpoint: ask C (eax kept on the stack, which stays 16-byte aligned).
+  // A page with a breakpoint: this entry's memo (JitContext::entry_memo,
+  // kept in step with jit_breakpoint_page_entry), else ask C (eax kept on
+  // the stack, which stays 16-byte aligned).
   a.bind(breakpoint_page);
+  {
+    using Entry = PatchedPages::JitEntry;
+    static_assert(sizeof(Entry) == 16 && PatchedPages::kJitEntries == 256, "the index below");
+    Label ask_c = a.newLabel();
+    a.mov(x86::ecx, x86::eax);
+    a.shr(x86::ecx, 1);
+    a.and_(x86::ecx, PatchedPages::kJitEntries - 1);
+    a.shl(x86::ecx, 4);
+    a.mov(x86::rsi, x86::qword_ptr(x86::r12, offsetof(JitContext, entry_memo)));
+    a.cmp(x86::eax, x86::dword_ptr(x86::rsi, x86::rcx, 0, offsetof(Entry, pc)));
+    a.jne(ask_c);
+    a.mov(x86::r8d, x86::dword_ptr(x86::r12, offsetof(JitContext, entry_epoch)));
+    a.cmp(x86::r8d, x86::dword_ptr(x86::rsi, x86::rcx, 0, offsetof(Entry, epoch)));
+    a.jne(ask_c);
+    a.mov(x86::rcx, x86::qword_ptr(x86::rsi, x86::rcx, 0, offsetof(Entry, code)));
+    a.test(x86::rcx, x86::rcx);  // edx is 0 here (the interpreter flag was tested above)
+    a.jz(exit);
+    a.jmp(x86::rcx);
+    a.bind(ask_c);
+  }
   a.sub(x86::rsp, 16);
   a.mov(x86::dword_ptr(x86::rsp), x86::eax);
   a.mov(x86::rdi, x86::r12);
@@ -356,7 +378,7 @@ bool breakpoint_free(Machine::Impl& m, const JitPage& jp, const DecodedOp* ops, 
 // the interpreter). What the interpreter's own entry checks, without leaving.
 // Hot pages with a breakpoint come here on every way in (no block of theirs
 // goes straight on into another), so the answer is remembered per machine.
-JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc) {
+JitCode breakpoint_page_entry(JitContext* ctx, Addr32 pc) {
   Machine::Impl& m = *ctx->machine;
   const DecodedOp* ops = Memory::Internals::fetch_hit(m.memory, pc);
   if (ops == nullptr) return nullptr;
@@ -375,6 +397,14 @@ JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc) {
   const JitCode enter = breakpoint_free(m, *jp, ops, pc, *ctx->points, nullptr) ? code : nullptr;
   memo = PatchedPages::EntryMemo{serial, generation, pc, counting, enter};
   return enter;
+}
+
+JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc) {
+  // The answer, remembered for the rest of this entry too (the dispatcher
+  // looks there first): nothing it depends on changes until it returns.
+  const JitCode code = breakpoint_page_entry(ctx, pc);
+  ctx->entry_memo[(pc >> 1) & (PatchedPages::kJitEntries - 1)] = PatchedPages::JitEntry{pc, ctx->entry_epoch, code};
+  return code;
 }
 
 // A block reported the code it ran (start << 32 | end; 0: none) with the
@@ -1201,7 +1231,15 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
                                : &on_stack);
   ctx = JitContext{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
                    points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter, m.run_counts, 1,
-                   m.jit_reports, m.jit_reports + (counting ? kExecTraceBatch : 0)};
+                   m.jit_reports, m.jit_reports + (counting ? kExecTraceBatch : 0), nullptr, 0};
+  if (points != nullptr) {  // a fresh epoch: the entry memo's answers were for other entries
+    if (++m.patched.jit_epoch == 0) {
+      for (PatchedPages::JitEntry& e : m.patched.jit_entries) e = {};
+      m.patched.jit_epoch = 1;
+    }
+    ctx.entry_memo = m.patched.jit_entries;
+    ctx.entry_epoch = m.patched.jit_epoch;
+  }
   (counting ? runtime().counting_entry : runtime().entry)(&ctx, code);
   m.translated += ctx.icount - icount;
   icount = ctx.icount;

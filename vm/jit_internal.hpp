@@ -62,6 +62,12 @@ struct JitContext {
   // a full buffer goes to the sink (jit_flush_reports in vm/jit.cpp).
   ExecutedRun* report_at;
   ExecutedRun* report_end;
+  // With breakpoints: the dispatcher's answers for pages holding one
+  // (jit_breakpoint_page_entry), valid for this entry only (its entries
+  // carry entry_epoch): breakpoints and code cannot change until
+  // translated code returns, so a hit needs no further check.
+  PatchedPages::JitEntry* entry_memo;  // PatchedPages::kJitEntries of them
+  std::uint32_t entry_epoch;
 };
 
 // Entries of a coverage filter (Machine::Impl::cover_filter), each a

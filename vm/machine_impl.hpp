@@ -52,6 +52,16 @@ struct PatchedPages {
   };
   static constexpr unsigned kEntryMemo = 512;
   EntryMemo entry_memo[kEntryMemo];
+  // Translated code's own per-entry memo (JitContext::entry_memo: read by
+  // the dispatcher, vm/jit.cpp), and the epoch of the entry in progress.
+  struct JitEntry {
+    std::uint32_t pc = 1;  // odd: empty
+    std::uint32_t epoch = 0;
+    void (*code)() = nullptr;  // null: the interpreter runs pc
+  };
+  static constexpr unsigned kJitEntries = 256;  // a power of two
+  JitEntry jit_entries[kJitEntries];
+  std::uint32_t jit_epoch = 0;
 
   PatchedPages() = default;
   PatchedPages(const PatchedPages&) {}

@@ -330,6 +330,48 @@ TEST_CASE("jit: a block does not go straight on into a translated block holding 
   CHECK(run_both(m, o).kind() == StopKind::Breakpoint);  // the next pass
 }
 
+TEST_CASE("jit: a breakpoint moved inside a hot page is hit where it now is, not where the last run remembered") {
+  TierScope scope;
+  // Two blocks of one page that go on into each other through the
+  // dispatcher (their page holds a breakpoint), which remembers for each
+  // run's entry how it may go into them.
+  Program p;
+  p.li(t1, 50000);
+  const Addr a = p.here();
+  p.w(e::addi(t0, t0, 1));
+  p.w(e::jal(zero, 8));
+  p.w(e::addi(a3, a3, 1));  // never runs
+  const Addr b = p.here();
+  p.w(e::addi(a2, a2, 1));
+  p.w(e::b(static_cast<std::int32_t>(a - p.here()), t1, t0, 4));
+  p.h(e::kCEbreak);
+  const Addr elsewhere = p.here();  // in the page, never reached: makes it a breakpoint page
+  p.w(e::kNop);
+  Machine base = make_machine(p);
+  Pair m{base, base};
+  RunOptions warm;
+  warm.stop_at = 20000;
+  run_both(m, warm);
+  DebugPoints points;
+  points.add_breakpoint(elsewhere);
+  RunOptions o;
+  o.points = &points;
+  o.stop_at = 30000;  // blocks a and b entered through the dispatcher many times, none holding a breakpoint
+  CHECK(run_both(m, o).kind() == StopKind::Limit);
+  for (Addr bp : {b, a, b}) {
+    CAPTURE(bp);
+    points = DebugPoints();
+    points.add_breakpoint(elsewhere);
+    points.add_breakpoint(bp);
+    o.stop_at = ~0ull;
+    o.skip_points_at_start = true;
+    const std::uint64_t before = m.jit.icount();
+    CHECK(run_both(m, o).kind() == StopKind::Breakpoint);
+    CHECK(m.jit.pc() == bp);
+    CHECK(m.jit.icount() <= before + 4);  // the next time round the loop
+  }
+}
+
 TEST_CASE("jit: F/D loads and stores in translated blocks, up to the fault at the data's end") {
   TierScope scope;
   for (Addr start : {kDataBase, kDataBase + 4, kDataBase + 6}) {  // aligned, 8-byte misaligned, straddling
