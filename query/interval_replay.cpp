@@ -110,11 +110,17 @@ struct SeamHashes {
     std::lock_guard lock(mutex);
     ended[index] = hash;
   }
+  // Every job that starts at a rebuilt state follows one that ended there
+  // (kept states lie before the program's end), with the same registers.
   bool agree() {
     std::lock_guard lock(mutex);
     for (const auto& [index, hash] : rebuilt)
-      if (auto it = ended.find(index - 1); it != ended.end() && it->second != hash) return false;
+      if (auto it = ended.find(index - 1); it == ended.end() || it->second != hash) return false;
     return true;
+  }
+  bool used_states() {
+    std::lock_guard lock(mutex);
+    return !rebuilt.empty();
   }
 };
 
@@ -169,47 +175,56 @@ IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to,
   std::uint64_t at = 0;
   std::size_t index = 0;
   auto cancelled = [&] { return plan.cancel != nullptr && plan.cancel->load(std::memory_order_relaxed); };
-  while (at < end && !cutter.halted()) {
-    if (cancelled()) break;
-    if (threads > 1 && queue.size() >= max_queued) {
-      if (std::optional<Job> job = queue.pop(false)) guarded(*job, *out.workers[0]);
-      continue;
-    }
-    if (threads == 1) {  // nothing to share the work with: one traced run, no cutting pass
-      Job job{index++, cutter, end};
-      guarded(job, *out.workers[0]);
-      break;
-    }
-    const std::uint64_t next = std::min(end, at + interval);
-    queue.push(Job{index++, cutter, next});
-    // State `index - 1` of plan.states is at `next` when a job starts there.
-    const std::size_t state = index - 1;
-    timeline::StoredStates* states = next < end && next == (state + 1) * interval ? plan.states : nullptr;
-    if (states != nullptr) {
-      if (const vm::MachineDelta* delta = states->at(state)) {
-        vm::Machine rebuilt = cutter;
-        if (vm::apply_delta(rebuilt, *delta) && rebuilt.icount() == next) {
-          std::lock_guard lock(seams.mutex);
-          seams.rebuilt[index] = rebuilt.register_hash();  // where job `index` will start
-          cutter = std::move(rebuilt);
-          at = next;
-          continue;
-        }
-        states->drop_from(state);  // kept by a build whose states differ: execute, and keep ours
+  // Like a job's, a failure here (out of memory) must not unwind past the
+  // pool's joinable threads: it is the whole run's error.
+  try {
+    while (at < end && !cutter.halted()) {
+      if (cancelled()) break;
+      if (threads > 1 && queue.size() >= max_queued) {
+        if (std::optional<Job> job = queue.pop(false)) guarded(*job, *out.workers[0]);
+        continue;
       }
+      if (threads == 1) {  // nothing to share the work with: one traced run, no cutting pass
+        Job job{index++, cutter, end};
+        guarded(job, *out.workers[0]);
+        break;
+      }
+      const std::uint64_t next = std::min(end, at + interval);
+      queue.push(Job{index++, cutter, next});
+      // State `index - 1` of plan.states is at `next` when a job starts there.
+      const std::size_t state = index - 1;
+      timeline::StoredStates* states = next < end && next == (state + 1) * interval ? plan.states : nullptr;
+      if (states != nullptr) {
+        if (const vm::MachineDelta* delta = states->at(state)) {
+          vm::Machine rebuilt = cutter;
+          if (vm::apply_delta(rebuilt, *delta) && rebuilt.icount() == next) {
+            std::lock_guard lock(seams.mutex);
+            seams.rebuilt[index] = rebuilt.register_hash();  // where job `index` will start
+            cutter = std::move(rebuilt);
+            at = next;
+            continue;
+          }
+          states->drop_from(state);  // kept by a build whose states differ: execute, and keep ours
+        }
+      }
+      std::optional<vm::Machine> base;  // the state at `at`, to keep the one at `next` as its difference
+      if (states != nullptr && states->wants(state)) base.emplace(cutter);
+      vm::RunOptions run;
+      run.stop_at = next;
+      const vm::StopInfo stop = cutter.run(run, cutter_reader);
+      if (stop.kind() == vm::StopKind::HostFailure) {
+        note("the replay diverged from the trace: " + stop.message());
+        break;
+      }
+      if (cutter.icount() != next) break;  // the program ended inside this interval
+      if (base && !cutter.halted()) {
+        if (std::optional<vm::MachineDelta> delta = vm::delta_between(*base, cutter, states->page_budget()))
+          states->add(state, *delta);
+      }
+      at = next;
     }
-    std::optional<vm::Machine> base;  // the state at `at`, to keep the one at `next` as its difference
-    if (states != nullptr && states->wants(state)) base.emplace(cutter);
-    vm::RunOptions run;
-    run.stop_at = next;
-    const vm::StopInfo stop = cutter.run(run, cutter_reader);
-    if (stop.kind() == vm::StopKind::HostFailure) {
-      note("the replay diverged from the trace: " + stop.message());
-      break;
-    }
-    if (cutter.icount() != next) break;  // the program ended inside this interval
-    if (base && !cutter.halted()) states->add(state, vm::delta_between(*base, cutter));
-    at = next;
+  } catch (const std::exception& e) {
+    note(std::string("a split replay failed: ") + e.what());
   }
   queue.close();
   while (std::optional<Job> job = queue.pop(false)) guarded(*job, *out.workers[0]);
@@ -225,11 +240,18 @@ IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to,
 IntervalRun replay_intervals(const RecordedRun& recorded, std::uint64_t to, const IntervalPlan& plan,
                              const std::function<std::unique_ptr<IntervalWorker>()>& make) {
   SeamHashes seams;
-  IntervalRun run = replay_intervals_once(recorded, to, plan, make, seams);
-  if (seams.agree()) return run;
+  try {
+    IntervalRun run = replay_intervals_once(recorded, to, plan, make, seams);
+    if (seams.agree()) return run;
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const std::exception&) {
+    if (!seams.used_states()) throw;  // a failure of the replay itself
+  }
   // A stored state is not where this build's execution goes (kept by a
-  // build that executes differently): forget them all and ask again,
-  // keeping the states this run executes to instead.
+  // build that executes differently: the registers at a seam differ, or a
+  // job started there diverged from the trace): forget them all and ask
+  // again, keeping the states this run executes to instead.
   plan.states->drop_from(0);
   SeamHashes again;
   return replay_intervals_once(recorded, to, plan, make, again);

@@ -1,6 +1,9 @@
 // timeline/index_builder.cpp - the background indexer's worker (see index_builder.hpp).
 #include "timeline/index_builder.hpp"
 
+#include "timeline/state_sidecar.hpp"
+#include "vm/machine_delta.hpp"
+
 #include <time.h>
 
 #include <algorithm>
@@ -69,8 +72,13 @@ BackgroundIndexChoice default_index_in_background() {
 }
 
 IndexBuilder::IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known,
-                           const trace::History* fixed, bool idle_priority)
-    : span_(span), known_(std::move(known)), fixed_(fixed), yields_(idle_priority), machine_(std::move(start)) {
+                           const trace::History* fixed, bool idle_priority, bool keep_states)
+    : span_(span),
+      known_(std::move(known)),
+      fixed_(fixed),
+      yields_(idle_priority),
+      machine_(std::move(start)),
+      keep_states_(keep_states && machine_.icount() == 0) {
   position_.store(machine_.icount(), std::memory_order_relaxed);
   if (fixed_ != nullptr) {
     in_frontier_ = fixed_->frontier;
@@ -118,6 +126,11 @@ void IndexBuilder::publish(const trace::History& history, bool final, bool wait)
   frontier_sent_ = history.frontier;
   final_sent_ = final;
   cv_.notify_all();
+}
+
+std::vector<std::vector<std::uint8_t>> IndexBuilder::take_states() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::exchange(out_states_, {});
 }
 
 std::vector<IndexedStretch> IndexBuilder::take(bool wait) {
@@ -211,9 +224,23 @@ void IndexBuilder::work() {
       if (rec_start && at == end_of(rec_start->icount()) && (at < target || final)) {
         apply_writes(at);  // the end state of a stretch includes the writes at its end
         IndexedStretch s = recorder.finish(rec_start->icount(), at, *rec_start, m);
+        std::vector<std::uint8_t> state;
+        if (keep_states_) {
+          // The chain goes on only from the last state kept, over a whole stretch.
+          keep_states_ = rec_start->icount() == next_state_ * span_ && at == (next_state_ + 1) * span_ && !m.halted();
+          std::optional<vm::MachineDelta> delta;
+          if (keep_states_) delta = vm::delta_between(*rec_start, m, (kMaxStateBytes - state_bytes_) / vm::kPageSize);
+          if (delta) state = encode_state(*delta);
+          keep_states_ = delta && state_bytes_ + state.size() <= kMaxStateBytes;
+          if (keep_states_) {
+            ++next_state_;
+            state_bytes_ += state.size();
+          }
+        }
         rec_start.reset();
         std::lock_guard<std::mutex> lock(mu_);
         out_.push_back(std::move(s));
+        if (keep_states_) out_states_.push_back(std::move(state));
         cv_.notify_all();
       }
       if (at >= target) continue;  // waits above (or finishes the short last stretch)

@@ -66,8 +66,13 @@ class IndexBuilder {
   // `idle_priority`: the worker pauses when it finds no hardware thread free
   // (it stays in the host's normal scheduling class, so nobody waiting for
   // its lock or its end is ever stuck behind a starved thread).
+  // `keep_states`: also keep the state at each stretch end, from the first
+  // stretch on, as its difference from the one before (encoded as
+  // TRACE.states keeps them, timeline/state_sidecar.hpp; take_states()),
+  // while the stretches follow each other from instruction 0 and the
+  // states fit kMaxStateBytes: `rvrr record` saves them for split questions.
   IndexBuilder(vm::Machine start, std::uint64_t span, std::vector<std::uint64_t> known, const trace::History* fixed,
-               bool idle_priority);
+               bool idle_priority, bool keep_states = false);
   ~IndexBuilder();  // stops the worker (within a slice) and joins it
   IndexBuilder(const IndexBuilder&) = delete;
   IndexBuilder& operator=(const IndexBuilder&) = delete;
@@ -78,6 +83,9 @@ class IndexBuilder {
   // ends there). Skipped if the worker holds the lock just now (the next
   // publish hands over the rest), unless `final` or `wait`.
   void publish(const trace::History& history, bool final, bool wait = false);
+  // The states kept so far (keep_states), state k at (k+1) * span; the
+  // next call gives the ones after them.
+  std::vector<std::vector<std::uint8_t>> take_states();
   // Stretches finished since the last call, ascending. `wait` false: none
   // if the worker holds the lock just now (a caller that must not stall).
   std::vector<IndexedStretch> take(bool wait = true);
@@ -112,6 +120,11 @@ class IndexBuilder {
   std::uint64_t in_frontier_ = 0;
   bool in_final_ = false;
   std::vector<IndexedStretch> out_;
+  std::vector<std::vector<std::uint8_t>> out_states_;
+  // The worker's: keeping states (until a stretch breaks the chain), the next one's number, their bytes.
+  bool keep_states_;
+  std::uint64_t next_state_ = 0;
+  std::uint64_t state_bytes_ = 0;
   bool idle_ = false;             // the worker is waiting with nothing left to do
   std::optional<std::string> failure_;
   bool stop_ = false;

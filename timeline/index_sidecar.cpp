@@ -182,7 +182,13 @@ std::optional<std::string> save_index_for_trace(const std::string& trace_path, c
   vm::FileReadError error;
   int error_number;
   if (!vm::read_file_bytes(trace_path, bytes, error, error_number)) return "cannot read " + trace_path;
-  return write_index_sidecar(sidecar_path(trace_path), sidecar_key(trace::sha256(bytes), index.span()), index);
+  return save_index_for_trace(trace_path, trace::sha256(bytes), index);
+}
+
+std::optional<std::string> save_index_for_trace(const std::string& trace_path, const trace::Sha256Digest& trace_sha256,
+                                                const RecordingIndex& index) {
+  if (index.stretches() == 0) return std::nullopt;
+  return write_index_sidecar(sidecar_path(trace_path), sidecar_key(trace_sha256, index.span()), index);
 }
 
 std::variant<std::vector<IndexedStretch>, std::string> read_index_sidecar(const std::string& path,

@@ -81,6 +81,9 @@ std::optional<std::string> write_index_sidecar(const std::string& path, const In
 // key: the trace file's hash, the index's span). Nothing to do for an empty
 // index. Returns the error instead of throwing.
 std::optional<std::string> save_index_for_trace(const std::string& trace_path, const RecordingIndex& index);
+// The same for a trace file known to hash to `trace_sha256`.
+std::optional<std::string> save_index_for_trace(const std::string& trace_path, const trace::Sha256Digest& trace_sha256,
+                                                const RecordingIndex& index);
 
 // The stretches of the sidecar at `path`, or why it is not used ("none" if
 // there is no file).

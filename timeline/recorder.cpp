@@ -6,6 +6,9 @@
 
 #include "timeline/index_builder.hpp"
 #include "timeline/index_sidecar.hpp"
+#include "timeline/state_sidecar.hpp"
+#include "trace/checksums.hpp"
+#include "vm/host_io.hpp"
 #include "timeline/timeline_impl.hpp"
 
 namespace rvrr::timeline {
@@ -40,8 +43,9 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
 
   // The indexer follows the recording from the start, on its own copy.
   std::unique_ptr<IndexBuilder> builder;
+  // It also keeps the states at its stretch ends for split questions (TRACE.states).
   if (options.index) builder = std::make_unique<IndexBuilder>(machine, kAutoInterval, std::vector<std::uint64_t>{}, nullptr,
-                                                               options.index_at_idle_priority);
+                                                               options.index_at_idle_priority, true);
 
   vm::StopInfo stop;
   bool interrupted = false;
@@ -89,9 +93,23 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
     // what `record` is about). A replay indexes the rest in the background.
     RecordingIndex index(kAutoInterval);
     for (IndexedStretch& s : builder->take()) index.add(std::move(s));
+    const std::vector<std::vector<std::uint8_t>> states = builder->take_states();
     builder.reset();
     result.indexed_stretches = index.stretches();
-    result.index_error = save_index_for_trace(trace_path, index);
+    result.kept_states = states.size();
+    std::vector<std::uint8_t> bytes;
+    vm::FileReadError error;
+    int error_number = 0;
+    if (index.stretches() > 0 || !states.empty()) {
+      if (!vm::read_file_bytes(trace_path, bytes, error, error_number)) {
+        result.index_error = "cannot read " + trace_path;
+      } else {
+        const trace::Sha256Digest sha = trace::sha256(bytes);
+        result.index_error = save_index_for_trace(trace_path, sha, index);
+        // Like TRACE.answers, states that cannot be written just are not kept.
+        (void)save_states_for_trace(trace_path, sha, kAutoInterval, states);
+      }
+    }
   }
   return result;
 }

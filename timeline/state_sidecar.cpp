@@ -19,6 +19,8 @@ using Reader = trace::LeReader;
 
 constexpr std::uint64_t kMaxString = 1 << 16;  // paths, the command line, syscall names
 constexpr std::uint64_t kMaxFiles = 1 << 16;   // guest file descriptors
+constexpr std::uint64_t kUnmapped = 0xff;      // a page's permissions byte: unmapped since
+constexpr std::uint64_t kMaxHeader = 1 << 20;  // bytes: far more than kMaxStateBytes' states need
 
 void put_string(std::vector<std::uint8_t>& out, const std::string& s) {
   put_le(out, s.size(), 4);
@@ -68,8 +70,8 @@ void encode_delta(const vm::MachineDelta& d, std::vector<std::uint8_t>& out) {
   put_le(out, d.pages.size(), 4);
   for (const vm::PageChange& p : d.pages) {
     put_le(out, p.page, 8);
-    put_le(out, p.perms, 1);
-    put_le(out, !p.bytes.empty(), 1);
+    put_le(out, p.mapped ? p.perms : kUnmapped, 1);
+    put_le(out, p.mapped && !p.bytes.empty(), 1);
     out.insert(out.end(), p.bytes.begin(), p.bytes.end());
   }
 }
@@ -88,7 +90,7 @@ bool decode_delta(Reader& r, vm::MachineDelta& d) {
   for (std::uint64_t& v : c.fregs) v = r.get(8);
   c.fcsr = static_cast<std::uint32_t>(r.get(4));
   c.xlen = static_cast<std::uint32_t>(r.get(4));
-  if (!r.ok || reserved > 1 || (c.xlen != 32 && c.xlen != 64)) return false;
+  if (!r.ok || reserved > 1 || (c.xlen != 32 && c.xlen != 64) || c.regs[0] != 0 || c.x64[0] != 0) return false;
 
   vm::SyscallState& s = d.sys;
   for (std::uint64_t* v : {&s.brk_start, &s.brk, &s.brk_limit, &s.heap_start, &s.heap_end, &s.stack_top,
@@ -122,9 +124,11 @@ bool decode_delta(Reader& r, vm::MachineDelta& d) {
   for (std::size_t i = 0; i < d.pages.size(); ++i) {
     vm::PageChange& p = d.pages[i];
     p.page = r.get(8);
-    p.perms = static_cast<std::uint8_t>(r.get(1));
+    const std::uint64_t perms = r.get(1);
     const std::uint64_t has_bytes = r.get(1);
-    if (!r.ok || p.perms > 7 || has_bytes > 1 || (has_bytes == 1 && p.perms == 0)) return false;
+    p.mapped = perms != kUnmapped;
+    p.perms = p.mapped ? static_cast<std::uint8_t>(perms) : 0;
+    if (!r.ok || (p.mapped && perms > 7) || has_bytes > 1 || (has_bytes == 1 && !p.mapped)) return false;
     if (p.page >= (std::uint64_t{1} << (64 - vm::kPageShift))) return false;
     if (i > 0 && p.page <= d.pages[i - 1].page) return false;
     if (has_bytes == 1) {
@@ -225,6 +229,22 @@ std::variant<std::vector<std::vector<std::uint8_t>>, std::string> decode_state_s
   return out;
 }
 
+std::optional<std::string> write_state_sidecar(const std::string& path, const StateSidecarKey& key,
+                                               const std::vector<std::vector<std::uint8_t>>& states) {
+  const std::vector<std::uint8_t> header = encode_state_header(key, states);
+  std::vector<std::span<const std::uint8_t>> pieces{header};
+  for (const std::vector<std::uint8_t>& one : states) pieces.emplace_back(one);
+  return trace::write_file_atomically(path, pieces);
+}
+
+std::optional<std::string> save_states_for_trace(const std::string& trace_path, const trace::Sha256Digest& trace_sha256,
+                                                 std::uint64_t interval,
+                                                 const std::vector<std::vector<std::uint8_t>>& states) {
+  if (states.empty() || cache_disabled()) return std::nullopt;
+  return write_state_sidecar(StoredStates::path_for(trace_path),
+                             StateSidecarKey{trace_sha256, trace::rvrr_version_string(), interval}, states);
+}
+
 StoredStates::StoredStates(std::string trace_path, const trace::Sha256Digest& trace_sha256, std::uint64_t interval)
     : key_{trace_sha256, trace::rvrr_version_string(), interval} {
   if (trace_path.empty() || cache_disabled()) {
@@ -242,7 +262,7 @@ StoredStates::StoredStates(std::string trace_path, const trace::Sha256Digest& tr
   std::optional<std::uint64_t> size;
   if (std::fread(header.data(), 1, header.size(), file_) == header.size()) size = trace::framed_size(header, kMagic);
   std::variant<std::vector<StateEntry>, std::string> entries = std::string("corrupt: truncated");
-  if (size && *size <= (std::uint64_t{1} << 30)) {
+  if (size && *size <= kMaxHeader) {
     const std::size_t read = header.size();
     header.resize(*size);
     if (std::fread(header.data() + read, 1, header.size() - read, file_) == header.size() - read)
@@ -256,7 +276,15 @@ StoredStates::StoredStates(std::string trace_path, const trace::Sha256Digest& tr
     return;
   }
   states_at_ = header.size();
+  // Only the states the file holds, within the budget (a damaged length
+  // must not make load() allocate more).
+  std::error_code ec;
+  const std::uint64_t file_size = std::filesystem::file_size(path_, ec);
   for (const StateEntry& e : std::get<std::vector<StateEntry>>(entries)) {
+    if (ec || bytes_ + e.length > kMaxStateBytes || states_at_ + e.offset + e.length > file_size) {
+      changed_ = true;  // rewrite it with what this run finds
+      break;
+    }
     states_.push_back(State{e, {}});
     bytes_ += e.length;
   }
@@ -292,6 +320,10 @@ const vm::MachineDelta* StoredStates::at(std::size_t k) {
   return &*decoded_;
 }
 
+std::size_t StoredStates::page_budget() const {
+  return bytes_ >= kMaxStateBytes ? 0 : (kMaxStateBytes - bytes_) / vm::kPageSize;
+}
+
 void StoredStates::add(std::size_t k, const vm::MachineDelta& delta) {
   if (!wants(k)) return;
   std::vector<std::uint8_t> one = encode_state(delta);
@@ -307,6 +339,7 @@ void StoredStates::add(std::size_t k, const vm::MachineDelta& delta) {
 void StoredStates::drop_from(std::size_t k) {
   if (k >= states_.size()) return;
   states_.resize(k);
+  full_ = false;
   bytes_ = 0;
   for (const State& s : states_) bytes_ += s.where.length;
   changed_ = true;
@@ -320,10 +353,7 @@ std::optional<std::string> StoredStates::save() {
     if (!load(k)) break;  // unreadable now: keep the ones before it
     all.push_back(std::move(states_[k].bytes));
   }
-  const std::vector<std::uint8_t> header = encode_state_header(key_, all);
-  std::vector<std::span<const std::uint8_t>> pieces{header};
-  for (const std::vector<std::uint8_t>& one : all) pieces.emplace_back(one);
-  std::optional<std::string> error = trace::write_file_atomically(path_, pieces);
+  std::optional<std::string> error = write_state_sidecar(path_, key_, all);
   for (std::size_t k = 0; k < all.size(); ++k) states_[k].bytes = std::move(all[k]);
   return error;
 }

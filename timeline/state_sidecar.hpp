@@ -18,7 +18,7 @@
 //            u32 count, per state: u32 length, u32 crc32 of its bytes
 //   state:   the CPU state, the system-call state (state_sidecar.cpp),
 //            u32 page count, per page (ascending): u64 page number,
-//            u8 permissions (0: unmapped since), u8 1 + 4096 bytes, or 0 (all zeros)
+//            u8 permissions (0xff: unmapped since), u8 1 + 4096 bytes, or 0 (all zeros)
 //
 // Only the header is read up front; a state is read, checked and decoded
 // when the pass reaches it (on the thread that cuts, while the others
@@ -82,6 +82,16 @@ std::variant<std::vector<StateEntry>, std::string> decode_state_header(std::span
 std::variant<std::vector<std::vector<std::uint8_t>>, std::string> decode_state_sidecar(
     std::span<const std::uint8_t> bytes, const StateSidecarKey& key);
 
+// Writes the file for `states` at `path` (atomically); the error, if writing failed.
+std::optional<std::string> write_state_sidecar(const std::string& path, const StateSidecarKey& key,
+                                               const std::vector<std::vector<std::uint8_t>>& states);
+// The TRACE.states of a finished trace whose file hashes to `trace_sha256`
+// (`rvrr record` saves what its indexer kept, IndexBuilder::take_states):
+// nothing to do for no states, or with RVRR_NO_CACHE=1.
+std::optional<std::string> save_states_for_trace(const std::string& trace_path, const trace::Sha256Digest& trace_sha256,
+                                                 std::uint64_t interval,
+                                                 const std::vector<std::vector<std::uint8_t>>& states);
+
 // The states of one trace at one interval: those in its file (read when
 // asked for), and those added since (written back by save()). Used by one thread.
 class StoredStates {
@@ -99,6 +109,8 @@ class StoredStates {
   const vm::MachineDelta* at(std::size_t k);
   // Would add(k) keep state k (the next one, with a file to write and budget left)?
   bool wants(std::size_t k) const { return !path_.empty() && !full_ && k == states_.size(); }
+  // How many more whole pages the budget allows (for vm::delta_between's page_limit).
+  std::size_t page_budget() const;
   // Keeps state k, the next one (k == count()), unless the budget is spent.
   void add(std::size_t k, const vm::MachineDelta& delta);
   // State k did not rebuild (a file from a build that made other states): it and the later ones go.

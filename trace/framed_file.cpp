@@ -43,6 +43,7 @@ std::variant<std::span<const std::uint8_t>, std::string> unframe_file(std::span<
 }
 
 std::optional<std::uint64_t> framed_size(std::span<const std::uint8_t> prefix, std::string_view magic) {
+  if (prefix.size() < magic.size() + 8) return std::nullopt;
   LeReader r{prefix, magic.size() + 4};
   const std::uint64_t len = r.get(4);
   if (prefix.size() < magic.size() || !r.ok) return std::nullopt;

@@ -19,8 +19,9 @@
 // otherwise; a slow path that would fault exits *before* the instruction
 // with "interpret": the interpreter executes it again and reports the fault
 // exactly as it always does (a failed slow path has no effect). A store that
-// retired decoded code (self-modifying code) exits after the store, as the
-// interpreter re-fetches after it. Ops not translated (ecall, ebreak, CSRs,
+// retired decoded code (self-modifying code) exits after the store to the
+// interpreter, which re-fetches (translated code must not go on: its
+// dispatcher's per-entry memo for breakpoint pages may name the old code). Ops not translated (ecall, ebreak, CSRs,
 // AMOs, LR/SC, F/D loads and stores, illegal, page-straddling) end the block
 // with "interpret".
 //
@@ -922,7 +923,7 @@ class Translator {
       a_.jz(stored);
       a_.cmp(x86::eax, 1);
       a_.je(fault);
-      exit(n + 1, pc + len, false, true);  // decoded code was written: re-fetch after the store
+      exit(n + 1, pc + len, true, true);  // decoded code was written: the interpreter re-fetches after the store
       a_.bind(fault);
       exit(n, pc, true, true);
       a_.bind(stored);
@@ -1109,7 +1110,7 @@ class Translator {
             a_.bind(written);
             a_.cmp(x86::eax, 1);
             a_.je(fault);
-            exit(n + 1, pc + len, false, true);  // decoded code was written: re-fetch after the store
+            exit(n + 1, pc + len, true, true);  // decoded code was written: the interpreter re-fetches after the store
           }
           a_.bind(fault);
           exit(n, pc, true, true);

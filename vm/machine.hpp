@@ -131,7 +131,8 @@ class Machine {
 
   struct Impl;
  private:
-  friend MachineDelta delta_between(const Machine& base, const Machine& now);  // vm/machine_delta.hpp
+  friend std::optional<MachineDelta> delta_between(const Machine& base, const Machine& now,
+                                                   std::size_t page_limit);  // vm/machine_delta.hpp
   friend bool apply_delta(Machine& m, const MachineDelta& d);
   std::unique_ptr<Impl> impl_;
 };

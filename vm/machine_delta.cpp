@@ -8,9 +8,13 @@
 
 namespace rvrr::vm {
 
-MachineDelta delta_between(const Machine& base, const Machine& now) {
+std::optional<MachineDelta> delta_between(const Machine& base, const Machine& now, std::size_t page_limit) {
   const Machine::Impl& m = *now.impl_;
+  std::size_t differing = 0;
+  m.memory.for_each_difference(base.impl_->memory, [&](std::uint64_t) { ++differing; });
+  if (differing > page_limit) return std::nullopt;
   MachineDelta d;
+  d.pages.reserve(differing);
   CpuState& c = d.cpu;
   std::copy(std::begin(m.regs), std::end(m.regs), c.regs.begin());
   std::copy(std::begin(m.x64), std::end(m.x64), c.x64.begin());
@@ -26,8 +30,8 @@ MachineDelta delta_between(const Machine& base, const Machine& now) {
 
   m.memory.for_each_difference(base.impl_->memory, [&](std::uint64_t page) {
     const Addr at = page << kPageShift;
-    PageChange ch{page, m.memory.perms(at), {}};
-    if (ch.perms != 0) {
+    PageChange ch{page, m.memory.is_mapped(at), m.memory.perms(at), {}};
+    if (ch.mapped) {
       ch.bytes.resize(kPageSize);
       m.memory.read_bytes(at, ch.bytes);
       if (std::all_of(ch.bytes.begin(), ch.bytes.end(), [](std::uint8_t b) { return b == 0; })) ch.bytes.clear();
@@ -39,13 +43,13 @@ MachineDelta delta_between(const Machine& base, const Machine& now) {
 
 bool apply_delta(Machine& machine, const MachineDelta& d) {
   Machine::Impl& m = *machine.impl_;
+  if (d.cpu.xlen != m.xlen) return false;
   for (const PageChange& ch : d.pages) {
     const Addr at = ch.page << kPageShift;
     if (ch.page >= (Addr{1} << (64 - kPageShift))) return false;
-    const std::uint8_t perms = m.memory.perms(at);
-    if (ch.perms == 0 || (perms != 0 && perms != ch.perms)) m.memory.unmap(at, kPageSize);
-    if (ch.perms == 0) continue;
-    if (m.memory.perms(at) == 0) {
+    if (m.memory.is_mapped(at) && (!ch.mapped || m.memory.perms(at) != ch.perms)) m.memory.unmap(at, kPageSize);
+    if (!ch.mapped) continue;
+    if (!m.memory.is_mapped(at)) {
       if (!m.memory.map(at, kPageSize, ch.perms)) return false;
       if (ch.bytes.empty()) continue;  // a fresh page is the shared zero page
     }
@@ -64,7 +68,6 @@ bool apply_delta(Machine& machine, const MachineDelta& d) {
   std::copy(c.csrs.begin(), c.csrs.end(), std::begin(m.csrs));
   std::copy(c.fregs.begin(), c.fregs.end(), std::begin(m.fregs));
   m.fcsr = c.fcsr;
-  m.xlen = c.xlen;
   m.sys = d.sys;
   m.halted = false;
   return true;

@@ -11,6 +11,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "vm/decoder.hpp"
@@ -32,8 +33,9 @@ struct CpuState {
 };
 
 struct PageChange {
-  std::uint64_t page = 0;          // page number (address >> 12)
-  std::uint8_t perms = 0;          // 0: unmapped now
+  std::uint64_t page = 0;           // page number (address >> 12)
+  bool mapped = true;               // false: unmapped since
+  std::uint8_t perms = 0;           // when mapped (0: mapped without access, PROT_NONE)
   std::vector<std::uint8_t> bytes;  // kPageSize bytes, or empty: all zero
 };
 
@@ -45,12 +47,14 @@ struct MachineDelta {
 
 // From `base` to `now`, two states of one run (`now` later, and a
 // copy-on-write descendant of `base`: pages they share are not listed).
-// Neither may be halted.
-MachineDelta delta_between(const Machine& base, const Machine& now);
+// Neither may be halted. nullopt when more than `page_limit` pages differ
+// (the caller's budget: each costs 4 KiB).
+std::optional<MachineDelta> delta_between(const Machine& base, const Machine& now,
+                                          std::size_t page_limit = SIZE_MAX);
 
 // Makes `m` the state `d` was taken to, if `m` is the base it was taken
 // from. False (m changed, unusable) when a page cannot be restored (an
-// address the guest cannot map).
+// address the guest cannot map) or `d` is of another register width.
 bool apply_delta(Machine& m, const MachineDelta& d);
 
 }  // namespace rvrr::vm

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <iterator>
 
 #include "query_fixture.hpp"
@@ -71,7 +72,7 @@ TEST_CASE("stored states: rebuilt from their differences, each is the state a re
       run.stop_at = next;
       m.run(run, reader);
       if (m.halted()) break;
-      std::optional<vm::MachineDelta> d = timeline::decode_state(timeline::encode_state(vm::delta_between(base, m)), next);
+      std::optional<vm::MachineDelta> d = timeline::decode_state(timeline::encode_state(*vm::delta_between(base, m)), next);
       REQUIRE(d);
       REQUIRE(vm::apply_delta(rebuilt, *d));
       REQUIRE(rebuilt.state_hash() == m.state_hash());
@@ -139,6 +140,33 @@ TEST_CASE("stored states: the first split question keeps them, the next rebuilds
     ask(states);
   }
   CHECK(read_all(t.states()) == good);
+  // States whose jobs fault at once: every one's pc 0 (the first seam's
+  // registers differ), or the fifth without its code page (registers right,
+  // but the job started there never reaches the next seam): asked again
+  // without them, too.
+  for (const unsigned what : {0u, 1u}) {
+    CAPTURE(what);
+    const timeline::StateSidecarKey key{r.trace.file_sha256, trace::rvrr_version_string(), kInterval};
+    auto all = std::get<std::vector<std::vector<std::uint8_t>>>(timeline::decode_state_sidecar(good, key));
+    for (std::size_t k = 0; k < all.size(); ++k) {
+      std::optional<vm::MachineDelta> d = timeline::decode_state(all[k], (k + 1) * kInterval);
+      REQUIRE(d);
+      if (what == 0) {
+        d->cpu.pc = 0;
+      } else if (k == 4) {
+        const std::uint64_t code = d->cpu.pc >> vm::kPageShift;
+        std::erase_if(d->pages, [&](const vm::PageChange& p) { return p.page == code; });
+        auto at = std::lower_bound(d->pages.begin(), d->pages.end(), code,
+                                   [](const vm::PageChange& p, std::uint64_t n) { return p.page < n; });
+        d->pages.insert(at, vm::PageChange{code, false, 0, {}});
+      }
+      all[k] = timeline::encode_state(*d);
+    }
+    write_all(t.states(), timeline::encode_state_sidecar(key, all));
+    timeline::StoredStates states(t.path.string(), r.trace.file_sha256, kInterval);
+    ask(states);
+    CHECK(read_all(t.states()) == good);
+  }
 
   // For another interval, another trace, or not a state file: not used, and replaced.
   for (const auto& [sha, interval, bytes] :
@@ -155,7 +183,7 @@ TEST_CASE("stored states: a state file's header and states are checked (stale, c
   const timeline::StateSidecarKey key{trace::Sha256Digest{1, 2, 3}, "test", 1000};
   vm::MachineDelta d;
   d.cpu.icount = 1000;
-  d.pages.push_back(vm::PageChange{0x42, vm::PermRead, std::vector<std::uint8_t>(vm::kPageSize, 7)});
+  d.pages.push_back(vm::PageChange{0x42, true, vm::PermRead, std::vector<std::uint8_t>(vm::kPageSize, 7)});
   const std::vector<std::uint8_t> one = timeline::encode_state(d);
   const std::vector<std::uint8_t> file = timeline::encode_state_sidecar(key, {one});
   auto decoded = timeline::decode_state_sidecar(file, key);

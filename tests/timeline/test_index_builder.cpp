@@ -4,7 +4,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "timeline/index_builder.hpp"
 #include "timeline/index_sidecar.hpp"
+#include "timeline/state_sidecar.hpp"
+#include "vm/machine_delta.hpp"
 #include "timeline_fixture.hpp"
 
 using namespace rvrr;
@@ -207,4 +210,30 @@ TEST_CASE("a tampered sidecar is ignored and the replay's background indexer reb
   CHECK(e.icount() == 2);
   CHECK(replay.t().stats().instructions_executed - before <= 2 * kSpan);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the indexer keeps the state at every whole stretch's end, each rebuilt exactly from the one before") {
+  const Guest g = make_guest(200000, true);  // its loop dirties 64 pages as it goes
+  Rig rig(g, options(false));
+  REQUIRE(rig.seek(20 * kSpan + 123).kind() == StopKind::SeekDone);  // the guest runs on past it: history ends there
+  const trace::History& history = *rig.history;
+  IndexBuilder builder(g.machine(), kSpan, {}, &history, false, true);
+  REQUIRE(builder.wait_done([] { return false; }));
+  INFO(builder.failure().value_or(""));
+  REQUIRE_FALSE(builder.failure());
+  const std::vector<std::vector<std::uint8_t>> states = builder.take_states();
+  REQUIRE(states.size() == 20);  // the last stretch, [20 * kSpan, frontier), is not whole
+  CHECK(builder.take_states().empty());
+  vm::Machine rebuilt = g.machine();
+  for (std::size_t k = 0; k < states.size(); ++k) {
+    CAPTURE(k);
+    const std::optional<vm::MachineDelta> d = decode_state(states[k], (k + 1) * kSpan);
+    REQUIRE(d);
+    REQUIRE(vm::apply_delta(rebuilt, *d));
+    CHECK(rebuilt.state_hash() == straight_run(g, (k + 1) * kSpan).state_hash());
+  }
+  // Started anywhere but at 0 (a session's indexer behind a checkpoint), it keeps none.
+  IndexBuilder later(straight_run(g, 2 * kSpan), kSpan, {}, &history, false, true);
+  REQUIRE(later.wait_done([] { return false; }));
+  CHECK(later.take_states().empty());
 }

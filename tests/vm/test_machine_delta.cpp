@@ -11,9 +11,10 @@ using namespace rvrr::vm::test;
 namespace {
 // Rebuilds `now` from `base` and their difference; checks the result is `now`.
 void check_rebuilds(const Machine& base, const Machine& now) {
-  const MachineDelta d = delta_between(base, now);
+  const std::optional<MachineDelta> d = delta_between(base, now);
+  REQUIRE(d);
   Machine rebuilt = base;
-  REQUIRE(apply_delta(rebuilt, d));
+  REQUIRE(apply_delta(rebuilt, *d));
   CHECK(rebuilt.state_hash() == now.state_hash());
   CHECK(rebuilt.register_hash() == now.register_hash());
   CHECK(rebuilt.icount() == now.icount());
@@ -34,9 +35,10 @@ TEST_CASE("machine delta: random programs rebuilt slice by slice, listing only t
       at += 997;
       run(m, at);
       if (m.halted()) break;
-      const MachineDelta d = delta_between(base, m);
-      CHECK(d.pages.size() <= 4);  // the looping program writes its data pages, not the code or the stack
-      REQUIRE(apply_delta(rebuilt, d));
+      const std::optional<MachineDelta> d = delta_between(base, m);
+      REQUIRE(d);
+      CHECK(d->pages.size() <= 4);  // the looping program writes its data pages, not the code or the stack
+      REQUIRE(apply_delta(rebuilt, *d));
       CHECK(rebuilt.state_hash() == m.state_hash());
     }
   }
@@ -61,18 +63,24 @@ TEST_CASE("machine delta: pages mapped, unmapped, re-protected, zeroed and far a
   // The code page re-protected: unmapped and mapped again with other rights.
   now.memory().unmap(kCodeBase, kPageSize);
   REQUIRE(now.memory().map(kCodeBase, kPageSize, PermRead));
+  // Mapped without access (PROT_NONE) is not unmapped; and rights changed on the same page object.
+  REQUIRE(now.memory().map(0x7000'4000, kPageSize, 0));
+  REQUIRE(now.memory().map(kDataBase + 2 * kPageSize, kPageSize, PermExec));
   now.set_reg(a0, 0x1234);
   now.set_freg(3, 0x4000'0000'0000'0000ull);
   now.set_fcsr(0x20);
   now.set_pc(kCodeBase + 4);
-  const MachineDelta d = delta_between(base, now);
-  CHECK(d.pages.size() == 6);
-  for (const PageChange& c : d.pages) {
-    if (c.page == 0x7000'0000 >> kPageShift) CHECK(c.bytes.empty());      // zeros are not stored
-    if (c.page == (kDataBase + kPageSize) >> kPageShift) CHECK(c.perms == 0);  // unmapped
+  const std::optional<MachineDelta> d = delta_between(base, now);
+  REQUIRE(d);
+  CHECK(d->pages.size() == 8);
+  for (const PageChange& c : d->pages) {
+    if (c.page == 0x7000'0000 >> kPageShift) CHECK(c.bytes.empty());  // zeros are not stored
+    if (c.page == (kDataBase + kPageSize) >> kPageShift) CHECK_FALSE(c.mapped);
+    if (c.page == 0x7000'4000 >> kPageShift) CHECK((c.mapped && c.perms == 0));
   }
   check_rebuilds(base, now);
+  CHECK_FALSE(delta_between(base, now, 7));  // more pages than the caller allows
   // Nothing changed: no page listed, the same state.
-  CHECK(delta_between(now, now).pages.empty());
+  CHECK(delta_between(now, now)->pages.empty());
   check_rebuilds(now, now);
 }
