@@ -300,21 +300,34 @@ TEST_CASE("jit: breakpoints set after code was translated still hit, in its page
   }
 }
 
+namespace {
+// loop: addi t0 ; j l2 ; (skipped) ; l2: addi a2 ; blt t0, t1, loop ; c.ebreak ; nop (never reached):
+// two blocks of one page, each going on into the other, 50000 times.
+struct TwoBlocks {
+  Program p;
+  Addr loop = 0, l2 = 0, after = 0;
+  TwoBlocks() {
+    p.li(t1, 50000);
+    loop = p.here();
+    p.w(e::addi(t0, t0, 1));
+    p.w(e::jal(zero, 8));
+    p.w(e::addi(a3, a3, 1));  // never runs
+    l2 = p.here();
+    p.w(e::addi(a2, a2, 1));
+    p.w(e::b(static_cast<std::int32_t>(loop - p.here()), t1, t0, 4));
+    p.h(e::kCEbreak);
+    after = p.here();
+    p.w(e::kNop);
+  }
+};
+}  // namespace
+
 TEST_CASE("jit: a block does not go straight on into a translated block holding a breakpoint") {
   TierScope scope;
-  // loop: addi t0 ; j l2 ; (skipped) ; l2: addi a2 ; blt t0, t1, loop : two blocks of one page, each
-  // going on into the other. The breakpoint goes on l2 once both are translated.
-  Program p;
-  p.li(t1, 50000);
-  const Addr loop = p.here();
-  p.w(e::addi(t0, t0, 1));
-  p.w(e::jal(zero, 8));
-  p.w(e::addi(a3, a3, 1));  // never runs
-  const Addr l2 = p.here();
-  p.w(e::addi(a2, a2, 1));
-  p.w(e::b(static_cast<std::int32_t>(loop - p.here()), t1, t0, 4));
-  p.h(e::kCEbreak);
-  Machine base = make_machine(p);
+  // The breakpoint goes on l2 once both blocks are translated.
+  const TwoBlocks t;
+  const Addr l2 = t.l2;
+  Machine base = make_machine(t.p);
   Pair m{base, base};
   RunOptions warm;
   warm.stop_at = 20000;
@@ -335,19 +348,10 @@ TEST_CASE("jit: a breakpoint moved inside a hot page is hit where it now is, not
   // Two blocks of one page that go on into each other through the
   // dispatcher (their page holds a breakpoint), which remembers for each
   // run's entry how it may go into them.
-  Program p;
-  p.li(t1, 50000);
-  const Addr a = p.here();
-  p.w(e::addi(t0, t0, 1));
-  p.w(e::jal(zero, 8));
-  p.w(e::addi(a3, a3, 1));  // never runs
-  const Addr b = p.here();
-  p.w(e::addi(a2, a2, 1));
-  p.w(e::b(static_cast<std::int32_t>(a - p.here()), t1, t0, 4));
-  p.h(e::kCEbreak);
-  const Addr elsewhere = p.here();  // in the page, never reached: makes it a breakpoint page
-  p.w(e::kNop);
-  Machine base = make_machine(p);
+  const TwoBlocks t;
+  const Addr a = t.loop, b = t.l2;
+  const Addr elsewhere = t.after;  // in the page, never reached: makes it a breakpoint page
+  Machine base = make_machine(t.p);
   Pair m{base, base};
   RunOptions warm;
   warm.stop_at = 20000;
