@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <optional>
 
+#include "query/interval_replay.hpp"
 #include "server/commands.hpp"
 #include "server/progress_meter.hpp"
 #include "server/stop_signals.hpp"
 #include "timeline/index_builder.hpp"
 #include "timeline/index_sidecar.hpp"
+#include "timeline/state_sidecar.hpp"
 #include "timeline/recorder.hpp"
 #include "timeline/replay_session.hpp"
 #include "trace/format.hpp"
@@ -175,6 +177,21 @@ std::string index_line(const fs::path& trace, const trace::Sha256Digest& hash) {
   return line + "\n";
 }
 
+// `trace info`'s line about the states kept for split questions (TRACE.states).
+std::string states_line(const fs::path& trace, const trace::Sha256Digest& hash) {
+  const std::uint64_t interval = query::IntervalPlan{}.interval;
+  const timeline::StoredStates states(trace.string(), hash, interval);
+  const std::string name = fs::path(timeline::StoredStates::path_for(trace.string())).filename().string();
+  if (states.status() == "none" || states.status() == "disabled")
+    return "states:        " + states.status() + " (" + name +
+           " is written by `rvrr record` and the first split question)\n";
+  if (states.count() == 0) return "states:        " + name + " unusable: " + states.status() + " (the next split question rewrites it)\n";
+  std::error_code ec;
+  const std::uint64_t size = fs::file_size(timeline::StoredStates::path_for(trace.string()), ec);
+  return "states:        " + name + ", " + trace::human_bytes(ec ? 0 : size) + ": " + trace::group_digits(states.count()) +
+         " states, every " + trace::group_digits(interval) + " instructions (split questions start there)\n";
+}
+
 // `trace info --verify`: replay the whole trace (guest output discarded) and
 // compare its end with the footer. 0 and "verified: ..." when they agree; 1
 // and the divergence (where, expected, actual) when they do not.
@@ -210,6 +227,7 @@ int trace_info_command(const CliRequest& request) {
     trace::TraceSummary summary = trace::summarize_trace(data, path.string());
     std::fputs(trace::format_trace_summary(summary).c_str(), stdout);
     std::fputs(index_line(path, data.file_sha256).c_str(), stdout);
+    std::fputs(states_line(path, data.file_sha256).c_str(), stdout);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: %s\n", e.what());
     return kExitUsage;

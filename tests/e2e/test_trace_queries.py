@@ -246,7 +246,10 @@ def compute():
                     got = ok(["trace", q, "--json", long_trace], f"{q} on 3 threads, states {damage}")
                     ck.check(got == single[q], f"`trace {q}` with kept states ({damage}) differs from one thread")
                     os.remove(long_trace + ".answers")
-                    ck.check(os.path.getsize(states) > 4096, f"{states} kept after `trace {q}` ({damage})")
+                    # 10.4M instructions: split questions start at 4M and 8M.
+                    info = ok(["trace", "info", long_trace], "trace info")
+                    ck.check(re.search(r"^states:        compute10\.rvrr\.states, [^:]+: 2 states, every 4,000,000 "
+                                       r"instructions", info, re.M), f"trace info after `trace {q}` ({damage}):\n{info}")
         finally:
             os.environ.pop("RVRR_SCAN_THREADS", None)
         text = ok(["trace", "lines", "--annotate", "compute.c", trace], "compute annotate")
