@@ -191,6 +191,14 @@ IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to,
       }
       const std::uint64_t next = std::min(end, at + interval);
       queue.push(Job{index++, cutter, next});
+      // A state its owner keeps at `next`, where the next job starts.
+      if (recorded.state_at && next < end) {
+        if (const vm::Machine* kept = recorded.state_at(next)) {
+          cutter = *kept;
+          at = next;
+          continue;
+        }
+      }
       // State `index - 1` of plan.states is at `next` when a job starts there.
       const std::size_t state = index - 1;
       timeline::StoredStates* states = next < end && next == (state + 1) * interval ? plan.states : nullptr;

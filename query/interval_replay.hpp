@@ -82,6 +82,11 @@ IntervalRun replay_intervals(
 struct RecordedRun {
   const vm::Machine& start;
   const trace::History& history;
+  // The state of this execution at exactly a count, when its owner keeps
+  // one there (a debugging session's checkpoints), or null; called on the
+  // calling thread only. The pass that cuts intervals starts a job from it
+  // instead of executing up to it.
+  std::function<const vm::Machine*(std::uint64_t icount)> state_at = {};
 };
 IntervalRun replay_intervals(
     const RecordedRun& recorded, std::uint64_t to, const IntervalPlan& plan,

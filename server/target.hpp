@@ -126,7 +126,9 @@ class TimelineTarget final : public Target {
     program_name_ = std::move(name);
   }
   std::optional<query::RecordedRun> recorded_run() const override {
-    return query::RecordedRun{timeline_.start_of_history(), timeline_.environment().history()};
+    // The session's checkpoints on interval boundaries start jobs there.
+    return query::RecordedRun{timeline_.start_of_history(), timeline_.environment().history(),
+                              [this](std::uint64_t icount) { return timeline_.checkpoint_at(icount); }};
   }
 
   std::uint64_t now() const override { return timeline_.now(); }

@@ -207,6 +207,9 @@ class Timeline {
   // the whole session: with environment().history(), what a replay of the
   // history so far starts from.
   const vm::Machine& start_of_history() const;
+  // The checkpoint's state at exactly `icount`, if one is kept there (valid
+  // until the timeline next moves or thins its checkpoints).
+  const vm::Machine* checkpoint_at(std::uint64_t icount) const;
   // Re-runs history [0, to) on a copy of the start of history with `trace`
   // seeing every instruction (vm/exec_trace.hpp), for questions about the
   // whole history so far (line hits, profiles). The position, checkpoints

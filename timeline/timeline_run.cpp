@@ -250,6 +250,10 @@ StopEvent Timeline::Impl::event_of(const Advance& a, Arrival reached, bool began
 }
 
 const vm::Machine& Timeline::start_of_history() const { return impl_->store.at_or_before(0)->machine; }  // never evicted
+const vm::Machine* Timeline::checkpoint_at(std::uint64_t icount) const {
+  const Checkpoint* c = impl_->store.at(icount);
+  return c != nullptr ? &c->machine : nullptr;
+}
 
 bool Timeline::trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel,
                              const vm::DebugPoints* points, const std::function<void(const vm::Machine&)>& at_point) {

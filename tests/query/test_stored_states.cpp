@@ -7,6 +7,7 @@
 #include <fstream>
 #include <algorithm>
 #include <iterator>
+#include <map>
 
 #include "query_fixture.hpp"
 #include "timeline/history_environment.hpp"
@@ -206,4 +207,38 @@ TEST_CASE("stored states: a state file's header and states are checked (stale, c
   vm::MachineDelta twice = d;
   twice.pages.push_back(d.pages[0]);
   CHECK_FALSE(timeline::decode_state(timeline::encode_state(twice), 1000));
+}
+
+TEST_CASE("kept states: a session's checkpoints on interval boundaries start the split's jobs, answers unchanged") {
+  const Recording& r = recording("trace_guest.elf");
+  const query::LineReport single = query::count_lines(r.trace, r.debug, UINT64_MAX, query::IntervalPlan{1});
+  const query::Profile single_profile = query::profile_trace(r.trace, r.debug, {}, query::IntervalPlan{1});
+  const timeline::SessionSetup setup = timeline::make_replay_setup(r.trace, [](int, std::span<const std::uint8_t>) {});
+  // Checkpoints at every other boundary (a session keeps some, thinned).
+  std::map<std::uint64_t, vm::Machine> kept;
+  {
+    vm::Machine m = setup.initial;
+    timeline::HistoryReader reader(setup.env->history());
+    for (std::uint64_t at = 2 * kInterval; at < r.trace.history.frontier; at += 2 * kInterval) {
+      vm::RunOptions run;
+      run.stop_at = at;
+      m.run(run, reader);
+      REQUIRE(m.icount() == at);
+      kept.emplace(at, m);
+    }
+  }
+  REQUIRE(kept.size() >= 3);
+  std::size_t asked = 0, given = 0;
+  query::RecordedRun run{setup.initial, setup.env->history(), [&](std::uint64_t icount) -> const vm::Machine* {
+                           ++asked;
+                           auto it = kept.find(icount);
+                           if (it == kept.end()) return nullptr;
+                           ++given;
+                           return &it->second;
+                         }};
+  check_same(query::count_lines(run, r.debug, UINT64_MAX, query::IntervalPlan{2, kInterval}), single);
+  const query::Profile p = query::profile_run(run, r.debug, {}, query::IntervalPlan{3, kInterval});
+  CHECK(query::folded_stacks(p, r.debug) == query::folded_stacks(single_profile, r.debug));
+  CHECK(given == 2 * kept.size());
+  CHECK(asked > given);  // the other boundaries were executed to
 }
