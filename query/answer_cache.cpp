@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -83,8 +82,7 @@ std::pair<std::vector<std::pair<std::string, Answer>>, std::string> decode_answe
 
 AnswerCache::AnswerCache(std::string trace_path, const trace::Sha256Digest& trace_sha256)
     : path_(path_for(trace_path)), sha_(trace_sha256) {
-  const char* off = std::getenv("RVRR_NO_CACHE");
-  enabled_ = off == nullptr || *off == '\0' || std::strcmp(off, "0") == 0;
+  enabled_ = !trace::sidecar_caches_off();
   if (!enabled_) status_ = "disabled";
 }
 

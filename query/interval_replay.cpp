@@ -191,17 +191,20 @@ IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to,
       }
       const std::uint64_t next = std::min(end, at + interval);
       queue.push(Job{index++, cutter, next});
-      // A state its owner keeps at `next`, where the next job starts.
-      if (recorded.state_at && next < end) {
+      // `next` is where the next job starts (a boundary: at moves by whole
+      // intervals), unless it is the end.
+      const bool job_at_next = next < end;
+      // A state its owner keeps there.
+      if (recorded.state_at && job_at_next) {
         if (const vm::Machine* kept = recorded.state_at(next)) {
           cutter = *kept;
           at = next;
           continue;
         }
       }
-      // State `index - 1` of plan.states is at `next` when a job starts there.
+      // State `index - 1` of plan.states is at `next`, (index - 1 + 1) * interval.
       const std::size_t state = index - 1;
-      timeline::StoredStates* states = next < end && next == (state + 1) * interval ? plan.states : nullptr;
+      timeline::StoredStates* states = job_at_next ? plan.states : nullptr;
       if (states != nullptr) {
         if (const vm::MachineDelta* delta = states->at(state)) {
           vm::Machine rebuilt = cutter;
@@ -225,10 +228,7 @@ IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to,
         break;
       }
       if (cutter.icount() != next) break;  // the program ended inside this interval
-      if (base && !cutter.halted()) {
-        if (std::optional<vm::MachineDelta> delta = vm::delta_between(*base, cutter, states->page_budget()))
-          states->add(state, *delta);
-      }
+      if (base && !cutter.halted()) states->add(state, *base, cutter);
       at = next;
     }
   } catch (const std::exception& e) {

@@ -17,17 +17,15 @@ const RunInfo& counted_branch() {
   return branch;
 }
 
-void PartialStack::push_local_frames() {
+void PartialStack::close() {
   const std::vector<CallTree::Frame>& frames = local_.frames();
   for (std::size_t i = 1; i < frames.size(); ++i)
     log_.push_back(Move{Move::Kind::Push, Transfer::None, false, frames[i].node, 0, frames[i].return_to, 0});
   local_.drop_frames();  // the anchor no longer stands for the real top
 }
 
-void PartialStack::close() { push_local_frames(); }
-
 void PartialStack::log(Move m) {
-  push_local_frames();
+  close();
   log_.push_back(m);
   // Every move but a return leaves `func` on top (call_tree.cpp); a return
   // leaves the frame it pops to, and a seam's move is the merge's to decide.

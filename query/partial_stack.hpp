@@ -42,7 +42,8 @@ class PartialStack {
   void add_self(std::uint64_t n);
   // The function on top, or kUnknownFunc.
   std::uint32_t current_func() const;
-  // The interval ended: the frames it leaves go onto the real stack too.
+  // The local frames go onto the real stack (logged): the interval ended,
+  // or a move that needs the real stack comes next.
   void close();
 
   // Makes the moves on `tree` (the stack the interval started on);
@@ -69,7 +70,6 @@ class PartialStack {
   };
   // Logs a move that needs the real stack: the local frames go to it first.
   void log(Move m);
-  void push_local_frames();
   std::vector<Move> log_;
   // Frames: empty, or [anchor, local frames...]; the anchor holds until the next logged move.
   CallTree local_;

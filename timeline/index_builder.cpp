@@ -1,9 +1,6 @@
 // timeline/index_builder.cpp - the background indexer's worker (see index_builder.hpp).
 #include "timeline/index_builder.hpp"
 
-#include "timeline/state_sidecar.hpp"
-#include "vm/machine_delta.hpp"
-
 #include <time.h>
 
 #include <algorithm>
@@ -13,6 +10,7 @@
 #include <exception>
 
 #include "timeline/session_setup.hpp"
+#include "timeline/state_sidecar.hpp"
 
 namespace rvrr::timeline {
 
@@ -228,11 +226,11 @@ void IndexBuilder::work() {
         if (keep_states_) {
           // The chain goes on only from the last state kept, over a whole stretch.
           keep_states_ = rec_start->icount() == next_state_ * span_ && at == (next_state_ + 1) * span_ && !m.halted();
-          std::optional<vm::MachineDelta> delta;
-          if (keep_states_) delta = vm::delta_between(*rec_start, m, (kMaxStateBytes - state_bytes_) / vm::kPageSize);
-          if (delta) state = encode_state(*delta);
-          keep_states_ = delta && state_bytes_ + state.size() <= kMaxStateBytes;
+          std::optional<std::vector<std::uint8_t>> kept;
+          if (keep_states_) kept = encode_state_within(*rec_start, m, state_bytes_);
+          keep_states_ = kept.has_value();
           if (keep_states_) {
+            state = std::move(*kept);
             ++next_state_;
             state_bytes_ += state.size();
           }

@@ -178,11 +178,9 @@ std::optional<std::string> write_index_sidecar(const std::string& path, const In
 
 std::optional<std::string> save_index_for_trace(const std::string& trace_path, const RecordingIndex& index) {
   if (index.stretches() == 0) return std::nullopt;
-  std::vector<std::uint8_t> bytes;
-  vm::FileReadError error;
-  int error_number;
-  if (!vm::read_file_bytes(trace_path, bytes, error, error_number)) return "cannot read " + trace_path;
-  return save_index_for_trace(trace_path, trace::sha256(bytes), index);
+  const std::optional<trace::Sha256Digest> sha = trace::sha256_of_file(trace_path);
+  if (!sha) return "cannot read " + trace_path;
+  return save_index_for_trace(trace_path, *sha, index);
 }
 
 std::optional<std::string> save_index_for_trace(const std::string& trace_path, const trace::Sha256Digest& trace_sha256,

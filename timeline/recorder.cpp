@@ -7,9 +7,8 @@
 #include "timeline/index_builder.hpp"
 #include "timeline/index_sidecar.hpp"
 #include "timeline/state_sidecar.hpp"
-#include "trace/checksums.hpp"
-#include "vm/host_io.hpp"
 #include "timeline/timeline_impl.hpp"
+#include "trace/checksums.hpp"
 
 namespace rvrr::timeline {
 
@@ -96,18 +95,13 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
     const std::vector<std::vector<std::uint8_t>> states = builder->take_states();
     builder.reset();
     result.indexed_stretches = index.stretches();
-    result.kept_states = states.size();
-    std::vector<std::uint8_t> bytes;
-    vm::FileReadError error;
-    int error_number = 0;
     if (index.stretches() > 0 || !states.empty()) {
-      if (!vm::read_file_bytes(trace_path, bytes, error, error_number)) {
-        result.index_error = "cannot read " + trace_path;
-      } else {
-        const trace::Sha256Digest sha = trace::sha256(bytes);
-        result.index_error = save_index_for_trace(trace_path, sha, index);
+      if (const std::optional<trace::Sha256Digest> sha = trace::sha256_of_file(trace_path)) {
+        result.index_error = save_index_for_trace(trace_path, *sha, index);
         // Like TRACE.answers, states that cannot be written just are not kept.
-        (void)save_states_for_trace(trace_path, sha, kAutoInterval, states);
+        (void)save_states_for_trace(trace_path, *sha, kAutoInterval, states);
+      } else {
+        result.index_error = "cannot read " + trace_path;
       }
     }
   }

@@ -45,7 +45,6 @@ struct RecordResult {
   std::uint64_t trace_bytes = 0;
   std::optional<std::string> trace_error;  // an I/O error while writing: the trace is incomplete
   std::uint64_t indexed_stretches = 0;     // RecordOptions::index: stretches saved in the sidecar
-  std::uint64_t kept_states = 0;           // RecordOptions::index: states saved in TRACE.states (timeline/state_sidecar.hpp)
   std::optional<std::string> index_error;  // ... or why the sidecar is not there
 };
 

@@ -1,8 +1,6 @@
 // timeline/state_sidecar.cpp - encoding, checking and keeping TRACE.states.
 #include "timeline/state_sidecar.hpp"
 
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 
 #include "trace/format.hpp"
@@ -140,17 +138,23 @@ bool decode_delta(Reader& r, vm::MachineDelta& d) {
   return true;
 }
 
-bool cache_disabled() {
-  const char* off = std::getenv("RVRR_NO_CACHE");
-  return off != nullptr && *off != '\0' && std::strcmp(off, "0") != 0;
-}
-
 }  // namespace
 
 std::vector<std::uint8_t> encode_state(const vm::MachineDelta& delta) {
   std::vector<std::uint8_t> out;
   encode_delta(delta, out);
   return out;
+}
+
+std::optional<std::vector<std::uint8_t>> encode_state_within(const vm::Machine& base, const vm::Machine& now,
+                                                            std::uint64_t kept) {
+  if (kept >= kMaxStateBytes) return std::nullopt;
+  // Each page costs its 4 KiB: no more than fit are copied.
+  const std::optional<vm::MachineDelta> delta = vm::delta_between(base, now, (kMaxStateBytes - kept) / vm::kPageSize);
+  if (!delta) return std::nullopt;
+  std::vector<std::uint8_t> one = encode_state(*delta);
+  if (kept + one.size() > kMaxStateBytes) return std::nullopt;
+  return one;
 }
 
 std::optional<vm::MachineDelta> decode_state(std::span<const std::uint8_t> bytes, std::uint64_t icount) {
@@ -240,14 +244,14 @@ std::optional<std::string> write_state_sidecar(const std::string& path, const St
 std::optional<std::string> save_states_for_trace(const std::string& trace_path, const trace::Sha256Digest& trace_sha256,
                                                  std::uint64_t interval,
                                                  const std::vector<std::vector<std::uint8_t>>& states) {
-  if (states.empty() || cache_disabled()) return std::nullopt;
+  if (states.empty() || trace::sidecar_caches_off()) return std::nullopt;
   return write_state_sidecar(StoredStates::path_for(trace_path),
                              StateSidecarKey{trace_sha256, trace::rvrr_version_string(), interval}, states);
 }
 
 StoredStates::StoredStates(std::string trace_path, const trace::Sha256Digest& trace_sha256, std::uint64_t interval)
     : key_{trace_sha256, trace::rvrr_version_string(), interval} {
-  if (trace_path.empty() || cache_disabled()) {
+  if (trace_path.empty() || trace::sidecar_caches_off()) {
     status_ = "disabled";
     return;
   }
@@ -320,19 +324,15 @@ const vm::MachineDelta* StoredStates::at(std::size_t k) {
   return &*decoded_;
 }
 
-std::size_t StoredStates::page_budget() const {
-  return bytes_ >= kMaxStateBytes ? 0 : (kMaxStateBytes - bytes_) / vm::kPageSize;
-}
-
-void StoredStates::add(std::size_t k, const vm::MachineDelta& delta) {
+void StoredStates::add(std::size_t k, const vm::Machine& base, const vm::Machine& now) {
   if (!wants(k)) return;
-  std::vector<std::uint8_t> one = encode_state(delta);
-  if (bytes_ + one.size() > kMaxStateBytes) {
-    full_ = true;  // a later, smaller state would need this one's pages
+  std::optional<std::vector<std::uint8_t>> one = encode_state_within(base, now, bytes_);
+  if (!one) {
+    full_ = true;
     return;
   }
-  bytes_ += one.size();
-  states_.push_back(State{StateEntry{0, static_cast<std::uint32_t>(one.size()), 0}, std::move(one)});
+  bytes_ += one->size();
+  states_.push_back(State{StateEntry{0, static_cast<std::uint32_t>(one->size()), 0}, std::move(*one)});
   changed_ = true;
 }
 

@@ -56,6 +56,12 @@ struct StateSidecarKey {
   std::uint64_t interval = 0;
 };
 
+// The state `now` as its difference from `base` (an earlier state of the
+// run, vm::delta_between), encoded, if it fits in kMaxStateBytes with
+// `kept` bytes of states before it; else nullopt (a later state would
+// need this one's pages: the chain ends).
+std::optional<std::vector<std::uint8_t>> encode_state_within(const vm::Machine& base, const vm::Machine& now,
+                                                            std::uint64_t kept);
 // One state's bytes, and back (nullopt: ill-formed, or not at `icount`).
 std::vector<std::uint8_t> encode_state(const vm::MachineDelta& delta);
 std::optional<vm::MachineDelta> decode_state(std::span<const std::uint8_t> bytes, std::uint64_t icount);
@@ -109,10 +115,9 @@ class StoredStates {
   const vm::MachineDelta* at(std::size_t k);
   // Would add(k) keep state k (the next one, with a file to write and budget left)?
   bool wants(std::size_t k) const { return !path_.empty() && !full_ && k == states_.size(); }
-  // How many more whole pages the budget allows (for vm::delta_between's page_limit).
-  std::size_t page_budget() const;
-  // Keeps state k, the next one (k == count()), unless the budget is spent.
-  void add(std::size_t k, const vm::MachineDelta& delta);
+  // Keeps state k, the next one (k == count()), as `now`'s difference
+  // from `base` (the state k-1), unless the budget is spent.
+  void add(std::size_t k, const vm::Machine& base, const vm::Machine& now);
   // State k did not rebuild (a file from a build that made other states): it and the later ones go.
   void drop_from(std::size_t k);
   // Writes the file when states were added or dropped; the error, if writing failed.

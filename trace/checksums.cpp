@@ -1,6 +1,10 @@
 // trace/checksums.cpp - CRC-32 and SHA-256.
 #include "trace/checksums.hpp"
 
+#include <vector>
+
+#include "vm/host_io.hpp"
+
 namespace rvrr::trace {
 
 namespace {
@@ -77,6 +81,14 @@ std::uint32_t crc32(std::span<const std::uint8_t> bytes, std::uint32_t crc) {
   }
   for (; n > 0; ++p, --n) crc = t[0][(crc ^ *p) & 0xFF] ^ (crc >> 8);
   return ~crc;
+}
+
+std::optional<Sha256Digest> sha256_of_file(const std::string& path) {
+  std::vector<std::uint8_t> bytes;
+  vm::FileReadError error;
+  int error_number = 0;
+  if (!vm::read_file_bytes(path, bytes, error, error_number)) return std::nullopt;
+  return sha256(bytes);
 }
 
 Sha256Digest sha256(std::span<const std::uint8_t> bytes) {

@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -15,6 +16,8 @@ std::uint32_t crc32(std::span<const std::uint8_t> bytes, std::uint32_t crc = 0);
 
 using Sha256Digest = std::array<std::uint8_t, 32>;
 Sha256Digest sha256(std::span<const std::uint8_t> bytes);
+// The SHA-256 of the file at `path` (a trace, which its sidecars name by it); nullopt when unreadable.
+std::optional<Sha256Digest> sha256_of_file(const std::string& path);
 std::string to_hex(std::span<const std::uint8_t> bytes);
 
 }  // namespace rvrr::trace

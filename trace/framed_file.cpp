@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -40,6 +41,11 @@ std::variant<std::span<const std::uint8_t>, std::string> unframe_file(std::span<
   r.pos += len;
   if (crc32(payload) != r.get(4)) return std::string("corrupt: checksum mismatch");
   return payload;
+}
+
+bool sidecar_caches_off() {
+  const char* off = std::getenv("RVRR_NO_CACHE");
+  return off != nullptr && *off != '\0' && std::strcmp(off, "0") != 0;
 }
 
 std::optional<std::uint64_t> framed_size(std::span<const std::uint8_t> prefix, std::string_view magic) {

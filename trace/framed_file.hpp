@@ -30,6 +30,10 @@ std::variant<std::span<const std::uint8_t>, std::string> unframe_file(std::span<
 // `prefix` (nullopt: too short to tell).
 std::optional<std::uint64_t> framed_size(std::span<const std::uint8_t> prefix, std::string_view magic);
 
+// RVRR_NO_CACHE set (and not "0"): rvrr keeps nothing it could recompute
+// next to a trace (TRACE.answers, TRACE.states), for benchmarks of the work itself.
+bool sidecar_caches_off();
+
 // Writes `bytes` to a temporary file in the same directory, then renames it
 // over `path`. Returns the error (read-only directory, disk full) instead of
 // throwing; nothing is left behind on failure.

@@ -21,9 +21,9 @@
 // exactly as it always does (a failed slow path has no effect). A store that
 // retired decoded code (self-modifying code) exits after the store to the
 // interpreter, which re-fetches (translated code must not go on: its
-// dispatcher's per-entry memo for breakpoint pages may name the old code). Ops not translated (ecall, ebreak, CSRs,
-// AMOs, LR/SC, F/D loads and stores, illegal, page-straddling) end the block
-// with "interpret".
+// dispatcher's per-entry memo for breakpoint pages may name the old code).
+// Ops not translated (ecall, ebreak, CSRs, AMOs, LR/SC, F/D loads and
+// stores, illegal, page-straddling) end the block with "interpret".
 //
 // Register convention inside translated code (all callee-saved, so C helpers
 // may be called freely): rbx = regs, r12 = the JitContext, r13 = icount,

@@ -2,7 +2,6 @@
 #include "vm/machine_delta.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "vm/machine_impl.hpp"
 
@@ -10,11 +9,12 @@ namespace rvrr::vm {
 
 std::optional<MachineDelta> delta_between(const Machine& base, const Machine& now, std::size_t page_limit) {
   const Machine::Impl& m = *now.impl_;
-  std::size_t differing = 0;
-  m.memory.for_each_difference(base.impl_->memory, [&](std::uint64_t) { ++differing; });
-  if (differing > page_limit) return std::nullopt;
+  // The pages first (a walk of pointers only), to check the limit before copying any.
+  std::vector<std::uint64_t> differing;
+  m.memory.for_each_difference(base.impl_->memory, [&](std::uint64_t page) { differing.push_back(page); });
+  if (differing.size() > page_limit) return std::nullopt;
   MachineDelta d;
-  d.pages.reserve(differing);
+  d.pages.reserve(differing.size());
   CpuState& c = d.cpu;
   std::copy(std::begin(m.regs), std::end(m.regs), c.regs.begin());
   std::copy(std::begin(m.x64), std::end(m.x64), c.x64.begin());
@@ -28,7 +28,7 @@ std::optional<MachineDelta> delta_between(const Machine& base, const Machine& no
   c.xlen = m.xlen;
   d.sys = m.sys;
 
-  m.memory.for_each_difference(base.impl_->memory, [&](std::uint64_t page) {
+  for (const std::uint64_t page : differing) {
     const Addr at = page << kPageShift;
     PageChange ch{page, m.memory.is_mapped(at), m.memory.perms(at), {}};
     if (ch.mapped) {
@@ -37,7 +37,7 @@ std::optional<MachineDelta> delta_between(const Machine& base, const Machine& no
       if (std::all_of(ch.bytes.begin(), ch.bytes.end(), [](std::uint8_t b) { return b == 0; })) ch.bytes.clear();
     }
     d.pages.push_back(std::move(ch));
-  });
+  }
   return d;
 }
 

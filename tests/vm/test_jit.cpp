@@ -319,6 +319,15 @@ struct TwoBlocks {
     after = p.here();
     p.w(e::kNop);
   }
+  // Both tiers run 20000 instructions: both blocks translated (threshold 1).
+  Pair warmed() const {
+    Machine base = make_machine(p);
+    Pair m{base, base};
+    RunOptions warm;
+    warm.stop_at = 20000;
+    run_both(m, warm);
+    return m;
+  }
 };
 }  // namespace
 
@@ -327,11 +336,7 @@ TEST_CASE("jit: a block does not go straight on into a translated block holding 
   // The breakpoint goes on l2 once both blocks are translated.
   const TwoBlocks t;
   const Addr l2 = t.l2;
-  Machine base = make_machine(t.p);
-  Pair m{base, base};
-  RunOptions warm;
-  warm.stop_at = 20000;
-  run_both(m, warm);
+  Pair m = t.warmed();
   DebugPoints points;
   points.add_breakpoint(l2);
   RunOptions o;
@@ -351,11 +356,7 @@ TEST_CASE("jit: a breakpoint moved inside a hot page is hit where it now is, not
   const TwoBlocks t;
   const Addr a = t.loop, b = t.l2;
   const Addr elsewhere = t.after;  // in the page, never reached: makes it a breakpoint page
-  Machine base = make_machine(t.p);
-  Pair m{base, base};
-  RunOptions warm;
-  warm.stop_at = 20000;
-  run_both(m, warm);
+  Pair m = t.warmed();
   DebugPoints points;
   points.add_breakpoint(elsewhere);
   RunOptions o;
