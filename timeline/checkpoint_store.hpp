@@ -84,7 +84,13 @@ class CheckpointStore {
   std::uint64_t peak_bytes() const { return peak_; }    // max over enforce() results
 
  private:
-  bool evictable(const Checkpoint& c) const { return !c.pinned && c.icount != 0; }
+  // Never the start of history, a pinned one, or the newest: with the newest
+  // kept, a continue from far in the past to the end of history (and on into
+  // live execution) re-executes at most one checkpoint interval, however
+  // thin the checkpoints far from now have become.
+  bool evictable(const Checkpoint& c) const {
+    return !c.pinned && c.icount != 0 && c.icount != by_icount_.rbegin()->first;
+  }
   void remove(std::map<std::uint64_t, Checkpoint>::iterator it);
   void count_pages(const vm::Machine& machine, int delta);
   void thin_buckets(std::uint64_t now);

@@ -222,7 +222,16 @@ StopEvent Timeline::Impl::seek_to(std::uint64_t target, const CancelToken* cance
   } else {
     vm::Machine m = cp->machine;
     a = reach(m, target, cancel);
-    if (a.outcome == Outcome::Cancelled) return StopEvent::interrupted(here);
+    if (a.outcome == Outcome::Cancelled) {
+      // Interrupted on the way forward (from a checkpoint past here): keep
+      // what the run covered, as an interrupted continue does. Otherwise
+      // (a seek backwards) stay where the user was.
+      if (target > here && m.icount() > here) {
+        current = std::move(m);
+        return StopEvent::interrupted(now());
+      }
+      return StopEvent::interrupted(here);
+    }
     current = std::move(m);
   }
   return event_of(a, Arrival::SeekDone, began_halted);

@@ -105,6 +105,35 @@ TEST_CASE("thinning keeps checkpoints dense near now, sparse far away, and never
   }
 }
 
+TEST_CASE("thinning around a point far back keeps the newest checkpoint, by count and by budget") {
+  // A session that went back to near the start must still reach the end of
+  // history (and live execution past it) from close by.
+  Guest g = make_guest(400000, true);
+  vm::Machine m = g.machine();
+  CheckpointStore store(1ull << 40);
+  store.add(m, false);
+  for (std::uint64_t n = 5000; n <= 200000; n += 5000) {
+    run_to(m, n);
+    store.add(m, false);
+    store.enforce(n, m);
+  }
+  const vm::Machine start = g.machine();
+  store.enforce(10, start);
+  CHECK(store.at(200000) != nullptr);
+  CHECK(store.size() < 41);  // thinning did happen around 10
+  CheckpointStore tight(400 * 1024);
+  vm::Machine t = g.machine();
+  tight.add(t, false);
+  for (std::uint64_t n = 5000; n <= 200000; n += 5000) {
+    run_to(t, n);
+    tight.add(t, false);
+  }
+  tight.enforce(10, start);
+  CHECK(tight.at(200000) != nullptr);
+  CHECK(tight.at(0) != nullptr);
+  CHECK(tight.size() == 2);
+}
+
 TEST_CASE("over budget, far checkpoints go first; 0 and pinned stay even when alone over budget") {
   Guest g = make_guest(400000, true);
   vm::Machine m = g.machine();

@@ -238,6 +238,35 @@ TEST_CASE("cancel interrupts a long forward continue") {
   CHECK(e.signal() == vm::Signal::Int);
 }
 
+TEST_CASE("a continue interrupted while it replays towards the end keeps the ground it covered") {
+  // With no breakpoints, a continue in the past jumps to the end of history
+  // from the checkpoint nearest it. Ctrl-C on the way must leave the
+  // position where that run got to (past where the user was), not undo it.
+  Guest g = make_guest(5'000'000);
+  TimelineOptions o;
+  o.checkpoint_interval = 8'000'000;
+  CancelToken cancel;
+  bool armed = false;
+  o.progress = [&](const Progress& p) {
+    if (armed && !p.finished) cancel.requested = true;  // after the first slice of the continue
+  };
+  Rig rig(g, o);
+  REQUIRE(rig.cont().kind() == StopKind::HistoryEnd);
+  const std::uint64_t end = rig.t().now();
+  REQUIRE(end > 3 * o.checkpoint_interval / 2);
+  REQUIRE(rig.seek(100).kind() == StopKind::SeekDone);
+  armed = true;
+  StopEvent e = rig.t().resume(Direction::Forward, ResumeKind::Continue, cancel);
+  armed = false;
+  CHECK(e.kind() == StopKind::Interrupted);
+  CHECK(e.icount() == rig.t().now());
+  CHECK(rig.t().now() > o.checkpoint_interval);  // ran on from the checkpoint past 100
+  CHECK(rig.t().now() < end);
+  check_same_state(rig.t().machine(), straight_run(g, rig.t().now()));
+  CHECK(rig.cont().kind() == StopKind::HistoryEnd);
+  CHECK(rig.t().now() == end);
+}
+
 TEST_CASE("pinned checkpoints survive and restart returns to them") {
   Guest g = make_guest(20000);
   TimelineOptions o;
