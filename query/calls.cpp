@@ -13,6 +13,11 @@
 namespace rvrr::query {
 
 void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
+  if (ended_counted_) {
+    // Counted runs ended a run that more runs follow (a stop at a breakpoint): last_run() was stale.
+    counts_exact_ = false;
+    ended_counted_ = false;
+  }
   for (const vm::ExecutedRun& r : runs) {
     std::uint64_t at = icount_;
     icount_ = r.icount_after;
@@ -29,12 +34,11 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
       const bool known = prev_->transfer == Transfer::Branch || prev_->transfer == Transfer::Jump ||
                          prev_->transfer == Transfer::Call;
       if (known && prev_->target != entry_ && prev_->transfer != Transfer::Branch &&
-          (prev_->transfer == Transfer::Call || func != tree_.current_func())) {
-        tree_.transfer(prev_->transfer, prev_->target, func, prev_->return_to, true, map_);
-        settle(*prev_, prev_->target, at);
+          (prev_->transfer == Transfer::Call || func != current_func())) {
+        move(prev_->transfer, prev_->target, func, prev_->return_to, *prev_, at, nullptr);
       }
-      const bool inside = known && func == tree_.current_func() && prev_->target != entry_ &&
-                          info.first_func == tree_.current_func() && r.start != entry_;
+      const bool inside = known && func == current_func() && prev_->target != entry_ &&
+                          info.first_func == current_func() && r.start != entry_;
       if (!inside) counts_exact_ = false;
     } else if (prev_ != nullptr && prev_->next != &info) {
       prev_->next = &info;
@@ -43,27 +47,120 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
     if (after_counted) {
       // The stack stays.
     } else if (prev_ == nullptr) {
-      tree_.start(info.first_func);
-      maybe_enter(nullptr, info, r.start, at);
+      first_run(info, r.start, at);
     } else if ((prev_->transfer == Transfer::None || prev_->transfer == Transfer::Branch) &&
-               info.first_func == tree_.current_func()) {
+               info.first_func == current_func()) {
       // Straight on within the function: the stack stays.
     } else {
-      tree_.transfer(prev_->transfer, r.start, info.first_func, prev_->return_to, true, map_);
-      settle(*prev_, r.start, at);
-      maybe_enter(prev_, info, r.start, at);
+      move(prev_->transfer, r.start, info.first_func, prev_->return_to, *prev_, at, &info);
     }
     if (!info.one_function) {
       for (std::size_t k = 1; k < info.segs.size(); ++k)
-        if (info.segs[k].func != info.segs[k - 1].func) tree_.fall_into(info.segs[k].func, true);
+        if (info.segs[k].func != info.segs[k - 1].func) fall_into(info.segs[k].func);
     }
     prev_ = &info;
   }
 }
 
+std::uint32_t CallFinder::current_func() const {
+  return interval_ != nullptr ? interval_->stack.current_func() : tree_.current_func();
+}
+
+void CallFinder::first_run(const RunInfo& info, vm::Addr start, std::uint64_t at) {
+  if (interval_ == nullptr) {
+    tree_.start(info.first_func);
+    maybe_enter(nullptr, info, start, at);
+    return;
+  }
+  // What the run before makes of it, the merge knows (CallMerge::moved).
+  interval_->stack.seam(start, info.first_func, true);
+  IntervalCalls::Logged l;
+  l.at = at;
+  l.target = start;
+  l.seam = true;
+  l.may_enter = start == entry_ && info.first_func == func_;
+  interval_->logged[interval_->stack.moves_logged() - 1] = l;
+}
+
+void CallFinder::move(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to, const RunInfo& prev,
+                      std::uint64_t at, const RunInfo* entering) {
+  if (interval_ == nullptr) {
+    tree_.transfer(how, target, func, return_to, true, map_);
+    settle(calls_, open_, tree_.depth(), how, target, at);
+    if (entering != nullptr) maybe_enter(&prev, *entering, target, at);
+    return;
+  }
+  PartialStack& stack = interval_->stack;
+  const std::size_t logged = stack.moves_logged();
+  stack.transfer(how, target, func, return_to, true, map_);
+  // A call is always made locally (on a new anchor when none is there);
+  // anything else that logged needs the real stack: the merge makes it.
+  if (how == Transfer::Call || stack.moves_logged() == logged) {
+    settle(interval_->calls, open_, stack.local_depth(), how, target, at);
+    if (entering != nullptr) maybe_enter(&prev, *entering, target, at);
+    return;
+  }
+  lift(logged);
+  IntervalCalls::Logged l;
+  l.at = at;
+  l.how = how;
+  l.target = target;
+  l.settles = true;
+  if (entering != nullptr && lands_on_entry(&prev, *entering, target)) {
+    l.may_enter = true;
+    const CallRecord c = entered(&prev, at, 0, map_);
+    l.caller_func = c.caller_func;
+    l.caller_line = c.caller_line;
+    l.return_to = c.return_to;
+  }
+  interval_->logged[stack.moves_logged() - 1] = l;
+}
+
+void CallFinder::fall_into(std::uint32_t func) {
+  if (interval_ == nullptr) {
+    tree_.fall_into(func, true);
+    return;
+  }
+  PartialStack& stack = interval_->stack;
+  const std::size_t logged = stack.moves_logged();
+  stack.fall_into(func, true);
+  if (stack.moves_logged() == logged) return;
+  lift(logged);
+  IntervalCalls::Logged l;
+  interval_->logged[stack.moves_logged() - 1] = l;  // moves no frame: nothing for the merge to decide
+}
+
+void CallFinder::lift(std::size_t first_push) {
+  // open_ holds the local calls still open, by their frame's place (1..):
+  // the frame at place k went to the real stack with move first_push + k - 1.
+  for (const std::uint32_t i : open_) interval_->pushed[first_push + interval_->calls[i].depth - 1] = i;
+  open_.clear();
+}
+
+void CallFinder::restart_logging(IntervalCalls* interval, std::uint64_t start_icount) {
+  interval_ = interval;
+  prev_ = nullptr;
+  ended_counted_ = false;
+  icount_ = start_icount;
+  open_.clear();
+}
+
+void CallFinder::end_logging() {
+  if (interval_ == nullptr) return;
+  const std::size_t logged = interval_->stack.moves_logged();
+  interval_->stack.close();
+  lift(logged);
+}
+
 void CallFinder::counted_until(std::uint64_t icount) {
-  // Counted runs that end a run leave last_run() stale for CallStopReader.
-  if (icount > icount_) counts_exact_ = false;
+  if (icount <= icount_) return;
+  if (interval_ == nullptr) {
+    counts_exact_ = false;  // counted runs that end a run leave last_run() stale for CallStopReader
+    return;
+  }
+  // The interval may end here: its seam then follows a counted branch.
+  icount_ = icount;
+  ended_counted_ = true;
 }
 
 bool CallFinder::counts_exact() {
@@ -74,35 +171,113 @@ bool CallFinder::counts_exact() {
   return counts_exact_;
 }
 
-// Calls whose frames the last transfer popped have ended: the one a return
-// popped to its expected address returned; any other was abandoned.
-void CallFinder::settle(const RunInfo& prev, vm::Addr target, std::uint64_t at) {
-  const std::size_t depth = tree_.depth();
-  while (!open_.empty() && calls_[open_.back()].depth > depth) {
-    CallRecord& c = calls_[open_.back()];
-    open_.pop_back();
-    const bool returned = prev.transfer == Transfer::Return && c.depth == depth + 1 &&
-                          (c.return_to == target || c.return_to == 0);
+void CallFinder::settle(std::vector<CallRecord>& calls, std::vector<std::uint32_t>& open, std::size_t depth,
+                        Transfer how, vm::Addr target, std::uint64_t at) {
+  while (!open.empty() && calls[open.back()].depth > depth) {
+    CallRecord& c = calls[open.back()];
+    open.pop_back();
+    const bool returned =
+        how == Transfer::Return && c.depth == depth + 1 && (c.return_to == target || c.return_to == 0);
     c.end = returned ? CallEnd::Returned : CallEnd::Longjmp;
     if (returned) c.exit = at;
   }
 }
 
-// A call or tail call (or the first run) that lands on the function's entry is a call of it.
-void CallFinder::maybe_enter(const RunInfo* prev, const RunInfo& info, vm::Addr start, std::uint64_t at) {
-  if (start != entry_ || info.first_func != func_ || tree_.current_func() != func_) return;
-  if (prev != nullptr && prev->transfer != Transfer::Call && prev->transfer != Transfer::Jump) return;
+CallRecord CallFinder::entered(const RunInfo* prev, std::uint64_t at, std::size_t depth, const RunMap& map) {
   CallRecord c;
   c.entry = at;
-  c.depth = static_cast<std::uint32_t>(tree_.depth());
+  c.depth = static_cast<std::uint32_t>(depth);
   if (prev != nullptr) {
     const vm::Addr call_pc = prev->end - 2;  // inside the call instruction (2 or 4 bytes long)
-    c.caller_func = map_.function_at(call_pc);
+    c.caller_func = map.function_at(call_pc);
     c.caller_line = prev->last_line;
     if (prev->transfer == Transfer::Call) c.return_to = prev->return_to;
   }
+  return c;
+}
+
+// A call or tail call (or the first run) that lands on the function's entry is a call of it.
+bool CallFinder::lands_on_entry(const RunInfo* prev, const RunInfo& info, vm::Addr start) const {
+  if (start != entry_ || info.first_func != func_) return false;
+  return prev == nullptr || prev->transfer == Transfer::Call || prev->transfer == Transfer::Jump;
+}
+
+void CallFinder::maybe_enter(const RunInfo* prev, const RunInfo& info, vm::Addr start, std::uint64_t at) {
+  if (!lands_on_entry(prev, info, start) || current_func() != func_) return;
+  std::vector<CallRecord>& calls = interval_ != nullptr ? interval_->calls : calls_;
+  const std::size_t depth = interval_ != nullptr ? interval_->stack.local_depth() : tree_.depth();
+  open_.push_back(static_cast<std::uint32_t>(calls.size()));
+  calls.push_back(entered(prev, at, depth, map_));
+  if (interval_ != nullptr) interval_->anchor.push_back(interval_->stack.anchor());
+}
+
+bool CallMerge::add(const IntervalCalls& interval, const RunInfo* before) {
+  interval_ = &interval;
+  before_ = before;
+  base_ = calls_.size();
+  anchor_depth_.clear();
+  calls_.insert(calls_.end(), interval.calls.begin(), interval.calls.end());
+  const bool seam_exact = interval.stack.apply(tree_, before, map_, this);
+  // The local calls' depths: their anchor's on the real stack plus their place above it.
+  for (std::size_t i = 0; i < interval.calls.size(); ++i) {
+    const std::uint32_t a = interval.anchor[i];
+    calls_[base_ + i].depth = static_cast<std::uint32_t>((a < anchor_depth_.size() ? anchor_depth_[a] : 0) +
+                                                         interval.calls[i].depth);
+  }
+  return seam_exact && exact_;
+}
+
+void CallMerge::anchored(std::uint32_t anchor, const CallTree& tree) {
+  if (anchor_depth_.size() <= anchor) anchor_depth_.resize(anchor + 1, 0);
+  anchor_depth_[anchor] = tree.depth();
+}
+
+void CallMerge::pushed(std::size_t move, const CallTree& tree) {
+  auto it = interval_->pushed.find(move);
+  if (it == interval_->pushed.end()) return;
+  open_.push_back(static_cast<std::uint32_t>(base_ + it->second));
+  calls_[base_ + it->second].depth = static_cast<std::uint32_t>(tree.depth());
+}
+
+void CallMerge::moved(std::size_t move, const CallTree& tree) {
+  auto it = interval_->logged.find(move);
+  if (it == interval_->logged.end()) return;
+  const IntervalCalls::Logged& l = it->second;
+  if (l.seam) {
+    // As CallFinder::executed does with the interval's first run, knowing the run before.
+    if (before_ == &counted_branch() && l.target == entry_) exact_ = false;
+    if (before_ != nullptr) {
+      settle_then_enter(before_->transfer, l, tree);
+    } else if (l.may_enter && tree.current_func() == func_) {  // the first run of all
+      open_.push_back(static_cast<std::uint32_t>(calls_.size()));
+      calls_.push_back(CallFinder::entered(nullptr, l.at, tree.depth(), map_));
+    }
+    return;
+  }
+  if (l.settles) settle_then_enter(l.how, l, tree);
+}
+
+void CallMerge::settle_then_enter(Transfer how, const IntervalCalls::Logged& l, const CallTree& tree) {
+  CallFinder::settle(calls_, open_, tree.depth(), how, l.target, l.at);
+  if (!l.may_enter || tree.current_func() != func_) return;
+  CallRecord c;
+  if (l.seam) {
+    if (how != Transfer::Call && how != Transfer::Jump) return;
+    c = CallFinder::entered(before_, l.at, tree.depth(), map_);
+  } else {
+    c.entry = l.at;
+    c.depth = static_cast<std::uint32_t>(tree.depth());
+    c.caller_func = l.caller_func;
+    c.caller_line = l.caller_line;
+    c.return_to = l.return_to;
+  }
   open_.push_back(static_cast<std::uint32_t>(calls_.size()));
   calls_.push_back(c);
+}
+
+std::vector<CallRecord> CallMerge::finish() {
+  std::stable_sort(calls_.begin(), calls_.end(), [](const CallRecord& a, const CallRecord& b) { return a.entry < b.entry; });
+  return std::move(calls_);
 }
 
 CallRegisterReader::CallRegisterReader(std::vector<CallRecord>& calls) : calls_(calls) {
@@ -115,11 +290,15 @@ CallRegisterReader::CallRegisterReader(std::vector<CallRecord>& calls) : calls_(
     if (stops_.empty() || stops_.back() != w.icount) stops_.push_back(w.icount);
 }
 
+void CallStopReader::expect_return(vm::Addr to) {
+  if (to != 0 && returns_.insert(to).second) points_.add_breakpoint(to);
+}
+
 void CallStopReader::stopped(const vm::Machine& m) {
   const std::uint64_t at = m.icount();
-  if (returns_.contains(m.pc())) exits_.emplace_back(at, ExitRegs{m.reg64(10), m.reg64(11), m.freg(10)});
+  if (returns_.contains(m.pc())) reads_.exits.emplace_back(at, Reads::ExitRegs{m.reg64(10), m.reg64(11), m.freg(10)});
   if (m.pc() != entry_) return;
-  EntryRegs regs;
+  Reads::EntryRegs regs;
   const unsigned w = m.xlen() / 8;
   for (unsigned k = 0; k < 8; ++k) {
     regs.a[k] = m.reg64(10 + k);
@@ -127,29 +306,36 @@ void CallStopReader::stopped(const vm::Machine& m) {
     std::uint8_t b[8] = {};
     if (m.memory().read_bytes(m.reg64(2) + w * k, std::span(b, w))) std::memcpy(&regs.stack[k], b, w);  // little-endian host and guest
   }
-  entries_.emplace_back(at, regs);
+  reads_.entries.emplace_back(at, regs);
   // Where this call returns: after the call instruction that got here, or
   // (a tail call, a jump) where ra says.
   const RunInfo* via = finder_.last_run();
-  const vm::Addr back = via != nullptr && via->transfer == Transfer::Call ? via->return_to : m.reg(1);
-  if (back != 0 && returns_.insert(back).second) points_.add_breakpoint(back);
+  expect_return(via != nullptr && via->transfer == Transfer::Call ? via->return_to : m.reg(1));
 }
 
-void CallStopReader::fill(std::vector<CallRecord>& calls, unsigned xlen) const {
+void CallStopReader::Reads::absorb(const Reads& other) {
+  entries.insert(entries.end(), other.entries.begin(), other.entries.end());
+  exits.insert(exits.end(), other.exits.begin(), other.exits.end());
+}
+
+void CallStopReader::Reads::fill(std::vector<CallRecord>& calls, unsigned xlen) {
+  auto by_count = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::stable_sort(entries.begin(), entries.end(), by_count);
+  std::stable_sort(exits.begin(), exits.end(), by_count);
   auto at_count = [](const auto& v, std::uint64_t n) {
     auto it = std::lower_bound(v.begin(), v.end(), n, [](const auto& e, std::uint64_t k) { return e.first < k; });
     return it != v.end() && it->first == n ? it : v.end();
   };
   for (CallRecord& c : calls) {
     c.xlen = xlen;
-    if (auto e = at_count(entries_, c.entry); e != entries_.end()) {
+    if (auto e = at_count(entries, c.entry); e != entries.end()) {
       c.a = e->second.a;
       c.fa = e->second.fa;
       c.stack = e->second.stack;
       c.have_entry_regs = true;
     }
     if (c.end != CallEnd::Returned) continue;
-    if (auto x = at_count(exits_, c.exit); x != exits_.end()) {
+    if (auto x = at_count(exits, c.exit); x != exits.end()) {
       c.ret_a0 = x->second.a0;
       c.ret_a1 = x->second.a1;
       c.ret_fa0 = x->second.fa0;

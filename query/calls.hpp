@@ -17,11 +17,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "query/call_tree.hpp"
+#include "query/partial_stack.hpp"
 #include "query/run_map.hpp"
 #include "vm/debug_points.hpp"
 #include "vm/exec_trace.hpp"
@@ -58,6 +60,32 @@ struct CallRecord {
   std::uint64_t ret_fa0 = 0;
 };
 
+// One interval of a split search (query/replay_query.cpp): the calls its
+// finder saw enter, and what only the merge, knowing the stack the
+// interval started on, can decide. Filled by CallFinder::restart_logging
+// .. end_logging; made whole by CallMerge.
+struct IntervalCalls {
+  PartialStack stack;
+  // Entered on local frames, in entry order. Until the merge, `depth` is the
+  // frame's place above anchor `anchor[i]` (1: the first frame on it).
+  std::vector<CallRecord> calls;
+  std::vector<std::uint32_t> anchor;
+  // A Push move (by index in stack's log) -> the call still open on that frame.
+  std::unordered_map<std::size_t, std::uint32_t> pushed;
+  // What the finder knew of each logged seam, transfer or fall-into.
+  struct Logged {
+    std::uint64_t at = 0;            // the count with pc at the move's target
+    Transfer how = Transfer::None;   // the run's transfer (a seam: the merge's `before` says)
+    vm::Addr target = 0;
+    bool seam = false;
+    bool settles = false;            // a transfer: calls on the frames it pops end here
+    bool may_enter = false;          // lands on the function's entry from a call or jump (a seam: if `before` says so)
+    std::uint32_t caller_func = kNoFunction, caller_line = kNoLine;
+    vm::Addr return_to = 0;
+  };
+  std::unordered_map<std::size_t, Logged> logged;
+};
+
 // Pass 1: a sink that finds the calls of function `func` (an index into the map's DebugInfo).
 // It takes counts (vm::ExecTraceSink::run_counters) unless `counts` is
 // false: counted runs are conditional branches, which move no frame when
@@ -79,11 +107,37 @@ class CallFinder : public vm::ExecTraceSink {
   // The calls in entry order; those not ended are Open.
   std::vector<CallRecord> finish() { return std::move(calls_); }
   // The last run delivered (null before the first): stopped at the function's
-  // entry, it is the run whose call or jump got there.
-  const RunInfo* last_run() const { return prev_; }
+  // entry, it is the run whose call or jump got there. After an interval
+  // that counted runs ended: counted_branch().
+  const RunInfo* last_run() const { return ended_counted_ ? &counted_branch() : prev_; }
+
+  // Parallel passes: the runs that follow are a new interval starting at
+  // `start_icount` on a stack not known here; its calls and moves go to
+  // `interval` (as query/profile.hpp's Profiler does with its PartialStack).
+  void restart_logging(IntervalCalls* interval, std::uint64_t start_icount);
+  // The interval's runs are all delivered.
+  void end_logging();
+
+  // Ends the calls in `open` (indices into `calls`, by depth) on frames
+  // deeper than `depth`: the one a return popped to its expected address
+  // returned at `at`; any other was abandoned.
+  static void settle(std::vector<CallRecord>& calls, std::vector<std::uint32_t>& open, std::size_t depth,
+                     Transfer how, vm::Addr target, std::uint64_t at);
+  // A call entered at `at` from the run `prev` (null: the first run).
+  static CallRecord entered(const RunInfo* prev, std::uint64_t at, std::size_t depth, const RunMap& map);
 
  private:
-  void settle(const RunInfo& prev, vm::Addr target, std::uint64_t at);
+  // The stack's moves: on tree_, or on the interval's partial stack
+  // (`entering`: the run at target, which may be a call of the function).
+  void move(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to, const RunInfo& prev,
+            std::uint64_t at, const RunInfo* entering);
+  void fall_into(std::uint32_t func);
+  std::uint32_t current_func() const;
+  void first_run(const RunInfo& info, vm::Addr start, std::uint64_t at);
+  // After a logged move: the local calls still open are on frames pushed
+  // to the real stack by moves from `first_push` on.
+  void lift(std::size_t first_push);
+  bool lands_on_entry(const RunInfo* prev, const RunInfo& info, vm::Addr start) const;
   void maybe_enter(const RunInfo* prev, const RunInfo& info, vm::Addr start, std::uint64_t at);
   RunMap& map_;
   std::uint32_t func_;
@@ -96,6 +150,40 @@ class CallFinder : public vm::ExecTraceSink {
   bool counts_;
   bool counts_exact_ = true;
   vm::RunCounters counters_;
+  IntervalCalls* interval_ = nullptr;  // parallel passes: this interval's record
+  bool ended_counted_ = false;         // parallel passes: counted runs ended the last run
+};
+
+// The merge of a split search: makes each interval's logged moves on the
+// real stack, in order, and decides there what the intervals could not
+// (the calls their logged moves entered or ended, the depths of their
+// calls). The calls come out as one finder on the whole run finds them.
+class CallMerge : public PartialStack::MergeListener {
+ public:
+  CallMerge(const RunMap& map, std::uint32_t func) : map_(map), func_(func), entry_(map.debug().functions()[func].entry) {}
+  // Interval after interval; `before` as PartialStack::apply. False: counted
+  // runs before the seam broke the finder's rules (ask again without counts).
+  bool add(const IntervalCalls& interval, const RunInfo* before);
+  std::vector<CallRecord> finish();
+
+  void anchored(std::uint32_t anchor, const CallTree& tree) override;
+  void pushed(std::size_t move, const CallTree& tree) override;
+  void moved(std::size_t move, const CallTree& tree) override;
+
+ private:
+  void settle_then_enter(Transfer how, const IntervalCalls::Logged& l, const CallTree& tree);
+  const RunMap& map_;
+  std::uint32_t func_;
+  vm::Addr entry_;
+  CallTree tree_;
+  std::vector<CallRecord> calls_;
+  std::vector<std::uint32_t> open_;
+  // The interval being added.
+  const IntervalCalls* interval_ = nullptr;
+  const RunInfo* before_ = nullptr;
+  std::size_t base_ = 0;  // its first call's index in calls_
+  std::vector<std::size_t> anchor_depth_;
+  bool exact_ = true;
 };
 
 // One pass instead of two: run the traced pass with points() on. A
@@ -112,28 +200,39 @@ class CallStopReader {
   }
   // The points to run with; stopped() adds to them.
   const vm::DebugPoints& points() const { return points_; }
+  // A return address to stop at from the start (a split search: the calls
+  // an interval sees return were made in intervals before it).
+  void expect_return(vm::Addr to);
   // The run stopped at one of points() (the finder has seen every
   // instruction before this one).
   void stopped(const vm::Machine& m);
-  void fill(std::vector<CallRecord>& calls, unsigned xlen) const;
+
+  // The registers read, by count.
+  struct Reads {
+    struct EntryRegs {
+      std::array<std::uint64_t, 8> a{};
+      std::array<std::uint64_t, 8> fa{};
+      std::array<std::uint64_t, 8> stack{};  // words of xlen bits
+    };
+    struct ExitRegs {
+      std::uint64_t a0 = 0, a1 = 0;
+      std::uint64_t fa0 = 0;
+    };
+    std::vector<std::pair<std::uint64_t, EntryRegs>> entries;
+    std::vector<std::pair<std::uint64_t, ExitRegs>> exits;
+    // Adds another reader's (stops of other intervals, in any order).
+    void absorb(const Reads& other);
+    // Puts them in the calls read at those counts.
+    void fill(std::vector<CallRecord>& calls, unsigned xlen);
+  };
+  Reads& reads() { return reads_; }
 
  private:
-  struct EntryRegs {
-    std::array<std::uint64_t, 8> a{};
-    std::array<std::uint64_t, 8> fa{};
-    std::array<std::uint64_t, 8> stack{};  // words of xlen bits
-  };
-  struct ExitRegs {
-    std::uint64_t a0 = 0, a1 = 0;
-    std::uint64_t fa0 = 0;
-  };
   vm::Addr entry_;
   const CallFinder& finder_;
   vm::DebugPoints points_;
   std::unordered_set<vm::Addr> returns_;  // return addresses with a breakpoint
-  // By count, ascending (stops come in order).
-  std::vector<std::pair<std::uint64_t, EntryRegs>> entries_;
-  std::vector<std::pair<std::uint64_t, ExitRegs>> exits_;
+  Reads reads_;
 };
 
 // Pass 2 (when a single pass cannot stop at breakpoints): which counts to stop at (ascending, unique), and the registers there.

@@ -72,15 +72,23 @@ std::optional<std::string> run_job(Job& job, IntervalWorker& worker, const trace
   timeline::HistoryReader reader(history);
   worker.begin(job.index, job.start);
   std::optional<std::string> error;
+  bool skip = false;  // off the breakpoint it stopped at
   for (;;) {
     if (job.start.icount() >= job.to || job.start.halted()) break;
     vm::RunOptions run;
     run.stop_at = job.to;
     run.trace = &worker.sink();
+    run.points = worker.points();
+    run.skip_points_at_start = skip;
     const vm::StopInfo stop = job.start.run(run, reader);
     if (stop.kind() == vm::StopKind::HostFailure) {
       error = "the replay diverged from the trace: " + stop.message();
       break;
+    }
+    if (stop.kind() == vm::StopKind::Breakpoint) {
+      worker.stopped(job.start);
+      skip = true;
+      continue;
     }
     if (stop.kind() != vm::StopKind::Limit) break;  // the program ended (exit, fault)
   }

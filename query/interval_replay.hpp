@@ -27,6 +27,7 @@
 
 #include "timeline/state_sidecar.hpp"
 #include "trace/format.hpp"
+#include "vm/debug_points.hpp"
 #include "vm/exec_trace.hpp"
 #include "vm/machine.hpp"
 
@@ -39,6 +40,11 @@ class IntervalWorker {
   // Interval `index` starts at machine `m` (valid until end()).
   virtual void begin(std::size_t index, const vm::Machine& m) = 0;
   virtual vm::ExecTraceSink& sink() = 0;
+  // Breakpoints the interval's run stops at (null: none); stopped() is told
+  // of each stop (the sink has seen every instruction before it), then the
+  // run goes on. Both may change between stops.
+  virtual const vm::DebugPoints* points() { return nullptr; }
+  virtual void stopped(const vm::Machine&) {}
   // The interval's runs are all delivered.
   virtual void end(std::size_t index) = 0;
 };

@@ -65,7 +65,7 @@ std::uint32_t PartialStack::current_func() const {
   return local_.frames().size() > 1 ? local_.current_func() : base_func_;
 }
 
-bool PartialStack::apply(CallTree& tree, const RunInfo* before, const RunMap& map) const {
+bool PartialStack::apply(CallTree& tree, const RunInfo* before, const RunMap& map, MergeListener* listener) const {
   const std::vector<CallNode>& local = local_.nodes();
   constexpr std::uint32_t kUnmapped = 0xffffffffu;
   std::vector<std::uint32_t> real(local.size(), kUnmapped);  // local node -> tree node
@@ -79,7 +79,8 @@ bool PartialStack::apply(CallTree& tree, const RunInfo* before, const RunMap& ma
     return r;
   };
   bool exact = true;
-  for (const Move& m : log_) {
+  for (std::size_t i = 0; i < log_.size(); ++i) {
+    const Move& m = log_[i];
     switch (m.kind) {
       case Move::Kind::Seam:
         // What Profiler::slow_run does for this run, knowing the run before.
@@ -101,11 +102,14 @@ bool PartialStack::apply(CallTree& tree, const RunInfo* before, const RunMap& ma
         break;
       case Move::Kind::Anchor:
         real[m.func] = tree.current();
+        if (listener != nullptr) listener->anchored(local[m.func].func & ~kAnchorTag, tree);
         break;
       case Move::Kind::Push:
         tree.push_frame(CallTree::Frame{real_of(m.func), m.return_to});
+        if (listener != nullptr) listener->pushed(i, tree);
         break;
     }
+    if (listener != nullptr && m.kind != Move::Kind::Anchor && m.kind != Move::Kind::Push) listener->moved(i, tree);
     tree.node(tree.current()).self += m.self;
   }
   for (std::uint32_t k = 1; k < local.size(); ++k) {

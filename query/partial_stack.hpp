@@ -46,11 +46,30 @@ class PartialStack {
   // or a move that needs the real stack comes next.
   void close();
 
+  // For a sink that follows frames (query/calls.hpp's CallFinder), which
+  // must tell its local moves from its logged ones:
+  // the moves logged so far (a move that needed the real stack is the last
+  // one, after a Push for each local frame then on the stack, oldest first);
+  std::size_t moves_logged() const { return log_.size(); }
+  // the local frames above the anchor (0: the real stack's top is on top);
+  std::size_t local_depth() const { return local_.frames().empty() ? 0 : local_.frames().size() - 1; }
+  // the anchor those frames stand on (anchors are numbered from 0 in order).
+  std::uint32_t anchor() const { return anchors_ - 1; }
+
+  // Told, during apply(), where the logged moves put the real stack.
+  class MergeListener {
+   public:
+    virtual ~MergeListener() = default;
+    virtual void anchored(std::uint32_t anchor, const CallTree& tree) {}  // anchor `anchor` is tree's top
+    virtual void pushed(std::size_t move, const CallTree& tree) {}        // move `move` pushed a local frame
+    virtual void moved(std::size_t move, const CallTree& tree) {}         // after seam, transfer or fall-into `move`
+  };
+
   // Makes the moves on `tree` (the stack the interval started on);
   // `before`: the run before the interval's first (null: the start of
   // history; Profiler::counted_branch(): counted runs). False: the counted
   // runs before the seam broke the profiler's rules (query/profile.hpp).
-  bool apply(CallTree& tree, const RunInfo* before, const RunMap& map) const;
+  bool apply(CallTree& tree, const RunInfo* before, const RunMap& map, MergeListener* listener = nullptr) const;
 
  private:
   struct Move {

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "timeline/history_environment.hpp"
 #include "timeline/replay_session.hpp"
 #include "timeline/session_setup.hpp"
 #include "vm/debug_points.hpp"
@@ -258,14 +259,130 @@ std::optional<std::vector<CallRecord>> find_calls_once(const trace::TraceData& t
   }
   if (!finder.counts_exact()) return std::nullopt;
   std::vector<CallRecord> calls = finder.finish();
-  stops.fill(calls, m.xlen());
+  stops.reads().fill(calls, m.xlen());
   return calls;
 }
 }  // namespace
 
+namespace {
+
+// One thread's share of a split call search: its own map, finder and
+// register reader; per interval, what the finder found (IntervalCalls) and
+// its last run (for the seam).
+class CallWorker : public IntervalWorker {
+ public:
+  CallWorker(const debuginfo::DebugInfo& debug, std::uint32_t func, bool counts, const std::vector<vm::Addr>& returns)
+      : map_(debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return machine_->memory().read_bytes(a, out); }),
+        finder_(map_, func, 0, counts),
+        reader_(debug.functions()[func].entry, finder_) {
+    for (const vm::Addr to : returns) reader_.expect_return(to);
+  }
+  void begin(std::size_t index, const vm::Machine& m) override {
+    machine_ = &m;
+    finder_.restart_logging(&intervals_[index], m.icount());
+  }
+  vm::ExecTraceSink& sink() override { return finder_; }
+  const vm::DebugPoints* points() override { return &reader_.points(); }
+  void stopped(const vm::Machine& m) override { reader_.stopped(m); }
+  void end(std::size_t index) override {
+    if (!finder_.counts_exact()) exact_ = false;  // while the interval's machine lives
+    finder_.end_logging();
+    last_[index] = finder_.last_run();
+  }
+  std::map<std::size_t, IntervalCalls> intervals_;  // node-based: the pointer the finder holds stays valid
+  std::map<std::size_t, const RunInfo*> last_;
+  RunMap map_;
+  CallFinder finder_;
+  CallStopReader reader_;
+  bool exact_ = true;
+
+ private:
+  const vm::Machine* machine_ = nullptr;
+};
+
+}  // namespace
+
+void read_call_registers(const RecordedRun& recorded, std::vector<CallRecord>& calls) {
+  CallRegisterReader reader(calls);
+  vm::Machine m = recorded.start;
+  timeline::HistoryReader history(recorded.history);
+  for (const std::uint64_t at : reader.stops()) {
+    vm::RunOptions run;
+    run.stop_at = at;
+    while (m.icount() < at && !m.halted()) {
+      const vm::StopInfo stop = m.run(run, history);
+      if (stop.kind() == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message());
+      if (stop.kind() != vm::StopKind::Limit) break;
+    }
+    if (m.icount() != at) break;  // the program ended first (cannot happen: the calls ran)
+    reader.read(at, m);
+  }
+}
+
+std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug,
+                                       std::uint32_t func, std::uint64_t to, IntervalPlan plan) {
+  const vm::Addr entry = debug.functions()[func].entry;
+  const RunMap code(debug, [&](vm::Addr a, std::span<std::uint8_t> out) { return recorded.start.memory().read_bytes(a, out); });
+  const std::vector<vm::Addr> returns = code.direct_call_returns(entry);
+  // nullopt: counted runs broke the finder's rules (query/calls.hpp), on a thread or at a seam.
+  auto attempt = [&](bool counts) -> std::optional<std::vector<CallRecord>> {
+    IntervalRun run;
+    try {
+      run = replay_intervals(recorded, to, plan,
+                             [&] { return std::make_unique<CallWorker>(debug, func, counts, returns); });
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      throw QueryError(e.what());
+    }
+    std::vector<const IntervalCalls*> intervals(run.intervals, nullptr);
+    std::vector<const RunInfo*> last(run.intervals, nullptr);
+    CallStopReader::Reads reads;
+    for (auto& w : run.workers) {
+      auto& worker = static_cast<CallWorker&>(*w);
+      if (!worker.exact_) return std::nullopt;
+      for (const auto& [index, c] : worker.intervals_) intervals[index] = &c;
+      for (const auto& [index, r] : worker.last_) last[index] = r;
+      reads.absorb(worker.reader_.reads());
+    }
+    // The intervals in execution order on one stack: the single-threaded finder's calls.
+    CallMerge merge(static_cast<CallWorker&>(*run.workers[0]).map_, func);
+    for (std::size_t k = 0; k < run.intervals; ++k)
+      if (intervals[k] != nullptr && !merge.add(*intervals[k], k == 0 ? nullptr : last[k - 1])) return std::nullopt;
+    std::vector<CallRecord> calls = merge.finish();
+    reads.fill(calls, recorded.start.xlen());
+    // A return no interval stopped at: an indirect call or a tail call
+    // returning in a later interval than it was made in. Rare; read them
+    // in one more replay.
+    std::vector<CallRecord> unread;
+    for (const CallRecord& c : calls)
+      if (c.end == CallEnd::Returned && !c.have_exit_regs) unread.push_back(c);
+    if (!unread.empty()) {
+      read_call_registers(recorded, unread);
+      for (const CallRecord& u : unread) {
+        auto it = std::lower_bound(calls.begin(), calls.end(), u.entry,
+                                   [](const CallRecord& c, std::uint64_t n) { return c.entry < n; });
+        if (it == calls.end() || it->entry != u.entry) continue;
+        it->ret_a0 = u.ret_a0;
+        it->ret_a1 = u.ret_a1;
+        it->ret_fa0 = u.ret_fa0;
+        it->have_exit_regs = u.have_exit_regs;
+      }
+    }
+    return calls;
+  };
+  if (auto calls = attempt(true)) return std::move(*calls);
+  note_asked_again();
+  return std::move(*attempt(false));  // without counts there is nothing to break
+}
+
 std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
-                                   std::uint32_t func, std::uint64_t to) {
+                                   std::uint32_t func, std::uint64_t to, IntervalPlan plan) {
   if (!trace.history.writes.empty()) return find_calls_two_passes(trace, debug, func, to);
+  if (plan.threads > 1) {
+    const timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
+    return find_calls_run(RecordedRun{setup.initial, setup.env->history()}, debug, func, to, plan);
+  }
   if (auto calls = find_calls_once(trace, debug, func, to, true)) return std::move(*calls);
   note_asked_again();
   return std::move(*find_calls_once(trace, debug, func, to, false));

@@ -58,8 +58,25 @@ Profile profile_run(const RecordedRun& recorded, const debuginfo::DebugInfo& deb
 // with registers read: one traced replay that stops at the function's entry
 // and its calls' return addresses (a trace with recorded debugger writes:
 // find_calls_two_passes).
+// With plan.threads > 1 the trace is cut into intervals searched in
+// parallel (each with its stops), their calls and stack moves merged in
+// order: the same calls as on one thread (find_calls_run).
 std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
-                                   std::uint32_t func, std::uint64_t to = UINT64_MAX);
+                                   std::uint32_t func, std::uint64_t to = UINT64_MAX,
+                                   IntervalPlan plan = IntervalPlan{query_threads()});
+// The same, always split (a debugging session's history so far, or a
+// trace's): `recorded` must hold no debugger writes. Each interval stops at
+// the function's entry, at the returns of the calls it saw, and at the
+// return address of every call to the function written in the code (so a
+// call made in one interval is read where it returns in another); a return
+// none of them caught (an indirect or tail call across intervals) is read
+// in one more, untraced replay. Throws QueryError on a divergence and
+// Interrupted when plan.cancel is set meanwhile.
+std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug,
+                                       std::uint32_t func, std::uint64_t to, IntervalPlan plan);
+// Reads the registers of `calls` at their entries and returns (those that
+// Returned) in one untraced replay of `recorded` (CallRegisterReader).
+void read_call_registers(const RecordedRun& recorded, std::vector<CallRecord>& calls);
 // The same in two replays: a traced one finds the calls, an untraced one
 // stops at each entry and return to read the registers.
 std::vector<CallRecord> find_calls_two_passes(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,

@@ -1,6 +1,7 @@
 // query/run_map.cpp - decoding and describing distinct runs.
 #include "query/run_map.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "vm/decoder.hpp"
@@ -31,6 +32,27 @@ vm::Insn decode(std::uint32_t bits, unsigned xlen) {
 std::uint32_t RunMap::function_at(vm::Addr pc) const {
   auto f = debug_.function_index_at(pc);
   return f ? *f : kNoFunction;
+}
+
+std::vector<vm::Addr> RunMap::direct_call_returns(vm::Addr target) const {
+  std::vector<vm::Addr> out;
+  for (const debuginfo::Function& f : debug_.functions()) {
+    for (vm::Addr pc = f.entry; pc < f.end;) {
+      std::array<std::uint8_t, 4> b{};
+      if (!read_(pc, std::span(b.data(), 2))) break;
+      std::uint32_t bits = b[0] | b[1] << 8;
+      if ((bits & 3) == 3) {
+        if (!read_(pc + 2, std::span(b.data() + 2, 2))) break;
+        bits |= static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+      }
+      const vm::Insn in = decode(bits, debug_.xlen());
+      if (in.op == vm::Op::Jal && is_link(in.rd) && pc + static_cast<vm::Addr>(in.imm) == target) out.push_back(pc + in.len);
+      pc += in.len;
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 RunInfo& RunMap::lookup_slow(std::uint64_t key, vm::Addr start, vm::Addr end) {

@@ -169,6 +169,9 @@ class RunMap {
   }
   const debuginfo::DebugInfo& debug() const { return debug_; }
   std::uint32_t function_at(vm::Addr pc) const;
+  // Where calls to `target` written in the code (a jal that links, to it)
+  // return: decoded from each function's entry to its end, ascending.
+  std::vector<vm::Addr> direct_call_returns(vm::Addr target) const;
   template <typename F>
   void for_each(F&& f) {
     for (auto& [key, info] : runs_) f(info);

@@ -42,7 +42,7 @@ const T* answer(QueryMemo<T>& memo, const std::string& question, std::uint64_t n
 }
 
 // The history so far, to answer from on all hardware threads as `rvrr trace
-// lines` and `profile` do (query/replay_query.hpp), when it holds no
+// lines`, `profile` and `calls` do (query/replay_query.hpp), when it holds no
 // debugger writes (the split replays do not apply them) and there is more
 // than one thread; else nullopt: it is re-run on one thread. Not for the
 // replay of a cut-short trace either: its history may still find where it
@@ -188,8 +188,9 @@ std::string Debugger::query_profile(const std::vector<std::string>& words, const
          profile_text(*profile, *debug, top, "monitor profile K");
 }
 
-// One traced re-run of the history finds the calls and stops at their
-// entries and returns to read the registers (query/calls.hpp, CallStopReader).
+// Split over all hardware threads as `rvrr trace calls` is; else one traced
+// re-run of the history finds the calls and stops at their entries and
+// returns to read the registers (query/calls.hpp, CallStopReader).
 std::string Debugger::query_calls(const std::vector<std::string>& words, const timeline::CancelToken& cancel) {
   if (words.size() != 2) return "usage: monitor calls FUNC (a function of the program)\n";
   const debuginfo::DebugInfo* debug = debug_info();
@@ -202,6 +203,8 @@ std::string Debugger::query_calls(const std::vector<std::string>& words, const t
   std::optional<Calls> scratch;
   const Calls* calls = answer(calls_memo_, "calls " + std::to_string(*func), now, target_.history_key(now), scratch,
                               [&]() -> std::optional<Calls> {
+    if (auto run = split_run(target_, now))
+      return split_query([&] { return query::find_calls_run(*run, *debug, *func, now, split_plan(cancel)); });
     // Counted runs first; again without when they broke the finder's rules (query/calls.hpp).
     for (const bool counts : {true, false}) {
       query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
@@ -214,7 +217,7 @@ std::string Debugger::query_calls(const std::vector<std::string>& words, const t
         continue;
       }
       Calls found = finder.finish();
-      stops.fill(found, target_.xlen());
+      stops.reads().fill(found, target_.xlen());
       return found;
     }
     return std::nullopt;

@@ -159,7 +159,9 @@ int trace_calls_command(const CliRequest& request) {
     query::AnswerCache cache(t->path.string(), t->data.file_sha256);
     const std::vector<query::CallRecord> calls = query::answer_cached(
         cache, "calls " + std::to_string(*func) + " " + request.function,
-        [&] { return query::find_calls(t->data, debug, *func); }, query::encode_calls,
+        [&] { return with_stored_states(*t, [&](query::IntervalPlan plan) {
+          return query::find_calls(t->data, debug, *func, UINT64_MAX, plan);
+        }); }, query::encode_calls,
         [&](const query::Answer& a) { return query::decode_calls(a, debug); });
     std::fputs((request.options.json ? calls_json(calls, debug, *func) : calls_text(calls, debug, *func)).c_str(), stdout);
     return 0;

@@ -27,13 +27,15 @@ inline const Recording& recording(const std::string& elf = "query_guest.elf") {
   if (auto it = made.find(elf); it != made.end()) return it->second;
   Recording rec = [&elf] {
     namespace fs = std::filesystem;
-    const fs::path path =
-        fs::temp_directory_path() / ("rvrr-query-test-" + std::to_string(::getpid()) + "-" + elf + ".rvrr");
+    // A fixture's name, or an absolute path (a built example).
+    const std::string program = elf.starts_with("/") ? elf : fixture(elf);
+    const fs::path path = fs::temp_directory_path() / ("rvrr-query-test-" + std::to_string(::getpid()) + "-" +
+                                                       fs::path(elf).filename().string() + ".rvrr");
     timeline::RecordOptions o;
     o.live.epoch_ns = 1;
     o.live.live = std::make_shared<vm::NullEnvironment>();
     o.live.output_to = [](int, std::span<const std::uint8_t>) {};
-    timeline::record_program(fixture(elf), o, path.string());
+    timeline::record_program(program, o, path.string());
     Recording r{trace::read_trace_file(path.string()), {}};
     r.debug = query::debug_info_of(r.trace);
     std::error_code ec;

@@ -2,10 +2,12 @@
 // tests/fixtures/query_guest.c, whose calls are known by construction.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "query_fixture.hpp"
 #include "timeline/replay_session.hpp"
+#include "timeline/session_setup.hpp"
 
 using namespace rvrr;
 using namespace rvrr::query_test;
@@ -223,5 +225,87 @@ TEST_CASE("calls: one replay reads the same registers as the two-pass way") {
       CHECK(one[i].ret_a1 == two[i].ret_a1);
       CHECK(one[i].ret_fa0 == two[i].ret_fa0);
     }
+  }
+}
+
+namespace {
+
+void check_same_calls(const std::vector<query::CallRecord>& got, const std::vector<query::CallRecord>& want) {
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CHECK(got[i].entry == want[i].entry);
+    CHECK(got[i].depth == want[i].depth);
+    CHECK(got[i].caller_func == want[i].caller_func);
+    CHECK(got[i].caller_line == want[i].caller_line);
+    CHECK(got[i].return_to == want[i].return_to);
+    CHECK(static_cast<int>(got[i].end) == static_cast<int>(want[i].end));
+    CHECK(got[i].exit == want[i].exit);
+    CHECK(got[i].have_entry_regs == want[i].have_entry_regs);
+    CHECK(got[i].have_exit_regs == want[i].have_exit_regs);
+    CHECK(got[i].a == want[i].a);
+    CHECK(got[i].fa == want[i].fa);
+    CHECK(got[i].stack == want[i].stack);
+    CHECK(got[i].ret_a0 == want[i].ret_a0);
+    CHECK(got[i].ret_a1 == want[i].ret_a1);
+    CHECK(got[i].ret_fa0 == want[i].ret_fa0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("calls: split into intervals on 2 and 3 threads, the calls are the single-threaded ones") {
+  // Intervals of a few instructions put seams inside calls, on entries and
+  // returns, in fact's recursion and across deep's longjmp; calls made in
+  // one interval return in another. linux_calls calls through pointers:
+  // returns no breakpoint knows in advance, read by the extra replay.
+  struct Case {
+    std::string elf;
+    std::vector<std::string> functions;  // empty: all
+    std::vector<std::uint64_t> intervals;
+  };
+  const std::vector<Case> cases = {
+      {"query_guest.elf", {}, {5, 37, 400}},
+      {"trace_guest.elf", {}, {9973}},
+      {std::string(RVRR_EXAMPLES_DIR) + "/linux_calls.elf", {"mix", "walk", "fib"}, {997}},
+  };
+  for (const Case& k : cases) {
+    const Recording& r = recording(k.elf);
+    std::size_t total = 0;
+    for (std::uint32_t f = 0; f < r.debug.functions().size(); ++f) {
+      const std::string& name = r.debug.functions()[f].name;
+      if (!k.functions.empty() && std::find(k.functions.begin(), k.functions.end(), name) == k.functions.end()) continue;
+      CAPTURE(k.elf);
+      CAPTURE(name);
+      const std::vector<query::CallRecord> one = query::find_calls(r.trace, r.debug, f, UINT64_MAX, query::IntervalPlan{1});
+      total += one.size();
+      for (unsigned threads : {2u, 3u}) {
+        for (const std::uint64_t interval : k.intervals) {
+          CAPTURE(threads);
+          CAPTURE(interval);
+          check_same_calls(query::find_calls(r.trace, r.debug, f, UINT64_MAX, query::IntervalPlan{threads, interval}), one);
+        }
+      }
+    }
+    CHECK(total >= 10);
+  }
+}
+
+TEST_CASE("calls: registers read in one more replay are those read at the stops") {
+  // What a split search does with a return none of its intervals stopped at.
+  const Recording& r = recording();
+  const timeline::SessionSetup setup = timeline::make_replay_setup(r.trace, [](int, std::span<const std::uint8_t>) {});
+  const query::RecordedRun run{setup.initial, setup.env->history()};
+  for (const char* name : {"square", "fact", "mix", "pick", "deep", "main"}) {
+    CAPTURE(name);
+    const Found want = calls_of(name);
+    std::vector<query::CallRecord> bare = want.calls;
+    for (query::CallRecord& c : bare) {
+      c.have_entry_regs = c.have_exit_regs = false;
+      c.a = c.fa = c.stack = {};
+      c.ret_a0 = c.ret_a1 = c.ret_fa0 = 0;
+    }
+    query::read_call_registers(run, bare);
+    check_same_calls(bare, want.calls);
   }
 }
