@@ -1,10 +1,10 @@
 #!/bin/bash
 # bench_queries.sh - what asking a recording costs: each whole-recording query
-# (`rvrr trace lines`, `trace profile`, `trace profile --folded`, `trace dump`)
+# (`rvrr trace lines`, `trace profile`, `trace profile --folded`, `trace calls`, `trace dump`)
 # on a recording of the compute example, beside one plain replay of the same
 # trace (`rvrr trace info --verify`: replays it to the end and checks it).
-# Each query is one replay with a trace sink (vm/exec_trace.hpp); `trace lines`
-# and `trace profile` also run split over RVRR_SCAN_THREADS (default: every
+# Each query is one replay with a trace sink (vm/exec_trace.hpp); `trace lines`,
+# `trace profile` and `trace calls` also run split over RVRR_SCAN_THREADS (default: every
 # hardware thread), which adds an untraced pass that cuts the intervals
 # (more CPU, less wall time) unless the states of an earlier split question
 # were kept (TRACE.states: the "states kept" rows). The ratio column is the median, over the runs, of a run's CPU time
@@ -101,6 +101,7 @@ row 1 "trace profile" trace profile "$trace"
 [ "$threads" -gt 1 ] && row "$threads" "trace profile" trace profile "$trace"
 row 1 "trace profile --folded" trace profile --folded "$trace"
 row 1 "trace calls main (1 call)" trace calls "$trace" main
+[ "$threads" -gt 1 ] && row "$threads" "trace calls main (1 call)" trace calls "$trace" main
 row 1 "trace dump" trace dump "$trace"
 # The states a split question keeps (TRACE.states): the next question on
 # the trace starts every thread at once instead of executing to each
@@ -111,6 +112,7 @@ if [ "$threads" -gt 1 ]; then
   "$RVRR" trace lines "$trace" >/dev/null 2>&1
   fresh_answers=1 row "$threads" "trace lines (states kept)" trace lines "$trace"
   fresh_answers=1 row "$threads" "trace profile (states kept)" trace profile "$trace"
+  fresh_answers=1 row "$threads" "trace calls main (states kept)" trace calls "$trace" main
 fi
 # Asked again: answered from TRACE.answers next to the trace.
 "$RVRR" trace lines "$trace" >/dev/null 2>&1

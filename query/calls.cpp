@@ -36,6 +36,9 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
       if (known && prev_->target != entry_ && prev_->transfer != Transfer::Branch &&
           (prev_->transfer == Transfer::Call || func != current_func())) {
         move(prev_->transfer, prev_->target, func, prev_->return_to, *prev_, at, nullptr);
+      } else if (known && prev_->transfer == Transfer::Branch && interval_ != nullptr &&
+                 current_func() == PartialStack::kUnknownFunc) {
+        branch_within_unknown(func, prev_->target, at);
       }
       const bool inside = known && func == current_func() && prev_->target != entry_ &&
                           info.first_func == current_func() && r.start != entry_;
@@ -116,6 +119,23 @@ void CallFinder::move(Transfer how, vm::Addr target, std::uint32_t func, vm::Add
   interval_->logged[stack.moves_logged() - 1] = l;
 }
 
+// Counted runs after a branch in a function the interval does not know is
+// on top (it returned below where it started): the merge checks the rule
+// that they stay in it, as the finder on one thread checks it here.
+void CallFinder::branch_within_unknown(std::uint32_t func, vm::Addr target, std::uint64_t at) {
+  PartialStack& stack = interval_->stack;
+  const std::size_t logged = stack.moves_logged();
+  stack.transfer(Transfer::Branch, target, func, 0, true, map_);
+  if (stack.moves_logged() == logged) return;  // cannot happen: the top was not local
+  lift(logged);
+  IntervalCalls::Logged l;
+  l.at = at;
+  l.how = Transfer::Branch;
+  l.target = target;
+  l.stays = func;
+  interval_->logged[stack.moves_logged() - 1] = l;
+}
+
 void CallFinder::fall_into(std::uint32_t func) {
   if (interval_ == nullptr) {
     tree_.fall_into(func, true);
@@ -124,10 +144,7 @@ void CallFinder::fall_into(std::uint32_t func) {
   PartialStack& stack = interval_->stack;
   const std::size_t logged = stack.moves_logged();
   stack.fall_into(func, true);
-  if (stack.moves_logged() == logged) return;
-  lift(logged);
-  IntervalCalls::Logged l;
-  interval_->logged[stack.moves_logged() - 1] = l;  // moves no frame: nothing for the merge to decide
+  if (stack.moves_logged() != logged) lift(logged);  // the move itself keeps the depth: nothing for the merge to decide
 }
 
 void CallFinder::lift(std::size_t first_push) {
@@ -230,6 +247,12 @@ bool CallMerge::add(const IntervalCalls& interval, const RunInfo* before) {
 void CallMerge::anchored(std::uint32_t anchor, const CallTree& tree) {
   if (anchor_depth_.size() <= anchor) anchor_depth_.resize(anchor + 1, 0);
   anchor_depth_[anchor] = tree.depth();
+}
+
+void CallMerge::moving(std::size_t move, const CallTree& tree) {
+  auto it = interval_->logged.find(move);
+  if (it != interval_->logged.end() && it->second.stays != kNoFunction && tree.current_func() != it->second.stays)
+    exact_ = false;
 }
 
 void CallMerge::pushed(std::size_t move, const CallTree& tree) {

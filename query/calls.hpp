@@ -80,6 +80,9 @@ struct IntervalCalls {
     bool seam = false;
     bool settles = false;            // a transfer: calls on the frames it pops end here
     bool may_enter = false;          // lands on the function's entry from a call or jump (a seam: if `before` says so)
+    // Counted runs follow in function `stays` (kNoFunction: no check): the
+    // finder's rule, checked on the real top before the move.
+    std::uint32_t stays = kNoFunction;
     std::uint32_t caller_func = kNoFunction, caller_line = kNoLine;
     vm::Addr return_to = 0;
   };
@@ -134,6 +137,7 @@ class CallFinder : public vm::ExecTraceSink {
   void fall_into(std::uint32_t func);
   std::uint32_t current_func() const;
   void first_run(const RunInfo& info, vm::Addr start, std::uint64_t at);
+  void branch_within_unknown(std::uint32_t func, vm::Addr target, std::uint64_t at);
   // After a logged move: the local calls still open are on frames pushed
   // to the real stack by moves from `first_push` on.
   void lift(std::size_t first_push);
@@ -167,6 +171,7 @@ class CallMerge : public PartialStack::MergeListener {
   std::vector<CallRecord> finish();
 
   void anchored(std::uint32_t anchor, const CallTree& tree) override;
+  void moving(std::size_t move, const CallTree& tree) override;
   void pushed(std::size_t move, const CallTree& tree) override;
   void moved(std::size_t move, const CallTree& tree) override;
 

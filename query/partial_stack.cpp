@@ -95,6 +95,7 @@ bool PartialStack::apply(CallTree& tree, const RunInfo* before, const RunMap& ma
         }
         break;
       case Move::Kind::Transfer:
+        if (listener != nullptr) listener->moving(i, tree);
         tree.transfer(m.how, m.target, m.func, m.return_to, m.count_call, map);
         break;
       case Move::Kind::FallInto:

@@ -62,6 +62,7 @@ class PartialStack {
     virtual ~MergeListener() = default;
     virtual void anchored(std::uint32_t anchor, const CallTree& tree) {}  // anchor `anchor` is tree's top
     virtual void pushed(std::size_t move, const CallTree& tree) {}        // move `move` pushed a local frame
+    virtual void moving(std::size_t move, const CallTree& tree) {}        // before transfer `move`
     virtual void moved(std::size_t move, const CallTree& tree) {}         // after seam, transfer or fall-into `move`
   };
 

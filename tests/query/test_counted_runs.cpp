@@ -141,29 +141,36 @@ TEST_CASE("counted runs: a profile of the trace guest keeps the profiler's rules
                     });
 }
 
-TEST_CASE("counted runs: every call of every function, with its registers, is the interpreter's") {
+TEST_CASE("counted runs: every call of every function, with its registers, is the interpreter's, on one thread and split") {
   const Recording& r = recording("trace_guest.elf");
   TierScope scope;
   std::size_t calls = 0;
+  const std::uint64_t asked_again = query::asked_again_without_counts();
   for (std::uint32_t f = 0; f < r.debug.functions().size(); ++f) {
     CAPTURE(r.debug.functions()[f].name);
     vm::set_tier(vm::Tier::Interp);
-    const std::vector<query::CallRecord> want = query::find_calls(r.trace, r.debug, f);
+    const std::vector<query::CallRecord> want =
+        query::find_calls(r.trace, r.debug, f, UINT64_MAX, query::IntervalPlan{1});
     vm::set_tier(vm::Tier::Auto);
-    const std::vector<query::CallRecord> got = query::find_calls(r.trace, r.debug, f);
-    REQUIRE(got.size() == want.size());
-    calls += got.size();
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      CHECK(got[i].entry == want[i].entry);
-      CHECK(got[i].depth == want[i].depth);
-      CHECK(got[i].caller_func == want[i].caller_func);
-      CHECK(got[i].caller_line == want[i].caller_line);
-      CHECK(static_cast<int>(got[i].end) == static_cast<int>(want[i].end));
-      CHECK(got[i].exit == want[i].exit);
-      CHECK(got[i].a == want[i].a);
-      CHECK(got[i].ret_a0 == want[i].ret_a0);
+    for (const query::IntervalPlan plan :
+         {query::IntervalPlan{1}, query::IntervalPlan{2, 9973}, query::IntervalPlan{3, 100'003}}) {
+      CAPTURE(plan.threads);
+      const std::vector<query::CallRecord> got = query::find_calls(r.trace, r.debug, f, UINT64_MAX, plan);
+      REQUIRE(got.size() == want.size());
+      if (plan.threads == 1) calls += got.size();
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        CHECK(got[i].entry == want[i].entry);
+        CHECK(got[i].depth == want[i].depth);
+        CHECK(got[i].caller_func == want[i].caller_func);
+        CHECK(got[i].caller_line == want[i].caller_line);
+        CHECK(static_cast<int>(got[i].end) == static_cast<int>(want[i].end));
+        CHECK(got[i].exit == want[i].exit);
+        CHECK(got[i].a == want[i].a);
+        CHECK(got[i].ret_a0 == want[i].ret_a0);
+      }
     }
   }
   CHECK(calls >= 10);  // trace_guest inlines most of its helpers
+  // Counted runs kept the finder's rules, at the seams too: no question was asked twice.
+  CHECK(query::asked_again_without_counts() == asked_again);
 }
-
