@@ -68,12 +68,16 @@ struct Hit {
   bool watch = false;
   vm::Addr addr = 0;      // breakpoint pc / watch range start
   vm::WatchKind kind = vm::WatchKind::Write;
-  // Later position wins; at equal position a watchpoint wins.
+  // Later position wins. At equal position a breakpoint wins: a watched
+  // access by j lands at j+1, but going back, execution reaches j+1 (and a
+  // breakpoint there) before it undoes the access, as gdb's record-full and
+  // rr report them; the next reverse-continue from j+1 then reports the
+  // access (without moving: it is instruction j's).
   bool better_than(const Hit& other) const {
     if (!other.found) return found;
     if (!found) return false;
     if (pos != other.pos) return pos > other.pos;
-    return watch && !other.watch;
+    return !watch && other.watch;
   }
 };
 

@@ -433,18 +433,7 @@ ScanResult Timeline::Impl::latest_hit(const std::vector<vm::Addr>& bps, const st
     }
     if (r.failure) return r;
     if (r.hit.found) {
-      out.hit = r.hit;
-      if (!out.hit.watch && out.hit.pos == from && from > 0 && !watches.empty()) {
-        // A watched access by instruction from-1 lands at `from` too, and a
-        // watchpoint wins a tie: check that one instruction.
-        vm::Machine m = store.at_or_before(from - 1)->machine;
-        if (reach(m, from - 1, nullptr).outcome == Outcome::Reached) {
-          scan_watches.clear();
-          for (const vm::WatchRange& w : watches) scan_watches.add_watch(w.addr, w.len, w.kind);
-          vm::StopInfo info = m.step(*env, &scan_watches, false);
-          if (info.kind() == vm::StopKind::Watchpoint) out.hit = Hit{true, from, true, info.addr(), info.watch()};
-        }
-      }
+      out.hit = r.hit;  // a watched access by from-1 also lands at `from`, but a breakpoint there wins the tie
       return out;
     }
     if (scan_threads <= 1) to = from;

@@ -234,11 +234,17 @@ class Server:
                 f"--- {self.name} stdout:\n{self.stdout()}\n--- {self.name} stderr:\n{self.stderr()}")
 
     def wait(self, timeout=10.0):
-        """Exit status, or None if it is still running after `timeout`."""
+        """Exit status, or None if it is still running after `timeout`. Once
+        it has exited, stdout() and stderr() hold everything it wrote (the
+        reader threads have drained the pipes)."""
         try:
-            return self.proc.wait(timeout=timeout)
+            status = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             return None
+        for r in (getattr(self, "out", None), getattr(self, "err", None)):
+            if r is not None:
+                r.join(timeout=5)
+        return status
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

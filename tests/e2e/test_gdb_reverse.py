@@ -242,6 +242,44 @@ def watch_while_stepping():
         ck.value(13, 5)
 
 
+@g.scenario(ck, "a breakpoint right after a watched store comes first going back")
+def breakpoint_after_watched_store():
+    elf = g.build_guest("watch_reverse")
+    src = g.guest_source("watch_reverse")
+    store, after, end = (g.marker_line(src, n) for n in ("WATCHED_STORE", "AFTER_STORE", "LOOP_END"))
+    cmds = [
+        f"break watch_reverse.c:{end}",    # 0
+        "continue",            # 1
+        "continue",            # 2: count == 1
+        "delete",              # 3
+        "watch ival1",         # 4
+        f"break watch_reverse.c:{after}",  # 5
+        "reverse-continue",    # 6
+        "p count",             # 7
+        "reverse-continue",    # 8
+        "p count",             # 9
+        "reverse-continue",    # 10
+        "p count",             # 11
+        "reverse-continue",    # 12
+        "reverse-continue",    # 13
+    ]
+    with g.Server.debug(elf) as srv:
+        s = g.run_gdb(srv.port, elf, cmds)
+        ck.begin("breakpoint after a watched store", s, srv)
+        ck.contains(6, "Breakpoint 3, main () at ", "the breakpoint before the store is undone:")
+        ck.at_line(6, after)
+        ck.value(7, 1)
+        ck.contains(8, "Hardware watchpoint 2: ival1\n\nOld value = 1\nNew value = 0\n")
+        ck.at_line(8, store)
+        ck.value(9, 1)
+        ck.contains(10, "Breakpoint 3, main () at ")
+        ck.at_line(10, after)
+        ck.value(11, 0)
+        ck.contains(12, "Hardware watchpoint 2: ival1\n\nOld value = 0\nNew value = -1\n")
+        ck.at_line(12, store)
+        ck.contains(13, g.NO_HISTORY)
+
+
 @g.scenario(ck, "Ctrl-C during a long reverse-continue")
 def interrupt_reverse():
     elf = g.example("compute")
@@ -324,4 +362,5 @@ if __name__ == "__main__":
     reverse_core()
     reverse_direction()
     watch_while_stepping()
+    breakpoint_after_watched_store()
     ck.finish()

@@ -209,13 +209,13 @@ void check_random_programs(std::uint64_t first, std::uint64_t last, unsigned thr
         CAPTURE(n);
         REQUIRE(rig.seek(n).icount() == n);
         // The latest event before n: a breakpoint at p < n lands at p; a
-        // watched access by j < n lands at j+1 (<= n); a watchpoint wins a tie.
+        // watched access by j < n lands at j+1 (<= n); a breakpoint wins a tie.
         std::uint64_t want = 0;
         StopKind kind = StopKind::HistoryBegin;
         for (const Event& e : events) {
           if (e.at >= n) continue;
           const std::uint64_t pos = e.watch ? e.at + 1 : e.at;
-          if (kind == StopKind::HistoryBegin || pos > want || (pos == want && e.watch)) {
+          if (kind == StopKind::HistoryBegin || pos > want || (pos == want && !e.watch)) {
             want = pos;
             kind = e.watch ? StopKind::Watchpoint : StopKind::Breakpoint;
           }

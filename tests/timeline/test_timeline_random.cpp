@@ -85,18 +85,18 @@ void random_walks(const Guest& g) {
           break;
         }
         case 4: {  // reverse continue: latest i < n with a breakpoint at pcs[i]
-          // (or a watched write by j < n, reported at j+1; a watchpoint wins a tie).
+          // (or a watched write by j < n, reported at j+1; a breakpoint wins a tie).
           std::uint64_t want = 0;
           StopKind kind = StopKind::HistoryBegin;
           for (std::uint64_t p = n + 1; p-- > 0;) {
-            if (p >= 1 && writes(p - 1)) {
-              want = p;
-              kind = StopKind::Watchpoint;
-              break;
-            }
             if (p < n && bps.count(pcs[p])) {
               want = p;
               kind = StopKind::Breakpoint;
+              break;
+            }
+            if (p >= 1 && writes(p - 1)) {
+              want = p;
+              kind = StopKind::Watchpoint;
               break;
             }
           }

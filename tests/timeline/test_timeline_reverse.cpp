@@ -95,8 +95,10 @@ TEST_CASE("a watched access by the instruction just before now is reported witho
   CHECK(rig.t().now() == j);
 }
 
-TEST_CASE("at equal positions the watchpoint wins; later positions win over earlier ones") {
+TEST_CASE("at equal positions the breakpoint wins, then the access is reported there; later positions win") {
   // store_every at j writes data[0]; the next instruction (andi) is at j+1.
+  // Going back, execution reaches the andi (a breakpoint) before it undoes
+  // the store: gdb's record-full and rr report the breakpoint first.
   Guest g = make_guest(200);
   TimelineOptions o;
   o.checkpoint_interval = 64;
@@ -107,13 +109,21 @@ TEST_CASE("at equal positions the watchpoint wins; later positions win over earl
   rig.t().add_breakpoint(andi_pc);
   rig.t().add_watch(kData, 4, vm::WatchKind::Write);
   for (int k = 0; k < 30; ++k) {
-    StopEvent e = rig.cont(Direction::Backward);
-    REQUIRE(e.kind() == StopKind::Watchpoint);
-    CHECK(e.icount() == writers[writers.size() - 1 - k] + 1);
-    // Now at the andi (a breakpoint there) right after the store: going back
-    // again must not report this position again.
+    const std::uint64_t j = writers[writers.size() - 1 - k];
+    CAPTURE(j);
+    StopEvent bp = rig.cont(Direction::Backward);
+    REQUIRE(bp.kind() == StopKind::Breakpoint);
+    CHECK(bp.icount() == j + 1);
+    CHECK(read32(rig.t().machine(), kData) == static_cast<std::uint32_t>(writers.size() - k));  // not undone yet
+    StopEvent w = rig.cont(Direction::Backward);
+    REQUIRE(w.kind() == StopKind::Watchpoint);
+    CHECK(w.icount() == j + 1);  // instruction j's access, reported without moving
+    CHECK(w.watch_addr() == kData);
+    // gdb now removes the watchpoint and steps back once onto the store:
+    // going back again must not report this position again.
     rig.t().remove_watch(kData, 4, vm::WatchKind::Write);
     REQUIRE(rig.step(Direction::Backward).kind() == StopKind::Step);
+    CHECK(rig.t().now() == j);
     rig.t().add_watch(kData, 4, vm::WatchKind::Write);
   }
 }
