@@ -228,25 +228,22 @@ void CallFinder::maybe_enter(const RunInfo* prev, const RunInfo& info, vm::Addr 
   if (interval_ != nullptr) interval_->anchor.push_back(interval_->stack.anchor());
 }
 
-bool CallMerge::add(const IntervalCalls& interval, const RunInfo* before) {
+bool CallMerge::add(IntervalCalls& interval, const RunInfo* before) {
   interval_ = &interval;
   before_ = before;
   base_ = calls_.size();
-  anchor_depth_.clear();
+  locals_ = interval.calls.size();
+  next_local_ = 0;
   calls_.insert(calls_.end(), interval.calls.begin(), interval.calls.end());
-  const bool seam_exact = interval.stack.apply(tree_, before, map_, this);
-  // The local calls' depths: their anchor's on the real stack plus their place above it.
-  for (std::size_t i = 0; i < interval.calls.size(); ++i) {
-    const std::uint32_t a = interval.anchor[i];
-    calls_[base_ + i].depth = static_cast<std::uint32_t>((a < anchor_depth_.size() ? anchor_depth_[a] : 0) +
-                                                         interval.calls[i].depth);
-  }
-  return seam_exact && exact_;
+  std::vector<CallRecord>().swap(interval.calls);  // a call-heavy history holds millions: one copy at a time
+  return interval.stack.apply(tree_, before, map_, this) && exact_;
 }
 
 void CallMerge::anchored(std::uint32_t anchor, const CallTree& tree) {
-  if (anchor_depth_.size() <= anchor) anchor_depth_.resize(anchor + 1, 0);
-  anchor_depth_[anchor] = tree.depth();
+  // The calls entered on this anchor's frames (anchors come in entry
+  // order): their depth is the anchor's on the real stack plus their place above it.
+  for (; next_local_ < locals_ && interval_->anchor[next_local_] <= anchor; ++next_local_)
+    calls_[base_ + next_local_].depth += static_cast<std::uint32_t>(tree.depth());
 }
 
 void CallMerge::moving(std::size_t move, const CallTree& tree) {
@@ -258,8 +255,7 @@ void CallMerge::moving(std::size_t move, const CallTree& tree) {
 void CallMerge::pushed(std::size_t move, const CallTree& tree) {
   auto it = interval_->pushed.find(move);
   if (it == interval_->pushed.end()) return;
-  open_.push_back(static_cast<std::uint32_t>(base_ + it->second));
-  calls_[base_ + it->second].depth = static_cast<std::uint32_t>(tree.depth());
+  open_.push_back(static_cast<std::uint32_t>(base_ + it->second));  // its depth was set at its anchor
 }
 
 void CallMerge::moved(std::size_t move, const CallTree& tree) {
@@ -299,8 +295,17 @@ void CallMerge::settle_then_enter(Transfer how, const IntervalCalls::Logged& l, 
 }
 
 std::vector<CallRecord> CallMerge::finish() {
-  std::stable_sort(calls_.begin(), calls_.end(), [](const CallRecord& a, const CallRecord& b) { return a.entry < b.entry; });
-  return std::move(calls_);
+  // In entry order: each interval's local calls are, those its logged moves
+  // entered came after them. Sorted by index: the records are large.
+  auto by_entry = [](const CallRecord& a, const CallRecord& b) { return a.entry < b.entry; };
+  if (std::is_sorted(calls_.begin(), calls_.end(), by_entry)) return std::move(calls_);
+  std::vector<std::uint32_t> order(calls_.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return calls_[a].entry < calls_[b].entry; });
+  std::vector<CallRecord> sorted;
+  sorted.reserve(calls_.size());
+  for (const std::uint32_t i : order) sorted.push_back(calls_[i]);
+  return sorted;
 }
 
 CallRegisterReader::CallRegisterReader(std::vector<CallRecord>& calls) : calls_(calls) {
@@ -336,15 +341,29 @@ void CallStopReader::stopped(const vm::Machine& m) {
   expect_return(via != nullptr && via->transfer == Transfer::Call ? via->return_to : m.reg(1));
 }
 
-void CallStopReader::Reads::absorb(const Reads& other) {
-  entries.insert(entries.end(), other.entries.begin(), other.entries.end());
-  exits.insert(exits.end(), other.exits.begin(), other.exits.end());
+void CallStopReader::Reads::absorb(Reads&& other) {
+  auto merge = [](auto& into, auto&& from) {
+    if (into.empty()) {
+      into = std::move(from);
+      return;
+    }
+    std::remove_reference_t<decltype(into)> both;
+    both.reserve(into.size() + from.size());
+    std::merge(std::make_move_iterator(into.begin()), std::make_move_iterator(into.end()),
+               std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()), std::back_inserter(both),
+               [](const auto& a, const auto& b) { return a.first < b.first; });
+    into = std::move(both);
+    from.clear();
+    from.shrink_to_fit();
+  };
+  merge(entries, std::move(other.entries));
+  merge(exits, std::move(other.exits));
 }
 
 void CallStopReader::Reads::fill(std::vector<CallRecord>& calls, unsigned xlen) {
   auto by_count = [](const auto& a, const auto& b) { return a.first < b.first; };
-  std::stable_sort(entries.begin(), entries.end(), by_count);
-  std::stable_sort(exits.begin(), exits.end(), by_count);
+  if (!std::is_sorted(entries.begin(), entries.end(), by_count)) std::stable_sort(entries.begin(), entries.end(), by_count);
+  if (!std::is_sorted(exits.begin(), exits.end(), by_count)) std::stable_sort(exits.begin(), exits.end(), by_count);
   auto at_count = [](const auto& v, std::uint64_t n) {
     auto it = std::lower_bound(v.begin(), v.end(), n, [](const auto& e, std::uint64_t k) { return e.first < k; });
     return it != v.end() && it->first == n ? it : v.end();

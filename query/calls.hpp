@@ -167,7 +167,8 @@ class CallMerge : public PartialStack::MergeListener {
   CallMerge(const RunMap& map, std::uint32_t func) : map_(map), func_(func), entry_(map.debug().functions()[func].entry) {}
   // Interval after interval; `before` as PartialStack::apply. False: counted
   // runs before the seam broke the finder's rules (ask again without counts).
-  bool add(const IntervalCalls& interval, const RunInfo* before);
+  bool add(IntervalCalls& interval, const RunInfo* before);  // takes its calls
+  void reserve(std::size_t calls) { calls_.reserve(calls); }
   std::vector<CallRecord> finish();
 
   void anchored(std::uint32_t anchor, const CallTree& tree) override;
@@ -184,10 +185,10 @@ class CallMerge : public PartialStack::MergeListener {
   std::vector<CallRecord> calls_;
   std::vector<std::uint32_t> open_;
   // The interval being added.
-  const IntervalCalls* interval_ = nullptr;
+  IntervalCalls* interval_ = nullptr;
   const RunInfo* before_ = nullptr;
   std::size_t base_ = 0;  // its first call's index in calls_
-  std::vector<std::size_t> anchor_depth_;
+  std::size_t locals_ = 0, next_local_ = 0;  // its calls entered on local frames; those given a depth
   bool exact_ = true;
 };
 
@@ -225,8 +226,10 @@ class CallStopReader {
     };
     std::vector<std::pair<std::uint64_t, EntryRegs>> entries;
     std::vector<std::pair<std::uint64_t, ExitRegs>> exits;
-    // Adds another reader's (stops of other intervals, in any order).
-    void absorb(const Reads& other);
+    // Takes another reader's (stops of other intervals). Each reader's stops
+    // come in ascending count (a worker runs its intervals in order), so
+    // this merges and the reads stay sorted without sorting them.
+    void absorb(Reads&& other);
     // Puts them in the calls read at those counts.
     void fill(std::vector<CallRecord>& calls, unsigned xlen);
   };

@@ -335,18 +335,21 @@ std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debugi
     } catch (const std::runtime_error& e) {
       throw QueryError(e.what());
     }
-    std::vector<const IntervalCalls*> intervals(run.intervals, nullptr);
+    std::vector<IntervalCalls*> intervals(run.intervals, nullptr);
     std::vector<const RunInfo*> last(run.intervals, nullptr);
     CallStopReader::Reads reads;
     for (auto& w : run.workers) {
       auto& worker = static_cast<CallWorker&>(*w);
       if (!worker.exact_) return std::nullopt;
-      for (const auto& [index, c] : worker.intervals_) intervals[index] = &c;
+      for (auto& [index, c] : worker.intervals_) intervals[index] = &c;
       for (const auto& [index, r] : worker.last_) last[index] = r;
-      reads.absorb(worker.reader_.reads());
+      reads.absorb(std::move(worker.reader_.reads()));
     }
     // The intervals in execution order on one stack: the single-threaded finder's calls.
     CallMerge merge(static_cast<CallWorker&>(*run.workers[0]).map_, func);
+    std::size_t local_calls = 0;
+    for (const IntervalCalls* c : intervals) local_calls += c != nullptr ? c->calls.size() : 0;
+    merge.reserve(local_calls + local_calls / 64 + 16);  // and the few the seams enter
     for (std::size_t k = 0; k < run.intervals; ++k)
       if (intervals[k] != nullptr && !merge.add(*intervals[k], k == 0 ? nullptr : last[k - 1])) return std::nullopt;
     std::vector<CallRecord> calls = merge.finish();
