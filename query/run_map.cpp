@@ -34,18 +34,24 @@ std::uint32_t RunMap::function_at(vm::Addr pc) const {
   return f ? *f : kNoFunction;
 }
 
+bool RunMap::insn_at(vm::Addr pc, vm::Insn& out) const {
+  std::array<std::uint8_t, 4> b{};
+  if (!read_(pc, std::span(b.data(), 2))) return false;
+  std::uint32_t bits = b[0] | b[1] << 8;
+  if ((bits & 3) == 3) {
+    if (!read_(pc + 2, std::span(b.data() + 2, 2))) return false;
+    bits |= static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+  }
+  out = decode(bits, debug_.xlen());
+  return true;
+}
+
 std::vector<vm::Addr> RunMap::direct_call_returns(vm::Addr target) const {
   std::vector<vm::Addr> out;
   for (const debuginfo::Function& f : debug_.functions()) {
     for (vm::Addr pc = f.entry; pc < f.end;) {
-      std::array<std::uint8_t, 4> b{};
-      if (!read_(pc, std::span(b.data(), 2))) break;
-      std::uint32_t bits = b[0] | b[1] << 8;
-      if ((bits & 3) == 3) {
-        if (!read_(pc + 2, std::span(b.data() + 2, 2))) break;
-        bits |= static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
-      }
-      const vm::Insn in = decode(bits, debug_.xlen());
+      vm::Insn in;
+      if (!insn_at(pc, in)) break;
       if (in.op == vm::Op::Jal && is_link(in.rd) && pc + static_cast<vm::Addr>(in.imm) == target) out.push_back(pc + in.len);
       pc += in.len;
     }
@@ -73,14 +79,7 @@ RunInfo RunMap::describe(vm::Addr start, vm::Addr end) const {
   vm::Insn last;
   vm::Addr last_pc = start;
   for (vm::Addr pc = start; pc < end;) {
-    std::array<std::uint8_t, 4> b{};
-    if (!read_(pc, std::span(b.data(), 2))) break;
-    std::uint32_t bits = b[0] | b[1] << 8;
-    if ((bits & 3) == 3) {
-      if (!read_(pc + 2, std::span(b.data() + 2, 2))) break;
-      bits |= static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
-    }
-    last = decode(bits, debug_.xlen());
+    if (!insn_at(pc, last)) break;
     last_pc = pc;
     const auto line = debug_.line_id_at(pc);
     const Segment s{1, line ? *line : kNoLine, function_at(pc)};

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "debuginfo/debug_info.hpp"
+#include "vm/decoder.hpp"
 #include "vm/exec_trace.hpp"
 #include "vm/run_counters.hpp"
 #include "vm/types.hpp"
@@ -183,6 +184,8 @@ class RunMap {
   static constexpr std::uint64_t kOddKey = 1ull << 63;
   RunInfo& lookup_slow(std::uint64_t key, vm::Addr start, vm::Addr end);
   RunInfo describe(vm::Addr start, vm::Addr end) const;
+  // The instruction at pc as the program's machine reads it; false when its code cannot be read.
+  bool insn_at(vm::Addr pc, vm::Insn& out) const;
   struct Slot {
     std::uint64_t key = 0;
     RunInfo* info = nullptr;

@@ -1,5 +1,6 @@
 // tests/query/query_fixture.hpp - a recording of the query guest, made once per test binary.
 #pragma once
+#include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -50,6 +51,29 @@ inline query::LineCount count_of(const query::LineReport& report, const debuginf
   for (const query::LineCount& c : report.lines)
     if (d.lines()[c.line].line == line && d.files()[d.lines()[c.line].file].ends_with("query_guest.c")) return c;
   return {};
+}
+
+// The same calls, field by field (a split search against one thread, a tier against another).
+inline void check_same_calls(const std::vector<query::CallRecord>& got, const std::vector<query::CallRecord>& want) {
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CHECK(got[i].entry == want[i].entry);
+    CHECK(got[i].depth == want[i].depth);
+    CHECK(got[i].caller_func == want[i].caller_func);
+    CHECK(got[i].caller_line == want[i].caller_line);
+    CHECK(got[i].return_to == want[i].return_to);
+    CHECK(static_cast<int>(got[i].end) == static_cast<int>(want[i].end));
+    CHECK(got[i].exit == want[i].exit);
+    CHECK(got[i].have_entry_regs == want[i].have_entry_regs);
+    CHECK(got[i].have_exit_regs == want[i].have_exit_regs);
+    CHECK(got[i].a == want[i].a);
+    CHECK(got[i].fa == want[i].fa);
+    CHECK(got[i].stack == want[i].stack);
+    CHECK(got[i].ret_a0 == want[i].ret_a0);
+    CHECK(got[i].ret_a1 == want[i].ret_a1);
+    CHECK(got[i].ret_fa0 == want[i].ret_fa0);
+  }
 }
 
 }  // namespace rvrr::query_test

@@ -228,31 +228,6 @@ TEST_CASE("calls: one replay reads the same registers as the two-pass way") {
   }
 }
 
-namespace {
-
-void check_same_calls(const std::vector<query::CallRecord>& got, const std::vector<query::CallRecord>& want) {
-  REQUIRE(got.size() == want.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    CAPTURE(i);
-    CHECK(got[i].entry == want[i].entry);
-    CHECK(got[i].depth == want[i].depth);
-    CHECK(got[i].caller_func == want[i].caller_func);
-    CHECK(got[i].caller_line == want[i].caller_line);
-    CHECK(got[i].return_to == want[i].return_to);
-    CHECK(static_cast<int>(got[i].end) == static_cast<int>(want[i].end));
-    CHECK(got[i].exit == want[i].exit);
-    CHECK(got[i].have_entry_regs == want[i].have_entry_regs);
-    CHECK(got[i].have_exit_regs == want[i].have_exit_regs);
-    CHECK(got[i].a == want[i].a);
-    CHECK(got[i].fa == want[i].fa);
-    CHECK(got[i].stack == want[i].stack);
-    CHECK(got[i].ret_a0 == want[i].ret_a0);
-    CHECK(got[i].ret_a1 == want[i].ret_a1);
-    CHECK(got[i].ret_fa0 == want[i].ret_fa0);
-  }
-}
-
-}  // namespace
 
 TEST_CASE("calls: split into intervals on 2 and 3 threads, the calls are the single-threaded ones") {
   // Intervals of a few instructions put seams inside calls, on entries and

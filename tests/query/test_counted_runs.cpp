@@ -156,18 +156,8 @@ TEST_CASE("counted runs: every call of every function, with its registers, is th
          {query::IntervalPlan{1}, query::IntervalPlan{2, 9973}, query::IntervalPlan{3, 100'003}}) {
       CAPTURE(plan.threads);
       const std::vector<query::CallRecord> got = query::find_calls(r.trace, r.debug, f, UINT64_MAX, plan);
-      REQUIRE(got.size() == want.size());
       if (plan.threads == 1) calls += got.size();
-      for (std::size_t i = 0; i < got.size(); ++i) {
-        CHECK(got[i].entry == want[i].entry);
-        CHECK(got[i].depth == want[i].depth);
-        CHECK(got[i].caller_func == want[i].caller_func);
-        CHECK(got[i].caller_line == want[i].caller_line);
-        CHECK(static_cast<int>(got[i].end) == static_cast<int>(want[i].end));
-        CHECK(got[i].exit == want[i].exit);
-        CHECK(got[i].a == want[i].a);
-        CHECK(got[i].ret_a0 == want[i].ret_a0);
-      }
+      check_same_calls(got, want);
     }
   }
   CHECK(calls >= 10);  // trace_guest inlines most of its helpers
