@@ -29,19 +29,7 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
     // on top of the stack, which stays (anything else: counts_exact_ is false).
     const bool after_counted = counts_ && prev_ != nullptr && r.icount_after - at > info.insns;
     if (after_counted) {
-      // After a jal (a call, a tail call, a jump) the stack makes its move first.
-      const std::uint32_t func = prev_->target_func;
-      const bool known = prev_->transfer == Transfer::Branch || prev_->transfer == Transfer::Jump ||
-                         prev_->transfer == Transfer::Call;
-      if (known && prev_->target != entry_ && prev_->transfer != Transfer::Branch &&
-          (prev_->transfer == Transfer::Call || func != current_func())) {
-        move(prev_->transfer, prev_->target, func, prev_->return_to, *prev_, at, nullptr);
-      } else if (known && prev_->transfer == Transfer::Branch && interval_ != nullptr &&
-                 current_func() == PartialStack::kUnknownFunc) {
-        branch_within_unknown(func, prev_->target, at);
-      }
-      const bool inside = known && func == current_func() && prev_->target != entry_ &&
-                          info.first_func == current_func() && r.start != entry_;
+      const bool inside = move_before_counted(at) && info.first_func == current_func() && r.start != entry_;
       if (!inside) counts_exact_ = false;
     } else if (prev_ != nullptr && prev_->next != &info) {
       prev_->next = &info;
@@ -63,6 +51,21 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
     }
     prev_ = &info;
   }
+}
+
+bool CallFinder::move_before_counted(std::uint64_t at) {
+  // After a jal (a call, a tail call, a jump) the stack makes its move first.
+  const std::uint32_t func = prev_->target_func;
+  const bool known = prev_->transfer == Transfer::Branch || prev_->transfer == Transfer::Jump ||
+                     prev_->transfer == Transfer::Call;
+  if (known && prev_->target != entry_ && prev_->transfer != Transfer::Branch &&
+      (prev_->transfer == Transfer::Call || func != current_func())) {
+    move(prev_->transfer, prev_->target, func, prev_->return_to, *prev_, at, nullptr);
+  } else if (known && prev_->transfer == Transfer::Branch && interval_ != nullptr &&
+             current_func() == PartialStack::kUnknownFunc) {
+    branch_within_unknown(func, prev_->target, at);
+  }
+  return known && func == current_func() && prev_->target != entry_;
 }
 
 std::uint32_t CallFinder::current_func() const {
@@ -132,6 +135,7 @@ void CallFinder::branch_within_unknown(std::uint32_t func, vm::Addr target, std:
   l.at = at;
   l.how = Transfer::Branch;
   l.target = target;
+  l.check_stays = true;
   l.stays = func;
   interval_->logged[stack.moves_logged() - 1] = l;
 }
@@ -150,7 +154,7 @@ void CallFinder::fall_into(std::uint32_t func) {
 void CallFinder::lift(std::size_t first_push) {
   // open_ holds the local calls still open, by their frame's place (1..):
   // the frame at place k went to the real stack with move first_push + k - 1.
-  for (const std::uint32_t i : open_) interval_->pushed[first_push + interval_->calls[i].depth - 1] = i;
+  for (const std::uint32_t i : open_) interval_->pushed[first_push + interval_->calls[i].depth - 1].push_back(i);
   open_.clear();
 }
 
@@ -175,7 +179,9 @@ void CallFinder::counted_until(std::uint64_t icount) {
     counts_exact_ = false;  // counted runs that end a run leave last_run() stale for CallStopReader
     return;
   }
-  // The interval may end here: its seam then follows a counted branch.
+  // The interval may end here, its seam then after a counted branch: the
+  // move of the run before them is made now, as the next run would have.
+  if (prev_ == nullptr || !move_before_counted(icount_)) counts_exact_ = false;
   icount_ = icount;
   ended_counted_ = true;
 }
@@ -248,14 +254,14 @@ void CallMerge::anchored(std::uint32_t anchor, const CallTree& tree) {
 
 void CallMerge::moving(std::size_t move, const CallTree& tree) {
   auto it = interval_->logged.find(move);
-  if (it != interval_->logged.end() && it->second.stays != kNoFunction && tree.current_func() != it->second.stays)
+  if (it != interval_->logged.end() && it->second.check_stays && tree.current_func() != it->second.stays)
     exact_ = false;
 }
 
 void CallMerge::pushed(std::size_t move, const CallTree& tree) {
   auto it = interval_->pushed.find(move);
   if (it == interval_->pushed.end()) return;
-  open_.push_back(static_cast<std::uint32_t>(base_ + it->second));  // its depth was set at its anchor
+  for (const std::uint32_t i : it->second) open_.push_back(static_cast<std::uint32_t>(base_ + i));  // depths set at their anchor
 }
 
 void CallMerge::moved(std::size_t move, const CallTree& tree) {

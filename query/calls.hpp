@@ -70,8 +70,10 @@ struct IntervalCalls {
   // frame's place above anchor `anchor[i]` (1: the first frame on it).
   std::vector<CallRecord> calls;
   std::vector<std::uint32_t> anchor;
-  // A Push move (by index in stack's log) -> the call still open on that frame.
-  std::unordered_map<std::size_t, std::uint32_t> pushed;
+  // A Push move (by index in stack's log) -> the calls still open on that
+  // frame, oldest first (a frame that jumped back to the function's entry
+  // holds several).
+  std::unordered_map<std::size_t, std::vector<std::uint32_t>> pushed;
   // What the finder knew of each logged seam, transfer or fall-into.
   struct Logged {
     std::uint64_t at = 0;            // the count with pc at the move's target
@@ -80,8 +82,9 @@ struct IntervalCalls {
     bool seam = false;
     bool settles = false;            // a transfer: calls on the frames it pops end here
     bool may_enter = false;          // lands on the function's entry from a call or jump (a seam: if `before` says so)
-    // Counted runs follow in function `stays` (kNoFunction: no check): the
-    // finder's rule, checked on the real top before the move.
+    // Counted runs follow in function `stays`: the finder's rule, checked
+    // on the real top before the move.
+    bool check_stays = false;
     std::uint32_t stays = kNoFunction;
     std::uint32_t caller_func = kNoFunction, caller_line = kNoLine;
     vm::Addr return_to = 0;
@@ -138,6 +141,9 @@ class CallFinder : public vm::ExecTraceSink {
   std::uint32_t current_func() const;
   void first_run(const RunInfo& info, vm::Addr start, std::uint64_t at);
   void branch_within_unknown(std::uint32_t func, vm::Addr target, std::uint64_t at);
+  // Counted runs follow prev_ from count `at`: the stack makes the move of
+  // prev_'s branch or jal first. False: they already break the finder's rules.
+  bool move_before_counted(std::uint64_t at);
   // After a logged move: the local calls still open are on frames pushed
   // to the real stack by moves from `first_push` on.
   void lift(std::size_t first_push);

@@ -302,14 +302,17 @@ class CallWorker : public IntervalWorker {
 
 }  // namespace
 
-void read_call_registers(const RecordedRun& recorded, std::vector<CallRecord>& calls) {
+void read_call_registers(const RecordedRun& recorded, std::vector<CallRecord>& calls,
+                         const std::atomic<bool>* cancel) {
   CallRegisterReader reader(calls);
   vm::Machine m = recorded.start;
   timeline::HistoryReader history(recorded.history);
+  constexpr std::uint64_t kSlice = 1 << 22;  // instructions between polls of `cancel`
   for (const std::uint64_t at : reader.stops()) {
-    vm::RunOptions run;
-    run.stop_at = at;
     while (m.icount() < at && !m.halted()) {
+      if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) throw Interrupted();
+      vm::RunOptions run;
+      run.stop_at = cancel != nullptr ? std::min(at, m.icount() + kSlice) : at;
       const vm::StopInfo stop = m.run(run, history);
       if (stop.kind() == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message());
       if (stop.kind() != vm::StopKind::Limit) break;
@@ -361,7 +364,7 @@ std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debugi
     for (const CallRecord& c : calls)
       if (c.end == CallEnd::Returned && !c.have_exit_regs) unread.push_back(c);
     if (!unread.empty()) {
-      read_call_registers(recorded, unread);
+      read_call_registers(recorded, unread, plan.cancel);
       for (const CallRecord& u : unread) {
         auto it = std::lower_bound(calls.begin(), calls.end(), u.entry,
                                    [](const CallRecord& c, std::uint64_t n) { return c.entry < n; });

@@ -76,7 +76,9 @@ std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debugi
                                        std::uint32_t func, std::uint64_t to, IntervalPlan plan);
 // Reads the registers of `calls` at their entries and returns (those that
 // Returned) in one untraced replay of `recorded` (CallRegisterReader).
-void read_call_registers(const RecordedRun& recorded, std::vector<CallRecord>& calls);
+// Throws QueryError on a divergence, Interrupted once `cancel` is set.
+void read_call_registers(const RecordedRun& recorded, std::vector<CallRecord>& calls,
+                         const std::atomic<bool>* cancel = nullptr);
 // The same in two replays: a traced one finds the calls, an untraced one
 // stops at each entry and return to read the registers.
 std::vector<CallRecord> find_calls_two_passes(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,

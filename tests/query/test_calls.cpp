@@ -232,7 +232,8 @@ TEST_CASE("calls: one replay reads the same registers as the two-pass way") {
 TEST_CASE("calls: split into intervals on 2 and 3 threads, the calls are the single-threaded ones") {
   // Intervals of a few instructions put seams inside calls, on entries and
   // returns, in fact's recursion and across deep's longjmp; calls made in
-  // one interval return in another. linux_calls calls through pointers:
+  // one interval return in another. tail_guest's calls jump to each other
+  // (several calls open on one frame). linux_calls calls through pointers:
   // returns no breakpoint knows in advance, read by the extra replay.
   struct Case {
     std::string elf;
@@ -241,6 +242,7 @@ TEST_CASE("calls: split into intervals on 2 and 3 threads, the calls are the sin
   };
   const std::vector<Case> cases = {
       {"query_guest.elf", {}, {5, 37, 400}},
+      {"tail_guest.elf", {}, {5, 37, 400}},
       {"trace_guest.elf", {}, {9973}},
       {std::string(RVRR_EXAMPLES_DIR) + "/linux_calls.elf", {"mix", "walk", "fib"}, {997}},
   };
