@@ -10,7 +10,10 @@
 // apply), by a second, untraced replay that stops at each entry and return
 // count (ascending) (CallRegisterReader). Arguments and return values are decoded from
 // the registers by the RISC-V ilp32/ilp32f/ilp32d calling convention and the
-// function's DWARF types (call_values).
+// function's DWARF types (call_values). Split over threads
+// (query/replay_query.hpp's find_calls_run), each interval's finder works on
+// a PartialStack and records what it cannot decide (IntervalCalls); CallMerge
+// makes the intervals whole, in order, on one stack.
 #pragma once
 #include <array>
 #include <cstdint>
