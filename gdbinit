@@ -194,9 +194,8 @@ value with the count of the return. `call-seek K` (or `seek N`) goes there."""
             raise _rvrr_gdb_calls.GdbError("usage: calls FUNC")
         out = _rvrr_gdb_calls.execute("monitor calls " + arg.strip(), to_string=True)
         _rvrr_gdb_calls.write(out)
-        entries = [int(m.group(1)) for m in _rvrr_re_calls.finditer(r"^#\d+ (\d+) ", out, _rvrr_re_calls.M)]
-        if entries:
-            _rvrr_call_entries = entries
+        # The last list, even an empty one: call-seek never goes to another function's call.
+        _rvrr_call_entries = [int(m.group(1)) for m in _rvrr_re_calls.finditer(r"^#\d+ (\d+) ", out, _rvrr_re_calls.M)]
 
 class _RvrrCallSeek(_rvrr_gdb_calls.Command):
     """call-seek K -- go to the entry of the K-th call listed by the last `calls`."""

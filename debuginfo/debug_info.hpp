@@ -46,6 +46,10 @@ struct ParamType {
 struct Param {
   std::string name;  // "" for an unnamed parameter
   ParamType type;
+  // The compiler made it a constant in this copy of the function (a
+  // `.constprop` clone: DW_AT_const_value): it takes no register.
+  bool constant = false;
+  std::uint64_t value = 0;  // the constant's bits
 };
 
 struct Function {

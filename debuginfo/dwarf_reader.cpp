@@ -203,15 +203,39 @@ struct DebugInfo::Builder {
     f.returns_value = type_of(die, &ret);
     if (f.returns_value) f.result = param_type(die);
     Dwarf_Die child;
+    // A concrete copy of an abstract function (a clone) may list its
+    // parameters in another order: keep the declaration's (its abstract
+    // origin's, whose children come in order), which is also the order of
+    // the registers the clone's remaining parameters take.
+    std::vector<std::pair<Dwarf_Off, Param>> params;
     if (dwarf_child(die, &child) == 0) {
       do {
         if (dwarf_tag(&child) == DW_TAG_formal_parameter) {
-          f.params.push_back(Param{attr_string(&child, DW_AT_name), param_type(&child)});
+          Param p{attr_string(&child, DW_AT_name), param_type(&child)};
+          Dwarf_Attribute a;
+          if (dwarf_attr(&child, DW_AT_const_value, &a) != nullptr) {
+            Dwarf_Word w = 0;
+            Dwarf_Sword sw = 0;
+            if (dwarf_formudata(&a, &w) == 0) {
+              p.constant = true;
+              p.value = w;
+            } else if (dwarf_formsdata(&a, &sw) == 0) {
+              p.constant = true;
+              p.value = static_cast<std::uint64_t>(sw);
+            }
+          }
+          Dwarf_Die origin;
+          Dwarf_Off order = params.size();
+          if (dwarf_attr(&child, DW_AT_abstract_origin, &a) != nullptr && dwarf_formref_die(&a, &origin) != nullptr)
+            order = dwarf_dieoffset(&origin);
+          params.emplace_back(order, std::move(p));
         } else if (dwarf_tag(&child) == DW_TAG_unspecified_parameters) {
           f.variadic = true;
         }
       } while (dwarf_siblingof(&child, &child) == 0);
     }
+    std::stable_sort(params.begin(), params.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [order, p] : params) f.params.push_back(std::move(p));
     const auto index = static_cast<std::uint32_t>(out.functions_.size());
     out.functions_.push_back(std::move(f));
     for (auto& r : ranges) out.dwarf_ranges_.push_back(FnRange{r.first, r.second, index});

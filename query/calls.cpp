@@ -484,6 +484,10 @@ class ArgumentCursor {
   CallValue next(const debuginfo::Param& p) {
     CallValue v{p.name, p.type.name, {}};
     const debuginfo::ParamType& t = p.type;
+    if (p.constant) {  // a clone's constant: in no register
+      v.value = format_value(t, p.value);
+      return v;
+    }
     const std::uint32_t size = t.size ? t.size : 4;
     if (t.kind == Kind::Float && size <= flen_ && fp_ < 8) {
       const std::uint64_t raw = c_.fa[fp_++];

@@ -110,8 +110,8 @@ std::optional<Range> parse_range(const std::string& text, const trace::TraceHead
     r.len = static_cast<std::uint32_t>(*len);
   }
   std::optional<std::uint64_t> addr = parse_unsigned(where);
+  const vm::ElfLoadResult elf = vm::load_elf(header.program);
   if (!addr) {
-    vm::ElfLoadResult elf = vm::load_elf(header.program);
     if (elf.image) {
       if (auto a = elf.image->symbol(where)) addr = *a;
     }
@@ -120,8 +120,11 @@ std::optional<Range> parse_range(const std::string& text, const trace::TraceHead
       return std::nullopt;
     }
   }
-  if (r.len > 0 && r.len - 1 > ~*addr) {
-    error = "the range " + text + " goes past the end of the address space";
+  // The program's address space: 4 GiB for RV32.
+  const std::uint64_t top = elf.image && elf.image->xlen == 32 ? 0xffffffffull : ~0ull;
+  if (*addr > top || (r.len > 0 && r.len - 1 > top - *addr)) {
+    error = "the range " + text + " goes past the end of the program's address space (" +
+            (top == ~0ull ? std::string("64-bit") : std::string("32-bit: up to 0xffffffff")) + ")";
     return std::nullopt;
   }
   r.addr = static_cast<vm::Addr>(*addr);

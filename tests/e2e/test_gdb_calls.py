@@ -50,6 +50,8 @@ def calls():
                     "monitor calls sqare",                                # 16
                     "call-seek 9",                                        # 17
                     "calls square",                                       # 18: all 5 precede mix's 2nd call
+                    "calls sqare",                                        # 19: no such function
+                    "call-seek 1",                                        # 20: not square's first call
                     ]
             s = g.run_gdb(server.port, GUEST, cmds, timeout=90)
             ck.begin("replay: monitor calls and seeking to a call", s, server)
@@ -75,6 +77,8 @@ def calls():
             ck.contains(16, "square")
             ck.error(17, "call-seek K (1 to 2")
             ck.contains(18, "square: 5 calls")
+            ck.contains(19, "no function 'sqare'")
+            ck.error(20, "list the calls first")  # call-seek after a `calls` that listed none
             ck.check(server.alive(), "server died")
 
 

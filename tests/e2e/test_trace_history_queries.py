@@ -114,6 +114,11 @@ def writes():
     ck.check(r.returncode == 2 and "bad ADDR" in r.stderr, f"a bad address: exit 2, says so: {r.returncode} {r.stderr}")
     r = rvrr("trace", "writes", trace)
     ck.check(r.returncode == 2 and "missing ADDR" in r.stderr, f"no ADDR: usage error: {r.returncode} {r.stderr}")
+    for beyond in ("0x1000000000,4", "0xfffffffc,8"):  # an RV32 program has 4 GiB
+        r = rvrr("trace", "writes", trace, beyond)
+        ck.check(r.returncode == 2 and "32-bit" in r.stderr, f"{beyond} past 4 GiB: exit 2, says so: {r.returncode} {r.stderr}")
+    r = rvrr("trace", "writes", trace, "0xfffffffc,4")
+    ck.check(r.returncode == 0, f"the last word of 4 GiB is fine: {r.returncode} {r.stderr}")
 
 
 @g.scenario(ck, "trace diff: equal runs, a differing input byte, different programs")

@@ -286,3 +286,27 @@ TEST_CASE("calls: registers read in one more replay are those read at the stops"
     check_same_calls(bare, want.calls);
   }
 }
+
+TEST_CASE("calls: a clone's constant parameter (.constprop) is shown, takes no register, in declaration order") {
+  // linux_calls (-O2): walk(depth, acc) is called through a clone where
+  // depth is the constant 16 (DW_AT_const_value), acc alone in a0.
+  const Recording& r = recording(std::string(RVRR_EXAMPLES_DIR) + "/linux_calls.elf");
+  std::string error;
+  const auto f = query::function_index_named(r.debug, "walk", error);
+  REQUIRE_MESSAGE(f.has_value(), error);
+  const debuginfo::Function& fn = r.debug.functions()[*f];
+  REQUIRE(fn.params.size() == 2);
+  CHECK(fn.params[0].name == "depth");
+  CHECK(fn.params[0].constant);
+  CHECK(fn.params[0].value == 16);
+  CHECK(fn.params[1].name == "acc");
+  CHECK_FALSE(fn.params[1].constant);
+  const std::vector<query::CallRecord> calls = query::find_calls(r.trace, r.debug, *f);
+  REQUIRE(calls.size() >= 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::vector<query::CallValue> args = query::call_arguments(calls[i], fn, r.debug.elf_flags());
+    REQUIRE(args.size() == 2);
+    CHECK(values(args)[0] == "depth=16");
+    CHECK(values(args)[1] == "acc=" + std::to_string(static_cast<std::uint32_t>(calls[i].a[0])));
+  }
+}
