@@ -11,6 +11,7 @@ the queries hold together on a real program (totals equal the trace's length).
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -252,6 +253,25 @@ def compute():
                                        r"instructions", info, re.M), f"trace info after `trace {q}` ({damage}):\n{info}")
         finally:
             os.environ.pop("RVRR_SCAN_THREADS", None)
+        # A trace cut short (its end record lost): every question answers for the
+        # history a replay finds (up to the program's end here), says so on
+        # stderr, and agrees with the whole trace.
+        cut = os.path.join(tmp, "cut.rvrr")
+        shutil.copyfile(long_trace, cut)
+        os.truncate(cut, os.path.getsize(cut) - 8)
+        os.environ["RVRR_NO_CACHE"] = "1"
+        try:
+            for q in (["lines", "--json"], ["profile", "--json"], ["calls", "--json"]):
+                args = ["trace", *q] + ([cut, "sieve"] if q[0] == "calls" else [cut])
+                res = g.run_rvrr(args, timeout=120)
+                whole = ok([a if a != cut else long_trace for a in args], f"{q[0]} on the whole trace")
+                ck.check(res.returncode == 0 and res.stdout == whole,
+                         f"`trace {q[0]}` on a cut-short trace differs from the whole trace's ({res.returncode}):\n"
+                         f"{res.stderr}")
+                ck.check("cut short" in res.stderr and "the program ended" in res.stderr,
+                         f"`trace {q[0]}` on a cut-short trace does not say so:\n{res.stderr}")
+        finally:
+            del os.environ["RVRR_NO_CACHE"]
         text = ok(["trace", "lines", "--annotate", "compute.c", trace], "compute annotate")
         ck.check(re.search(r"^\s+#####:\s+\d+:", text, re.M) or re.search(r"^\s+\d+:\s+\d+:.*composite", text, re.M),
                  f"compute annotate:\n{text[:3000]}")
