@@ -209,25 +209,10 @@ TEST_CASE("calls: one replay reads the same registers as the two-pass way") {
     REQUIRE(f.has_value());
     const std::vector<query::CallRecord> one = query::find_calls(r.trace, r.debug, *f);
     const std::vector<query::CallRecord> two = query::find_calls_two_passes(r.trace, r.debug, *f);
-    REQUIRE(one.size() == two.size());
     CHECK(!one.empty());
-    for (std::size_t i = 0; i < one.size(); ++i) {
-      CAPTURE(i);
-      CHECK(one[i].entry == two[i].entry);
-      CHECK(one[i].exit == two[i].exit);
-      CHECK(one[i].end == two[i].end);
-      CHECK(one[i].have_entry_regs == two[i].have_entry_regs);
-      CHECK(one[i].have_exit_regs == two[i].have_exit_regs);
-      CHECK(one[i].a == two[i].a);
-      CHECK(one[i].fa == two[i].fa);
-      CHECK(one[i].stack == two[i].stack);
-      CHECK(one[i].ret_a0 == two[i].ret_a0);
-      CHECK(one[i].ret_a1 == two[i].ret_a1);
-      CHECK(one[i].ret_fa0 == two[i].ret_fa0);
-    }
+    check_same_calls(one, two);
   }
 }
-
 
 TEST_CASE("calls: split into intervals on 2 and 3 threads, the calls are the single-threaded ones") {
   // Intervals of a few instructions put seams inside calls, on entries and
