@@ -181,6 +181,29 @@ struct DebugInfo::Builder {
     }
   }
 
+  // A parameter whose one location (not a list: the whole function) is a
+  // constant the compiler made it, e.g. a `.constprop` clone's pointer to a
+  // global, `DW_OP_addr X; DW_OP_stack_value`: like DW_AT_const_value, it takes no register.
+  static void constant_location(Dwarf_Die* die, Param& p) {
+    Dwarf_Attribute a;
+    Dwarf_Op* expr = nullptr;
+    std::size_t len = 0;
+    if (dwarf_attr(die, DW_AT_location, &a) == nullptr || dwarf_getlocation(&a, &expr, &len) != 0) return;
+    if (len != 2 || expr[1].atom != DW_OP_stack_value) return;
+    const Dwarf_Op& op = expr[0];
+    switch (op.atom) {
+      case DW_OP_addr: case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
+      case DW_OP_constu: case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
+      case DW_OP_consts:
+        p.value = op.number;  // libdw sign-extends the signed forms into the word
+        break;
+      default:
+        if (op.atom < DW_OP_lit0 || op.atom > DW_OP_lit31) return;
+        p.value = op.atom - DW_OP_lit0;
+    }
+    p.constant = true;
+  }
+
   void read_function(Dwarf_Die* die) {
     Function f;
     f.name = attr_string(die, DW_AT_name);
@@ -224,6 +247,7 @@ struct DebugInfo::Builder {
               p.value = static_cast<std::uint64_t>(sw);
             }
           }
+          if (!p.constant) constant_location(&child, p);
           Dwarf_Die origin;
           Dwarf_Off order = params.size();
           if (dwarf_attr(&child, DW_AT_abstract_origin, &a) != nullptr && dwarf_formref_die(&a, &origin) != nullptr)
