@@ -97,8 +97,8 @@ struct IntervalCalls {
 
 // Pass 1: a sink that finds the calls of function `func` (an index into the map's DebugInfo).
 // It takes counts (vm::ExecTraceSink::run_counters) unless `counts` is
-// false: counted runs are conditional branches, which move no frame when
-// they stay in one function; they start after the reported run's branch or
+// false: counted runs are conditional branches and jumps inside a function
+// (RunMap::count_jumps_in_functions), which move no frame when they stay in one function; they start after the reported run's branch or
 // jal, whose move is made first. One that leaves its function (a branch
 // into another: never seen in compiled code), spans two or lands on FUNC's
 // entry would hide a move: counts_exact() then says so and the caller asks
@@ -106,7 +106,9 @@ struct IntervalCalls {
 class CallFinder : public vm::ExecTraceSink {
  public:
   CallFinder(RunMap& map, std::uint32_t func, std::uint64_t start_icount = 0, bool counts = true)
-      : map_(map), func_(func), entry_(map.debug().functions()[func].entry), icount_(start_icount), counts_(counts) {}
+      : map_(map), func_(func), entry_(map.debug().functions()[func].entry), icount_(start_icount), counts_(counts) {
+    map_.count_jumps_in_functions(counters_);
+  }
   void executed(std::span<const vm::ExecutedRun> runs) override;
   vm::RunCounters* run_counters() override { return counts_ ? &counters_ : nullptr; }
   void counted_until(std::uint64_t icount) override;

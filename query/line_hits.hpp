@@ -38,7 +38,7 @@ struct LineReport {
 class LineCounter : public vm::ExecTraceSink {
  public:
   // `map` must be used by no other sink (its per-run accumulators are ours).
-  explicit LineCounter(RunMap& map) : map_(map) {}
+  explicit LineCounter(RunMap& map) : map_(map) { map_.count_jumps_in_functions(counters_); }
   void executed(std::span<const vm::ExecutedRun> runs) override;
   vm::RunCounters* run_counters() override { return &counters_; }
   void counted_until(std::uint64_t icount) override;

@@ -50,8 +50,8 @@ struct Profile {
 };
 
 // It takes counts (vm::ExecTraceSink::run_counters) when the window starts at
-// 0 and `counts` allows: counted runs are conditional branches inside one
-// function, so the instructions between two reported runs go to the stack's
+// 0 and `counts` allows: counted runs are conditional branches and jumps
+// inside one function (RunMap::count_jumps_in_functions), so the instructions between two reported runs go to the stack's
 // top after the move of the first one's branch or jal (a call, a tail call),
 // and their lines come from the counters. A counted run that leaves its
 // function (a branch into another: never seen in compiled code), or spans
@@ -61,7 +61,9 @@ class Profiler : public vm::ExecTraceSink {
  public:
   // `map` must be used by no other sink. `start_icount`: the machine's count when tracing starts.
   Profiler(RunMap& map, ProfileWindow window, std::uint64_t start_icount = 0, bool counts = true)
-      : map_(map), window_(window), icount_(start_icount), counts_(counts && window.from == 0) {}
+      : map_(map), window_(window), icount_(start_icount), counts_(counts && window.from == 0) {
+    map_.count_jumps_in_functions(counters_);
+  }
   void executed(std::span<const vm::ExecutedRun> runs) override;
   vm::RunCounters* run_counters() override { return counts_ ? &counters_ : nullptr; }
   void counted_until(std::uint64_t icount) override;

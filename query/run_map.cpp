@@ -34,6 +34,11 @@ std::uint32_t RunMap::function_at(vm::Addr pc) const {
   return f ? *f : kNoFunction;
 }
 
+bool RunMap::jump_stays(vm::Addr from, vm::Addr target) const {
+  const std::uint32_t f = function_at(from);
+  return f != kNoFunction && function_at(target) == f && debug_.functions()[f].entry != target;
+}
+
 bool RunMap::insn_at(vm::Addr pc, vm::Insn& out) const {
   std::array<std::uint8_t, 4> b{};
   if (!read_(pc, std::span(b.data(), 2))) return false;

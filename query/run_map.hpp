@@ -152,12 +152,21 @@ class RunMap {
   }
   // Does the counted run `e` (vm/run_counters.hpp), described by `info`,
   // stay inside one function: described as it ran (same length), one
-  // function throughout, its branch to a place in that function? (The
-  // profiler and the call finder rely on it; vm counts only branches.)
+  // function throughout, its branch or jump to a place in that function?
+  // (The profiler and the call finder rely on it; vm counts only branches
+  // and the jumps count_jumps_in_functions lets it.)
   static bool stays_in_function(const RunInfo& info, const vm::CountedExit& e) {
-    return info.insns == e.insns && info.one_function && info.transfer == Transfer::Branch &&
-           info.target_func == info.first_func;
+    return info.insns == e.insns && info.one_function &&
+           (info.transfer == Transfer::Branch || info.transfer == Transfer::Jump) && info.target_func == info.first_func;
   }
+  // Gives `counters` the jump filter of every sink of this map's program:
+  // a direct jump may be counted when its target is in its own function and
+  // is no function's entry (a jump there is a tail call, or a loop through
+  // the entry that the call finder must see). The map must outlive the run.
+  void count_jumps_in_functions(vm::RunCounters& counters) const {
+    counters.count_jumps_if([this](vm::Addr from, vm::Addr target) { return jump_stays(from, target); });
+  }
+  bool jump_stays(vm::Addr from, vm::Addr target) const;
   static void credit_edge(RunInfo& from, RunInfo* to, std::uint64_t& count) {
     if (to == nullptr || count == 0) return;
     to->executions += count;

@@ -513,10 +513,16 @@ std::uint32_t jit_fsd(Machine::Impl* m, Addr32 a, unsigned rs2) {
 
 class Translator {
  public:
-  // `counting`: for runs with counters (JitContext::counts; jp is then the page's counting JitPage).
+  // `counters`: for runs with counters (JitContext::counts; jp is then the page's counting JitPage), else null.
   Translator(const DecodedOp* ops, Addr32 page_base, unsigned start, JitPage* jp, std::int32_t write_tlb_delta,
-             bool counting)
-      : ops_(ops), base_(page_base), start_(start), jp_(jp), wdelta_(write_tlb_delta), counting_(counting) {
+             const RunCounters* counters)
+      : ops_(ops),
+        base_(page_base),
+        start_(start),
+        jp_(jp),
+        wdelta_(write_tlb_delta),
+        counting_(counters != nullptr),
+        counters_(counters) {
     code_.init(runtime().rt.environment());
     code_.attach(&a_);
   }
@@ -772,11 +778,12 @@ class Translator {
   // to its translation when it is in this page and translated, else return.
   // Either way only while icount < limit.
   // `end`: the address just past the jump (or, at kMaxBlock, the next pc).
-  // `countable`: a taken conditional branch (counting: its run is counted,
-  // and it may loop or chain as usual; any other way out reports its run
-  // here and then chains, but never loops inside the block). Counting only
-  // branches keeps counted runs inside their function: a jal without link
-  // may be a tail call (`-msave-restore`'s jumps into __riscv_restore_N).
+  // `countable`: a taken conditional branch, or a jump the run's filter lets
+  // count (counting: its run is counted, and it may loop or chain as usual;
+  // any other way out reports its run here and then chains, but never loops
+  // inside the block). Counting only branches and filtered jumps keeps
+  // counted runs inside their function: a jal without link may be a tail
+  // call (`-msave-restore`'s jumps into __riscv_restore_N).
   // `static_jump`: a jal, whose target the sinks know from its run
   // (RunInfo::target): the next counted exit need not report
   // (JitContext::report_next), unlike after a jump at kMaxBlock.
@@ -1044,13 +1051,16 @@ class Translator {
       case Op::Bgeu: case Op::BgeuL: branch([&](Label l) { a_.jb(l); }); return true;
       case Op::Jal:
       case Op::JalL:
-        // Never counted (see exit_to): the queries follow calls and tail calls in order.
-        st_imm(d.rd, static_cast<std::int32_t>(pc + len));
-        exit_to(n + 1, *known_target(d, pc), pc + len, false, true);
+      case Op::JumpL: {
+        // Calls are never counted (see exit_to): the queries follow calls
+        // and tail calls in order. A jump is, when the run's filter says
+        // it stays inside a function.
+        const Addr32 target = *known_target(d, pc);
+        if (o != Op::JumpL) st_imm(d.rd, static_cast<std::int32_t>(pc + len));
+        const bool countable = counting_ && d.rd == kScratchReg && counters_->may_count_jump(pc, target);
+        exit_to(n + 1, target, pc + len, countable, true);
         return false;
-      case Op::JumpL:
-        exit_to(n + 1, *known_target(d, pc), pc + len, false, true);
-        return false;
+      }
       case Op::Jalr: {
         // The target first: rd may be rs1. Then a target in this page goes
         // straight to its translation, if any (a return or a local call).
@@ -1146,6 +1156,7 @@ class Translator {
   JitPage* jp_;
   std::int32_t wdelta_;
   bool counting_;
+  const RunCounters* counters_;  // counting_: the run's (its jump filter)
   bool out_of_ids_ = false;  // counting: no counted-exit id was left (the block is not translated)
   asmjit::CodeHolder code_;
   x86::Assembler a_;
@@ -1210,7 +1221,7 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
     const auto* write_tlb = &Memory::Internals::write_entry(m.memory, 0);
     const auto wdelta = static_cast<std::int32_t>(reinterpret_cast<const char*>(write_tlb) -
                                                   reinterpret_cast<const char*>(read_tlb));
-    Translator t(page_ops, pc & ~(kPageSize - 1), slot, jp, wdelta, counting);
+    Translator t(page_ops, pc & ~(kPageSize - 1), slot, jp, wdelta, counting ? m.trace->run_counters() : nullptr);
     JitCode fresh = t.run();
     if (fresh == nullptr) {
       jp->count[slot].store(kJitNever, std::memory_order_relaxed);

@@ -10,12 +10,15 @@
 //
 // Each place in translated code that may count a run is a counted exit with
 // a process-wide id: it always counts the same run [start, end), which ends
-// in a taken conditional branch to the fixed address `target`.
+// in a taken conditional branch, or in a direct jump (jal x0) that the
+// sink's jump filter lets count, to the fixed address `target`.
 // Ids are never reused (a retranslated block gets new ones), so a sink reads
 // what an id counted with counted_exit(id) whenever it likes.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <utility>
 
 #include "vm/exec_trace.hpp"
 #include "vm/types.hpp"
@@ -56,6 +59,15 @@ class RunCounters {
   ExecutedRun* report_buffer() {
     return reinterpret_cast<ExecutedRun*>(reinterpret_cast<char*>(counts_) - kHeaderBytes + kContextBytes);
   }
+  // Which direct jumps (jal x0, from the jump's pc to its target) translated
+  // code may count like taken branches. A sink that follows calls lets only
+  // jumps inside one function count: any other may be a tail call, whose
+  // order matters. None without a filter. Asked when a block is translated;
+  // translations are shared by the runs of one program, so every sink of a
+  // program must give the same answers (a sink still checks what it drains).
+  using JumpFilter = std::function<bool(Addr from, Addr target)>;
+  void count_jumps_if(JumpFilter filter) { jump_filter_ = std::move(filter); }
+  bool may_count_jump(Addr from, Addr target) const { return jump_filter_ && jump_filter_(from, target); }
   // Calls f(exit, count) for every nonzero counter, in id order, and zeroes it.
   template <typename F>
   void drain(F&& f) {
@@ -69,6 +81,7 @@ class RunCounters {
 
  private:
   std::uint64_t* counts_ = nullptr;
+  JumpFilter jump_filter_;
 };
 
 }  // namespace rvrr::vm

@@ -272,6 +272,31 @@ TEST_CASE("calls: registers read in one more replay are those read at the stops"
   }
 }
 
+TEST_CASE("calls: a clone's parameter located at a constant address (DW_OP_addr; DW_OP_stack_value) takes no register") {
+  // linux_compute (-O2): quicksort(a, lo, hi) is only ever called on `keys`,
+  // so gcc's clone quicksort.constprop.0 takes lo in a0 and hi in a1, and
+  // its DWARF gives `a` the location "the address of keys" (no list, no
+  // DW_AT_const_value). The first call sorts all of keys: (keys, 0, 2047).
+  const Recording& r = recording(std::string(RVRR_EXAMPLES_DIR) + "/linux_compute.elf");
+  std::string error;
+  const auto f = query::function_index_named(r.debug, "quicksort", error);
+  REQUIRE_MESSAGE(f.has_value(), error);
+  const debuginfo::Function& fn = r.debug.functions()[*f];
+  REQUIRE(fn.params.size() == 3);
+  CHECK(fn.params[0].name == "a");
+  CHECK(fn.params[0].constant);
+  CHECK(fn.params[0].value >= 0x10000);  // keys, in the program's data (linked at 0x10000)
+  CHECK_FALSE(fn.params[1].constant);
+  CHECK_FALSE(fn.params[2].constant);
+  const std::vector<query::CallRecord> calls = query::find_calls(r.trace, r.debug, *f);
+  REQUIRE(!calls.empty());
+  const std::vector<query::CallValue> args = query::call_arguments(calls[0], fn, r.debug.elf_flags());
+  REQUIRE(args.size() == 3);
+  CHECK(values(args)[0].starts_with("a=0x"));
+  CHECK(values(args)[1] == "lo=0");
+  CHECK(values(args)[2] == "hi=2047");
+}
+
 TEST_CASE("calls: a clone's constant parameter (.constprop) is shown, takes no register, in declaration order") {
   // linux_calls (-O2): walk(depth, acc) is called through a clone where
   // depth is the constant 16 (DW_AT_const_value), acc alone in a0.

@@ -108,11 +108,11 @@ TEST_CASE("counted runs: line hits and profiles, whole and in windows, are the i
   CHECK(query::asked_again_without_counts() == asked_again);
 }
 
-// Replays trace_guest in the default tier into the sink make(map) returns,
+// Replays trace_guest (or `guest`) in the default tier into the sink make(map) returns,
 // then calls check(sink, machine).
 template <typename Make, typename Check>
-void replay_translated(Make make, Check check) {
-  const Recording& r = recording("trace_guest.elf");
+void replay_translated(Make make, Check check, const std::string& guest = "trace_guest.elf") {
+  const Recording& r = recording(guest);
   TierScope scope;
   vm::set_tier(vm::Tier::Auto);
   timeline::ReplaySession session(r.trace, [](int, std::span<const std::uint8_t>) {});
@@ -130,6 +130,51 @@ TEST_CASE("counted runs: the translating tier counts runs for a line count inste
                       CHECK(counter.counted() > 10000);
                       CHECK(counter.finish().instructions == m.icount());
                     });
+}
+
+// A line counter that looks at the jumps translated code counted for it
+// (RunMap::count_jumps_in_functions), before they are drained.
+class JumpPeeker : public query::LineCounter {
+ public:
+  explicit JumpPeeker(query::RunMap& map) : LineCounter(map), map_(map) {}
+  void counted_until(std::uint64_t icount) override {
+    const std::uint64_t* counts = run_counters()->data();
+    for (std::size_t id = 0; id < vm::counted_exits(); ++id) {
+      if (counts[id] == 0) continue;
+      const vm::CountedExit& e = vm::counted_exit(id);
+      const query::RunInfo& info = map_.lookup(e.start, e.end);
+      if (info.transfer != query::Transfer::Jump) continue;
+      jumps_ += counts[id];
+      if (!query::RunMap::stays_in_function(info, e) || map_.debug().functions()[info.first_func].entry == e.target)
+        ++left_function_;
+    }
+    LineCounter::counted_until(icount);
+  }
+  std::uint64_t jumps() const { return jumps_; }
+  std::uint64_t left_function() const { return left_function_; }
+
+ private:
+  query::RunMap& map_;
+  std::uint64_t jumps_ = 0, left_function_ = 0;
+};
+
+TEST_CASE("counted runs: jumps inside a function are counted, and no jump that leaves one (a tail call)") {
+  if (!vm::jit_supported()) return;
+  // linux_compute's quicksort loops through `j`; tail_guest's is_odd and
+  // is_even call each other by `j` alone.
+  replay_translated([](query::RunMap& map) { return JumpPeeker(map); },
+                    [](JumpPeeker& peeker, const vm::Machine& m) {
+                      CHECK(peeker.jumps() > 1000);
+                      CHECK(peeker.left_function() == 0);
+                      CHECK(peeker.finish().instructions == m.icount());
+                    },
+                    std::string(RVRR_EXAMPLES_DIR) + "/linux_compute.elf");
+  replay_translated([](query::RunMap& map) { return JumpPeeker(map); },
+                    [](JumpPeeker& peeker, const vm::Machine& m) {
+                      CHECK(peeker.left_function() == 0);
+                      CHECK(peeker.finish().instructions == m.icount());
+                    },
+                    "tail_guest.elf");
 }
 
 TEST_CASE("counted runs: a profile of the trace guest keeps the profiler's rules (no second replay without counts)") {
