@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "vm/elf_flags.hpp"
 #include "vm/machine.hpp"
@@ -21,15 +22,16 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
   for (const vm::ExecutedRun& r : runs) {
     std::uint64_t at = icount_;
     icount_ = r.icount_after;
+    const vm::Addr next_before = std::exchange(prev_next_, r.next);
     // The successor cache (run_map.hpp) spares the map lookup; nothing is counted on edges here.
     const std::uint64_t key = RunMap::key_of(r);
     RunInfo& info = prev_ != nullptr && prev_->next_key == key ? *prev_->next : map_.lookup(r.start, r.end);
-    // Counted runs came between (run_counters): from the target of prev_'s
-    // branch, jump or call by jal to this run's start, all in the function
-    // on top of the stack, which stays (anything else: counts_exact_ is false).
+    // Counted runs came between (run_counters): from where prev_ went to
+    // this run's start, all in the function on top of the stack once
+    // prev_'s move is made, which stays (anything else: counts_exact_ is false).
     const bool after_counted = counts_ && prev_ != nullptr && r.icount_after - at > info.insns;
     if (after_counted) {
-      const bool inside = move_before_counted(at) && info.first_func == current_func() && r.start != entry_;
+      const bool inside = move_before_counted(at, next_before) && info.first_func == current_func() && r.start != entry_;
       if (!inside) counts_exact_ = false;
     } else if (prev_ != nullptr && prev_->next != &info) {
       prev_->next = &info;
@@ -43,7 +45,7 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
                info.first_func == current_func()) {
       // Straight on within the function: the stack stays.
     } else {
-      move(prev_->transfer, r.start, info.first_func, prev_->return_to, *prev_, at, &info);
+      move(prev_->transfer, r.start, info.first_func, prev_->return_to, *prev_, at, true);
     }
     if (!info.one_function) {
       for (std::size_t k = 1; k < info.segs.size(); ++k)
@@ -53,19 +55,17 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
   }
 }
 
-bool CallFinder::move_before_counted(std::uint64_t at) {
-  // After a jal (a call, a tail call, a jump) the stack makes its move first.
-  const std::uint32_t func = prev_->target_func;
-  const bool known = prev_->transfer == Transfer::Branch || prev_->transfer == Transfer::Jump ||
-                     prev_->transfer == Transfer::Call;
-  if (known && prev_->target != entry_ && prev_->transfer != Transfer::Branch &&
-      (prev_->transfer == Transfer::Call || func != current_func())) {
-    move(prev_->transfer, prev_->target, func, prev_->return_to, *prev_, at, nullptr);
-  } else if (known && prev_->transfer == Transfer::Branch && interval_ != nullptr &&
-             current_func() == PartialStack::kUnknownFunc) {
-    branch_within_unknown(func, prev_->target, at);
+bool CallFinder::move_before_counted(std::uint64_t at, vm::Addr to) {
+  // After a call, a return or a jump the stack makes its move first (what
+  // it does for a run reported there); a call may be one of the function.
+  const std::uint32_t func = prev_->target != 0 && to == prev_->target ? prev_->target_func : map_.function_of(to);
+  const Transfer how = prev_->transfer;
+  if (how == Transfer::Call || how == Transfer::Return || (how == Transfer::Jump && func != current_func())) {
+    move(how, to, func, prev_->return_to, *prev_, at, true);
+  } else if (how != Transfer::Jump && interval_ != nullptr && current_func() == PartialStack::kUnknownFunc) {
+    branch_within_unknown(func, to, at);  // a branch or a fall through
   }
-  return known && func == current_func() && prev_->target != entry_;
+  return func == current_func();
 }
 
 std::uint32_t CallFinder::current_func() const {
@@ -75,7 +75,7 @@ std::uint32_t CallFinder::current_func() const {
 void CallFinder::first_run(const RunInfo& info, vm::Addr start, std::uint64_t at) {
   if (interval_ == nullptr) {
     tree_.start(info.first_func);
-    maybe_enter(nullptr, info, start, at);
+    maybe_enter(nullptr, info.first_func, start, at);
     return;
   }
   // What the run before makes of it, the merge knows (CallMerge::moved).
@@ -89,11 +89,11 @@ void CallFinder::first_run(const RunInfo& info, vm::Addr start, std::uint64_t at
 }
 
 void CallFinder::move(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to, const RunInfo& prev,
-                      std::uint64_t at, const RunInfo* entering) {
+                      std::uint64_t at, bool enters) {
   if (interval_ == nullptr) {
     tree_.transfer(how, target, func, return_to, true, map_);
     settle(calls_, open_, tree_.depth(), how, target, at);
-    if (entering != nullptr) maybe_enter(&prev, *entering, target, at);
+    if (enters) maybe_enter(&prev, func, target, at);
     return;
   }
   PartialStack& stack = interval_->stack;
@@ -103,7 +103,7 @@ void CallFinder::move(Transfer how, vm::Addr target, std::uint32_t func, vm::Add
   // anything else that logged needs the real stack: the merge makes it.
   if (how == Transfer::Call || stack.moves_logged() == logged) {
     settle(interval_->calls, open_, stack.local_depth(), how, target, at);
-    if (entering != nullptr) maybe_enter(&prev, *entering, target, at);
+    if (enters) maybe_enter(&prev, func, target, at);
     return;
   }
   lift(logged);
@@ -112,7 +112,7 @@ void CallFinder::move(Transfer how, vm::Addr target, std::uint32_t func, vm::Add
   l.how = how;
   l.target = target;
   l.settles = true;
-  if (entering != nullptr && lands_on_entry(&prev, *entering, target)) {
+  if (enters && lands_on_entry(&prev, func, target)) {
     l.may_enter = true;
     const CallRecord c = entered(&prev, at, 0, map_);
     l.caller_func = c.caller_func;
@@ -181,7 +181,7 @@ void CallFinder::counted_until(std::uint64_t icount) {
   }
   // The interval may end here, its seam then after a counted branch: the
   // move of the run before them is made now, as the next run would have.
-  if (prev_ == nullptr || !move_before_counted(icount_)) counts_exact_ = false;
+  if (prev_ == nullptr || !move_before_counted(icount_, prev_next_)) counts_exact_ = false;
   icount_ = icount;
   ended_counted_ = true;
 }
@@ -220,13 +220,13 @@ CallRecord CallFinder::entered(const RunInfo* prev, std::uint64_t at, std::size_
 }
 
 // A call or tail call (or the first run) that lands on the function's entry is a call of it.
-bool CallFinder::lands_on_entry(const RunInfo* prev, const RunInfo& info, vm::Addr start) const {
-  if (start != entry_ || info.first_func != func_) return false;
+bool CallFinder::lands_on_entry(const RunInfo* prev, std::uint32_t func, vm::Addr start) const {
+  if (start != entry_ || func != func_) return false;
   return prev == nullptr || prev->transfer == Transfer::Call || prev->transfer == Transfer::Jump;
 }
 
-void CallFinder::maybe_enter(const RunInfo* prev, const RunInfo& info, vm::Addr start, std::uint64_t at) {
-  if (!lands_on_entry(prev, info, start) || current_func() != func_) return;
+void CallFinder::maybe_enter(const RunInfo* prev, std::uint32_t func, vm::Addr start, std::uint64_t at) {
+  if (!lands_on_entry(prev, func, start) || current_func() != func_) return;
   std::vector<CallRecord>& calls = interval_ != nullptr ? interval_->calls : calls_;
   const std::size_t depth = interval_ != nullptr ? interval_->stack.local_depth() : tree_.depth();
   open_.push_back(static_cast<std::uint32_t>(calls.size()));

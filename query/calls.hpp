@@ -139,26 +139,30 @@ class CallFinder : public vm::ExecTraceSink {
 
  private:
   // The stack's moves: on tree_, or on the interval's partial stack
-  // (`entering`: the run at target, which may be a call of the function).
+  // (`enters`: control lands at target, in function `func`, which may be a call of the function).
   void move(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to, const RunInfo& prev,
-            std::uint64_t at, const RunInfo* entering);
+            std::uint64_t at, bool enters);
   void fall_into(std::uint32_t func);
   std::uint32_t current_func() const;
   void first_run(const RunInfo& info, vm::Addr start, std::uint64_t at);
   void branch_within_unknown(std::uint32_t func, vm::Addr target, std::uint64_t at);
-  // Counted runs follow prev_ from count `at`: the stack makes the move of
-  // prev_'s branch or jal first. False: they already break the finder's rules.
-  bool move_before_counted(std::uint64_t at);
+  // Counted runs follow prev_ from count `at`, from where it went
+  // (prev_next_): the stack makes the move of prev_'s last instruction
+  // first (a call there may be one of the function). False: they already
+  // break the finder's rules.
+  bool move_before_counted(std::uint64_t at, vm::Addr to);
   // After a logged move: the local calls still open are on frames pushed
   // to the real stack by moves from `first_push` on.
   void lift(std::size_t first_push);
-  bool lands_on_entry(const RunInfo* prev, const RunInfo& info, vm::Addr start) const;
-  void maybe_enter(const RunInfo* prev, const RunInfo& info, vm::Addr start, std::uint64_t at);
+  // Control lands at `start` (in function `func`) after `prev`.
+  bool lands_on_entry(const RunInfo* prev, std::uint32_t func, vm::Addr start) const;
+  void maybe_enter(const RunInfo* prev, std::uint32_t func, vm::Addr start, std::uint64_t at);
   RunMap& map_;
   std::uint32_t func_;
   vm::Addr entry_;
   std::uint64_t icount_;
   RunInfo* prev_ = nullptr;
+  vm::Addr prev_next_ = 0;  // where prev_'s run went on (vm::ExecutedRun::next)
   CallTree tree_;
   std::vector<CallRecord> calls_;
   std::vector<std::uint32_t> open_;  // indices into calls_ of calls not ended, by depth

@@ -1,6 +1,8 @@
 // query/line_hits.cpp - counting line entries per distinct run, expanded at the end.
 #include "query/line_hits.hpp"
 
+#include <utility>
+
 namespace rvrr::query {
 
 void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
@@ -14,7 +16,8 @@ void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
   // counted runs (vm::ExecTraceSink::run_counters): an entry, and not an
   // edge from the run before.
   if (runs.empty()) return;
-  ended_counted_ = false;
+  // Counted runs that ended the last run were seen by counted_until().
+  bool seen_counted = std::exchange(ended_counted_, false);
   std::size_t i = 0;
   if (prev_ == nullptr) {  // the first run (or the first after restart()): an entry
     RunInfo& info = map_.lookup(runs[0].start, runs[0].end);
@@ -22,11 +25,14 @@ void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
     ++info.entries;
     prev_ = first_ = &info;
     icount_ = runs[0].icount_after;
+    prev_next_ = runs[0].next;
     i = 1;
   }
   RunInfo* prev = prev_;
   std::uint64_t icount = icount_;
+  vm::Addr next = prev_next_;
   for (; i < runs.size(); ++i) {
+    const vm::Addr next_before = std::exchange(next, runs[i].next);
     const std::uint64_t key = RunMap::key_of(runs[i]);
     const std::uint64_t n = runs[i].icount_after - icount;
     icount = runs[i].icount_after;
@@ -44,26 +50,43 @@ void LineCounter::executed(std::span<const vm::ExecutedRun> runs) {
     if (n > info.insns) {  // after counted runs: an entry
       ++info.executions;
       ++info.entries;
+      if (!seen_counted) counted_after(*prev, next_before);
     } else {
       RunMap::relink(*prev, info, key);
       ++info.executions;
       if (RunMap::enters(*prev, info)) ++info.entries;
     }
     prev = &info;
+    seen_counted = false;
   }
   prev_ = prev;
   icount_ = icount;
+  prev_next_ = next;
 }
 
 void LineCounter::counted_until(std::uint64_t icount) {
-  if (prev_ != nullptr && icount > icount_) ended_counted_ = true;
+  if (prev_ != nullptr && icount > icount_ && !ended_counted_) {
+    ended_counted_ = true;
+    counted_after(*prev_, prev_next_);
+  }
+}
+
+// Counted runs followed the reported run `p`, from `to`: each counted run
+// was counted as an entry of its first line, which the first of them is not
+// when `p` fell through to it on the same line (a page's end).
+void LineCounter::counted_after(const RunInfo& p, vm::Addr to) {
+  if (map_.enters_at(p, to)) return;
+  const std::uint32_t line = map_.line_of(to);
+  if (line == kNoLine) return;
+  if (not_entered_.empty()) not_entered_.assign(map_.debug().lines().size(), 0);
+  ++not_entered_[line];
 }
 
 void LineCounter::take_counts() {
   counters_.drain([&](const vm::CountedExit& e, std::uint64_t count) {
     RunInfo& info = map_.lookup(e.start, e.end);
     info.executions += count;
-    info.entries += count;  // entered by a taken branch or jump (see run_counters)
+    info.entries += count;  // entered by a taken branch or jump, or see counted_after
   });
 }
 
@@ -87,6 +110,7 @@ LineReport LineCounter::finish() {
       }
     }
   });
+  for (std::size_t id = 0; id < not_entered_.size(); ++id) by_id[id].hits -= not_entered_[id];
   for (debuginfo::LineId id : debug.lines_sorted()) {
     LineCount c = by_id[id];
     c.line = id;

@@ -33,8 +33,9 @@ struct LineReport {
 
 // A trace sink: give it to a traced run, then ask finish(). It takes counts
 // (vm::ExecTraceSink::run_counters): a counted run was entered by a taken
-// branch or jump, so each of its executions is an entry of its first line,
-// and so is a reported run that follows counted ones.
+// branch or jump, or is the first after a reported run (counted_after), so
+// each of its executions is an entry of its first line but that one's, and
+// so is a reported run that follows counted ones.
 class LineCounter : public vm::ExecTraceSink {
  public:
   // `map` must be used by no other sink (its per-run accumulators are ours).
@@ -52,6 +53,7 @@ class LineCounter : public vm::ExecTraceSink {
   // before any run) let the caller correct that with the run before it.
   void restart() {
     prev_ = nullptr;
+    prev_next_ = 0;
     first_ = nullptr;
     ended_counted_ = false;
   }
@@ -60,8 +62,11 @@ class LineCounter : public vm::ExecTraceSink {
   const RunInfo* last_run() const { return ended_counted_ ? nullptr : prev_; }
 
  private:
+  void counted_after(const RunInfo& p, vm::Addr to);
   RunMap& map_;
   RunInfo* prev_ = nullptr;
+  vm::Addr prev_next_ = 0;     // where prev_'s run went on (vm::ExecutedRun::next)
+  std::vector<std::uint64_t> not_entered_;  // per LineId: counted executions that were not entries
   RunInfo* first_ = nullptr;   // the first run since the start or restart()
   std::uint64_t icount_ = 0;   // prev_'s icount_after
   bool ended_counted_ = false; // the last run ended after prev_ (counted runs followed it)

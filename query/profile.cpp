@@ -12,9 +12,11 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
   RunInfo* prev = prev_;
   std::uint64_t icount = icount_, pending = pending_;
   std::uint32_t cur = cur_func_;
+  vm::Addr next = prev_next_;
   for (const vm::ExecutedRun& r : runs) {
     const std::uint64_t first = icount, n = r.icount_after - icount;
     icount = r.icount_after;
+    const vm::Addr next_before = std::exchange(next, r.next);
     const std::uint64_t key = RunMap::key_of(r);
     // Hot path: the same successor as last time, on an edge that keeps the
     // stack, whole and inside the window: nothing but the previous run's
@@ -42,6 +44,7 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
     prev_ = prev;
     pending_ = pending;
     icount_ = icount;
+    prev_next_ = next_before;
     slow_run(r, first, n, key);
     prev = prev_;
     pending = pending_;
@@ -50,6 +53,7 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
   prev_ = prev;
   pending_ = pending;
   icount_ = icount;
+  prev_next_ = next;
 }
 
 // A run off the hot path: a new successor, a change of stack, a run the
@@ -105,15 +109,20 @@ void Profiler::slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint
 }
 
 // `n` instructions of counted runs from `first` on, after prev_: they start
-// at the target of prev_'s branch, jump or call by jal and stay in its
-// function, so the stack makes prev_'s move and they go to its top.
+// where prev_ went (prev_next_: its branch's, jump's, call's or return's
+// target, or the next instruction) and stay in that function, so the stack
+// makes prev_'s move first (as for a reported run there) and they go to its top.
 void Profiler::counted(std::uint64_t first, std::uint64_t n) {
-  if (prev_ == nullptr ||
-      (prev_->transfer != Transfer::Branch && prev_->transfer != Transfer::Jump && prev_->transfer != Transfer::Call)) {
-    counts_exact_ = false;
-  } else if (const std::uint32_t func = prev_->target_func; func != cur_func_ || prev_->transfer == Transfer::Call) {
-    flush();
-    stack_transfer(prev_->transfer, prev_->target, func, prev_->return_to, first >= window_.from && first < window_.to);
+  if (prev_ == nullptr) {
+    counts_exact_ = false;  // cannot happen: a run's first run is reported
+  } else {
+    const vm::Addr to = prev_next_;
+    const std::uint32_t func = prev_->target != 0 && to == prev_->target ? prev_->target_func : map_.function_of(to);
+    const Transfer how = prev_->transfer;
+    if (func != cur_func_ || how == Transfer::Call || how == Transfer::Return) {
+      flush();
+      stack_transfer(how, to, func, prev_->return_to, first >= window_.from && first < window_.to);
+    }
   }
   if (first < window_.from || first + n > window_.to) counts_exact_ = false;  // not cut by a window (see run_counters)
   pending_ += n;

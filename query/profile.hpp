@@ -51,9 +51,10 @@ struct Profile {
 
 // It takes counts (vm::ExecTraceSink::run_counters) when the window starts at
 // 0 and `counts` allows: counted runs are conditional branches and jumps
-// inside one function (RunMap::count_jumps_in_functions), so the instructions between two reported runs go to the stack's
-// top after the move of the first one's branch or jal (a call, a tail call),
-// and their lines come from the counters. A counted run that leaves its
+// inside one function (RunMap::count_jumps_in_functions), so the
+// instructions between two reported runs go to the stack's top after the
+// move of the first one's last instruction (to where it went: a call, a
+// return, a tail call), and their lines come from the counters. A counted run that leaves its
 // function (a branch into another: never seen in compiled code), or spans
 // two, would put them on the wrong frame: counts_exact() then says so and
 // the caller asks again with counts off.
@@ -123,6 +124,7 @@ class Profiler : public vm::ExecTraceSink {
   ProfileWindow window_;
   std::uint64_t icount_;           // instruction count after the last run seen
   RunInfo* prev_ = nullptr;
+  vm::Addr prev_next_ = 0;  // where prev_'s run went on (vm::ExecutedRun::next)
   CallTree tree_;
   std::uint32_t cur_func_ = kNoFunction;  // tree_.current_func(), cached
   std::uint64_t pending_ = 0;             // instructions for tree_.current() not yet added

@@ -34,6 +34,11 @@ std::uint32_t RunMap::function_at(vm::Addr pc) const {
   return f ? *f : kNoFunction;
 }
 
+std::uint32_t RunMap::line_at(vm::Addr pc) const {
+  auto line = debug_.line_id_at(pc);
+  return line ? *line : kNoLine;
+}
+
 bool RunMap::jump_stays(vm::Addr from, vm::Addr target) const {
   const std::uint32_t f = function_at(from);
   return f != kNoFunction && function_at(target) == f && debug_.functions()[f].entry != target;
@@ -86,8 +91,7 @@ RunInfo RunMap::describe(vm::Addr start, vm::Addr end) const {
   for (vm::Addr pc = start; pc < end;) {
     if (!insn_at(pc, last)) break;
     last_pc = pc;
-    const auto line = debug_.line_id_at(pc);
-    const Segment s{1, line ? *line : kNoLine, function_at(pc)};
+    const Segment s{1, line_at(pc), function_at(pc)};
     if (!r.segs.empty() && r.segs.back().line == s.line && r.segs.back().func == s.func) {
       ++r.segs.back().count;
     } else {

@@ -179,6 +179,26 @@ class RunMap {
   }
   const debuginfo::DebugInfo& debug() const { return debug_; }
   std::uint32_t function_at(vm::Addr pc) const;
+  // Where counted runs start after a reported run (vm::ExecutedRun::next,
+  // e.g. a return's target): the function and line at `pc`, remembered (the
+  // same few return sites come back again and again).
+  std::uint32_t function_of(vm::Addr pc) { return place(pc).func; }
+  std::uint32_t line_of(vm::Addr pc) { return place(pc).line; }
+  // Would control arriving at `start` from the end of `prev` enter start's
+  // line? enters() for a run known only by its start (the first of counted runs).
+  bool enters_at(const RunInfo& prev, vm::Addr start) {
+    if (prev.end != start) return true;
+    switch (prev.transfer) {
+      case Transfer::None: break;
+      case Transfer::Branch:
+        if (prev.target == start) return true;
+        break;
+      case Transfer::Call:
+      case Transfer::Return:
+      case Transfer::Jump: return true;
+    }
+    return prev.last_line != line_of(start);
+  }
   // Where calls to `target` written in the code (a jal that links, to it)
   // return: decoded from each function's entry to its end, ascending.
   std::vector<vm::Addr> direct_call_returns(vm::Addr target) const;
@@ -199,6 +219,19 @@ class RunMap {
     std::uint64_t key = 0;
     RunInfo* info = nullptr;
   };
+  struct Place {
+    vm::Addr pc = 0;
+    std::uint32_t func = kNoFunction, line = kNoLine;
+    bool known = false;
+  };
+  const Place& place(vm::Addr pc) {
+    Place& p = places_[(pc >> 1) & (kPlaces - 1)];
+    if (!p.known || p.pc != pc) p = Place{pc, function_at(pc), line_at(pc), true};
+    return p;
+  }
+  std::uint32_t line_at(vm::Addr pc) const;
+  static constexpr std::size_t kPlaces = 1024;
+  std::vector<Place> places_ = std::vector<Place>(kPlaces);
   static constexpr unsigned kFilterBits = 12;
   static constexpr std::size_t kFilter = std::size_t{1} << kFilterBits;  // hot loops use a few dozen runs
   const debuginfo::DebugInfo& debug_;

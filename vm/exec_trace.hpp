@@ -29,6 +29,10 @@ struct ExecutedRun {
   Addr start;                  // pc of the first instruction
   Addr end;                    // address just past the last instruction (end > start)
   std::uint64_t icount_after;  // the machine's instruction count once the last one retired
+  // Where execution went on: the pc of the next instruction to run (after
+  // a jalr, the only place that tells its target). 0 in a coverage-only
+  // sink's runs.
+  Addr next;
   // Instructions in the stretch: icount_after minus the previous run's
   // icount_after (or the count the run started from).
 };
@@ -61,16 +65,19 @@ class ExecTraceSink {
   // counters: the run may then use the translating tier (RV32), which
   // counts some runs there instead of reporting them. The rest are reported
   // in order as before, and these rules hold:
-  //  - A counted run ends in a taken conditional branch to its
-  //    CountedExit::target, and the run before it ended in such a branch
-  //    or in a jal (any rd), to its start.
+  //  - A counted run ends in a taken conditional branch, or a jump the
+  //    counters' filter lets count, to its CountedExit::target, and the run
+  //    before it was counted too or was reported and ended in a taken
+  //    transfer (a taken branch, a jal or a jalr) to its start: never in a
+  //    fall through to the next instruction (a page's end, a host call).
+  //    So a counted run's first line is always entered.
   //  - Between two reported runs P and R with R.icount_after -
   //    P.icount_after larger than R's own instructions, the difference was
-  //    counted runs: the first starts at the target of P's last instruction
-  //    (P ended in such a branch or a jal) and R starts at the last one's
-  //    target. With no difference, R followed P directly.
-  //  - Runs counted after the last reported one end where the run ended:
-  //    counted_until() gives that count.
+  //    counted runs: the first starts at P.next and R starts at the last
+  //    one's target. With no difference, R followed P directly.
+  //  - Each Machine::run reports its first run (counted runs never come
+  //    first), and runs counted after the last reported one end where the
+  //    run ended: counted_until() gives that count.
   // Counters add up until the sink drains them.
   virtual RunCounters* run_counters() { return nullptr; }
   // A run given run_counters() ended with the machine's count at `icount`.

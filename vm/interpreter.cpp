@@ -213,7 +213,7 @@ HANDLER(Jal, {
   R[ip->rd] = pc + LEN();
   new_pc = pc + static_cast<std::uint32_t>(ip->imm);
   RETIRE();
-  TRACE_RUN(pc + LEN(), ic);
+  TRACE_RUN(pc + LEN(), ic, new_pc);
   goto do_jump;
 })
 HANDLER(Jalr, {
@@ -221,7 +221,7 @@ HANDLER(Jalr, {
   R[ip->rd] = PC() + LEN();
   if ((!kJit || !page_translates) && (target & ~kOffMask) == page_base) {  // returns and calls within the page: no fetch
     const DecodedOp* t = page_ops + ((target & kOffMask) >> 1);
-    TRACE_RUN(PC() + LEN(), IC_BEFORE() + 1);
+    TRACE_RUN(PC() + LEN(), IC_BEFORE() + 1, target);
     if constexpr (kTrace) run_start = target;
     if constexpr (kExact) ++ic;
     else icr += static_cast<std::int64_t>(t->dist) - ip->dist + 1;
@@ -231,7 +231,7 @@ HANDLER(Jalr, {
   }
   new_pc = target;
   RETIRE();
-  TRACE_RUN(PC() + LEN(), ic);
+  TRACE_RUN(PC() + LEN(), ic, new_pc);
   goto do_jump;
 })
 HANDLER(CsrRead, SYNC_IC(); R[ip->rd] = csr_read(m, ic, ip->imm); NEXT();)
@@ -349,7 +349,7 @@ L_Ebreak_C: L_Ebreak: {
   }
   ++ic;
   new_pc = pc + 4;
-  TRACE_RUN(new_pc, ic);
+  TRACE_RUN(new_pc, ic, new_pc);
   goto do_jump;  // the call may have written memory (and code): re-fetch
 }
 L_CEbreak_C: L_CEbreak:
@@ -384,7 +384,7 @@ L_Cross_C: L_Cross: {
 L_PageEnd_C: L_PageEnd:
   new_pc = PC();
   SYNC_IC();
-  TRACE_RUN(new_pc, ic);
+  TRACE_RUN(new_pc, ic, new_pc);
   goto do_jump;
 L_BpStop_C: L_BpStop:  // only in patched pages (kPatched)
   goto stop_breakpoint;
@@ -392,7 +392,7 @@ L_BpStop_C: L_BpStop:  // only in patched pages (kPatched)
 after_code_write:
   // A store rewrote decoded code (maybe this very page): retire the store and re-fetch (new_pc set).
   RETIRE();
-  TRACE_RUN(new_pc, ic);
+  TRACE_RUN(new_pc, ic, new_pc);
   goto do_jump;
 
 fast_limit_check:
@@ -434,7 +434,12 @@ do_jump:
     if constexpr (kPatched) page_translates = watch_bits == nullptr;
     if (page_translates && !jit_interpret_next) {
       const JitRun r = jit_at(m, page_ops, new_pc, ic, limit, new_pc, kPatched ? points : nullptr, patched_ops,
-                              [&] { TRACE_FLUSH(); });
+                              [&] {
+                                if constexpr (kTrace) {
+                                  if (tn) m.count_ready = true;  // a run was reported (runs with counters)
+                                }
+                                TRACE_FLUSH();
+                              });
       if (r.ran) {
         DROP_CACHES();
         jit_interpret_next = r.interpret;
@@ -473,7 +478,7 @@ stop_here:
   m.icount = ic;
   R[0] = 0;
   if constexpr (kTrace) {
-    if (m.pc != run_start) TRACE_RUN(m.pc, ic);  // the stretch before the op that stopped
+    if (m.pc != run_start) TRACE_RUN(m.pc, ic, m.pc);  // the stretch before the op that stopped
   }
   TRACE_FLUSH();
   return stop;

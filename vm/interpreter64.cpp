@@ -121,9 +121,9 @@ struct Loop {
   }
 
   // ---- trace ----
-  void trace_run(u64 end) {
+  void trace_run(u64 end, u64 next) {
     if (!trace || end == run_start) return;
-    runs.push_back(ExecutedRun{run_start, static_cast<Addr>(end), m.icount});
+    runs.push_back(ExecutedRun{run_start, static_cast<Addr>(end), m.icount, static_cast<Addr>(next)});
     if (runs.size() >= kExecTraceBatch) flush();
   }
   void flush() {
@@ -688,7 +688,7 @@ StopInfo interpret64(Machine::Impl& m, Environment& env, std::uint64_t limit, co
     ++m.icount;
     L.skip = false;
     if (host || next != pc + len || (next >> kPageShift) != (pc >> kPageShift)) {
-      L.trace_run(pc + len);
+      L.trace_run(pc + len, next);
       L.run_start = static_cast<Addr>(next);
     }
     pc = next;
@@ -696,7 +696,7 @@ StopInfo interpret64(Machine::Impl& m, Environment& env, std::uint64_t limit, co
   }
   m.x64[0] = 0;
   m.pc = static_cast<Addr>(pc);
-  if (L.trace && pc != L.run_start) L.trace_run(pc);
+  if (L.trace && pc != L.run_start) L.trace_run(pc, pc);
   L.flush();
   return L.stop;
 }

@@ -144,18 +144,23 @@ void jit_cover(JitContext* ctx, std::uint64_t covered, std::uint64_t icount);  /
 void jit_flush_reports(JitContext* ctx);  // below
 
 // Counting: writes the run (start << 32 | end in `run`, never 0) at
-// ctx->report_at with the count r13, and sets ctx->report_next to `next`.
-// Uses rax and rcx. Jumps to `full` when the buffer is full, else falls
-// through.
-void emit_report(x86::Assembler& a, const x86::Gp& run, std::uint32_t next, Label full) {
+// ctx->report_at with the count r13 and where execution goes on: the pc in
+// `next_reg` (zero-extended), or else the constant `next_pc`. Uses rax and
+// rcx. Jumps to `full` when the buffer is full, else falls through.
+void emit_report(x86::Assembler& a, const x86::Gp& run, const x86::Gp* next_reg, Addr32 next_pc, Label full) {
   a.mov(x86::rcx, x86::qword_ptr(x86::r12, offsetof(JitContext, report_at)));
   a.mov(x86::rax, run);
   a.shr(x86::rax, 32);
   a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, start)), x86::rax);
   a.mov(x86::eax, run.r32());  // zero-extends
   a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, end)), x86::rax);
-  a.mov(x86::dword_ptr(x86::r12, offsetof(JitContext, report_next)), next);
   a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, icount_after)), x86::r13);
+  if (next_reg != nullptr) {
+    a.mov(x86::qword_ptr(x86::rcx, offsetof(ExecutedRun, next)), *next_reg);
+  } else {  // two halves: a 32-bit immediate would be sign-extended
+    a.mov(x86::dword_ptr(x86::rcx, offsetof(ExecutedRun, next)), next_pc);
+    a.mov(x86::dword_ptr(x86::rcx, offsetof(ExecutedRun, next) + 4), 0);
+  }
   a.add(x86::rcx, sizeof(ExecutedRun));
   a.mov(x86::qword_ptr(x86::r12, offsetof(JitContext, report_at)), x86::rcx);
   a.cmp(x86::rcx, x86::qword_ptr(x86::r12, offsetof(JitContext, report_end)));
@@ -292,7 +297,7 @@ EntryFn make_entry(asmjit::JitRuntime& rt, bool counting) {
   if (counting) {
     Label full = a.newLabel();
     a.mov(x86::r8d, x86::eax);
-    emit_report(a, x86::r10, 1, full);
+    emit_report(a, x86::r10, &x86::r8, 0, full);
     a.mov(x86::eax, x86::r8d);
     a.jmp(covered);
     a.bind(full);
@@ -415,7 +420,7 @@ JitCode jit_breakpoint_page_entry(JitContext* ctx, Addr32 pc) {
 void jit_cover(JitContext* ctx, std::uint64_t covered, std::uint64_t icount) {
   if (covered == 0) return;
   ctx->cover[cover_slot(covered)] = covered;
-  const ExecutedRun run{covered >> 32, static_cast<Addr32>(covered), icount};
+  const ExecutedRun run{covered >> 32, static_cast<Addr32>(covered), icount, 0};
   try {
     ctx->machine->trace->executed(std::span<const ExecutedRun>(&run, 1));
   } catch (...) {
@@ -723,9 +728,9 @@ class Translator {
   }
 
   // Counting: this pass's run [start, end) of `insns` instructions ends in a
-  // taken conditional branch to `target`, with r13 already past it:
-  // count it under a new id, or report it when it is the first exit after a
-  // reported one (JitContext::report_next). Only rax and rcx are used.
+  // taken conditional branch (or a jump the filter lets count) to `target`,
+  // with r13 already past it: count it under a new id. One add: the run
+  // before it was counted or reported with where it went (ExecutedRun::next).
   void count_run(Addr32 end, Addr32 target, unsigned insns) {
     const Addr32 start = base_ + 2 * start_;
     const std::size_t id = add_counted_exit(CountedExit{start, end, target, insns});
@@ -733,27 +738,8 @@ class Translator {
       out_of_ids_ = true;
       return;
     }
-    Label report = a_.newLabel(), back = a_.newLabel();
-    a_.cmp(x86::dword_ptr(x86::r12, offsetof(JitContext, report_next)), 0);
-    a_.jne(report);
     // The context sits just before the counters (JitContext::counts).
     a_.add(x86::qword_ptr(x86::r12, static_cast<std::int32_t>(RunCounters::kHeaderBytes + id * 8)), 1);
-    a_.bind(back);
-    const std::uint64_t run = std::uint64_t{start} << 32 | end;
-    stubs_.push_back([this, report, back, run] {
-      Label full = a_.newLabel();
-      a_.bind(report);
-      a_.mov(x86::rax, asmjit::imm(run));
-      a_.mov(x86::rdx, x86::rax);  // rdx: not a cached guest register, free here
-      emit_report(a_, x86::rdx, 0, full);
-      a_.jmp(back);
-      a_.bind(full);
-      writeback();  // the host registers holding guest ones are caller-saved
-      a_.mov(x86::rdi, x86::r12);
-      call(reinterpret_cast<const void*>(&jit_flush_reports));
-      reload();
-      a_.jmp(back);
-    });
   }
 
   void call(const void* fn) {
@@ -784,9 +770,7 @@ class Translator {
   // inside the block). Counting only branches and filtered jumps keeps
   // counted runs inside their function: a jal without link may be a tail
   // call (`-msave-restore`'s jumps into __riscv_restore_N).
-  // `static_jump`: a jal, whose target the sinks know from its run
-  // (RunInfo::target): the next counted exit need not report
-  // (JitContext::report_next), unlike after a jump at kMaxBlock.
+  // `static_jump`: a jal (else the way on after kMaxBlock instructions).
   void exit_to(unsigned retired, Addr32 target, Addr32 end, bool countable, bool static_jump = false) {
     if (retired) a_.add(x86::r13, retired);
     if (counting_ && countable) count_run(end, target, retired);
@@ -797,7 +781,7 @@ class Translator {
       a_.jb(body_);
     }
     writeback();
-    if (counting_ && !countable) report_here(end, static_jump ? 0 : 1);
+    if (counting_ && !countable) report_here(end, target);
     if (same_page && (tslot != start_ || (counting_ && !countable))) {
       Label out = a_.newLabel();
       no_breakpoints_or(out);
@@ -816,16 +800,16 @@ class Translator {
   }
 
   // Counting: reports this pass's run [start, end) here, in translated code,
-  // setting JitContext::report_next to `next`, for a way out that goes on
-  // without the dispatcher. The guest registers must be written back (the
-  // host registers are free); eax is kept; rcx, rdx and r10 are not.
-  void report_here(Addr32 end, int next) {
+  // for a way out that goes on without the dispatcher, to `next` (none: to
+  // the pc in eax, a jalr's target). The guest registers must be written
+  // back (the host registers are free); eax is kept; rcx, rdx and r10 are not.
+  void report_here(Addr32 end, std::optional<Addr32> next) {
     const Addr32 start = base_ + 2 * start_;
     if (end <= start) return;  // nothing ran in this pass
     Label full = a_.newLabel(), back = a_.newLabel();
     a_.mov(x86::edx, x86::eax);
     a_.mov(x86::r10, asmjit::imm(std::uint64_t{start} << 32 | end));
-    emit_report(a_, x86::r10, next, full);
+    emit_report(a_, x86::r10, next ? nullptr : &x86::rdx, next.value_or(0), full);
     a_.bind(back);
     a_.mov(x86::eax, x86::edx);
     stubs_.push_back([this, full, back] {
@@ -1070,7 +1054,7 @@ class Translator {
         st_imm(d.rd, static_cast<std::int32_t>(pc + len));
         writeback();
         a_.add(x86::r13, n + 1);
-        if (counting_) report_here(pc + len, 1);
+        if (counting_) report_here(pc + len, std::nullopt);
         a_.mov(x86::ecx, x86::eax);
         a_.and_(x86::ecx, static_cast<std::int32_t>(~(kPageSize - 1)));
         a_.cmp(x86::ecx, static_cast<std::int32_t>(base_));
@@ -1202,6 +1186,7 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
   // A run with counters runs the page's counting translations, made on
   // their first entry (the plain page's count says the slot is hot).
   const bool counting = m.run_counts != nullptr;
+  if (counting && !m.count_ready) return {};  // the interpreter reports the run's first run
   if (counting) jp = attach(jp->counting);
   const unsigned slot = (pc & (kPageSize - 1)) >> 1;
   JitCode code = jp->code[slot].load(std::memory_order_acquire);
@@ -1242,7 +1227,7 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
   JitContext& ctx = *(counting ? new (reinterpret_cast<char*>(m.run_counts) - RunCounters::kHeaderBytes) JitContext
                                : &on_stack);
   ctx = JitContext{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
-                   points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter, m.run_counts, 1,
+                   points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter, m.run_counts,
                    m.jit_reports, m.jit_reports + (counting ? kExecTraceBatch : 0), nullptr, 0};
   if (points != nullptr) {  // a fresh epoch: the entry memo's answers were for other entries
     if (++m.patched.jit_epoch == 0) {

@@ -54,9 +54,6 @@ struct JitContext {
   // RunCounters::kHeaderBytes before the counters (a counter is at a fixed
   // offset from it).
   std::uint64_t* counts;
-  // Counting: 1 while the next counted exit must report its run instead
-  // (the first after a reported one; see ExecTraceSink::run_counters).
-  std::uint32_t report_next;
   // Counting: where translated code writes the next reported run, and the
   // end of that buffer (Machine::Impl::jit_reports, kExecTraceBatch runs);
   // a full buffer goes to the sink (jit_flush_reports in vm/jit.cpp).

@@ -67,6 +67,7 @@ class CountingRun {
     RunCounters& counters = *m.trace->run_counters();
     m.run_counts = counters.data();
     m.jit_reports = counters.report_buffer();
+    m.count_ready = false;  // the run's first run is reported (ExecTraceSink::run_counters)
   }
   ~CountingRun() {
     m_.run_counts = nullptr;

@@ -110,6 +110,9 @@ struct Machine::Impl {
   // the code returns (or when full).
   std::uint64_t* run_counts = nullptr;
   ExecutedRun* jit_reports = nullptr;
+  // Such a run has reported a run already: translated code may count (a
+  // counted run always follows a reported one, ExecTraceSink::run_counters).
+  bool count_ready = false;
   // Instructions retired by translated code (vm/jit.cpp) over the machine's
   // life; not guest state (never hashed): for `rvrr run --stats` and tests.
   std::uint64_t translated = 0;

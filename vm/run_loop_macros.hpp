@@ -36,15 +36,16 @@
   } while (0)
 // kTrace: the count before the current op (any mode), and run bookkeeping.
 #define IC_BEFORE() (kExact ? ic : lim + static_cast<std::uint64_t>(icr) - ip->dist)
-#define TRACE_RUN(end_excl, ic_after)                                   \
-  do {                                                                  \
-    if constexpr (kTrace) {                                             \
-      if (tn == kExecTraceBatch) {                                      \
-        m.trace->executed(std::span<const ExecutedRun>(tbuf, tn));      \
-        tn = 0;                                                         \
-      }                                                                 \
-      tbuf[tn++] = ExecutedRun{run_start, (end_excl), (ic_after)};      \
-    }                                                                   \
+// A run ends: [run_start, end_excl), the count after it, and the pc execution goes on at.
+#define TRACE_RUN(end_excl, ic_after, next_pc)                                \
+  do {                                                                        \
+    if constexpr (kTrace) {                                                   \
+      if (tn == kExecTraceBatch) {                                            \
+        m.trace->executed(std::span<const ExecutedRun>(tbuf, tn));            \
+        tn = 0;                                                               \
+      }                                                                       \
+      tbuf[tn++] = ExecutedRun{run_start, (end_excl), (ic_after), (next_pc)}; \
+    }                                                                         \
   } while (0)
 #define TRACE_FLUSH()                                                                       \
   do {                                                                                      \
@@ -77,11 +78,11 @@
       if (page_translates) {                                                               \
         new_pc = page_base + (static_cast<Addr>(ip->imm) << 1);                            \
         RETIRE();                                                                          \
-        TRACE_RUN(PC() + kLen, ic);                                                        \
+        TRACE_RUN(PC() + kLen, ic, new_pc);                                                \
         goto do_jump;                                                                      \
       }                                                                                    \
     }                                                                                      \
-    TRACE_RUN(PC() + kLen, IC_BEFORE() + 1);                                               \
+    TRACE_RUN(PC() + kLen, IC_BEFORE() + 1, page_base + (static_cast<Addr>(ip->imm) << 1)); \
     if constexpr (kExact) ++ic;                                                            \
     else icr += ip->delta;                                                                 \
     ip = reinterpret_cast<const DecodedOp*>(reinterpret_cast<const char*>(ip) + ip->jump); \
@@ -182,7 +183,7 @@
       if (local) JUMP_LOCAL();                                       \
       new_pc = PC() + static_cast<std::uint32_t>(ip->imm);           \
       RETIRE();                                                      \
-      TRACE_RUN(PC() + kLen, ic);                                    \
+      TRACE_RUN(PC() + kLen, ic, new_pc);                            \
       goto do_jump;                                                  \
     }                                                                \
     NEXT();                                                          \

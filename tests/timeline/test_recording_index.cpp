@@ -46,8 +46,8 @@ TEST_CASE("a stretch records the code ranges that ran, pages read and pages writ
 
 TEST_CASE("executed code is kept as exact merged byte ranges") {
   StretchRecorder rec;
-  const vm::ExecutedRun runs[] = {{0x1000, 0x1008, 4}, {0x1008, 0x1010, 7}, {0x2000, 0x2004, 8},
-                                  {0x1000, 0x1008, 12}, {0x1004, 0x100c, 14}, {0x3000, 0x3002, 15}};
+  const vm::ExecutedRun runs[] = {{0x1000, 0x1008, 4, 0}, {0x1008, 0x1010, 7, 0}, {0x2000, 0x2004, 8, 0},
+                                  {0x1000, 0x1008, 12, 0}, {0x1004, 0x100c, 14, 0}, {0x3000, 0x3002, 15, 0}};
   rec.executed(runs);
   Guest g = make_guest(1);
   vm::Machine m = g.machine();
@@ -68,7 +68,7 @@ TEST_CASE("executed code is kept as exact merged byte ranges") {
 
 TEST_CASE("an RV32 run to the end of the 32-bit space (its end wrapped to 0) is kept up to 4 GiB") {
   StretchRecorder rec;
-  const vm::ExecutedRun runs[] = {{0xfffffff0, 0x0, 4}, {0xffffff00, 0xffffffff, 9}};  // the interpreter's, the JIT's
+  const vm::ExecutedRun runs[] = {{0xfffffff0, 0x0, 4, 0}, {0xffffff00, 0xffffffff, 9, 0}};  // the interpreter's, the JIT's
   rec.executed(runs);
   Guest g = make_guest(1);
   vm::Machine m = g.machine();
@@ -86,9 +86,9 @@ TEST_CASE("RV64 code above 4 GiB is kept whole: a range at 8 GiB is not one at 4
   // stretch that ran any of it (a program linked at 8 GiB had no index).
   StretchRecorder rec;
   const vm::Addr high = vm::Addr{2} << 32;
-  const vm::ExecutedRun runs[] = {{high + 0x1000, high + 0x1008, 4}, {high + 0x1008, high + 0x1010, 7},
-                                  {0x1000, 0x1004, 8}, {high + 0x3000, high + 0x3002, 9},
-                                  {0x3f'ffff'f000, 0x3f'ffff'f010, 13}};
+  const vm::ExecutedRun runs[] = {{high + 0x1000, high + 0x1008, 4, 0}, {high + 0x1008, high + 0x1010, 7, 0},
+                                  {0x1000, 0x1004, 8, 0}, {high + 0x3000, high + 0x3002, 9, 0},
+                                  {0x3f'ffff'f000, 0x3f'ffff'f010, 13, 0}};
   rec.executed(runs);
   Guest g = make_guest(1);
   vm::Machine m = g.machine();
@@ -105,7 +105,7 @@ TEST_CASE("RV64 code above 4 GiB is kept whole: a range at 8 GiB is not one at 4
   CHECK(s.may_execute(0x1002));
   // Beyond any user address space (2^47): conservatively "may".
   StretchRecorder far;
-  const vm::ExecutedRun odd[] = {{vm::Addr{1} << 50, (vm::Addr{1} << 50) + 4, 1}};
+  const vm::ExecutedRun odd[] = {{vm::Addr{1} << 50, (vm::Addr{1} << 50) + 4, 1, 0}};
   far.executed(odd);
   IndexedStretch f = far.finish(0, 1, m, m);
   CHECK(f.may_execute(vm::Addr{1} << 50));

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <set>
 #include <vector>
 
 #include "vm/debug_points.hpp"
@@ -574,8 +575,11 @@ TEST_CASE("jit: a traced run with counters translates; its reported and counted 
     a.run(o, env_a);
     CHECK(exact.ends.empty());
     std::map<Addr, std::uint64_t> want, got;
-    for (const ExecutedRun& r : exact.runs)
+    for (std::size_t k = 0; k < exact.runs.size(); ++k) {
+      const ExecutedRun& r = exact.runs[k];
       for (Addr pc : instructions_of(a, r.start, r.end)) ++want[pc];
+      if (k > 0) CHECK(r.start == exact.runs[k - 1].next);  // the interpreter says where each run went
+    }
 
     // Translated, in slices (runs end at limits as well as at the program's end).
     set_tier(Tier::Auto);
@@ -596,9 +600,13 @@ TEST_CASE("jit: a traced run with counters translates; its reported and counted 
     CHECK(b.translated_instructions() > 20000);
     REQUIRE_FALSE(sink.ends.empty());
     CHECK(sink.ends.back() == b.icount());
-    // Reported runs: in order, each naming its own instructions; where the
-    // count advanced further, counted runs came between, and the run before
-    // them ended in a conditional branch or a jal (their start is its target).
+    // Reported runs: in order, each naming its own instructions and where
+    // execution went on (the next run's start); where the count advanced
+    // further, counted runs came between, the first of them at the `next`
+    // of the run before (which the first run of each slice never lacks).
+    std::set<Addr> counted_starts;
+    for (std::size_t id = 0; id < counted_exits(); ++id)
+      if (sink.counters.data()[id] != 0) counted_starts.insert(counted_exit(id).start);
     std::uint64_t icount = 0, reported = 0, gaps = 0;
     const ExecutedRun* before = nullptr;
     for (const ExecutedRun& r : sink.runs) {
@@ -607,8 +615,9 @@ TEST_CASE("jit: a traced run with counters translates; its reported and counted 
       if (r.icount_after > icount + pcs.size()) {
         ++gaps;
         REQUIRE(before != nullptr);
-        const unsigned kind = transfer_of(b, instructions_of(b, before->start, before->end).back());
-        CHECK((kind == kBranch || kind == kJal));
+        CHECK(counted_starts.count(before->next) == 1);
+      } else if (before != nullptr) {
+        CHECK(r.start == before->next);
       }
       icount = r.icount_after;
       reported += pcs.size();
