@@ -41,6 +41,16 @@ struct ParamType {
   std::uint32_t size = 0;  // bytes (0: unknown, e.g. an incomplete type)
   std::string name;        // "int", "unsigned int", "char *", "struct point", ... ("?" when unnamed)
   bool scalar() const { return kind != Kind::Other; }
+  // A struct's scalar fields, nested structs and arrays unrolled, when it
+  // has one or two and nothing else (no union, no bit-field): what the
+  // RISC-V psABI's floating-point calling convention looks at (a struct of
+  // one or two floats, or a float and an integer, goes in FP registers).
+  struct Field {
+    std::string name;        // "x", "inner.y", "v[1]"
+    Kind kind = Kind::Other;  // Float, or an integer kind
+    std::uint32_t size = 0;
+  };
+  std::vector<Field> fields;  // empty: not such a struct
 };
 
 struct Param {

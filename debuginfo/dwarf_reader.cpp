@@ -72,6 +72,68 @@ std::string type_name(Dwarf_Die* die, int depth = 0) {
   }
 }
 
+// Appends the scalar fields of the type `die` (qualifiers stripped) named
+// `name` to `out`: false when there would be more than two, or one is not a
+// plain scalar (a union, a bit-field, an empty or unknown type).
+bool flatten(Dwarf_Die die, const std::string& name, std::vector<ParamType::Field>& out, int depth) {
+  if (depth > 8) return false;
+  for (int i = 0; i < 16 && is_qualifier(dwarf_tag(&die)); ++i) {
+    Dwarf_Die inner;
+    if (!type_of(&die, &inner)) return false;
+    die = inner;
+  }
+  switch (dwarf_tag(&die)) {
+    case DW_TAG_base_type: {
+      ParamType::Field f{name, ParamType::Kind::Signed, static_cast<std::uint32_t>(attr_udata(&die, DW_AT_byte_size, 0))};
+      const Dwarf_Word enc = attr_udata(&die, DW_AT_encoding, 0);
+      if (enc == DW_ATE_float) f.kind = ParamType::Kind::Float;
+      else if (enc == DW_ATE_unsigned || enc == DW_ATE_unsigned_char || enc == DW_ATE_boolean) f.kind = ParamType::Kind::Unsigned;
+      else if (enc != DW_ATE_signed && enc != DW_ATE_signed_char) return false;  // complex, decimal, ...
+      if (f.size == 0 || out.size() == 2) return false;
+      out.push_back(std::move(f));
+      return true;
+    }
+    case DW_TAG_pointer_type:
+    case DW_TAG_enumeration_type:
+      if (out.size() == 2) return false;
+      out.push_back(ParamType::Field{name, dwarf_tag(&die) == DW_TAG_pointer_type ? ParamType::Kind::Pointer
+                                                                                 : ParamType::Kind::Signed,
+                                     static_cast<std::uint32_t>(attr_udata(&die, DW_AT_byte_size, 4))});
+      return true;
+    case DW_TAG_structure_type: {
+      Dwarf_Die child;
+      if (dwarf_child(&die, &child) != 0) return true;  // empty: no fields
+      do {
+        if (dwarf_tag(&child) != DW_TAG_member) continue;
+        Dwarf_Attribute a;
+        if (dwarf_attr(&child, DW_AT_bit_size, &a) != nullptr) return false;
+        Dwarf_Die type;
+        if (!type_of(&child, &type)) return false;
+        const std::string member = attr_string(&child, DW_AT_name);
+        if (!flatten(type, name.empty() ? member : name + "." + member, out, depth + 1)) return false;
+      } while (dwarf_siblingof(&child, &child) == 0);
+      return true;
+    }
+    case DW_TAG_array_type: {
+      Dwarf_Die element, child;
+      if (!type_of(&die, &element) || dwarf_child(&die, &child) != 0 || dwarf_tag(&child) != DW_TAG_subrange_type)
+        return false;
+      Dwarf_Word count = attr_udata(&child, DW_AT_count, 0);
+      if (count == 0) {
+        Dwarf_Attribute a;
+        Dwarf_Word upper = 0;
+        if (dwarf_attr(&child, DW_AT_upper_bound, &a) == nullptr || dwarf_formudata(&a, &upper) != 0) return false;
+        count = upper + 1;
+      }
+      if (count > 2) return false;
+      for (Dwarf_Word k = 0; k < count; ++k)
+        if (!flatten(element, name + "[" + std::to_string(k) + "]", out, depth + 1)) return false;
+      return true;
+    }
+    default: return false;
+  }
+}
+
 ParamType param_type(Dwarf_Die* param) {
   ParamType t;
   Dwarf_Die die;
@@ -108,6 +170,7 @@ ParamType param_type(Dwarf_Die* param) {
     default: {
       Dwarf_Word size = 0;
       if (dwarf_aggregate_size(&die, &size) == 0) t.size = static_cast<std::uint32_t>(size);
+      if (dwarf_tag(&die) == DW_TAG_structure_type && !flatten(die, "", t.fields, 0)) t.fields.clear();
       return t;
     }
   }

@@ -39,7 +39,9 @@ inline constexpr char kAnswerCacheMagic[] = "RVRRANSWERS";  // 11 bytes, no term
 // 3: the same layout; version-2 answers about lines may have been computed
 // with a wrong line table (debuginfo/dwarf_reader.cpp: rows of dropped
 // functions at address 0 claimed the code after them), so they are stale.
-inline constexpr std::uint32_t kAnswerCacheVersion = 3;
+// 4: a call's return registers include fa1 (a struct of two floating-point
+// fields comes back in fa0 and fa1).
+inline constexpr std::uint32_t kAnswerCacheVersion = 4;
 
 using Answer = std::vector<std::uint8_t>;
 

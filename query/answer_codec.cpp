@@ -165,6 +165,7 @@ std::vector<std::uint8_t> encode_calls(const std::vector<CallRecord>& calls) {
     o.u(c.ret_a0);
     o.u(c.ret_a1);
     o.u(c.ret_fa0);
+    o.u(c.ret_fa1);
   }
   return std::move(o.b);
 }
@@ -173,7 +174,7 @@ std::optional<std::vector<CallRecord>> decode_calls(std::span<const std::uint8_t
                                                     const debuginfo::DebugInfo& debug) {
   In in{{bytes}};
   std::vector<CallRecord> calls;
-  constexpr std::size_t kRecord = 8 + 3 * 4 + 8 + 1 + 8 + 2 + 1 + 3 * 8 * 8 + 3 * 8;
+  constexpr std::size_t kRecord = 8 + 3 * 4 + 8 + 1 + 8 + 2 + 1 + 3 * 8 * 8 + 4 * 8;
   for (std::uint64_t i = 0, n = in.count(kRecord); i < n && in.ok; ++i) {
     CallRecord c;
     c.entry = in.u();
@@ -195,6 +196,7 @@ std::optional<std::vector<CallRecord>> decode_calls(std::span<const std::uint8_t
     c.ret_a0 = in.u();
     c.ret_a1 = in.u();
     c.ret_fa0 = in.u();
+    c.ret_fa1 = in.u();
     if (!func_ok(c.caller_func, debug) || !line_or_none(c.caller_line, debug)) return std::nullopt;
     calls.push_back(c);
   }

@@ -330,7 +330,7 @@ void CallStopReader::expect_return(vm::Addr to) {
 
 void CallStopReader::stopped(const vm::Machine& m) {
   const std::uint64_t at = m.icount();
-  if (returns_.contains(m.pc())) reads_.exits.emplace_back(at, Reads::ExitRegs{m.reg64(10), m.reg64(11), m.freg(10)});
+  if (returns_.contains(m.pc())) reads_.exits.emplace_back(at, Reads::ExitRegs{m.reg64(10), m.reg64(11), m.freg(10), m.freg(11)});
   if (m.pc() != entry_) return;
   Reads::EntryRegs regs;
   const unsigned w = m.xlen() / 8;
@@ -387,6 +387,7 @@ void CallStopReader::Reads::fill(std::vector<CallRecord>& calls, unsigned xlen) 
       c.ret_a0 = x->second.a0;
       c.ret_a1 = x->second.a1;
       c.ret_fa0 = x->second.fa0;
+      c.ret_fa1 = x->second.fa1;
       c.have_exit_regs = true;
     }
   }
@@ -401,6 +402,7 @@ void CallRegisterReader::read(std::uint64_t icount, const vm::Machine& m) {
       c.ret_a0 = m.reg64(10);
       c.ret_a1 = m.reg64(11);
       c.ret_fa0 = m.freg(10);
+      c.ret_fa1 = m.freg(11);
       c.have_exit_regs = true;
     } else {
       for (unsigned k = 0; k < 8; ++k) {
@@ -475,11 +477,51 @@ std::string format_value(const debuginfo::ParamType& t, std::uint64_t bits) {
 // float argument rules for ilp32* and lp64*: a value of at most one XLEN
 // word takes one register, one of two words a pair, a larger one goes by
 // reference; aggregates are shown as the raw words they occupy).
+// The fields of a struct of type `t` that the psABI's floating-point
+// calling convention passes in registers (one or two floats, or a float and
+// an integer, each fitting its register: flen and xlen bytes), in order;
+// empty when the integer convention applies (soft float, anything else).
+std::vector<const debuginfo::ParamType::Field*> fp_struct_fields(const debuginfo::ParamType& t, std::uint32_t flen,
+                                                                  std::uint32_t xlen_bytes) {
+  if (flen == 0 || t.kind != Kind::Other || t.fields.empty()) return {};
+  std::vector<const debuginfo::ParamType::Field*> out;
+  unsigned floats = 0;
+  for (const debuginfo::ParamType::Field& f : t.fields) {
+    if (f.kind == Kind::Float ? f.size > flen : f.size > xlen_bytes) return {};
+    floats += f.kind == Kind::Float;
+    out.push_back(&f);
+  }
+  if (floats == 0) return {};
+  return out;
+}
+
+std::uint32_t float_abi_bytes(std::uint32_t elf_flags) {
+  const std::uint32_t abi = elf_flags & vm::kEfRiscvFloatAbiMask;
+  return abi == 2 ? 4 : abi == 4 ? 8 : 0;
+}
+
+// A field of a struct in a register: "name=value".
+std::string field_text(const debuginfo::ParamType::Field& f, std::uint64_t raw) {
+  debuginfo::ParamType t;
+  t.kind = f.kind;
+  t.size = f.size;
+  return f.name + "=" + format_value(t, f.kind == Kind::Float && f.size == 4 ? raw & 0xffffffffu : raw);
+}
+
+// Assigns argument registers in declaration order (the psABI's integer and
+// float argument rules for ilp32* and lp64*: a value of at most one XLEN
+// word takes one register, one of two words a pair, a larger one goes by
+// reference; a float of at most FLEN bytes, or a struct of one or two
+// floats or a float and an integer, takes float registers while they last).
 class ArgumentCursor {
  public:
-  ArgumentCursor(const CallRecord& c, std::uint32_t elf_flags) : c_(c), word_bytes_(c.xlen / 8) {
-    const std::uint32_t abi = elf_flags & vm::kEfRiscvFloatAbiMask;
-    flen_ = abi == 2 ? 4 : abi == 4 ? 8 : 0;
+  ArgumentCursor(const CallRecord& c, std::uint32_t elf_flags)
+      : c_(c), word_bytes_(c.xlen / 8), flen_(float_abi_bytes(elf_flags)) {}
+  // The caller passed a pointer to the result's memory first (a struct too
+  // big for two registers): a0 holds it.
+  void skip_result_pointer() {
+    std::uint64_t ignored = 0;
+    word(ignored);
   }
   CallValue next(const debuginfo::Param& p) {
     CallValue v{p.name, p.type.name, {}};
@@ -494,44 +536,72 @@ class ArgumentCursor {
       v.value = format_value(t, size == 4 ? raw & 0xffffffffu : raw);
       return v;
     }
+    if (const auto fields = fp_struct_fields(t, flen_, word_bytes_); !fields.empty()) {
+      unsigned floats = 0;
+      for (const auto* f : fields) floats += f->kind == Kind::Float;
+      if (fp_ + floats <= 8 && int_ + (fields.size() - floats) <= 8) {
+        v.value = "{";
+        for (const auto* f : fields) {
+          std::uint64_t raw = 0;
+          if (f->kind == Kind::Float) {
+            raw = c_.fa[fp_++];
+          } else {
+            word(raw);
+          }
+          v.value += (v.value.size() > 1 ? ", " : "") + field_text(*f, raw);
+        }
+        v.value += "}";
+        return v;
+      }
+    }
+    missing_ = false;
     if (size > 2 * word_bytes_) {  // by reference
       std::uint64_t ref = 0;
       const std::string where = word(ref);
       v.value = t.kind == Kind::Other ? "(by reference) " + where + "=" + hex(ref) : "(by reference) " + hex(ref);
-      return v;
-    }
-    if (size <= word_bytes_) {
+    } else if (size <= word_bytes_) {
       std::uint64_t w = 0;
       const std::string where = word(w);
       v.value = t.scalar() ? format_value(t, w) : where + "=" + hex(w);
-      return v;
+    } else {
+      // Two words: a register pair, low word first (the stack: aligned to two words when wholly there).
+      std::uint64_t lo = 0, hi = 0;
+      if (int_ >= 8) stack_ = (stack_ + 1) & ~1u;
+      const std::string where_lo = word(lo), where_hi = word(hi);
+      const bool fits = word_bytes_ == 4;  // an RV32 pair is one 64-bit value
+      v.value = t.scalar() && fits ? format_value(t, hi << 32 | lo)
+                                   : where_lo + "=" + hex(lo) + " " + where_hi + "=" + hex(hi);
     }
-    // Two words: a register pair, low word first (the stack: aligned to two words when wholly there).
-    std::uint64_t lo = 0, hi = 0;
-    if (int_ >= 8) stack_ = (stack_ + 1) & ~1u;
-    const std::string where_lo = word(lo), where_hi = word(hi);
-    const bool fits = word_bytes_ == 4;  // an RV32 pair is one 64-bit value
-    v.value = t.scalar() && fits ? format_value(t, hi << 32 | lo)
-                                 : where_lo + "=" + hex(lo) + " " + where_hi + "=" + hex(hi);
+    if (missing_) v.value = "<unavailable>";  // on the stack beyond the words read at entry
     return v;
   }
 
  private:
-  // The next integer argument word: a register, else a stack slot ("" and 0 beyond what was read).
+  // The next integer argument word: a register, else a stack slot (missing_
+  // set beyond the words read).
   std::string word(std::uint64_t& out) {
     if (int_ < 8) {
       out = word_bytes_ == 4 ? c_.a[int_] & 0xffffffffu : c_.a[int_];
       return "a" + std::to_string(int_++);
     }
     const unsigned k = stack_++;
+    missing_ = missing_ || k >= c_.stack.size();
     out = k < c_.stack.size() ? c_.stack[k] : 0;
     return "sp+" + std::to_string(word_bytes_ * k);
   }
   const CallRecord& c_;
   std::uint32_t word_bytes_;
-  std::uint32_t flen_ = 0;
+  std::uint32_t flen_;
   unsigned int_ = 0, fp_ = 0, stack_ = 0;
+  bool missing_ = false;
 };
+
+// Does the function return its value through memory the caller passes (a0)?
+bool returns_in_memory(const debuginfo::Function& f, std::uint32_t elf_flags, unsigned xlen) {
+  const debuginfo::ParamType& t = f.result;
+  return f.returns_value && t.kind == Kind::Other && t.size > 2 * xlen / 8 &&
+         fp_struct_fields(t, float_abi_bytes(elf_flags), xlen / 8).empty();
+}
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -581,6 +651,7 @@ std::vector<CallValue> call_arguments(const CallRecord& call, const debuginfo::F
     return out;
   }
   ArgumentCursor cursor(call, elf_flags);
+  if (returns_in_memory(f, elf_flags, call.xlen)) cursor.skip_result_pointer();
   for (const debuginfo::Param& p : f.params) out.push_back(cursor.next(p));
   return out;
 }
@@ -589,13 +660,22 @@ bool call_result(const CallRecord& call, const debuginfo::Function& f, std::uint
   if (call.end != CallEnd::Returned || !call.have_exit_regs || !f.returns_value) return false;
   const debuginfo::ParamType& t = f.result;
   out = CallValue{"", t.name, {}};
-  const std::uint32_t abi = elf_flags & vm::kEfRiscvFloatAbiMask;
-  const std::uint32_t flen = abi == 2 ? 4 : abi == 4 ? 8 : 0;
+  const std::uint32_t flen = float_abi_bytes(elf_flags);
   const std::uint32_t size = t.size ? t.size : 4;
+  const auto fields = fp_struct_fields(t, flen, call.xlen / 8);
   if (!f.from_dwarf) {
     out.value = "a0=" + hex(call.ret_a0);
   } else if (t.kind == Kind::Float && size <= flen) {
     out.value = format_value(t, size == 4 ? call.ret_fa0 & 0xffffffffu : call.ret_fa0);
+  } else if (!fields.empty()) {  // in fa0 and fa1, or fa0 and a0 (in field order)
+    const std::uint64_t fregs[] = {call.ret_fa0, call.ret_fa1};
+    unsigned fp = 0;
+    out.value = "{";
+    for (const auto* field : fields) {
+      const std::uint64_t raw = field->kind == Kind::Float ? fregs[fp++] : call.ret_a0;
+      out.value += (out.value.size() > 1 ? ", " : "") + field_text(*field, raw);
+    }
+    out.value += "}";
   } else if (size > 2 * call.xlen / 8) {
     out.value = "(in memory)";
   } else if (t.scalar() && size <= call.xlen / 8) {

@@ -60,7 +60,7 @@ struct CallRecord {
   std::array<std::uint64_t, 8> fa{};  // fa0..fa7 at entry (raw 64 bits)
   std::array<std::uint64_t, 8> stack{};  // the first 8 words (of xlen bits) at sp at entry (stack arguments)
   std::uint64_t ret_a0 = 0, ret_a1 = 0;
-  std::uint64_t ret_fa0 = 0;
+  std::uint64_t ret_fa0 = 0, ret_fa1 = 0;  // raw 64 bits (a struct of two floating-point fields comes back in both)
 };
 
 // One interval of a split search (query/replay_query.cpp): the calls its
@@ -237,7 +237,7 @@ class CallStopReader {
     };
     struct ExitRegs {
       std::uint64_t a0 = 0, a1 = 0;
-      std::uint64_t fa0 = 0;
+      std::uint64_t fa0 = 0, fa1 = 0;
     };
     std::vector<std::pair<std::uint64_t, EntryRegs>> entries;
     std::vector<std::pair<std::uint64_t, ExitRegs>> exits;

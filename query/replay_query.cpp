@@ -372,6 +372,7 @@ std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debugi
         it->ret_a0 = u.ret_a0;
         it->ret_a1 = u.ret_a1;
         it->ret_fa0 = u.ret_fa0;
+        it->ret_fa1 = u.ret_fa1;
         it->have_exit_regs = u.have_exit_regs;
       }
     }

@@ -73,6 +73,7 @@ inline void check_same_calls(const std::vector<query::CallRecord>& got, const st
     CHECK(got[i].ret_a0 == want[i].ret_a0);
     CHECK(got[i].ret_a1 == want[i].ret_a1);
     CHECK(got[i].ret_fa0 == want[i].ret_fa0);
+    CHECK(got[i].ret_fa1 == want[i].ret_fa1);
   }
 }
 

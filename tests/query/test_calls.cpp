@@ -265,7 +265,7 @@ TEST_CASE("calls: registers read in one more replay are those read at the stops"
     for (query::CallRecord& c : bare) {
       c.have_entry_regs = c.have_exit_regs = false;
       c.a = c.fa = c.stack = {};
-      c.ret_a0 = c.ret_a1 = c.ret_fa0 = 0;
+      c.ret_a0 = c.ret_a1 = c.ret_fa0 = c.ret_fa1 = 0;
     }
     query::read_call_registers(run, bare);
     check_same_calls(bare, want.calls);
@@ -319,4 +319,41 @@ TEST_CASE("calls: a clone's constant parameter (.constprop) is shown, takes no r
     CHECK(values(args)[0] == "depth=16");
     CHECK(values(args)[1] == "acc=" + std::to_string(static_cast<std::uint32_t>(calls[i].a[0])));
   }
+}
+
+namespace {
+// The first call of `name` in `r`: its arguments and its result, as `trace calls` shows them.
+std::string first_call_text(const Recording& r, const char* name) {
+  std::string error;
+  const auto f = query::function_index_named(r.debug, name, error);
+  REQUIRE_MESSAGE(f.has_value(), error);
+  const std::vector<query::CallRecord> calls = query::find_calls(r.trace, r.debug, *f);
+  REQUIRE(!calls.empty());
+  const debuginfo::Function& fn = r.debug.functions()[*f];
+  std::string text = std::string(name) + "(";
+  for (const std::string& v : values(query::call_arguments(calls[0], fn, r.debug.elf_flags())))
+    text += (text.back() == '(' ? "" : ", ") + v;
+  query::CallValue result;
+  REQUIRE(query::call_result(calls[0], fn, r.debug.elf_flags(), result));
+  return text + ") -> " + result.value;
+}
+}  // namespace
+
+TEST_CASE("calls: structs of floats in FP registers (ilp32d), and a result returned through a pointer in a0") {
+  // abi_guest.c: the psABI's floating-point convention puts struct {double
+  // x, y} (16 bytes) in fa0/fa1 and struct {float f; int i} in fa0 and a
+  // register; a struct of five ints comes back through a pointer the
+  // caller passes in a0, so the arguments start at a1.
+  const Recording& d = recording("abi_guest_ilp32d.elf");
+  CHECK(first_call_text(d, "s_pd") == "s_pd(p={x=1.5, y=-2.25}, n=101) -> 104");
+  CHECK(first_call_text(d, "s_fi") == "s_fi(p={f=8.5, i=9}, n=102) -> 119");
+  CHECK(first_call_text(d, "r_pd") == "r_pd(a=1.25) -> {x=1.25, y=2.5}");
+  CHECK(first_call_text(d, "r_d1") == "r_d1(a=0.5) -> {v=1.5}");
+  CHECK(first_call_text(d, "r_big") == "r_big(x=11, y=21) -> (in memory)");
+  // Soft float: the integer convention (by reference beyond two words), and
+  // struct {double x, y} comes back in memory too, so its double argument is in a1:a2.
+  const Recording& s = recording("abi_guest_ilp32.elf");
+  CHECK(first_call_text(s, "r_pd") == "r_pd(a=1.25) -> (in memory)");
+  CHECK(first_call_text(s, "r_big") == "r_big(x=11, y=21) -> (in memory)");
+  CHECK(first_call_text(s, "s_fi") == "s_fi(p=a0=0x41080000 a1=0x9, n=102) -> 119");
 }
