@@ -62,6 +62,8 @@ bool CallFinder::move_before_counted(std::uint64_t at, vm::Addr to) {
   const Transfer how = prev_->transfer;
   if (how == Transfer::Call || how == Transfer::Return || (how == Transfer::Jump && func != current_func())) {
     move(how, to, func, prev_->return_to, *prev_, at, true);
+    // A return into frames this interval does not know: the counted runs run `func` there.
+    if (interval_ != nullptr && current_func() == PartialStack::kUnknownFunc) branch_within_unknown(func, to, at);
   } else if (how != Transfer::Jump && interval_ != nullptr && current_func() == PartialStack::kUnknownFunc) {
     branch_within_unknown(func, to, at);  // a branch or a fall through
   }

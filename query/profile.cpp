@@ -120,8 +120,12 @@ void Profiler::counted(std::uint64_t first, std::uint64_t n) {
     const std::uint32_t func = prev_->target != 0 && to == prev_->target ? prev_->target_func : map_.function_of(to);
     const Transfer how = prev_->transfer;
     if (func != cur_func_ || how == Transfer::Call || how == Transfer::Return) {
+      const bool in_window = first >= window_.from && first < window_.to;
       flush();
-      stack_transfer(how, to, func, prev_->return_to, first >= window_.from && first < window_.to);
+      stack_transfer(how, to, func, prev_->return_to, in_window);
+      // A return into frames this interval does not know: the counted runs
+      // run `func` there, as a branch within it would say (the merge checks).
+      if (cur_func_ == kUnknownFunc) stack_transfer(Transfer::Branch, to, func, 0, in_window);
     }
   }
   if (first < window_.from || first + n > window_.to) counts_exact_ = false;  // not cut by a window (see run_counters)

@@ -209,3 +209,23 @@ TEST_CASE("counted runs: every call of every function, with its registers, is th
   // Counted runs kept the finder's rules, at the seams too: no question was asked twice.
   CHECK(query::asked_again_without_counts() == asked_again);
 }
+
+TEST_CASE("counted runs: a split profile and call search of recursive code keep the rules (returns into frames an interval does not know)") {
+  // linux_compute's quicksort returns, interval after interval, into frames
+  // made before the interval began, and counted runs follow those returns.
+  const Recording& r = recording(std::string(RVRR_EXAMPLES_DIR) + "/linux_compute.elf");
+  TierScope scope;
+  vm::set_tier(vm::Tier::Auto);
+  std::string error;
+  const auto quicksort = query::function_index_named(r.debug, "quicksort", error);
+  REQUIRE_MESSAGE(quicksort.has_value(), error);
+  const query::Profile one = query::profile_trace(r.trace, r.debug, {}, query::IntervalPlan{1});
+  const std::vector<query::CallRecord> calls = query::find_calls(r.trace, r.debug, *quicksort, UINT64_MAX, query::IntervalPlan{1});
+  const std::uint64_t asked_again = query::asked_again_without_counts();
+  for (const query::IntervalPlan plan : {query::IntervalPlan{2, 100'003}, query::IntervalPlan{3, 1'000'003}}) {
+    CAPTURE(plan.interval);
+    check_same(query::profile_trace(r.trace, r.debug, {}, plan), one, r.debug);
+    check_same_calls(query::find_calls(r.trace, r.debug, *quicksort, UINT64_MAX, plan), calls);
+  }
+  CHECK(query::asked_again_without_counts() == asked_again);
+}
