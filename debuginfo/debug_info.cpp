@@ -32,6 +32,8 @@ const Function* DebugInfo::function_at(Addr pc) const {
 const Function* DebugInfo::function_named(const std::string& name) const {
   for (const Function& f : functions_)
     if (f.name == name) return &f;
+  for (const Function& f : functions_)  // a copy by its symbol ("work.constprop.0")
+    if (f.symbol == name) return &f;
   return nullptr;
 }
 

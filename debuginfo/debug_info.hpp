@@ -60,10 +60,20 @@ struct Param {
   // `.constprop` clone: DW_AT_const_value): it takes no register.
   bool constant = false;
   std::uint64_t value = 0;  // the constant's bits
+  // Where its DWARF puts it at the function's entry (optimized code says so
+  // in a location list), for a clone whose signature the compiler changed
+  // (Function::clone): in registers (pieces of DWARF register numbers, 0-31
+  // the x registers, 32-63 the f ones, and their bytes, 0 for the whole
+  // register), nowhere (optimized out: no location covers the entry), or
+  // somewhere else (memory, an expression: Unknown).
+  enum class AtEntry : std::uint8_t { Unknown, Registers, Nowhere };
+  AtEntry at_entry = AtEntry::Unknown;
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> entry_pieces;
 };
 
 struct Function {
   std::string name;
+  std::string symbol;  // the ELF symbol at the entry ("walk.constprop.0"), if any
   Addr entry = 0;  // lowest address (the DW_AT_low_pc or the symbol's value)
   Addr end = 0;    // one past the last byte of code (end > entry)
   bool from_dwarf = false;
@@ -73,6 +83,10 @@ struct Function {
   // unknown one, e.g. a symtab function). returns_value false: void.
   ParamType result;
   bool returns_value = true;
+  // A copy the compiler specialised (walk.constprop.0, f.isra.0, g.part.0):
+  // its parameters need not follow the declaration, so their DWARF
+  // locations at the entry say where they are.
+  bool clone() const { return from_dwarf && symbol.size() > name.size() + 1 && symbol.starts_with(name + "."); }
 };
 
 using LineId = std::uint32_t;  // index into lines()
@@ -101,7 +115,7 @@ class DebugInfo {
   std::optional<std::uint32_t> function_index_at(Addr pc) const;
   const Function* function_at(Addr pc) const;
   const std::vector<Function>& functions() const { return functions_; }
-  // The first function with this name (DWARF first), or null.
+  // The first function with this name (DWARF first), else the one whose symbol it is ("work.constprop.0"), or null.
   const Function* function_named(const std::string& name) const;
 
   // The source line of the instruction at `pc`, if the line table has one. O(log ranges).

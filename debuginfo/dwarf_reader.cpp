@@ -267,6 +267,44 @@ struct DebugInfo::Builder {
     p.constant = true;
   }
 
+  // Where the parameter `die` is at the function's entry (Param::AtEntry):
+  // DW_OP_regN / DW_OP_regx pieces, or the entry value of a register (at the
+  // entry, the register itself).
+  static void entry_location(Dwarf_Die* die, Addr entry, Param& p) {
+    Dwarf_Attribute a;
+    if (dwarf_attr(die, DW_AT_location, &a) == nullptr) {
+      p.at_entry = Param::AtEntry::Nowhere;
+      return;
+    }
+    Dwarf_Op* expr = nullptr;
+    std::size_t len = 0;
+    const int found = dwarf_getlocation_addr(&a, entry, &expr, &len, 1);
+    if (found == 0) p.at_entry = Param::AtEntry::Nowhere;
+    if (found != 1 || len == 0) return;
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> pieces;
+    for (std::size_t i = 0; i < len; ++i) {
+      const Dwarf_Op& op = expr[i];
+      long reg = -1;
+      if (op.atom >= DW_OP_reg0 && op.atom <= DW_OP_reg31) {
+        reg = op.atom - DW_OP_reg0;
+      } else if (op.atom == DW_OP_regx) {
+        reg = static_cast<long>(op.number);
+      } else if ((op.atom == DW_OP_entry_value || op.atom == DW_OP_GNU_entry_value) && op.number == 1 &&
+                 i + 1 < len && expr[i + 1].atom == DW_OP_stack_value) {
+        // libdw: number is the block's length, number2 its address.
+        const auto* block = reinterpret_cast<const unsigned char*>(static_cast<std::uintptr_t>(op.number2));
+        if (block[0] >= DW_OP_reg0 && block[0] <= DW_OP_reg31) reg = block[0] - DW_OP_reg0;
+        ++i;
+      }
+      if (reg < 0 || reg > 63) return;  // memory or an expression: Unknown
+      std::uint16_t bytes = 0;
+      if (i + 1 < len && expr[i + 1].atom == DW_OP_piece) bytes = static_cast<std::uint16_t>(expr[++i].number);
+      pieces.emplace_back(static_cast<std::uint16_t>(reg), bytes);
+    }
+    p.at_entry = Param::AtEntry::Registers;
+    p.entry_pieces = std::move(pieces);
+  }
+
   void read_function(Dwarf_Die* die) {
     Function f;
     f.name = attr_string(die, DW_AT_name);
@@ -311,6 +349,7 @@ struct DebugInfo::Builder {
             }
           }
           if (!p.constant) constant_location(&child, p);
+          if (!p.constant) entry_location(&child, f.entry, p);
           Dwarf_Die origin;
           Dwarf_Off order = params.size();
           if (dwarf_attr(&child, DW_AT_abstract_origin, &a) != nullptr && dwarf_formref_die(&a, &origin) != nullptr)
@@ -388,7 +427,11 @@ struct DebugInfo::Builder {
     std::sort(out.dwarf_ranges_.begin(), out.dwarf_ranges_.end(), [](auto& a, auto& b) { return a.lo < b.lo; });
     for (std::size_t i = 0; i < syms.size(); ++i) {
       if (i > 0 && syms[i].lo == syms[i - 1].lo) continue;
-      if (out.function_index_at(syms[i].lo)) continue;  // DWARF knows it better
+      if (const auto known = out.function_index_at(syms[i].lo)) {  // DWARF knows it better
+        Function& f = out.functions_[*known];
+        if (f.entry == syms[i].lo && f.symbol.empty()) f.symbol = syms[i].name;
+        continue;
+      }
       Addr end = syms[i].lo + syms[i].size;
       // A symbol without a size (assembly) reaches to the next function.
       if (syms[i].size == 0) end = i + 1 < syms.size() ? syms[i + 1].lo : syms[i].lo + 2;

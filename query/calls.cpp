@@ -598,6 +598,52 @@ class ArgumentCursor {
   bool missing_ = false;
 };
 
+// A clone's parameter (Function::clone): where its DWARF puts it at the
+// entry, read from the argument registers captured there.
+CallValue clone_argument(const CallRecord& c, const debuginfo::Param& p) {
+  CallValue v{p.name, p.type.name, {}};
+  const debuginfo::ParamType& t = p.type;
+  if (p.constant) {
+    v.value = format_value(t, p.value);
+    return v;
+  }
+  if (p.at_entry == debuginfo::Param::AtEntry::Nowhere) {
+    v.value = "<optimized out>";
+    return v;
+  }
+  std::uint64_t value = 0;
+  unsigned shift = 0;
+  std::string raw;
+  bool readable = p.at_entry == debuginfo::Param::AtEntry::Registers && !p.entry_pieces.empty();
+  for (const auto& [reg, bytes] : p.entry_pieces) {
+    std::uint64_t r = 0;
+    std::string name;
+    if (reg >= 10 && reg <= 17) {  // a0..a7
+      r = c.xlen == 32 ? c.a[reg - 10] & 0xffffffffu : c.a[reg - 10];
+      name = "a" + std::to_string(reg - 10);
+    } else if (reg >= 42 && reg <= 49) {  // fa0..fa7
+      r = c.fa[reg - 42];
+      name = "fa" + std::to_string(reg - 42);
+    } else {
+      readable = false;  // not an argument register: not read at entry
+      break;
+    }
+    const unsigned width = bytes ? bytes : (reg >= 32 ? 8 : c.xlen / 8);
+    if (width < 8) r &= (std::uint64_t{1} << (8 * width)) - 1;
+    if (shift < 64) value |= r << shift;
+    shift += 8 * width;
+    raw += (raw.empty() ? "" : " ") + name + "=" + hex(r);
+  }
+  if (!readable) {
+    v.value = "<unavailable>";
+  } else if (t.scalar() && shift <= 64) {
+    v.value = format_value(t, value);
+  } else {
+    v.value = raw;
+  }
+  return v;
+}
+
 // Does the function return its value through memory the caller passes (a0)?
 bool returns_in_memory(const debuginfo::Function& f, std::uint32_t elf_flags, unsigned xlen) {
   const debuginfo::ParamType& t = f.result;
@@ -650,6 +696,10 @@ std::vector<CallValue> call_arguments(const CallRecord& call, const debuginfo::F
   if (!call.have_entry_regs) return out;
   if (!f.from_dwarf) {  // no types: the argument registers as they are
     for (unsigned k = 0; k < 8; ++k) out.push_back(CallValue{"a" + std::to_string(k), "", hex(call.a[k])});
+    return out;
+  }
+  if (f.clone()) {  // the compiler changed its signature: where its DWARF puts each parameter
+    for (const debuginfo::Param& p : f.params) out.push_back(clone_argument(call, p));
     return out;
   }
   ArgumentCursor cursor(call, elf_flags);

@@ -182,8 +182,17 @@ const char* end_name(query::CallEnd e) {
 std::string calls_text(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
                        std::uint32_t func) {
   const debuginfo::Function& f = debug.functions()[func];
-  std::string out = f.name + ": " + std::to_string(calls.size()) + (calls.size() == 1 ? " call" : " calls") +
+  const std::string shown = f.clone() ? f.symbol : f.name;
+  std::string out = shown + ": " + std::to_string(calls.size()) + (calls.size() == 1 ? " call" : " calls") +
                     (calls.empty() ? "\n" : " (`seek N` goes to a call's entry N or return N)\n");
+  // Other out-of-line copies of the same function (a clone, a static
+  // function of the same name in another file) are functions of their own.
+  std::string others;
+  for (std::uint32_t k = 0; k < debug.functions().size(); ++k) {
+    const debuginfo::Function& g = debug.functions()[k];
+    if (k != func && g.name == f.name) others += " " + (g.symbol.empty() ? g.name : g.symbol) + " (" + where(debug, k) + ")";
+  }
+  if (!others.empty()) out += "(" + f.name + " has other copies, each asked about on its own:" + others + ")\n";
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const query::CallRecord& c = calls[i];
     out += "#" + std::to_string(i + 1) + " " + std::to_string(c.entry) + " " + f.name + "(";

@@ -357,3 +357,15 @@ TEST_CASE("calls: structs of floats in FP registers (ilp32d), and a result retur
   CHECK(first_call_text(s, "r_big") == "r_big(x=11, y=21) -> (in memory)");
   CHECK(first_call_text(s, "s_fi") == "s_fi(p=a0=0x41080000 a1=0x9, n=102) -> 119");
 }
+
+TEST_CASE("calls: a clone's parameters are where its DWARF puts them at the entry, not where the declaration would") {
+  // clone_guest.c (-O2): apply.constprop.0.isra.0 takes only v (in a0): its
+  // unused parameter and the pointer it read one field of are gone;
+  // drop.constprop.0 takes a and c (a0, a1), its middle parameter gone.
+  const Recording& r = recording("clone_guest.elf");
+  CHECK(first_call_text(r, "apply") == "apply(unused_dummy=<unavailable>, c=<unavailable>, v=100) -> 303");
+  CHECK(first_call_text(r, "drop") == "drop(a=1, b=<unavailable>, c=200) -> 207");
+  CHECK(first_call_text(r, "scale2") == "scale2(x=10, f=5) -> 51");  // not a clone: by the declaration
+  // A copy is found by its symbol too.
+  CHECK(r.debug.function_named("drop.constprop.0") == r.debug.function_named("drop"));
+}
