@@ -40,7 +40,8 @@ inline constexpr char kAnswerCacheMagic[] = "RVRRANSWERS";  // 11 bytes, no term
 // with a wrong line table (debuginfo/dwarf_reader.cpp: rows of dropped
 // functions at address 0 claimed the code after them), so they are stale.
 // 4: a call's return registers include fa1 (a struct of two floating-point
-// fields comes back in fa0 and fa1).
+// fields comes back in fa0 and fa1); an access says whether a write read
+// the range first (an AMO: version 3 listed it as a write only).
 inline constexpr std::uint32_t kAnswerCacheVersion = 4;
 
 using Answer = std::vector<std::uint8_t>;

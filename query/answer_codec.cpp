@@ -210,7 +210,7 @@ std::vector<std::uint8_t> encode_accesses(const std::vector<timeline::MemoryAcce
   for (const timeline::MemoryAccess& a : accesses) {
     o.u(a.icount);
     o.u(a.pc);  // RV64: code above 4 GiB
-    o.u(a.write, 1);
+    o.u(static_cast<std::uint64_t>(a.write) | static_cast<std::uint64_t>(a.read_too) << 1, 1);
     o.u(a.by_host_call, 1);
     o.text(a.host_call);
     o.bytes(a.before);
@@ -226,7 +226,10 @@ std::optional<std::vector<timeline::MemoryAccess>> decode_accesses(std::span<con
     timeline::MemoryAccess a;
     a.icount = in.u();
     a.pc = in.u();
-    a.write = in.u(1) != 0;
+    const std::uint64_t kind = in.u(1);
+    if (kind > 3) return std::nullopt;
+    a.write = (kind & 1) != 0;
+    a.read_too = (kind & 2) != 0;
     a.by_host_call = in.u(1) != 0;
     a.host_call = in.text();
     a.before = in.bytes();

@@ -170,9 +170,12 @@ int trace_writes_command(const CliRequest& request) {
   }
   const std::optional<debuginfo::DebugInfo> debug = debug_info_of(t.header);
   const debuginfo::DebugInfo* names = debug ? &*debug : nullptr;
-  std::size_t writes = 0;
-  for (const auto& a : accesses) writes += a.write ? 1 : 0;
-  const std::size_t reads = accesses.size() - writes;
+  // An AMO counts as both.
+  std::size_t writes = 0, reads = 0;
+  for (const auto& a : accesses) {
+    writes += a.write ? 1 : 0;
+    reads += !a.write || a.read_too ? 1 : 0;
+  }
   const std::uint64_t length = t.timeline->stats().history_end;
   if (json) {
     std::string out = "{\"trace\":" + json_string(t.path.string()) + ",\"address\":" + std::to_string(range->addr) +
@@ -184,7 +187,7 @@ int trace_writes_command(const CliRequest& request) {
       if (i) out += ",";
       out += "{\"icount\":" + std::to_string(a.icount) + ",\"pc\":" + std::to_string(a.pc) +
              code_place_json(code_place(names, a.pc)) +
-             ",\"access\":" + (a.write ? "\"write\"" : "\"read\"") +
+             ",\"access\":" + (!a.write ? "\"read\"" : a.read_too ? "\"read+write\"" : "\"write\"") +
              ",\"by\":" + (a.by_host_call ? "\"host call\"" : "\"guest\"");
       if (a.by_host_call) out += ",\"host_call\":" + json_string(a.host_call);
       if (a.write) {
@@ -208,7 +211,7 @@ int trace_writes_command(const CliRequest& request) {
     for (const auto& a : accesses) {
       char line[64];
       std::snprintf(line, sizeof line, "%13s  %s  %-6s  ", group_digits(a.icount).c_str(),
-                    format_code_place(a.pc).c_str(), a.write ? "write" : "read");
+                    format_code_place(a.pc).c_str(), !a.write ? "read" : a.read_too ? "r+w" : "write");
       out += line;
       out += a.write ? hex_bytes(a.before, 16) + " -> " + hex_bytes(a.after, 16) : hex_bytes(a.before, 16);
       if (a.by_host_call) out += "  by the host call " + a.host_call;

@@ -60,7 +60,7 @@ std::string code_place_json(const CodePlace& place) {
 std::string access_kind_text(const timeline::MemoryAccess& a) {
   if (!a.write) return "read";
   if (a.by_host_call) return "write by the host call " + a.host_call;
-  return "write";
+  return a.read_too ? "read and write (an atomic)" : "write";
 }
 
 std::string format_write_search(const timeline::WriteSearch& search, bool forward, vm::Addr addr, std::uint32_t len,

@@ -37,11 +37,14 @@ MemoryAccess describe_access(const vm::Machine& at, const vm::Machine& after, vm
   a.pc = at.pc();
   a.before = bytes_of(at, addr, len);
   a.after = bytes_of(after, addr, len);
-  // A Read watch stops loads; an AMO both reads and writes (the bytes tell).
-  a.write = hit != vm::WatchKind::Read || a.before != a.after;
   std::uint32_t word = 0;
   std::uint8_t raw[4] = {};
   if (at.memory().read_bytes(a.pc, raw)) word = raw[0] | raw[1] << 8 | raw[2] << 16 | std::uint32_t{raw[3]} << 24;
+  // A Read watch stops loads. An AMO (not lr, not sc) reads and then
+  // writes, whichever watch stopped it and whether or not the bytes change.
+  const bool amo = (word & 0x7f) == 0x2f && (word >> 27) != 0b00010 && (word >> 27) != 0b00011;
+  a.write = amo || hit != vm::WatchKind::Read || a.before != a.after;
+  a.read_too = amo;
   if (a.write && (word == kEcall || word == kEbreak)) {
     a.by_host_call = true;
     if (const trace::HostEvent* e = history.event_at(a.icount)) {

@@ -35,6 +35,7 @@ struct MemoryAccess {
   std::uint64_t icount = 0;
   vm::Addr pc = 0;
   bool write = false;                // false: a guest load read the range
+  bool read_too = false;             // a write that read the range first (an AMO: amoadd.w, amoswap.w, ...)
   bool by_host_call = false;         // the write was made by the host call of the ecall/ebreak at pc
   std::string host_call;             // by_host_call: what it was ("read(fd 0, 16 bytes)", "semihosting call")
   std::vector<std::uint8_t> before;  // the whole range's bytes before the instruction (read: the bytes read)

@@ -170,3 +170,33 @@ TEST_CASE("find_write forward in a live session does not run the program past th
 }
 
 }  // namespace rvrr::timeline::test
+
+namespace rvrr::timeline::test {
+
+TEST_CASE("memory_accesses lists an AMO as a write that read the range first, with or without reads asked") {
+  // The fixture's every-iteration store becomes amoswap.w zero, s1, (s0):
+  // it reads data[0] and writes the iteration number there.
+  Guest g = make_guest(20);
+  const std::uint32_t amoswap = (0b00001u << 27) | (s1 << 20) | (s0 << 15) | (2u << 12) | (zero << 7) | 0x2fu;
+  for (int k = 0; k < 4; ++k)
+    g.image.segments[0].bytes[g.store_every - kCode + k] = static_cast<std::uint8_t>(amoswap >> (8 * k));
+  Rig rig(g, TimelineOptions{});
+  rig.cont();
+  const std::vector<std::uint64_t> expected = counts_at_pc(g, g.store_every, rig.t().now() + 1);
+  REQUIRE(expected.size() == 20);
+  for (const bool reads : {false, true}) {
+    CAPTURE(reads);
+    const std::vector<MemoryAccess> got = all_accesses(rig.t(), kData, 4, reads);
+    REQUIRE(got.size() == expected.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CAPTURE(i);
+      CHECK(got[i].icount == expected[i]);
+      CHECK(got[i].write);
+      CHECK(got[i].read_too);
+      CHECK(got[i].before == le32(static_cast<std::uint32_t>(i)));
+      CHECK(got[i].after == le32(static_cast<std::uint32_t>(i + 1)));
+    }
+  }
+}
+
+}  // namespace rvrr::timeline::test
