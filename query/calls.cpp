@@ -30,6 +30,14 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
     // this run's start, all in the function on top of the stack once
     // prev_'s move is made, which stays (anything else: counts_exact_ is false).
     const bool after_counted = counts_ && prev_ != nullptr && r.icount_after - at > info.insns;
+    if (interval_ == nullptr && prev_ != nullptr && info.one_function && plain_move(*prev_, next_before, info, r.start)) {
+      if (!after_counted && prev_->next != &info) {
+        prev_->next = &info;
+        prev_->next_key = key;
+      }
+      prev_ = &info;
+      continue;
+    }
     if (after_counted) {
       const bool inside = move_before_counted(at, next_before) && info.first_func == current_func() && r.start != entry_;
       if (!inside) counts_exact_ = false;
@@ -53,6 +61,28 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
     }
     prev_ = &info;
   }
+}
+
+// One thread: a call that pushes, or a return that pops to the frame
+// expecting it, with nothing about the function asked (no entry of it, no
+// call of it ending), landing at `to` in the run `info` (or in counted runs
+// that end at its start `start`): moved here. False: nothing done (the slow path's).
+bool CallFinder::plain_move(const RunInfo& p, vm::Addr to, const RunInfo& info, vm::Addr start) {
+  if (to == entry_ || start == entry_) return false;
+  const std::uint32_t func = info.first_func;
+  if (p.transfer == Transfer::Call) {
+    if ((p.target != 0 && to == p.target ? p.target_func : map_.function_of(to)) != func) return false;
+  } else if (p.transfer == Transfer::Return) {
+    const std::vector<CallTree::Frame>& frames = tree_.frames();
+    if (to == 0 || frames.size() < 2 || frames.back().return_to != to ||
+        tree_.nodes()[frames[frames.size() - 2].node].func != func)
+      return false;
+    if (!open_.empty() && calls_[open_.back()].depth >= frames.size()) return false;  // it ends a call: settle()
+  } else {
+    return false;
+  }
+  tree_.transfer(p.transfer, to, func, p.return_to, true, map_);
+  return true;
 }
 
 bool CallFinder::move_before_counted(std::uint64_t at, vm::Addr to) {

@@ -151,6 +151,7 @@ class CallFinder : public vm::ExecTraceSink {
   // first (a call there may be one of the function). False: they already
   // break the finder's rules.
   bool move_before_counted(std::uint64_t at, vm::Addr to);
+  bool plain_move(const RunInfo& p, vm::Addr to, const RunInfo& info, vm::Addr start);
   // After a logged move: the local calls still open are on frames pushed
   // to the real stack by moves from `first_push` on.
   void lift(std::size_t first_push);

@@ -41,6 +41,23 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
         continue;
       }
     }
+    // A call or a return (one thread, inside the window), then this run
+    // whole in one function, maybe after counted runs from where the
+    // transfer went: the stack's move right here, as slow_run() and
+    // counted() would make it, when it is the plain one (a push, or a pop
+    // to the frame expecting the return).
+    if (partial_ == nullptr && prev != nullptr && first >= window_.from && r.icount_after <= window_.to &&
+        (prev->transfer == Transfer::Call || prev->transfer == Transfer::Return)) {
+      RunInfo& info = prev->next_key == key ? *prev->next : map_.lookup(r.start, r.end);
+      if (info.one_function && (n == info.insns || (counts_ && n > info.insns)) &&
+          plain_move(*prev, next_before, info.first_func, pending)) {
+        pending = n;
+        ++info.executions;
+        prev = &info;
+        cur = info.first_func;
+        continue;
+      }
+    }
     prev_ = prev;
     pending_ = pending;
     icount_ = icount;
@@ -54,6 +71,20 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
   pending_ = pending;
   icount_ = icount;
   prev_next_ = next;
+}
+
+bool Profiler::plain_move(const RunInfo& p, vm::Addr to, std::uint32_t func, std::uint64_t pending) {
+  if (p.transfer == Transfer::Call) {
+    if ((p.target != 0 && to == p.target ? p.target_func : map_.function_of(to)) != func) return false;
+  } else {
+    const std::vector<CallTree::Frame>& frames = tree_.frames();
+    if (to == 0 || frames.size() < 2 || frames.back().return_to != to ||
+        tree_.nodes()[frames[frames.size() - 2].node].func != func)
+      return false;
+  }
+  tree_.node(tree_.current()).self += pending;
+  tree_.transfer(p.transfer, to, func, p.return_to, true, map_);
+  return true;
 }
 
 // A run off the hot path: a new successor, a change of stack, a run the

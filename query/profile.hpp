@@ -101,6 +101,10 @@ class Profiler : public vm::ExecTraceSink {
  private:
   static constexpr std::uint32_t kUnknownFunc = PartialStack::kUnknownFunc;  // logging: the stack's top is not known
   void slow_run(const vm::ExecutedRun& r, std::uint64_t first, std::uint64_t n, std::uint64_t key);
+  // executed()'s path for a call or return that pushes, or pops to the
+  // frame expecting it, landing in `func` at `to`: adds `pending` to the
+  // node left and moves (one thread). False: nothing done (the slow path's).
+  bool plain_move(const RunInfo& p, vm::Addr to, std::uint32_t func, std::uint64_t pending);
   void counted(std::uint64_t first, std::uint64_t n);
   void partial(const RunInfo& info, std::uint64_t first, std::uint64_t n);
   // The stack's moves: made on tree_, or on the interval's partial stack.
