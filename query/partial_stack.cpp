@@ -91,7 +91,8 @@ bool PartialStack::apply(CallTree& tree, const RunInfo* before, const RunMap& ma
           tree.start(m.func);
         } else if (!((before->transfer == Transfer::None || before->transfer == Transfer::Branch) &&
                      m.func == tree.current_func())) {
-          tree.transfer(before->transfer, m.target, m.func, before->return_to, m.count_call, map);
+          tree.transfer(before->transfer, m.target, m.func, before->return_to,
+                        m.count_call && counts_as_call(before->transfer), map);
         }
         break;
       case Move::Kind::Transfer:

@@ -192,6 +192,7 @@ void Profiler::stack_start(std::uint32_t func, vm::Addr target, bool count_call)
 
 void Profiler::stack_transfer(Transfer how, vm::Addr target, std::uint32_t func, vm::Addr return_to,
                               bool count_call) {
+  count_call = count_call && counts_as_call(how);
   if (partial_ == nullptr) {
     tree_.transfer(how, target, func, return_to, count_call, map_);
     cur_func_ = tree_.current_func();
@@ -236,7 +237,7 @@ void Profiler::partial(const RunInfo& info, std::uint64_t first, std::uint64_t n
   std::uint64_t at = first;
   for (std::size_t k = 0; k < info.segs.size(); ++k) {
     const Segment& s = info.segs[k];
-    if (k > 0 && s.func != info.segs[k - 1].func) stack_fall_into(s.func, at >= window_.from && at < window_.to);
+    if (k > 0 && s.func != info.segs[k - 1].func) stack_fall_into(s.func, false);  // falling in is no call
     const std::uint64_t c = clip(at, s.count);
     add_self(c);
     if (s.line == kNoLine) {

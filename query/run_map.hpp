@@ -40,6 +40,11 @@ enum class Transfer : std::uint8_t {
   Jump,    // any other jal/jalr (a plain or tail jump, a computed goto, longjmp)
 };
 
+// Does control arriving by `how` at another function's code call it (a call,
+// or a tail call by a jump)? Falling in, a branch or a return landing there
+// is no call of it: so gdb and the call finder see it, and so a profile counts.
+inline bool counts_as_call(Transfer how) { return how == Transfer::Call || how == Transfer::Jump; }
+
 struct Segment {
   std::uint32_t count;  // instructions
   std::uint32_t line;   // debuginfo::LineId or kNoLine
