@@ -86,9 +86,17 @@ bool flatten(Dwarf_Die die, const std::string& name, std::vector<ParamType::Fiel
     case DW_TAG_base_type: {
       ParamType::Field f{name, ParamType::Kind::Signed, static_cast<std::uint32_t>(attr_udata(&die, DW_AT_byte_size, 0))};
       const Dwarf_Word enc = attr_udata(&die, DW_AT_encoding, 0);
+      if (enc == DW_ATE_complex_float) {  // the psABI treats it as a struct of two floats
+        if (f.size == 0 || !out.empty()) return false;
+        f.kind = ParamType::Kind::Float;
+        f.size /= 2;
+        out.push_back(ParamType::Field{name.empty() ? "re" : name + ".re", f.kind, f.size});
+        out.push_back(ParamType::Field{name.empty() ? "im" : name + ".im", f.kind, f.size});
+        return true;
+      }
       if (enc == DW_ATE_float) f.kind = ParamType::Kind::Float;
       else if (enc == DW_ATE_unsigned || enc == DW_ATE_unsigned_char || enc == DW_ATE_boolean) f.kind = ParamType::Kind::Unsigned;
-      else if (enc != DW_ATE_signed && enc != DW_ATE_signed_char) return false;  // complex, decimal, ...
+      else if (enc != DW_ATE_signed && enc != DW_ATE_signed_char) return false;  // decimal, ...
       if (f.size == 0 || out.size() == 2) return false;
       out.push_back(std::move(f));
       return true;
@@ -160,6 +168,9 @@ ParamType param_type(Dwarf_Die* param) {
         case DW_ATE_signed_char:
         case DW_ATE_unsigned_char: t.kind = ParamType::Kind::Char; break;
         case DW_ATE_float: t.kind = ParamType::Kind::Float; break;
+        case DW_ATE_complex_float:  // two floats to the calling convention
+          if (!flatten(die, "", t.fields, 0)) t.fields.clear();
+          break;
         default: break;
       }
       return t;
@@ -289,11 +300,17 @@ struct DebugInfo::Builder {
         reg = op.atom - DW_OP_reg0;
       } else if (op.atom == DW_OP_regx) {
         reg = static_cast<long>(op.number);
-      } else if ((op.atom == DW_OP_entry_value || op.atom == DW_OP_GNU_entry_value) && op.number == 1 &&
-                 i + 1 < len && expr[i + 1].atom == DW_OP_stack_value) {
-        // libdw: number is the block's length, number2 its address.
-        const auto* block = reinterpret_cast<const unsigned char*>(static_cast<std::uintptr_t>(op.number2));
-        if (block[0] >= DW_OP_reg0 && block[0] <= DW_OP_reg31) reg = block[0] - DW_OP_reg0;
+      } else if ((op.atom == DW_OP_entry_value || op.atom == DW_OP_GNU_entry_value) && i + 1 < len &&
+                 expr[i + 1].atom == DW_OP_stack_value) {
+        // Its operand, an expression of its own (libdw hands it out as an attribute).
+        Dwarf_Attribute inner;
+        Dwarf_Op* sub = nullptr;
+        std::size_t sub_len = 0;
+        if (dwarf_getlocation_attr(&a, &expr[i], &inner) == 0 && dwarf_getlocation(&inner, &sub, &sub_len) == 0 &&
+            sub_len == 1) {
+          if (sub[0].atom >= DW_OP_reg0 && sub[0].atom <= DW_OP_reg31) reg = sub[0].atom - DW_OP_reg0;
+          if (sub[0].atom == DW_OP_regx) reg = static_cast<long>(sub[0].number);
+        }
         ++i;
       }
       if (reg < 0 || reg > 63) return;  // memory or an expression: Unknown

@@ -90,7 +90,9 @@ bool CallFinder::move_before_counted(std::uint64_t at, vm::Addr to) {
   // it does for a run reported there); a call may be one of the function.
   const std::uint32_t func = prev_->target != 0 && to == prev_->target ? prev_->target_func : map_.function_of(to);
   const Transfer how = prev_->transfer;
-  if (how == Transfer::Call || how == Transfer::Return || (how == Transfer::Jump && func != current_func())) {
+  // (Every jump moves, as for a reported run: one to the function's own
+  // entry is a call of it.)
+  if (how == Transfer::Call || how == Transfer::Return || how == Transfer::Jump) {
     move(how, to, func, prev_->return_to, *prev_, at, true);
     // A return into frames this interval does not know: the counted runs run `func` there.
     if (interval_ != nullptr && current_func() == PartialStack::kUnknownFunc) branch_within_unknown(func, to, at);
@@ -519,6 +521,7 @@ std::vector<const debuginfo::ParamType::Field*> fp_struct_fields(const debuginfo
   std::vector<const debuginfo::ParamType::Field*> out;
   unsigned floats = 0;
   for (const debuginfo::ParamType::Field& f : t.fields) {
+    if (f.kind == Kind::Pointer) return {};  // the other field must be an integer (gcc, clang): a pointer is not
     if (f.kind == Kind::Float ? f.size > flen : f.size > xlen_bytes) return {};
     floats += f.kind == Kind::Float;
     out.push_back(&f);
@@ -555,13 +558,18 @@ class ArgumentCursor {
     std::uint64_t ignored = 0;
     word(ignored);
   }
+  // (A parameter the DWARF makes a constant still takes its registers
+  // here: the signature of a function that is no clone is the declaration's.)
   CallValue next(const debuginfo::Param& p) {
+    CallValue v = next_in_registers(p);
+    if (p.constant) v.value = format_value(p.type, p.value);
+    return v;
+  }
+
+ private:
+  CallValue next_in_registers(const debuginfo::Param& p) {
     CallValue v{p.name, p.type.name, {}};
     const debuginfo::ParamType& t = p.type;
-    if (p.constant) {  // a clone's constant: in no register
-      v.value = format_value(t, p.value);
-      return v;
-    }
     const std::uint32_t size = t.size ? t.size : 4;
     if (t.kind == Kind::Float && size <= flen_ && fp_ < 8) {
       const std::uint64_t raw = c_.fa[fp_++];
@@ -607,8 +615,6 @@ class ArgumentCursor {
     if (missing_) v.value = "<unavailable>";  // on the stack beyond the words read at entry
     return v;
   }
-
- private:
   // The next integer argument word: a register, else a stack slot (missing_
   // set beyond the words read).
   std::string word(std::uint64_t& out) {
@@ -676,9 +682,13 @@ CallValue clone_argument(const CallRecord& c, const debuginfo::Param& p) {
 
 // Does the function return its value through memory the caller passes (a0)?
 bool returns_in_memory(const debuginfo::Function& f, std::uint32_t elf_flags, unsigned xlen) {
+  // As a first argument of its type would be passed by reference: wider
+  // than two registers, and not in FP registers (a float of at most FLEN,
+  // a struct or complex value the floating-point rule takes).
   const debuginfo::ParamType& t = f.result;
-  return f.returns_value && t.kind == Kind::Other && t.size > 2 * xlen / 8 &&
-         fp_struct_fields(t, float_abi_bytes(elf_flags), xlen / 8).empty();
+  const std::uint32_t flen = float_abi_bytes(elf_flags);
+  return f.returns_value && t.size > 2 * xlen / 8 && !(t.kind == Kind::Float && t.size <= flen) &&
+         fp_struct_fields(t, flen, xlen / 8).empty();
 }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {

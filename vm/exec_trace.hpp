@@ -67,10 +67,10 @@ class ExecTraceSink {
   // in order as before, and these rules hold:
   //  - A counted run ends in a taken conditional branch, or a jump the
   //    counters' filter lets count, to its CountedExit::target, and the run
-  //    before it was counted too or was reported and ended in a taken
-  //    transfer (a taken branch, a jal or a jalr) to its start: never in a
-  //    fall through to the next instruction (a page's end, a host call).
-  //    So a counted run's first line is always entered.
+  //    before it was counted too or was reported (P below): it starts at
+  //    P.next, entered by P's taken transfer or by a fall through (a page's
+  //    end, a block cut short, a host call: the sink's business, e.g. the
+  //    line counter takes that one entry back).
   //  - Between two reported runs P and R with R.icount_after -
   //    P.icount_after larger than R's own instructions, the difference was
   //    counted runs: the first starts at P.next and R starts at the last

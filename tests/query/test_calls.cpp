@@ -350,12 +350,18 @@ TEST_CASE("calls: structs of floats in FP registers (ilp32d), and a result retur
   CHECK(first_call_text(d, "r_pd") == "r_pd(a=1.25) -> {x=1.25, y=2.5}");
   CHECK(first_call_text(d, "r_d1") == "r_d1(a=0.5) -> {v=1.5}");
   CHECK(first_call_text(d, "r_big") == "r_big(x=11, y=21) -> (in memory)");
+  // A float and a pointer: no FP register (the other field must be an integer).
+  CHECK(first_call_text(d, "s_fp").starts_with("s_fp(p=a0=0x40200000 a1=0x"));
+  CHECK(first_call_text(d, "s_fp").ends_with(", n=103) -> 170"));
+  // _Complex double: two floats to the convention, fa0/fa1.
+  CHECK(first_call_text(d, "r_cd") == "r_cd(a=0.75) -> {re=0.75, im=1.5}");
   // Soft float: the integer convention (by reference beyond two words), and
   // struct {double x, y} comes back in memory too, so its double argument is in a1:a2.
   const Recording& s = recording("abi_guest_ilp32.elf");
   CHECK(first_call_text(s, "r_pd") == "r_pd(a=1.25) -> (in memory)");
   CHECK(first_call_text(s, "r_big") == "r_big(x=11, y=21) -> (in memory)");
   CHECK(first_call_text(s, "s_fi") == "s_fi(p=a0=0x41080000 a1=0x9, n=102) -> 119");
+  CHECK(first_call_text(s, "r_cd") == "r_cd(a=0.75) -> (in memory)");
 }
 
 TEST_CASE("calls: a clone's parameters are where its DWARF puts them at the entry, not where the declaration would") {
