@@ -39,6 +39,12 @@ class CallTree {
   const std::vector<CallNode>& nodes() const { return nodes_; }
   CallNode& node(std::uint32_t id) { return nodes_[id]; }
   std::size_t depth() const { return frames_.size(); }
+  // Would a return to `to` pop just the top frame (the one expecting it),
+  // to a frame running `func` (the plain return, no frames skipped)?
+  bool returns_plainly(vm::Addr to, std::uint32_t func) const {
+    return to != 0 && frames_.size() >= 2 && frames_.back().return_to == to &&
+           nodes_[frames_[frames_.size() - 2].node].func == func;
+  }
 
   // Control arrived at `target` (function `func`) after a run that ended with
   // `how`; `return_to` is the Call's return address. `count_call` says

@@ -71,13 +71,10 @@ bool CallFinder::plain_move(const RunInfo& p, vm::Addr to, const RunInfo& info, 
   if (to == entry_ || start == entry_) return false;
   const std::uint32_t func = info.first_func;
   if (p.transfer == Transfer::Call) {
-    if ((p.target != 0 && to == p.target ? p.target_func : map_.function_of(to)) != func) return false;
+    if (map_.function_after(p, to) != func) return false;
   } else if (p.transfer == Transfer::Return) {
-    const std::vector<CallTree::Frame>& frames = tree_.frames();
-    if (to == 0 || frames.size() < 2 || frames.back().return_to != to ||
-        tree_.nodes()[frames[frames.size() - 2].node].func != func)
-      return false;
-    if (!open_.empty() && calls_[open_.back()].depth >= frames.size()) return false;  // it ends a call: settle()
+    if (!tree_.returns_plainly(to, func)) return false;
+    if (!open_.empty() && calls_[open_.back()].depth >= tree_.depth()) return false;  // it ends a call: settle()
   } else {
     return false;
   }
@@ -88,7 +85,7 @@ bool CallFinder::plain_move(const RunInfo& p, vm::Addr to, const RunInfo& info, 
 bool CallFinder::move_before_counted(std::uint64_t at, vm::Addr to) {
   // After a call, a return or a jump the stack makes its move first (what
   // it does for a run reported there); a call may be one of the function.
-  const std::uint32_t func = prev_->target != 0 && to == prev_->target ? prev_->target_func : map_.function_of(to);
+  const std::uint32_t func = map_.function_after(*prev_, to);
   const Transfer how = prev_->transfer;
   // (Every jump moves, as for a reported run: one to the function's own
   // entry is a call of it.)

@@ -74,14 +74,7 @@ void Profiler::executed(std::span<const vm::ExecutedRun> runs) {
 }
 
 bool Profiler::plain_move(const RunInfo& p, vm::Addr to, std::uint32_t func, std::uint64_t pending) {
-  if (p.transfer == Transfer::Call) {
-    if ((p.target != 0 && to == p.target ? p.target_func : map_.function_of(to)) != func) return false;
-  } else {
-    const std::vector<CallTree::Frame>& frames = tree_.frames();
-    if (to == 0 || frames.size() < 2 || frames.back().return_to != to ||
-        tree_.nodes()[frames[frames.size() - 2].node].func != func)
-      return false;
-  }
+  if (p.transfer == Transfer::Call ? map_.function_after(p, to) != func : !tree_.returns_plainly(to, func)) return false;
   tree_.node(tree_.current()).self += pending;
   tree_.transfer(p.transfer, to, func, p.return_to, true, map_);
   return true;
@@ -148,7 +141,7 @@ void Profiler::counted(std::uint64_t first, std::uint64_t n) {
     counts_exact_ = false;  // cannot happen: a run's first run is reported
   } else {
     const vm::Addr to = prev_next_;
-    const std::uint32_t func = prev_->target != 0 && to == prev_->target ? prev_->target_func : map_.function_of(to);
+    const std::uint32_t func = map_.function_after(*prev_, to);
     const Transfer how = prev_->transfer;
     if (func != cur_func_ || how == Transfer::Call || how == Transfer::Return) {
       const bool in_window = first >= window_.from && first < window_.to;

@@ -118,17 +118,20 @@ class RunMap {
   // Would control arriving at `next` from the end of `prev` be a new entry of
   // its line? (Inline: it runs once per run traced.)
   static bool enters(const RunInfo& prev, const RunInfo& next) {
-    if (prev.end != next.start) return true;  // control went elsewhere (a taken transfer, or a trap)
+    return transferred(prev, next.start) || prev.last_line != next.first_line;
+  }
+  // Did control arrive at `start` from the end of `prev` by a transfer
+  // (always an entry), not by falling through to the next instruction?
+  static bool transferred(const RunInfo& prev, vm::Addr start) {
+    if (prev.end != start) return true;  // control went elsewhere (a taken transfer, or a trap)
     switch (prev.transfer) {
-      case Transfer::None: break;
-      case Transfer::Branch:
-        if (prev.target == next.start) return true;  // taken (even to the next instruction)
-        break;
+      case Transfer::None: return false;
+      case Transfer::Branch: return prev.target == start;  // taken (even to the next instruction)
       case Transfer::Call:
       case Transfer::Return:
       case Transfer::Jump: return true;
     }
-    return prev.last_line != next.first_line;
+    return false;
   }
   // The successor cache every sink walks: the run after `prev` is usually
   // the one that followed it last time (loops), so it is found by one
@@ -192,17 +195,12 @@ class RunMap {
   // Would control arriving at `start` from the end of `prev` enter start's
   // line? enters() for a run known only by its start (the first of counted runs).
   bool enters_at(const RunInfo& prev, vm::Addr start) {
-    if (prev.end != start) return true;
-    switch (prev.transfer) {
-      case Transfer::None: break;
-      case Transfer::Branch:
-        if (prev.target == start) return true;
-        break;
-      case Transfer::Call:
-      case Transfer::Return:
-      case Transfer::Jump: return true;
-    }
-    return prev.last_line != line_of(start);
+    return transferred(prev, start) || prev.last_line != line_of(start);
+  }
+  // The function control went to from `prev` at `to`: its target's, known
+  // from its run, or (a jalr, a fall through) function_of(to).
+  std::uint32_t function_after(const RunInfo& prev, vm::Addr to) {
+    return prev.target != 0 && to == prev.target ? prev.target_func : function_of(to);
   }
   // Where calls to `target` written in the code (a jal that links, to it)
   // return: decoded from each function's entry to its end, ascending.
