@@ -41,6 +41,7 @@
 #include <functional>
 #include <mutex>
 #include <new>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -218,18 +219,16 @@ EntryFn make_entry(asmjit::JitRuntime& rt, bool counting) {
   a.jnz(exit);
   a.cmp(x86::r13, x86::r14);
   a.jae(exit);
-  // Not into a page with a breakpoint (the interpreter finds them there).
+  // Into a page with a breakpoint only by the memo below (which asks what
+  // the interpreter asks).
   Label no_breakpoints = a.newLabel();
-  a.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, breakpoint_pages)));
+  a.mov(x86::rdi, x86::qword_ptr(x86::r12, offsetof(JitContext, breakpoint_chunks)));
   a.test(x86::rdi, x86::rdi);
   a.jz(no_breakpoints);
   a.mov(x86::r8d, x86::eax);
   a.shr(x86::r8d, kPageShift);
-  a.mov(x86::r9d, x86::r8d);
-  a.shr(x86::r9d, 6);
-  a.mov(x86::r9, x86::qword_ptr(x86::rdi, x86::r9, 3));
-  a.bt(x86::r9, x86::r8);  // bit (page & 63)
-  a.jc(breakpoint_page);
+  a.cmp(x86::qword_ptr(x86::rdi, x86::r8, 3), 0);
+  a.jne(breakpoint_page);
   a.bind(no_breakpoints);
   a.mov(x86::ecx, x86::eax);
   a.shr(x86::ecx, kPageShift - 4);
@@ -784,16 +783,16 @@ class Translator {
     if (counting_ && !countable) report_here(end, target);
     if (same_page && (tslot != start_ || (counting_ && !countable))) {
       Label out = a_.newLabel();
-      no_breakpoints_or(out);
+      not_covering_or(out);
       a_.cmp(x86::r13, x86::r14);
-      {
-        a_.jae(out);
-        a_.mov(x86::rcx, asmjit::imm(reinterpret_cast<std::uint64_t>(&jp_->code[tslot])));
-        a_.mov(x86::rcx, x86::qword_ptr(x86::rcx));
-        a_.test(x86::rcx, x86::rcx);
-        a_.jz(out);
-        a_.jmp(x86::rcx);
-      }
+      a_.jae(out);
+      a_.mov(x86::rsi, asmjit::imm(reinterpret_cast<std::uint64_t>(&jp_->code[tslot])));
+      a_.mov(x86::rsi, x86::qword_ptr(x86::rsi));
+      a_.test(x86::rsi, x86::rsi);
+      a_.jz(out);
+      a_.mov(x86::edx, tslot);
+      breakpoint_free_or(out);
+      a_.jmp(x86::rsi);
       a_.bind(out);
     }
     exit(0, target, false, true, end, counting_);
@@ -824,22 +823,44 @@ class Translator {
     });
   }
 
-  // Straight into another block of this page only while this page holds no
-  // breakpoint (so neither does that block): else through the dispatcher
-  // (which checks the target's page) and the interpreter (which checks the
-  // target block's range). Nor while code coverage is reported (the
-  // dispatcher reports it). Uses rcx.
-  void no_breakpoints_or(Label out) {
-    Label no_points = a_.newLabel();
-    a_.mov(x86::rcx, x86::qword_ptr(x86::r12, offsetof(JitContext, breakpoint_pages)));
-    a_.test(x86::rcx, x86::rcx);
-    a_.jz(no_points);
-    const Addr32 page = base_ >> kPageShift;  // the bit DebugPoints::breakpoint_page_bits keeps for it
-    a_.bt(x86::qword_ptr(x86::rcx, static_cast<std::int32_t>((page >> 6) * 8)), static_cast<int>(page & 63));
-    a_.jc(out);
-    a_.bind(no_points);
+  // Straight into another block of this page only while code coverage is
+  // not reported (the dispatcher reports it).
+  void not_covering_or(Label out) {
     a_.cmp(x86::qword_ptr(x86::r12, offsetof(JitContext, cover)), 0);
     a_.jne(out);
+  }
+
+  // Straight into the translated block at slot edx of this page (its
+  // code, published, in rsi: its span is set) only when none of the
+  // breakpoint chunks of this page (JitContext::breakpoint_chunks) lies in
+  // the block's slots: else through the dispatcher, which asks what the
+  // interpreter asks (the exact slots). So a page with a breakpoint runs its
+  // other blocks chained as before. Keeps eax and rsi; uses rcx, rdx, r8, r9.
+  void breakpoint_free_or(Label out) {
+    Label free = a_.newLabel();
+    a_.mov(x86::r8, x86::qword_ptr(x86::r12, offsetof(JitContext, breakpoint_chunks)));
+    a_.test(x86::r8, x86::r8);
+    a_.jz(free);
+    const Addr32 page = base_ >> kPageShift;  // below 2^20: the offset fits
+    a_.mov(x86::r8, x86::qword_ptr(x86::r8, static_cast<std::int32_t>(page * 8)));
+    a_.test(x86::r8, x86::r8);
+    a_.jz(free);
+    // The chunks from the block's first on; the first holding a breakpoint
+    // (bsf), against the last chunk the block reaches.
+    a_.mov(x86::ecx, x86::edx);
+    a_.shr(x86::ecx, kSlotsPerChunkShift);
+    a_.shr(x86::r8, x86::cl);
+    a_.test(x86::r8, x86::r8);
+    a_.jz(free);
+    a_.bsf(x86::r8, x86::r8);
+    a_.mov(x86::r9, asmjit::imm(reinterpret_cast<std::uint64_t>(&jp_->span[0])));
+    a_.movzx(x86::r9d, x86::word_ptr(x86::r9, x86::rdx, 1));  // 2 bytes per slot
+    a_.and_(x86::edx, (1 << kSlotsPerChunkShift) - 1);
+    a_.lea(x86::edx, x86::ptr(x86::rdx, x86::r9, 0, -1));  // the block's last slot, from its first chunk's
+    a_.shr(x86::edx, kSlotsPerChunkShift);
+    a_.cmp(x86::r8d, x86::edx);
+    a_.jbe(out);
+    a_.bind(free);
   }
 
   // eax = rs1 + imm (the guest address).
@@ -1059,16 +1080,18 @@ class Translator {
         a_.and_(x86::ecx, static_cast<std::int32_t>(~(kPageSize - 1)));
         a_.cmp(x86::ecx, static_cast<std::int32_t>(base_));
         a_.jne(out);
-        no_breakpoints_or(out);
+        not_covering_or(out);
         a_.cmp(x86::r13, x86::r14);
         a_.jae(out);
-        a_.mov(x86::ecx, x86::eax);
-        a_.and_(x86::ecx, static_cast<std::int32_t>(kPageSize - 1));  // even: slot * 2
+        a_.mov(x86::edx, x86::eax);
+        a_.and_(x86::edx, static_cast<std::int32_t>(kPageSize - 1));  // even: slot * 2
         a_.mov(x86::rsi, asmjit::imm(reinterpret_cast<std::uint64_t>(&jp_->code[0])));
-        a_.mov(x86::rcx, x86::qword_ptr(x86::rsi, x86::rcx, 2));  // code[slot], 8 bytes per slot
-        a_.test(x86::rcx, x86::rcx);
+        a_.mov(x86::rsi, x86::qword_ptr(x86::rsi, x86::rdx, 2));  // code[slot], 8 bytes per slot
+        a_.test(x86::rsi, x86::rsi);
         a_.jz(out);
-        a_.jmp(x86::rcx);
+        a_.shr(x86::edx, 1);
+        breakpoint_free_or(out);
+        a_.jmp(x86::rsi);
         a_.bind(out);
         a_.xor_(x86::edx, x86::edx);
         leave(pc + len, counting_);  // counting: reported above
@@ -1180,6 +1203,30 @@ JitPage* attach(std::atomic<JitPage*>& slot) {
 }
 }  // namespace
 
+namespace {
+// JitContext::breakpoint_chunks for a run with `points` (may be null), made
+// again when the set changed (its generation names its content).
+const std::uint64_t* breakpoint_chunks(Machine::Impl& m, const DebugPoints* points) {
+  if (points == nullptr || !points->has_breakpoints()) return nullptr;
+  PatchedPages& p = m.patched;
+  if (p.chunks && p.chunks_generation == points->generation()) return p.chunks.get();
+  constexpr std::size_t kPages = std::size_t{1} << (32 - kPageShift);
+  if (!p.chunks) {
+    p.chunks.reset(static_cast<std::uint64_t*>(std::calloc(kPages, sizeof(std::uint64_t))));
+    if (!p.chunks) throw std::bad_alloc();
+  }
+  for (const std::uint32_t page : p.chunk_pages) p.chunks[page] = 0;
+  p.chunk_pages.clear();
+  for (const Addr a : points->breakpoint_addresses()) {
+    const auto page = static_cast<std::uint32_t>(a >> kPageShift) & (kPages - 1);
+    if (p.chunks[page] == 0) p.chunk_pages.push_back(page);
+    p.chunks[page] |= std::uint64_t{1} << ((a & (kPageSize - 1)) >> (kSlotsPerChunkShift + 1));
+  }
+  p.chunks_generation = points->generation();
+  return p.chunks.get();
+}
+}  // namespace
+
 JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::uint64_t& icount, std::uint64_t limit,
                  Addr32& new_pc, const DebugPoints* points, const DecodedOp* patched) {
   JitPage* jp = attach(Memory::Internals::jit_slot(page_ops));
@@ -1227,7 +1274,7 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
   JitContext& ctx = *(counting ? new (reinterpret_cast<char*>(m.run_counts) - RunCounters::kHeaderBytes) JitContext
                                : &on_stack);
   ctx = JitContext{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
-                   points ? points->breakpoint_page_bits() : nullptr, points, m.cover_filter, m.run_counts,
+                   breakpoint_chunks(m, points), points, m.cover_filter, m.run_counts,
                    m.jit_reports, m.jit_reports + (counting ? kExecTraceBatch : 0), nullptr, 0};
   if (points != nullptr) {  // a fresh epoch: the entry memo's answers were for other entries
     if (++m.patched.jit_epoch == 0) {

@@ -39,10 +39,12 @@ struct JitContext {
   Machine::Impl* machine;
   Addr32 pc;                 // out: where execution goes on
   std::uint32_t interpret; // out: 1 = the interpreter must execute the op at pc (untranslated, or it faults)
-  // Pages holding a breakpoint (DebugPoints::breakpoint_page_bits), or null:
-  // translated code never goes on into such a page (the interpreter runs it).
-  const std::uint64_t* breakpoint_pages;
-  const DebugPoints* points;  // the run's points when breakpoint_pages is set
+  // The run's breakpoints by page and chunk (PatchedPages::chunks), or null:
+  // translated code goes on into a block only when none of its chunks may
+  // hold a breakpoint, else through the dispatcher, which asks as the
+  // interpreter does (exact slots, jit_breakpoint_page_entry).
+  const std::uint64_t* breakpoint_chunks;
+  const DebugPoints* points;  // the run's points when breakpoint_chunks is set
   // Machine::Impl::cover_filter, or null. Set: every block leaves through the
   // dispatcher, which reports the code it ran (start << 32 | end, in r10) to
   // the run's coverage-only sink unless the filter holds it already.
@@ -73,6 +75,11 @@ inline constexpr std::size_t kCoverFilter = 4096;
 inline std::size_t cover_slot(std::uint64_t record) {
   return static_cast<std::size_t>((record ^ record >> 29) >> 1) & (kCoverFilter - 1);
 }
+
+// A page's breakpoint chunks (JitContext::breakpoint_chunks): bit c of a
+// page's word is set when slots [32c, 32c + 32) may hold a breakpoint.
+inline constexpr unsigned kSlotsPerChunkShift = 5;
+static_assert((kSlotsPerPage >> kSlotsPerChunkShift) == 64, "a 64-bit word per page");
 
 using JitCode = void (*)();  // a block's entry, reachable only through the entry trampoline
 

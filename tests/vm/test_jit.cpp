@@ -378,6 +378,54 @@ TEST_CASE("jit: a breakpoint moved inside a hot page is hit where it now is, not
   }
 }
 
+TEST_CASE("jit: in a page holding a breakpoint, a block goes on into another unless the breakpoint lies in it") {
+  TierScope scope;
+  // One page: loop: addi t0 ; jal ra, f ; back: 40 x addi a2 (three 64-byte
+  // chunks) ; blt t0, t1, loop ; c.ebreak ; f: addi a3 ; ret. Blocks go on
+  // into each other by a jump, a taken branch and a jalr (f's return). A
+  // breakpoint at each instruction in turn, once all is translated: the run
+  // stops there within one time round the loop (45 instructions).
+  Program p;
+  p.li(t1, 50000);
+  const Addr loop = p.here();
+  p.w(e::addi(t0, t0, 1));
+  const Addr call = p.here();
+  p.w(e::kNop);  // jal ra, f: patched below
+  for (int k = 0; k < 40; ++k) p.w(e::addi(a2, a2, 1));
+  p.w(e::b(static_cast<std::int32_t>(loop - p.here()), t1, t0, 4));  // blt t0, t1, loop
+  const Addr end = p.here();
+  p.h(e::kCEbreak);
+  const Addr f = p.here();
+  p.w(e::addi(a3, a3, 1));
+  p.w(e::jalr(zero, ra, 0));
+  const std::uint32_t j = e::jal(ra, static_cast<std::int32_t>(f - call));
+  for (int k = 0; k < 4; ++k) p.bytes[call - kCodeBase + k] = static_cast<std::uint8_t>(j >> (8 * k));
+  std::vector<Addr> bps;
+  for (Addr a = loop; a < end; a += 4) bps.push_back(a);
+  bps.push_back(f);
+  bps.push_back(f + 4);
+  const Machine base = make_machine(p);
+  for (const Addr bp : bps) {
+    CAPTURE(bp);
+    Pair m{base, base};
+    RunOptions warm;
+    warm.stop_at = 20000;  // every block translated (threshold 1)
+    run_both(m, warm);
+    DebugPoints points;
+    points.add_breakpoint(end);  // never reached in this run: its chunk is not the loop's first
+    points.add_breakpoint(bp);
+    RunOptions o;
+    o.points = &points;
+    CHECK(run_both(m, o).kind() == StopKind::Breakpoint);
+    CHECK(m.jit.pc() == bp);
+    CHECK(m.jit.icount() <= 20000 + 45);
+    o.skip_points_at_start = true;  // and again the next time round
+    CHECK(run_both(m, o).kind() == StopKind::Breakpoint);
+    CHECK(m.jit.pc() == bp);
+    CHECK(m.jit.icount() <= 20000 + 90);
+  }
+}
+
 TEST_CASE("jit: F/D loads and stores in translated blocks, up to the fault at the data's end") {
   TierScope scope;
   for (Addr start : {kDataBase, kDataBase + 4, kDataBase + 6}) {  // aligned, 8-byte misaligned, straddling
