@@ -41,13 +41,14 @@
 #include <functional>
 #include <mutex>
 #include <new>
-#include <new>
 #include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include <sys/mman.h>
 
 #include "vm/jit_internal.hpp"
 
@@ -1204,26 +1205,47 @@ JitPage* attach(std::atomic<JitPage*>& slot) {
 }  // namespace
 
 namespace {
-// JitContext::breakpoint_chunks for a run with `points` (may be null), made
-// again when the set changed (its generation names its content).
-const std::uint64_t* breakpoint_chunks(Machine::Impl& m, const DebugPoints* points) {
-  if (points == nullptr || !points->has_breakpoints()) return nullptr;
-  PatchedPages& p = m.patched;
-  if (p.chunks && p.chunks_generation == points->generation()) return p.chunks.get();
-  constexpr std::size_t kPages = std::size_t{1} << (32 - kPageShift);
-  if (!p.chunks) {
-    p.chunks.reset(static_cast<std::uint64_t*>(std::calloc(kPages, sizeof(std::uint64_t))));
-    if (!p.chunks) throw std::bad_alloc();
+// The breakpoints of the run translated code runs for on this thread
+// (JitContext::breakpoint_chunks): a word per RV32 page, bit c set when a
+// breakpoint lies in the page's bytes [64c, 64c + 64). One per thread, not
+// per machine: each interval of a split question is a new machine, and a
+// thread runs one at a time. Mapped on first use (only the words written
+// become resident); made again when the run's point set is another
+// (its generation names its content).
+class ChunkTable {
+ public:
+  ~ChunkTable() {
+    if (words_ != nullptr) munmap(words_, kBytes);
   }
-  for (const std::uint32_t page : p.chunk_pages) p.chunks[page] = 0;
-  p.chunk_pages.clear();
-  for (const Addr a : points->breakpoint_addresses()) {
-    const auto page = static_cast<std::uint32_t>(a >> kPageShift) & (kPages - 1);
-    if (p.chunks[page] == 0) p.chunk_pages.push_back(page);
-    p.chunks[page] |= std::uint64_t{1} << ((a & (kPageSize - 1)) >> (kSlotsPerChunkShift + 1));
+  const std::uint64_t* of(const DebugPoints& points) {
+    if (words_ != nullptr && generation_ == points.generation()) return words_;
+    if (words_ == nullptr) {
+      void* words = mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (words == MAP_FAILED) throw std::bad_alloc();
+      words_ = static_cast<std::uint64_t*>(words);
+    }
+    for (const std::uint32_t page : pages_) words_[page] = 0;
+    pages_.clear();
+    for (const Addr a : points.breakpoint_addresses()) {
+      const auto page = static_cast<std::uint32_t>(a >> kPageShift) & (kPages - 1);
+      if (words_[page] == 0) pages_.push_back(page);
+      words_[page] |= std::uint64_t{1} << ((a & (kPageSize - 1)) >> (kSlotsPerChunkShift + 1));
+    }
+    generation_ = points.generation();
+    return words_;
   }
-  p.chunks_generation = points->generation();
-  return p.chunks.get();
+
+ private:
+  static constexpr std::size_t kPages = std::size_t{1} << (32 - kPageShift);
+  static constexpr std::size_t kBytes = kPages * sizeof(std::uint64_t);
+  std::uint64_t* words_ = nullptr;
+  std::vector<std::uint32_t> pages_;  // the words set
+  std::uint64_t generation_ = 0;
+};
+thread_local ChunkTable t_chunks;
+
+const std::uint64_t* breakpoint_chunks(const DebugPoints* points) {
+  return points != nullptr && points->has_breakpoints() ? t_chunks.of(*points) : nullptr;
 }
 }  // namespace
 
@@ -1274,7 +1296,7 @@ JitRun jit_enter(Machine::Impl& m, const DecodedOp* page_ops, Addr32 pc, std::ui
   JitContext& ctx = *(counting ? new (reinterpret_cast<char*>(m.run_counts) - RunCounters::kHeaderBytes) JitContext
                                : &on_stack);
   ctx = JitContext{m.regs, icount, limit, &m.memory, &Memory::Internals::read_entry(m.memory, 0), &m, 0, 0,
-                   breakpoint_chunks(m, points), points, m.cover_filter, m.run_counts,
+                   breakpoint_chunks(points), points, m.cover_filter, m.run_counts,
                    m.jit_reports, m.jit_reports + (counting ? kExecTraceBatch : 0), nullptr, 0};
   if (points != nullptr) {  // a fresh epoch: the entry memo's answers were for other entries
     if (++m.patched.jit_epoch == 0) {

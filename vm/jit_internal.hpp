@@ -39,7 +39,7 @@ struct JitContext {
   Machine::Impl* machine;
   Addr32 pc;                 // out: where execution goes on
   std::uint32_t interpret; // out: 1 = the interpreter must execute the op at pc (untranslated, or it faults)
-  // The run's breakpoints by page and chunk (PatchedPages::chunks), or null:
+  // The run's breakpoints by page and 64-byte chunk (vm/jit.cpp), or null:
   // translated code goes on into a block only when none of its chunks may
   // hold a breakpoint, else through the dispatcher, which asks as the
   // interpreter does (exact slots, jit_breakpoint_page_entry).

@@ -1,7 +1,6 @@
 // vm/machine_impl.hpp - Machine's state, shared by machine.cpp and interpreter.cpp (private to vm/).
 #pragma once
 #include <cstdint>
-#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -63,17 +62,6 @@ struct PatchedPages {
   static constexpr unsigned kJitEntries = 256;  // a power of two
   JitEntry jit_entries[kJitEntries];
   std::uint32_t jit_epoch = 0;
-  // The breakpoints of the point set with generation `chunks_generation`
-  // as translated code reads them (vm/jit.cpp, breakpoint_chunks): a word
-  // per RV32 page (2^20, allocated zeroed on first use: only the pages
-  // written are resident), bit c set when a breakpoint lies in its bytes
-  // [64c, 64c + 64); `chunk_pages` lists the words set.
-  struct FreeDeleter {
-    void operator()(std::uint64_t* p) const { std::free(p); }
-  };
-  std::unique_ptr<std::uint64_t[], FreeDeleter> chunks;
-  std::vector<std::uint32_t> chunk_pages;
-  std::uint64_t chunks_generation = 0;
 
   PatchedPages() = default;
   PatchedPages(const PatchedPages&) {}
