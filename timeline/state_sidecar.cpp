@@ -299,23 +299,25 @@ StoredStates::~StoredStates() {
   if (file_ != nullptr) std::fclose(file_);
 }
 
-bool StoredStates::load(std::size_t k) {
-  State& s = states_[k];
-  if (!s.bytes.empty()) return true;
-  if (file_ == nullptr || s.where.length == 0) return false;
-  s.bytes.resize(s.where.length);
+std::span<const std::uint8_t> StoredStates::load(std::size_t k) {
+  const State& s = states_[k];
+  if (!s.bytes.empty()) return s.bytes;
+  if (file_ == nullptr || s.where.length == 0) return {};
+  // Into one buffer for all (grown, never shrunk): a fresh one per state
+  // cost a zeroing and a page fault per page on every interval.
+  if (read_.size() < s.where.length) read_.resize(s.where.length);
+  const std::span<const std::uint8_t> bytes(read_.data(), s.where.length);
   if (std::fseek(file_, static_cast<long>(states_at_ + s.where.offset), SEEK_SET) != 0 ||
-      std::fread(s.bytes.data(), 1, s.bytes.size(), file_) != s.bytes.size() || trace::crc32(s.bytes) != s.where.crc) {
-    s.bytes.clear();
-    return false;
-  }
-  return true;
+      std::fread(read_.data(), 1, bytes.size(), file_) != bytes.size() || trace::crc32(bytes) != s.where.crc)
+    return {};
+  return bytes;
 }
 
 const vm::MachineDelta* StoredStates::at(std::size_t k) {
   if (k >= states_.size()) return nullptr;
   decoded_.reset();
-  if (load(k)) decoded_ = decode_state(states_[k].bytes, (k + 1) * key_.interval);
+  if (const std::span<const std::uint8_t> bytes = load(k); !bytes.empty())
+    decoded_ = decode_state(bytes, (k + 1) * key_.interval);
   if (!decoded_) {
     drop_from(k);
     return nullptr;
@@ -350,8 +352,10 @@ std::optional<std::string> StoredStates::save() {
   changed_ = false;
   std::vector<std::vector<std::uint8_t>> all;
   for (std::size_t k = 0; k < states_.size(); ++k) {
-    if (!load(k)) break;  // unreadable now: keep the ones before it
-    all.push_back(std::move(states_[k].bytes));
+    const std::span<const std::uint8_t> bytes = load(k);
+    if (bytes.empty()) break;  // unreadable now: keep the ones before it
+    all.push_back(states_[k].bytes.empty() ? std::vector<std::uint8_t>(bytes.begin(), bytes.end())
+                                           : std::move(states_[k].bytes));
   }
   std::optional<std::string> error = write_state_sidecar(path_, key_, all);
   for (std::size_t k = 0; k < all.size(); ++k) states_[k].bytes = std::move(all[k]);

@@ -131,10 +131,12 @@ class StoredStates {
  private:
   struct State {
     StateEntry where;                // in the file (when bytes is empty)
-    std::vector<std::uint8_t> bytes;  // encoded, once read or added
+    std::vector<std::uint8_t> bytes;  // encoded, once added (or after save())
   };
-  // State k's bytes, read from the file if needed; false when unreadable or corrupt.
-  bool load(std::size_t k);
+  // State k's bytes, read from the file into read_ if needed (valid until
+  // the next call); empty when unreadable or corrupt.
+  std::span<const std::uint8_t> load(std::size_t k);
+  std::vector<std::uint8_t> read_;
   std::string path_;
   StateSidecarKey key_;
   std::FILE* file_ = nullptr;    // the file read, while its states may be needed
