@@ -89,6 +89,16 @@ struct Function {
   bool clone() const { return from_dwarf && symbol.size() > name.size() + 1 && symbol.starts_with(name + "."); }
 };
 
+// A call the compiler inlined (DW_TAG_inlined_subroutine): the callee's
+// code sits inside its caller's, with no call or return of its own.
+struct InlinedCall {
+  std::string name;            // the function inlined
+  Addr entry = 0;              // where its code starts (DW_AT_entry_pc, else its lowest address)
+  std::uint32_t caller = 0;    // index into functions(): the out-of-line function holding it
+  std::string call_file;       // the call's file as DWARF names it (empty: not given)
+  std::uint32_t call_line = 0;
+};
+
 using LineId = std::uint32_t;  // index into lines()
 
 struct SourceLine {
@@ -117,6 +127,8 @@ class DebugInfo {
   const std::vector<Function>& functions() const { return functions_; }
   // The first function with this name (DWARF first), else the one whose symbol it is ("work.constprop.0"), or null.
   const Function* function_named(const std::string& name) const;
+  // Every inlined call (nested ones too), by entry address.
+  const std::vector<InlinedCall>& inlined_calls() const { return inlined_; }
 
   // The source line of the instruction at `pc`, if the line table has one. O(log ranges).
   std::optional<LineId> line_id_at(Addr pc) const;
@@ -153,6 +165,7 @@ class DebugInfo {
     std::uint32_t index;
   };
   std::vector<FnRange> dwarf_ranges_, symtab_ranges_;
+  std::vector<InlinedCall> inlined_;
   std::vector<std::string> files_;
   std::vector<SourceLine> lines_;
   std::vector<LineRange> line_ranges_;  // sorted by lo, non-overlapping

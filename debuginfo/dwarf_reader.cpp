@@ -352,7 +352,9 @@ struct DebugInfo::Builder {
     if (dwarf_child(die, &child) == 0) {
       do {
         if (dwarf_tag(&child) == DW_TAG_formal_parameter) {
-          Param p{attr_string(&child, DW_AT_name), param_type(&child)};
+          Param p;
+          p.name = attr_string(&child, DW_AT_name);
+          p.type = param_type(&child);
           Dwarf_Attribute a;
           if (dwarf_attr(&child, DW_AT_const_value, &a) != nullptr) {
             Dwarf_Word w = 0;
@@ -382,6 +384,46 @@ struct DebugInfo::Builder {
     const auto index = static_cast<std::uint32_t>(out.functions_.size());
     out.functions_.push_back(std::move(f));
     for (auto& r : ranges) out.dwarf_ranges_.push_back(FnRange{r.first, r.second, index});
+    read_inlined(die, index, 0);
+  }
+
+  // The calls inlined into function `caller` under `die` (in its lexical
+  // blocks, and inlined into other inlined calls).
+  void read_inlined(Dwarf_Die* die, std::uint32_t caller, int depth) {
+    Dwarf_Die child;
+    if (depth > 32 || dwarf_child(die, &child) != 0) return;
+    do {
+      const int tag = dwarf_tag(&child);
+      if (tag == DW_TAG_inlined_subroutine) {
+        InlinedCall c;
+        c.name = attr_string(&child, DW_AT_name);  // through DW_AT_abstract_origin
+        Dwarf_Addr entry = 0, low = 0;
+        if (dwarf_entrypc(&child, &entry) != 0) entry = dwarf_lowpc(&child, &low) == 0 ? low : 0;
+        Dwarf_Addr base = 0, start = 0, end = 0;
+        if (entry == 0 && dwarf_ranges(&child, 0, &base, &start, &end) > 0) entry = start;
+        c.entry = static_cast<Addr>(entry);
+        c.caller = caller;
+        c.call_line = static_cast<std::uint32_t>(attr_udata(&child, DW_AT_call_line, 0));
+        c.call_file = call_file(&child);
+        if (!c.name.empty() && c.entry != 0) out.inlined_.push_back(std::move(c));
+      }
+      if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) read_inlined(&child, caller, depth + 1);
+    } while (dwarf_siblingof(&child, &child) == 0);
+  }
+
+  // An inlined call's DW_AT_call_file, as its unit's file table names it.
+  static std::string call_file(Dwarf_Die* die) {
+    Dwarf_Word index = 0;
+    Dwarf_Attribute a;
+    if (dwarf_attr(die, DW_AT_call_file, &a) == nullptr || dwarf_formudata(&a, &index) != 0) return {};
+    Dwarf_Die cu;
+    Dwarf_Files* files = nullptr;
+    std::size_t count = 0;
+    if (dwarf_diecu(die, &cu, nullptr, nullptr) == nullptr || dwarf_getsrcfiles(&cu, &files, &count) != 0 ||
+        index >= count)
+      return {};
+    const char* name = dwarf_filesrc(files, index, nullptr, nullptr);
+    return name != nullptr ? name : "";
   }
 
   // Subprograms anywhere under `die` (C puts them at the top; namespaces and
@@ -411,6 +453,8 @@ struct DebugInfo::Builder {
       read_lines(&cudie);
       walk(&cudie, 0);
     }
+    std::stable_sort(out.inlined_.begin(), out.inlined_.end(),
+                     [](const InlinedCall& a, const InlinedCall& b) { return a.entry < b.entry; });
   }
 
   void read_symtab(Elf* elf) {

@@ -705,6 +705,34 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+std::string inlined_note(const debuginfo::DebugInfo& debug, const std::string& name) {
+  std::vector<std::string> sites;
+  for (const debuginfo::InlinedCall& c : debug.inlined_calls()) {
+    if (c.name != name) continue;
+    std::string site = c.call_file.empty() ? "?" : c.call_file.substr(c.call_file.find_last_of('/') + 1);
+    if (c.call_line != 0) site += ":" + std::to_string(c.call_line);
+    site += " in " + debug.functions()[c.caller].name;
+    if (std::find(sites.begin(), sites.end(), site) == sites.end()) sites.push_back(site);
+  }
+  if (sites.empty()) return {};
+  std::string out = std::to_string(sites.size()) + (sites.size() == 1 ? " place" : " places") + " (";
+  for (std::size_t i = 0; i < sites.size() && i < 6; ++i) out += (i ? ", " : "") + sites[i];
+  if (sites.size() > 6) out += ", ...";
+  return out + ")";
+}
+
+namespace {
+// Why `name`, which has no out-of-line copy, has no calls to list: the
+// compiler inlined every one ("" when it did not).
+std::string inlined_everywhere(const debuginfo::DebugInfo& debug, const std::string& name) {
+  const std::string note = inlined_note(debug, name);
+  if (note.empty()) return {};
+  return "'" + name + "' has no out-of-line copy in this program: the compiler inlined it at " + note +
+         ", so its calls have no entry or return to find. `trace lines` counts its lines; to list its "
+         "calls, build it with __attribute__((noinline)) or -fno-inline";
+}
+}  // namespace
+
 std::optional<std::uint32_t> function_index_named(const debuginfo::DebugInfo& debug, const std::string& name,
                                                   std::string& error) {
   if (const debuginfo::Function* f = debug.function_named(name))
@@ -718,6 +746,10 @@ std::optional<std::uint32_t> function_index_named(const debuginfo::DebugInfo& de
   }
   std::sort(near.begin(), near.end());
   near.erase(std::unique(near.begin(), near.end()), near.end());
+  if (std::string inlined = inlined_everywhere(debug, name); !inlined.empty()) {
+    error = inlined;
+    return std::nullopt;
+  }
   error = "the program has no function '" + name + "'";
   if (debug.functions().empty()) {
     error += " (it has no symbols)";

@@ -280,9 +280,13 @@ class CallRegisterReader {
 };
 
 // The index of the function named `name` (DWARF first, then symbols), or
-// nullopt with `error` set: no such function, and the closest names.
+// nullopt with `error` set: no such function, and the closest names, or
+// one the compiler inlined at every call.
 std::optional<std::uint32_t> function_index_named(const debuginfo::DebugInfo& debug, const std::string& name,
                                                   std::string& error);
+// Where the compiler inlined calls of `name`: "2 places (compute.c:142
+// in main, ...)", or "" when it inlined none.
+std::string inlined_note(const debuginfo::DebugInfo& debug, const std::string& name);
 
 // A decoded argument or return value.
 struct CallValue {

@@ -193,6 +193,8 @@ std::string calls_text(const std::vector<query::CallRecord>& calls, const debugi
     if (k != func && g.name == f.name) others += " " + (g.symbol.empty() ? g.name : g.symbol) + " (" + where(debug, k) + ")";
   }
   if (!others.empty()) out += "(" + f.name + " has other copies, each asked about on its own:" + others + ")\n";
+  if (const std::string inlined = query::inlined_note(debug, f.name); !inlined.empty())
+    out += "(" + f.name + " is also inlined at " + inlined + ": those calls are not listed)\n";
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const query::CallRecord& c = calls[i];
     out += "#" + std::to_string(i + 1) + " " + std::to_string(c.entry) + " " + f.name + "(";

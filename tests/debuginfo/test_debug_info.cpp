@@ -116,6 +116,23 @@ TEST_CASE("debuginfo: formal parameters with their DWARF types") {
   CHECK(main_fn->params.empty());
 }
 
+TEST_CASE("debuginfo: inlined calls with their entry, caller and call site") {
+  // clone_guest.c (-O2): sys_exit is inlined into _start at line 33, and
+  // nowhere else; query_guest (-O0) inlines nothing.
+  const DebugInfo d(read_bytes(fixture("clone_guest.elf")));
+  std::vector<const InlinedCall*> exits;
+  for (const InlinedCall& c : d.inlined_calls())
+    if (c.name == "sys_exit") exits.push_back(&c);
+  REQUIRE(exits.size() == 1);
+  const InlinedCall& c = *exits[0];
+  CHECK(d.functions()[c.caller].name == "_start");
+  CHECK(c.call_line == 33);
+  CHECK(c.call_file.ends_with("clone_guest.c"));
+  CHECK(d.function_at(c.entry) == &d.functions()[c.caller]);  // its code is _start's
+  CHECK(d.function_named("sys_exit") == nullptr);
+  CHECK(guest().inlined_calls().empty());
+}
+
 TEST_CASE("debuginfo: without DWARF, functions come from the ELF symtab") {
   const DebugInfo d(read_bytes(fixture("query_guest_nodebug.elf")));
   CHECK(!d.has_dwarf());

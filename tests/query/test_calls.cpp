@@ -140,6 +140,19 @@ TEST_CASE("calls: an unknown function names the close ones") {
   CHECK(error.find("square") != std::string::npos);
 }
 
+TEST_CASE("calls: a function inlined at every call says so, where, and what to do instead") {
+  // clone_guest.c (-O2): sys_exit, a static function called once, is
+  // inlined into _start at line 33; it has no code of its own.
+  const Recording& r = recording("clone_guest.elf");
+  std::string error;
+  CHECK_FALSE(query::function_index_named(r.debug, "sys_exit", error));
+  CHECK(error.find("'sys_exit' has no out-of-line copy") != std::string::npos);
+  CHECK(error.find("inlined it at 1 place (clone_guest.c:33 in _start)") != std::string::npos);
+  CHECK(error.find("noinline") != std::string::npos);
+  CHECK(query::inlined_note(r.debug, "sys_exit") == "1 place (clone_guest.c:33 in _start)");
+  CHECK(query::inlined_note(r.debug, "scale2").empty());  // never inlined
+}
+
 namespace {
 
 // A recording of another build of the query guest.
