@@ -42,7 +42,9 @@ inline constexpr char kAnswerCacheMagic[] = "RVRRANSWERS";  // 11 bytes, no term
 // 4: a call's return registers include fa1 (a struct of two floating-point
 // fields comes back in fa0 and fa1); an access says whether a write read
 // the range first (an AMO: version 3 listed it as a write only).
-inline constexpr std::uint32_t kAnswerCacheVersion = 4;
+// 5: a call says which copy of its function it entered (`trace calls NAME`
+// searches every out-of-line copy of NAME).
+inline constexpr std::uint32_t kAnswerCacheVersion = 5;
 
 using Answer = std::vector<std::uint8_t>;
 

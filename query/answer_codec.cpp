@@ -148,6 +148,7 @@ std::vector<std::uint8_t> encode_calls(const std::vector<CallRecord>& calls) {
   o.u(calls.size(), 4);
   for (const CallRecord& c : calls) {
     o.u(c.entry);
+    o.u(c.func, 4);
     o.u(c.depth, 4);
     o.u(c.caller_func, 4);
     o.u(c.caller_line, 4);
@@ -174,10 +175,11 @@ std::optional<std::vector<CallRecord>> decode_calls(std::span<const std::uint8_t
                                                     const debuginfo::DebugInfo& debug) {
   In in{{bytes}};
   std::vector<CallRecord> calls;
-  constexpr std::size_t kRecord = 8 + 3 * 4 + 8 + 1 + 8 + 2 + 1 + 3 * 8 * 8 + 4 * 8;
+  constexpr std::size_t kRecord = 8 + 4 * 4 + 8 + 1 + 8 + 2 + 1 + 3 * 8 * 8 + 4 * 8;
   for (std::uint64_t i = 0, n = in.count(kRecord); i < n && in.ok; ++i) {
     CallRecord c;
     c.entry = in.u();
+    c.func = in.u32();
     c.depth = in.u32();
     c.caller_func = in.u32();
     c.caller_line = in.u32();
@@ -197,7 +199,8 @@ std::optional<std::vector<CallRecord>> decode_calls(std::span<const std::uint8_t
     c.ret_a1 = in.u();
     c.ret_fa0 = in.u();
     c.ret_fa1 = in.u();
-    if (!func_ok(c.caller_func, debug) || !line_or_none(c.caller_line, debug)) return std::nullopt;
+    if (c.func >= debug.functions().size() || !func_ok(c.caller_func, debug) || !line_or_none(c.caller_line, debug))
+      return std::nullopt;
     calls.push_back(c);
   }
   if (!in.done()) return std::nullopt;

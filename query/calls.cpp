@@ -39,7 +39,8 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
       continue;
     }
     if (after_counted) {
-      const bool inside = move_before_counted(at, next_before) && info.first_func == current_func() && r.start != entry_;
+      const bool inside =
+          move_before_counted(at, next_before) && info.first_func == current_func() && !asked_.is_entry(r.start);
       if (!inside) counts_exact_ = false;
     } else if (prev_ != nullptr && prev_->next != &info) {
       prev_->next = &info;
@@ -68,7 +69,7 @@ void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
 // call of it ending), landing at `to` in the run `info` (or in counted runs
 // that end at its start `start`): moved here. False: nothing done (the slow path's).
 bool CallFinder::plain_move(const RunInfo& p, vm::Addr to, const RunInfo& info, vm::Addr start) {
-  if (to == entry_ || start == entry_) return false;
+  if (asked_.is_entry(to) || asked_.is_entry(start)) return false;
   const std::uint32_t func = info.first_func;
   if (p.transfer == Transfer::Call) {
     if (map_.function_after(p, to) != func) return false;
@@ -115,7 +116,7 @@ void CallFinder::first_run(const RunInfo& info, vm::Addr start, std::uint64_t at
   l.at = at;
   l.target = start;
   l.seam = true;
-  l.may_enter = start == entry_ && info.first_func == func_;
+  l.may_enter = asked_.at_entry(info.first_func, start);
   interval_->logged[interval_->stack.moves_logged() - 1] = l;
 }
 
@@ -145,7 +146,7 @@ void CallFinder::move(Transfer how, vm::Addr target, std::uint32_t func, vm::Add
   l.settles = true;
   if (enters && lands_on_entry(&prev, func, target)) {
     l.may_enter = true;
-    const CallRecord c = entered(&prev, at, 0, map_);
+    const CallRecord c = entered(func, &prev, at, 0, map_);
     l.caller_func = c.caller_func;
     l.caller_line = c.caller_line;
     l.return_to = c.return_to;
@@ -220,7 +221,7 @@ void CallFinder::counted_until(std::uint64_t icount) {
 bool CallFinder::counts_exact() {
   counters_.drain([&](const vm::CountedExit& e, std::uint64_t) {
     const RunInfo& info = map_.lookup(e.start, e.end);
-    if (!RunMap::stays_in_function(info, e) || e.target == entry_) counts_exact_ = false;
+    if (!RunMap::stays_in_function(info, e) || asked_.is_entry(e.target)) counts_exact_ = false;
   });
   return counts_exact_;
 }
@@ -237,9 +238,11 @@ void CallFinder::settle(std::vector<CallRecord>& calls, std::vector<std::uint32_
   }
 }
 
-CallRecord CallFinder::entered(const RunInfo* prev, std::uint64_t at, std::size_t depth, const RunMap& map) {
+CallRecord CallFinder::entered(std::uint32_t func, const RunInfo* prev, std::uint64_t at, std::size_t depth,
+                               const RunMap& map) {
   CallRecord c;
   c.entry = at;
+  c.func = func;
   c.depth = static_cast<std::uint32_t>(depth);
   if (prev != nullptr) {
     const vm::Addr call_pc = prev->end - 2;  // inside the call instruction (2 or 4 bytes long)
@@ -252,16 +255,16 @@ CallRecord CallFinder::entered(const RunInfo* prev, std::uint64_t at, std::size_
 
 // A call or tail call (or the first run) that lands on the function's entry is a call of it.
 bool CallFinder::lands_on_entry(const RunInfo* prev, std::uint32_t func, vm::Addr start) const {
-  if (start != entry_ || func != func_) return false;
+  if (!asked_.at_entry(func, start)) return false;
   return prev == nullptr || prev->transfer == Transfer::Call || prev->transfer == Transfer::Jump;
 }
 
 void CallFinder::maybe_enter(const RunInfo* prev, std::uint32_t func, vm::Addr start, std::uint64_t at) {
-  if (!lands_on_entry(prev, func, start) || current_func() != func_) return;
+  if (!lands_on_entry(prev, func, start) || current_func() != func) return;
   std::vector<CallRecord>& calls = interval_ != nullptr ? interval_->calls : calls_;
   const std::size_t depth = interval_ != nullptr ? interval_->stack.local_depth() : tree_.depth();
   open_.push_back(static_cast<std::uint32_t>(calls.size()));
-  calls.push_back(entered(prev, at, depth, map_));
+  calls.push_back(entered(func, prev, at, depth, map_));
   if (interval_ != nullptr) interval_->anchor.push_back(interval_->stack.anchor());
 }
 
@@ -301,12 +304,12 @@ void CallMerge::moved(std::size_t move, const CallTree& tree) {
   const IntervalCalls::Logged& l = it->second;
   if (l.seam) {
     // As CallFinder::executed does with the interval's first run, knowing the run before.
-    if (before_ == &counted_branch() && l.target == entry_) exact_ = false;
+    if (before_ == &counted_branch() && asked_.is_entry(l.target)) exact_ = false;
     if (before_ != nullptr) {
       settle_then_enter(before_->transfer, l, tree);
-    } else if (l.may_enter && tree.current_func() == func_) {  // the first run of all
+    } else if (l.may_enter && asked_.at_entry(tree.current_func(), l.target)) {  // the first run of all
       open_.push_back(static_cast<std::uint32_t>(calls_.size()));
-      calls_.push_back(CallFinder::entered(nullptr, l.at, tree.depth(), map_));
+      calls_.push_back(CallFinder::entered(tree.current_func(), nullptr, l.at, tree.depth(), map_));
     }
     return;
   }
@@ -315,13 +318,14 @@ void CallMerge::moved(std::size_t move, const CallTree& tree) {
 
 void CallMerge::settle_then_enter(Transfer how, const IntervalCalls::Logged& l, const CallTree& tree) {
   CallFinder::settle(calls_, open_, tree.depth(), how, l.target, l.at);
-  if (!l.may_enter || tree.current_func() != func_) return;
+  if (!l.may_enter || !asked_.at_entry(tree.current_func(), l.target)) return;
   CallRecord c;
   if (l.seam) {
     if (how != Transfer::Call && how != Transfer::Jump) return;
-    c = CallFinder::entered(before_, l.at, tree.depth(), map_);
+    c = CallFinder::entered(tree.current_func(), before_, l.at, tree.depth(), map_);
   } else {
     c.entry = l.at;
+    c.func = tree.current_func();
     c.depth = static_cast<std::uint32_t>(tree.depth());
     c.caller_func = l.caller_func;
     c.caller_line = l.caller_line;
@@ -362,7 +366,7 @@ void CallStopReader::expect_return(vm::Addr to) {
 void CallStopReader::stopped(const vm::Machine& m) {
   const std::uint64_t at = m.icount();
   if (returns_.contains(m.pc())) reads_.exits.emplace_back(at, Reads::ExitRegs{m.reg64(10), m.reg64(11), m.freg(10), m.freg(11)});
-  if (m.pc() != entry_) return;
+  if (!asked_.is_entry(m.pc())) return;
   Reads::EntryRegs regs;
   const unsigned w = m.xlen() / 8;
   for (unsigned k = 0; k < 8; ++k) {
@@ -732,6 +736,21 @@ std::string inlined_everywhere(const debuginfo::DebugInfo& debug, const std::str
          "calls, build it with __attribute__((noinline)) or -fno-inline";
 }
 }  // namespace
+
+CallEntries::CallEntries(const debuginfo::DebugInfo& debug, const CallTarget& target) : funcs_(target.funcs) {
+  for (const std::uint32_t f : funcs_) entries_.push_back(debug.functions()[f].entry);
+}
+
+std::optional<CallTarget> call_target_named(const debuginfo::DebugInfo& debug, const std::string& name,
+                                            std::string& error) {
+  const std::optional<std::uint32_t> func = function_index_named(debug, name, error);
+  if (!func) return std::nullopt;
+  if (debug.functions()[*func].name != name) return CallTarget(*func);  // a copy by its symbol
+  std::vector<std::uint32_t> copies;
+  for (std::uint32_t k = 0; k < debug.functions().size(); ++k)
+    if (debug.functions()[k].name == name) copies.push_back(k);
+  return CallTarget(std::move(copies));
+}
 
 std::optional<std::uint32_t> function_index_named(const debuginfo::DebugInfo& debug, const std::string& name,
                                                   std::string& error) {

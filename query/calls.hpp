@@ -15,6 +15,7 @@
 // a PartialStack and records what it cannot decide (IntervalCalls); CallMerge
 // makes the intervals whole, in order, on one stack.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -45,8 +46,38 @@ enum class CallEnd : std::uint8_t {
   Open,      // still running where the replay ended
 };
 
+// The copies of a function a call search finds the calls of (indices into
+// DebugInfo::functions()): one, or every out-of-line copy of one name (a
+// clone, a static function of that name in another file), as gdb's
+// `break NAME` has a location in each.
+struct CallTarget {
+  std::vector<std::uint32_t> funcs;  // not empty
+  CallTarget(std::uint32_t func) : funcs{func} {}  // NOLINT(google-explicit-constructor): one copy
+  explicit CallTarget(std::vector<std::uint32_t> all) : funcs(std::move(all)) {}
+};
+
+// A target's copies with their entries, for the finder's tests (a few: linear).
+class CallEntries {
+ public:
+  CallEntries(const debuginfo::DebugInfo& debug, const CallTarget& target);
+  bool is_entry(vm::Addr a) const { return std::find(entries_.begin(), entries_.end(), a) != entries_.end(); }
+  bool has(std::uint32_t func) const { return std::find(funcs_.begin(), funcs_.end(), func) != funcs_.end(); }
+  // Control at `start`, in function `func`, is at the entry of a copy asked about.
+  bool at_entry(std::uint32_t func, vm::Addr start) const {
+    for (std::size_t k = 0; k < funcs_.size(); ++k)
+      if (funcs_[k] == func && entries_[k] == start) return true;
+    return false;
+  }
+  const std::vector<vm::Addr>& entries() const { return entries_; }
+
+ private:
+  std::vector<std::uint32_t> funcs_;
+  std::vector<vm::Addr> entries_;  // funcs_[k]'s at k
+};
+
 struct CallRecord {
   std::uint64_t entry = 0;          // instruction count with pc at the function's entry
+  std::uint32_t func = kNoFunction;  // the copy entered (one of the CallTarget's)
   std::uint32_t depth = 0;          // shadow stack depth of its frame (1: the first frame)
   std::uint32_t caller_func = kNoFunction;
   std::uint32_t caller_line = kNoLine;  // the call's source line (LineId) or kNoLine
@@ -95,7 +126,7 @@ struct IntervalCalls {
   std::unordered_map<std::size_t, Logged> logged;
 };
 
-// Pass 1: a sink that finds the calls of function `func` (an index into the map's DebugInfo).
+// Pass 1: a sink that finds the calls of `target`'s copies (indices into the map's DebugInfo).
 // It takes counts (vm::ExecTraceSink::run_counters) unless `counts` is
 // false: counted runs are conditional branches and jumps inside a function
 // (RunMap::count_jumps_in_functions), which move no frame when they stay in one function; they start after the reported run's branch or
@@ -105,8 +136,8 @@ struct IntervalCalls {
 // again with counts off.
 class CallFinder : public vm::ExecTraceSink {
  public:
-  CallFinder(RunMap& map, std::uint32_t func, std::uint64_t start_icount = 0, bool counts = true)
-      : map_(map), func_(func), entry_(map.debug().functions()[func].entry), icount_(start_icount), counts_(counts) {
+  CallFinder(RunMap& map, const CallTarget& target, std::uint64_t start_icount = 0, bool counts = true)
+      : map_(map), asked_(map.debug(), target), icount_(start_icount), counts_(counts) {
     map_.count_jumps_in_functions(counters_);
   }
   void executed(std::span<const vm::ExecutedRun> runs) override;
@@ -117,6 +148,7 @@ class CallFinder : public vm::ExecTraceSink {
   bool counts_exact();
   // The calls in entry order; those not ended are Open.
   std::vector<CallRecord> finish() { return std::move(calls_); }
+  const CallEntries& asked() const { return asked_; }
   // The last run delivered (null before the first): stopped at the function's
   // entry, it is the run whose call or jump got there. After an interval
   // that counted runs ended: counted_branch().
@@ -134,8 +166,9 @@ class CallFinder : public vm::ExecTraceSink {
   // returned at `at`; any other was abandoned.
   static void settle(std::vector<CallRecord>& calls, std::vector<std::uint32_t>& open, std::size_t depth,
                      Transfer how, vm::Addr target, std::uint64_t at);
-  // A call entered at `at` from the run `prev` (null: the first run).
-  static CallRecord entered(const RunInfo* prev, std::uint64_t at, std::size_t depth, const RunMap& map);
+  // A call of `func` entered at `at` from the run `prev` (null: the first run).
+  static CallRecord entered(std::uint32_t func, const RunInfo* prev, std::uint64_t at, std::size_t depth,
+                            const RunMap& map);
 
  private:
   // The stack's moves: on tree_, or on the interval's partial stack
@@ -159,8 +192,7 @@ class CallFinder : public vm::ExecTraceSink {
   bool lands_on_entry(const RunInfo* prev, std::uint32_t func, vm::Addr start) const;
   void maybe_enter(const RunInfo* prev, std::uint32_t func, vm::Addr start, std::uint64_t at);
   RunMap& map_;
-  std::uint32_t func_;
-  vm::Addr entry_;
+  CallEntries asked_;
   std::uint64_t icount_;
   RunInfo* prev_ = nullptr;
   vm::Addr prev_next_ = 0;  // where prev_'s run went on (vm::ExecutedRun::next)
@@ -180,7 +212,7 @@ class CallFinder : public vm::ExecTraceSink {
 // calls). The calls come out as one finder on the whole run finds them.
 class CallMerge : public PartialStack::MergeListener {
  public:
-  CallMerge(const RunMap& map, std::uint32_t func) : map_(map), func_(func), entry_(map.debug().functions()[func].entry) {}
+  CallMerge(const RunMap& map, const CallTarget& target) : map_(map), asked_(map.debug(), target) {}
   // Interval after interval; `before` as PartialStack::apply. False: counted
   // runs before the seam broke the finder's rules (ask again without counts).
   bool add(IntervalCalls& interval, const RunInfo* before);  // takes its calls
@@ -195,8 +227,7 @@ class CallMerge : public PartialStack::MergeListener {
  private:
   void settle_then_enter(Transfer how, const IntervalCalls::Logged& l, const CallTree& tree);
   const RunMap& map_;
-  std::uint32_t func_;
-  vm::Addr entry_;
+  CallEntries asked_;
   CallTree tree_;
   std::vector<CallRecord> calls_;
   std::vector<std::uint32_t> open_;
@@ -217,8 +248,8 @@ class CallMerge : public PartialStack::MergeListener {
 // enter and return.
 class CallStopReader {
  public:
-  CallStopReader(vm::Addr entry, const CallFinder& finder) : entry_(entry), finder_(finder) {
-    points_.add_breakpoint(entry);
+  explicit CallStopReader(const CallFinder& finder) : asked_(finder.asked()), finder_(finder) {
+    for (const vm::Addr entry : asked_.entries()) points_.add_breakpoint(entry);
   }
   // The points to run with; stopped() adds to them.
   const vm::DebugPoints& points() const { return points_; }
@@ -252,7 +283,7 @@ class CallStopReader {
   Reads& reads() { return reads_; }
 
  private:
-  vm::Addr entry_;
+  CallEntries asked_;
   const CallFinder& finder_;
   vm::DebugPoints points_;
   std::unordered_set<vm::Addr> returns_;  // return addresses with a breakpoint
@@ -284,6 +315,11 @@ class CallRegisterReader {
 // one the compiler inlined at every call.
 std::optional<std::uint32_t> function_index_named(const debuginfo::DebugInfo& debug, const std::string& name,
                                                   std::string& error);
+// What `trace calls NAME` searches: every out-of-line copy of the function
+// `name` names (`quicksort`: quicksort and quicksort.constprop.0), or the
+// one copy a symbol names (`quicksort.constprop.0`); nullopt as above.
+std::optional<CallTarget> call_target_named(const debuginfo::DebugInfo& debug, const std::string& name,
+                                            std::string& error);
 // Where the compiler inlined calls of `name`: "2 places (compute.c:142
 // in main, ...)", or "" when it inlined none.
 std::string inlined_note(const debuginfo::DebugInfo& debug, const std::string& name);

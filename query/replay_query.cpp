@@ -234,7 +234,7 @@ Profile profile_run(const RecordedRun& recorded, const debuginfo::DebugInfo& deb
 namespace {
 // find_calls with counted runs or without (nullopt: they broke the finder's rules, query/calls.hpp).
 std::optional<std::vector<CallRecord>> find_calls_once(const trace::TraceData& trace,
-                                                       const debuginfo::DebugInfo& debug, std::uint32_t func,
+                                                       const debuginfo::DebugInfo& debug, const CallTarget& target,
                                                        std::uint64_t to, bool counts) {
   timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
   vm::Machine m = std::move(setup.initial);
@@ -242,8 +242,8 @@ std::optional<std::vector<CallRecord>> find_calls_once(const trace::TraceData& t
   timeline::HistoryReader reader(history);
   const std::uint64_t end = std::min(to, history.frontier + (history.halted_at_frontier ? 1 : 0));
   RunMap map(debug, [&m](vm::Addr a, std::span<std::uint8_t> out) { return m.memory().read_bytes(a, out); });
-  CallFinder finder(map, func, 0, counts);
-  CallStopReader stops(debug.functions()[func].entry, finder);
+  CallFinder finder(map, target, 0, counts);
+  CallStopReader stops(finder);
   bool skip = false;
   while (m.icount() < end && !m.halted()) {
     vm::RunOptions run;
@@ -271,10 +271,11 @@ namespace {
 // its last run (for the seam).
 class CallWorker : public IntervalWorker {
  public:
-  CallWorker(const debuginfo::DebugInfo& debug, std::uint32_t func, bool counts, const std::vector<vm::Addr>& returns)
+  CallWorker(const debuginfo::DebugInfo& debug, const CallTarget& target, bool counts,
+             const std::vector<vm::Addr>& returns)
       : map_(debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return machine_->memory().read_bytes(a, out); }),
-        finder_(map_, func, 0, counts),
-        reader_(debug.functions()[func].entry, finder_) {
+        finder_(map_, target, 0, counts),
+        reader_(finder_) {
     for (const vm::Addr to : returns) reader_.expect_return(to);
   }
   void begin(std::size_t index, const vm::Machine& m) override {
@@ -323,16 +324,19 @@ void read_call_registers(const RecordedRun& recorded, std::vector<CallRecord>& c
 }
 
 std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug,
-                                       std::uint32_t func, std::uint64_t to, IntervalPlan plan) {
-  const vm::Addr entry = debug.functions()[func].entry;
+                                       const CallTarget& target, std::uint64_t to, IntervalPlan plan) {
   const RunMap code(debug, [&](vm::Addr a, std::span<std::uint8_t> out) { return recorded.start.memory().read_bytes(a, out); });
-  const std::vector<vm::Addr> returns = code.direct_call_returns(entry);
+  std::vector<vm::Addr> returns;
+  for (const std::uint32_t func : target.funcs) {
+    const std::vector<vm::Addr> to_this = code.direct_call_returns(debug.functions()[func].entry);
+    returns.insert(returns.end(), to_this.begin(), to_this.end());
+  }
   // nullopt: counted runs broke the finder's rules (query/calls.hpp), on a thread or at a seam.
   auto attempt = [&](bool counts) -> std::optional<std::vector<CallRecord>> {
     IntervalRun run;
     try {
       run = replay_intervals(recorded, to, plan,
-                             [&] { return std::make_unique<CallWorker>(debug, func, counts, returns); });
+                             [&] { return std::make_unique<CallWorker>(debug, target, counts, returns); });
     } catch (const Interrupted&) {
       throw;
     } catch (const std::runtime_error& e) {
@@ -349,7 +353,7 @@ std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debugi
       reads.absorb(std::move(worker.reader_.reads()));
     }
     // The intervals in execution order on one stack: the single-threaded finder's calls.
-    CallMerge merge(static_cast<CallWorker&>(*run.workers[0]).map_, func);
+    CallMerge merge(static_cast<CallWorker&>(*run.workers[0]).map_, target);
     std::size_t local_calls = 0;
     for (const IntervalCalls* c : intervals) local_calls += c != nullptr ? c->calls.size() : 0;
     merge.reserve(local_calls + local_calls / 64 + 16);  // and the few the seams enter
@@ -384,24 +388,24 @@ std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debugi
 }
 
 std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
-                                   std::uint32_t func, std::uint64_t to, IntervalPlan plan) {
-  if (!trace.history.writes.empty()) return find_calls_two_passes(trace, debug, func, to);
+                                   const CallTarget& target, std::uint64_t to, IntervalPlan plan) {
+  if (!trace.history.writes.empty()) return find_calls_two_passes(trace, debug, target, to);
   if (plan.threads > 1) {
     const timeline::SessionSetup setup = timeline::make_replay_setup(trace, [](int, std::span<const std::uint8_t>) {});
-    return find_calls_run(RecordedRun{setup.initial, setup.env->history()}, debug, func, to, plan);
+    return find_calls_run(RecordedRun{setup.initial, setup.env->history()}, debug, target, to, plan);
   }
-  if (auto calls = find_calls_once(trace, debug, func, to, true)) return std::move(*calls);
+  if (auto calls = find_calls_once(trace, debug, target, to, true)) return std::move(*calls);
   note_asked_again();
-  return std::move(*find_calls_once(trace, debug, func, to, false));
+  return std::move(*find_calls_once(trace, debug, target, to, false));
 }
 
 std::vector<CallRecord> find_calls_two_passes(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
-                                              std::uint32_t func, std::uint64_t to) {
+                                              const CallTarget& target, std::uint64_t to) {
   std::optional<std::vector<CallRecord>> found = traced(
-      trace, debug, to, [&](RunMap& map) { return CallFinder(map, func); },
+      trace, debug, to, [&](RunMap& map) { return CallFinder(map, target); },
       [](CallFinder& sink) { return sink.counts_exact() ? std::optional(sink.finish()) : std::nullopt; });
   if (!found) note_asked_again();
-  if (!found) found = traced(trace, debug, to, [&](RunMap& map) { return CallFinder(map, func, 0, false); });
+  if (!found) found = traced(trace, debug, to, [&](RunMap& map) { return CallFinder(map, target, 0, false); });
   std::vector<CallRecord>& calls = *found;
   CallRegisterReader reader(calls);
   timeline::ReplaySession session(trace, [](int, std::span<const std::uint8_t>) {});

@@ -54,7 +54,7 @@ LineReport count_lines(const RecordedRun& recorded, const debuginfo::DebugInfo& 
                        IntervalPlan plan);
 Profile profile_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug, ProfileWindow window,
                     IntervalPlan plan);
-// Every call of function `func` (an index into debug.functions()) in [0, to),
+// Every call of `target`'s copies (indices into debug.functions()) in [0, to),
 // with registers read: one traced replay that stops at the function's entry
 // and its calls' return addresses (a trace with recorded debugger writes:
 // find_calls_two_passes).
@@ -62,7 +62,7 @@ Profile profile_run(const RecordedRun& recorded, const debuginfo::DebugInfo& deb
 // parallel (each with its stops), their calls and stack moves merged in
 // order: the same calls as on one thread (find_calls_run).
 std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
-                                   std::uint32_t func, std::uint64_t to = UINT64_MAX,
+                                   const CallTarget& target, std::uint64_t to = UINT64_MAX,
                                    IntervalPlan plan = IntervalPlan{query_threads()});
 // The same, always split (a debugging session's history so far, or a
 // trace's): `recorded` must hold no debugger writes. Each interval stops at
@@ -73,7 +73,7 @@ std::vector<CallRecord> find_calls(const trace::TraceData& trace, const debuginf
 // in one more, untraced replay. Throws QueryError on a divergence and
 // Interrupted when plan.cancel is set meanwhile.
 std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug,
-                                       std::uint32_t func, std::uint64_t to, IntervalPlan plan);
+                                       const CallTarget& target, std::uint64_t to, IntervalPlan plan);
 // Reads the registers of `calls` at their entries and returns (those that
 // Returned) in one untraced replay of `recorded` (CallRegisterReader).
 // Throws QueryError on a divergence, Interrupted once `cancel` is set.
@@ -82,6 +82,6 @@ void read_call_registers(const RecordedRun& recorded, std::vector<CallRecord>& c
 // The same in two replays: a traced one finds the calls, an untraced one
 // stops at each entry and return to read the registers.
 std::vector<CallRecord> find_calls_two_passes(const trace::TraceData& trace, const debuginfo::DebugInfo& debug,
-                                              std::uint32_t func, std::uint64_t to = UINT64_MAX);
+                                              const CallTarget& target, std::uint64_t to = UINT64_MAX);
 
 }  // namespace rvrr::query

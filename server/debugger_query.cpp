@@ -196,20 +196,20 @@ std::string Debugger::query_calls(const std::vector<std::string>& words, const t
   const debuginfo::DebugInfo* debug = debug_info();
   if (!debug) return "cannot list calls: " + debug_info_error_ + "\n";
   std::string error;
-  const std::optional<std::uint32_t> func = query::function_index_named(*debug, words[1], error);
-  if (!func) return error + "\n";
+  const std::optional<query::CallTarget> target = query::call_target_named(*debug, words[1], error);
+  if (!target) return error + "\n";
   const std::uint64_t now = target_.now();
   using Calls = std::vector<query::CallRecord>;
   std::optional<Calls> scratch;
-  const Calls* calls = answer(calls_memo_, "calls " + std::to_string(*func), now, target_.history_key(now), scratch,
+  const Calls* calls = answer(calls_memo_, "calls " + call_target_key(*target), now, target_.history_key(now), scratch,
                               [&]() -> std::optional<Calls> {
     if (auto run = split_run(target_, now))
-      return split_query([&] { return query::find_calls_run(*run, *debug, *func, now, split_plan(cancel)); });
+      return split_query([&] { return query::find_calls_run(*run, *debug, *target, now, split_plan(cancel)); });
     // Counted runs first; again without when they broke the finder's rules (query/calls.hpp).
     for (const bool counts : {true, false}) {
       query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
-      query::CallFinder finder(map, *func, 0, counts);
-      query::CallStopReader stops(debug->functions()[*func].entry, finder);
+      query::CallFinder finder(map, *target, 0, counts);
+      query::CallStopReader stops(finder);
       if (!target_.trace_history(now, finder, cancel, &stops.points(), [&](const vm::Machine& m) { stops.stopped(m); }))
         return std::nullopt;
       if (!finder.counts_exact()) {
@@ -228,7 +228,7 @@ std::string Debugger::query_calls(const std::vector<std::string>& words, const t
                                     " failed\n";
   }
   return "Calls in instructions 0 to " + trace::group_digits(now) + " (the history so far):\n" +
-         calls_text(*calls, *debug, *func);
+         calls_text(*calls, *debug, *target);
 }
 
 }  // namespace rvrr::server

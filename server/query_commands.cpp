@@ -187,19 +187,20 @@ int trace_calls_command(const CliRequest& request) {
   try {
     const debuginfo::DebugInfo debug = query::debug_info_of(t->data);
     std::string error;
-    const std::optional<std::uint32_t> func = query::function_index_named(debug, request.function, error);
-    if (!func) {
+    const std::optional<query::CallTarget> target = query::call_target_named(debug, request.function, error);
+    if (!target) {
       std::fprintf(stderr, "rvrr: %s\n", error.c_str());
       return kExitUsage;
     }
     query::AnswerCache cache(t->path.string(), t->data.file_sha256);
     const std::vector<query::CallRecord> calls = query::answer_cached(
-        cache, "calls " + std::to_string(*func) + " " + request.function,
+        cache, "calls " + call_target_key(*target) + " " + request.function,
         [&] { return with_stored_states(*t, [&](query::IntervalPlan plan) {
-          return query::find_calls(t->data, debug, *func, UINT64_MAX, plan);
+          return query::find_calls(t->data, debug, *target, UINT64_MAX, plan);
         }); }, query::encode_calls,
         [&](const query::Answer& a) { return query::decode_calls(a, debug); });
-    std::fputs((request.options.json ? calls_json(calls, debug, *func) : calls_text(calls, debug, *func)).c_str(), stdout);
+    std::fputs((request.options.json ? calls_json(calls, debug, *target) : calls_text(calls, debug, *target)).c_str(),
+               stdout);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: %s: %s\n", t->path.c_str(), e.what());

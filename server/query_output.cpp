@@ -30,6 +30,10 @@ std::string where(const debuginfo::DebugInfo& debug, std::uint32_t func) {
   return buf;
 }
 
+// A copy of a function as its calls name it: the symbol of a clone
+// ("walk.constprop.0"), else the function's name.
+std::string copy_name(const debuginfo::Function& f) { return f.clone() ? f.symbol : f.name; }
+
 std::string pad_left(const std::string& s, std::size_t width) {
   return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
 }
@@ -179,25 +183,39 @@ const char* end_name(query::CallEnd e) {
 
 }  // namespace
 
+std::string call_target_key(const query::CallTarget& target) {
+  std::string key;
+  for (const std::uint32_t f : target.funcs) key += (key.empty() ? "" : ",") + std::to_string(f);
+  return key;
+}
+
 std::string calls_text(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
-                       std::uint32_t func) {
-  const debuginfo::Function& f = debug.functions()[func];
-  const std::string shown = f.clone() ? f.symbol : f.name;
-  std::string out = shown + ": " + std::to_string(calls.size()) + (calls.size() == 1 ? " call" : " calls") +
-                    (calls.empty() ? "\n" : " (`seek N` goes to a call's entry N or return N)\n");
-  // Other out-of-line copies of the same function (a clone, a static
-  // function of the same name in another file) are functions of their own.
+                       const query::CallTarget& target) {
+  const debuginfo::Function& f = debug.functions()[target.funcs.front()];
+  const bool copies = target.funcs.size() > 1;
+  const std::string shown = copies ? f.name : copy_name(f);
+  std::string out = shown + ": " + std::to_string(calls.size()) + (calls.size() == 1 ? " call" : " calls");
+  if (copies) {
+    out += " in " + std::to_string(target.funcs.size()) + " copies (";
+    for (std::size_t k = 0; k < target.funcs.size(); ++k)
+      out += (k ? ", " : "") + copy_name(debug.functions()[target.funcs[k]]) + " at " + where(debug, target.funcs[k]);
+    out += ")";
+  }
+  out += calls.empty() ? "\n" : " (`seek N` goes to a call's entry N or return N)\n";
+  // Copies of the same name not asked about (a copy asked by its symbol).
   std::string others;
   for (std::uint32_t k = 0; k < debug.functions().size(); ++k) {
     const debuginfo::Function& g = debug.functions()[k];
-    if (k != func && g.name == f.name) others += " " + (g.symbol.empty() ? g.name : g.symbol) + " (" + where(debug, k) + ")";
+    if (g.name == f.name && std::find(target.funcs.begin(), target.funcs.end(), k) == target.funcs.end())
+      others += " " + copy_name(g) + " (" + where(debug, k) + ")";
   }
-  if (!others.empty()) out += "(" + f.name + " has other copies, each asked about on its own:" + others + ")\n";
+  if (!others.empty()) out += "(" + f.name + " has other copies, asked about with `" + f.name + "`:" + others + ")\n";
   if (const std::string inlined = query::inlined_note(debug, f.name); !inlined.empty())
     out += "(" + f.name + " is also inlined at " + inlined + ": those calls are not listed)\n";
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const query::CallRecord& c = calls[i];
-    out += "#" + std::to_string(i + 1) + " " + std::to_string(c.entry) + " " + f.name + "(";
+    const debuginfo::Function& f = debug.functions()[c.func < debug.functions().size() ? c.func : target.funcs.front()];
+    out += "#" + std::to_string(i + 1) + " " + std::to_string(c.entry) + " " + (copies ? copy_name(f) : f.name) + "(";
     const auto args = query::call_arguments(c, f, debug.elf_flags());
     for (std::size_t k = 0; k < args.size(); ++k) {
       if (k) out += ", ";
@@ -222,16 +240,21 @@ std::string calls_text(const std::vector<query::CallRecord>& calls, const debugi
 }
 
 std::string calls_json(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
-                       std::uint32_t func) {
-  const debuginfo::Function& f = debug.functions()[func];
+                       const query::CallTarget& target) {
+  const debuginfo::Function& first = debug.functions()[target.funcs.front()];
   JsonWriter j;
   j.begin_object();
-  j.field("function", f.name).field("entry_address", f.entry);
+  j.field("function", first.name).field("entry_address", first.entry);
+  j.key("copies").begin_array();
+  for (const std::uint32_t k : target.funcs)
+    j.begin_object().field("name", copy_name(debug.functions()[k])).field("entry_address", debug.functions()[k].entry).end_object();
+  j.end_array();
   j.key("calls").begin_array();
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const query::CallRecord& c = calls[i];
+    const debuginfo::Function& f = debug.functions()[c.func < debug.functions().size() ? c.func : target.funcs.front()];
     j.begin_object();
-    j.field("index", static_cast<std::uint64_t>(i + 1)).field("entry", c.entry).field("depth", c.depth);
+    j.field("index", static_cast<std::uint64_t>(i + 1)).field("entry", c.entry).field("copy", copy_name(f)).field("depth", c.depth);
     j.key("caller");
     if (c.caller_func == query::kNoFunction && c.caller_line == query::kNoLine) {
       j.null();

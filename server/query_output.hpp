@@ -27,11 +27,13 @@ std::string profile_text(const query::Profile& profile, const debuginfo::DebugIn
                          const std::string& more = "--top");
 std::string profile_json(const query::Profile& profile, const debuginfo::DebugInfo& debug);
 
-// Every call of function `func`, numbered from 1: entry count, arguments,
-// caller, return. Counts are plain digits (`seek N` takes them as printed).
+// Every call of `target`'s copies, numbered from 1: entry count, the copy
+// (when there are several), arguments, caller, return. Counts are plain digits (`seek N` takes them as printed).
+// A call search's key in answer caches: its copies' indices ("12" or "12,40").
+std::string call_target_key(const query::CallTarget& target);
 std::string calls_text(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
-                       std::uint32_t func);
+                       const query::CallTarget& target);
 std::string calls_json(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
-                       std::uint32_t func);
+                       const query::CallTarget& target);
 
 }  // namespace rvrr::server

@@ -71,6 +71,34 @@ def calls():
         ck.check(bad.returncode == 2 and "missing FUNC" in bad.stderr, f"missing FUNC: exit {bad.returncode}: {bad.stderr}")
 
 
+@g.scenario(ck, "trace calls NAME: every out-of-line copy (a clone and the original); a clone's symbol: that copy; "
+                "a function inlined everywhere: where")
+def copies():
+    with tempfile.TemporaryDirectory(prefix="rvrr-calls-") as tmp:
+        trace = os.path.join(tmp, "c.rvrr")
+        rec = subprocess.run([g.rvrr_binary(), "record", "-o", trace, os.path.join(FIXTURES, "copies_guest.elf")],
+                             capture_output=True, timeout=60)
+        ck.check(os.path.exists(trace), f"record: {rec.stderr.decode()}")
+        text = ok(["trace", "calls", trace, "mix"], "calls mix")
+        ck.check(re.match(r"mix: 5 calls in 2 copies \(mix at .*copies_guest\.c:\d+, mix\.constprop\.0 at ", text),
+                 f"header names both copies:\n{text}")
+        listed = re.findall(r"^#\d+ \d+ (mix(?:\.constprop\.0)?)\(x=(\d+), k=(\d+)\) from _start .*\n"
+                            r"    -> returned (\d+) at \d+$", text, re.M)
+        ck.check(listed == [("mix.constprop.0", "100", "7", "25"), ("mix.constprop.0", "200", "7", "53"),
+                            ("mix.constprop.0", "300", "7", "81"), ("mix", "1159", "5", "445"), ("mix", "609", "3", "354")],
+                 f"each call with its copy, arguments and return:\n{text}")
+        doc = json.loads(ok(["trace", "calls", "--json", trace, "mix"], "calls --json mix"))
+        ck.check([c["name"] for c in doc["copies"]] == ["mix", "mix.constprop.0"]
+                 and [c["copy"] for c in doc["calls"]] == ["mix.constprop.0"] * 3 + ["mix"] * 2, f"--json copies: {doc}")
+        one = ok(["trace", "calls", trace, "mix.constprop.0"], "calls mix.constprop.0")
+        ck.check(one.startswith("mix.constprop.0: 3 calls") and "asked about with `mix`" in one,
+                 f"one copy by its symbol, naming the other:\n{one}")
+        bad = g.run_rvrr(["trace", "calls", trace, "sys_exit"])
+        ck.check(bad.returncode == 2 and "inlined it at 1 place (copies_guest.c:" in bad.stderr
+                 and "in _start)" in bad.stderr, f"inlined everywhere: exit {bad.returncode}: {bad.stderr}")
+
+
 if __name__ == "__main__":
     calls()
+    copies()
     ck.finish()

@@ -59,6 +59,7 @@ inline void check_same_calls(const std::vector<query::CallRecord>& got, const st
   for (std::size_t i = 0; i < got.size(); ++i) {
     CAPTURE(i);
     CHECK(got[i].entry == want[i].entry);
+    CHECK(got[i].func == want[i].func);
     CHECK(got[i].depth == want[i].depth);
     CHECK(got[i].caller_func == want[i].caller_func);
     CHECK(got[i].caller_line == want[i].caller_line);

@@ -140,6 +140,52 @@ TEST_CASE("calls: an unknown function names the close ones") {
   CHECK(error.find("square") != std::string::npos);
 }
 
+TEST_CASE("calls: a function's name finds the calls of all its out-of-line copies; a clone's symbol, of that copy") {
+  // copies_guest.c (-O3): mix.constprop.0 takes the three calls with k = 7,
+  // mix the two others; values by construction (see the source).
+  const Recording& r = recording("copies_guest.elf");
+  std::string error;
+  const auto all = query::call_target_named(r.debug, "mix", error);
+  REQUIRE_MESSAGE(all.has_value(), error);
+  REQUIRE(all->funcs.size() == 2);
+  const auto clone = query::call_target_named(r.debug, "mix.constprop.0", error);
+  REQUIRE_MESSAGE(clone.has_value(), error);
+  REQUIRE(clone->funcs.size() == 1);
+  CHECK(r.debug.functions()[clone->funcs[0]].clone());
+  const std::vector<query::CallRecord> calls = query::find_calls(r.trace, r.debug, *all, UINT64_MAX, query::IntervalPlan{1});
+  REQUIRE(calls.size() == 5);
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"x=100, k=7", "25"}, {"x=200, k=7", "53"}, {"x=300, k=7", "81"}, {"x=1159, k=5", "445"}, {"x=609, k=3", "354"}};
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    CAPTURE(i);
+    const query::CallRecord& c = calls[i];
+    CHECK((c.func == clone->funcs[0]) == (i < 3));
+    const debuginfo::Function& f = r.debug.functions()[c.func];
+    const std::vector<std::string> args = values(query::call_arguments(c, f, r.debug.elf_flags()));
+    CHECK(args.size() == 2);
+    std::string joined;
+    for (const std::string& a : args) joined += (joined.empty() ? "" : ", ") + a;
+    CHECK(joined == want[i].first);
+    REQUIRE(c.end == query::CallEnd::Returned);
+    query::CallValue v;
+    REQUIRE(query::call_result(c, f, r.debug.elf_flags(), v));
+    CHECK(v.value == want[i].second);
+  }
+  // The clone alone: its three calls.
+  const std::vector<query::CallRecord> only = query::find_calls(r.trace, r.debug, *clone, UINT64_MAX, query::IntervalPlan{1});
+  REQUIRE(only.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(only[i].entry == calls[i].entry);
+  // Split, the same calls (seams inside and between calls of each copy).
+  for (const unsigned threads : {2u, 3u})
+    for (const std::uint64_t interval : {5u, 11u, 37u}) {
+      CAPTURE(threads);
+      CAPTURE(interval);
+      check_same_calls(query::find_calls(r.trace, r.debug, *all, UINT64_MAX, query::IntervalPlan{threads, interval}), calls);
+    }
+  // Without counted runs, and in two passes: the same.
+  check_same_calls(query::find_calls_two_passes(r.trace, r.debug, *all), calls);
+}
+
 TEST_CASE("calls: a function inlined at every call says so, where, and what to do instead") {
   // clone_guest.c (-O2): sys_exit, a static function called once, is
   // inlined into _start at line 33; it has no code of its own.
