@@ -199,7 +199,7 @@ std::optional<std::vector<CallRecord>> decode_calls(std::span<const std::uint8_t
     c.ret_a1 = in.u();
     c.ret_fa0 = in.u();
     c.ret_fa1 = in.u();
-    if (c.func >= debug.functions().size() || !func_ok(c.caller_func, debug) || !line_or_none(c.caller_line, debug))
+    if (!func_ok(c.func, debug) || !func_ok(c.caller_func, debug) || !line_or_none(c.caller_line, debug))
       return std::nullopt;
     calls.push_back(c);
   }
