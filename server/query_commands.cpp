@@ -40,17 +40,20 @@ void close_cut_short(LoadedTrace& t) {
     timeline::Timeline timeline(std::move(setup.initial), setup.env, options);
     timeline::CancelToken never;
     // Runs until the history ends: where the program asks for a host call the trace lost, or ends.
+    const std::uint64_t bound = t.data.history.open_end_bound;
     timeline.resume(timeline::Direction::Forward, timeline::ResumeKind::Continue, never);
     const std::uint64_t end = timeline.now();
     const bool ended = timeline.machine().halted();
+    const char* why = ended          ? "the program ended"
+                      : end >= bound ? "the recording stopped before its next progress mark"
+                                     : "the program asks for a host call the trace lost";
     t.data.history.frontier = end;
     t.data.history.halted_at_frontier = ended;
     t.data.history.open_ended = false;
     std::fprintf(stderr,
                  "rvrr: warning: %s was cut short (no end record): its history is taken to end at instruction %llu, "
                  "where %s\n",
-                 t.path.string().c_str(), static_cast<unsigned long long>(end),
-                 ended ? "the program ended" : "the program asks for a host call the trace lost");
+                 t.path.string().c_str(), static_cast<unsigned long long>(end), why);
   } catch (const std::exception& e) {  // the question's own replay reports what is wrong with the trace
     std::fprintf(stderr, "rvrr: warning: %s was cut short (no end record) and its end could not be found: %s\n",
                  t.path.string().c_str(), e.what());

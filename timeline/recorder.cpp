@@ -48,18 +48,33 @@ RecordResult record_program(std::vector<std::uint8_t> program, const std::string
 
   vm::StopInfo stop;
   bool interrupted = false;
+  // Progress marks at multiples of options.progress_marks, reached exactly
+  // (so two recordings of one run write the same trace, whatever their
+  // slices): a replay of a trace whose recorder was killed goes no further
+  // than the next mark due, where the program might have spun without a
+  // host call for ever.
+  const std::uint64_t marks = std::max<std::uint64_t>(options.progress_marks, 1);
+  std::uint64_t next_mark = 0;
+  auto mark = [&] {
+    if (!setup.writer || machine.icount() != next_mark) return;
+    next_mark += marks;
+    setup.writer->on_progress(machine.icount(), next_mark);
+  };
+  mark();
   for (;;) {
     if (interrupt && interrupt->raised()) {
       interrupted = true;
       break;
     }
     vm::RunOptions run;
-    run.stop_at = std::min(limit, machine.icount() + slice);
-    // A slice's end is only a pause point; --max-instructions is exact: a
-    // slice ending closer to it than a soft stop may overshoot stops exactly.
-    run.soft_stop = limit - run.stop_at >= vm::RunOptions::kMaxOvershoot;
+    run.stop_at = std::min({limit, machine.icount() + slice, next_mark});
+    // A slice's end is only a pause point; --max-instructions and marks are
+    // exact: a slice ending closer to them than a soft stop may overshoot stops exactly.
+    run.soft_stop = limit - run.stop_at >= vm::RunOptions::kMaxOvershoot &&
+                    next_mark - run.stop_at >= vm::RunOptions::kMaxOvershoot;
     stop = machine.run(run, env);
     env.advance_frontier(machine.icount());
+    if (stop.kind() == vm::StopKind::Limit) mark();
     if (builder) builder->publish(env.history(), false);
     if (stop.kind() == vm::StopKind::Interrupted) {
       interrupted = true;  // inside a read: it did not happen and is not recorded

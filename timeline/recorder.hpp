@@ -33,6 +33,10 @@ struct RecordOptions {
   // background). For machines with a hardware thread to spare.
   bool index = false;
   bool index_at_idle_priority = true;  // ... taking only CPU time nobody else wants
+  // Instructions between the trace's progress marks (trace/format.hpp,
+  // RecordType::Progress): how far past the last one a replay of the trace
+  // may go should the recorder be killed (~0.4 s of replay). Tests use less.
+  std::uint64_t progress_marks = std::uint64_t{1} << 30;
 };
 
 struct RecordResult {

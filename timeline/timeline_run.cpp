@@ -42,6 +42,17 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
     std::uint64_t end = kNoLimit;
     const bool open_ended = env->history().open_ended;
     if (!live() && !open_ended) end = frontier();
+    if (!live() && open_ended) {
+      // A cut-short trace's recording stopped short of its last progress
+      // mark's `next` (trace/format.hpp): its history ends there at the
+      // latest, even when the program makes no further host call.
+      end = env->history().open_end_bound;
+      if (at >= end) {
+        trace::History& h = env->history();
+        h.open_ended = false;
+        h.frontier = std::max(h.frontier, at);
+      }
+    }
     if (options.max_instructions != 0) end = std::min(end, options.max_instructions);
     if (at >= end) {
       if (!live() && at == frontier()) {

@@ -14,7 +14,9 @@
 // nothing else), its SHA-256, argv, envp and the machine options that decide
 // the guest's initial state (epoch_ns, memory limit, stack size). Records are
 // host events, debugger writes, truncations (a live debugging session that
-// rewrote the past) and, last, the footer: how the execution ended.
+// rewrote the past), progress marks (`rvrr record`: how far the execution
+// got, and where the next mark is due) and, last, the footer: how the
+// execution ended.
 //
 // Each record is written with one write() call as it happens, so a recording
 // killed at any point (kill -9) leaves every complete record readable: the
@@ -39,9 +41,10 @@ inline constexpr char kTraceMagic[] = "RVRRTRACE";   // 9 bytes, no terminator o
 inline constexpr std::size_t kTraceMagicSize = 9;
 // Version 2 added TraceEnd::Interrupted; version 3 widened the guest
 // addresses it stores (a debugger write's location, the footer's pc and
-// fault address) from 32 to 64 bits for RV64. Versions 1 and 2 are still
-// read, and written when a header asks for them (tests).
-inline constexpr std::uint32_t kTraceFormatVersion = 3;
+// fault address) from 32 to 64 bits for RV64; version 4 added progress
+// marks (RecordType::Progress). Versions 1-3 are still read, and written
+// when a header asks for them (tests).
+inline constexpr std::uint32_t kTraceFormatVersion = 4;
 // Bounds that separate "corrupt" from "cut short": a length above these is
 // never something the writer produced.
 inline constexpr std::uint32_t kMaxHeaderSize = 1u << 30;
@@ -114,6 +117,13 @@ enum class RecordType : std::uint8_t {
   DebuggerWrite = 2,
   Truncate = 3,
   Footer = 4,
+  // u64 icount, u64 next: the recording reached `icount` (everything before
+  // is in the records before this one), and writes the next mark when it
+  // reaches `next`. A recording killed after this mark and before the next
+  // stopped short of `next`: a replay of the cut-short trace goes no
+  // further (History::open_end_bound), even when the program never makes
+  // another host call.
+  Progress = 5,
 };
 
 struct RecordLocation {
@@ -135,6 +145,7 @@ struct TraceData {
   std::uint64_t events_recorded = 0;   // host event records, including truncated ones
   std::uint64_t writes_recorded = 0;
   std::uint64_t truncations = 0;
+  std::uint64_t progress_marks = 0;
   std::vector<RecordLocation> records; // every complete record, in file order
 
   // "cut short after 12 events (37 bytes of a torn record dropped)" or "complete".
@@ -174,6 +185,8 @@ class TraceWriter : public HistorySink {
   void on_event(const HostEvent& event) override;
   void on_write(const DebuggerWrite& write) override;
   void on_truncate(std::uint64_t icount) override;
+  // A progress mark (RecordType::Progress); nothing for a format before 4.
+  void on_progress(std::uint64_t icount, std::uint64_t next);
   // Writes the footer, fsyncs and closes. Later calls and records are ignored.
   void finish(const TraceFooter& footer);
 

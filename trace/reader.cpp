@@ -207,7 +207,7 @@ TraceData read_trace(std::span<const std::uint8_t> b) {
 
   // Records.
   std::size_t pos = header_end;
-  std::uint64_t last_event = 0, last_write = 0, last_truncate = 0;
+  std::uint64_t last_event = 0, last_write = 0, last_truncate = 0, last_progress = 0;
   bool any_event = false;
   while (pos < b.size()) {
     const std::size_t left = b.size() - pos;
@@ -277,6 +277,20 @@ TraceData read_trace(std::span<const std::uint8_t> b) {
         case RecordType::Footer:
           t.footer = parse_footer(in, version);
           break;
+        case RecordType::Progress: {
+          if (version < 4) throw TraceError("corrupt record" + at_offset(pos) + ": a progress mark in a format " +
+                                            std::to_string(version) + " trace");
+          const std::uint64_t at = in.u64("the instruction count");
+          const std::uint64_t next = in.u64("the next mark's count");
+          if (next <= at || at < last_progress || (any_event && at <= last_event)) {
+            throw TraceError("corrupt record" + at_offset(pos) + ": progress mark at instruction " +
+                             std::to_string(at) + " out of order");
+          }
+          last_progress = at;
+          t.history.open_end_bound = next;
+          ++t.progress_marks;
+          break;
+        }
         default:
           throw TraceError("corrupt record" + at_offset(pos) + ": unknown record type " +
                            std::to_string(static_cast<unsigned>(loc.type)));
@@ -291,7 +305,7 @@ TraceData read_trace(std::span<const std::uint8_t> b) {
 
   // The end of history: what the footer says, or (cut short) as far as the
   // records prove the execution went.
-  std::uint64_t proven = std::max({any_event ? last_event + 1 : 0, last_write, last_truncate});
+  std::uint64_t proven = std::max({any_event ? last_event + 1 : 0, last_write, last_truncate, last_progress});
   if (t.footer) {
     if (t.footer->final_icount < std::max(any_event ? last_event : 0, last_write)) {
       throw TraceError("corrupt trace: the footer ends at instruction " + std::to_string(t.footer->final_icount) +

@@ -52,6 +52,16 @@ void TraceWriter::on_truncate(std::uint64_t icount) {
   put(encode_record(RecordType::Truncate, body));
 }
 
+void TraceWriter::on_progress(std::uint64_t icount, std::uint64_t next) {
+  if (version_ < 4) return;
+  std::vector<std::uint8_t> body(16);
+  for (int i = 0; i < 8; ++i) {
+    body[i] = static_cast<std::uint8_t>(icount >> (8 * i));
+    body[8 + i] = static_cast<std::uint8_t>(next >> (8 * i));
+  }
+  put(encode_record(RecordType::Progress, body));
+}
+
 void TraceWriter::finish(const TraceFooter& footer) {
   if (fd_ < 0) return;
   put(encode_record(RecordType::Footer, encode_footer_body(footer, version_)));

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "timeline/recorder.hpp"
+#include "timeline/session_setup.hpp"
+#include "timeline/timeline.hpp"
 #include "trace/format.hpp"
 #include "trace/host_call_text.hpp"
 #include "trace/summary.hpp"
@@ -115,6 +117,50 @@ TEST_CASE("max_instructions is exact past the recorder's slices, which are only 
     REQUIRE(t.footer.has_value());
     CHECK(t.footer->final_icount == limit);
   }
+}
+
+TEST_CASE("a recording killed while the program spins: its progress marks bound the history a replay finds") {
+  // The 3-instruction loop above (no host call for 2^32 passes), marked
+  // every 2^16 instructions; the footer dropped, as a kill -9 leaves it.
+  rvrr::test::TestSegment text;
+  for (std::uint32_t w : {0x00150513u, 0x00158593u, 0xfe051ce3u})
+    for (int k = 0; k < 4; ++k) text.data.push_back(static_cast<std::uint8_t>(w >> (8 * k)));
+  const std::vector<std::uint8_t> elf = rvrr::test::build_elf(0x10000, {text});
+  constexpr std::uint64_t kMarks = 1 << 16;
+  std::string output;
+  RecordOptions o = guest_options(&output);
+  o.max_instructions = 5 * kMarks + 123;
+  o.progress_marks = kMarks;
+  const fs::path whole = temp_path("recorder-marks.rvrr");
+  record_program(elf, "loop.elf", o, whole.string());
+  // Marks stop exactly on their counts: a recording with other pause points writes the same trace.
+  o.progress = [](const Progress&) {};
+  const fs::path again = temp_path("recorder-marks-again.rvrr");
+  record_program(elf, "loop.elf", o, again.string());
+  CHECK(slurp(whole) == slurp(again));
+
+  std::vector<std::uint8_t> bytes = slurp(whole);
+  const TraceData t = read_trace(bytes);
+  CHECK(t.progress_marks == 6);  // at 0, 2^16, ..., 5 * 2^16
+  REQUIRE(!t.records.empty());
+  REQUIRE(t.records.back().type == RecordType::Footer);
+  bytes.resize(t.records.back().offset);
+  const fs::path cut = temp_path("recorder-marks-cut.rvrr");
+  spit(cut, bytes);
+  const TraceData c = read_trace_file(cut.string());
+  CHECK_FALSE(c.complete);
+  CHECK(c.history.open_ended);
+  CHECK(c.history.frontier == 5 * kMarks);  // the last mark proves that much
+  CHECK(c.history.open_end_bound == 6 * kMarks);
+  // The replay ends where the next mark was due, not never.
+  SessionSetup setup = make_replay_setup(c, [](int, std::span<const std::uint8_t>) {});
+  Timeline timeline(std::move(setup.initial), setup.env, TimelineOptions{});
+  CancelToken cancel;
+  const StopEvent e = timeline.resume(Direction::Forward, ResumeKind::Continue, cancel);
+  CHECK(e.kind() == StopKind::HistoryEnd);
+  CHECK(timeline.now() == 6 * kMarks);
+  CHECK(timeline.seek(7 * kMarks, cancel).kind() == StopKind::HistoryEnd);
+  CHECK(timeline.now() == 6 * kMarks);
 }
 
 TEST_CASE("recording a program that is not an ELF fails before creating a trace") {

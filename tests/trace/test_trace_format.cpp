@@ -197,6 +197,49 @@ TEST_CASE("a trace cut short knows how far history goes") {
   CHECK(t.completeness() == "cut short after 4 events (no footer)");
 }
 
+TEST_CASE("progress marks: a cut-short trace is proven to its last mark and bounded by the next one due") {
+  const fs::path p = temp_path("progress.rvrr");
+  {
+    TraceWriter w(p.string(), sample_header());
+    w.on_progress(0, 1000);
+    w.on_event(event(100, vm::HostOp::Random, 1, {7}));
+    w.on_progress(1000, 2000);
+    w.on_progress(2000, 3000);
+    CHECK_FALSE(w.error().has_value());
+  }  // no footer: killed
+  const TraceData t = read_trace_file(p.string());
+  CHECK(t.progress_marks == 3);
+  CHECK(t.history.open_ended);
+  CHECK(t.history.frontier == 2000);
+  CHECK(t.history.open_end_bound == 3000);
+  std::vector<std::uint8_t> bytes = slurp(p);
+  const std::size_t good = bytes.size();
+  // A mark before an event it follows, or one that goes back, is corrupt.
+  {
+    TraceWriter w(p.string(), sample_header());
+    w.on_event(event(100, vm::HostOp::Random, 1, {7}));
+    w.on_progress(100, 1000);
+  }
+  CHECK(error_of(slurp(p)).find("progress mark at instruction 100 out of order") != std::string::npos);
+  {
+    TraceWriter w(p.string(), sample_header());
+    w.on_progress(1000, 2000);
+    w.on_progress(500, 3000);
+  }
+  CHECK(error_of(slurp(p)).find("out of order") != std::string::npos);
+  // A format-3 writer writes none; no marks, no bound.
+  TraceHeader old = sample_header();
+  old.format_version = 3;
+  {
+    TraceWriter w(p.string(), old);
+    w.on_progress(0, 1000);
+  }
+  const TraceData t3 = read_trace_file(p.string());
+  CHECK(t3.progress_marks == 0);
+  CHECK(t3.history.open_end_bound == UINT64_MAX);
+  CHECK(good > 0);
+}
+
 TEST_CASE("a zero-filled tail (crash after a power loss) reads as cut short") {
   std::vector<std::uint8_t> bytes = slurp(write_sample("zeros.rvrr", false));
   bytes.insert(bytes.end(), 300, 0);
@@ -331,7 +374,9 @@ TEST_CASE("an interrupted end round-trips (format version 2), and version 1 trac
 TEST_CASE("format version 3 keeps 64-bit addresses (RV64): debugger write locations, the end pc and fault address") {
   fs::path p = temp_path("v3.rvrr");
   {
-    TraceWriter w(p.string(), sample_header());
+    TraceHeader header = sample_header();
+    header.format_version = 3;  // as 4, which adds progress marks only
+    TraceWriter w(p.string(), header);
     w.on_write({250, DebuggerWrite::Target::Memory, 0x3fffffef08ull, {1, 2, 3}});
     TraceFooter f;
     f.final_icount = 1000;
