@@ -38,6 +38,9 @@ class DebugInfoError : public std::runtime_error {
 struct ParamType {
   enum class Kind : std::uint8_t { Signed, Unsigned, Bool, Char, Float, Pointer, Other };
   Kind kind = Kind::Other;
+  // Char: DW_ATE_signed_char (`signed char`, and plain `char` where the ABI
+  // makes it signed; on RISC-V plain `char` is unsigned).
+  bool signed_char = false;
   std::uint32_t size = 0;  // bytes (0: unknown, e.g. an incomplete type)
   std::string name;        // "int", "unsigned int", "char *", "struct point", ... ("?" when unnamed)
   bool scalar() const { return kind != Kind::Other; }

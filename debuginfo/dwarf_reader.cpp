@@ -166,6 +166,9 @@ ParamType param_type(Dwarf_Die* param) {
         case DW_ATE_unsigned: t.kind = ParamType::Kind::Unsigned; break;
         case DW_ATE_boolean: t.kind = ParamType::Kind::Bool; break;
         case DW_ATE_signed_char:
+          t.kind = ParamType::Kind::Char;
+          t.signed_char = true;
+          break;
         case DW_ATE_unsigned_char: t.kind = ParamType::Kind::Char; break;
         case DW_ATE_float: t.kind = ParamType::Kind::Float; break;
         case DW_ATE_complex_float:  // two floats to the calling convention

@@ -465,6 +465,25 @@ std::string hex(std::uint64_t v) {
   return buf;
 }
 
+// A byte as gdb quotes a char: 'A', '\n', '\'', '\\', else octal ('\310').
+std::string quoted_char(std::uint8_t c) {
+  static const char* const kEscapes[] = {"\\a", "\\b", "\\t", "\\n", "\\v", "\\f", "\\r"};
+  std::string s = "'";
+  if (c >= 7 && c <= 13) {
+    s += kEscapes[c - 7];
+  } else if (c == '\'' || c == '\\') {
+    s += '\\';
+    s += static_cast<char>(c);
+  } else if (c >= 0x20 && c < 0x7f) {
+    s += static_cast<char>(c);
+  } else {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\%03o", static_cast<unsigned>(c));
+    s += buf;
+  }
+  return s + "'";
+}
+
 // The value `bits` (the low `size` bytes) as gdb prints a value of type `t`.
 std::string format_value(const debuginfo::ParamType& t, std::uint64_t bits) {
   const std::uint32_t size = t.size ? t.size : 4;
@@ -481,11 +500,10 @@ std::string format_value(const debuginfo::ParamType& t, std::uint64_t bits) {
     case Kind::Unsigned: return std::to_string(u);
     case Kind::Bool: return u ? "true" : "false";
     case Kind::Char: {
-      const bool is_signed = t.name.find("unsigned") == std::string::npos;
-      const std::int64_t v = is_signed ? sign() : static_cast<std::int64_t>(u);
-      std::string s = std::to_string(v);
-      if (u < 0x80 && std::isprint(static_cast<int>(u))) s += std::string(" '") + static_cast<char>(u) + "'";
-      return s;
+      // As gdb prints one: the value by the DWARF encoding's sign, then the
+      // byte quoted, with C escapes and octal for the rest ("200 '\310'").
+      const std::int64_t v = t.signed_char ? sign() : static_cast<std::int64_t>(u);
+      return std::to_string(v) + " " + quoted_char(static_cast<std::uint8_t>(u));
     }
     case Kind::Float:
       if (size == 4) {

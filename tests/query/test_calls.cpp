@@ -186,6 +186,35 @@ TEST_CASE("calls: a function's name finds the calls of all its out-of-line copie
   check_same_calls(query::find_calls_two_passes(r.trace, r.debug, *all), calls);
 }
 
+TEST_CASE("calls: a char prints as gdb prints it: the DWARF encoding's sign, the byte quoted or in octal") {
+  // On RISC-V plain `char` is unsigned (DW_ATE_unsigned_char): (char)200 is 200, not -56.
+  debuginfo::Function f;
+  f.name = "up";
+  f.from_dwarf = true;
+  auto param = [](const std::string& name, bool is_signed) {
+    debuginfo::Param p;
+    p.name = name;
+    p.type.kind = debuginfo::ParamType::Kind::Char;
+    p.type.size = 1;
+    p.type.name = is_signed ? "signed char" : "char";
+    p.type.signed_char = is_signed;
+    return p;
+  };
+  for (const char* n : {"a", "b", "c", "d", "e"}) f.params.push_back(param(n, false));
+  f.params.push_back(param("s", true));
+  f.result = f.params[0].type;
+  query::CallRecord c;
+  c.have_entry_regs = c.have_exit_regs = true;
+  c.end = query::CallEnd::Returned;
+  c.a = {200, 'A', '\n', '\'', 0, 200, 0, 0};
+  c.ret_a0 = 156;
+  CHECK(values(query::call_arguments(c, f, 0)) ==
+        std::vector<std::string>{"a=200 '\\310'", "b=65 'A'", "c=10 '\\n'", "d=39 '\\''", "e=0 '\\000'", "s=-56 '\\310'"});
+  query::CallValue v;
+  REQUIRE(query::call_result(c, f, 0, v));
+  CHECK(v.value == "156 '\\234'");
+}
+
 TEST_CASE("calls: a function inlined at every call says so, where, and what to do instead") {
   // clone_guest.c (-O2): sys_exit, a static function called once, is
   // inlined into _start at line 33; it has no code of its own.
