@@ -404,6 +404,8 @@ CliRequest parse_cli(const std::vector<std::string>& argv) {
   if (!level_ok) throw CliError("bad --log-level '" + o.log_level + "'", req.help_text);
   if (vm.count("tier") && !vm::parse_tier(o.tier))
     throw CliError("bad --tier '" + o.tier + "' (expected interp or auto)", req.help_text);
+  // -o "$OUT" with OUT unset: not "the default" (a trace in the store the user did not ask for).
+  if (vm.count("output") && o.output.empty()) throw CliError("-o/--output needs a file name (it was empty)", req.help_text);
 
   if (wants_program) {
     if (positional.empty()) throw CliError("missing PROGRAM", req.help_text);

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
@@ -79,6 +80,14 @@ int record_command(const CliRequest& request) {
   ro.live.interrupt = stop_signals.interrupt();
   ro.interrupted_by = [&stop_signals] { return stop_signals.name(); };
   ro.max_instructions = o.max_instructions;
+  // RVRR_PROGRESS_MARKS=N: a progress mark every N instructions (2^12-2^40)
+  // instead of every 2^30, so a test of a killed recording replays little.
+  if (const char* env = std::getenv("RVRR_PROGRESS_MARKS")) {
+    char* end = nullptr;
+    const unsigned long long n = std::strtoull(env, &end, 10);
+    if (end != env && *end == '\0' && n >= (1ull << 12) && n <= (1ull << 40)) ro.progress_marks = n;
+    else std::fprintf(stderr, "rvrr: ignoring RVRR_PROGRESS_MARKS='%s' (expected 4096-2^40)\n", env);
+  }
   // Index the history on the other hardware thread while recording, for the
   // replays (TRACE.idx); with one hardware thread it would slow the recording.
   const timeline::BackgroundIndexChoice background = timeline::default_index_in_background();
@@ -98,7 +107,9 @@ int record_command(const CliRequest& request) {
     std::error_code ec;
     if (target.store_dir) fs::remove(target.path, ec);  // the reserved, still empty name
     std::fprintf(stderr, "rvrr: %s: %s\n", request.program.c_str(), e.what());
-    return kExitUsage;
+    // The trace could not be created or written (a full disk, a missing
+    // directory): 1, as for a trace cut short by a full disk; anything else is the program's.
+    return dynamic_cast<const trace::TraceError*>(&e) != nullptr ? 1 : kExitUsage;
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fflush(stdout);

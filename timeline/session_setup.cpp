@@ -17,9 +17,11 @@ std::vector<std::uint8_t> read_program_file(const std::string& path) {
   std::vector<std::uint8_t> bytes;
   vm::FileReadError error;
   int error_number;
-  if (vm::read_file_bytes(path, bytes, error, error_number)) return bytes;
+  static constexpr std::uint8_t kElf[] = {0x7f, 'E', 'L', 'F'};
+  if (vm::read_file_bytes(path, bytes, error, error_number, kElf)) return bytes;
   switch (error) {
     case vm::FileReadError::IsDirectory: throw std::runtime_error(path + ": is a directory, not a program");
+    case vm::FileReadError::WrongStart: throw std::runtime_error(path + ": not an ELF file");
     case vm::FileReadError::ReadFailed: throw std::runtime_error(path + ": read error");
     default: throw std::runtime_error(path + ": " + std::strerror(error_number));
   }

@@ -334,9 +334,11 @@ TraceData read_trace_file(const std::string& path) {
   std::vector<std::uint8_t> bytes;
   vm::FileReadError error;
   int error_number;
-  if (!vm::read_file_bytes(path, bytes, error, error_number)) {
+  const auto* magic = reinterpret_cast<const std::uint8_t*>(kTraceMagic);
+  if (!vm::read_file_bytes(path, bytes, error, error_number, std::span(magic, kTraceMagicSize))) {
     switch (error) {
       case vm::FileReadError::IsDirectory: throw TraceError(path + ": is a directory, not a trace file");
+      case vm::FileReadError::WrongStart: throw TraceError(path + ": not an rvrr trace (no RVRRTRACE signature at the start)");
       case vm::FileReadError::ReadFailed: throw TraceError(path + ": cannot read trace");
       default: throw TraceError(path + ": cannot open trace: " + std::strerror(error_number));
     }

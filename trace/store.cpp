@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -88,7 +89,17 @@ fs::path resolve_trace(const std::string& spec) {
   fs::path latest = dir / "latest";
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(latest, ec))) {
-    throw TraceError("no traces recorded yet in " + dir.string() + " (record one with `rvrr record PROGRAM`)");
+    // Traces copied into a directory of their own have no `latest` link: name them.
+    std::vector<std::string> traces;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+      if (it->path().extension() == ".rvrr") traces.push_back(it->path().filename().string());
+    if (traces.empty())
+      throw TraceError("no traces recorded yet in " + dir.string() + " (record one with `rvrr record PROGRAM`)");
+    std::sort(traces.begin(), traces.end());
+    std::string names;
+    for (std::size_t i = 0; i < traces.size() && i < 5; ++i) names += (i ? ", " : "") + (dir / traces[i]).string();
+    if (traces.size() > 5) names += ", ...";
+    throw TraceError(dir.string() + " has no `latest` link (it is not a trace store): name a trace in it: " + names);
   }
   fs::path target = fs::read_symlink(latest, ec);
   if (ec) return latest;  // a regular file named latest: use it

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <iterator>
@@ -30,7 +31,7 @@ void write_guest_output(int guest_fd, std::span<const std::uint8_t> bytes) {
 }
 
 bool read_file_bytes(const std::string& path, std::vector<std::uint8_t>& out, FileReadError& error,
-                     int& error_number) {
+                     int& error_number, std::span<const std::uint8_t> signature) {
   error = FileReadError::None;
   error_number = 0;
   struct stat st {};
@@ -56,7 +57,16 @@ bool read_file_bytes(const std::string& path, std::vector<std::uint8_t>& out, Fi
     in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
     out.resize(static_cast<std::size_t>(in.gcount()));
   } else {  // a pipe or device: no size known in advance
-    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    // The signature first: the start of a short file must match as far as it goes.
+    out.resize(signature.size());
+    in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
+    out.resize(static_cast<std::size_t>(in.gcount()));
+    if (!std::equal(out.begin(), out.end(), signature.begin())) {
+      error = FileReadError::WrongStart;
+      return false;
+    }
+    if (out.size() == signature.size())
+      out.insert(out.end(), std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   if (in.bad()) {
     error = FileReadError::ReadFailed;

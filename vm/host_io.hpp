@@ -17,9 +17,13 @@ void write_guest_output(int guest_fd, std::span<const std::uint8_t> bytes);
 
 // Reads a whole file: a regular file in one bulk read, a pipe or device by
 // streaming. On failure returns false with `error` set to one of the kinds
-// below, and `error_number` to errno where there is one.
-enum class FileReadError : std::uint8_t { None, CannotOpen, IsDirectory, ReadFailed };
+// below, and `error_number` to errno where there is one. `signature`: what
+// the file must start with; a pipe or device that does not (/dev/zero,
+// which never ends) is refused after those bytes (WrongStart) instead of
+// being read for ever. A regular file is read whole (its reader says what
+// is wrong with it).
+enum class FileReadError : std::uint8_t { None, CannotOpen, IsDirectory, ReadFailed, WrongStart };
 bool read_file_bytes(const std::string& path, std::vector<std::uint8_t>& out, FileReadError& error,
-                     int& error_number);
+                     int& error_number, std::span<const std::uint8_t> signature = {});
 
 }  // namespace rvrr::vm

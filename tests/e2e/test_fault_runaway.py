@@ -40,6 +40,42 @@ def max_instructions():
                                        f"{info.stdout}{info.stderr}")
 
 
+@g.scenario(ck, "a recording killed (kill -9) while the guest spins: queries and replay end at its last progress mark")
+def killed_while_spinning():
+    import signal
+    import subprocess
+    spin = g.build_guest("fault_spin")
+    with tempfile.TemporaryDirectory(prefix="rvrr-runaway-") as tmp:
+        trace = os.path.join(tmp, "spin.rvrr")
+        marks = 1 << 22  # instructions between progress marks (2^30 by default)
+        rec = subprocess.Popen([g.rvrr_binary(), "record", "-o", trace, spin], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=dict(os.environ, RVRR_PROGRESS_MARKS=str(marks)))
+        # Killed once the trace holds a progress mark past the start.
+        info = None
+        for _ in range(600):
+            time.sleep(0.05)
+            info = g.run_rvrr(["trace", "info", trace], timeout=30)
+            m = re.search(r"length: +at least ([\d,]+) instructions", info.stdout)
+            if m and int(m.group(1).replace(",", "")) >= marks:
+                break
+        rec.send_signal(signal.SIGKILL)
+        rec.wait(timeout=10)
+        info = g.run_rvrr(["trace", "info", trace], timeout=30)
+        ck.check(info.returncode == 0 and "cut short" in info.stdout, f"trace info: {info.stdout}{info.stderr}")
+        m = re.search(r"length: +at least ([\d,]+) instructions", info.stdout)
+        proven = int(m.group(1).replace(",", "")) if m else 0
+        ck.check(proven >= marks and proven % marks == 0, f"the last progress mark proves how far it got: {info.stdout}")
+        for args in (["lines", trace], ["calls", trace, "main"]):
+            t0 = time.monotonic()
+            res = g.run_rvrr(["trace"] + args, timeout=120)
+            ck.check(res.returncode == 0 and "stopped before its next progress mark" in res.stderr,
+                     f"trace {args[0]}: exit {res.returncode} after {time.monotonic() - t0:.1f}s: {res.stderr}")
+            ends = re.findall(r"taken to end at instruction (\d+)", res.stderr)
+            ck.check(len(ends) == 1 and proven < int(ends[0]) <= proven + marks,
+                     f"trace {args[0]}: the end is past the last mark, by at most a mark's interval: {ends} "
+                     f"(proven {proven})")
+
+
 @g.scenario(ck, "gdb Ctrl-C (SIGINT to gdb) during continue")
 def gdb_ctrl_c():
     spin = g.build_guest("fault_spin")
@@ -156,6 +192,7 @@ def gdb_ctrl_c_reverse():
 
 if __name__ == "__main__":
     max_instructions()
+    killed_while_spinning()
     gdb_ctrl_c()
     gdb_ctrl_c_reverse()
     raw_interrupt()

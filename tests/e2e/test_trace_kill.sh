@@ -65,4 +65,22 @@ printf '\xff' | dd of="$tmp/bad.rvrr" bs=1 seek=$((size - 30)) conv=notrunc 2>/d
 grep -q "corrupt record at offset" "$tmp/e2" || fail "corrupt trace message: $(cat "$tmp/e2")"
 "$RVRR" trace info "$tmp/none.rvrr" >"$tmp/e3" 2>&1
 [ $? -eq 2 ] || fail "missing trace: expected exit 2"
+
+# 4. Devices, empty names, a full disk, a directory of traces that is not a store.
+timeout 10 "$RVRR" trace info /dev/zero >"$tmp/e4" 2>&1
+[ $? -eq 2 ] || fail "/dev/zero as a trace: expected exit 2 at once"
+grep -q "not an rvrr trace" "$tmp/e4" || fail "/dev/zero as a trace: $(cat "$tmp/e4")"
+timeout 10 "$RVRR" record -o "$tmp/z.rvrr" /dev/zero >"$tmp/e5" 2>&1
+[ $? -eq 2 ] || fail "/dev/zero as a program: expected exit 2 at once"
+grep -q "not an ELF file" "$tmp/e5" || fail "/dev/zero as a program: $(cat "$tmp/e5")"
+"$RVRR" record -o '' "$guest" </dev/null >"$tmp/e6" 2>&1
+[ $? -eq 2 ] || fail "-o '': expected exit 2"
+grep -q "needs a file name" "$tmp/e6" || fail "-o '': $(cat "$tmp/e6")"
+[ ! -e "$RVRR_TRACE_DIR" ] || [ -z "$(ls -A "$RVRR_TRACE_DIR")" ] || fail "-o '' recorded into the store"
+"$RVRR" record -o /dev/full "$guest" </dev/null >"$tmp/e7" 2>&1
+[ $? -eq 1 ] || fail "-o /dev/full: expected exit 1 (the trace could not be written)"
+mkdir "$tmp/copies" && cp "$tmp/full.rvrr" "$tmp/copies/guest-0.rvrr"
+"$RVRR" trace info "$tmp/copies" >"$tmp/e8" 2>&1
+[ $? -eq 2 ] || fail "a directory without latest: expected exit 2"
+grep -q "no \`latest\` link.*copies/guest-0.rvrr" "$tmp/e8" || fail "a directory without latest: $(cat "$tmp/e8")"
 echo "PASS"
