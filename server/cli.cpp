@@ -115,6 +115,7 @@ constexpr NumberRange kMemoryLimit{"--memory-limit", 1, 4096, " MiB"};
 constexpr NumberRange kPort{"--port", 0, 65535, ""};
 constexpr NumberRange kCheckpointMemory{"--checkpoint-memory", 1, 1u << 20, " MiB"};
 constexpr NumberRange kCheckpointInterval{"--checkpoint-interval", 0, 1ull << 40, ""};
+constexpr std::uint64_t kMinCheckpointInterval = 10'000;
 constexpr NumberRange kFrom{"--from", 0, UINT64_MAX - 1, ""};
 constexpr NumberRange kTo{"--to", 1, UINT64_MAX - 1, ""};
 constexpr NumberRange kTop{"--top", 1, 1u << 30, ""};
@@ -157,6 +158,12 @@ void read_numbers(const po::variables_map& vm, CliOptions& o, const std::string&
   if (auto v = get(kPort)) o.port = static_cast<std::uint16_t>(*v);
   if (auto v = get(kCheckpointMemory)) o.checkpoint_memory_mib = *v;
   if (auto v = get(kCheckpointInterval)) o.checkpoint_interval = *v;
+  // The recording index works in stretches of this many instructions: a
+  // handful each would make it (and TRACE.idx) grow without bound.
+  if (o.checkpoint_interval != 0 && o.checkpoint_interval < kMinCheckpointInterval)
+    throw CliError("--checkpoint-interval must be 0 (automatic) or at least " +
+                       std::to_string(kMinCheckpointInterval) + ", not " + std::to_string(o.checkpoint_interval),
+                   usage);
   if (auto v = get(kFrom)) o.from = *v;
   if (auto v = get(kTo)) o.to = *v;
   if (auto v = get(kTop)) o.top = *v;
@@ -188,7 +195,7 @@ void add_server(po::options_description& d, CliOptions& o) {
        "the program (rvrr warns)");
   add_number(d, kCheckpointMemory, "MiB", "memory for checkpoints, in MiB (more = faster reverse execution)",
              o.checkpoint_memory_mib);
-  add_number(d, kCheckpointInterval, "N", "instructions between automatic checkpoints (0 = automatic)");
+  add_number(d, kCheckpointInterval, "N", "instructions between automatic checkpoints (0 = automatic, else at least 10000)");
   d.add_options()
       ("gdb", po::value(&o.gdb)->value_name("PATH")->default_value(o.gdb),
        "the gdb to start when --port is not given (it gets -x with rvrr's gdbinit)");

@@ -198,6 +198,8 @@ TEST_CASE("cli: numeric options are range-checked, never wrapped") {
            {"replay", "--checkpoint-memory", "18446744073709551615"},
            {"replay", "--checkpoint-interval", "-4000000"},
            {"replay", "--checkpoint-interval", ""},
+           {"replay", "--checkpoint-interval", "1"},  // stretches of one instruction: an index without bound
+           {"replay", "--checkpoint-interval", "9999"},
        }) {
     CAPTURE(words);
     CHECK_THROWS_AS(parse(words), CliError);
