@@ -43,7 +43,8 @@ inline constexpr char kAnswerCacheMagic[] = "RVRRANSWERS";  // 11 bytes, no term
 // fields comes back in fa0 and fa1); an access says whether a write read
 // the range first (an AMO: version 3 listed it as a write only).
 // 5: a call says which copy of its function it entered (`trace calls NAME`
-// searches every out-of-line copy of NAME).
+// searches every out-of-line copy of NAME); an access may be a debugger
+// write of its own (version 4 folded it into the instruction before).
 inline constexpr std::uint32_t kAnswerCacheVersion = 5;
 
 using Answer = std::vector<std::uint8_t>;

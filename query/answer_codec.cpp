@@ -214,7 +214,7 @@ std::vector<std::uint8_t> encode_accesses(const std::vector<timeline::MemoryAcce
     o.u(a.icount);
     o.u(a.pc);  // RV64: code above 4 GiB
     o.u(static_cast<std::uint64_t>(a.write) | static_cast<std::uint64_t>(a.read_too) << 1, 1);
-    o.u(a.by_host_call, 1);
+    o.u(a.by_host_call ? 1 : a.by_debugger ? 2 : 0, 1);
     o.text(a.host_call);
     o.bytes(a.before);
     o.bytes(a.after);
@@ -233,7 +233,10 @@ std::optional<std::vector<timeline::MemoryAccess>> decode_accesses(std::span<con
     if (kind > 3) return std::nullopt;
     a.write = (kind & 1) != 0;
     a.read_too = (kind & 2) != 0;
-    a.by_host_call = in.u(1) != 0;
+    const std::uint64_t by = in.u(1);
+    if (by > 2) return std::nullopt;
+    a.by_host_call = by == 1;
+    a.by_debugger = by == 2;
     a.host_call = in.text();
     a.before = in.bytes();
     a.after = in.bytes();

@@ -188,7 +188,7 @@ int trace_writes_command(const CliRequest& request) {
       out += "{\"icount\":" + std::to_string(a.icount) + ",\"pc\":" + std::to_string(a.pc) +
              code_place_json(code_place(names, a.pc)) +
              ",\"access\":" + (!a.write ? "\"read\"" : a.read_too ? "\"read+write\"" : "\"write\"") +
-             ",\"by\":" + (a.by_host_call ? "\"host call\"" : "\"guest\"");
+             ",\"by\":" + (a.by_host_call ? "\"host call\"" : a.by_debugger ? "\"debugger\"" : "\"guest\"");
       if (a.by_host_call) out += ",\"host_call\":" + json_string(a.host_call);
       if (a.write) {
         out += ",\"old\":" + json_hex(a.before) + ",\"new\":" + json_hex(a.after) +
@@ -215,6 +215,7 @@ int trace_writes_command(const CliRequest& request) {
       out += line;
       out += a.write ? hex_bytes(a.before, 16) + " -> " + hex_bytes(a.after, 16) : hex_bytes(a.before, 16);
       if (a.by_host_call) out += "  by the host call " + a.host_call;
+      if (a.by_debugger) out += "  by the debugger (set while recording)";
       if (a.write && a.before == a.after) out += "  (the same bytes)";
       if (const std::string place = code_place_text(code_place(names, a.pc)); !place.empty()) out += "  in " + place;
       out += "\n";
@@ -330,10 +331,30 @@ int trace_diff_command(const CliRequest& request) {
     } else {
       out += "host calls:   the same calls with the same results\n";
     }
+    if (!a.history.writes.empty() || !b.history.writes.empty()) {
+      auto count = [](const trace::TraceData& t) {
+        return t.history.writes.empty() ? std::string("none")
+                                        : group_digits(t.history.writes.size()) + " (the first at instruction " +
+                                              group_digits(t.history.writes.front().icount) + ")";
+      };
+      out += "debugger writes (set while recording): A " + count(a) + "; B " + count(b) + "\n";
+    }
     if (d.state && d.state->icount == 0 && d.state->a.what.rfind("the initial", 0) == 0) {
       out += "state:        the runs start in different states (arguments, environment or limits)\n";
     } else if (d.state) {
-      out += "state:        the instruction at " + group_digits(d.state->icount) + " leaves different states\n";
+      // A debugger write (`set var` while recording) made right after that
+      // instruction is what changed the state, not the instruction.
+      std::string by;
+      for (const auto& [side, data] : {std::pair<const char*, const trace::TraceData*>{"A", &a}, {"B", &b}})
+        for (const trace::DebuggerWrite& w : data->history.writes)
+          if (w.icount == d.state->icount + 1 && by.find(side) == std::string::npos)
+            by += std::string(by.empty() ? "" : " and ") + side + "'s debugger write (set while recording) at " +
+                  group_digits(w.icount);
+      if (by.empty()) {
+        out += "state:        the instruction at " + group_digits(d.state->icount) + " leaves different states\n";
+      } else {
+        out += "state:        the states part after instruction " + group_digits(d.state->icount) + ": " + by + "\n";
+      }
       out += side_text("A", d.state->a, names) + side_text("B", d.state->b, names);
     } else if (d.error.empty()) {
       out += "state:        the same at every instruction compared\n";

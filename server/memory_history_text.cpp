@@ -60,6 +60,7 @@ std::string code_place_json(const CodePlace& place) {
 std::string access_kind_text(const timeline::MemoryAccess& a) {
   if (!a.write) return "read";
   if (a.by_host_call) return "write by the host call " + a.host_call;
+  if (a.by_debugger) return "write by the debugger (set while recording)";
   return a.read_too ? "read and write (an atomic)" : "write";
 }
 
@@ -84,10 +85,12 @@ std::string format_write_search(const timeline::WriteSearch& search, bool forwar
   std::string text = std::string(forward ? "Next" : "Last") + " write to " + range + " " + where + ": instruction " +
                      trace::group_digits(a.icount) + " at pc " + format_code_place(a.pc, debug) + "\n";
   if (a.by_host_call) text += "  by the host call " + a.host_call + "\n";
+  if (a.by_debugger) text += "  by the debugger (a `set var` while recording), before this instruction\n";
   text += "  old: " + hex_bytes(a.before) + "\n";
   text += "  new: " + hex_bytes(a.after) + "\n";
   text += "Now at instruction " + std::to_string(a.icount) +
-          ": the writing instruction, before it runs (stepi shows the new value)\n";
+          (a.by_debugger ? ": just after the debugger's write\n"
+                         : ": the writing instruction, before it runs (stepi shows the new value)\n");
   return text;
 }
 

@@ -56,7 +56,61 @@ MemoryAccess describe_access(const vm::Machine& at, const vm::Machine& after, vm
   return a;
 }
 
+// The state after the instruction at `m` alone: a debugger write made at
+// the next count is an access of its own, not that instruction's. Null when
+// the step needs what history does not hold (the caller's own run reports that).
+std::optional<vm::Machine> after_one(const vm::Machine& m, vm::Environment& env) {
+  vm::Machine after = m;
+  if (after.step(env, nullptr, true).kind() == vm::StopKind::HostFailure) return std::nullopt;
+  return after;
+}
+
+bool touches(const trace::DebuggerWrite& w, vm::Addr addr, std::uint32_t len) {
+  return w.target == trace::DebuggerWrite::Target::Memory && !w.bytes.empty() && w.where < addr + std::uint64_t{len} &&
+         addr < w.where + w.bytes.size();
+}
+
 }  // namespace
+
+std::vector<MemoryAccess> Timeline::Impl::debugger_accesses(vm::Addr addr, std::uint32_t len, std::uint64_t from,
+                                                            std::uint64_t to, const CancelToken* cancel,
+                                                            std::optional<StopEvent>& failure) {
+  std::vector<MemoryAccess> out;
+  std::vector<std::uint64_t> counts;
+  for (const trace::DebuggerWrite& w : env->history().writes)
+    if (w.icount >= from && w.icount < to && touches(w, addr, len) && (counts.empty() || counts.back() != w.icount))
+      counts.push_back(w.icount);
+  for (const std::uint64_t c : counts) {
+    // Before: the instruction before c alone, from the state at c - 1 (at 0: the initial state).
+    std::optional<vm::Machine> before;
+    if (c == 0) {
+      before = store.at_or_before(0)->machine;
+    } else {
+      vm::Machine m = store.at_or_before(0)->machine;
+      const Advance a = reach(m, c - 1, cancel);
+      if (a.outcome != Outcome::Reached) {
+        failure = failure_event(a, now());
+        return out;
+      }
+      before = after_one(m, *env);
+    }
+    vm::Machine after = store.at_or_before(0)->machine;
+    const Advance b = reach(after, c, cancel);
+    if (!before || b.outcome != Outcome::Reached) {
+      failure = failure_event(b, now());
+      return out;
+    }
+    MemoryAccess a;
+    a.icount = c;
+    a.pc = after.pc();
+    a.write = true;
+    a.by_debugger = true;
+    a.before = bytes_of(*before, addr, len);
+    a.after = bytes_of(after, addr, len);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
 
 WriteSearch Timeline::find_write(Direction direction, vm::Addr addr, std::uint32_t len, const CancelToken& cancel) {
   Impl& t = *impl_;
@@ -70,9 +124,9 @@ WriteSearch Timeline::find_write(Direction direction, vm::Addr addr, std::uint32
   // The write by the instruction `at` is about to run, if it changes the
   // bytes (a store of the same bytes is skipped, as gdb's `watch` skips it).
   auto changes = [&](std::optional<MemoryAccess>& found) {
-    vm::Machine after = at;
-    t.advance(after, at.icount() + 1, nullptr, false, nullptr, false);
-    MemoryAccess a = describe_access(at, after, addr, len, vm::WatchKind::Write, t.env->history());
+    std::optional<vm::Machine> after = after_one(at, *t.env);
+    if (!after) return false;
+    MemoryAccess a = describe_access(at, *after, addr, len, vm::WatchKind::Write, t.env->history());
     if (a.before == a.after) return false;
     found = std::move(a);
     return true;
@@ -118,6 +172,27 @@ WriteSearch Timeline::find_write(Direction direction, vm::Addr addr, std::uint32
     }
     if (a.outcome == Outcome::Cancelled || a.outcome == Outcome::Divergence) out.event = failure_event(a, here);
   }
+  // A debugger write between here and the guest's write found (or the end
+  // searched) that changed the bytes is nearer: it is the answer, and the
+  // search lands at its count, just after it (the state before it is not a
+  // point of the history).
+  if (out.event.kind() == StopKind::SeekDone) {
+    const bool back = direction == Direction::Backward;
+    const std::uint64_t from = back ? (out.found ? out.found->icount + 1 : 0) : here + 1;
+    // (Backward, one made at `here` itself is where a search lands, as the
+    // guest's writer is: not before now.)
+    const std::uint64_t to = back ? here : (out.found ? out.found->icount + 1 : kNoLimit);
+    std::optional<StopEvent> failure;
+    std::vector<MemoryAccess> writes = t.debugger_accesses(addr, len, from, to, &cancel, failure);
+    std::erase_if(writes, [](const MemoryAccess& w) { return w.before == w.after; });
+    if (failure) {
+      out.found.reset();
+      out.event = *failure;
+    } else if (!writes.empty()) {
+      MemoryAccess w = back ? std::move(writes.back()) : std::move(writes.front());
+      if (t.reach(at, w.icount, &cancel).outcome == Outcome::Reached) out.found = std::move(w);
+    }
+  }
   if (out.found) {
     t.current = std::move(at);
     out.event = StopEvent::seek_done(t.now());
@@ -135,17 +210,35 @@ std::optional<StopEvent> Timeline::memory_accesses(vm::Addr addr, std::uint32_t 
   vm::DebugPoints pts;
   pts.add_watch(addr, len, vm::WatchKind::Write);
   if (reads) pts.add_watch(addr, len, vm::WatchKind::Read);
+  // The debugger's writes first (few), each given out in its place among the guest's.
+  std::optional<StopEvent> failure;
+  const std::vector<MemoryAccess> debugger = t.debugger_accesses(addr, len, 0, kNoLimit, &cancel, failure);
+  if (failure) return failure;
+  std::size_t next_debugger = 0;
+  // Those made at or before count `upto` (a write at c comes before the instruction numbered c).
+  auto debugger_until = [&](std::uint64_t upto) {
+    for (; next_debugger < debugger.size() && debugger[next_debugger].icount <= upto; ++next_debugger)
+      if (!each(debugger[next_debugger])) return false;
+    return true;
+  };
   vm::Machine m = t.store.at_or_before(0)->machine;
   const std::uint64_t end = t.live() ? t.frontier() : kNoLimit;
   bool skip = false;
   for (;;) {
     Advance a = t.advance(m, end, &pts, skip, &cancel, false);
     if (a.outcome == Outcome::Cancelled || a.outcome == Outcome::Divergence) return failure_event(a, t.now());
-    if (a.outcome != Outcome::Point) return std::nullopt;  // the end of history
-    vm::Machine after = m;
-    Advance b = t.advance(after, m.icount() + 1, nullptr, false, &cancel, false);
-    if (b.outcome == Outcome::Cancelled || b.outcome == Outcome::Divergence) return failure_event(b, t.now());
-    if (!each(describe_access(m, after, addr, len, a.info.watch(), t.env->history()))) return std::nullopt;
+    if (a.outcome != Outcome::Point) {  // the end of history
+      debugger_until(kNoLimit);
+      return std::nullopt;
+    }
+    std::optional<vm::Machine> after = after_one(m, *t.env);
+    if (!after) {  // the replay reports why
+      vm::Machine again = m;
+      Advance b = t.advance(again, m.icount() + 1, nullptr, false, &cancel, false);
+      return failure_event(b, t.now());
+    }
+    if (!debugger_until(m.icount())) return std::nullopt;
+    if (!each(describe_access(m, *after, addr, len, a.info.watch(), t.env->history()))) return std::nullopt;
     skip = true;  // go on from the hit: its instruction runs without stopping again
   }
 }

@@ -10,8 +10,10 @@
 // on the range, so they are exact: a guest store counts even when it stores
 // the bytes already there (as a write watchpoint sees it); a host call counts
 // only when it changed a byte (vm/host_call_watch.cpp). Reads by host calls
-// (write(2) of the buffer) are not listed: no guest load makes them. Debugger
-// writes (gdb `set var` in a live session) are not guest accesses either.
+// (write(2) of the buffer) are not listed: no guest load makes them. A
+// debugger write (gdb `set var` in the recording session) is an access of
+// its own, at the count where it was made, never part of the instruction
+// before it.
 //
 // Timeline::find_write (timeline.hpp) finds the nearest write before or after
 // the current point that changed the range (a store of the same bytes does
@@ -38,6 +40,10 @@ struct MemoryAccess {
   bool read_too = false;             // a write that read the range first (an AMO: amoadd.w, amoswap.w, ...)
   bool by_host_call = false;         // the write was made by the host call of the ecall/ebreak at pc
   std::string host_call;             // by_host_call: what it was ("read(fd 0, 16 bytes)", "semihosting call")
+  // The debugger wrote the range (gdb `set var` while recording) at count
+  // `icount`, before the instruction numbered icount runs (pc: that one's).
+  // `before`: the bytes just before the write; `after`: the state at icount.
+  bool by_debugger = false;
   std::vector<std::uint8_t> before;  // the whole range's bytes before the instruction (read: the bytes read)
   std::vector<std::uint8_t> after;   // and after it
 };

@@ -151,6 +151,11 @@ struct Timeline::Impl {
   // before it, leaving a short-range checkpoint near the target when that
   // checkpoint is far).
   Advance reach(vm::Machine& out, std::uint64_t target, const CancelToken* cancel);
+  // The debugger writes to [addr, addr + len) made at counts in [from, to)
+  // (one access per count), with the bytes just before and after each
+  // (timeline/memory_history.cpp). `failure` is set when a replay failed.
+  std::vector<MemoryAccess> debugger_accesses(vm::Addr addr, std::uint32_t len, std::uint64_t from, std::uint64_t to,
+                                              const CancelToken* cancel, std::optional<StopEvent>& failure);
   void apply_writes_at(vm::Machine& m, std::uint64_t icount);
   void add_checkpoint(const vm::Machine& m, bool pinned = false);
   StopEvent seek_to(std::uint64_t target, const CancelToken* cancel);

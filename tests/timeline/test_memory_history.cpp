@@ -85,6 +85,57 @@ TEST_CASE("a write by a host call (getrandom into data[16..17]) is listed and na
   CHECK(read32(at, at.pc()) == enc::kEcall);
 }
 
+TEST_CASE("a debugger write (set var while recording) is an access of its own, not the instruction's before it") {
+  // data[1] gets 24 from the guest's third store; right after it the
+  // debugger writes 1000 there, which the fourth store replaces by 32.
+  const Guest g = make_guest(100);
+  Rig probe(g);
+  probe.cont();
+  const std::vector<std::uint64_t> stores = counts_at_pc(g, g.store_eighth, probe.t().now() + 1);
+  REQUIRE(stores.size() == 12);
+  Rig rig(g);
+  const std::uint64_t at = stores[2] + 1;  // just after the third store
+  rig.seek(at);
+  REQUIRE(rig.t().now() == at);
+  const std::vector<std::uint8_t> set = le32(1000);
+  REQUIRE_FALSE(rig.t().write_memory(kData + 4, set).has_value());
+  rig.cont();
+  std::vector<MemoryAccess> got = all_accesses(rig.t(), kData + 4, 4, false);
+  REQUIRE(got.size() == 13);
+  CHECK(got[2].icount == stores[2]);
+  CHECK_FALSE(got[2].by_debugger);
+  CHECK(got[2].after == le32(24));  // the store's own value, not the debugger's
+  CHECK(got[3].icount == at);
+  CHECK(got[3].by_debugger);
+  CHECK(got[3].write);
+  CHECK(got[3].before == le32(24));
+  CHECK(got[3].after == set);
+  CHECK(got[4].icount == stores[3]);
+  CHECK(got[4].before == set);
+  CHECK(got[4].after == le32(32));
+  // last-write from between it and the fourth store finds the debugger's
+  // write and lands just after it; from before it, the third store.
+  rig.seek(stores[3] - 1);
+  WriteSearch s = search(rig.t(), Direction::Backward, kData + 4, 4);
+  REQUIRE(s.found.has_value());
+  CHECK(s.found->by_debugger);
+  CHECK(s.found->icount == at);
+  CHECK(rig.t().now() == at);
+  s = search(rig.t(), Direction::Backward, kData + 4, 4);
+  REQUIRE(s.found.has_value());
+  CHECK_FALSE(s.found->by_debugger);
+  CHECK(s.found->icount == stores[2]);
+  CHECK(s.found->after == le32(24));
+  // next-write from there: the debugger's write, then the fourth store.
+  s = search(rig.t(), Direction::Forward, kData + 4, 4);
+  REQUIRE(s.found.has_value());
+  CHECK(s.found->by_debugger);
+  CHECK(rig.t().now() == at);
+  s = search(rig.t(), Direction::Forward, kData + 4, 4);
+  REQUIRE(s.found.has_value());
+  CHECK(s.found->icount == stores[3]);
+}
+
 TEST_CASE("find_write backward walks the writes from the latest, then says none and does not move") {
   const Guest g = make_guest(100);
   TimelineOptions o;
