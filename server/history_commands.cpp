@@ -13,6 +13,7 @@
 #include "query/answer_cache.hpp"
 #include "query/answer_codec.hpp"
 #include "server/commands.hpp"
+#include "server/cut_short.hpp"
 #include "server/json_writer.hpp"
 #include "server/memory_history_text.hpp"
 #include "timeline/guest_memory_map.hpp"
@@ -63,6 +64,7 @@ OpenTrace open_trace(const std::string& spec) {
   OpenTrace t;
   t.path = trace::resolve_trace(spec);
   trace::TraceData data = trace::read_trace_file(t.path.string());
+  close_cut_short(data, t.path.string());
   t.file_sha256 = data.file_sha256;
   timeline::SessionSetup setup = timeline::make_replay_setup(data, [](int, std::span<const std::uint8_t>) {});
   t.header = setup.header;
@@ -279,6 +281,8 @@ int trace_diff_command(const CliRequest& request) {
     pb = trace::resolve_trace(request.operands.at(0));
     a = trace::read_trace_file(pa.string());
     b = trace::read_trace_file(pb.string());
+    close_cut_short(a, pa.string());
+    close_cut_short(b, pb.string());
     d = timeline::diff_traces(a, b);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "rvrr: %s\n", e.what());

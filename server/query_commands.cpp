@@ -8,6 +8,7 @@
 #include "query/answer_codec.hpp"
 #include "query/replay_query.hpp"
 #include "server/commands.hpp"
+#include "server/cut_short.hpp"
 #include "server/query_output.hpp"
 #include "server/trace_dump.hpp"
 #include "timeline/session_setup.hpp"
@@ -25,40 +26,6 @@ struct LoadedTrace {
   fs::path path;
   trace::TraceData data;
 };
-
-// A trace cut short (the recorder was killed before its end record) proves
-// only part of its history; a replay goes on until the program asks for a
-// host call the trace lost, and that is where its history ends (as `trace
-// writes` and a replay session take it). Whole-recording questions answer up
-// to there too, after one replay that finds it, and say so on stderr.
-void close_cut_short(LoadedTrace& t) {
-  if (!t.data.history.open_ended) return;
-  try {
-    timeline::SessionSetup setup = timeline::make_replay_setup(t.data, [](int, std::span<const std::uint8_t>) {});
-    timeline::TimelineOptions options;
-    options.index_in_background = false;
-    timeline::Timeline timeline(std::move(setup.initial), setup.env, options);
-    timeline::CancelToken never;
-    // Runs until the history ends: where the program asks for a host call the trace lost, or ends.
-    const std::uint64_t bound = t.data.history.open_end_bound;
-    timeline.resume(timeline::Direction::Forward, timeline::ResumeKind::Continue, never);
-    const std::uint64_t end = timeline.now();
-    const bool ended = timeline.machine().halted();
-    const char* why = ended          ? "the program ended"
-                      : end >= bound ? "the recording stopped before its next progress mark"
-                                     : "the program asks for a host call the trace lost";
-    t.data.history.frontier = end;
-    t.data.history.halted_at_frontier = ended;
-    t.data.history.open_ended = false;
-    std::fprintf(stderr,
-                 "rvrr: warning: %s was cut short (no end record): its history is taken to end at instruction %llu, "
-                 "where %s\n",
-                 t.path.string().c_str(), static_cast<unsigned long long>(end), why);
-  } catch (const std::exception& e) {  // the question's own replay reports what is wrong with the trace
-    std::fprintf(stderr, "rvrr: warning: %s was cut short (no end record) and its end could not be found: %s\n",
-                 t.path.string().c_str(), e.what());
-  }
-}
 
 // The trace named on the command line; nullopt (after one line on stderr) when unreadable.
 std::optional<LoadedTrace> load_trace(const CliRequest& request) {
@@ -124,7 +91,7 @@ auto with_stored_states(const LoadedTrace& t, Ask ask) {
 int trace_lines_command(const CliRequest& request) {
   std::optional<LoadedTrace> t = load_trace(request);
   if (!t) return kExitUsage;
-  close_cut_short(*t);
+  close_cut_short(t->data, t->path.string());
   try {
     const debuginfo::DebugInfo debug = query::debug_info_of(t->data);
     if (!debug.has_dwarf())
@@ -148,7 +115,7 @@ int trace_lines_command(const CliRequest& request) {
 int trace_profile_command(const CliRequest& request) {
   std::optional<LoadedTrace> t = load_trace(request);
   if (!t) return kExitUsage;
-  close_cut_short(*t);
+  close_cut_short(t->data, t->path.string());
   const CliOptions& o = request.options;
   if (o.from > t->data.history.frontier) {
     std::fprintf(stderr, "rvrr: --from %llu is past the end of the recording (%llu instructions)\n",
@@ -186,7 +153,7 @@ int trace_dump_command(const CliRequest& request) {
 int trace_calls_command(const CliRequest& request) {
   std::optional<LoadedTrace> t = load_trace(request);
   if (!t) return kExitUsage;
-  close_cut_short(*t);
+  close_cut_short(t->data, t->path.string());
   try {
     const debuginfo::DebugInfo debug = query::debug_info_of(t->data);
     std::string error;

@@ -8,6 +8,7 @@
 
 #include "query/interval_replay.hpp"
 #include "server/commands.hpp"
+#include "server/cut_short.hpp"
 #include "server/progress_meter.hpp"
 #include "server/stop_signals.hpp"
 #include "timeline/index_builder.hpp"
@@ -207,8 +208,9 @@ std::string states_line(const fs::path& trace, const trace::Sha256Digest& hash) 
 // compare its end with the footer. 0 and "verified: ..." when they agree; 1
 // and the divergence (where, expected, actual) when they do not.
 int verify_trace(trace::TraceData data, const std::string& path) {
-  const std::uint64_t length = data.history.frontier;
   const bool had_footer = data.footer.has_value();
+  close_cut_short(data, path);
+  const std::uint64_t length = data.history.frontier;
   timeline::ReplaySession session(std::move(data), [](int, std::span<const std::uint8_t>) {});
   timeline::ReplayResult r = session.run_to_end();
   std::fflush(stdout);

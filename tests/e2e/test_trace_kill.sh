@@ -46,6 +46,18 @@ exec 3>&-
 "$RVRR" trace info "$tmp/killed.rvrr" >"$tmp/info2" 2>&1 || fail "a killed trace must stay readable: $(cat "$tmp/info2")"
 grep -q "ended: *cut short after 1 event" "$tmp/info2" || fail "expected cut short: $(cat "$tmp/info2")"
 grep -q "getrandom 1" "$tmp/info2" || fail "the getrandom event was lost: $(cat "$tmp/info2")"
+# Every command takes its history to end at one place: where the replay asks for the read the trace lost.
+ends=""
+for cmd in "info --verify" "lines" "memory" "diff $tmp/killed.rvrr"; do
+  # shellcheck disable=SC2086
+  "$RVRR" trace $cmd "$tmp/killed.rvrr" >"$tmp/out2" 2>"$tmp/err2"
+  end=$(sed -n 's/.*taken to end at instruction \([0-9]*\),.*/\1/p' "$tmp/err2" | head -1)
+  [ -n "$end" ] || fail "trace $cmd: no end named: $(cat "$tmp/err2")"
+  ends="$ends $end"
+done
+[ "$(echo $ends | tr ' ' '\n' | sort -u | wc -l)" -eq 1 ] || fail "commands disagree on the end of a cut-short trace:$ends"
+grep -q "verified up to instruction" <("$RVRR" trace info --verify "$tmp/killed.rvrr" 2>/dev/null) ||
+  fail "trace info --verify on a cut-short trace"
 
 # 3. Torn in the middle of a record (as if killed mid-write): still readable.
 size=$(stat -c %s "$tmp/full.rvrr")
