@@ -104,9 +104,11 @@ std::string Debugger::run_query(const std::string& command, const timeline::Canc
 
 std::string Debugger::query_lines(const std::vector<std::string>& words, const timeline::CancelToken& cancel) {
   static const char* kUsage = "usage: monitor lines FILE[:LINE] (a source file of the program, e.g. main.c or main.c:12)\n";
-  if (words.size() != 2) return kUsage;
-  // FILE:LINE when what follows the last ':' is a line number.
+  if (words.size() < 2) return kUsage;
+  // A path with spaces ("my prog.c", quoted or with `\ `) came split into words.
   std::string file_name = words[1];
+  for (std::size_t k = 2; k < words.size(); ++k) file_name += " " + words[k];
+  // FILE:LINE when what follows the last ':' is a line number.
   std::optional<std::uint32_t> line;
   if (auto colon = file_name.rfind(':'); colon != std::string::npos && colon + 1 < file_name.size() &&
                                          file_name.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
@@ -115,6 +117,10 @@ std::string Debugger::query_lines(const std::vector<std::string>& words, const t
     line = static_cast<std::uint32_t>(std::stoul(digits));
     file_name.resize(colon);
   }
+  if (file_name.size() >= 2 && (file_name.front() == '"' || file_name.front() == '\'') &&
+      file_name.back() == file_name.front())
+    file_name = file_name.substr(1, file_name.size() - 2);
+  for (std::size_t at = 0; (at = file_name.find("\\ ", at)) != std::string::npos; ++at) file_name.erase(at, 1);
   while (file_name.rfind("./", 0) == 0) file_name.erase(0, 2);
   const debuginfo::DebugInfo* debug = debug_info();
   if (!debug) return "cannot count lines: " + debug_info_error_ + "\n";

@@ -41,6 +41,8 @@ def session_checks(server, what):
             f"lines query_guest.c:{LOOP}",                                 # 16
             "monitor profile 2",                                           # 17
             "monitor profile x",                                           # 18
+            f'monitor lines "query_guest.c":{LOOP}',                       # 19: a quoted path
+            "monitor lines no such\\ file.c",                              # 20: a path with a space
             ]
     s = g.run_gdb(server.port, GUEST, cmds, timeout=90)
     ck.begin(f"{what}: monitor lines", s, server)
@@ -67,6 +69,8 @@ def session_checks(server, what):
     ck.contains(17, re.compile(r"functions by self instructions:\n.*\n.*  main \("))
     ck.contains(17, "... 1 more (monitor profile K)")
     ck.contains(18, "usage: monitor profile [K]")
+    ck.contains(19, re.compile(rf"query_guest\.c:{LOOP} 37\n"))
+    ck.contains(20, "no source file 'no such file.c'")
     ck.check(server.alive(), "server died")
 
 
