@@ -198,6 +198,14 @@ void CallFinder::restart_logging(IntervalCalls* interval, std::uint64_t start_ic
   open_.clear();
 }
 
+void CallFinder::end_of_history() {
+  // After counted runs that ended the run, counted_until made the move.
+  if (prev_ == nullptr || ended_counted_ || prev_next_ == 0) return;
+  const Transfer how = prev_->transfer;
+  if (how != Transfer::Call && how != Transfer::Return && how != Transfer::Jump) return;
+  move(how, prev_next_, map_.function_after(*prev_, prev_next_), prev_->return_to, *prev_, icount_, true);
+}
+
 void CallFinder::end_logging() {
   if (interval_ == nullptr) return;
   const std::size_t logged = interval_->stack.moves_logged();

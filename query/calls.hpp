@@ -160,6 +160,11 @@ class CallFinder : public vm::ExecTraceSink {
   void restart_logging(IntervalCalls* interval, std::uint64_t start_icount);
   // The interval's runs are all delivered.
   void end_logging();
+  // The history asked about ends here, right after the last run: its call,
+  // return or jump retired, though no run follows to make its move (a call
+  // of the function entered, a call returned exactly at the end, as after
+  // gdb's `finish`). Makes it, as a run starting where it went would.
+  void end_of_history();
 
   // Ends the calls in `open` (indices into `calls`, by depth) on frames
   // deeper than `depth`: the one a return popped to its expected address
@@ -259,6 +264,12 @@ class CallStopReader {
   // The run stopped at one of points() (the finder has seen every
   // instruction before this one).
   void stopped(const vm::Machine& m);
+  // The history asked about ends at `m`: registers there are read as at a
+  // stop when it sits on one of points() (a call entered or returned exactly
+  // at the end: CallFinder::end_of_history).
+  void ended(const vm::Machine& m) {
+    if (!m.halted() && points_.has_breakpoint(m.pc())) stopped(m);
+  }
 
   // The registers read, by count.
   struct Reads {

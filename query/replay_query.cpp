@@ -257,6 +257,10 @@ std::optional<std::vector<CallRecord>> find_calls_once(const trace::TraceData& t
     skip = true;
     stops.stopped(m);
   }
+  if (m.icount() == end && !m.halted()) {
+    stops.ended(m);
+    finder.end_of_history();
+  }
   if (!finder.counts_exact()) return std::nullopt;
   std::vector<CallRecord> calls = finder.finish();
   stops.reads().fill(calls, m.xlen());
@@ -271,11 +275,13 @@ namespace {
 // its last run (for the seam).
 class CallWorker : public IntervalWorker {
  public:
+  // `end`: where the history asked about ends (the last interval's end).
   CallWorker(const debuginfo::DebugInfo& debug, const CallTarget& target, bool counts,
-             const std::vector<vm::Addr>& returns)
+             const std::vector<vm::Addr>& returns, std::uint64_t end)
       : map_(debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return machine_->memory().read_bytes(a, out); }),
         finder_(map_, target, 0, counts),
-        reader_(finder_) {
+        reader_(finder_),
+        end_(end) {
     for (const vm::Addr to : returns) reader_.expect_return(to);
   }
   void begin(std::size_t index, const vm::Machine& m) override {
@@ -286,6 +292,10 @@ class CallWorker : public IntervalWorker {
   const vm::DebugPoints* points() override { return &reader_.points(); }
   void stopped(const vm::Machine& m) override { reader_.stopped(m); }
   void end(std::size_t index) override {
+    if (machine_->icount() == end_ && !machine_->halted()) {
+      reader_.ended(*machine_);
+      finder_.end_of_history();
+    }
     if (!finder_.counts_exact()) exact_ = false;  // while the interval's machine lives
     finder_.end_logging();
     last_[index] = finder_.last_run();
@@ -299,6 +309,7 @@ class CallWorker : public IntervalWorker {
 
  private:
   const vm::Machine* machine_ = nullptr;
+  std::uint64_t end_;
 };
 
 }  // namespace
@@ -326,6 +337,7 @@ void read_call_registers(const RecordedRun& recorded, std::vector<CallRecord>& c
 std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debuginfo::DebugInfo& debug,
                                        const CallTarget& target, std::uint64_t to, IntervalPlan plan) {
   const RunMap code(debug, [&](vm::Addr a, std::span<std::uint8_t> out) { return recorded.start.memory().read_bytes(a, out); });
+  const std::uint64_t end = std::min(to, recorded.history.frontier);
   std::vector<vm::Addr> returns;
   for (const std::uint32_t func : target.funcs) {
     const std::vector<vm::Addr> to_this = code.direct_call_returns(debug.functions()[func].entry);
@@ -336,7 +348,7 @@ std::vector<CallRecord> find_calls_run(const RecordedRun& recorded, const debugi
     IntervalRun run;
     try {
       run = replay_intervals(recorded, to, plan,
-                             [&] { return std::make_unique<CallWorker>(debug, target, counts, returns); });
+                             [&] { return std::make_unique<CallWorker>(debug, target, counts, returns, end); });
     } catch (const Interrupted&) {
       throw;
     } catch (const std::runtime_error& e) {

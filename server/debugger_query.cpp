@@ -216,8 +216,13 @@ std::string Debugger::query_calls(const std::vector<std::string>& words, const t
       query::RunMap map(*debug, [this](vm::Addr a, std::span<std::uint8_t> out) { return target_.read_memory(a, out); });
       query::CallFinder finder(map, *target, 0, counts);
       query::CallStopReader stops(finder);
-      if (!target_.trace_history(now, finder, cancel, &stops.points(), [&](const vm::Machine& m) { stops.stopped(m); }))
+      // Stops at points, then the end (where a call may have returned just now, as after `finish`).
+      if (!target_.trace_history(now, finder, cancel, &stops.points(), [&](const vm::Machine& m) {
+            if (m.icount() < now) stops.stopped(m);
+            else stops.ended(m);
+          }))
         return std::nullopt;
+      finder.end_of_history();
       if (!finder.counts_exact()) {
         query::note_asked_again();
         continue;

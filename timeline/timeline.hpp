@@ -219,7 +219,9 @@ class Timeline {
   // [0, to); polls `cancel` every slice. With `points`, the re-run also
   // stops at each breakpoint among them (before the instruction there, the
   // sink having seen everything before it), calls `at_point` with the
-  // machine, and goes on; `at_point` may add breakpoints to `points`.
+  // machine, and goes on; `at_point` may add breakpoints to `points`. A
+  // breakpoint at `to` itself is reported too (the run ends there), unless
+  // the program ended: what a sink's last run did may show only there.
   bool trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const CancelToken& cancel,
                      const vm::DebugPoints* points = nullptr,
                      const std::function<void(const vm::Machine&)>& at_point = {});

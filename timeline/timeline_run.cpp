@@ -291,7 +291,10 @@ bool Timeline::trace_history(std::uint64_t to, vm::ExecTraceSink& trace, const C
       skip = true;
       continue;
     }
-    return m.icount() == to && (a.outcome == Outcome::Reached || a.outcome == Outcome::Halted);
+    const bool reached = m.icount() == to && (a.outcome == Outcome::Reached || a.outcome == Outcome::Halted);
+    // A breakpoint at `to` itself too (a sink may read the state there: a call returned right at it).
+    if (reached && at_point && points != nullptr && !m.halted() && points->has_breakpoint(m.pc())) at_point(m);
+    return reached;
   }
 }
 

@@ -52,6 +52,8 @@ def calls():
                     "calls square",                                       # 18: all 5 precede mix's 2nd call
                     "calls sqare",                                        # 19: no such function
                     "call-seek 1",                                        # 20: not square's first call
+                    f"seek {listed[3]}", "finish",                        # 21, 22: out of square's 3rd call
+                    "monitor calls square",                               # 23: returned exactly here
                     ]
             s = g.run_gdb(server.port, GUEST, cmds, timeout=90)
             ck.begin("replay: monitor calls and seeking to a call", s, server)
@@ -79,6 +81,9 @@ def calls():
             ck.contains(18, "square: 5 calls")
             ck.contains(19, "no function 'sqare'")
             ck.error(20, "list the calls first")  # call-seek after a `calls` that listed none
+            ck.contains(22, "Value returned is")
+            ck.contains(23, "square: 3 calls")
+            ck.contains(23, re.compile(r"#3 \d+ square\(x=2\) from main at .*\n    -> returned 4 at \d+"))
             ck.check(server.alive(), "server died")
 
 

@@ -186,6 +186,35 @@ TEST_CASE("calls: a function's name finds the calls of all its out-of-line copie
   check_same_calls(query::find_calls_two_passes(r.trace, r.debug, *all), calls);
 }
 
+TEST_CASE("calls: a history that ends exactly at a call's entry or return has that call entered or returned") {
+  // As after gdb's `finish` (at the return address) or `break *square`:
+  // the call or return retired, and no run follows it in the history asked about.
+  const Recording& r = recording();
+  std::string error;
+  const auto f = query::function_index_named(r.debug, "square", error);
+  REQUIRE_MESSAGE(f.has_value(), error);
+  const std::vector<query::CallRecord> all = query::find_calls(r.trace, r.debug, *f, UINT64_MAX, query::IntervalPlan{1});
+  REQUIRE(all.size() == 5);
+  const query::CallRecord& third = all[2];
+  REQUIRE(third.end == query::CallEnd::Returned);
+  for (const unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    const query::IntervalPlan plan{threads, 37};
+    const std::vector<query::CallRecord> to_return = query::find_calls(r.trace, r.debug, *f, third.exit, plan);
+    REQUIRE(to_return.size() == 3);
+    CHECK(to_return[2].end == query::CallEnd::Returned);
+    CHECK(to_return[2].exit == third.exit);
+    CHECK(to_return[2].have_exit_regs);
+    CHECK(to_return[2].ret_a0 == third.ret_a0);
+    const std::vector<query::CallRecord> to_entry = query::find_calls(r.trace, r.debug, *f, third.entry, plan);
+    REQUIRE(to_entry.size() == 3);
+    CHECK(to_entry[2].entry == third.entry);
+    CHECK(to_entry[2].end == query::CallEnd::Open);
+    CHECK(to_entry[2].have_entry_regs);
+    CHECK(to_entry[2].a == third.a);
+  }
+}
+
 TEST_CASE("calls: a char prints as gdb prints it: the DWARF encoding's sign, the byte quoted or in octal") {
   // On RISC-V plain `char` is unsigned (DW_ATE_unsigned_char): (char)200 is 200, not -56.
   debuginfo::Function f;
