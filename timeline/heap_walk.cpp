@@ -112,6 +112,12 @@ HeapWalk Timeline::heap_walk(const AllocatorEntries& entries, const CancelToken&
       break;
     }
   }
+  // A call that returned exactly here (as after gdb's `finish`): the run
+  // ended before the breakpoint at its return address could report it.
+  if (pending && m.icount() == end && !m.halted() && m.pc() == pending->ra && m.reg64(2) == pending->sp) {
+    finish(*pending, m.reg64(10), m);
+    pending.reset();
+  }
   out.call_in_progress = pending.has_value();
   for (auto& [addr, block] : live) out.live.push_back(std::move(block));
   return out;

@@ -133,6 +133,9 @@ def heap():
         "monitor heap",                                        # 6  b and the realloc'd c
         "monitor when",                                        # 7  not moved
         "p/x (unsigned)b",                                     # 8
+        "delete", "monitor seek 0", "break malloc", "continue",  # 9-12: a's malloc
+        "finish",                                              # 13: returned just now
+        "monitor heap",                                        # 14: its block counts
     ]
     with g.Server.replay(trace) as srv:
         s = g.run_gdb(srv.port, elf, cmds)
@@ -150,6 +153,10 @@ def heap():
         m = re.search(r"= (0x[0-9a-f]+)", s[8].output) if len(s.steps) > 8 else None
         ck.check(m is not None and f"  {int(m.group(1), 16):#010x}  " in s[6].output,
                  f"b's address is listed: {m.group(1) if m else None}")
+        ck.contains(13, "Value returned is")
+        ck.contains(14, re.compile(r"Live heap blocks at instruction [\d,]+: 1 block, 10 bytes"))
+        ck.check("in progress" not in (s[14].output if len(s.steps) > 14 else "in progress"),
+                 "a malloc that returned just now is not in progress")
 
 
 walk_writes()
