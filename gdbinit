@@ -21,9 +21,13 @@ set print thread-events off
 # position: registers and frames (register-cache) and memory, the stack
 # included (dcache: gdb keeps what it read of the stack until the program
 # runs, and a monitor command is not a run). Flush both, show the new frame.
+# Watchpoints too: gdb keeps each one's last value and compares the next hit
+# against it, so after a jump in time a write of the bytes already there
+# would be reported as a change from the old position's value.
 define rvrr-refresh
   maintenance flush register-cache
   maintenance flush dcache
+  python _rvrr_rearm_watchpoints()
   frame
 end
 document rvrr-refresh
@@ -47,11 +51,21 @@ end
 python
 import gdb as _rvrr_gdb
 
+def _rvrr_rearm_watchpoints():
+    # Re-enabling a watchpoint makes gdb read its value again, at the new position.
+    kinds = (_rvrr_gdb.BP_WATCHPOINT, _rvrr_gdb.BP_HARDWARE_WATCHPOINT, _rvrr_gdb.BP_READ_WATCHPOINT,
+             _rvrr_gdb.BP_ACCESS_WATCHPOINT)
+    for b in _rvrr_gdb.breakpoints() or ():
+        if b.type in kinds and b.enabled:
+            b.enabled = False
+            b.enabled = True
+
 def _rvrr_seek(where):
     out = _rvrr_gdb.execute("monitor seek-next " + where, to_string=True)
     _rvrr_gdb.write(out)  # nothing, or pending [rvrr] notes, or the usage
     if "usage: monitor seek-next" not in out:
         _rvrr_gdb.execute("stepi", from_tty=True)
+        _rvrr_rearm_watchpoints()
 end
 
 define seek

@@ -70,6 +70,9 @@ def walk_writes():
         "info proc mappings",                   # 19 the guest's map, not the host's
         "monitor info memory",                  # 20
         "monitor help",                         # 21
+        "delete", "watch counter",              # 22, 23: counter is 22 where the walk left it
+        "seek 0",                               # 24: counter is 0 at the start
+        "continue",                             # 25: crt0's memset stores 0 over 0: not a change
     ]
     with g.Server.replay(trace) as srv:
         s = g.run_gdb(srv.port, elf, cmds)
@@ -116,6 +119,8 @@ def walk_writes():
         ck.contains(20, "(ELF segment)")
         ck.contains(21, "last-write ADDR [LEN]")
         ck.contains(21, "info memory")
+        # gdb compares the next hit with the value at the new position, not the old one.
+        ck.contains(25, "Old value = 0\nNew value = 1\n")
 
 
 @g.scenario(ck, "monitor heap: the live blocks, from the allocator calls so far")
