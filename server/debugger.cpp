@@ -210,9 +210,15 @@ Outcome Debugger::on_T(const protocol::ThreadAlive& c) {
   return is_our_thread(c.thread) ? reply(protocol::Ok{}) : error(kErrorGeneric);
 }
 
+// Plain remote: the session ends (the next gdb may connect). Extended
+// remote, as gdbserver --multi: the connection stays for `run`, the
+// process is gone from gdb's view, as after a kill.
 Outcome Debugger::on_D() {
   Outcome o = reply(protocol::Ok{});
-  o.action = SessionAction::Detach;
+  if (extended_)
+    killed_ = true;
+  else
+    o.action = SessionAction::Detach;
   return o;
 }
 

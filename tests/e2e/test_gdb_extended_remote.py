@@ -64,6 +64,9 @@ def replay_run_again():
         "continue",                                     # 3
         "start",                                        # 4
         "reverse-stepi",                                # 5
+        "detach",                                       # 6: the connection stays (gdbserver --multi)
+        "run",                                          # 7
+        "monitor when",                                 # 8
     ]
     with g.Server.replay(trace) as srv:
         s = g.run_gdb(srv.port, elf, cmds, target="extended-remote")
@@ -74,6 +77,10 @@ def replay_run_again():
         ck.contains(4, "Temporary breakpoint 2, main ()")
         ck.ok(5)
         ck.lacks(5, g.NO_HISTORY)
+        ck.contains(6, "detached")
+        ck.contains(7, "Breakpoint 1, lost_job")
+        ck.lacks(7, "Remote connection closed")
+        ck.contains(8, "Current instruction:")
 
 
 if __name__ == "__main__":
