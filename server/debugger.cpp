@@ -211,14 +211,12 @@ Outcome Debugger::on_T(const protocol::ThreadAlive& c) {
 }
 
 // Plain remote: the session ends (the next gdb may connect). Extended
-// remote, as gdbserver --multi: the connection stays for `run`, the
-// process is gone from gdb's view, as after a kill.
+// remote, as gdbserver --multi: the connection stays for `run`. Either
+// way the server stays for the next gdb when this one leaves (unlike a
+// kill in extended mode, which ends it then).
 Outcome Debugger::on_D() {
   Outcome o = reply(protocol::Ok{});
-  if (extended_)
-    killed_ = true;
-  else
-    o.action = SessionAction::Detach;
+  if (!extended_) o.action = SessionAction::Detach;
   return o;
 }
 
