@@ -350,10 +350,9 @@ int trace_diff_command(const CliRequest& request) {
       // instruction is what changed the state, not the instruction.
       std::string by;
       for (const auto& [side, data] : {std::pair<const char*, const trace::TraceData*>{"A", &a}, {"B", &b}})
-        for (const trace::DebuggerWrite& w : data->history.writes)
-          if (w.icount == d.state->icount + 1 && by.find(side) == std::string::npos)
-            by += std::string(by.empty() ? "" : " and ") + side + "'s debugger write (set while recording) at " +
-                  group_digits(w.icount);
+        if (!data->history.writes_at(d.state->icount + 1).empty())
+          by += std::string(by.empty() ? "" : " and ") + side + "'s debugger write (set while recording) at " +
+                group_digits(d.state->icount + 1);
       if (by.empty()) {
         out += "state:        the instruction at " + group_digits(d.state->icount) + " leaves different states\n";
       } else {

@@ -84,8 +84,7 @@ vm::HostReply HistoryEnvironment::call(std::uint64_t icount, const vm::HostReque
   if (mode_ == Mode::Replay || !live_) {
     if (history_->open_ended) {
       // The lost part of a cut-short trace starts here: this is the end.
-      history_->open_ended = false;
-      history_->frontier = std::max(history_->frontier, icount);
+      history_->close_open_end(icount);
     }
     std::ostringstream os;
     os << "end of the recorded history: at instruction " << icount

@@ -82,19 +82,19 @@ std::vector<MemoryAccess> Timeline::Impl::debugger_accesses(vm::Addr addr, std::
       counts.push_back(w.icount);
   for (const std::uint64_t c : counts) {
     // Before: the instruction before c alone, from the state at c - 1 (at 0: the initial state).
+    vm::Machine after = store.at_or_before(0)->machine;
     std::optional<vm::Machine> before;
     if (c == 0) {
-      before = store.at_or_before(0)->machine;
+      before = after;
     } else {
-      vm::Machine m = store.at_or_before(0)->machine;
-      const Advance a = reach(m, c - 1, cancel);
+      const Advance a = reach(after, c - 1, cancel);
       if (a.outcome != Outcome::Reached) {
         failure = failure_event(a, now());
         return out;
       }
-      before = after_one(m, *env);
+      before = after_one(after, *env);
     }
-    vm::Machine after = store.at_or_before(0)->machine;
+    // After: one instruction on from there, the writes made at c applied.
     const Advance b = reach(after, c, cancel);
     if (!before || b.outcome != Outcome::Reached) {
       failure = failure_event(b, now());

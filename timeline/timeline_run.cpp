@@ -47,11 +47,7 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
       // mark's `next` (trace/format.hpp): its history ends there at the
       // latest, even when the program makes no further host call.
       end = env->history().open_end_bound;
-      if (at >= end) {
-        trace::History& h = env->history();
-        h.open_ended = false;
-        h.frontier = std::max(h.frontier, at);
-      }
+      if (at >= end) env->history().close_open_end(at);
     }
     if (options.max_instructions != 0) end = std::min(end, options.max_instructions);
     if (at >= end) {

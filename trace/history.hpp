@@ -7,6 +7,7 @@
 // HistorySink that streams one to disk. Serving a Machine from a History
 // (time travel) is timeline/history_environment.hpp's job.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -82,6 +83,11 @@ class History {
   std::vector<const DebuggerWrite*> writes_at(std::uint64_t icount) const;
   // Forget everything at or after `icount` (events, writes); frontier = icount.
   void truncate(std::uint64_t icount);
+  // An open-ended history ends at `icount` (a lost host call, or the bound).
+  void close_open_end(std::uint64_t icount) {
+    open_ended = false;
+    frontier = std::max(frontier, icount);
+  }
 };
 
 }  // namespace rvrr::trace

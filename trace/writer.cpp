@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "trace/format.hpp"
+#include "trace/little_endian.hpp"
 #include "vm/host_io.hpp"
 
 namespace rvrr::trace {
@@ -47,18 +48,16 @@ void TraceWriter::on_write(const DebuggerWrite& write) {
 }
 
 void TraceWriter::on_truncate(std::uint64_t icount) {
-  std::vector<std::uint8_t> body(8);
-  for (int i = 0; i < 8; ++i) body[i] = static_cast<std::uint8_t>(icount >> (8 * i));
+  std::vector<std::uint8_t> body;
+  put_le(body, icount, 8);
   put(encode_record(RecordType::Truncate, body));
 }
 
 void TraceWriter::on_progress(std::uint64_t icount, std::uint64_t next) {
   if (version_ < 4) return;
-  std::vector<std::uint8_t> body(16);
-  for (int i = 0; i < 8; ++i) {
-    body[i] = static_cast<std::uint8_t>(icount >> (8 * i));
-    body[8 + i] = static_cast<std::uint8_t>(next >> (8 * i));
-  }
+  std::vector<std::uint8_t> body;
+  put_le(body, icount, 8);
+  put_le(body, next, 8);
   put(encode_record(RecordType::Progress, body));
 }
 

@@ -19,6 +19,15 @@ FIXTURES = os.path.join(g.source_dir(), "tests", "fixtures")
 SRC = os.path.join(FIXTURES, "query_guest.c")
 
 
+def record_fixture(tmp, elf):
+    """Records tests/fixtures/ELF into TMP; the trace's path."""
+    trace = os.path.join(tmp, os.path.splitext(elf)[0] + ".rvrr")
+    rec = subprocess.run([g.rvrr_binary(), "record", "-o", trace, os.path.join(FIXTURES, elf)],
+                         capture_output=True, timeout=60)
+    ck.check(os.path.exists(trace), f"record {elf}: {rec.stderr.decode()}")
+    return trace
+
+
 def ok(args, what):
     res = g.run_rvrr(args, timeout=120)
     ck.check(res.returncode == 0, f"{what}: `rvrr {' '.join(args)}` exited {res.returncode}:\n{res.stderr}")
@@ -28,10 +37,7 @@ def ok(args, what):
 @g.scenario(ck, "trace calls: arguments, callers, returns, longjmp; text and --json; unknown names")
 def calls():
     with tempfile.TemporaryDirectory(prefix="rvrr-calls-") as tmp:
-        trace = os.path.join(tmp, "q.rvrr")
-        rec = subprocess.run([g.rvrr_binary(), "record", "-o", trace, os.path.join(FIXTURES, "query_guest.elf")],
-                             capture_output=True, timeout=60)
-        ck.check(os.path.exists(trace), f"record: {rec.stderr.decode()}")
+        trace = record_fixture(tmp, "query_guest.elf")
         call_line = g.line_of(SRC, "CALL_SQUARE")
 
         text = ok(["trace", "calls", trace, "square"], "calls square")
@@ -75,10 +81,7 @@ def calls():
                 "a function inlined everywhere: where")
 def copies():
     with tempfile.TemporaryDirectory(prefix="rvrr-calls-") as tmp:
-        trace = os.path.join(tmp, "c.rvrr")
-        rec = subprocess.run([g.rvrr_binary(), "record", "-o", trace, os.path.join(FIXTURES, "copies_guest.elf")],
-                             capture_output=True, timeout=60)
-        ck.check(os.path.exists(trace), f"record: {rec.stderr.decode()}")
+        trace = record_fixture(tmp, "copies_guest.elf")
         text = ok(["trace", "calls", trace, "mix"], "calls mix")
         ck.check(re.match(r"mix: 5 calls in 2 copies \(mix at .*copies_guest\.c:\d+, mix\.constprop\.0 at ", text),
                  f"header names both copies:\n{text}")
