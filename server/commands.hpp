@@ -73,6 +73,9 @@ struct RecordingPlan {
 std::optional<RecordingPlan> plan_recording(const CliRequest& request);
 // The live-run options (guest args, limits, host files) from the command line.
 timeline::LiveOptions live_options(const CliRequest& request);
+// How many instructions apart a trace's progress marks are (2^30, or
+// RVRR_PROGRESS_MARKS for tests; a bad value is named on stderr and ignored).
+std::uint64_t progress_marks_setting();
 // vm::load_warnings for the program about to run with `args`: one line
 // "rvrr: warning: PROGRAM: ..." each on stderr, before the program starts.
 void print_load_warnings(const vm::ElfImage& image, const std::string& program, const std::vector<std::string>& args);

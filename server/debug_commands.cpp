@@ -152,6 +152,9 @@ int debug_command(const CliRequest& request) {
     return kExitUsage;
   }
   std::shared_ptr<trace::TraceWriter> writer = setup->writer;
+  // Marks as the session goes, so a session killed while its program spins
+  // still leaves a trace whose replay ends.
+  setup->env->mark_progress_every(progress_marks_setting());
   int status;
   std::uint64_t length = 0;
   std::string stopped_by;

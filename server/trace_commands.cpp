@@ -66,6 +66,18 @@ timeline::LiveOptions live_options(const CliRequest& request) {
   return live;
 }
 
+std::uint64_t progress_marks_setting() {
+  // RVRR_PROGRESS_MARKS=N: a progress mark every N instructions (2^12-2^40)
+  // instead of every 2^30, so a test of a killed recording replays little.
+  if (const char* env = std::getenv("RVRR_PROGRESS_MARKS")) {
+    char* end = nullptr;
+    const unsigned long long n = std::strtoull(env, &end, 10);
+    if (end != env && *end == '\0' && n >= (1ull << 12) && n <= (1ull << 40)) return n;
+    std::fprintf(stderr, "rvrr: ignoring RVRR_PROGRESS_MARKS='%s' (expected 4096-2^40)\n", env);
+  }
+  return timeline::RecordOptions{}.progress_marks;
+}
+
 int record_command(const CliRequest& request) {
   const CliOptions& o = request.options;
   std::optional<RecordingPlan> plan = plan_recording(request);
@@ -81,14 +93,7 @@ int record_command(const CliRequest& request) {
   ro.live.interrupt = stop_signals.interrupt();
   ro.interrupted_by = [&stop_signals] { return stop_signals.name(); };
   ro.max_instructions = o.max_instructions;
-  // RVRR_PROGRESS_MARKS=N: a progress mark every N instructions (2^12-2^40)
-  // instead of every 2^30, so a test of a killed recording replays little.
-  if (const char* env = std::getenv("RVRR_PROGRESS_MARKS")) {
-    char* end = nullptr;
-    const unsigned long long n = std::strtoull(env, &end, 10);
-    if (end != env && *end == '\0' && n >= (1ull << 12) && n <= (1ull << 40)) ro.progress_marks = n;
-    else std::fprintf(stderr, "rvrr: ignoring RVRR_PROGRESS_MARKS='%s' (expected 4096-2^40)\n", env);
-  }
+  ro.progress_marks = progress_marks_setting();
   // Index the history on the other hardware thread while recording, for the
   // replays (TRACE.idx); with one hardware thread it would slow the recording.
   const timeline::BackgroundIndexChoice background = timeline::default_index_in_background();

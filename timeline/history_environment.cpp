@@ -113,7 +113,23 @@ void HistoryEnvironment::output(std::uint64_t icount, int fd, std::span<const st
 }
 
 void HistoryEnvironment::advance_frontier(std::uint64_t icount) {
-  if (icount > history_->frontier) history_->frontier = icount;
+  if (icount <= history_->frontier) return;
+  history_->frontier = icount;
+  if (progress_every_ != 0 && icount - last_mark_ >= progress_every_ / 2) mark_progress();
+}
+
+void HistoryEnvironment::mark_progress_every(std::uint64_t every) {
+  progress_every_ = every;
+  if (every != 0) mark_progress();
+}
+
+void HistoryEnvironment::mark_progress() {
+  const std::uint64_t at = history_->frontier;
+  // A mark follows every host call before it (the trace reader insists); a
+  // call made at the frontier itself waits for the next advance.
+  if (sink_ == nullptr || (!history_->events.empty() && history_->events.back().icount >= at)) return;
+  last_mark_ = at;
+  sink_->on_progress(at, at + progress_every_);
 }
 
 void HistoryEnvironment::record_write(trace::DebuggerWrite write) {
@@ -131,6 +147,12 @@ void HistoryEnvironment::truncate(std::uint64_t icount) {
   // The discarded future may be re-run differently; its output is new output.
   printed_up_to_ = std::min(printed_up_to_, icount);
   if (sink_) sink_->on_truncate(icount);
+  // The marks past `icount` are void: the last one left may have promised
+  // its successor too far ahead for a new future, so mark the new end.
+  if (progress_every_ != 0 && last_mark_ > icount) {
+    last_mark_ = icount;
+    mark_progress();
+  }
 }
 
 }  // namespace rvrr::timeline

@@ -6,6 +6,7 @@
 // past the frontier it asks the live host (live mode) and appends, or
 // refuses (replay mode: the end).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -51,8 +52,19 @@ class HistoryEnvironment : public vm::Environment {
   // (icount >= printed_up_to_), so going back and forth never prints twice.
   void output(std::uint64_t icount, int fd, std::span<const std::uint8_t> bytes) override;
 
-  // The caller (Timeline) reports how far execution has gone; advances the frontier.
+  // The caller (Timeline) reports how far execution has gone; advances the
+  // frontier. With progress marks on, the sink gets one whenever the frontier
+  // is `every / 2` past the last, promising the next within `every`: the
+  // caller must advance the frontier by less than `every / 2` at a time.
   void advance_frontier(std::uint64_t icount);
+  // Progress marks for a trace written as a debugging session goes (`rvrr
+  // record` places its own, at exact multiples). 0 = none. Marks the frontier now.
+  void mark_progress_every(std::uint64_t every);
+  // How far one run may take the frontier (see advance_frontier).
+  std::uint64_t frontier_step_limit() const {
+    return progress_every_ != 0 ? std::min<std::uint64_t>(progress_every_ / 2, kMaxFrontierStep) : kMaxFrontierStep;
+  }
+  static constexpr std::uint64_t kMaxFrontierStep = std::uint64_t{1} << 20;
   trace::History& history() { return *history_; }
   const trace::History& history() const { return *history_; }
   Mode mode() const { return mode_; }
@@ -68,6 +80,9 @@ class HistoryEnvironment : public vm::Environment {
   std::shared_ptr<vm::Environment> live_;
   trace::HistorySink* sink_;
   std::uint64_t printed_up_to_ = 0;  // output at icount below this was already shown
+  std::uint64_t progress_every_ = 0;
+  std::uint64_t last_mark_ = 0;
+  void mark_progress();
 };
 
 }  // namespace rvrr::timeline

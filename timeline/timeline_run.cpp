@@ -74,6 +74,8 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
 
     std::uint64_t limit = std::min(target, end);
     if (cancel != nullptr) limit = std::min(limit, at + kCancelSlice);
+    // A live run's trace gets its progress marks between runs.
+    if (live()) limit = std::min(limit, at + env->frontier_step_limit());
     if (auto w = env->history().next_write_at_or_after(at + 1)) limit = std::min(limit, *w);
     bool checkpoint_due = false;
     if (checkpoints) {

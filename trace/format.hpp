@@ -186,7 +186,7 @@ class TraceWriter : public HistorySink {
   void on_write(const DebuggerWrite& write) override;
   void on_truncate(std::uint64_t icount) override;
   // A progress mark (RecordType::Progress); nothing for a format before 4.
-  void on_progress(std::uint64_t icount, std::uint64_t next);
+  void on_progress(std::uint64_t icount, std::uint64_t next) override;
   // Writes the footer, fsyncs and closes. Later calls and records are ignored.
   void finish(const TraceFooter& footer);
 

@@ -41,6 +41,10 @@ class HistorySink {
   virtual void on_event(const HostEvent& event) = 0;
   virtual void on_write(const DebuggerWrite& write) = 0;
   virtual void on_truncate(std::uint64_t icount) = 0;
+  // The history reached `icount` and will reach `next` only after another
+  // mark (RecordType::Progress): what bounds the replay of a trace whose
+  // writer was killed.
+  virtual void on_progress(std::uint64_t icount, std::uint64_t next) = 0;
 };
 
 // How a recorded execution ended (from its trace's footer): a replay that

@@ -268,6 +268,7 @@ TraceData read_trace(std::span<const std::uint8_t> b) {
           std::uint64_t at = in.u64("the instruction count");
           t.history.truncate(at);
           last_truncate = at;
+          last_progress = std::min(last_progress, at);  // later marks are void
           last_write = std::min(last_write, at);
           any_event = !t.history.events.empty();
           last_event = any_event ? t.history.events.back().icount : 0;

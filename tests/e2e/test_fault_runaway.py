@@ -76,6 +76,50 @@ def killed_while_spinning():
                      f"(proven {proven})")
 
 
+@g.scenario(ck, "a debugging session killed (kill -9) while gdb continues a spinning guest: its trace's queries end")
+def debug_killed_while_spinning():
+    import signal
+    spin = g.build_guest("fault_spin")
+    with tempfile.TemporaryDirectory(prefix="rvrr-runaway-") as tmp:
+        trace = os.path.join(tmp, "spin.rvrr")
+        marks = 1 << 22
+        os.environ["RVRR_PROGRESS_MARKS"] = str(marks)
+        try:
+            server = g.Server.debug(spin, options=("-o", trace))
+            server.start()
+        finally:
+            del os.environ["RVRR_PROGRESS_MARKS"]
+        try:
+            client = r.RspClient(server.port)
+            client.handshake()
+            client.send("vCont;c")
+            proven = 0
+            for _ in range(600):
+                time.sleep(0.05)
+                info = g.run_rvrr(["trace", "info", trace], timeout=30)
+                m = re.search(r"length: +at least ([\d,]+) instructions", info.stdout)
+                proven = int(m.group(1).replace(",", "")) if m else 0
+                if proven >= 2 * marks:
+                    break
+            os.killpg(server.proc.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+            client.close()
+        finally:
+            server.stop()
+        info = g.run_rvrr(["trace", "info", trace], timeout=30)
+        ck.check(info.returncode == 0 and "cut short" in info.stdout, f"trace info: {info.stdout}{info.stderr}")
+        m = re.search(r"length: +at least ([\d,]+) instructions", info.stdout)
+        proven = int(m.group(1).replace(",", "")) if m else 0
+        ck.check(proven >= 2 * marks, f"the session's progress marks prove how far it got: {info.stdout}")
+        t0 = time.monotonic()
+        res = g.run_rvrr(["trace", "lines", trace], timeout=120)
+        ck.check(res.returncode == 0 and "stopped before its next progress mark" in res.stderr,
+                 f"trace lines: exit {res.returncode} after {time.monotonic() - t0:.1f}s: {res.stderr}")
+        ends = re.findall(r"taken to end at instruction (\d+)", res.stderr)
+        ck.check(len(ends) == 1 and proven < int(ends[0]) <= proven + marks,
+                 f"trace lines: the end is past the last mark, by at most a mark's interval: {ends} (proven {proven})")
+
+
 @g.scenario(ck, "gdb Ctrl-C (SIGINT to gdb) during continue")
 def gdb_ctrl_c():
     spin = g.build_guest("fault_spin")
@@ -193,6 +237,7 @@ def gdb_ctrl_c_reverse():
 if __name__ == "__main__":
     max_instructions()
     killed_while_spinning()
+    debug_killed_while_spinning()
     gdb_ctrl_c()
     gdb_ctrl_c_reverse()
     raw_interrupt()

@@ -29,7 +29,9 @@ struct FakeHost : vm::Environment {
 
 struct RecordingSink : HistorySink {
   std::vector<std::uint64_t> events, writes, truncates;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> marks;
   void on_event(const HostEvent& e) override { events.push_back(e.icount); }
+  void on_progress(std::uint64_t icount, std::uint64_t next) override { marks.emplace_back(icount, next); }
   void on_write(const DebuggerWrite& w) override { writes.push_back(w.icount); }
   void on_truncate(std::uint64_t icount) override { truncates.push_back(icount); }
 };
@@ -164,4 +166,36 @@ TEST_CASE("guest output is printed once across back-and-forth") {
   env.truncate(25);
   say(30, 1, "other");
   CHECK(shown == "1:hello;2:oops;1:more;1:other;");
+}
+
+TEST_CASE("a live history marks its progress for the trace, half a period apart and after a truncation") {
+  auto h = std::make_shared<History>();
+  auto host = std::make_shared<FakeHost>();
+  RecordingSink sink;
+  HistoryEnvironment env(h, HistoryEnvironment::Mode::Live, host, &sink);
+  using Marks = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+  env.advance_frontier(30);
+  CHECK(sink.marks.empty());  // off until asked for
+  CHECK(env.frontier_step_limit() == HistoryEnvironment::kMaxFrontierStep);
+  env.mark_progress_every(100);
+  CHECK(env.frontier_step_limit() == 50);  // so no run can outrun a promise
+  CHECK(sink.marks == Marks{{30, 130}});
+  env.advance_frontier(79);
+  CHECK(sink.marks.size() == 1);
+  env.advance_frontier(80);
+  CHECK(sink.marks == Marks{{30, 130}, {80, 180}});
+  // A host call at the frontier itself: the mark waits for the next advance.
+  env.call(140, random_req(1));
+  env.advance_frontier(140);
+  CHECK(sink.marks.size() == 2);
+  env.advance_frontier(141);
+  CHECK(sink.marks.back() == std::pair<std::uint64_t, std::uint64_t>{141, 241});
+  // Going back voids the marks past the new end: the end is marked anew.
+  env.truncate(100);
+  CHECK(sink.truncates == std::vector<std::uint64_t>{100});
+  CHECK(sink.marks.back() == std::pair<std::uint64_t, std::uint64_t>{100, 200});
+  // A truncation past the last mark keeps its promise.
+  env.advance_frontier(120);
+  env.truncate(110);
+  CHECK(sink.marks.size() == 4);
 }

@@ -227,6 +227,16 @@ TEST_CASE("progress marks: a cut-short trace is proven to its last mark and boun
     w.on_progress(500, 3000);
   }
   CHECK(error_of(slurp(p)).find("out of order") != std::string::npos);
+  // A debugging session that goes back voids the marks past the new end and marks it.
+  {
+    TraceWriter w(p.string(), sample_header());
+    w.on_progress(1000, 2000);
+    w.on_truncate(500);
+    w.on_progress(500, 1500);
+  }
+  const TraceData back = read_trace_file(p.string());
+  CHECK(back.history.frontier == 500);
+  CHECK(back.history.open_end_bound == 1500);
   // A format-3 writer writes none; no marks, no bound.
   TraceHeader old = sample_header();
   old.format_version = 3;
