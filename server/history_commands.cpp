@@ -270,6 +270,22 @@ std::string side_text(const char* name, const timeline::DiffSide& s, const debug
   return out + "\n";
 }
 
+// The sides ("A", "B") whose debugger write (`set var` while recording)
+// right after the state point's instruction is what made the states part.
+std::vector<const char*> states_parted_by_debugger(const timeline::DiffPoint& p, const trace::TraceData& a,
+                                                   const trace::TraceData& b) {
+  std::vector<const char*> sides;
+  for (const auto& [side, data] : {std::pair<const char*, const trace::TraceData*>{"A", &a}, {"B", &b}})
+    if (!data->history.writes_at(p.icount + 1).empty()) sides.push_back(side);
+  return sides;
+}
+
+std::string debugger_writes_json(const trace::TraceData& t) {
+  const auto& w = t.history.writes;
+  return "{\"count\":" + std::to_string(w.size()) +
+         ",\"first\":" + (w.empty() ? std::string("null") : std::to_string(w.front().icount)) + "}";
+}
+
 }  // namespace
 
 int trace_diff_command(const CliRequest& request) {
@@ -299,8 +315,16 @@ int trace_diff_command(const CliRequest& request) {
                       ",\"a\":" + end_json(pa.string(), d.program_a, d.end_a) +
                       ",\"b\":" + end_json(pb.string(), d.program_b, d.end_b) + ",\"notes\":[" + notes + "]";
     if (d.same_program) {
+      std::string state = point_json(d.state, names);
+      if (d.state) {
+        std::string by;
+        for (const char* side : states_parted_by_debugger(*d.state, a, b))
+          by += (by.empty() ? "\"" : ",\"") + std::string(side[0] == 'A' ? "a" : "b") + "\"";
+        state.insert(state.size() - 1, ",\"by_debugger_write\":[" + by + "]");
+      }
       out += ",\"control\":" + point_json(d.control, names) + ",\"host_call\":" + point_json(d.host_call, names) +
-             ",\"state\":" + point_json(d.state, names) + ",\"same_end\":" + (d.same_end ? "true" : "false");
+             ",\"state\":" + state + ",\"same_end\":" + (d.same_end ? "true" : "false") +
+             ",\"debugger_writes\":{\"a\":" + debugger_writes_json(a) + ",\"b\":" + debugger_writes_json(b) + "}";
     }
     if (!d.error.empty()) out += ",\"error\":" + json_string(d.error);
     std::printf("%s}\n", out.c_str());
@@ -349,10 +373,9 @@ int trace_diff_command(const CliRequest& request) {
       // A debugger write (`set var` while recording) made right after that
       // instruction is what changed the state, not the instruction.
       std::string by;
-      for (const auto& [side, data] : {std::pair<const char*, const trace::TraceData*>{"A", &a}, {"B", &b}})
-        if (!data->history.writes_at(d.state->icount + 1).empty())
-          by += std::string(by.empty() ? "" : " and ") + side + "'s debugger write (set while recording) at " +
-                group_digits(d.state->icount + 1);
+      for (const char* side : states_parted_by_debugger(*d.state, a, b))
+        by += std::string(by.empty() ? "" : " and ") + side + "'s debugger write (set while recording) at " +
+              group_digits(d.state->icount + 1);
       if (by.empty()) {
         out += "state:        the instruction at " + group_digits(d.state->icount) + " leaves different states\n";
       } else {

@@ -160,6 +160,49 @@ def diff():
     ck.check(r.returncode == 2 and "different programs" in r.stderr, f"different programs: exit 2:\n{r.stdout}{r.stderr}")
 
 
+@g.scenario(ck, "trace diff: a debugger write made while recording parts the states, named in text and --json")
+def diff_debugger_write():
+    elf = g.build_guest("write_history")
+    src = g.guest_source("write_history")
+    plain = record(elf, "abcd", "plain.rvrr")
+    live = os.path.join(TMP, "live.rvrr")
+    inp = os.path.join(TMP, "live.in")
+    with open(inp, "w") as f:
+        f.write("abcd")
+    cmds = [f"break write_history.c:{g.marker_line(src, 'double')}",  # 0
+            "continue",                                                # 1
+            "set var counter = 40",                                    # 2
+            "continue",                                                # 3
+            "kill"]                                                    # 4
+    with g.Server.debug(elf, options=("-o", live), stdin=inp) as srv:
+        s = g.run_gdb(srv.port, elf, cmds, timeout=60)
+        ck.begin("trace diff: the session that set counter", s, srv)
+        ck.at_line(1, g.marker_line(src, "double"))
+        ck.contains(3, "the program exited with status 0")
+        srv.wait(20)
+    r = rvrr("trace", "diff", plain, live)
+    ck.begin("trace diff: a debugger write")
+    m = re.search(r"debugger writes \(set while recording\): A none; B 1 \(the first at instruction ([\d,]+)\)", r.stdout)
+    ck.check(r.returncode == 1 and m is not None, f"B's write is counted, with its count:\n{r.stdout}{r.stderr}")
+    at = m.group(1) if m else "?"
+    ck.check(re.search(r"state: +the states part after instruction [\d,]+: B's debugger write \(set while recording\) at "
+                       + re.escape(at), r.stdout), f"the write is what parts the states:\n{r.stdout}")
+    r = rvrr("trace", "diff", "--json", plain, live)
+    j = parse(r, "trace diff --json with a debugger write")
+    if j is not None:
+        w = j.get("debugger_writes", {})
+        first = int(at.replace(",", "")) if m else None
+        ck.check(w.get("a") == {"count": 0, "first": None} and w.get("b") == {"count": 1, "first": first},
+                 f"the debugger writes of each side: {w}")
+        st = j.get("state") or {}
+        ck.check(st.get("by_debugger_write") == ["b"] and st.get("icount", 0) + 1 == first,
+                 f"the state point names B's write: {st}")
+    r = rvrr("trace", "diff", "--json", live, plain)
+    j = parse(r, "trace diff --json, sides swapped")
+    if j is not None:
+        ck.check((j.get("state") or {}).get("by_debugger_write") == ["a"], f"swapped, A's write: {j.get('state')}")
+
+
 @g.scenario(ck, "trace memory: the map at the end and at a count")
 def memory():
     elf = g.build_guest("write_history")
@@ -188,5 +231,6 @@ def memory():
 
 writes()
 diff()
+diff_debugger_write()
 memory()
 ck.finish()
