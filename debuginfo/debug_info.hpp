@@ -100,6 +100,9 @@ struct InlinedCall {
   std::uint32_t caller = 0;    // index into functions(): the out-of-line function holding it
   std::string call_file;       // the call's file as DWARF names it (empty: not given)
   std::uint32_t call_line = 0;
+  // Its parameters, in declaration order, each where the DWARF puts it at
+  // `entry` (Param::at_entry: in registers, a constant, or not there).
+  std::vector<Param> params;
 };
 
 using LineId = std::uint32_t;  // index into lines()

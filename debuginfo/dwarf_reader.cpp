@@ -258,6 +258,24 @@ struct DebugInfo::Builder {
     }
   }
 
+  // `X; DW_OP_stack_value` with X a constant (DW_OP_addr, DW_OP_constN,
+  // DW_OP_litN): the value is X, in no register.
+  static bool constant_expr(const Dwarf_Op* expr, std::size_t len, std::uint64_t& value) {
+    if (len != 2 || expr[1].atom != DW_OP_stack_value) return false;
+    const Dwarf_Op& op = expr[0];
+    switch (op.atom) {
+      case DW_OP_addr: case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
+      case DW_OP_constu: case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
+      case DW_OP_consts:
+        value = op.number;  // libdw sign-extends the signed forms into the word
+        return true;
+      default:
+        if (op.atom < DW_OP_lit0 || op.atom > DW_OP_lit31) return false;
+        value = op.atom - DW_OP_lit0;
+        return true;
+    }
+  }
+
   // A parameter whose one location (not a list: the whole function) is a
   // constant the compiler made it, e.g. a `.constprop` clone's pointer to a
   // global, `DW_OP_addr X; DW_OP_stack_value`: like DW_AT_const_value, it takes no register.
@@ -266,19 +284,7 @@ struct DebugInfo::Builder {
     Dwarf_Op* expr = nullptr;
     std::size_t len = 0;
     if (dwarf_attr(die, DW_AT_location, &a) == nullptr || dwarf_getlocation(&a, &expr, &len) != 0) return;
-    if (len != 2 || expr[1].atom != DW_OP_stack_value) return;
-    const Dwarf_Op& op = expr[0];
-    switch (op.atom) {
-      case DW_OP_addr: case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
-      case DW_OP_constu: case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
-      case DW_OP_consts:
-        p.value = op.number;  // libdw sign-extends the signed forms into the word
-        break;
-      default:
-        if (op.atom < DW_OP_lit0 || op.atom > DW_OP_lit31) return;
-        p.value = op.atom - DW_OP_lit0;
-    }
-    p.constant = true;
+    p.constant = constant_expr(expr, len, p.value);
   }
 
   // Where the parameter `die` is at the function's entry (Param::AtEntry):
@@ -295,6 +301,11 @@ struct DebugInfo::Builder {
     const int found = dwarf_getlocation_addr(&a, entry, &expr, &len, 1);
     if (found == 0) p.at_entry = Param::AtEntry::Nowhere;
     if (found != 1 || len == 0) return;
+    // A constant there (an inlined call's `scale(sink, 10)`: DW_OP_lit10 for k).
+    if (constant_expr(expr, len, p.value)) {
+      p.constant = true;
+      return;
+    }
     std::vector<std::pair<std::uint16_t, std::uint16_t>> pieces;
     for (std::size_t i = 0; i < len; ++i) {
       const Dwarf_Op& op = expr[i];
@@ -325,6 +336,64 @@ struct DebugInfo::Builder {
     p.entry_pieces = std::move(pieces);
   }
 
+  // The formal parameters of function or inlined call `die`, in the order
+  // of their declaration, each with where it is at `entry`. `declared`
+  // (an inlined call's abstract origin) adds those the copy does not list,
+  // optimized out.
+  static void read_params(Dwarf_Die* die, Addr entry, std::vector<Param>& out_params, bool& variadic,
+                          Dwarf_Die* declared = nullptr) {
+    Dwarf_Die child;
+    // A concrete copy of an abstract function (a clone, an inlined call) may
+    // list its parameters in another order: keep the declaration's (its
+    // abstract origin's, whose children come in order), which is also the
+    // order of the registers a clone's remaining parameters take.
+    std::vector<std::pair<Dwarf_Off, Param>> params;
+    if (declared != nullptr && dwarf_child(declared, &child) == 0) {
+      do {
+        if (dwarf_tag(&child) != DW_TAG_formal_parameter) continue;
+        Param p;
+        p.name = attr_string(&child, DW_AT_name);
+        p.type = param_type(&child);
+        p.at_entry = Param::AtEntry::Nowhere;
+        params.emplace_back(dwarf_dieoffset(&child), std::move(p));
+      } while (dwarf_siblingof(&child, &child) == 0);
+    }
+    if (dwarf_child(die, &child) == 0) {
+      do {
+        if (dwarf_tag(&child) == DW_TAG_formal_parameter) {
+          Param p;
+          p.name = attr_string(&child, DW_AT_name);
+          p.type = param_type(&child);
+          Dwarf_Attribute a;
+          if (dwarf_attr(&child, DW_AT_const_value, &a) != nullptr) {
+            Dwarf_Word w = 0;
+            Dwarf_Sword sw = 0;
+            if (dwarf_formudata(&a, &w) == 0) {
+              p.constant = true;
+              p.value = w;
+            } else if (dwarf_formsdata(&a, &sw) == 0) {
+              p.constant = true;
+              p.value = static_cast<std::uint64_t>(sw);
+            }
+          }
+          if (!p.constant) constant_location(&child, p);
+          if (!p.constant) entry_location(&child, entry, p);
+          Dwarf_Die origin;
+          Dwarf_Off order = params.size();
+          if (dwarf_attr(&child, DW_AT_abstract_origin, &a) != nullptr && dwarf_formref_die(&a, &origin) != nullptr)
+            order = dwarf_dieoffset(&origin);
+          auto listed = std::find_if(params.begin(), params.end(), [&](const auto& q) { return q.first == order; });
+          if (declared != nullptr && listed != params.end()) listed->second = std::move(p);
+          else params.emplace_back(order, std::move(p));
+        } else if (dwarf_tag(&child) == DW_TAG_unspecified_parameters) {
+          variadic = true;
+        }
+      } while (dwarf_siblingof(&child, &child) == 0);
+    }
+    std::stable_sort(params.begin(), params.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [order, p] : params) out_params.push_back(std::move(p));
+  }
+
   void read_function(Dwarf_Die* die) {
     Function f;
     f.name = attr_string(die, DW_AT_name);
@@ -346,44 +415,7 @@ struct DebugInfo::Builder {
     Dwarf_Die ret;
     f.returns_value = type_of(die, &ret);
     if (f.returns_value) f.result = param_type(die);
-    Dwarf_Die child;
-    // A concrete copy of an abstract function (a clone) may list its
-    // parameters in another order: keep the declaration's (its abstract
-    // origin's, whose children come in order), which is also the order of
-    // the registers the clone's remaining parameters take.
-    std::vector<std::pair<Dwarf_Off, Param>> params;
-    if (dwarf_child(die, &child) == 0) {
-      do {
-        if (dwarf_tag(&child) == DW_TAG_formal_parameter) {
-          Param p;
-          p.name = attr_string(&child, DW_AT_name);
-          p.type = param_type(&child);
-          Dwarf_Attribute a;
-          if (dwarf_attr(&child, DW_AT_const_value, &a) != nullptr) {
-            Dwarf_Word w = 0;
-            Dwarf_Sword sw = 0;
-            if (dwarf_formudata(&a, &w) == 0) {
-              p.constant = true;
-              p.value = w;
-            } else if (dwarf_formsdata(&a, &sw) == 0) {
-              p.constant = true;
-              p.value = static_cast<std::uint64_t>(sw);
-            }
-          }
-          if (!p.constant) constant_location(&child, p);
-          if (!p.constant) entry_location(&child, f.entry, p);
-          Dwarf_Die origin;
-          Dwarf_Off order = params.size();
-          if (dwarf_attr(&child, DW_AT_abstract_origin, &a) != nullptr && dwarf_formref_die(&a, &origin) != nullptr)
-            order = dwarf_dieoffset(&origin);
-          params.emplace_back(order, std::move(p));
-        } else if (dwarf_tag(&child) == DW_TAG_unspecified_parameters) {
-          f.variadic = true;
-        }
-      } while (dwarf_siblingof(&child, &child) == 0);
-    }
-    std::stable_sort(params.begin(), params.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (auto& [order, p] : params) f.params.push_back(std::move(p));
+    read_params(die, f.entry, f.params, f.variadic);
     const auto index = static_cast<std::uint32_t>(out.functions_.size());
     out.functions_.push_back(std::move(f));
     for (auto& r : ranges) out.dwarf_ranges_.push_back(FnRange{r.first, r.second, index});
@@ -408,6 +440,12 @@ struct DebugInfo::Builder {
         c.caller = caller;
         c.call_line = static_cast<std::uint32_t>(attr_udata(&child, DW_AT_call_line, 0));
         c.call_file = call_file(&child);
+        Dwarf_Attribute a;
+        Dwarf_Die origin;
+        bool variadic = false;
+        const bool has_origin =
+            dwarf_attr(&child, DW_AT_abstract_origin, &a) != nullptr && dwarf_formref_die(&a, &origin) != nullptr;
+        read_params(&child, c.entry, c.params, variadic, has_origin ? &origin : nullptr);
         if (!c.name.empty() && c.entry != 0) out.inlined_.push_back(std::move(c));
       }
       if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block) read_inlined(&child, caller, depth + 1);

@@ -45,7 +45,9 @@ inline constexpr char kAnswerCacheMagic[] = "RVRRANSWERS";  // 11 bytes, no term
 // 5: a call says which copy of its function it entered (`trace calls NAME`
 // searches every out-of-line copy of NAME); an access may be a debugger
 // write of its own (version 4 folded it into the instruction before).
-inline constexpr std::uint32_t kAnswerCacheVersion = 5;
+// 6: calls the compiler inlined are calls too (CallEnd::Inlined, with the
+// inlined call and its parameters read).
+inline constexpr std::uint32_t kAnswerCacheVersion = 6;
 
 using Answer = std::vector<std::uint8_t>;
 

@@ -167,6 +167,8 @@ std::vector<std::uint8_t> encode_calls(const std::vector<CallRecord>& calls) {
     o.u(c.ret_a1);
     o.u(c.ret_fa0);
     o.u(c.ret_fa1);
+    o.u(c.inlined, 4);
+    o.u(c.params_read, 1);
   }
   return std::move(o.b);
 }
@@ -175,7 +177,7 @@ std::optional<std::vector<CallRecord>> decode_calls(std::span<const std::uint8_t
                                                     const debuginfo::DebugInfo& debug) {
   In in{{bytes}};
   std::vector<CallRecord> calls;
-  constexpr std::size_t kRecord = 8 + 4 * 4 + 8 + 1 + 8 + 2 + 1 + 3 * 8 * 8 + 4 * 8;
+  constexpr std::size_t kRecord = 8 + 4 * 4 + 8 + 1 + 8 + 2 + 1 + 3 * 8 * 8 + 4 * 8 + 4 + 1;
   for (std::uint64_t i = 0, n = in.count(kRecord); i < n && in.ok; ++i) {
     CallRecord c;
     c.entry = in.u();
@@ -185,7 +187,7 @@ std::optional<std::vector<CallRecord>> decode_calls(std::span<const std::uint8_t
     c.caller_line = in.u32();
     c.return_to = in.u();
     const std::uint64_t end = in.u(1);
-    if (end > static_cast<std::uint64_t>(CallEnd::Open)) return std::nullopt;
+    if (end > static_cast<std::uint64_t>(CallEnd::Inlined)) return std::nullopt;
     c.end = static_cast<CallEnd>(end);
     c.exit = in.u();
     c.have_entry_regs = in.u(1) != 0;
@@ -199,6 +201,11 @@ std::optional<std::vector<CallRecord>> decode_calls(std::span<const std::uint8_t
     c.ret_a1 = in.u();
     c.ret_fa0 = in.u();
     c.ret_fa1 = in.u();
+    c.inlined = in.u32();
+    c.params_read = static_cast<std::uint8_t>(in.u(1));
+    if ((c.inlined != kNotInlined && c.inlined >= debug.inlined_calls().size()) ||
+        ((c.inlined != kNotInlined) != (c.end == CallEnd::Inlined)))
+      return std::nullopt;
     if (!func_ok(c.func, debug) || !func_ok(c.caller_func, debug) || !line_or_none(c.caller_line, debug))
       return std::nullopt;
     calls.push_back(c);

@@ -14,15 +14,25 @@
 namespace rvrr::query {
 
 void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
-  if (ended_counted_) {
-    // Counted runs ended a run that more runs follow (a stop at a breakpoint): last_run() was stale.
-    counts_exact_ = false;
-    ended_counted_ = false;
-  }
+  // Counted runs were cut by a stop at a breakpoint (an inlined call's entry
+  // in a loop, a return address a branch also reaches): counted_until made
+  // prev_'s move there, and the runs since stayed in its function.
+  bool resumed = std::exchange(ended_counted_, false);
   for (const vm::ExecutedRun& r : runs) {
     std::uint64_t at = icount_;
     icount_ = r.icount_after;
     const vm::Addr next_before = std::exchange(prev_next_, r.next);
+    if (resumed) {
+      resumed = false;
+      RunInfo& info = map_.lookup(r.start, r.end);
+      if (prev_ == nullptr || info.first_func != current_func() || asked_.is_entry(r.start)) counts_exact_ = false;
+      if (!info.one_function) {
+        for (std::size_t k = 1; k < info.segs.size(); ++k)
+          if (info.segs[k].func != info.segs[k - 1].func) fall_into(info.segs[k].func);
+      }
+      prev_ = &info;
+      continue;
+    }
     // The successor cache (run_map.hpp) spares the map lookup; nothing is counted on edges here.
     const std::uint64_t key = RunMap::key_of(r);
     RunInfo& info = prev_ != nullptr && prev_->next_key == key ? *prev_->next : map_.lookup(r.start, r.end);
@@ -215,12 +225,9 @@ void CallFinder::end_logging() {
 
 void CallFinder::counted_until(std::uint64_t icount) {
   if (icount <= icount_) return;
-  if (interval_ == nullptr) {
-    counts_exact_ = false;  // counted runs that end a run leave last_run() stale for CallStopReader
-    return;
-  }
-  // The interval may end here, its seam then after a counted branch: the
-  // move of the run before them is made now, as the next run would have.
+  // A stop cuts them (runs may follow: executed() goes on from here), or
+  // the interval ends here, its seam then after a counted branch: the move
+  // of the run before them is made now, as the next run would have.
   if (prev_ == nullptr || !move_before_counted(icount_, prev_next_)) counts_exact_ = false;
   icount_ = icount;
   ended_counted_ = true;
@@ -371,8 +378,38 @@ void CallStopReader::expect_return(vm::Addr to) {
   if (to != 0 && returns_.insert(to).second) points_.add_breakpoint(to);
 }
 
+bool read_inlined_entry(const CallEntries& asked, const vm::Machine& m, CallStopReader::Reads& into) {
+  for (const auto& [entry, k] : asked.inlined_entries()) {
+    if (entry != m.pc()) continue;
+    const debuginfo::InlinedCall& call = asked.debug().inlined_calls()[k];
+    CallStopReader::Reads::InlinedEntry e;
+    e.inlined = k;
+    e.caller = call.caller;
+    for (std::size_t p = 0; p < call.params.size() && p < e.values.size(); ++p) {
+      const debuginfo::Param& param = call.params[p];
+      if (param.constant || param.at_entry != debuginfo::Param::AtEntry::Registers || param.entry_pieces.empty()) continue;
+      std::uint64_t value = 0;
+      unsigned shift = 0;
+      for (const auto& [reg, bytes] : param.entry_pieces) {
+        std::uint64_t r = reg < 32 ? m.reg64(reg) : m.freg(reg - 32u);
+        const unsigned width = bytes ? bytes : (reg >= 32 ? 8 : m.xlen() / 8);
+        if (width < 8) r &= (std::uint64_t{1} << (8 * width)) - 1;
+        if (shift < 64) value |= r << shift;
+        shift += 8 * width;
+      }
+      if (shift > 64) continue;  // wider than a word: not shown
+      e.values[p] = value;
+      e.read |= static_cast<std::uint8_t>(1u << p);
+    }
+    into.inlined.emplace_back(m.icount(), e);
+    return true;  // one inlined call of a function starts at a place
+  }
+  return false;
+}
+
 void CallStopReader::stopped(const vm::Machine& m) {
   const std::uint64_t at = m.icount();
+  read_inlined_entry(asked_, m, reads_);
   if (returns_.contains(m.pc())) reads_.exits.emplace_back(at, Reads::ExitRegs{m.reg64(10), m.reg64(11), m.freg(10), m.freg(11)});
   if (!asked_.is_entry(m.pc())) return;
   Reads::EntryRegs regs;
@@ -407,10 +444,34 @@ void CallStopReader::Reads::absorb(Reads&& other) {
   };
   merge(entries, std::move(other.entries));
   merge(exits, std::move(other.exits));
+  merge(inlined, std::move(other.inlined));
 }
 
 void CallStopReader::Reads::fill(std::vector<CallRecord>& calls, unsigned xlen) {
   auto by_count = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (!inlined.empty()) {
+    // Each inlined call entered is a call of its own, among the others by its entry.
+    std::vector<CallRecord> found;
+    found.reserve(inlined.size());
+    for (const auto& [at, e] : inlined) {
+      CallRecord c;
+      c.entry = at;
+      c.caller_func = e.caller;
+      c.end = CallEnd::Inlined;
+      c.inlined = e.inlined;
+      c.params_read = e.read;
+      c.a = e.values;
+      c.have_entry_regs = true;
+      found.push_back(c);
+    }
+    std::stable_sort(found.begin(), found.end(), [](const CallRecord& a, const CallRecord& b) { return a.entry < b.entry; });
+    std::vector<CallRecord> all;
+    all.reserve(calls.size() + found.size());
+    std::merge(std::make_move_iterator(calls.begin()), std::make_move_iterator(calls.end()), found.begin(), found.end(),
+               std::back_inserter(all), [](const CallRecord& a, const CallRecord& b) { return a.entry < b.entry; });
+    calls = std::move(all);
+    inlined.clear();
+  }
   if (!std::is_sorted(entries.begin(), entries.end(), by_count)) std::stable_sort(entries.begin(), entries.end(), by_count);
   if (!std::is_sorted(exits.begin(), exits.end(), by_count)) std::stable_sort(exits.begin(), exits.end(), by_count);
   auto at_count = [](const auto& v, std::uint64_t n) {
@@ -763,19 +824,29 @@ std::string inlined_everywhere(const debuginfo::DebugInfo& debug, const std::str
 }
 }  // namespace
 
-CallEntries::CallEntries(const debuginfo::DebugInfo& debug, const CallTarget& target) : funcs_(target.funcs) {
+CallEntries::CallEntries(const debuginfo::DebugInfo& debug, const CallTarget& target)
+    : debug_(&debug), funcs_(target.funcs) {
   for (const std::uint32_t f : funcs_) entries_.push_back(debug.functions()[f].entry);
+  for (const std::uint32_t k : target.inlined) inlined_.emplace_back(debug.inlined_calls()[k].entry, k);
+}
+
+const std::string& CallTarget::name(const debuginfo::DebugInfo& debug) const {
+  return funcs.empty() ? debug.inlined_calls()[inlined.front()].name : debug.functions()[funcs.front()].name;
 }
 
 std::optional<CallTarget> call_target_named(const debuginfo::DebugInfo& debug, const std::string& name,
                                             std::string& error) {
+  std::vector<std::uint32_t> inlined;
+  for (std::uint32_t k = 0; k < debug.inlined_calls().size(); ++k)
+    if (debug.inlined_calls()[k].name == name) inlined.push_back(k);
+  if (debug.function_named(name) == nullptr && !inlined.empty()) return CallTarget({}, std::move(inlined));
   const std::optional<std::uint32_t> func = function_index_named(debug, name, error);
   if (!func) return std::nullopt;
   if (debug.functions()[*func].name != name) return CallTarget(*func);  // a copy by its symbol
   std::vector<std::uint32_t> copies;
   for (std::uint32_t k = 0; k < debug.functions().size(); ++k)
     if (debug.functions()[k].name == name) copies.push_back(k);
-  return CallTarget(std::move(copies));
+  return CallTarget(std::move(copies), std::move(inlined));
 }
 
 std::optional<std::uint32_t> function_index_named(const debuginfo::DebugInfo& debug, const std::string& name,
@@ -819,6 +890,20 @@ std::vector<CallValue> call_arguments(const CallRecord& call, const debuginfo::F
   ArgumentCursor cursor(call, elf_flags);
   if (returns_in_memory(f, elf_flags, call.xlen)) cursor.skip_result_pointer();
   for (const debuginfo::Param& p : f.params) out.push_back(cursor.next(p));
+  return out;
+}
+
+std::vector<CallValue> inlined_call_arguments(const CallRecord& call, const debuginfo::InlinedCall& inlined) {
+  std::vector<CallValue> out;
+  for (std::size_t k = 0; k < inlined.params.size(); ++k) {
+    const debuginfo::Param& p = inlined.params[k];
+    CallValue v{p.name, p.type.name, {}};
+    if (p.constant) v.value = format_value(p.type, p.value);
+    else if (p.at_entry == debuginfo::Param::AtEntry::Nowhere) v.value = "<optimized out>";
+    else if (k < 8 && (call.params_read >> k & 1u) != 0) v.value = p.type.scalar() ? format_value(p.type, call.a[k]) : hex(call.a[k]);
+    else v.value = "<unavailable>";  // in memory, or an expression rvrr does not evaluate
+    out.push_back(std::move(v));
+  }
   return out;
 }
 

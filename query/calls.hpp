@@ -44,6 +44,7 @@ enum class CallEnd : std::uint8_t {
   Returned,  // a return to the frame that made the call
   Longjmp,   // its frame was left without returning (longjmp, or a return that skipped it)
   Open,      // still running where the replay ended
+  Inlined,   // a call the compiler inlined: no call or return of its own
 };
 
 // The copies of a function a call search finds the calls of (indices into
@@ -51,9 +52,15 @@ enum class CallEnd : std::uint8_t {
 // clone, a static function of that name in another file), as gdb's
 // `break NAME` has a location in each.
 struct CallTarget {
-  std::vector<std::uint32_t> funcs;  // not empty
+  std::vector<std::uint32_t> funcs;  // empty only when the compiler inlined every call
+  // Its calls the compiler inlined (indices into DebugInfo::inlined_calls()),
+  // each entered where its code starts, as gdb's `break NAME` stops there too.
+  std::vector<std::uint32_t> inlined;
   CallTarget(std::uint32_t func) : funcs{func} {}  // NOLINT(google-explicit-constructor): one copy
-  explicit CallTarget(std::vector<std::uint32_t> all) : funcs(std::move(all)) {}
+  explicit CallTarget(std::vector<std::uint32_t> all, std::vector<std::uint32_t> inlined_calls = {})
+      : funcs(std::move(all)), inlined(std::move(inlined_calls)) {}
+  // The function's name (any copy's, or an inlined call's).
+  const std::string& name(const debuginfo::DebugInfo& debug) const;
 };
 
 // A target's copies with their entries, for the finder's tests (a few: linear).
@@ -69,11 +76,18 @@ class CallEntries {
     return false;
   }
   const std::vector<vm::Addr>& entries() const { return entries_; }
+  // The inlined calls asked about: where each starts, and its index.
+  const std::vector<std::pair<vm::Addr, std::uint32_t>>& inlined_entries() const { return inlined_; }
+  const debuginfo::DebugInfo& debug() const { return *debug_; }
 
  private:
+  const debuginfo::DebugInfo* debug_;
   std::vector<std::uint32_t> funcs_;
   std::vector<vm::Addr> entries_;  // funcs_[k]'s at k
+  std::vector<std::pair<vm::Addr, std::uint32_t>> inlined_;
 };
+
+inline constexpr std::uint32_t kNotInlined = 0xffffffffu;
 
 struct CallRecord {
   std::uint64_t entry = 0;          // instruction count with pc at the function's entry
@@ -92,6 +106,12 @@ struct CallRecord {
   std::array<std::uint64_t, 8> stack{};  // the first 8 words (of xlen bits) at sp at entry (stack arguments)
   std::uint64_t ret_a0 = 0, ret_a1 = 0;
   std::uint64_t ret_fa0 = 0, ret_fa1 = 0;  // raw 64 bits (a struct of two floating-point fields comes back in both)
+  // A call the compiler inlined (end Inlined; an index into
+  // DebugInfo::inlined_calls(), func kNoFunction, caller_func the function
+  // holding it): a[k] is its k-th parameter's value where its DWARF put it
+  // at the entry, for the k whose bit in `params_read` is set.
+  std::uint32_t inlined = kNotInlined;
+  std::uint8_t params_read = 0;
 };
 
 // One interval of a split search (query/replay_query.cpp): the calls its
@@ -208,7 +228,7 @@ class CallFinder : public vm::ExecTraceSink {
   bool counts_exact_ = true;
   vm::RunCounters counters_;
   IntervalCalls* interval_ = nullptr;  // parallel passes: this interval's record
-  bool ended_counted_ = false;         // parallel passes: counted runs ended the last run
+  bool ended_counted_ = false;         // counted runs ended the last run (a stop, an interval's end)
 };
 
 // The merge of a split search: makes each interval's logged moves on the
@@ -255,6 +275,7 @@ class CallStopReader {
  public:
   explicit CallStopReader(const CallFinder& finder) : asked_(finder.asked()), finder_(finder) {
     for (const vm::Addr entry : asked_.entries()) points_.add_breakpoint(entry);
+    for (const auto& [entry, k] : asked_.inlined_entries()) points_.add_breakpoint(entry);
   }
   // The points to run with; stopped() adds to them.
   const vm::DebugPoints& points() const { return points_; }
@@ -282,13 +303,21 @@ class CallStopReader {
       std::uint64_t a0 = 0, a1 = 0;
       std::uint64_t fa0 = 0, fa1 = 0;
     };
+    // An inlined call's entry: its parameters, read where its DWARF puts them.
+    struct InlinedEntry {
+      std::uint32_t inlined = 0, caller = kNoFunction;
+      std::array<std::uint64_t, 8> values{};
+      std::uint8_t read = 0;
+    };
     std::vector<std::pair<std::uint64_t, EntryRegs>> entries;
     std::vector<std::pair<std::uint64_t, ExitRegs>> exits;
+    std::vector<std::pair<std::uint64_t, InlinedEntry>> inlined;
     // Takes another reader's (stops of other intervals). Each reader's stops
     // come in ascending count (a worker runs its intervals in order), so
     // this merges and the reads stay sorted without sorting them.
     void absorb(Reads&& other);
-    // Puts them in the calls read at those counts.
+    // Puts them in the calls read at those counts, and the inlined calls
+    // entered among them (in entry order).
     void fill(std::vector<CallRecord>& calls, unsigned xlen);
   };
   Reads& reads() { return reads_; }
@@ -300,6 +329,10 @@ class CallStopReader {
   std::unordered_set<vm::Addr> returns_;  // return addresses with a breakpoint
   Reads reads_;
 };
+
+// The entry of an inlined call asked about, reached at `m`: its parameters,
+// as CallStopReader reads them (false: no inlined call asked about starts here).
+bool read_inlined_entry(const CallEntries& asked, const vm::Machine& m, CallStopReader::Reads& into);
 
 // Pass 2 (when a single pass cannot stop at breakpoints): which counts to stop at (ascending, unique), and the registers there.
 class CallRegisterReader {
@@ -345,6 +378,8 @@ struct CallValue {
 // The arguments of `call` to `f` (DWARF parameters; a function without DWARF:
 // a0..a7 raw). `elf_flags`: the program's e_flags (the float ABI).
 std::vector<CallValue> call_arguments(const CallRecord& call, const debuginfo::Function& f, std::uint32_t elf_flags);
+// The arguments of an inlined call (CallRecord::inlined) of `inlined`.
+std::vector<CallValue> inlined_call_arguments(const CallRecord& call, const debuginfo::InlinedCall& inlined);
 // Its return value; false when there is none (void, or the call did not return).
 bool call_result(const CallRecord& call, const debuginfo::Function& f, std::uint32_t elf_flags, CallValue& out);
 

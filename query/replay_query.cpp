@@ -420,13 +420,31 @@ std::vector<CallRecord> find_calls_two_passes(const trace::TraceData& trace, con
   if (!found) found = traced(trace, debug, to, [&](RunMap& map) { return CallFinder(map, target, 0, false); });
   std::vector<CallRecord>& calls = *found;
   CallRegisterReader reader(calls);
+  // The inlined calls' entries are found on the way, at breakpoints (a
+  // traced run cannot see them: they need not start a block).
+  const CallEntries asked(debug, target);
+  vm::DebugPoints inlined_entries;
+  for (const auto& [entry, k] : asked.inlined_entries()) inlined_entries.add_breakpoint(entry);
+  const vm::DebugPoints* points = asked.inlined_entries().empty() ? nullptr : &inlined_entries;
+  CallStopReader::Reads inlined;
   timeline::ReplaySession session(trace, [](int, std::span<const std::uint8_t>) {});
-  for (const std::uint64_t at : reader.stops()) {
-    const vm::StopInfo stop = session.run_to(at);
+  std::vector<std::uint64_t> stops = reader.stops();
+  const std::uint64_t end = std::min(to, session.end_of_history());
+  if (points != nullptr && (stops.empty() || stops.back() < end)) stops.push_back(end);
+  for (const std::uint64_t at : stops) {
+    vm::StopInfo stop = session.run_to(at, nullptr, points);
+    for (; stop.kind() == vm::StopKind::Breakpoint; stop = session.run_to(at, nullptr, points))
+      read_inlined_entry(asked, session.machine(), inlined);
     if (stop.kind() == vm::StopKind::HostFailure) throw QueryError("the replay diverged from the trace: " + stop.message());
     if (session.machine().icount() != at) break;  // the program ended first (cannot happen: the calls ran)
     reader.read(at, session.machine());
   }
+  // One entered exactly where the history asked about ends (as CallStopReader::ended).
+  const vm::Machine& m = session.machine();
+  if (points != nullptr && m.icount() == end && !m.halted() && inlined_entries.has_breakpoint(m.pc()) &&
+      (inlined.inlined.empty() || inlined.inlined.back().first != end))
+    read_inlined_entry(asked, m, inlined);
+  inlined.fill(calls, m.xlen());
   return calls;
 }
 

@@ -177,6 +177,7 @@ const char* end_name(query::CallEnd e) {
     case query::CallEnd::Returned: return "returned";
     case query::CallEnd::Longjmp: return "longjmp";
     case query::CallEnd::Open: return "open";
+    case query::CallEnd::Inlined: return "inlined";
   }
   return "open";
 }
@@ -186,14 +187,33 @@ const char* end_name(query::CallEnd e) {
 std::string call_target_key(const query::CallTarget& target) {
   std::string key;
   for (const std::uint32_t f : target.funcs) key += (key.empty() ? "" : ",") + std::to_string(f);
+  for (const std::uint32_t k : target.inlined) key += ",i" + std::to_string(k);
   return key;
 }
 
+namespace {
+
+// The copy a call entered: the function for a real call, the inlined call's name for one inlined.
+const debuginfo::Function* entered_copy(const query::CallRecord& c, const debuginfo::DebugInfo& debug,
+                                        const query::CallTarget& target) {
+  if (c.inlined != query::kNotInlined) return nullptr;
+  if (c.func < debug.functions().size()) return &debug.functions()[c.func];
+  return target.funcs.empty() ? nullptr : &debug.functions()[target.funcs.front()];
+}
+
+std::vector<query::CallValue> arguments_of(const query::CallRecord& c, const debuginfo::Function* f,
+                                           const debuginfo::DebugInfo& debug) {
+  if (c.inlined != query::kNotInlined) return query::inlined_call_arguments(c, debug.inlined_calls()[c.inlined]);
+  return f != nullptr ? query::call_arguments(c, *f, debug.elf_flags()) : std::vector<query::CallValue>{};
+}
+
+}  // namespace
+
 std::string calls_text(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
                        const query::CallTarget& target) {
-  const debuginfo::Function& f = debug.functions()[target.funcs.front()];
+  const std::string& name = target.name(debug);
   const bool copies = target.funcs.size() > 1;
-  const std::string shown = copies ? f.name : copy_name(f);
+  const std::string shown = copies || target.funcs.empty() ? name : copy_name(debug.functions()[target.funcs.front()]);
   std::string out = shown + ": " + std::to_string(calls.size()) + (calls.size() == 1 ? " call" : " calls");
   if (copies) {
     out += " in " + std::to_string(target.funcs.size()) + " copies (";
@@ -206,34 +226,50 @@ std::string calls_text(const std::vector<query::CallRecord>& calls, const debugi
   std::string others;
   for (std::uint32_t k = 0; k < debug.functions().size(); ++k) {
     const debuginfo::Function& g = debug.functions()[k];
-    if (g.name == f.name && std::find(target.funcs.begin(), target.funcs.end(), k) == target.funcs.end())
+    if (g.name == name && std::find(target.funcs.begin(), target.funcs.end(), k) == target.funcs.end())
       others += " " + copy_name(g) + " (" + where(debug, k) + ")";
   }
-  if (!others.empty()) out += "(" + f.name + " has other copies, asked about with `" + f.name + "`:" + others + ")\n";
-  if (const std::string inlined = query::inlined_note(debug, f.name); !inlined.empty())
-    out += "(" + f.name + " is also inlined at " + inlined + ": those calls are not listed)\n";
+  if (!others.empty()) out += "(" + name + " has other copies, asked about with `" + name + "`:" + others + ")\n";
+  if (const std::string inlined = query::inlined_note(debug, name); !inlined.empty()) {
+    if (target.funcs.empty())
+      out += "(" + name + " has no out-of-line copy: the compiler inlined it at " + inlined +
+             "; a call is each time execution reaches the start of one)\n";
+    else if (!target.inlined.empty())
+      out += "(" + name + " is also inlined at " + inlined + ": those calls are listed too, marked inlined)\n";
+    else
+      out += "(" + name + " is also inlined at " + inlined + ": those calls are not listed)\n";
+  }
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const query::CallRecord& c = calls[i];
-    const debuginfo::Function& f = debug.functions()[c.func < debug.functions().size() ? c.func : target.funcs.front()];
-    out += "#" + std::to_string(i + 1) + " " + std::to_string(c.entry) + " " + (copies ? copy_name(f) : f.name) + "(";
-    const auto args = query::call_arguments(c, f, debug.elf_flags());
+    const debuginfo::Function* f = entered_copy(c, debug, target);
+    out += "#" + std::to_string(i + 1) + " " + std::to_string(c.entry) + " " +
+           (f == nullptr ? name : copies ? copy_name(*f) : f->name) + "(";
+    const auto args = arguments_of(c, f, debug);
     for (std::size_t k = 0; k < args.size(); ++k) {
       if (k) out += ", ";
       out += args[k].name.empty() ? args[k].value : args[k].name + "=" + args[k].value;
     }
-    if (f.variadic) out += args.empty() ? "..." : ", ...";
+    if (f != nullptr && f->variadic) out += args.empty() ? "..." : ", ...";
     out += ")";
+    if (c.inlined != query::kNotInlined) {
+      const debuginfo::InlinedCall& site = debug.inlined_calls()[c.inlined];
+      out += " inlined in " + query::function_name(debug, site.caller);
+      if (site.call_line != 0) out += " at " + (site.call_file.empty() ? "?" : site.call_file) + ":" + std::to_string(site.call_line);
+      out += "\n    -> inlined: no call or return of its own\n";
+      continue;
+    }
     if (const std::string from = caller_of(c, debug); !from.empty()) out += " from " + from;
     out += "\n    -> ";
     switch (c.end) {
       case query::CallEnd::Returned: {
         query::CallValue v;
-        out += query::call_result(c, f, debug.elf_flags(), v) ? "returned " + v.value : std::string("returned");
+        out += f != nullptr && query::call_result(c, *f, debug.elf_flags(), v) ? "returned " + v.value : std::string("returned");
         out += " at " + std::to_string(c.exit) + "\n";
         break;
       }
       case query::CallEnd::Longjmp: out += "no return (longjmp)\n"; break;
       case query::CallEnd::Open: out += "no return yet (still running where the history ends)\n"; break;
+      case query::CallEnd::Inlined: out += "\n"; break;
     }
   }
   return out;
@@ -241,22 +277,37 @@ std::string calls_text(const std::vector<query::CallRecord>& calls, const debugi
 
 std::string calls_json(const std::vector<query::CallRecord>& calls, const debuginfo::DebugInfo& debug,
                        const query::CallTarget& target) {
-  const debuginfo::Function& first = debug.functions()[target.funcs.front()];
   JsonWriter j;
   j.begin_object();
-  j.field("function", first.name).field("entry_address", first.entry);
+  j.field("function", target.name(debug));
+  if (!target.funcs.empty()) j.field("entry_address", debug.functions()[target.funcs.front()].entry);
+  else j.key("entry_address").null();
   j.key("copies").begin_array();
   for (const std::uint32_t k : target.funcs)
     j.begin_object().field("name", copy_name(debug.functions()[k])).field("entry_address", debug.functions()[k].entry).end_object();
   j.end_array();
+  j.key("inlined_at").begin_array();
+  for (const std::uint32_t k : target.inlined) {
+    const debuginfo::InlinedCall& site = debug.inlined_calls()[k];
+    j.begin_object().field("entry_address", site.entry).field("function", query::function_name(debug, site.caller));
+    j.field("file", site.call_file).field("line", static_cast<std::uint64_t>(site.call_line)).end_object();
+  }
+  j.end_array();
   j.key("calls").begin_array();
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const query::CallRecord& c = calls[i];
-    const debuginfo::Function& f = debug.functions()[c.func < debug.functions().size() ? c.func : target.funcs.front()];
+    const debuginfo::Function* f = entered_copy(c, debug, target);
     j.begin_object();
-    j.field("index", static_cast<std::uint64_t>(i + 1)).field("entry", c.entry).field("copy", copy_name(f)).field("depth", c.depth);
+    j.field("index", static_cast<std::uint64_t>(i + 1)).field("entry", c.entry);
+    j.field("copy", f != nullptr ? copy_name(*f) : target.name(debug)).field("inlined", c.inlined != query::kNotInlined);
+    j.field("depth", c.depth);
     j.key("caller");
-    if (c.caller_func == query::kNoFunction && c.caller_line == query::kNoLine) {
+    if (c.inlined != query::kNotInlined) {
+      const debuginfo::InlinedCall& site = debug.inlined_calls()[c.inlined];
+      j.begin_object().field("function", query::function_name(debug, site.caller));
+      if (site.call_line != 0) j.field("file", site.call_file).field("line", static_cast<std::uint64_t>(site.call_line));
+      j.end_object();
+    } else if (c.caller_func == query::kNoFunction && c.caller_line == query::kNoLine) {
       j.null();
     } else {
       j.begin_object().field("function", query::function_name(debug, c.caller_func));
@@ -267,7 +318,7 @@ std::string calls_json(const std::vector<query::CallRecord>& calls, const debugi
       j.end_object();
     }
     j.key("arguments").begin_array();
-    for (const query::CallValue& v : query::call_arguments(c, f, debug.elf_flags()))
+    for (const query::CallValue& v : arguments_of(c, f, debug))
       j.begin_object().field("name", v.name).field("type", v.type).field("value", v.value).end_object();
     j.end_array();
     j.field("end", end_name(c.end));
@@ -277,7 +328,7 @@ std::string calls_json(const std::vector<query::CallRecord>& calls, const debugi
       j.null();
     } else {
       j.begin_object().field("icount", c.exit);
-      if (query::call_result(c, f, debug.elf_flags(), v)) j.field("type", v.type).field("value", v.value);
+      if (f != nullptr && query::call_result(c, *f, debug.elf_flags(), v)) j.field("type", v.type).field("value", v.value);
       j.end_object();
     }
     j.end_object();

@@ -88,7 +88,7 @@ ReplaySession ReplaySession::open(const std::string& path,
   return ReplaySession(trace::read_trace_file(path), std::move(output_to));
 }
 
-vm::StopInfo ReplaySession::run_to(std::uint64_t icount, vm::ExecTraceSink* trace) {
+vm::StopInfo ReplaySession::run_to(std::uint64_t icount, vm::ExecTraceSink* trace, const vm::DebugPoints* points) {
   const trace::History& history = env_->history();
   // A recording that ended in an exit or a fault ends *at* the instruction
   // that did it (it never retires): replay must execute it to see it stop.
@@ -106,9 +106,12 @@ vm::StopInfo ReplaySession::run_to(std::uint64_t icount, vm::ExecTraceSink* trac
     if (machine_.icount() >= target) return vm::StopInfo{};  // Limit: arrived
     vm::RunOptions run;
     run.trace = trace;
+    run.points = points;
+    run.skip_points_at_start = machine_.icount() == stopped_at_point_;
     run.stop_at = std::min(target, machine_.icount() + kSlice);
     if (next_write_ < history.writes.size()) run.stop_at = std::min(run.stop_at, history.writes[next_write_].icount);
     vm::StopInfo stop = machine_.run(run, *checker_);
+    if (stop.kind() == vm::StopKind::Breakpoint) stopped_at_point_ = machine_.icount();
     if (stop.kind() != vm::StopKind::Limit) return stop;
   }
 }

@@ -54,8 +54,9 @@ class ReplaySession {
   // (Limit on arrival; Exited/Fault if the program ends first; HostFailure on
   // divergence, with the message). Cost: full interpreter speed between events.
   // `trace`: every instruction run is reported to it (vm/exec_trace.hpp), at
-  // the cost of the traced run loop.
-  vm::StopInfo run_to(std::uint64_t icount, vm::ExecTraceSink* trace = nullptr);
+  // the cost of the traced run loop. `points`: stops at them too
+  // (Breakpoint); the next run_to from there goes on past the one stopped at.
+  vm::StopInfo run_to(std::uint64_t icount, vm::ExecTraceSink* trace = nullptr, const vm::DebugPoints* points = nullptr);
   // Run to the end of history and compare with the footer.
   ReplayResult run_to_end(vm::ExecTraceSink* trace = nullptr);
 
@@ -67,6 +68,7 @@ class ReplaySession {
   std::shared_ptr<HistoryEnvironment> env_;
   std::unique_ptr<Checker> checker_;
   std::size_t next_write_ = 0;   // index into history().writes not yet applied
+  std::uint64_t stopped_at_point_ = UINT64_MAX;  // the count of the last stop at a point
 };
 
 }  // namespace rvrr::timeline

@@ -96,12 +96,34 @@ def copies():
         one = ok(["trace", "calls", trace, "mix.constprop.0"], "calls mix.constprop.0")
         ck.check(one.startswith("mix.constprop.0: 3 calls") and "asked about with `mix`" in one,
                  f"one copy by its symbol, naming the other:\n{one}")
-        bad = g.run_rvrr(["trace", "calls", trace, "sys_exit"])
-        ck.check(bad.returncode == 2 and "inlined it at 1 place (copies_guest.c:" in bad.stderr
-                 and "in _start)" in bad.stderr, f"inlined everywhere: exit {bad.returncode}: {bad.stderr}")
+        inl = ok(["trace", "calls", trace, "sys_exit"], "calls sys_exit (inlined everywhere)")
+        ck.check(inl.startswith("sys_exit: 1 call") and "inlined it at 1 place (copies_guest.c:" in inl
+                 and re.search(r"^#1 \d+ sys_exit\(status=.*\) inlined in _start at \S*copies_guest\.c:\d+\n"
+                               r"    -> inlined: no call or return of its own$", inl, re.M),
+                 f"inlined everywhere: its one call, where:\n{inl}")
+        doc = json.loads(ok(["trace", "calls", "--json", trace, "sys_exit"], "calls --json sys_exit"))
+        ck.check(doc["copies"] == [] and len(doc["inlined_at"]) == 1 and [c["end"] for c in doc["calls"]] == ["inlined"]
+                 and doc["calls"][0]["inlined"] is True and doc["calls"][0]["return"] is None
+                 and doc["calls"][0]["caller"]["function"] == "_start", f"--json inlined: {doc}")
+
+
+@g.scenario(ck, "trace calls NAME: the calls the compiler inlined, among the out-of-line ones, in entry order")
+def inlined():
+    with tempfile.TemporaryDirectory(prefix="rvrr-calls-") as tmp:
+        trace = record_fixture(tmp, "inline_guest.elf")
+        text = ok(["trace", "calls", trace, "scale"], "calls scale")
+        ck.check(text.startswith("scale: 7 calls") and "those calls are listed too, marked inlined" in text,
+                 f"header: 7 calls, inlined ones listed:\n{text}")
+        listed = re.findall(r"^#\d+ \d+ scale\((.*)\) (inlined in _start|from _start) at \S*inline_guest\.c:(\d+)$",
+                            text, re.M)
+        ck.check(listed == [("x=<optimized out>, k=<optimized out>", "inlined in _start", "26")] * 5
+                 + [("x=7, k=3", "from _start", "27"), ("x=2217, k=10", "inlined in _start", "28")],
+                 f"the loop's five inlined calls, the call through a pointer, then scale(sink, 10):\n{text}")
+        ck.check("-> returned 22 at " in text, f"the out-of-line call returns 22:\n{text}")
 
 
 if __name__ == "__main__":
     calls()
     copies()
+    inlined()
     ck.finish()

@@ -75,6 +75,8 @@ inline void check_same_calls(const std::vector<query::CallRecord>& got, const st
     CHECK(got[i].ret_a1 == want[i].ret_a1);
     CHECK(got[i].ret_fa0 == want[i].ret_fa0);
     CHECK(got[i].ret_fa1 == want[i].ret_fa1);
+    CHECK(got[i].inlined == want[i].inlined);
+    CHECK(got[i].params_read == want[i].params_read);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "query/answer_codec.hpp"
 #include "query_fixture.hpp"
 #include "timeline/replay_session.hpp"
 #include "timeline/session_setup.hpp"
@@ -507,4 +508,95 @@ TEST_CASE("calls: a profile's call counts are the call finder's: falling into a 
     ++checked;
   }
   CHECK(checked >= 3);
+}
+
+TEST_CASE("calls: the calls the compiler inlined are listed among the others, with their parameters where DWARF has them") {
+  // inline_guest.c (-O2): scale is inlined in a loop run 5 times (line 26)
+  // and once more (line 28), and called through a pointer once, out of line.
+  const Recording& r = recording("inline_guest.elf");
+  std::string error;
+  const auto scale = query::call_target_named(r.debug, "scale", error);
+  REQUIRE_MESSAGE(scale.has_value(), error);
+  REQUIRE(scale->funcs.size() == 1);
+  REQUIRE(scale->inlined.size() == 2);
+  const std::uint64_t asked_again = query::asked_again_without_counts();
+  const std::vector<query::CallRecord> calls = query::find_calls(r.trace, r.debug, *scale, UINT64_MAX, query::IntervalPlan{1});
+  REQUIRE(calls.size() == 7);
+  // The stops at the loop's inlined call cut its counted runs: the finder goes on from them, exactly.
+  CHECK(query::asked_again_without_counts() == asked_again);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    CAPTURE(i);
+    const query::CallRecord& c = calls[i];
+    if (i > 0) CHECK(calls[i - 1].entry < c.entry);
+    CHECK((c.end == query::CallEnd::Inlined) == (i != 5));
+    if (c.end != query::CallEnd::Inlined) continue;
+    const debuginfo::InlinedCall& site = r.debug.inlined_calls()[c.inlined];
+    CHECK(site.name == "scale");
+    CHECK(site.call_line == (i < 5 ? 26u : 28u));
+    CHECK(r.debug.functions()[c.caller_func].name == "_start");
+  }
+  // Where DWARF has them at the start of the inlined code: the loop's are
+  // optimized out there (gdb says so too); scale(sink, 10) has x in a
+  // register and k a constant.
+  CHECK(values(query::inlined_call_arguments(calls[0], r.debug.inlined_calls()[calls[0].inlined])) ==
+        std::vector<std::string>{"x=<optimized out>", "k=<optimized out>"});
+  CHECK(values(query::inlined_call_arguments(calls[6], r.debug.inlined_calls()[calls[6].inlined])) ==
+        std::vector<std::string>{"x=2217", "k=10"});
+  const debuginfo::Function& f = r.debug.functions()[calls[5].func];
+  CHECK(values(query::call_arguments(calls[5], f, r.debug.elf_flags())) == std::vector<std::string>{"x=7", "k=3"});
+  // Split (seams inside the loop), in two passes, and from the answer cache: the same.
+  for (const unsigned threads : {2u, 3u})
+    for (const std::uint64_t interval : {3u, 5u, 11u}) {
+      CAPTURE(threads);
+      CAPTURE(interval);
+      const auto split = query::find_calls(r.trace, r.debug, *scale, UINT64_MAX, query::IntervalPlan{threads, interval});
+      check_same_calls(split, calls);
+      for (std::size_t i = 0; i < split.size(); ++i) CHECK(split[i].inlined == calls[i].inlined);
+    }
+  check_same_calls(query::find_calls_two_passes(r.trace, r.debug, *scale), calls);
+  CHECK(query::asked_again_without_counts() == asked_again);
+  const auto cached = query::decode_calls(query::encode_calls(calls), r.debug);
+  REQUIRE(cached.has_value());
+  check_same_calls(*cached, calls);
+  CHECK((*cached)[6].inlined == calls[6].inlined);
+  CHECK((*cached)[6].params_read == calls[6].params_read);
+  // A function inlined at every call (sys_exit) is asked about all the same.
+  const auto exit_call = query::call_target_named(r.debug, "sys_exit", error);
+  REQUIRE_MESSAGE(exit_call.has_value(), error);
+  CHECK(exit_call->funcs.empty());
+  const auto exits = query::find_calls(r.trace, r.debug, *exit_call, UINT64_MAX, query::IntervalPlan{1});
+  REQUIRE(exits.size() == 1);
+  CHECK(exits[0].end == query::CallEnd::Inlined);
+  CHECK(r.debug.inlined_calls()[exits[0].inlined].call_line == 29);
+}
+
+TEST_CASE("calls: inlined calls in hot loops, stopped at amid counted runs, are each found once, exactly, on any split") {
+  // linux_compute (-O2): rng() is inlined at 5 places in main's loops.
+  const Recording& r = recording(std::string(RVRR_EXAMPLES_DIR) + "/linux_compute.elf");
+  std::string error;
+  const auto rng = query::call_target_named(r.debug, "rng", error);
+  REQUIRE_MESSAGE(rng.has_value(), error);
+  CHECK(rng->funcs.empty());
+  REQUIRE(rng->inlined.size() >= 5);  // one place may hold two copies (a loop gcc duplicated)
+  CHECK(query::inlined_note(r.debug, "rng").starts_with("5 places"));
+  // The oracle: a plain replay stopping at the inlined calls' entries.
+  vm::DebugPoints points;
+  for (const std::uint32_t k : rng->inlined) points.add_breakpoint(r.debug.inlined_calls()[k].entry);
+  std::vector<std::uint64_t> stops;
+  timeline::ReplaySession session(r.trace, [](int, std::span<const std::uint8_t>) {});
+  for (vm::StopInfo s = session.run_to(UINT64_MAX, nullptr, &points); s.kind() == vm::StopKind::Breakpoint;
+       s = session.run_to(UINT64_MAX, nullptr, &points))
+    stops.push_back(session.machine().icount());
+  REQUIRE(stops.size() > 100);
+  const std::uint64_t asked_again = query::asked_again_without_counts();
+  const std::vector<query::CallRecord> calls = query::find_calls(r.trace, r.debug, *rng, UINT64_MAX, query::IntervalPlan{1});
+  CHECK(query::asked_again_without_counts() == asked_again);  // the finder went on exactly from each stop
+  std::vector<std::uint64_t> entries;
+  for (const query::CallRecord& c : calls) entries.push_back(c.entry);
+  CHECK(entries == stops);
+  for (const unsigned threads : {2u, 3u}) {
+    CAPTURE(threads);
+    check_same_calls(query::find_calls(r.trace, r.debug, *rng, UINT64_MAX, query::IntervalPlan{threads, 100'003}), calls);
+  }
+  CHECK(query::asked_again_without_counts() == asked_again);
 }
