@@ -136,6 +136,7 @@ IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to,
                                   const std::function<std::unique_ptr<IntervalWorker>()>& make, SeamHashes& seams) {
   const unsigned threads = std::max(1u, plan.threads);
   const std::uint64_t interval = std::max<std::uint64_t>(1, plan.interval);
+  const std::uint64_t job_intervals = std::max<std::uint64_t>(1, plan.job_intervals);
   IntervalRun out;
   for (unsigned i = 0; i < threads; ++i) out.workers.push_back(make());
 
@@ -197,47 +198,63 @@ IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to,
         guarded(job, *out.workers[0]);
         break;
       }
-      const std::uint64_t next = std::min(end, at + interval);
-      queue.push(Job{index++, cutter, next});
-      // `next` is where the next job starts (a boundary: at moves by whole
-      // intervals), unless it is the end.
-      const bool job_at_next = next < end;
-      // A state its owner keeps there.
-      if (recorded.state_at && job_at_next) {
-        if (const vm::Machine* kept = recorded.state_at(next)) {
-          cutter = *kept;
-          at = next;
-          continue;
-        }
-      }
-      // State `index - 1` of plan.states is at `next`, (index - 1 + 1) * interval.
-      const std::size_t state = index - 1;
-      timeline::StoredStates* states = job_at_next ? plan.states : nullptr;
-      if (states != nullptr) {
-        if (const vm::MachineDelta* delta = states->at(state)) {
-          vm::Machine rebuilt = cutter;
-          if (vm::apply_delta(rebuilt, *delta) && rebuilt.icount() == next) {
-            std::lock_guard lock(seams.mutex);
-            seams.rebuilt[index] = rebuilt.register_hash();  // where job `index` will start
-            cutter = std::move(rebuilt);
+      // A job spans plan.job_intervals intervals; the cutter stops at each
+      // interval's end, where the states are kept.
+      const std::uint64_t job_end = std::min(end, at + interval * job_intervals);
+      queue.push(Job{index++, cutter, job_end});
+      bool stopped = false;
+      while (at < job_end && !stopped) {
+        const std::uint64_t next = std::min(job_end, at + interval);
+        // `next` is where the next interval starts (a boundary: at moves by
+        // whole intervals), unless it is the end.
+        const bool boundary = next < end;
+        // A state its owner keeps there.
+        if (recorded.state_at && boundary) {
+          if (const vm::Machine* kept = recorded.state_at(next)) {
+            cutter = *kept;
             at = next;
             continue;
           }
-          states->drop_from(state);  // kept by a build whose states differ: execute, and keep ours
+        }
+        // State k of plan.states is at (k + 1) * interval.
+        const std::size_t state = static_cast<std::size_t>(next / interval) - 1;
+        timeline::StoredStates* states = boundary ? plan.states : nullptr;
+        if (states != nullptr) {
+          if (const vm::MachineDelta* delta = states->at(state)) {
+            if (delta->cpu.icount == next && delta->cpu.xlen == cutter.xlen()) {
+              // Applied in place (a copy per interval costs ~5% of a split
+              // question). One that fails half-applied leaves the cutter
+              // unusable: the run fails, and replay_intervals asks again
+              // without the states.
+              const bool applied = vm::apply_delta(cutter, *delta);
+              std::lock_guard lock(seams.mutex);
+              if (!applied) {
+                seams.rebuilt[index] = 0;
+                throw std::runtime_error("a kept state does not apply");
+              }
+              if (next == job_end) seams.rebuilt[index] = cutter.register_hash();  // where job `index` will start
+              at = next;
+              continue;
+            }
+            states->drop_from(state);  // kept by a build whose states differ: execute, and keep ours
+          }
+        }
+        std::optional<vm::Machine> base;  // the state at `at`, to keep the one at `next` as its difference
+        if (states != nullptr && states->wants(state)) base.emplace(cutter);
+        vm::RunOptions run;
+        run.stop_at = next;
+        const vm::StopInfo stop = cutter.run(run, cutter_reader);
+        if (stop.kind() == vm::StopKind::HostFailure) {
+          note("the replay diverged from the trace: " + stop.message());
+          stopped = true;
+        } else if (cutter.icount() != next) {
+          stopped = true;  // the program ended inside this interval
+        } else {
+          if (base && !cutter.halted()) states->add(state, *base, cutter);
+          at = next;
         }
       }
-      std::optional<vm::Machine> base;  // the state at `at`, to keep the one at `next` as its difference
-      if (states != nullptr && states->wants(state)) base.emplace(cutter);
-      vm::RunOptions run;
-      run.stop_at = next;
-      const vm::StopInfo stop = cutter.run(run, cutter_reader);
-      if (stop.kind() == vm::StopKind::HostFailure) {
-        note("the replay diverged from the trace: " + stop.message());
-        break;
-      }
-      if (cutter.icount() != next) break;  // the program ended inside this interval
-      if (base && !cutter.halted()) states->add(state, *base, cutter);
-      at = next;
+      if (stopped) break;
     }
   } catch (const std::exception& e) {
     note(std::string("a split replay failed: ") + e.what());

@@ -52,6 +52,17 @@ class IntervalWorker {
 struct IntervalPlan {
   unsigned threads = 1;
   std::uint64_t interval = 4'000'000;  // instructions: ~6 ms of execution, a few MiB of copies at most queued
+  // Intervals per job: a thread's share is cut at interval ends (where
+  // `states` are kept) but handed out this many at a time, since each job
+  // costs a machine copy and a cold start (~0.1 ms).
+  std::uint64_t job_intervals = 1;
+  // What the commands ask with (tests cut finer): 16M instructions a job.
+  static IntervalPlan for_questions(unsigned threads) {
+    IntervalPlan p;
+    p.threads = threads;
+    p.job_intervals = 4;
+    return p;
+  }
   // Polled between intervals (gdb's Ctrl-C in a session): once true, no
   // interval is started and replay_intervals throws Interrupted.
   const std::atomic<bool>* cancel = nullptr;

@@ -56,7 +56,7 @@ std::optional<query::RecordedRun> split_run(const Target& target, std::uint64_t 
 }
 
 query::IntervalPlan split_plan(const timeline::CancelToken& cancel) {
-  query::IntervalPlan plan{query::query_threads()};
+  query::IntervalPlan plan = query::IntervalPlan::for_questions(query::query_threads());
   plan.cancel = &cancel.requested;
   return plan;
 }

@@ -78,7 +78,7 @@ bool annotate(const query::LineReport& report, const debuginfo::DebugInfo& debug
 // (timeline/state_sidecar.hpp), and keeps those it reached for the next question.
 template <typename Ask>
 auto with_stored_states(const LoadedTrace& t, Ask ask) {
-  query::IntervalPlan plan{query::query_threads()};
+  query::IntervalPlan plan = query::IntervalPlan::for_questions(query::query_threads());
   timeline::StoredStates states(t.path.string(), t.data.file_sha256, plan.interval);
   plan.states = &states;
   auto answer = ask(plan);

@@ -88,8 +88,11 @@ TEST_CASE("stored states: the first split question keeps them, the next rebuilds
   const query::LineReport single = query::count_lines(r.trace, r.debug, UINT64_MAX, query::IntervalPlan{1});
   const query::Profile single_profile = query::profile_trace(r.trace, r.debug, {}, query::IntervalPlan{1});
   TracePath t;
-  auto ask = [&](timeline::StoredStates& states) {
+  // `jobs`: intervals per job (the commands ask with several; the states
+  // between a job's start and its end are applied on the way).
+  auto ask = [&](timeline::StoredStates& states, std::uint64_t jobs = 1) {
     query::IntervalPlan plan{2, kInterval};
+    plan.job_intervals = jobs;
     plan.states = &states;
     check_same(query::count_lines(r.trace, r.debug, UINT64_MAX, plan), single);
     const query::Profile p = query::profile_trace(r.trace, r.debug, {}, plan);
@@ -112,6 +115,13 @@ TEST_CASE("stored states: the first split question keeps them, the next rebuilds
     CHECK(states.used() == 2 * boundaries);  // nothing executed up to a boundary
   }
   CHECK(read_all(t.states()) == good);  // nothing to write again
+  for (const std::uint64_t jobs : {2u, 3u}) {
+    CAPTURE(jobs);
+    timeline::StoredStates states(t.path.string(), r.trace.file_sha256, kInterval);
+    ask(states, jobs);
+    CHECK(states.used() == 2 * boundaries);
+  }
+  CHECK(read_all(t.states()) == good);
 
   // A byte flipped inside the fifth state: the states from there are
   // executed again, the answers stay, and the file is whole again after.
@@ -164,9 +174,13 @@ TEST_CASE("stored states: the first split question keeps them, the next rebuilds
       all[k] = timeline::encode_state(*d);
     }
     write_all(t.states(), timeline::encode_state_sidecar(key, all));
-    timeline::StoredStates states(t.path.string(), r.trace.file_sha256, kInterval);
-    ask(states);
-    CHECK(read_all(t.states()) == good);
+    for (const std::uint64_t jobs : {1u, 3u}) {
+      CAPTURE(jobs);
+      timeline::StoredStates states(t.path.string(), r.trace.file_sha256, kInterval);
+      ask(states, jobs);
+      CHECK(read_all(t.states()) == good);
+      write_all(t.states(), timeline::encode_state_sidecar(key, all));
+    }
   }
 
   // For another interval, another trace, or not a state file: not used, and replaced.
