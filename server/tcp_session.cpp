@@ -265,14 +265,11 @@ void TcpSession::read_more() {
 void TcpSession::on_bytes(std::size_t n) {
   reader_.feed(std::span<const std::uint8_t>(read_buf_.data(), n), frames_);
   for (protocol::Frame& frame : frames_) {
-    if (frame.kind == protocol::FrameKind::Interrupt) {
-      // Only meaningful while an operation runs; gdb sends nothing else then.
-      if (server_.busy()) {
-        spdlog::debug("<- interrupt (0x03): cancelling the running operation");
-        server_.cancel_work();
-      } else {
-        spdlog::debug("<- interrupt (0x03) while stopped: ignored");
-      }
+    // An interrupt with nothing before it waiting acts now; one behind a
+    // packet (sent in the same read as the vCont it is meant to stop) waits
+    // its turn, or the packet would start what it was meant to stop.
+    if (frame.kind == protocol::FrameKind::Interrupt && pending_.empty()) {
+      interrupt();
       continue;
     }
     pending_.push_back(std::move(frame));
@@ -282,8 +279,25 @@ void TcpSession::on_bytes(std::size_t n) {
   flush();
 }
 
+void TcpSession::interrupt() {
+  // Only meaningful while an operation runs; gdb sends nothing else then.
+  if (server_.busy()) {
+    spdlog::debug("<- interrupt (0x03): cancelling the running operation");
+    server_.cancel_work();
+  } else {
+    spdlog::debug("<- interrupt (0x03) while stopped: ignored");
+  }
+}
+
 void TcpSession::process_pending() {
-  while (open_ && !server_.busy() && end_after_write_ == SessionAction::Continue) {
+  while (open_ && end_after_write_ == SessionAction::Continue) {
+    if (server_.busy()) {
+      // gdb sends nothing but interrupts while an operation runs.
+      if (pending_.empty() || pending_.front().kind != protocol::FrameKind::Interrupt) return;
+      pending_.pop_front();
+      interrupt();
+      continue;
+    }
     if (!started_) {
       server_.debugger().start_session();
       started_ = true;
@@ -316,6 +330,7 @@ void TcpSession::process_pending() {
         send_payload("E03");
         break;
       case protocol::FrameKind::Interrupt:
+        interrupt();
         break;
     }
   }

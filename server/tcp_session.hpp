@@ -107,6 +107,7 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
   void read_more();
   void on_bytes(std::size_t n);
   void process_pending();
+  void interrupt();  // a 0x03 from gdb, in its turn
   void process_packet(const std::string& payload);
   void send_outcome(const Outcome& outcome);
   void send_payload(std::string_view payload);

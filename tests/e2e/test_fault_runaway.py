@@ -188,6 +188,15 @@ def raw_interrupt():
             stop = c.reply(timeout=10)
             ck.check(stop.startswith("T02") or "replaylog:begin" in stop,
                      f"interrupted reverse-continue: {stop!r}")
+            # The interrupt in the same write as the vCont it is meant to stop
+            # (one read on the server): it stops that run, not the one before.
+            for round_ in range(3):
+                t0 = time.monotonic()
+                c.send_raw(r.frame("vCont;c") + b"\x03")
+                stop = c.reply(timeout=5)
+                ck.check(stop.startswith("T02") and time.monotonic() - t0 < 1.0,
+                         f"vCont;c and 0x03 in one write, round {round_}: {stop!r} "
+                         f"after {time.monotonic() - t0:.3f}s, expected T02 at once")
         finally:
             c.close()
         time.sleep(0.2)
