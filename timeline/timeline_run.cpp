@@ -29,8 +29,11 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
     const std::uint64_t at = m.icount();
     if (m.halted()) {
       // A breakpoint on the exit/faulting instruction still fires first, as
-      // it does for the same state reached by re-execution (not halted yet).
-      if (pts != nullptr && !(skip && at == start) && pts->has_breakpoint(m.pc())) {
+      // it does for the same state reached by re-execution (not halted yet);
+      // not for a run that starts here, which cannot move: that is gdb's
+      // step-resume breakpoint for a signal it delivers, and a hit would
+      // tell it a handler ran and returned.
+      if (pts != nullptr && at != start && pts->has_breakpoint(m.pc())) {
         vm::StopInfo info = vm::StopInfo::breakpoint();
         return Advance{Outcome::Point, info};
       }
@@ -51,15 +54,16 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
     }
     if (options.max_instructions != 0) end = std::min(end, options.max_instructions);
     if (at >= end) {
+      // The end (recorded, or --max-instructions): a breakpoint here still
+      // counts going forward, but not for a run that starts here (above).
+      if (pts != nullptr && at != start && pts->has_breakpoint(m.pc())) {
+        vm::StopInfo info = vm::StopInfo::breakpoint();
+        return Advance{Outcome::Point, info};
+      }
       if (!live() && at == frontier()) {
-        // The recorded end: a breakpoint here still counts going forward, and
-        // if the trace ends because the guest exited or faulted here, that is
+        // If the trace ends because the guest exited or faulted here, that is
         // what we report. Probe on a copy: a plain instruction must not run
         // past the end of history.
-        if (pts != nullptr && !(skip && at == start) && pts->has_breakpoint(m.pc())) {
-          vm::StopInfo info = vm::StopInfo::breakpoint();
-          return Advance{Outcome::Point, info};
-        }
         vm::Machine probe = m;
         vm::StopInfo info = probe.step(*env, nullptr, true);
         if (info.kind() == vm::StopKind::Exited || info.kind() == vm::StopKind::Fault) {

@@ -83,7 +83,70 @@ def sigsegv_sigill():
         ck.value(3, 1, "si_addr is the pc of the illegal instruction:")
 
 
+def when(session, i):
+    m = re.search(r"Current instruction: (\d+)", session[i].output) if i < len(session.steps) else None
+    return int(m.group(1)) if m else None
+
+
+@g.scenario(ck, "a breakpoint on the faulting instruction: continuing after the fault is the end of history, not a hit")
+def breakpoint_on_fault():
+    # gdb delivers the signal with a step-resume breakpoint at the pc: a hit
+    # there without moving would tell it a handler ran, and it would then
+    # step over the breakpoint into the end of history (README: gdb 13 then
+    # waits for ever on the next command).
+    elf = g.example("null_deref")
+    cmds = [
+        "continue",                                     # 0 SIGSEGV
+        "monitor when",                                 # 1
+        "break *$pc",                                   # 2
+        "reverse-stepi",                                # 3
+        "continue",                                     # 4 Breakpoint 1, at the fault
+        "continue",                                     # 5 SIGSEGV
+        "continue",                                     # 6 no more history (the signal delivered)
+        "reverse-stepi",                                # 7
+        "monitor when",                                 # 8
+        "stepi",                                        # 9 Breakpoint 1
+        "monitor when",                                 # 10
+        "kill",                                         # 11
+    ]
+    with g.Server.debug(elf) as srv:
+        s = g.run_gdb(srv.port, elf, cmds, timeout=60)
+        ck.begin("breakpoint on the fault", s, srv)
+        end = when(s, 1)
+        ck.contains(4, "Breakpoint 1,")
+        ck.contains(5, "Program received signal SIGSEGV")
+        ck.contains(6, "No more reverse-execution history.")
+        ck.lacks(6, "Breakpoint 1,")
+        ck.check(end is not None and when(s, 8) == end - 1, f"reverse-stepi after: {when(s, 8)} (end {end})")
+        ck.contains(9, "Breakpoint 1,")
+        ck.check(when(s, 10) == end, f"stepi back to the end: {when(s, 10)} (end {end})")
+
+
+@g.scenario(ck, "--max-instructions: a breakpoint at the last instruction fires going forward")
+def breakpoint_at_limit():
+    elf = g.example("null_deref")
+    cmds = [
+        "continue",                                     # 0 end of history at the limit
+        "break *$pc",                                   # 1
+        "reverse-stepi",                                # 2
+        "continue",                                     # 3 Breakpoint 1 at the limit
+        "monitor when",                                 # 4
+        "reverse-stepi",                                # 5
+        "monitor when",                                 # 6
+        "kill",                                         # 7
+    ]
+    with g.Server.debug(elf, options=("--max-instructions", "3000")) as srv:
+        s = g.run_gdb(srv.port, elf, cmds, timeout=60)
+        ck.begin("breakpoint at the limit", s, srv)
+        ck.contains(0, "No more reverse-execution history.")
+        ck.contains(3, "Breakpoint 1,")
+        ck.check(when(s, 4) == 3000, f"at the limit: {when(s, 4)}")
+        ck.check(when(s, 6) == 2999, f"reverse-stepi after: {when(s, 6)}")
+
+
 if __name__ == "__main__":
     sigbus()
     sigsegv_sigill()
+    breakpoint_on_fault()
+    breakpoint_at_limit()
     ck.finish()
