@@ -508,6 +508,18 @@ class Checker:
         sys.exit(0)
 
 
+WHEN = re.compile(r"Current instruction: (\d+)")
+
+
+def when(session, i):
+    """The instruction count `monitor when` printed at step i of a Session
+    (None when there is no such step or it printed none)."""
+    if i >= len(session.steps):
+        return None
+    m = WHEN.search(session[i].output)
+    return int(m.group(1)) if m else None
+
+
 def scenario(checker, title):
     """Decorator: run a scenario function, turning exceptions into failures so
     one broken scenario does not hide the others."""

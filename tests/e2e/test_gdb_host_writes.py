@@ -8,24 +8,16 @@ it itself, then prints Old/New and stops just after the call; going backward
 rvrr reports it just after the call and gdb steps back onto the call.
 Guest: tests/e2e/guests/read_watch.c, built with both runtimes."""
 import os
-import re
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbtest as g  # noqa: E402
+from gdbtest import when  # noqa: E402
 
 ck = g.Checker("test_gdb_host_writes")
-WHEN = re.compile(r"Current instruction: (\d+)")
 TMP = tempfile.mkdtemp(prefix="rvrr-hostwrites-")
-
-
-def when(session, i):
-    if i >= len(session.steps):
-        return None
-    m = WHEN.search(session[i].output)
-    return int(m.group(1)) if m else None
 
 
 def build(abi):

@@ -4,15 +4,14 @@ rvrr sends console output packets while it works (gdb prints the first, and
 waits on), so gdb never prints "Ignoring packet error" and the next command
 never shows a stale reply. And gdb's Ctrl-C stops a long seek."""
 import os
-import re
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbtest as g  # noqa: E402
+from gdbtest import when  # noqa: E402
 
 ck = g.Checker("test_gdb_long_seek")
-WHEN = re.compile(r"Current instruction: (\d+)")
 # compute with 3000 iterations runs ~3.3 billion instructions live; a seek to
 # 1.2 billion from the start takes ~2 s interpreted on an idle machine (much
 # longer under sanitizers), well over the 1 s reply timeout set below. The
@@ -20,11 +19,6 @@ WHEN = re.compile(r"Current instruction: (\d+)")
 # the timeout and the test would show nothing.
 ITERATIONS = "3000"
 TARGET = 1_200_000_000
-
-
-def when(session, i):
-    m = WHEN.search(session[i].output) if i < len(session.steps) else None
-    return int(m.group(1)) if m else None
 
 
 @g.scenario(ck, "a monitor seek longer than gdb's reply timeout: gdb waits for it and stays in step")

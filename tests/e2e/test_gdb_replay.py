@@ -12,19 +12,12 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbtest as g  # noqa: E402
+from gdbtest import when  # noqa: E402
 
 ck = g.Checker("test_gdb_replay")
 SRC = g.guest_source("steps")
 L = {n: g.marker_line(SRC, n) for n in ("bump_write", "printf", "call_sum", "sink_write", "bump_call")}
-WHEN = re.compile(r"Current instruction: (\d+)")
 TMP = tempfile.mkdtemp(prefix="rvrr-e2e-replay-")
-
-
-def when(session, i):
-    if i >= len(session.steps):
-        return None
-    m = WHEN.search(session[i].output)
-    return int(m.group(1)) if m else None
 
 
 def record(elf, name, *args):

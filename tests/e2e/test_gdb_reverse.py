@@ -12,6 +12,7 @@ sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbtest as g  # noqa: E402
+from gdbtest import when  # noqa: E402
 
 # RVRR_E2E_GUEST_ABI=rv64 (test_gdb_reverse_rv64.py) runs it all on an RV64 build of the guest, rv64-high
 # (test_gdb_reverse_rv64_high.py) on one linked at 8 GiB.
@@ -21,18 +22,10 @@ L = {n: g.marker_line(SRC, n) for n in (
     "add_body", "add_return", "bump_write", "loop_body", "guard_read", "call_illegal", "call_add",
     "call_bump", "printf", "call_sum", "bump_loop", "bump_call", "bump_last", "guard_write", "arr_write",
     "sink_write", "main_return")}
-WHEN = re.compile(r"Current instruction: (\d+)")
 
 
 def int32(v):
     return (v + 2**31) % 2**32 - 2**31
-
-
-def when(session, i):
-    if i >= len(session.steps):
-        return None
-    m = WHEN.search(session[i].output)
-    return int(m.group(1)) if m else None
 
 
 def line_either(i, *lines):

@@ -19,6 +19,7 @@ sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbtest as g  # noqa: E402
+from gdbtest import when  # noqa: E402
 
 if not shutil.which("riscv64-linux-gnu-gcc"):
     print("SKIP: riscv64-linux-gnu-gcc is not installed (the RV64 example is not built)")
@@ -27,7 +28,6 @@ if not shutil.which("riscv64-linux-gnu-gcc"):
 ck = g.Checker("test_gdb_rv64")
 SRC = g.example_source("rv64_scores")
 L = {n: g.marker_line(SRC, n) for n in ("weight_body", "fill_write", "call_fill", "print_checksum")}
-WHEN = re.compile(r"Current instruction: (\d+)")
 
 CMDS = [
     "break weight",                                   # 0
@@ -53,11 +53,6 @@ CMDS = [
     "reverse-continue",                               # 20 back to the start
     "p table.checksum",                               # 21
 ]
-
-
-def when(s, i):
-    m = WHEN.search(s[i].output) if i < len(s.steps) else None
-    return int(m.group(1)) if m else None
 
 
 def check_session(s, title):

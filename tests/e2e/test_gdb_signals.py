@@ -9,6 +9,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbtest as g  # noqa: E402
+from gdbtest import when  # noqa: E402
 
 ck = g.Checker("test_gdb_signals")
 
@@ -81,11 +82,6 @@ def sigsegv_sigill():
         ck.value(1, 4)
         ck.value(2, 1, "si_code (ILL_ILLOPC):")
         ck.value(3, 1, "si_addr is the pc of the illegal instruction:")
-
-
-def when(session, i):
-    m = re.search(r"Current instruction: (\d+)", session[i].output) if i < len(session.steps) else None
-    return int(m.group(1)) if m else None
 
 
 @g.scenario(ck, "a breakpoint on the faulting instruction: continuing after the fault is the end of history, not a hit")

@@ -11,18 +11,13 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbtest as g  # noqa: E402
+from gdbtest import when  # noqa: E402
 
 ck = g.Checker("test_gdb_time_moves")
 SRC = g.guest_source("steps")
 LOOP = g.marker_line(SRC, "loop_body")
-WHEN = re.compile(r"Current instruction: (\d+)")
 GDBINIT = os.path.join(g.source_dir(), "gdbinit")
 AHEAD = 5000   # instructions: well inside sum_to's 100000-iteration loop
-
-
-def when(session, i):
-    m = WHEN.search(session[i].output) if i < len(session.steps) else None
-    return int(m.group(1)) if m else None
 
 
 def value(session, i):

@@ -16,17 +16,12 @@ import tempfile
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gdbtest as g  # noqa: E402
+from gdbtest import when  # noqa: E402
 
 ck = g.Checker("test_gdb_write_history")
 SRC = g.guest_source("write_history")
 GDBINIT = os.path.join(g.source_dir(), "gdbinit")
-WHEN = re.compile(r"Current instruction: (\d+)")
 TMP = tempfile.mkdtemp(prefix="rvrr-writehist-")
-
-
-def when(session, i):
-    m = WHEN.search(session[i].output) if i < len(session.steps) else None
-    return int(m.group(1)) if m else None
 
 
 def record(elf, stdin_text, name):
