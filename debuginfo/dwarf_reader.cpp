@@ -289,8 +289,10 @@ struct DebugInfo::Builder {
 
   // Where the parameter `die` is at the function's entry (Param::AtEntry):
   // DW_OP_regN / DW_OP_regx pieces, or the entry value of a register (at the
-  // entry, the register itself).
-  static void entry_location(Dwarf_Die* die, Addr entry, Param& p) {
+  // function's own entry, the register itself; at an inlined call's, the
+  // value its register held when the function holding the call was entered:
+  // not read here).
+  static void entry_location(Dwarf_Die* die, Addr entry, Param& p, bool own_entry) {
     Dwarf_Attribute a;
     if (dwarf_attr(die, DW_AT_location, &a) == nullptr) {
       p.at_entry = Param::AtEntry::Nowhere;
@@ -314,7 +316,7 @@ struct DebugInfo::Builder {
         reg = op.atom - DW_OP_reg0;
       } else if (op.atom == DW_OP_regx) {
         reg = static_cast<long>(op.number);
-      } else if ((op.atom == DW_OP_entry_value || op.atom == DW_OP_GNU_entry_value) && i + 1 < len &&
+      } else if (own_entry && (op.atom == DW_OP_entry_value || op.atom == DW_OP_GNU_entry_value) && i + 1 < len &&
                  expr[i + 1].atom == DW_OP_stack_value) {
         // Its operand, an expression of its own (libdw hands it out as an attribute).
         Dwarf_Attribute inner;
@@ -377,7 +379,7 @@ struct DebugInfo::Builder {
             }
           }
           if (!p.constant) constant_location(&child, p);
-          if (!p.constant) entry_location(&child, entry, p);
+          if (!p.constant) entry_location(&child, entry, p, declared == nullptr);
           Dwarf_Die origin;
           Dwarf_Off order = params.size();
           if (dwarf_attr(&child, DW_AT_abstract_origin, &a) != nullptr && dwarf_formref_die(&a, &origin) != nullptr)

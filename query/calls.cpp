@@ -402,7 +402,10 @@ bool read_inlined_entry(const CallEntries& asked, const vm::Machine& m, CallStop
       e.read |= static_cast<std::uint8_t>(1u << p);
     }
     into.inlined.emplace_back(m.icount(), e);
-    return true;  // one inlined call of a function starts at a place
+    // Two inlined copies of the function asked about that start at one
+    // address (one nested in the other, its first instruction shared) are
+    // one call here, as gdb's one breakpoint there stops once.
+    return true;
   }
   return false;
 }

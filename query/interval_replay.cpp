@@ -203,6 +203,7 @@ IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to,
       const std::uint64_t job_end = std::min(end, at + interval * job_intervals);
       queue.push(Job{index++, cutter, job_end});
       bool stopped = false;
+      bool applied = false;  // a kept state was applied on the way to job_end
       while (at < job_end && !stopped) {
         const std::uint64_t next = std::min(job_end, at + interval);
         // `next` is where the next interval starts (a boundary: at moves by
@@ -226,13 +227,12 @@ IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to,
               // question). One that fails half-applied leaves the cutter
               // unusable: the run fails, and replay_intervals asks again
               // without the states.
-              const bool applied = vm::apply_delta(cutter, *delta);
-              std::lock_guard lock(seams.mutex);
-              if (!applied) {
+              if (!vm::apply_delta(cutter, *delta)) {
+                std::lock_guard lock(seams.mutex);
                 seams.rebuilt[index] = 0;
                 throw std::runtime_error("a kept state does not apply");
               }
-              if (next == job_end) seams.rebuilt[index] = cutter.register_hash();  // where job `index` will start
+              applied = true;
               at = next;
               continue;
             }
@@ -255,6 +255,12 @@ IntervalRun replay_intervals_once(const RecordedRun& recorded, std::uint64_t to,
         }
       }
       if (stopped) break;
+      // Where job `index` starts came from a kept state: the job before,
+      // which executes to there, must end in the same registers.
+      if (applied && at == job_end && job_end < end) {
+        std::lock_guard lock(seams.mutex);
+        seams.rebuilt[index] = cutter.register_hash();
+      }
     }
   } catch (const std::exception& e) {
     note(std::string("a split replay failed: ") + e.what());

@@ -300,7 +300,8 @@ std::string calls_json(const std::vector<query::CallRecord>& calls, const debugi
     j.begin_object();
     j.field("index", static_cast<std::uint64_t>(i + 1)).field("entry", c.entry);
     j.field("copy", f != nullptr ? copy_name(*f) : target.name(debug)).field("inlined", c.inlined != query::kNotInlined);
-    j.field("depth", c.depth);
+    if (c.inlined != query::kNotInlined) j.key("depth").null();  // no frame of its own
+    else j.field("depth", c.depth);
     j.key("caller");
     if (c.inlined != query::kNotInlined) {
       const debuginfo::InlinedCall& site = debug.inlined_calls()[c.inlined];

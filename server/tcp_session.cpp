@@ -1,6 +1,7 @@
 // server/tcp_session.cpp - the Asio front end: accept, read, dispatch, write.
 #include "server/tcp_session.hpp"
 
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include "protocol/packet_writer.hpp"
@@ -265,10 +266,13 @@ void TcpSession::read_more() {
 void TcpSession::on_bytes(std::size_t n) {
   reader_.feed(std::span<const std::uint8_t>(read_buf_.data(), n), frames_);
   for (protocol::Frame& frame : frames_) {
-    // An interrupt with nothing before it waiting acts now; one behind a
+    // An interrupt with no packet before it waiting acts now; one behind a
     // packet (sent in the same read as the vCont it is meant to stop) waits
     // its turn, or the packet would start what it was meant to stop.
-    if (frame.kind == protocol::FrameKind::Interrupt && pending_.empty()) {
+    const bool packet_waiting = std::any_of(pending_.begin(), pending_.end(), [](const protocol::Frame& f) {
+      return f.kind == protocol::FrameKind::Packet;
+    });
+    if (frame.kind == protocol::FrameKind::Interrupt && !packet_waiting) {
       interrupt();
       continue;
     }
@@ -292,7 +296,8 @@ void TcpSession::interrupt() {
 void TcpSession::process_pending() {
   while (open_ && end_after_write_ == SessionAction::Continue) {
     if (server_.busy()) {
-      // gdb sends nothing but interrupts while an operation runs.
+      // gdb sends nothing but interrupts while it waits for a stop reply
+      // (a monitor command's keepalive output it may ack, and never interrupts).
       if (pending_.empty() || pending_.front().kind != protocol::FrameKind::Interrupt) return;
       pending_.pop_front();
       interrupt();

@@ -55,16 +55,14 @@ class HistoryEnvironment : public vm::Environment {
   // The caller (Timeline) reports how far execution has gone; advances the
   // frontier. With progress marks on, the sink gets one whenever the frontier
   // is `every / 2` past the last, promising the next within `every`: the
-  // caller must advance the frontier by less than `every / 2` at a time.
+  // caller must advance the frontier by at most frontier_step_limit() at a time.
   void advance_frontier(std::uint64_t icount);
   // Progress marks for a trace written as a debugging session goes (`rvrr
   // record` places its own, at exact multiples). 0 = none. Marks the frontier now.
   void mark_progress_every(std::uint64_t every);
-  // How far one run may take the frontier (see advance_frontier).
-  std::uint64_t frontier_step_limit() const {
-    return progress_every_ != 0 ? std::min<std::uint64_t>(progress_every_ / 2, kMaxFrontierStep) : kMaxFrontierStep;
-  }
-  static constexpr std::uint64_t kMaxFrontierStep = std::uint64_t{1} << 20;
+  // How far one run may take the frontier (see advance_frontier); no limit
+  // without marks.
+  std::uint64_t frontier_step_limit() const { return progress_every_ != 0 ? progress_every_ / 2 : UINT64_MAX; }
   trace::History& history() { return *history_; }
   const trace::History& history() const { return *history_; }
   Mode mode() const { return mode_; }

@@ -78,8 +78,13 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
 
     std::uint64_t limit = std::min(target, end);
     if (cancel != nullptr) limit = std::min(limit, at + kCancelSlice);
-    // A live run's trace gets its progress marks between runs.
-    if (live()) limit = std::min(limit, at + env->frontier_step_limit());
+    // A live run's trace gets its progress marks between runs that take the
+    // frontier no further than the step limit (a run behind it is not cut).
+    if (live()) {
+      const std::uint64_t base = std::max(at, frontier());
+      const std::uint64_t step = env->frontier_step_limit();
+      if (step < UINT64_MAX - base) limit = std::min(limit, base + step);
+    }
     if (auto w = env->history().next_write_at_or_after(at + 1)) limit = std::min(limit, *w);
     bool checkpoint_due = false;
     if (checkpoints) {

@@ -75,8 +75,8 @@ class History {
   bool open_ended = false;
   // An open-ended history goes no further than this count: the last
   // progress mark of a cut-short trace says the recording stopped short of
-  // it (RecordType::Progress). Unbounded without marks (a debugging
-  // session's trace, or one made before format 4).
+  // it (RecordType::Progress). Unbounded without marks (a trace made
+  // before format 4).
   std::uint64_t open_end_bound = UINT64_MAX;
   // Set from a trace's footer (read_trace); reset by truncate().
   std::optional<RecordedEnd> recorded_end;

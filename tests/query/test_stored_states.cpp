@@ -151,6 +151,23 @@ TEST_CASE("stored states: the first split question keeps them, the next rebuilds
     ask(states);
   }
   CHECK(read_all(t.states()) == good);
+  // The same state kept last, in the middle of a job of three intervals
+  // (states 3k-4k apply, the rest of the job executes from the bad one):
+  // the next job's start is still checked against the job that executed there.
+  {
+    auto all = std::get<std::vector<std::vector<std::uint8_t>>>(
+        timeline::decode_state_sidecar(good, {r.trace.file_sha256, trace::rvrr_version_string(), kInterval}));
+    std::optional<vm::MachineDelta> d = timeline::decode_state(all.at(3), 4 * kInterval);
+    REQUIRE(d);
+    d->cpu.regs[8] ^= 0x10;  // s0
+    all[3] = timeline::encode_state(*d);
+    all.resize(4);
+    write_all(t.states(),
+              timeline::encode_state_sidecar({r.trace.file_sha256, trace::rvrr_version_string(), kInterval}, all));
+    timeline::StoredStates states(t.path.string(), r.trace.file_sha256, kInterval);
+    ask(states, 3);
+  }
+  CHECK(read_all(t.states()) == good);
   // States whose jobs fault at once: every one's pc 0 (the first seam's
   // registers differ), or the fifth without its code page (registers right,
   // but the job started there never reaches the next seam): asked again

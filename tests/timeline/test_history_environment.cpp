@@ -176,7 +176,7 @@ TEST_CASE("a live history marks its progress for the trace, half a period apart 
   using Marks = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
   env.advance_frontier(30);
   CHECK(sink.marks.empty());  // off until asked for
-  CHECK(env.frontier_step_limit() == HistoryEnvironment::kMaxFrontierStep);
+  CHECK(env.frontier_step_limit() == UINT64_MAX);
   env.mark_progress_every(100);
   CHECK(env.frontier_step_limit() == 50);  // so no run can outrun a promise
   CHECK(sink.marks == Marks{{30, 130}});

@@ -106,6 +106,16 @@ void random_walks(const Guest& g) {
           break;
         }
         case 5: {  // forward continue: earliest i >= n with a breakpoint, else the exit
+          if (n == end && bps.count(pcs[end])) {
+            // At the exit with a breakpoint on it: hit before the exit
+            // instruction runs, but not once the machine has halted there,
+            // where a run cannot move (timeline_run.cpp).
+            const bool halted = rig.t().machine().halted();
+            StopEvent e = rig.cont();
+            REQUIRE(e.kind() == (halted ? StopKind::HistoryEnd : StopKind::Breakpoint));
+            REQUIRE(e.icount() == end);
+            break;
+          }
           std::uint64_t want = end;
           StopKind kind = StopKind::HistoryEnd;
           for (std::uint64_t i = n; i <= end; ++i) {
