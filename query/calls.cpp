@@ -13,6 +13,27 @@
 
 namespace rvrr::query {
 
+namespace {
+
+// A value its DWARF location puts in register pieces (DW_OP_regN, then
+// DW_OP_piece: bytes 0 for the whole register), assembled little-endian.
+struct PiecedValue {
+  std::uint64_t value = 0;
+  unsigned bits = 0;
+  // Adds the piece of register `reg` (DWARF numbering: 0-31 x, 32-63 f)
+  // whose content is `r`; returns the piece's bytes, masked.
+  std::uint64_t add(std::uint16_t reg, std::uint16_t bytes, std::uint64_t r, unsigned xlen) {
+    const unsigned width = bytes ? bytes : (reg >= 32 ? 8 : xlen / 8);
+    if (width < 8) r &= (std::uint64_t{1} << (8 * width)) - 1;
+    if (bits < 64) value |= r << bits;
+    bits += 8 * width;
+    return r;
+  }
+  bool fits() const { return bits <= 64; }
+};
+
+}  // namespace
+
 void CallFinder::executed(std::span<const vm::ExecutedRun> runs) {
   // Counted runs were cut by a stop at a breakpoint (an inlined call's entry
   // in a loop, a return address a branch also reaches): counted_until made
@@ -388,17 +409,11 @@ bool read_inlined_entry(const CallEntries& asked, const vm::Machine& m, CallStop
     for (std::size_t p = 0; p < call.params.size() && p < e.values.size(); ++p) {
       const debuginfo::Param& param = call.params[p];
       if (param.constant || param.at_entry != debuginfo::Param::AtEntry::Registers || param.entry_pieces.empty()) continue;
-      std::uint64_t value = 0;
-      unsigned shift = 0;
-      for (const auto& [reg, bytes] : param.entry_pieces) {
-        std::uint64_t r = reg < 32 ? m.reg64(reg) : m.freg(reg - 32u);
-        const unsigned width = bytes ? bytes : (reg >= 32 ? 8 : m.xlen() / 8);
-        if (width < 8) r &= (std::uint64_t{1} << (8 * width)) - 1;
-        if (shift < 64) value |= r << shift;
-        shift += 8 * width;
-      }
-      if (shift > 64) continue;  // wider than a word: not shown
-      e.values[p] = value;
+      PiecedValue v;
+      for (const auto& [reg, bytes] : param.entry_pieces)
+        v.add(reg, bytes, reg < 32 ? m.reg64(reg) : m.freg(reg - 32u), m.xlen());
+      if (!v.fits()) continue;  // wider than a word: not shown
+      e.values[p] = v.value;
       e.read |= static_cast<std::uint8_t>(1u << p);
     }
     into.inlined.emplace_back(m.icount(), e);
@@ -738,8 +753,7 @@ CallValue clone_argument(const CallRecord& c, const debuginfo::Param& p) {
     v.value = "<optimized out>";
     return v;
   }
-  std::uint64_t value = 0;
-  unsigned shift = 0;
+  PiecedValue pieced;
   std::string raw;
   bool readable = p.at_entry == debuginfo::Param::AtEntry::Registers && !p.entry_pieces.empty();
   for (const auto& [reg, bytes] : p.entry_pieces) {
@@ -755,16 +769,13 @@ CallValue clone_argument(const CallRecord& c, const debuginfo::Param& p) {
       readable = false;  // not an argument register: not read at entry
       break;
     }
-    const unsigned width = bytes ? bytes : (reg >= 32 ? 8 : c.xlen / 8);
-    if (width < 8) r &= (std::uint64_t{1} << (8 * width)) - 1;
-    if (shift < 64) value |= r << shift;
-    shift += 8 * width;
+    r = pieced.add(reg, bytes, r, c.xlen);
     raw += (raw.empty() ? "" : " ") + name + "=" + hex(r);
   }
   if (!readable) {
     v.value = "<unavailable>";
-  } else if (t.scalar() && shift <= 64) {
-    v.value = format_value(t, value);
+  } else if (t.scalar() && pieced.fits()) {
+    v.value = format_value(t, pieced.value);
   } else {
     v.value = raw;
   }
