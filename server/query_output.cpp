@@ -255,10 +255,9 @@ std::string calls_text(const std::vector<query::CallRecord>& calls, const debugi
       const debuginfo::InlinedCall& site = debug.inlined_calls()[c.inlined];
       out += " inlined in " + query::function_name(debug, site.caller);
       if (site.call_line != 0) out += " at " + (site.call_file.empty() ? "?" : site.call_file) + ":" + std::to_string(site.call_line);
-      out += "\n    -> inlined: no call or return of its own\n";
-      continue;
+    } else if (const std::string from = caller_of(c, debug); !from.empty()) {
+      out += " from " + from;
     }
-    if (const std::string from = caller_of(c, debug); !from.empty()) out += " from " + from;
     out += "\n    -> ";
     switch (c.end) {
       case query::CallEnd::Returned: {
@@ -269,7 +268,7 @@ std::string calls_text(const std::vector<query::CallRecord>& calls, const debugi
       }
       case query::CallEnd::Longjmp: out += "no return (longjmp)\n"; break;
       case query::CallEnd::Open: out += "no return yet (still running where the history ends)\n"; break;
-      case query::CallEnd::Inlined: out += "\n"; break;
+      case query::CallEnd::Inlined: out += "inlined: no call or return of its own\n"; break;
     }
   }
   return out;

@@ -265,17 +265,18 @@ void TcpSession::read_more() {
 
 void TcpSession::on_bytes(std::size_t n) {
   reader_.feed(std::span<const std::uint8_t>(read_buf_.data(), n), frames_);
+  // An interrupt with no packet before it waiting acts now; one behind a
+  // packet (sent in the same read as the vCont it is meant to stop) waits
+  // its turn, or the packet would start what it was meant to stop.
+  bool packet_waiting = std::any_of(pending_.begin(), pending_.end(), [](const protocol::Frame& f) {
+    return f.kind == protocol::FrameKind::Packet;
+  });
   for (protocol::Frame& frame : frames_) {
-    // An interrupt with no packet before it waiting acts now; one behind a
-    // packet (sent in the same read as the vCont it is meant to stop) waits
-    // its turn, or the packet would start what it was meant to stop.
-    const bool packet_waiting = std::any_of(pending_.begin(), pending_.end(), [](const protocol::Frame& f) {
-      return f.kind == protocol::FrameKind::Packet;
-    });
     if (frame.kind == protocol::FrameKind::Interrupt && !packet_waiting) {
       interrupt();
       continue;
     }
+    packet_waiting = packet_waiting || frame.kind == protocol::FrameKind::Packet;
     pending_.push_back(std::move(frame));
   }
   frames_.clear();

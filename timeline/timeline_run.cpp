@@ -25,18 +25,18 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
   if (pts != nullptr && pts->empty()) pts = nullptr;
   bool skip = skip_first;
   const std::uint64_t start = m.icount();
+  // Where execution cannot go on (a halted machine, the end of history), a
+  // breakpoint on the instruction there still fires, as it does for the
+  // same state reached by re-execution; not for a run that starts there,
+  // which cannot move: that is gdb's step-resume breakpoint for a signal it
+  // delivers, and a hit would tell it a handler ran and returned.
+  auto point_at_the_end = [&](std::uint64_t at) {
+    return pts != nullptr && at != start && pts->has_breakpoint(m.pc());
+  };
   for (;;) {
     const std::uint64_t at = m.icount();
     if (m.halted()) {
-      // A breakpoint on the exit/faulting instruction still fires first, as
-      // it does for the same state reached by re-execution (not halted yet);
-      // not for a run that starts here, which cannot move: that is gdb's
-      // step-resume breakpoint for a signal it delivers, and a hit would
-      // tell it a handler ran and returned.
-      if (pts != nullptr && at != start && pts->has_breakpoint(m.pc())) {
-        vm::StopInfo info = vm::StopInfo::breakpoint();
-        return Advance{Outcome::Point, info};
-      }
+      if (point_at_the_end(at)) return Advance{Outcome::Point, vm::StopInfo::breakpoint()};
       return Advance{Outcome::Halted, m.halt_reason()};
     }
     if (at >= target) return Advance{Outcome::Reached, {}};
@@ -54,12 +54,8 @@ Advance Timeline::Impl::advance(vm::Machine& m, std::uint64_t target, const vm::
     }
     if (options.max_instructions != 0) end = std::min(end, options.max_instructions);
     if (at >= end) {
-      // The end (recorded, or --max-instructions): a breakpoint here still
-      // counts going forward, but not for a run that starts here (above).
-      if (pts != nullptr && at != start && pts->has_breakpoint(m.pc())) {
-        vm::StopInfo info = vm::StopInfo::breakpoint();
-        return Advance{Outcome::Point, info};
-      }
+      // The end (recorded, or --max-instructions).
+      if (point_at_the_end(at)) return Advance{Outcome::Point, vm::StopInfo::breakpoint()};
       if (!live() && at == frontier()) {
         // If the trace ends because the guest exited or faulted here, that is
         // what we report. Probe on a copy: a plain instruction must not run

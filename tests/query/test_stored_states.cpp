@@ -137,36 +137,26 @@ TEST_CASE("stored states: the first split question keeps them, the next rebuilds
 
   // Well-formed states that are not where execution goes (a build that
   // executed differently kept them): the seams' registers disagree, the
-  // question is asked again without them, and they are replaced.
-  {
-    auto all = std::get<std::vector<std::vector<std::uint8_t>>>(
-        timeline::decode_state_sidecar(good, {r.trace.file_sha256, trace::rvrr_version_string(), kInterval}));
+  // question is asked again without them, and they are replaced. `kept`:
+  // how many of the good states are kept, the fourth (state 3) with s0 changed.
+  auto ask_with_bad_fourth = [&](std::size_t kept, std::uint64_t jobs) {
+    const timeline::StateSidecarKey key{r.trace.file_sha256, trace::rvrr_version_string(), kInterval};
+    auto all = std::get<std::vector<std::vector<std::uint8_t>>>(timeline::decode_state_sidecar(good, key));
     std::optional<vm::MachineDelta> d = timeline::decode_state(all.at(3), 4 * kInterval);
     REQUIRE(d);
     d->cpu.regs[8] ^= 0x10;  // s0
     all[3] = timeline::encode_state(*d);
-    write_all(t.states(),
-              timeline::encode_state_sidecar({r.trace.file_sha256, trace::rvrr_version_string(), kInterval}, all));
+    all.resize(kept);
+    write_all(t.states(), timeline::encode_state_sidecar(key, all));
     timeline::StoredStates states(t.path.string(), r.trace.file_sha256, kInterval);
-    ask(states);
-  }
+    ask(states, jobs);
+  };
+  ask_with_bad_fourth(boundaries, 1);
   CHECK(read_all(t.states()) == good);
   // The same state kept last, in the middle of a job of three intervals
   // (states 3k-4k apply, the rest of the job executes from the bad one):
   // the next job's start is still checked against the job that executed there.
-  {
-    auto all = std::get<std::vector<std::vector<std::uint8_t>>>(
-        timeline::decode_state_sidecar(good, {r.trace.file_sha256, trace::rvrr_version_string(), kInterval}));
-    std::optional<vm::MachineDelta> d = timeline::decode_state(all.at(3), 4 * kInterval);
-    REQUIRE(d);
-    d->cpu.regs[8] ^= 0x10;  // s0
-    all[3] = timeline::encode_state(*d);
-    all.resize(4);
-    write_all(t.states(),
-              timeline::encode_state_sidecar({r.trace.file_sha256, trace::rvrr_version_string(), kInterval}, all));
-    timeline::StoredStates states(t.path.string(), r.trace.file_sha256, kInterval);
-    ask(states, 3);
-  }
+  ask_with_bad_fourth(4, 3);
   CHECK(read_all(t.states()) == good);
   // States whose jobs fault at once: every one's pc 0 (the first seam's
   // registers differ), or the fifth without its code page (registers right,
